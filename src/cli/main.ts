@@ -1,0 +1,65 @@
+import { Command, CommanderError } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { describeError, isTorchportError } from '../errors.ts';
+import { printError, type CliContext } from './context.ts';
+import { registerGolden } from './commands/golden.ts';
+import { registerRun } from './commands/run.ts';
+
+export const EXIT = { ok: 0, checkFailed: 1, badInput: 2 } as const;
+
+function buildProgram(ctx: CliContext): Command {
+  const program = new Command('torchport')
+    .description('Port PyTorch models to Keras and TFLite and prove the ports compute the same thing.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    });
+  registerGolden(program, ctx);
+  registerRun(program, ctx);
+  // Every subcommand inherits the same output and exit behaviour.
+  for (const command of allCommands(program)) {
+    command.exitOverride().configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });
+  }
+  return program;
+}
+
+function* allCommands(command: Command): Generator<Command> {
+  for (const sub of command.commands) {
+    yield sub;
+    yield* allCommands(sub);
+  }
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the process exit code. */
+export async function main(argv: readonly string[], io: Partial<CliContext> = {}): Promise<number> {
+  const ctx: CliContext = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    cwd: io.cwd ?? process.cwd(),
+    env: io.env ?? process.env,
+    exitCode: 0,
+  };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successful exits; anything else commander rejects is usage.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT.ok : EXIT.badInput;
+    }
+    if (isTorchportError(error)) {
+      printError(ctx, `torchport: ${error.message} [${error.code}]`);
+      return error.exitCode;
+    }
+    printError(ctx, `torchport: internal error: ${describeError(error)}`);
+    if (error instanceof Error && error.stack) printError(ctx, error.stack);
+    return EXIT.checkFailed;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,1 @@
+export { SafetensorsFormatError, decodeSafetensors, encodeSafetensors, type SafetensorsFile } from './safetensors.ts';

@@ -1,0 +1,1 @@
+export type { Runner, RunnerInfo } from './runner.ts';

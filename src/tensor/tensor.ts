@@ -106,6 +106,11 @@ export class Tensor<D extends DType = DType> {
     return new Tensor('float32', this.shape, out);
   }
 
+  /** The elements as plain numbers in C order (float16/bfloat16 decoded, int64 converted). */
+  toArray(): number[] {
+    return Array.from(this.toFloat32().data);
+  }
+
   /** A float32 tensor cast to float16 (round to nearest even). */
   toFloat16(): Tensor<'float16'> {
     const values = this.toFloat32().data;

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { Tensor } from '../../tensor/index.ts';
+import { compareTensors, errorMetrics, FP32_TOLERANCE, parseTolerance, ToleranceError } from './index.ts';
+
+const t = (values: number[], shape = [values.length]) => Tensor.fromNumbers(shape, values);
+
+describe('compareTensors', () => {
+  it('passes identical tensors with zero error and cosine 1', () => {
+    const result = compareTensors(t([1, 2, 3]), t([1, 2, 3]), FP32_TOLERANCE);
+    expect(result.pass).toBe(true);
+    if (!('metrics' in result)) throw new Error('expected metrics');
+    expect(result.metrics.maxAbsDiff).toBe(0);
+    expect(result.metrics.cosineSimilarity).toBeCloseTo(1, 12);
+  });
+
+  it('reports the worst element with its index, both values and the atol that would have passed', () => {
+    const actual = t([0, 0, 0, 0, 0, 1.5], [2, 3]);
+    const reference = t([0, 0, 0, 0, 0, 1], [2, 3]);
+    const result = compareTensors(actual, reference, FP32_TOLERANCE);
+    expect(result.pass).toBe(false);
+    if (!('metrics' in result)) throw new Error('expected metrics');
+    expect(result.metrics.worst).toEqual({ index: [1, 2], flatIndex: 5, actual: 1.5, reference: 1 });
+    expect(result.metrics.maxAbsDiff).toBe(0.5);
+    expect(result.metrics.maxRelDiff).toBe(0.5);
+    expect(result.metrics.meanAbsDiff).toBeCloseTo(0.5 / 6, 12);
+    expect(result.metrics.rmse).toBeCloseTo(Math.sqrt(0.25 / 6), 12);
+    expect(result.verdict.neededAtol).toBe(0.5);
+    expect(result.reason).toMatch(/1 of 6 elements outside tolerance; worst at \[1, 2\]/);
+  });
+
+  it('applies atol + rtol * |reference| like numpy.allclose, and says which rtol would pass', () => {
+    const tolerance = parseTolerance({ atol: 0.01, rtol: 0.1 });
+    expect(compareTensors(t([11.2, 0.005]), t([10, 0]), tolerance).pass).toBe(false); // 1.2 > 0.01 + 1.0
+    const result = compareTensors(t([11.005, 0.005]), t([10, 0]), tolerance); // 1.005 <= 0.01 + 1.0
+    expect(result.pass).toBe(true);
+    if (!('verdict' in result)) throw new Error('expected verdict');
+    expect(result.verdict.neededRtol).toBe((Math.fround(11.005) - 10 - 0.01) / 10); // inputs are float32
+  });
+
+  it('near-zero references: relative error ignores zeros, the needed rtol becomes infinite', () => {
+    const result = compareTensors(t([1e-3, 2]), t([0, 2]), FP32_TOLERANCE);
+    if (!('verdict' in result)) throw new Error('expected verdict');
+    expect(result.metrics.maxRelDiff).toBe(0);
+    expect(result.verdict.neededRtol).toBe(Infinity);
+    expect(result.pass).toBe(false);
+  });
+
+  it('fails on NaN in the output, even when the reference has NaN in the same place', () => {
+    const result = compareTensors(t([1, NaN]), t([1, NaN]), FP32_TOLERANCE);
+    expect(result.pass).toBe(false);
+    expect(result.reason).toMatch(/the output has 1 NaN and 0 Inf values \(first at \[1\] = NaN\)/);
+  });
+
+  it('fails on Inf in the reference', () => {
+    expect(compareTensors(t([1, 2]), t([Infinity, 2]), FP32_TOLERANCE).reason).toMatch(/the reference has 0 NaN and 1 Inf/);
+  });
+
+  it('fails on shape mismatches (same element count, other shape) and dtype mismatches', () => {
+    expect(compareTensors(t([1, 2, 3, 4], [2, 2]), t([1, 2, 3, 4], [4]), FP32_TOLERANCE).reason).toMatch(/shape \[2, 2\] differs from the reference's \[4\]/);
+    const ints = new Tensor('int32', [2], Int32Array.from([1, 2]));
+    expect(compareTensors(ints, t([1, 2]), FP32_TOLERANCE).reason).toMatch(/dtype int32 cannot be compared with the reference's float32/);
+  });
+
+  it('compares float16 outputs against float32 references by value', () => {
+    const half = t([0.1, 1000]).toFloat16();
+    const result = compareTensors(half, t([0.1, 1000]), parseTolerance({ atol: 0, rtol: 1e-3 }));
+    expect(result.pass).toBe(true);
+  });
+
+  it('cosine similarity is -1 for opposite tensors and NaN when only one side is all zeros', () => {
+    expect(errorMetrics(t([1, 2]), t([-1, -2])).cosineSimilarity).toBeCloseTo(-1, 12);
+    expect(errorMetrics(t([0, 0]), t([1, 2])).cosineSimilarity).toBeNaN();
+  });
+});
+
+describe('parseTolerance', () => {
+  it('keeps unspecified fields from the base and rejects unknown or negative ones', () => {
+    expect(parseTolerance({ rtol: 1e-4 })).toEqual({ rule: 'allclose', atol: 1e-5, rtol: 1e-4 });
+    expect(() => parseTolerance({ atoll: 1 }, undefined, 'x.py TOLERANCE')).toThrow(/x\.py TOLERANCE: unknown field\(s\) atoll/);
+    expect(() => parseTolerance({ atol: -1 })).toThrow(ToleranceError);
+    expect(() => parseTolerance(0.1)).toThrow(/expected an object/);
+  });
+});

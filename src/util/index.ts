@@ -1,0 +1,1 @@
+export { replaceDirectory, sha256, sha256File, temporarySibling, writeFileAtomic } from './files.ts';

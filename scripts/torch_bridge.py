@@ -1,0 +1,370 @@
+"""torchport's PyTorch bridge: one long-lived worker per run.
+
+Protocol (newline-delimited JSON on the worker's original stdout; requests on stdin):
+  worker -> {"event": "ready", "torch": ..., "python": ..., "numpy": ..., "pid": ...}   once, at start
+  client -> {"id": N, "method": NAME, "params": {...}}
+  worker -> {"id": N, "result": {...}}  or  {"id": N, "error": {"type", "message", "traceback"}}
+Tensors never travel as JSON numbers: the client names .npy / .safetensors paths and the worker
+reads or writes them. Adding a capability means adding a method to METHODS, not changing the
+framing. Anything a fixture prints goes to stderr (fd 1 is re-pointed there), so it cannot corrupt
+the protocol stream.
+
+Exit codes: 0 after "shutdown" or end of stdin, 3 when torch cannot be imported.
+"""
+
+import faulthandler
+import importlib.util
+import json
+import os
+import platform
+import signal
+import struct
+import sys
+import traceback
+
+# Keep the protocol stream private before anything (torch, a fixture) can print to it.
+PROTOCOL = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+
+# The client sends SIGUSR1 before killing a request that ran out of time, so the log shows
+# where the fixture was stuck.
+faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+try:
+    import numpy
+    import torch
+except ImportError as error:  # the client tries the next interpreter
+    sys.stderr.write(f"torchport bridge: cannot import torch with {sys.executable}: {error}\n")
+    sys.exit(3)
+
+
+class BridgeRequestError(Exception):
+    """A request that cannot be served; `kind` becomes the error type the client sees."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+def send(message):
+    PROTOCOL.write(json.dumps(message, allow_nan=False) + "\n")
+    PROTOCOL.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+FIXTURES = {}  # handle -> {"module": nn.Module, "path": str, ...}
+
+
+def load_fixture_module(path):
+    if not os.path.isfile(path):
+        raise BridgeRequestError("FixtureError", f"fixture file not found: {path}")
+    name = "torchport_fixture_" + str(len(FIXTURES))
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise BridgeRequestError("FixtureError", f"{path} cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def validate_input_shapes(path, shapes):
+    if not isinstance(shapes, (list, tuple)) or len(shapes) == 0:
+        raise BridgeRequestError(
+            "FixtureError", f"{path}: INPUT_SHAPES must be a non-empty list of shapes, one per input, got {shapes!r}"
+        )
+    checked = []
+    for i, shape in enumerate(shapes):
+        if isinstance(shape, torch.Size):
+            shape = list(shape)
+        if (
+            not isinstance(shape, (list, tuple))
+            or len(shape) == 0
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
+        ):
+            raise BridgeRequestError(
+                "FixtureError",
+                f"{path}: INPUT_SHAPES[{i}] must be a list of positive integers like [1, 3, 224, 224], got {shape!r}",
+            )
+        checked.append([int(d) for d in shape])
+    return checked
+
+
+def json_safe(value, where):
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise BridgeRequestError("FixtureError", f"{where} must be JSON-like (numbers, strings, lists, dicts): {error}")
+    return value
+
+
+def method_load_fixture(params):
+    path = os.path.abspath(params["path"])
+    module = load_fixture_module(path)
+    build = getattr(module, "build", None)
+    if not callable(build):
+        raise BridgeRequestError("FixtureError", f"{path}: a fixture must define build() returning an nn.Module")
+    shapes = validate_input_shapes(path, getattr(module, "INPUT_SHAPES", None))
+    seed = getattr(module, "SEED", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise BridgeRequestError("FixtureError", f"{path}: SEED must be a non-negative integer, got {seed!r}")
+    # Weights are initialised from torch's RNG: seed it so build() is reproducible.
+    torch.manual_seed(seed)
+    model = build()
+    if not isinstance(model, torch.nn.Module):
+        raise BridgeRequestError(
+            "FixtureError", f"{path}: build() must return a torch.nn.Module, got {type(model).__name__}"
+        )
+    model.eval()
+    handle = f"f{len(FIXTURES)}"
+    FIXTURES[handle] = {"module": model, "path": path, "shapes": shapes}
+    return {
+        "handle": handle,
+        "inputShapes": shapes,
+        "seed": seed,
+        "inputDistribution": json_safe(getattr(module, "INPUT_DISTRIBUTION", None), f"{path}: INPUT_DISTRIBUTION"),
+        "tolerance": json_safe(getattr(module, "TOLERANCE", None), f"{path}: TOLERANCE"),
+        "moduleType": type(model).__name__,
+    }
+
+
+def fixture_for(params):
+    handle = params.get("handle")
+    if handle not in FIXTURES:
+        raise BridgeRequestError("ProtocolError", f"unknown fixture handle {handle!r}; call load_fixture first")
+    return FIXTURES[handle]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensors on disk
+
+SAFETENSORS_DTYPES = {
+    torch.float64: "F64",
+    torch.float32: "F32",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.int64: "I64",
+    torch.int32: "I32",
+    torch.int16: "I16",
+    torch.int8: "I8",
+    torch.uint8: "U8",
+    torch.bool: "BOOL",
+}
+TORCH_DTYPES = {code: dtype for dtype, code in SAFETENSORS_DTYPES.items()}
+
+
+def tensor_bytes(tensor):
+    tensor = tensor.detach().cpu().contiguous()
+    if tensor.dtype == torch.bfloat16:  # numpy has no bfloat16: move the raw 16-bit patterns
+        tensor = tensor.view(torch.int16)
+    array = tensor.numpy()
+    if array.dtype.byteorder == ">":
+        array = array.byteswap()
+    return array.tobytes()
+
+
+def write_safetensors(path, tensors):
+    """Writes the safetensors layout by hand (no safetensors package on Debian's torch)."""
+    header = {}
+    offset = 0
+    blobs = []
+    for name in sorted(tensors):
+        tensor = tensors[name]
+        if tensor.dtype not in SAFETENSORS_DTYPES:
+            raise BridgeRequestError("TensorError", f"state_dict entry {name} has unsupported dtype {tensor.dtype}")
+        blob = tensor_bytes(tensor)
+        header[name] = {
+            "dtype": SAFETENSORS_DTYPES[tensor.dtype],
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + len(blob)],
+        }
+        offset += len(blob)
+        blobs.append(blob)
+    text = json.dumps(header, separators=(",", ":"))
+    text += " " * ((8 - len(text) % 8) % 8)
+    encoded = text.encode("utf-8")
+    write_atomic(path, [struct.pack("<Q", len(encoded)), encoded] + blobs)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as handle:
+        data = handle.read()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + length])
+    body = data[8 + length :]
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        dtype = TORCH_DTYPES[info["dtype"]]
+        raw = bytearray(body[begin:end])
+        if dtype == torch.bfloat16:
+            flat = torch.frombuffer(raw, dtype=torch.int16).view(torch.bfloat16) if raw else torch.empty(0, dtype=dtype)
+        else:
+            flat = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
+        tensors[name] = flat.reshape(info["shape"]).clone()
+    return tensors
+
+
+def write_atomic(path, chunks):
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    os.replace(temporary, path)
+
+
+def read_npy(path):
+    return torch.from_numpy(numpy.load(path, allow_pickle=False).copy())
+
+
+def write_npy(path, tensor):
+    array = tensor.detach().cpu().contiguous().numpy()
+    temporary = f"{path}.tmp-{os.getpid()}.npy"
+    numpy.save(temporary, array, allow_pickle=False)
+    os.replace(temporary, path)
+
+
+def flatten_outputs(value, prefix="output"):
+    """Model outputs as (name, tensor) pairs: a tensor, or tuples/lists/dicts of them, in order."""
+    if isinstance(value, torch.Tensor):
+        return [(prefix, value)]
+    if isinstance(value, (tuple, list)):
+        pairs = []
+        for i, item in enumerate(value):
+            pairs.extend(flatten_outputs(item, f"{prefix}_{i}"))
+        return pairs
+    if isinstance(value, dict):
+        pairs = []
+        for key, item in value.items():
+            pairs.extend(flatten_outputs(item, f"{prefix}_{key}"))
+        return pairs
+    raise BridgeRequestError(
+        "FixtureError", f"forward() returned {type(value).__name__} at {prefix}; outputs must be tensors or tuples/lists/dicts of tensors"
+    )
+
+
+def output_names(pairs):
+    # A single tensor output is "output_0", like the first element of a tuple.
+    return ["output_0" if name == "output" else name for name, _ in pairs]
+
+
+# ---------------------------------------------------------------------------------------------
+# Methods
+
+
+def method_hello(params):
+    return versions()
+
+
+def method_state_dict(params):
+    fixture = fixture_for(params)
+    state = fixture["module"].state_dict()
+    write_safetensors(params["path"], state)
+    return {
+        "path": params["path"],
+        "tensors": [
+            {"name": name, "dtype": str(tensor.dtype).replace("torch.", ""), "shape": list(tensor.shape)}
+            for name, tensor in sorted(state.items())
+        ],
+    }
+
+
+def method_load_weights(params):
+    fixture = fixture_for(params)
+    state = read_safetensors(params["path"])
+    missing, unexpected = fixture["module"].load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise BridgeRequestError(
+            "WeightsError",
+            f"{params['path']} does not fit the fixture's model: missing {list(missing)}, unexpected {list(unexpected)}",
+        )
+    return {"tensors": len(state)}
+
+
+def method_run(params):
+    fixture = fixture_for(params)
+    inputs = [read_npy(path) for path in params["inputs"]]
+    expected = fixture["shapes"]
+    if len(inputs) != len(expected):
+        raise BridgeRequestError("InputError", f"the model takes {len(expected)} inputs, got {len(inputs)}")
+    with torch.no_grad():
+        result = fixture["module"](*inputs)
+    pairs = flatten_outputs(result)
+    names = output_names(pairs)
+    out_dir = params["outputDir"]
+    outputs = []
+    for name, (_, tensor) in zip(names, pairs):
+        path = os.path.join(out_dir, f"{name}.npy")
+        if tensor.dtype == torch.bfloat16:
+            tensor = tensor.float()
+        write_npy(path, tensor)
+        outputs.append({"name": name, "path": path, "shape": list(tensor.shape), "dtype": str(tensor.dtype).replace("torch.", "")})
+    return {"outputs": outputs}
+
+
+def method_unload(params):
+    FIXTURES.pop(params.get("handle"), None)
+    return {}
+
+
+METHODS = {
+    "hello": method_hello,
+    "load_fixture": method_load_fixture,
+    "state_dict": method_state_dict,
+    "load_weights": method_load_weights,
+    "run": method_run,
+    "unload": method_unload,
+}
+
+
+def versions():
+    return {
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "pid": os.getpid(),
+    }
+
+
+def serve():
+    send({"event": "ready", **versions()})
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        request_id = None
+        try:
+            request = json.loads(line)
+            request_id = request.get("id")
+            method = request.get("method")
+            if method == "shutdown":
+                send({"id": request_id, "result": {}})
+                return
+            if method not in METHODS:
+                raise BridgeRequestError("ProtocolError", f"unknown method {method!r}")
+            result = METHODS[method](request.get("params") or {})
+            send({"id": request_id, "result": result})
+        except BaseException as error:  # a fixture may raise anything, SystemExit included
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            kind = error.kind if isinstance(error, BridgeRequestError) else "FixtureError"
+            send(
+                {
+                    "id": request_id,
+                    "error": {
+                        "type": kind,
+                        "message": f"{type(error).__name__}: {error}",
+                        "traceback": traceback.format_exc(),
+                    },
+                }
+            )
+
+
+if __name__ == "__main__":
+    serve()

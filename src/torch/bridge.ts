@@ -1,0 +1,310 @@
+import { execa, type ResultPromise } from 'execa';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { TorchportError } from '../errors.ts';
+import { decodeNpy, encodeNpy, type Tensor } from '../tensor/index.ts';
+import type { BridgeErrorPayload, BridgeMessage, BridgeMethod, BridgeMethods, BridgeVersions, LoadFixtureResult, StateDictEntry } from './protocol.ts';
+import { describeProbeFailure, pythonCandidates, TorchUnavailableError, type PythonAttempt } from './python.ts';
+
+const BRIDGE_SCRIPT = fileURLToPath(new URL('../../scripts/torch_bridge.py', import.meta.url));
+const EXIT_NO_TORCH = 3;
+const STDERR_TAIL_BYTES = 16 * 1024;
+
+/** A request the worker answered with an error (a fixture that raised, a bad file). */
+export class BridgeRequestError extends TorchportError {
+  readonly code = 'E_BRIDGE_REQUEST';
+  constructor(
+    readonly method: string,
+    readonly payload: BridgeErrorPayload,
+  ) {
+    super(`${payload.type} in ${method}: ${payload.message}\nPython traceback:\n${payload.traceback.trimEnd()}`);
+  }
+}
+
+/** A request that did not finish in time; the worker was killed (a new one starts on the next request). */
+export class BridgeTimeoutError extends TorchportError {
+  readonly code = 'E_BRIDGE_TIMEOUT';
+  constructor(method: string, subject: string, timeoutMs: number, stderrTail: string) {
+    super(
+      `${method} ${subject} did not finish within ${timeoutMs} ms; the Python worker was killed. ` +
+        `Raise the limit with TORCHPORT_BRIDGE_TIMEOUT_MS if the fixture is just slow.` +
+        (stderrTail ? `\nWhere Python was (last worker output):\n${stderrTail.trimEnd()}` : ''),
+    );
+  }
+}
+
+/** The worker died or broke the protocol. */
+export class BridgeCrashedError extends TorchportError {
+  readonly code = 'E_BRIDGE_CRASHED';
+}
+
+export interface BridgeOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Per request; a fixture that takes longer is killed. Default 120 s (TORCHPORT_BRIDGE_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
+  /** Until the worker has imported torch and said it is ready. Default 180 s. */
+  readonly startTimeoutMs?: number;
+  /** Receives every line the worker (and fixtures) write to stderr. */
+  readonly onStderr?: (line: string) => void;
+}
+
+/** A fixture loaded in the worker. Handles die with the worker that issued them. */
+export interface FixtureHandle extends LoadFixtureResult {
+  readonly path: string;
+  readonly generation: number;
+}
+
+interface Pending {
+  readonly method: string;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+interface Worker {
+  readonly process: ResultPromise;
+  readonly versions: BridgeVersions;
+  readonly generation: number;
+}
+
+/**
+ * The client side of scripts/torch_bridge.py: one long-lived Python worker so that a run pays the
+ * `import torch` cost once. Requests are answered in order; a request that runs out of time kills
+ * the worker (after asking Python to dump where it was) and the next request starts a fresh one.
+ */
+export class TorchBridge {
+  private worker: Worker | undefined;
+  private starting: Promise<Worker> | undefined;
+  private generation = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private stderrTail = '';
+  private queue: Promise<unknown> = Promise.resolve();
+  private tempDir: string | undefined;
+  private closed = false;
+  private readonly requestTimeoutMs: number;
+  private readonly startTimeoutMs: number;
+
+  constructor(private readonly options: BridgeOptions = {}) {
+    const env = options.env ?? process.env;
+    const fromEnv = Number(env['TORCHPORT_BRIDGE_TIMEOUT_MS']);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 120_000);
+    this.startTimeoutMs = options.startTimeoutMs ?? 180_000;
+  }
+
+  /** Starts the worker (if needed) and returns the versions it reported. */
+  async versions(): Promise<BridgeVersions> {
+    return (await this.ensureWorker()).versions;
+  }
+
+  async loadFixture(path: string): Promise<FixtureHandle> {
+    const absolute = resolve(path);
+    const result = await this.request('load_fixture', { path: absolute }, absolute);
+    return { ...result, path: absolute, generation: this.generation };
+  }
+
+  /** Writes the fixture model's full state_dict (parameters and buffers, original dtypes) as safetensors. */
+  async saveStateDict(fixture: FixtureHandle, path: string): Promise<StateDictEntry[]> {
+    this.checkHandle(fixture);
+    return (await this.request('state_dict', { handle: fixture.handle, path: resolve(path) }, fixture.path)).tensors;
+  }
+
+  /** Replaces the fixture model's parameters and buffers with a safetensors file (strict: every key must match). */
+  async loadWeights(fixture: FixtureHandle, path: string): Promise<void> {
+    this.checkHandle(fixture);
+    await this.request('load_weights', { handle: fixture.handle, path: resolve(path) }, fixture.path);
+  }
+
+  /** Runs the model on `inputs` (in PyTorch's layout) and returns its outputs, named. */
+  async run(fixture: FixtureHandle, inputs: readonly Tensor[]): Promise<Array<{ name: string; tensor: Tensor }>> {
+    this.checkHandle(fixture);
+    const dir = await mkdtemp(join(await this.scratchDir(), 'run-'));
+    try {
+      const paths = await Promise.all(
+        inputs.map(async (tensor, i) => {
+          const path = join(dir, `input_${i}.npy`);
+          await writeFile(path, encodeNpy(tensor));
+          return path;
+        }),
+      );
+      const { outputs } = await this.request('run', { handle: fixture.handle, inputs: paths, outputDir: dir }, fixture.path);
+      return Promise.all(outputs.map(async (out) => ({ name: out.name, tensor: decodeNpy(await readFile(out.path), out.path) })));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async unload(fixture: FixtureHandle): Promise<void> {
+    if (fixture.generation !== this.generation || !this.worker) return;
+    await this.request('unload', { handle: fixture.handle }, fixture.path);
+  }
+
+  /** Sends one request; requests are serialised (the worker is single-threaded). */
+  request<M extends BridgeMethod>(method: M, params: BridgeMethods[M]['params'], subject = ''): Promise<BridgeMethods[M]['result']> {
+    const task = this.queue.then(() => this.send(method, params, subject));
+    this.queue = task.catch(() => undefined);
+    return task as Promise<BridgeMethods[M]['result']>;
+  }
+
+  /** The last lines the worker wrote to stderr (fixture prints, warnings, faulthandler dumps). */
+  recentStderr(): string {
+    return this.stderrTail;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) {
+      worker.process.stdin?.end(`${JSON.stringify({ id: 0, method: 'shutdown' })}\n`);
+      const timer = setTimeout(() => worker.process.kill('SIGKILL'), 3000);
+      await worker.process.catch(() => undefined);
+      clearTimeout(timer);
+    }
+    if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
+    this.tempDir = undefined;
+  }
+
+  private checkHandle(fixture: FixtureHandle): void {
+    if (fixture.generation !== this.generation || !this.worker) {
+      throw new BridgeCrashedError(`the worker that loaded ${fixture.path} is gone (it was killed or crashed); load the fixture again`);
+    }
+  }
+
+  private async scratchDir(): Promise<string> {
+    this.tempDir ??= await mkdtemp(join(tmpdir(), 'torchport-bridge-'));
+    return this.tempDir;
+  }
+
+  private async send<M extends BridgeMethod>(method: M, params: BridgeMethods[M]['params'], subject: string): Promise<unknown> {
+    if (this.closed) throw new BridgeCrashedError('the bridge is closed');
+    const worker = await this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise((resolvePromise, rejectPromise) => {
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        void this.killForTimeout(worker).then((tail) => rejectPromise(new BridgeTimeoutError(method, subject, this.requestTimeoutMs, tail)));
+      }, this.requestTimeoutMs);
+      this.pending.set(id, {
+        method,
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolvePromise(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          rejectPromise(error);
+        },
+      });
+      worker.process.stdin!.write(`${JSON.stringify({ id, method, params })}\n`);
+    });
+  }
+
+  /** Asks Python for a traceback of where it is stuck, then kills the worker. */
+  private async killForTimeout(worker: Worker): Promise<string> {
+    worker.process.kill('SIGUSR1');
+    await new Promise((r) => setTimeout(r, 500));
+    const tail = this.stderrTail;
+    this.discardWorker(worker);
+    worker.process.kill('SIGKILL');
+    await worker.process.catch(() => undefined);
+    return tail;
+  }
+
+  private discardWorker(worker: Worker): void {
+    if (this.worker === worker) this.worker = undefined;
+    this.generation += 1;
+  }
+
+  private ensureWorker(): Promise<Worker> {
+    if (this.worker) return Promise.resolve(this.worker);
+    this.starting ??= this.startWorker().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async startWorker(): Promise<Worker> {
+    const env = this.options.env ?? process.env;
+    const attempts: PythonAttempt[] = [];
+    for (const executable of pythonCandidates(env)) {
+      const outcome = await this.spawn(executable, env);
+      if ('worker' in outcome) {
+        this.worker = outcome.worker;
+        return outcome.worker;
+      }
+      attempts.push({ executable, problem: outcome.problem });
+    }
+    throw new TorchUnavailableError(attempts);
+  }
+
+  private spawn(executable: string, env: NodeJS.ProcessEnv): Promise<{ worker: Worker } | { problem: string }> {
+    const child = execa(executable, ['-u', BRIDGE_SCRIPT], {
+      env: { ...env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+      extendEnv: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: true,
+    });
+    const generation = ++this.generation;
+    return new Promise((settle) => {
+      let ready = false;
+      const startTimer = setTimeout(() => {
+        child.kill('SIGKILL');
+        settle({ problem: `did not start within ${this.startTimeoutMs} ms` });
+      }, this.startTimeoutMs);
+
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        this.stderrTail = (this.stderrTail + line + '\n').slice(-STDERR_TAIL_BYTES);
+        if (ready) this.options.onStderr?.(line); // before ready it is a failed candidate's story, told in the attempts
+      });
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        let message: BridgeMessage;
+        try {
+          message = JSON.parse(line) as BridgeMessage;
+        } catch {
+          this.options.onStderr?.(`[bridge protocol noise] ${line}`);
+          return;
+        }
+        if ('event' in message) {
+          if (message.event === 'ready' && !ready) {
+            ready = true;
+            clearTimeout(startTimer);
+            const { event: _event, ...versions } = message;
+            settle({ worker: { process: child, versions, generation } });
+          }
+          return;
+        }
+        const pending = message.id === null ? undefined : this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id!);
+        if ('error' in message) pending.reject(new BridgeRequestError(pending.method, message.error));
+        else pending.resolve(message.result);
+      });
+
+      void child.then((result) => {
+        clearTimeout(startTimer);
+        if (!ready) {
+          settle({
+            problem: result.exitCode === EXIT_NO_TORCH ? 'runs, but has no torch module' : describeProbeFailure({ ...result, stderr: this.stderrTail }),
+          });
+          return;
+        }
+        const current = this.worker?.process === child;
+        if (current) this.discardWorker(this.worker!);
+        if (this.closed || !current) return;
+        const why = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+        const error = new BridgeCrashedError(`the Python worker ${why}${this.stderrTail ? `; its last output:\n${this.stderrTail.trimEnd()}` : ''}`);
+        for (const [id, pending] of this.pending) {
+          this.pending.delete(id);
+          pending.reject(error);
+        }
+      });
+    });
+  }
+}

@@ -1,0 +1,55 @@
+// The bridge's request/response types: one entry per method of scripts/torch_bridge.py.
+// Tensors travel as file paths (.npy, .safetensors), never as JSON numbers.
+
+export interface BridgeVersions {
+  readonly torch: string;
+  readonly numpy: string;
+  readonly python: string;
+  readonly executable: string;
+  readonly pid: number;
+}
+
+export interface LoadFixtureResult {
+  readonly handle: string;
+  readonly inputShapes: number[][];
+  readonly seed: number;
+  /** INPUT_DISTRIBUTION as the fixture wrote it (validated on the TypeScript side). */
+  readonly inputDistribution: unknown;
+  /** TOLERANCE as the fixture wrote it (validated on the TypeScript side). */
+  readonly tolerance: unknown;
+  readonly moduleType: string;
+}
+
+export interface StateDictEntry {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: number[];
+}
+
+export interface RunOutput {
+  readonly name: string;
+  readonly path: string;
+  readonly shape: number[];
+  readonly dtype: string;
+}
+
+export interface BridgeMethods {
+  hello: { params: Record<string, never>; result: BridgeVersions };
+  load_fixture: { params: { path: string }; result: LoadFixtureResult };
+  state_dict: { params: { handle: string; path: string }; result: { path: string; tensors: StateDictEntry[] } };
+  load_weights: { params: { handle: string; path: string }; result: { tensors: number } };
+  run: { params: { handle: string; inputs: string[]; outputDir: string }; result: { outputs: RunOutput[] } };
+  unload: { params: { handle: string }; result: Record<string, never> };
+}
+export type BridgeMethod = keyof BridgeMethods;
+
+export interface BridgeErrorPayload {
+  readonly type: string;
+  readonly message: string;
+  readonly traceback: string;
+}
+
+export type BridgeMessage =
+  | ({ readonly event: 'ready' } & BridgeVersions)
+  | { readonly id: number; readonly result: unknown }
+  | { readonly id: number | null; readonly error: BridgeErrorPayload };

@@ -1,6 +1,106 @@
 import type { Command } from 'commander';
-import type { CliContext } from '../context.ts';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../../errors.ts';
+import { DEFAULT_SEED_COUNT, GoldenMissingError, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from '../../harness/index.ts';
+import { describeDistribution } from '../../tensor/index.ts';
+import { TORCH_INSTALL_HINT } from '../../torch/index.ts';
+import { print, printError, type CliContext } from '../context.ts';
+import { DEFAULT_GOLDEN_DIR, isCI, openBridge } from '../environment.ts';
+import { formatTable } from '../../report/index.ts';
 
-export function registerGolden(program: Command, _ctx: CliContext): void {
-  program.command('golden').description('Record, verify and list golden fixtures (golden/<name>/).');
+interface GoldenOptions {
+  golden: string;
+}
+
+export function registerGolden(program: Command, ctx: CliContext): void {
+  const golden = program.command('golden').description('Record, verify and list golden fixtures (golden/<name>/).');
+
+  golden
+    .command('add')
+    .description('Record a golden for a fixture: weights, seeded inputs and PyTorch reference outputs.')
+    .argument('<fixture>', 'fixture file (.py) following the fixture contract (README)')
+    .option('--name <name>', 'golden name (default: the fixture file name without .py)')
+    .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
+    .option('--seeds <count>', 'number of seeds to record', String(DEFAULT_SEED_COUNT))
+    .option('--update', 're-record an existing golden deliberately', false)
+    .action(async (fixture: string, options: GoldenOptions & { name?: string; seeds: string; update: boolean }) => {
+      const seedCount = Number(options.seeds);
+      if (!Number.isSafeInteger(seedCount) || seedCount < 1) throw new UsageError(`--seeds must be a positive integer, got ${options.seeds}`);
+      const path = resolve(ctx.cwd, fixture);
+      if (!existsSync(path)) throw new UsageError(`fixture ${fixture} does not exist`);
+      const opened = await openBridge(ctx);
+      if (!opened.bridge) throw new UsageError(`recording a golden needs torch. ${opened.unavailable ?? TORCH_INSTALL_HINT}`);
+      try {
+        const manifest = await recordGolden(opened.bridge, path, {
+          goldenRoot: resolve(ctx.cwd, options.golden),
+          ...(options.name ? { name: options.name } : {}),
+          seedCount,
+          update: options.update,
+          ci: isCI(ctx.env),
+        });
+        print(ctx, `recorded golden ${manifest.name}: seeds ${manifest.seeds.join(', ')}, ${manifest.outputs.length} output(s), torch ${manifest.torch.version}`);
+      } finally {
+        await opened.bridge.close();
+      }
+    });
+
+  golden
+    .command('verify')
+    .description('Check every golden: recorded hashes, no missing or extra files, fixture unchanged since recording.')
+    .argument('[names...]', 'golden names (default: all)')
+    .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
+    .action(async (names: string[], options: GoldenOptions) => {
+      const root = resolve(ctx.cwd, options.golden);
+      const dirs = names.length ? names.map((name) => resolve(root, name)) : await listGoldenDirs(root);
+      if (dirs.length === 0) throw new GoldenMissingError(`no goldens under ${root}`);
+      let failed = 0;
+      for (const dir of dirs) {
+        const result = await verifyGolden(dir);
+        if (result.ok) print(ctx, `ok    ${result.name}`);
+        else {
+          failed++;
+          print(ctx, `FAIL  ${result.name}`);
+          for (const problem of result.problems) print(ctx, `        ${problem}`);
+        }
+      }
+      print(ctx, `${dirs.length - failed} of ${dirs.length} goldens verified`);
+      if (failed > 0) ctx.exitCode = 1;
+    });
+
+  golden
+    .command('list')
+    .description('List recorded goldens.')
+    .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
+    .option('--json', 'machine-readable output', false)
+    .action(async (options: GoldenOptions & { json: boolean }) => {
+      const root = resolve(ctx.cwd, options.golden);
+      const entries = [];
+      for (const dir of await listGoldenDirs(root)) {
+        try {
+          const { manifest } = await loadGolden(dir);
+          entries.push({
+            name: manifest.name,
+            inputs: manifest.inputs.map((s) => `[${s.shape.join('x')}]`).join(' '),
+            outputs: manifest.outputs.length,
+            seeds: manifest.seeds,
+            distribution: describeDistribution(manifest.inputDistribution),
+            torch: manifest.torch.version,
+            createdAt: manifest.createdAt,
+          });
+        } catch (error) {
+          printError(ctx, `${dir}: ${(error as Error).message}`);
+          ctx.exitCode = 1;
+        }
+      }
+      if (options.json) return print(ctx, JSON.stringify(entries, null, 2));
+      if (entries.length === 0) return print(ctx, `no goldens under ${root}`);
+      print(
+        ctx,
+        formatTable(
+          ['name', 'inputs', 'outputs', 'seeds', 'distribution', 'torch', 'recorded'],
+          entries.map((e) => [e.name, e.inputs, String(e.outputs), e.seeds.join(','), e.distribution, e.torch, e.createdAt.slice(0, 19)]),
+        ),
+      );
+    });
 }

@@ -1,0 +1,95 @@
+import { execa } from 'execa';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from './main.ts';
+
+const repo = new URL('../../', import.meta.url).pathname;
+
+async function cli(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += chunk));
+  stderr.on('data', (chunk) => (err += chunk));
+  const code = await main(argv, { stdout, stderr, cwd: options.cwd ?? repo, env: options.env ?? { ...process.env, CI: '' } });
+  return { code, out, err };
+}
+
+describe('torchport CLI', () => {
+  let project: string;
+  beforeAll(async () => {
+    // A throwaway project: one fixture, goldens and reports written inside it.
+    project = await mkdtemp(join(tmpdir(), 'cli-test-'));
+    await mkdir(join(project, 'suites', 'fixtures'), { recursive: true });
+    await copyFile(join(repo, 'src/torch/test-fixtures/two_outputs_noisy.py'), join(project, 'suites', 'fixtures', 'tiny.py'));
+  });
+  afterAll(() => rm(project, { recursive: true, force: true }));
+
+  it('prints help for every command with exit code 0', async () => {
+    for (const argv of [['--help'], ['golden', '--help'], ['golden', 'add', '--help'], ['golden', 'verify', '--help'], ['golden', 'list', '--help'], ['run', '--help']]) {
+      const result = await cli(argv);
+      expect(result.code, argv.join(' ')).toBe(0);
+      expect(result.out).toMatch(/Usage: torchport/);
+    }
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await cli(['run', '--no-such-flag'])).code).toBe(2);
+    expect((await cli(['golden', 'add'])).code).toBe(2);
+    const missing = await cli(['golden', 'add', 'nope.py'], { cwd: project });
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/fixture nope\.py does not exist \[E_USAGE\]/);
+    expect((await cli(['run', 'not-python.txt'], { cwd: project })).err).toMatch(/a fixture is a Python file/);
+  });
+
+  it('run: records the missing golden, passes, prints the table and writes reports/latest/report.json', async () => {
+    const result = await cli(['run'], { cwd: project });
+    expect(result.err).toMatch(/tiny: recording golden/);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/tiny\s+torch\s+3\/3\s+0\s+0\.000001\s+PASS/);
+    const report = JSON.parse(await readFile(join(project, 'reports', 'latest', 'report.json'), 'utf8'));
+    expect(report.summary).toMatchObject({ pass: true, rows: 6, passed: 6 });
+    expect(report.results[0]).toMatchObject({ model: 'tiny', target: 'torch', seed: 5, output: 'output_0', pass: true, maxAbsDiff: 0 });
+    expect(report.environment.torch).toMatch(/^\d/);
+    const byRunId = JSON.parse(await readFile(join(project, 'reports', report.runId, 'report.json'), 'utf8'));
+    expect(byRunId.runId).toBe(report.runId);
+  });
+
+  it('golden list and verify see the recorded golden; verify exits 1 naming a tampered file', async () => {
+    const list = await cli(['golden', 'list', '--json'], { cwd: project });
+    expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ name: 'tiny', seeds: [5, 6, 7], distribution: 'uniform[-2, 2)' })]);
+    expect((await cli(['golden', 'verify'], { cwd: project })).code).toBe(0);
+    await writeFile(join(project, 'golden', 'tiny', 'seed-6', 'output_1.npy'), 'garbage');
+    const verify = await cli(['golden', 'verify'], { cwd: project });
+    expect(verify.code).toBe(1);
+    expect(verify.out).toMatch(/FAIL {2}tiny\n\s+seed-6\/output_1\.npy: content changed since recording/);
+  });
+
+  it('run without torch uses the committed goldens: checks pass, torch rows are skipped with the reason', async () => {
+    const result = await cli(['run', '--report', join(project, 'r2')], {
+      cwd: repo,
+      env: { ...process.env, CI: 'true', TORCHPORT_PYTHON: '/nonexistent/python3' },
+    });
+    expect(result.err).toMatch(/torch is unavailable, using committed goldens only/);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/seed_single_conv\s+torch\s+-\s+-\s+0\.00001\s+SKIP: no Python interpreter with torch was found/);
+  });
+
+  it('run under CI fails a fixture without a golden and tells how to record it', async () => {
+    await mkdir(join(project, 'new'), { recursive: true });
+    await copyFile(join(repo, 'src/torch/test-fixtures/two_outputs_noisy.py'), join(project, 'new', 'fresh.py'));
+    const result = await cli(['run', 'new/fresh.py', '--report', join(project, 'r3')], { cwd: project, env: { ...process.env, CI: 'true' } });
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/CHECK FAILED fresh golden:\n\s+- golden fresh is missing and goldens are not recorded under CI; record it locally with `npx torchport golden add .*fresh\.py`/);
+  });
+
+  it('the installed bin runs the CLI (npx torchport)', async () => {
+    const result = await execa('node', [join(repo, 'bin/torchport.mjs'), 'golden', 'list'], { cwd: repo, reject: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/seed_single_conv/);
+  });
+});

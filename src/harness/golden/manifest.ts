@@ -1,0 +1,109 @@
+// golden/<name>/manifest.json: the one file that says what a golden holds. This module owns its
+// on-disk format; everything else goes through `parseManifest` and the `GoldenManifest` type.
+import { TorchportError } from '../../errors.ts';
+import { isDType, parseInputDistribution, type DType, type InputDistribution } from '../../tensor/index.ts';
+import { parseTolerance, type Tolerance } from '../compare/index.ts';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_FORMAT = 'torchport-golden';
+export const MANIFEST_VERSION = 1;
+export const WEIGHTS_FILE = 'weights.safetensors';
+
+export interface TensorSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+export interface GoldenManifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly version: typeof MANIFEST_VERSION;
+  readonly name: string;
+  /** The fixture file, relative to the golden's directory, and its SHA-256 when recorded. */
+  readonly fixture: { readonly path: string; readonly sha256: string };
+  readonly createdAt: string;
+  readonly torch: { readonly version: string; readonly python: string };
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  readonly inputDistribution: InputDistribution;
+  readonly seeds: readonly number[];
+  /** The fixture's TOLERANCE override, if it has one. */
+  readonly tolerance: Tolerance | null;
+  /** SHA-256 of every other file of the golden, by path relative to its directory. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export class GoldenManifestError extends TorchportError {
+  readonly code = 'E_GOLDEN_MANIFEST';
+}
+
+/** Where each seed's tensors live inside a golden directory. */
+export function seedDir(seed: number): string {
+  return `seed-${seed}`;
+}
+export function inputFile(seed: number, name: string): string {
+  return `${seedDir(seed)}/${name}.npy`;
+}
+export function outputFile(seed: number, name: string): string {
+  return `${seedDir(seed)}/${name}.npy`;
+}
+
+export function serializeManifest(manifest: GoldenManifest): string {
+  const files = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => a.localeCompare(b)));
+  return `${JSON.stringify({ ...manifest, files }, null, 2)}\n`;
+}
+
+export function parseManifest(text: string, where: string): GoldenManifest {
+  const fail = (problem: string): never => {
+    throw new GoldenManifestError(`${where}: ${problem}`);
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return fail(`not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('not a JSON object');
+  const m = raw as Record<string, unknown>;
+  if (m['format'] !== MANIFEST_FORMAT) fail(`"format" must be "${MANIFEST_FORMAT}", got ${JSON.stringify(m['format'])}`);
+  if (m['version'] !== MANIFEST_VERSION) fail(`unsupported manifest version ${JSON.stringify(m['version'])} (this torchport reads version ${MANIFEST_VERSION})`);
+  const text_ = (value: unknown, field: string): string => (typeof value === 'string' && value.length > 0 ? value : fail(`"${field}" must be a non-empty string`));
+  const object = (value: unknown, field: string): Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : fail(`"${field}" must be an object`);
+  const specs = (value: unknown, field: string): TensorSpec[] => {
+    if (!Array.isArray(value) || value.length === 0) return fail(`"${field}" must be a non-empty array`);
+    return value.map((entry, i) => {
+      const spec = object(entry, `${field}[${i}]`);
+      const name = text_(spec['name'], `${field}[${i}].name`);
+      if (!/^[A-Za-z0-9_.-]+$/.test(name)) fail(`"${field}[${i}].name" ${JSON.stringify(name)} is not a safe file name`);
+      const shape = spec['shape'];
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`"${field}[${i}].shape" must be an array of non-negative integers`);
+      const dtype = spec['dtype'];
+      if (typeof dtype !== 'string' || !isDType(dtype)) return fail(`"${field}[${i}].dtype" ${JSON.stringify(dtype)} is not a known dtype`);
+      return { name, shape: shape as number[], dtype };
+    });
+  };
+  const fixture = object(m['fixture'], 'fixture');
+  const torch = object(m['torch'], 'torch');
+  const seeds = m['seeds'];
+  if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isSafeInteger(s) && s >= 0)) fail('"seeds" must be a non-empty array of non-negative integers');
+  const files = object(m['files'], 'files');
+  for (const [path, hash] of Object.entries(files)) {
+    if (path.includes('..') || path.startsWith('/') || path.includes('\\')) fail(`"files" names ${JSON.stringify(path)}, which is outside the golden directory`);
+    if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(`"files"["${path}"] must be a SHA-256 hex digest`);
+  }
+  return {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    name: text_(m['name'], 'name'),
+    fixture: { path: text_(fixture['path'], 'fixture.path'), sha256: text_(fixture['sha256'], 'fixture.sha256') },
+    createdAt: text_(m['createdAt'], 'createdAt'),
+    torch: { version: text_(torch['version'], 'torch.version'), python: text_(torch['python'], 'torch.python') },
+    inputs: specs(m['inputs'], 'inputs'),
+    outputs: specs(m['outputs'], 'outputs'),
+    inputDistribution: parseInputDistribution(m['inputDistribution'], `${where}: inputDistribution`),
+    seeds: seeds as number[],
+    tolerance: m['tolerance'] === null || m['tolerance'] === undefined ? null : parseTolerance(m['tolerance'], undefined, `${where}: tolerance`),
+    files: files as Record<string, string>,
+  };
+}

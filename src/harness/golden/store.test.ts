@@ -1,0 +1,152 @@
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TorchBridge } from '../../torch/index.ts';
+import { sha256File } from '../../util/index.ts';
+import { runFixture, torchTarget } from '../run/index.ts';
+import { GoldenExistsError, GoldenWriteRefusedError, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from './index.ts';
+
+const repoFixture = (name: string) => new URL(`../../../suites/fixtures/${name}`, import.meta.url).pathname;
+const testFixture = (name: string) => new URL(`../../torch/test-fixtures/${name}`, import.meta.url).pathname;
+
+describe('goldens recorded with real torch', () => {
+  let bridge: TorchBridge;
+  let work: string;
+  let fixture: string;
+  let root: string;
+  beforeAll(async () => {
+    bridge = new TorchBridge();
+    work = await mkdtemp(join(tmpdir(), 'golden-test-'));
+    // A private copy of a fixture, so the test can change it without touching the repo.
+    fixture = join(work, 'tiny.py');
+    await copyFile(testFixture('two_outputs_noisy.py'), fixture);
+    root = join(work, 'golden');
+  });
+  afterAll(async () => {
+    await bridge.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('records manifest, weights, inputs and outputs per seed, all hashed, and verifies clean', async () => {
+    const manifest = await recordGolden(bridge, fixture, { goldenRoot: root, ci: false });
+    expect(manifest.name).toBe('tiny');
+    expect(manifest.seeds).toEqual([5, 6, 7]); // SEED = 5, three seeds by default
+    expect(manifest.inputDistribution).toEqual({ kind: 'uniform', low: -2, high: 2 });
+    expect(manifest.tolerance).toEqual({ rule: 'allclose', atol: 1e-6, rtol: 0 });
+    expect(manifest.outputs.map((o) => o.name)).toEqual(['output_0', 'output_1']);
+    expect(Object.keys(manifest.files).sort()).toEqual([
+      'seed-5/input_0.npy', 'seed-5/input_1.npy', 'seed-5/output_0.npy', 'seed-5/output_1.npy',
+      'seed-6/input_0.npy', 'seed-6/input_1.npy', 'seed-6/output_0.npy', 'seed-6/output_1.npy',
+      'seed-7/input_0.npy', 'seed-7/input_1.npy', 'seed-7/output_0.npy', 'seed-7/output_1.npy',
+      'weights.safetensors',
+    ]);
+    const golden = await loadGolden(join(root, 'tiny'));
+    const [a, b] = await golden.inputs(6);
+    const [out0] = await golden.outputs(6);
+    // The fixture computes a * 2 + [0, 1, 2]: the recorded output is torch's answer on the recorded input.
+    expect(out0!.toArray()).toEqual(a!.toArray().map((v, i) => Math.fround(v * 2 + (i % 3))));
+    expect(b!.data).not.toEqual(a!.data);
+    expect(await verifyGolden(join(root, 'tiny'))).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('reports tampered, missing and unrecorded files by name', async () => {
+    const dir = join(work, 'tampered');
+    await recordGolden(bridge, fixture, { goldenRoot: dir, ci: false });
+    const golden = join(dir, 'tiny');
+    const npy = await readFile(join(golden, 'seed-5/output_0.npy'));
+    npy[npy.length - 1] ^= 0x01;
+    await writeFile(join(golden, 'seed-5/output_0.npy'), npy);
+    await rm(join(golden, 'seed-6/input_1.npy'));
+    await writeFile(join(golden, 'seed-7/extra.npy'), 'x');
+    const result = await verifyGolden(golden);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^seed-5\/output_0\.npy: content changed since recording/),
+        'seed-6/input_1.npy: missing',
+        'seed-7/extra.npy: not recorded in the manifest',
+      ]),
+    );
+  });
+
+  it('notices a fixture edited after recording and says how to re-record', async () => {
+    const dir = join(work, 'edited');
+    const copy = join(dir, 'tiny.py');
+    await mkdir(dir, { recursive: true });
+    await copyFile(fixture, copy);
+    await recordGolden(bridge, copy, { goldenRoot: join(dir, 'golden'), ci: false });
+    await appendFile(copy, '\n# an edit\n');
+    const result = await verifyGolden(join(dir, 'golden', 'tiny'));
+    expect(result.problems).toEqual([expect.stringMatching(/tiny\.py: changed since the golden was recorded; re-record with `npx torchport golden add .*tiny\.py --update`/)]);
+  });
+
+  it('never overwrites without --update, and replaces the whole golden with it', async () => {
+    const dir = join(work, 'update');
+    const first = await recordGolden(bridge, fixture, { goldenRoot: dir, ci: false });
+    await expect(recordGolden(bridge, fixture, { goldenRoot: dir, ci: false })).rejects.toThrow(GoldenExistsError);
+    const second = await recordGolden(bridge, fixture, { goldenRoot: dir, ci: false, update: true, seedCount: 1 });
+    expect(second.seeds).toEqual([5]);
+    expect(second.createdAt >= first.createdAt).toBe(true);
+    expect(await readdir(join(dir, 'tiny'))).toEqual(['manifest.json', 'seed-5', 'weights.safetensors']);
+    expect((await verifyGolden(join(dir, 'tiny'))).ok).toBe(true);
+  });
+
+  it('writes nothing under CI', async () => {
+    const dir = join(work, 'ci');
+    await expect(recordGolden(bridge, fixture, { goldenRoot: dir, ci: true })).rejects.toThrow(GoldenWriteRefusedError);
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('leaves no golden behind when recording fails midway, and ignores staging left by a killed run', async () => {
+    const dir = join(work, 'interrupted');
+    const broken = join(work, 'broken.py');
+    await writeFile(broken, (await readFile(fixture, 'utf8')).replace('print("forward called")', 'raise RuntimeError("dies in forward")'));
+    await expect(recordGolden(bridge, broken, { goldenRoot: dir, ci: false })).rejects.toThrow(/dies in forward/);
+    expect(await readdir(dir)).toEqual([]);
+    // A run killed mid-recording leaves its hidden staging directory: it is not a golden...
+    await mkdir(join(dir, '.tiny.tmp-999-abcd', 'seed-5'), { recursive: true });
+    await writeFile(join(dir, '.tiny.tmp-999-abcd', 'manifest.json'), '{}');
+    expect(await listGoldenDirs(dir)).toEqual([]);
+    expect((await verifyGolden(join(dir, 'tiny'))).ok).toBe(false);
+    // ...and the next recording of that name clears it.
+    await recordGolden(bridge, fixture, { goldenRoot: dir, ci: false, seedCount: 1 });
+    expect(await readdir(dir)).toEqual(['tiny']);
+  });
+
+  it('runFixture under CI fails a missing golden with the command that records it', async () => {
+    const result = await runFixture(fixture, { goldenRoot: join(work, 'empty'), ci: true, bridge, targets: [torchTarget(bridge)] });
+    expect(result.checks).toEqual([
+      { model: 'tiny', check: 'golden', pass: false, problems: [expect.stringMatching(/goldens are not recorded under CI; record it locally with `npx torchport golden add .*tiny\.py`/)] },
+    ]);
+    expect(result.rows).toEqual([]);
+  });
+
+  it('runFixture records outside CI, then re-runs torch on every seed and output within tolerance', async () => {
+    const result = await runFixture(fixture, { goldenRoot: join(work, 'run'), ci: false, bridge, targets: [torchTarget(bridge)] });
+    expect(result.summary.recorded).toBe(true);
+    expect(result.checks.every((c) => c.pass)).toBe(true);
+    expect(result.rows).toHaveLength(6); // 3 seeds x 2 outputs
+    expect(result.rows.every((r) => r.status === 'pass' && r.maxAbsDiff === 0)).toBe(true);
+  });
+
+  it('runFixture flags a reference output that no longer matches what torch computes', async () => {
+    const dir = join(work, 'drift');
+    await recordGolden(bridge, fixture, { goldenRoot: dir, ci: false, seedCount: 1 });
+    // Change the weights and re-hash the manifest, as a stale golden would look: integrity holds, parity must not.
+    const golden = join(dir, 'tiny');
+    const manifestPath = join(golden, 'manifest.json');
+    const weights = await readFile(join(golden, 'weights.safetensors'));
+    // Tensors are stored in name order: the last 12 bytes are 'offset' (float32 [0, 1, 2]); make it [0.5, 1, 2].
+    weights.writeFloatLE(0.5, weights.length - 12);
+    await writeFile(join(golden, 'weights.safetensors'), weights);
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    manifest.files['weights.safetensors'] = await sha256File(join(golden, 'weights.safetensors'));
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const result = await runFixture(fixture, { goldenRoot: dir, ci: false, bridge, targets: [torchTarget(bridge)] });
+    const failing = result.rows.filter((r) => r.status === 'fail');
+    expect(failing.map((r) => r.output)).toEqual(['output_0']);
+    expect(failing[0]!.maxAbsDiff).toBeCloseTo(0.5, 6);
+    expect(failing[0]!.worst?.index[1]).toBe(0);
+  });
+});

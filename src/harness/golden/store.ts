@@ -1,0 +1,252 @@
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { TorchportError } from '../../errors.ts';
+import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
+import type { TorchBridge } from '../../torch/index.ts';
+import { replaceDirectory, sha256, sha256File, temporarySibling } from '../../util/index.ts';
+import { parseTolerance } from '../compare/index.ts';
+import {
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  WEIGHTS_FILE,
+  inputFile,
+  outputFile,
+  parseManifest,
+  serializeManifest,
+  type GoldenManifest,
+  type TensorSpec,
+} from './manifest.ts';
+
+export const DEFAULT_SEED_COUNT = 3;
+
+export class GoldenExistsError extends TorchportError {
+  readonly code = 'E_GOLDEN_EXISTS';
+}
+export class GoldenMissingError extends TorchportError {
+  readonly code = 'E_GOLDEN_MISSING';
+}
+/** Refused because goldens are never written under CI. */
+export class GoldenWriteRefusedError extends TorchportError {
+  readonly code = 'E_GOLDEN_CI';
+}
+export class GoldenNameError extends TorchportError {
+  readonly code = 'E_GOLDEN_NAME';
+}
+
+export interface RecordOptions {
+  readonly goldenRoot: string;
+  readonly name?: string;
+  readonly seedCount?: number;
+  /** Replace an existing golden of the same name. */
+  readonly update?: boolean;
+  /** True under CI: nothing may be written. */
+  readonly ci: boolean;
+}
+
+/** The golden name a fixture file gets by default: its base name without .py. */
+export function goldenNameOf(fixturePath: string): string {
+  return basename(fixturePath).replace(/\.py$/, '');
+}
+
+export function checkGoldenName(name: string): string {
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(name)) {
+    throw new GoldenNameError(`golden name ${JSON.stringify(name)} must use letters, digits, '_', '-', '.' and not start with '.'`);
+  }
+  return name;
+}
+
+/** How to record a golden, for messages that tell the user what to run. */
+export function recordCommand(fixturePath: string, name?: string): string {
+  return `npx torchport golden add ${relative(process.cwd(), fixturePath) || fixturePath}${name && name !== goldenNameOf(fixturePath) ? ` --name ${name}` : ''}`;
+}
+
+/**
+ * Records golden/<name>/ for a fixture: the manifest, the state_dict as safetensors, and per seed
+ * the seeded inputs and PyTorch's outputs as .npy. Everything is written into a hidden staging
+ * directory first and moved into place at the end, so an interrupted recording never leaves a
+ * golden that verifies.
+ */
+export async function recordGolden(bridge: TorchBridge, fixturePath: string, options: RecordOptions): Promise<GoldenManifest> {
+  const name = checkGoldenName(options.name ?? goldenNameOf(fixturePath));
+  const target = join(options.goldenRoot, name);
+  if (options.ci) {
+    throw new GoldenWriteRefusedError(`refusing to write golden ${name} under CI (CI is set); record it locally with \`${recordCommand(fixturePath, name)}\` and commit it`);
+  }
+  if (!options.update && (await exists(target))) {
+    throw new GoldenExistsError(`golden ${name} already exists at ${target}; pass --update to re-record it deliberately`);
+  }
+  const seedCount = options.seedCount ?? DEFAULT_SEED_COUNT;
+  if (!Number.isSafeInteger(seedCount) || seedCount < 1 || seedCount > 100) throw new GoldenNameError(`seed count must be an integer from 1 to 100, got ${seedCount}`);
+
+  const fixtureBytes = await readFile(fixturePath).catch((error: unknown) => {
+    throw new GoldenMissingError(`cannot read fixture ${fixturePath}: ${(error as Error).message}`);
+  });
+  const fixture = await bridge.loadFixture(fixturePath);
+  const where = `fixture ${fixturePath}`;
+  const inputDistribution = parseInputDistribution(fixture.inputDistribution, `${where}: INPUT_DISTRIBUTION`);
+  const tolerance = fixture.tolerance === null ? null : parseTolerance(fixture.tolerance, undefined, `${where}: TOLERANCE`);
+  const versions = await bridge.versions();
+
+  await mkdir(options.goldenRoot, { recursive: true });
+  await removeStaleStaging(options.goldenRoot, name);
+  const staging = temporarySibling(target);
+  await mkdir(staging);
+  try {
+    const files: Record<string, string> = {};
+    await bridge.saveStateDict(fixture, join(staging, WEIGHTS_FILE));
+    files[WEIGHTS_FILE] = await sha256File(join(staging, WEIGHTS_FILE));
+
+    const seeds = Array.from({ length: seedCount }, (_, i) => fixture.seed + i);
+    const inputs: TensorSpec[] = fixture.inputShapes.map((shape, i) => ({ name: `input_${i}`, shape, dtype: 'float32' }));
+    let outputs: TensorSpec[] | undefined;
+    for (const seed of seeds) {
+      const tensors = seededInputs(fixture.inputShapes, inputDistribution, seed);
+      await writeTensors(staging, files, tensors.map((tensor, i) => [inputFile(seed, inputs[i]!.name), tensor]));
+      const produced = await bridge.run(fixture, tensors);
+      const specs = produced.map(({ name: outputName, tensor }) => ({ name: outputName, shape: [...tensor.shape], dtype: tensor.dtype }));
+      outputs ??= specs;
+      await writeTensors(staging, files, produced.map(({ name: outputName, tensor }) => [outputFile(seed, outputName), tensor]));
+    }
+    await bridge.unload(fixture);
+
+    const manifest: GoldenManifest = {
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      name,
+      fixture: { path: relative(target, resolve(fixturePath)), sha256: sha256(fixtureBytes) },
+      createdAt: new Date().toISOString(),
+      torch: { version: versions.torch, python: versions.python },
+      inputs,
+      outputs: outputs!,
+      inputDistribution,
+      seeds,
+      tolerance,
+      files,
+    };
+    await writeFile(join(staging, MANIFEST_FILE), serializeManifest(manifest));
+    await replaceDirectory(staging, target);
+    return manifest;
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function writeTensors(dir: string, files: Record<string, string>, entries: Array<[string, Tensor]>): Promise<void> {
+  for (const [path, tensor] of entries) {
+    const bytes = encodeNpy(tensor);
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), bytes);
+    files[path] = sha256(bytes);
+  }
+}
+
+/** Staging directories left by an interrupted `golden add` of this name. */
+async function removeStaleStaging(root: string, name: string): Promise<void> {
+  for (const entry of await readdir(root)) {
+    if (entry.startsWith(`.${name}.tmp-`)) await rm(join(root, entry), { recursive: true, force: true });
+  }
+}
+
+/** A recorded golden, read back. */
+export interface Golden {
+  readonly dir: string;
+  readonly manifest: GoldenManifest;
+  /** Absolute path of the fixture file the golden was recorded from. */
+  readonly fixturePath: string;
+  readonly weightsPath: string;
+  inputs(seed: number): Promise<Tensor[]>;
+  outputs(seed: number): Promise<Tensor[]>;
+}
+
+export async function loadGolden(dir: string): Promise<Golden> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  const text = await readFile(manifestPath, 'utf8').catch((error: unknown) => {
+    throw new GoldenMissingError(`no golden at ${dir} (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `${MANIFEST_FILE} is missing` : (error as Error).message})`);
+  });
+  const manifest = parseManifest(text, manifestPath);
+  const read = async (specs: readonly TensorSpec[], file: (seed: number, name: string) => string, seed: number): Promise<Tensor[]> => {
+    if (!manifest.seeds.includes(seed)) throw new GoldenMissingError(`golden ${manifest.name} has no seed ${seed} (recorded: ${manifest.seeds.join(', ')})`);
+    return Promise.all(specs.map(async (spec) => decodeNpy(await readFile(join(dir, file(seed, spec.name))), join(dir, file(seed, spec.name)))));
+  };
+  return {
+    dir,
+    manifest,
+    fixturePath: resolve(dir, manifest.fixture.path),
+    weightsPath: join(dir, WEIGHTS_FILE),
+    inputs: (seed) => read(manifest.inputs, inputFile, seed),
+    outputs: (seed) => read(manifest.outputs, outputFile, seed),
+  };
+}
+
+export interface GoldenVerification {
+  readonly name: string;
+  readonly dir: string;
+  readonly ok: boolean;
+  /** Every problem found, each naming the file concerned. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Checks a golden end to end: the manifest parses, every recorded file exists with its recorded
+ * SHA-256, no unrecorded file sits beside them, each seed's tensors are listed, and the fixture
+ * file still has the hash it had when the golden was recorded.
+ */
+export async function verifyGolden(dir: string): Promise<GoldenVerification> {
+  const name = basename(dir);
+  let golden: Golden;
+  try {
+    golden = await loadGolden(dir);
+  } catch (error) {
+    return { name, dir, ok: false, problems: [(error as Error).message] };
+  }
+  const { manifest } = golden;
+  const problems: string[] = [];
+  for (const [path, expected] of Object.entries(manifest.files)) {
+    const actual = await sha256File(join(dir, path)).catch(() => undefined);
+    if (actual === undefined) problems.push(`${path}: missing`);
+    else if (actual !== expected) problems.push(`${path}: content changed since recording (sha256 ${actual.slice(0, 12)}…, recorded ${expected.slice(0, 12)}…)`);
+  }
+  for (const path of await listFiles(dir)) {
+    if (path !== MANIFEST_FILE && !(path in manifest.files)) problems.push(`${path}: not recorded in the manifest`);
+  }
+  const required = [WEIGHTS_FILE, ...manifest.seeds.flatMap((seed) => [...manifest.inputs.map((s) => inputFile(seed, s.name)), ...manifest.outputs.map((s) => outputFile(seed, s.name))])];
+  for (const path of required) if (!(path in manifest.files)) problems.push(`${path}: required by the manifest's seeds and tensors but not recorded`);
+  for (const spec of [...manifest.inputs, ...manifest.outputs]) if (!isDType(spec.dtype)) problems.push(`${spec.name}: unknown dtype ${spec.dtype}`);
+  const fixtureHash = await sha256File(golden.fixturePath).catch(() => undefined);
+  if (fixtureHash === undefined) problems.push(`fixture ${golden.fixturePath}: missing (the golden was recorded from it)`);
+  else if (fixtureHash !== manifest.fixture.sha256) {
+    problems.push(`fixture ${golden.fixturePath}: changed since the golden was recorded; re-record with \`${recordCommand(golden.fixturePath, manifest.name)} --update\``);
+  }
+  return { name: manifest.name, dir, ok: problems.length === 0, problems };
+}
+
+/** The golden directories under `root` (hidden staging directories excluded), sorted by name. */
+export async function listGoldenDirs(root: string): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => join(root, entry.name))
+    .sort();
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(dir, path)));
+    else out.push(path);
+  }
+  return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

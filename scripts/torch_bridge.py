@@ -307,6 +307,28 @@ def method_run(params):
     return {"outputs": outputs}
 
 
+def method_capture_graph(params):
+    """Captures the model's graph on the given inputs: graph JSON, constant tensors and, when
+    asked, every intermediate activation (by value id) as safetensors."""
+    import torchport_capture
+
+    fixture = fixture_for(params)
+    inputs = [read_npy(path) for path in params["inputs"]]
+    keep = bool(params.get("activationsPath"))
+    try:
+        graph, constants, activations = torchport_capture.capture(
+            fixture["module"], inputs, lambda result: list(zip(output_names(flatten_outputs(result)), [t for _, t in flatten_outputs(result)])), keep
+        )
+    except torchport_capture.CaptureError as error:
+        raise BridgeRequestError("CaptureError", str(error))
+    write_safetensors(params["constantsPath"], constants)
+    if keep:
+        write_safetensors(params["activationsPath"], activations)
+    text = json.dumps(graph, allow_nan=False, separators=(",", ":"))
+    write_atomic(params["graphPath"], [text.encode("utf-8")])
+    return {"nodes": len(graph["nodes"]), "constants": len(constants)}
+
+
 def method_unload(params):
     FIXTURES.pop(params.get("handle"), None)
     return {}
@@ -318,6 +340,7 @@ METHODS = {
     "state_dict": method_state_dict,
     "load_weights": method_load_weights,
     "run": method_run,
+    "capture_graph": method_capture_graph,
     "unload": method_unload,
 }
 

@@ -122,15 +122,39 @@ export class TorchBridge {
     this.checkHandle(fixture);
     const dir = await mkdtemp(join(await this.scratchDir(), 'run-'));
     try {
-      const paths = await Promise.all(
-        inputs.map(async (tensor, i) => {
-          const path = join(dir, `input_${i}.npy`);
-          await writeFile(path, encodeNpy(tensor));
-          return path;
-        }),
-      );
+      const paths = await this.writeInputs(dir, inputs);
       const { outputs } = await this.request('run', { handle: fixture.handle, inputs: paths, outputDir: dir }, fixture.path);
       return Promise.all(outputs.map(async (out) => ({ name: out.name, tensor: decodeNpy(await readFile(out.path), out.path) })));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Runs the model once on `inputs` while recording its graph (see scripts/torchport_capture.py):
+   * writes graph.json, the constant tensors and, when `activationsPath` is given, every
+   * intermediate value (safetensors keyed by value id).
+   */
+  async captureGraph(
+    fixture: FixtureHandle,
+    inputs: readonly Tensor[],
+    paths: { graphPath: string; constantsPath: string; activationsPath?: string },
+  ): Promise<{ nodes: number; constants: number }> {
+    this.checkHandle(fixture);
+    const dir = await mkdtemp(join(await this.scratchDir(), 'capture-'));
+    try {
+      const inputPaths = await this.writeInputs(dir, inputs);
+      return await this.request(
+        'capture_graph',
+        {
+          handle: fixture.handle,
+          inputs: inputPaths,
+          graphPath: resolve(paths.graphPath),
+          constantsPath: resolve(paths.constantsPath),
+          ...(paths.activationsPath ? { activationsPath: resolve(paths.activationsPath) } : {}),
+        },
+        fixture.path,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -139,6 +163,16 @@ export class TorchBridge {
   async unload(fixture: FixtureHandle): Promise<void> {
     if (fixture.generation !== this.generation || !this.worker) return;
     await this.request('unload', { handle: fixture.handle }, fixture.path);
+  }
+
+  private writeInputs(dir: string, inputs: readonly Tensor[]): Promise<string[]> {
+    return Promise.all(
+      inputs.map(async (tensor, i) => {
+        const path = join(dir, `input_${i}.npy`);
+        await writeFile(path, encodeNpy(tensor));
+        return path;
+      }),
+    );
   }
 
   /** Sends one request; requests are serialised (the worker is single-threaded). */

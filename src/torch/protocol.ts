@@ -39,6 +39,10 @@ export interface BridgeMethods {
   state_dict: { params: { handle: string; path: string }; result: { path: string; tensors: StateDictEntry[] } };
   load_weights: { params: { handle: string; path: string }; result: { tensors: number } };
   run: { params: { handle: string; inputs: string[]; outputDir: string }; result: { outputs: RunOutput[] } };
+  capture_graph: {
+    params: { handle: string; inputs: string[]; graphPath: string; constantsPath: string; activationsPath?: string };
+    result: { nodes: number; constants: number };
+  };
   unload: { params: { handle: string }; result: Record<string, never> };
 }
 export type BridgeMethod = keyof BridgeMethods;

@@ -8,6 +8,10 @@ export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'torchport-golden';
 export const MANIFEST_VERSION = 1;
 export const WEIGHTS_FILE = 'weights.safetensors';
+export const GRAPH_FILE = 'graph.json';
+export const CONSTANTS_FILE = 'constants.safetensors';
+/** Every intermediate value of the first seed's run, by graph value id (for first-divergence reports). */
+export const ACTIVATIONS_FILE = 'activations.safetensors';
 
 export interface TensorSpec {
   readonly name: string;
@@ -27,6 +31,8 @@ export interface GoldenManifest {
   readonly outputs: readonly TensorSpec[];
   readonly inputDistribution: InputDistribution;
   readonly seeds: readonly number[];
+  /** The captured graph (graph.json, constants, first-seed activations), or why capture failed. */
+  readonly graph: { readonly nodes: number } | { readonly error: string };
   /** The fixture's TOLERANCE override, if it has one. */
   readonly tolerance: Tolerance | null;
   /** SHA-256 of every other file of the golden, by path relative to its directory. */
@@ -103,7 +109,17 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     outputs: specs(m['outputs'], 'outputs'),
     inputDistribution: parseInputDistribution(m['inputDistribution'], `${where}: inputDistribution`),
     seeds: seeds as number[],
+    graph: parseGraphRecord(m['graph'], fail),
     tolerance: m['tolerance'] === null || m['tolerance'] === undefined ? null : parseTolerance(m['tolerance'], undefined, `${where}: tolerance`),
     files: files as Record<string, string>,
   };
+}
+
+function parseGraphRecord(value: unknown, fail: (problem: string) => never): GoldenManifest['graph'] {
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (typeof record['nodes'] === 'number') return { nodes: record['nodes'] };
+    if (typeof record['error'] === 'string') return { error: record['error'] };
+  }
+  return fail('"graph" must be {"nodes": N} or {"error": "..."}');
 }

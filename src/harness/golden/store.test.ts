@@ -36,6 +36,7 @@ describe('goldens recorded with real torch', () => {
     expect(manifest.tolerance).toEqual({ rule: 'allclose', atol: 1e-6, rtol: 0 });
     expect(manifest.outputs.map((o) => o.name)).toEqual(['output_0', 'output_1']);
     expect(Object.keys(manifest.files).sort()).toEqual([
+      'activations.safetensors', 'constants.safetensors', 'graph.json',
       'seed-5/input_0.npy', 'seed-5/input_1.npy', 'seed-5/output_0.npy', 'seed-5/output_1.npy',
       'seed-6/input_0.npy', 'seed-6/input_1.npy', 'seed-6/output_0.npy', 'seed-6/output_1.npy',
       'seed-7/input_0.npy', 'seed-7/input_1.npy', 'seed-7/output_0.npy', 'seed-7/output_1.npy',
@@ -47,6 +48,13 @@ describe('goldens recorded with real torch', () => {
     // The fixture computes a * 2 + [0, 1, 2]: the recorded output is torch's answer on the recorded input.
     expect(out0!.toArray()).toEqual(a!.toArray().map((v, i) => Math.fround(v * 2 + (i % 3))));
     expect(b!.data).not.toEqual(a!.data);
+    // The graph captured on the first seed: the add (of a buffer) and the mul/sum of the second output.
+    const { graph } = await golden.graph();
+    expect(graph.nodes.map((n) => n.op)).toEqual(['Tensor.mul', 'Tensor.add', 'Tensor.mul', 'Tensor.sum']);
+    expect(graph.nodes[1]!.args[1]).toEqual({ param: 'offset' });
+    const activations = await golden.activations();
+    const seed5 = await golden.outputs(5);
+    expect(activations.get(graph.outputs[0]!.value)!.toArray()).toEqual(seed5[0]!.toArray());
     expect(await verifyGolden(join(root, 'tiny'))).toMatchObject({ ok: true, problems: [] });
   });
 
@@ -88,7 +96,7 @@ describe('goldens recorded with real torch', () => {
     const second = await recordGolden(bridge, fixture, { goldenRoot: dir, ci: false, update: true, seedCount: 1 });
     expect(second.seeds).toEqual([5]);
     expect(second.createdAt >= first.createdAt).toBe(true);
-    expect(await readdir(join(dir, 'tiny'))).toEqual(['manifest.json', 'seed-5', 'weights.safetensors']);
+    expect(await readdir(join(dir, 'tiny'))).toEqual(['activations.safetensors', 'constants.safetensors', 'graph.json', 'manifest.json', 'seed-5', 'weights.safetensors']);
     expect((await verifyGolden(join(dir, 'tiny'))).ok).toBe(true);
   });
 

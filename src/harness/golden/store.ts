@@ -2,10 +2,13 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
-import type { TorchBridge } from '../../torch/index.ts';
+import { BridgeRequestError, decodeSafetensors, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
 import { replaceDirectory, sha256, sha256File, temporarySibling } from '../../util/index.ts';
 import { parseTolerance } from '../compare/index.ts';
 import {
+  ACTIVATIONS_FILE,
+  CONSTANTS_FILE,
+  GRAPH_FILE,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
@@ -99,6 +102,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
 
     const seeds = Array.from({ length: seedCount }, (_, i) => fixture.seed + i);
     const inputs: TensorSpec[] = fixture.inputShapes.map((shape, i) => ({ name: `input_${i}`, shape, dtype: 'float32' }));
+    const graph = await captureInto(bridge, fixture, seededInputs(fixture.inputShapes, inputDistribution, seeds[0]!), staging, files);
     let outputs: TensorSpec[] | undefined;
     for (const seed of seeds) {
       const tensors = seededInputs(fixture.inputShapes, inputDistribution, seed);
@@ -121,6 +125,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       outputs: outputs!,
       inputDistribution,
       seeds,
+      graph,
       tolerance,
       files,
     };
@@ -130,6 +135,30 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * Captures the model's graph on the first seed's inputs into the staging directory. A model the
+ * capture cannot handle still gets a golden (the PyTorch reference is useful on its own); the
+ * manifest says why there is no graph.
+ */
+async function captureInto(
+  bridge: TorchBridge,
+  fixture: FixtureHandle,
+  inputs: Tensor[],
+  staging: string,
+  files: Record<string, string>,
+): Promise<GoldenManifest['graph']> {
+  const paths = { graphPath: join(staging, GRAPH_FILE), constantsPath: join(staging, CONSTANTS_FILE), activationsPath: join(staging, ACTIVATIONS_FILE) };
+  try {
+    const { nodes } = await bridge.captureGraph(fixture, inputs, paths);
+    for (const file of [GRAPH_FILE, CONSTANTS_FILE, ACTIVATIONS_FILE]) files[file] = await sha256File(join(staging, file));
+    return { nodes };
+  } catch (error) {
+    if (!(error instanceof BridgeRequestError)) throw error;
+    for (const path of Object.values(paths)) await rm(path, { force: true });
+    return { error: error.message.split('\n')[0]! };
   }
 }
 
@@ -158,6 +187,11 @@ export interface Golden {
   readonly weightsPath: string;
   inputs(seed: number): Promise<Tensor[]>;
   outputs(seed: number): Promise<Tensor[]>;
+  /** The captured graph and its constant tensors; fails with the recorded reason when capture failed. */
+  graph(): Promise<{ graph: CapturedGraph; constants: Map<string, Tensor> }>;
+  /** Every intermediate value of the first seed's PyTorch run, by graph value id. */
+  activations(): Promise<Map<string, Tensor>>;
+  weights(): Promise<Map<string, Tensor>>;
 }
 
 export async function loadGolden(dir: string): Promise<Golden> {
@@ -177,6 +211,14 @@ export async function loadGolden(dir: string): Promise<Golden> {
     weightsPath: join(dir, WEIGHTS_FILE),
     inputs: (seed) => read(manifest.inputs, inputFile, seed),
     outputs: (seed) => read(manifest.outputs, outputFile, seed),
+    async graph() {
+      if ('error' in manifest.graph) throw new GoldenMissingError(`golden ${manifest.name} has no captured graph: ${manifest.graph.error}`);
+      const graphPath = join(dir, GRAPH_FILE);
+      const graph = parseCapturedGraph(await readFile(graphPath, 'utf8'), graphPath);
+      return { graph, constants: await readSafetensorsFile(join(dir, CONSTANTS_FILE)) };
+    },
+    activations: () => readSafetensorsFile(join(dir, ACTIVATIONS_FILE)),
+    weights: () => readSafetensorsFile(join(dir, WEIGHTS_FILE)),
   };
 }
 
@@ -242,6 +284,10 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
     else out.push(path);
   }
   return out;
+}
+
+async function readSafetensorsFile(path: string): Promise<Map<string, Tensor>> {
+  return decodeSafetensors(await readFile(path), path).tensors;
 }
 
 async function exists(path: string): Promise<boolean> {

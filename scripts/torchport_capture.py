@@ -1,0 +1,328 @@
+"""Graph capture for torchport: runs a model once on real inputs and records what it computed.
+
+Why not torch.fx or TorchScript alone: fx's symbolic tracing fails on ordinary forward code that does
+shape arithmetic (`b, c, h, w = x.size()`), and a TorchScript trace inlines every module into aten
+ops, losing the module boundaries the Keras side needs (one Keras layer per PyTorch module, named
+by its state_dict prefix). Running the model for real under a TorchFunctionMode sees every torch
+call with concrete values instead: shape arithmetic simply evaluates, specialised on INPUT_SHAPES.
+
+What is recorded:
+- leaf modules (classes from torch.nn that are not containers: Conv2d, BatchNorm2d, ReLU,
+  MultiheadAttention, LSTM, ...) as one "module" node each, with their public attributes;
+- every other torch call that produces a tensor from graph-dependent tensors (functional ops,
+  Tensor methods and operators) as a "function" node, scoped by the user module whose forward
+  made it;
+- computations that do not depend on the inputs (torch.arange, parameter arithmetic) are folded:
+  their results become constant tensors.
+"""
+
+import json
+import math
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+CONTAINERS = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict, torch.nn.ParameterList, torch.nn.ParameterDict)
+# Tensor methods/attributes that answer questions about a tensor instead of computing one.
+NON_COMPUTING = {"size", "dim", "numel", "shape", "dtype", "device", "is_contiguous", "stride", "element_size", "__len__", "item", "tolist", "data_ptr", "requires_grad", "ndim", "__format__", "__repr__", "__bool__", "__int__", "__float__", "__index__"}
+
+
+class CaptureError(Exception):
+    pass
+
+
+def is_leaf_module(module):
+    cls = type(module)
+    return cls.__module__.startswith("torch.nn.modules") and not isinstance(module, CONTAINERS)
+
+
+def op_name(func):
+    """A stable, readable name for a torch callable: torch.cat, Tensor.view, F.relu, Tensor.__getitem__."""
+    name = getattr(func, "__name__", None) or repr(func)
+    qualname = getattr(func, "__qualname__", name)
+    module = getattr(func, "__module__", None)
+    if qualname.startswith("_TensorBase.") or qualname.startswith("Tensor."):
+        return "Tensor." + name
+    if module == "torch.nn.functional":
+        return "F." + name
+    if qualname.startswith("_VariableFunctionsClass.") or module == "torch":
+        return "torch." + name
+    if module and module.startswith("torch._tensor"):
+        return "Tensor." + name
+    if getattr(func, "__objclass__", None) is not None:  # a slot wrapper such as Tensor.__getitem__
+        return "Tensor." + name
+    if isinstance(func, property) or type(func).__name__ in ("getset_descriptor", "method-wrapper"):
+        return "Tensor." + name
+    return (module + "." if module else "") + qualname
+
+
+def json_attribute(value):
+    """Module attributes that are plain data (hyperparameters), or None when not JSON-like."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value, True
+    if isinstance(value, float):
+        return (value if math.isfinite(value) else str(value)), True
+    if isinstance(value, (tuple, list)):
+        items = [json_attribute(v) for v in value]
+        if all(ok for _, ok in items):
+            return [v for v, _ in items], True
+    if isinstance(value, torch.Size):
+        return list(value), True
+    return None, False
+
+
+def module_attributes(module):
+    attributes = {}
+    for key, value in vars(module).items():
+        if key.startswith("_") or key == "training":
+            continue
+        encoded, ok = json_attribute(value)
+        if ok:
+            attributes[key] = encoded
+    return attributes
+
+
+class Recorder(TorchFunctionMode):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.values = {}  # value id -> {"shape", "dtype"}
+        self.value_of = {}  # id(tensor) -> value id
+        self.dynamic = set()  # value ids that depend on a graph input
+        self.keep_alive = []  # tensors seen, so that id() values are never reused during the capture
+        self.param_name = {}
+        for name, tensor in list(model.named_parameters()) + list(model.named_buffers()):
+            self.param_name.setdefault(id(tensor), name)
+        self.constants = {}  # constant id -> tensor
+        self.constant_of = {}  # id(tensor) -> constant id
+        self.nodes = []
+        self.node_names = {}
+        self.scope = [""]
+        self.leaf_depth = 0
+        self.activations = {}  # value id -> tensor (only when asked)
+        self.keep_activations = False
+        self.suspended = 0  # > 0 while the recorder itself computes (copies of activations)
+
+    # -- values ---------------------------------------------------------------------------------
+    def new_value(self, tensor, dynamic):
+        value = f"v{len(self.values)}"
+        self.values[value] = {"shape": list(tensor.shape), "dtype": str(tensor.dtype).replace("torch.", "")}
+        self.value_of[id(tensor)] = value
+        self.keep_alive.append(tensor)
+        if dynamic:
+            self.dynamic.add(value)
+            if self.keep_activations:
+                self.activations[value] = self.copy(tensor)
+        return value
+
+    def copy(self, tensor):
+        self.suspended += 1
+        try:
+            return tensor.detach().clone()
+        finally:
+            self.suspended -= 1
+
+    def encode(self, arg):
+        """Encodes an argument; returns (encoded, depends_on_input)."""
+        if isinstance(arg, torch.Tensor):
+            value = self.value_of.get(id(arg))
+            if value is not None:
+                return {"value": value}, value in self.dynamic
+            name = self.param_name.get(id(arg))
+            if name is not None:
+                return {"param": name}, False
+            constant = self.constant_of.get(id(arg))
+            if constant is None:
+                constant = f"c{len(self.constants)}"
+                self.constants[constant] = self.copy(arg)
+                self.constant_of[id(arg)] = constant
+                self.keep_alive.append(arg)
+            return {"constant": constant}, False
+        if isinstance(arg, torch.Size):
+            return {"list": list(arg)}, False
+        if isinstance(arg, (list, tuple)):
+            items = [self.encode(a) for a in arg]
+            return {"list": [e for e, _ in items]}, any(d for _, d in items)
+        if isinstance(arg, dict):
+            items = {str(k): self.encode(v) for k, v in arg.items()}
+            return {"dict": {k: e for k, (e, _) in items.items()}}, any(d for _, d in items.values())
+        if isinstance(arg, slice):
+            parts = [self.encode(p)[0] for p in (arg.start, arg.stop, arg.step)]
+            return {"slice": parts}, False
+        if arg is Ellipsis:
+            return {"ellipsis": True}, False
+        if isinstance(arg, torch.dtype):
+            return {"dtype": str(arg).replace("torch.", "")}, False
+        if isinstance(arg, bool) or arg is None or isinstance(arg, (int, str)):
+            return {"const": arg}, False
+        if isinstance(arg, float):
+            return ({"const": arg} if math.isfinite(arg) else {"const": str(arg)}), False
+        if isinstance(arg, torch.device):
+            return {"const": str(arg)}, False
+        return {"repr": repr(arg)[:200]}, False
+
+    def flat_tensors(self, result):
+        if isinstance(result, torch.Tensor):
+            return [result]
+        if isinstance(result, (list, tuple)):
+            out = []
+            for item in result:
+                out.extend(self.flat_tensors(item))
+            return out
+        return []
+
+    def record(self, kind, op, args, kwargs, result, module=None):
+        encoded_args = [self.encode(a) for a in args]
+        encoded_kwargs = {k: self.encode(v) for k, v in kwargs.items()}
+        dynamic = any(d for _, d in encoded_args) or any(d for _, d in encoded_kwargs.values())
+        outputs = self.flat_tensors(result)
+        if not outputs:
+            return
+        if not dynamic:
+            # Does not depend on the inputs: its results are constants, not graph nodes.
+            for tensor in outputs:
+                self.value_of.pop(id(tensor), None)
+                if id(tensor) not in self.param_name and id(tensor) not in self.constant_of:
+                    constant = f"c{len(self.constants)}"
+                    self.constants[constant] = self.copy(tensor)
+                    self.constant_of[id(tensor)] = constant
+                    self.keep_alive.append(tensor)
+            return
+        scope = module if kind == "module" else self.scope[-1]
+        base = module if kind == "module" else (f"{scope}.{op.split('.')[-1].strip('_')}" if scope else op.split(".")[-1].strip("_"))
+        count = self.node_names.get(base, 0)
+        self.node_names[base] = count + 1
+        name = base if count == 0 else f"{base}:{count}"
+        node = {
+            "name": name,
+            "kind": kind,
+            "op": op,
+            "scope": scope,
+            "args": [e for e, _ in encoded_args],
+            "kwargs": {k: e for k, (e, _) in encoded_kwargs.items()},
+            # Every output gets a fresh value, even when the op returned its input (in-place ops),
+            # so later uses of that tensor object refer to the new value.
+            "outputs": [self.new_value(t, True) for t in outputs],
+            "structure": structure_of(result),
+        }
+        if module is not None:
+            node["module"] = module
+        self.nodes.append(node)
+
+    # -- interception -----------------------------------------------------------------------------
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        if self.leaf_depth == 0 and self.suspended == 0:
+            name = op_name(func)
+            short = name.split(".")[-1]
+            if short not in NON_COMPUTING and name not in ("Tensor.__get__", "Tensor.__set__"):
+                self.record("function", name, args, kwargs, result)
+        return result
+
+    def wrap_modules(self):
+        originals = []
+        for path, module in self.model.named_modules():
+            original = module.forward
+            originals.append((module, "forward" in vars(module), original))
+            module.forward = self.make_forward(path, module, original)
+        return originals
+
+    def make_forward(self, path, module, original):
+        leaf = is_leaf_module(module)
+
+        def forward(*args, **kwargs):
+            if leaf:
+                self.leaf_depth += 1
+                try:
+                    result = original(*args, **kwargs)
+                finally:
+                    self.leaf_depth -= 1
+                if self.leaf_depth == 0:
+                    self.record("module", type(module).__name__, args, kwargs, result, module=path)
+                return result
+            self.scope.append(path)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.scope.pop()
+
+        return forward
+
+
+def structure_of(result):
+    """How a node's flat outputs nest: "tensor", or a list of structures (tuples/lists)."""
+    if isinstance(result, torch.Tensor):
+        return "tensor"
+    if isinstance(result, (list, tuple)):
+        return [structure_of(item) for item in result]
+    return None
+
+
+def module_tree(model):
+    tree = {}
+    for path, module in model.named_modules():
+        tree[path] = {
+            "type": type(module).__name__,
+            "class": f"{type(module).__module__}.{type(module).__qualname__}",
+            "leaf": is_leaf_module(module),
+            "attributes": module_attributes(module) if is_leaf_module(module) else {},
+            "parameters": [name for name, _ in module.named_parameters(recurse=False)],
+            "buffers": [name for name, _ in module.named_buffers(recurse=False)],
+        }
+    return tree
+
+
+def capture(model, inputs, flatten_outputs, keep_activations=False):
+    """Returns (graph dict, constants {id: tensor}, activations {value id: tensor})."""
+    recorder = Recorder(model)
+    recorder.keep_activations = keep_activations
+    graph_inputs = []
+    for i, tensor in enumerate(inputs):
+        value = recorder.new_value(tensor, True)
+        graph_inputs.append({"name": f"input_{i}", "value": value})
+    originals = recorder.wrap_modules()
+    try:
+        with torch.no_grad(), recorder:
+            result = model(*inputs)
+    finally:
+        for module, had_own, original in originals:
+            if had_own:
+                module.forward = original
+            else:
+                del module.forward
+    for graph_input in graph_inputs:  # the golden holds the inputs already
+        recorder.activations.pop(graph_input["value"], None)
+    outputs = []
+    for name, tensor in flatten_outputs(result):
+        value = recorder.value_of.get(id(tensor))
+        if value is None or value not in recorder.dynamic:
+            raise CaptureError(f"output {name} does not depend on the model's inputs (a constant or a parameter); it cannot be captured")
+        outputs.append({"name": name, "value": value})
+    referenced = set()
+    collect_constants([node["args"] for node in recorder.nodes] + [node["kwargs"] for node in recorder.nodes], referenced)
+    constants = {cid: t for cid, t in recorder.constants.items() if cid in referenced}
+    graph = {
+        "format": "torchport-graph",
+        "version": 1,
+        "inputs": graph_inputs,
+        "outputs": outputs,
+        "values": recorder.values,
+        "modules": module_tree(model),
+        "nodes": recorder.nodes,
+        "constants": {
+            cid: {"shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", "")} for cid, t in constants.items()
+        },
+    }
+    return graph, constants, recorder.activations
+
+
+def collect_constants(encoded, found):
+    if isinstance(encoded, dict):
+        if "constant" in encoded:
+            found.add(encoded["constant"])
+        for value in encoded.values():
+            collect_constants(value, found)
+    elif isinstance(encoded, list):
+        for value in encoded:
+            collect_constants(value, found)

@@ -258,7 +258,7 @@ function readOptions(name: OptionsTableName, table: TableView | undefined, where
       case 'enum': {
         const code = table ? table.i8(field.slot, key, field.values.indexOf(field.default)) : field.values.indexOf(field.default);
         const value = field.values[code];
-        if (value === undefined) throw new TfliteFormatError(`${where}: ${name}.${key} has unknown value ${code} (known: ${field.values.join(', ')})`);
+        if (value === undefined) table!.file.fail(`${where}: ${name}.${key} has unknown value ${code} (known: ${field.values.join(', ')})`);
         values[key] = value;
         break;
       }

@@ -6,7 +6,7 @@
 //
 // LiteRT is loaded once per process: the package keeps one global instance, and loading the
 // wasm module twice is refused by the package itself.
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -179,7 +179,14 @@ function prepareThreadedBuild(wasmDir: string, version: string): string {
   const script = path.join(dir, 'litert_wasm_threaded_internal.cjs');
   const wasm = path.join(dir, 'litert_wasm_threaded_internal.wasm');
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(wasm)) copyFileSync(path.join(wasmDir, 'litert_wasm_threaded_internal.wasm'), wasm);
-  if (!existsSync(script)) copyFileSync(path.join(wasmDir, 'litert_wasm_threaded_internal.js'), script);
+  // Copy then rename, so a concurrent process never sees a half-written file.
+  const place = (from: string, to: string) => {
+    if (existsSync(to)) return;
+    const partial = `${to}.${process.pid}.tmp`;
+    copyFileSync(from, partial);
+    renameSync(partial, to);
+  };
+  place(path.join(wasmDir, 'litert_wasm_threaded_internal.wasm'), wasm);
+  place(path.join(wasmDir, 'litert_wasm_threaded_internal.js'), script);
   return script;
 }

@@ -1,0 +1,2 @@
+export { TfliteInputError, TfliteRuntimeError, createTfliteRunner, type TfliteRunnerOptions } from './runner.ts';
+export { LiteRtLoadError } from './litert-node.ts';

@@ -1,0 +1,13 @@
+export {
+  TFJS_BACKEND_ENV,
+  TFJS_BACKEND_KINDS,
+  TfjsBackendError,
+  activeTfjsBackend,
+  describeTfjsBackend,
+  initTfjsBackend,
+  parseTfjsBackendRequest,
+  type TfjsBackendKind,
+  type TfjsBackendRequest,
+  type TfjsBackendStatus,
+} from './backend.ts';
+export { KerasInputError, createKerasRunner } from './runner.ts';

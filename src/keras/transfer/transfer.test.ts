@@ -36,7 +36,9 @@ describe('transferWeights reproduces torch at 1e-5 on the wasm backend', () => {
     expect(report.assignments.find((a) => a.layer === 'fc' && a.weight === 'kernel')?.layout).toMatch(/NCHW to NHWC/);
     // Overwrite the Dense kernel with the plain transpose and watch parity break.
     const plain = fixture.stateDict.get('fc.weight')!.permute([1, 0]);
-    tf.tidy(() => model.getLayer('fc').weights[0]!.write(tf.tensor(plain.data as Float32Array, [...plain.shape])));
+    tf.tidy(() => {
+      model.getLayer('fc').weights[0]!.write(tf.tensor(plain.data as Float32Array, [...plain.shape]));
+    });
     const runner = await createKerasRunner(model);
     const [output] = await runner.run([kerasInputOf(fixture)]);
     await runner.dispose();

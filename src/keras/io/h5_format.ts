@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { open, stat } from 'node:fs/promises';
-import '../layers/index.ts'; // registers torchport's custom layers before any model is deserialized
+import { adoptGroupedConvolutions } from '../layers/index.ts'; // importing it also registers the custom layers
 import { replaceAtomically } from './atomic.ts';
 import { KerasModelFileError } from './errors.ts';
 import { captureArtifacts } from './tfjs_format.ts';
@@ -87,6 +87,7 @@ export async function loadKerasH5(filePath: string): Promise<tf.LayersModel> {
     } catch (error) {
       return fail(`model_config is not valid JSON (${(error as Error).message})`, error);
     }
+    adoptGroupedConvolutions(config);
     let model: tf.LayersModel;
     try {
       model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: config as object }), { strict: true });

@@ -64,6 +64,20 @@ describe('TF.js layers format', () => {
     expect(maxAbsDiff(toTorchLayout(fixture, await predict(loaded, kerasInputOf(fixture))), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
   });
 
+  it('loads a Python Keras topology whose grouped conv is Conv2D(groups=4) as GroupedConv2D', async () => {
+    const { fixture, model } = await transferred('convnet');
+    const topology = model.toJSON(null, false) as { config: { layers: Array<{ class_name: string; name: string }> } };
+    const gconv = topology.config.layers.find((l) => l.name === 'gconv')!;
+    expect(gconv.class_name).toBe('GroupedConv2D');
+    gconv.class_name = 'Conv2D'; // what Python Keras writes: its Conv2D has `groups`
+    const file = path.join(dir, 'python-keras.json');
+    await writeFile(file, JSON.stringify(topology));
+    const loaded = await loadTfjsLayersModel(file);
+    expect(loaded.getLayer('gconv').getClassName()).toBe('GroupedConv2D');
+    transferWeights(fixture.stateDict, loaded);
+    expect(maxAbsDiff(await predict(loaded, kerasInputOf(fixture)), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+  });
+
   it('refuses hostile or broken files with a typed error', async () => {
     const { model } = await transferred('seed_conv');
     const out = path.join(dir, 'hostile');

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import '../layers/index.ts'; // registers torchport's custom layers before any model is deserialized
+import { adoptGroupedConvolutions } from '../layers/index.ts'; // importing it also registers the custom layers
 import { writeFileAtomic } from './atomic.ts';
 import { KerasModelFileError } from './errors.ts';
 
@@ -79,6 +79,7 @@ export async function loadTfjsLayersModel(modelJsonPath: string): Promise<tf.Lay
   } else {
     return fail('is neither a TF.js layers model (no "modelTopology") nor a Keras model JSON (no "class_name"/"config")');
   }
+  adoptGroupedConvolutions(artifacts.modelTopology);
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
   } catch (error) {

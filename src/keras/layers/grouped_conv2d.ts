@@ -29,6 +29,10 @@ export interface GroupedConv2DArgs {
   batchInputShape?: (number | null)[];
   trainable?: boolean;
   dtype?: 'float32';
+  /** Accepted for Keras Conv2D config compatibility: only 'linear' (or absent). */
+  activation?: string;
+  /** Accepted for Keras Conv2D config compatibility: only 'channelsLast' (or absent). */
+  dataFormat?: string;
 }
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -57,6 +61,9 @@ export class GroupedConv2D extends tf.layers.Layer {
     if (!Number.isInteger(args.groups) || args.groups < 1) throw new KerasLayerConfigError(`GroupedConv2D groups must be a positive integer, got ${args.groups}`);
     if (args.filters % args.groups !== 0) throw new KerasLayerConfigError(`GroupedConv2D filters (${args.filters}) must be divisible by groups (${args.groups})`);
     if (args.padding !== undefined && args.padding !== 'valid' && args.padding !== 'same') throw new KerasLayerConfigError(`GroupedConv2D padding must be 'valid' or 'same', got ${JSON.stringify(args.padding)}`);
+    // Keras Conv2D configs carry these; anything but the defaults would be silently dropped.
+    if (args.activation !== undefined && args.activation !== 'linear') throw new KerasLayerConfigError(`GroupedConv2D has no fused activation (got ${JSON.stringify(args.activation)}): follow it with an Activation layer`);
+    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new KerasLayerConfigError(`GroupedConv2D is channels-last only (got dataFormat ${JSON.stringify(args.dataFormat)})`);
     this.filters = args.filters;
     this.groups = args.groups;
     this.kernelSize = pair(args.kernelSize, 1, 'kernelSize');
@@ -118,4 +125,28 @@ tf.serialization.registerClass(GroupedConv2D);
 
 export function groupedConv2d(args: GroupedConv2DArgs): GroupedConv2D {
   return new GroupedConv2D(args);
+}
+
+/**
+ * Python Keras (>= 2.3) writes grouped convolutions as Conv2D with `groups` > 1, a key tfjs's
+ * Conv2D would silently ignore. Rewrites those layers of a Keras JSON topology (in place, nested
+ * models included) to GroupedConv2D, whose weights and config are the same; returns how many.
+ */
+export function adoptGroupedConvolutions(topology: unknown): number {
+  if (typeof topology !== 'object' || topology === null) return 0;
+  const node = topology as Record<string, unknown>;
+  let count = 0;
+  const config = node['config'];
+  if (node['class_name'] === 'Conv2D' && typeof config === 'object' && config !== null) {
+    const groups = (config as Record<string, unknown>)['groups'];
+    if (typeof groups === 'number' && groups > 1) {
+      node['class_name'] = GroupedConv2D.className;
+      count++;
+    }
+  }
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) for (const item of value) count += adoptGroupedConvolutions(item);
+    else if (typeof value === 'object' && value !== null) count += adoptGroupedConvolutions(value);
+  }
+  return count;
 }

@@ -29,6 +29,8 @@ export type HyperparameterCheck = (layer: tf.layers.Layer, context: CheckContext
 
 export interface LayerRule {
   readonly weights: readonly WeightRule[];
+  /** A likelier cause to add to a shape mismatch message, when the shapes suggest one. */
+  readonly shapeHint?: (torchShape: readonly number[], kerasShape: readonly number[]) => string | undefined;
   /** PyTorch buffers of the module that mean nothing at inference. */
   readonly ignored?: readonly string[];
   readonly checks?: readonly HyperparameterCheck[];
@@ -72,7 +74,17 @@ function denseKernelLayout(layer: tf.layers.Layer): WeightLayout {
   return spatial === 1 ? permute(1, 0) : { kind: 'flattenedDense', spatial, channels };
 }
 
-const conv2dRule: LayerRule = { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 3, 1, 0) }, bias] };
+// PyTorch stores in_channels / groups on axis 1: a mismatch there is usually a grouped conv.
+const groupedConvHint = (torch: readonly number[], keras: readonly number[]): string | undefined => {
+  const [perGroup, channels] = [torch[1], keras[2]];
+  if (torch.length !== 4 || keras.length !== 4 || perGroup === undefined || channels === undefined || perGroup === channels || channels % perGroup !== 0) return undefined;
+  const groups = channels / perGroup;
+  return perGroup === 1
+    ? `the PyTorch conv looks depthwise (groups = ${groups} = in_channels): use a DepthwiseConv2D with depthMultiplier ${torch[0]! / groups}`
+    : `the PyTorch conv looks grouped (groups = ${groups}): use GroupedConv2D (torchport's custom layer) with groups: ${groups}`;
+};
+
+const conv2dRule: LayerRule = { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 3, 1, 0) }, bias], shapeHint: groupedConvHint };
 const batchNormWeights: readonly WeightRule[] = [
   { keras: 'gamma', torch: 'weight', layout: IDENTITY, flag: 'scale', neutral: 1 },
   { keras: 'beta', torch: 'bias', layout: IDENTITY, flag: 'center', neutral: 0 },

@@ -97,6 +97,21 @@ describe('strict mode', () => {
     expect(problem!.message).toContain('[8, 3, 3, 3]');
   });
 
+  it('a depthwise or grouped PyTorch conv under a plain Keras Conv2D gets a hint naming the right layer', async () => {
+    const fixture = await loadKerasFixture('convnet');
+    const input = tf.input({ shape: [8, 8, 8] });
+    const dw = tf.layers.conv2d({ name: 'dw', filters: 16, kernelSize: 3 });
+    const model = tf.model({ inputs: input, outputs: dw.apply(input) as tf.SymbolicTensor });
+    const stateDict = new Map([...fixture.stateDict].filter(([name]) => name.startsWith('dw.')));
+    const [problem] = problemsOf(() => transferWeights(stateDict, model));
+    expect(problem!.message).toContain('use a DepthwiseConv2D with depthMultiplier 2');
+    const gInput = tf.input({ shape: [8, 8, 16] });
+    const gModel = tf.model({ inputs: gInput, outputs: tf.layers.conv2d({ name: 'gconv', filters: 8, kernelSize: 1, useBias: false }).apply(gInput) as tf.SymbolicTensor });
+    const [grouped] = problemsOf(() => transferWeights(new Map([['gconv.weight', fixture.stateDict.get('gconv.weight')!]]), gModel));
+    expect(grouped!.message).toContain('use GroupedConv2D');
+    expect(grouped!.message).toContain('groups: 4');
+  });
+
   it('unused tensors are listed, every one of them', async () => {
     const fixture = await loadKerasFixture('seed_conv');
     const stateDict = new Map(fixture.stateDict);

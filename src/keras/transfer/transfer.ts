@@ -153,7 +153,8 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
           tensor: tensorName,
           message:
             `${where} does not fit PyTorch tensor '${tensorName}' [${torch.shape.join(', ')}]: ` +
-            `tried ${describeLayout(layout)}, which needs a PyTorch shape of ${expectedTorchShape(layout, kerasShape)}`,
+            `tried ${describeLayout(layout)}, which needs a PyTorch shape of ${expectedTorchShape(layout, kerasShape)}` +
+            (rule.shapeHint?.(torch.shape, kerasShape) ? `; ${rule.shapeHint(torch.shape, kerasShape)}` : ''),
         });
         continue;
       }

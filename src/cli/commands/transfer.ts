@@ -19,8 +19,8 @@ interface TransferFlags {
   torchPrefix?: string;
 }
 
-export const TRANSFER_REPORT_NAME = 'transfer-report.json';
-export const H5_NAME = 'model.h5';
+const TRANSFER_REPORT_NAME = 'transfer-report.json';
+const H5_NAME = 'model.h5';
 
 export function registerTransfer(program: Command, ctx: CliContext): void {
   program
@@ -86,7 +86,7 @@ async function runTransfer(ctx: CliContext, flags: TransferFlags): Promise<0 | 1
  * Reads a PyTorch state_dict. The single entry point for weight files: the pickle (.pth)
  * reader plugs in here when it lands.
  */
-export async function loadStateDict(file: string): Promise<Map<string, Tensor>> {
+async function loadStateDict(file: string): Promise<Map<string, Tensor>> {
   const extension = path.extname(file).toLowerCase();
   if (['.pth', '.pt', '.ckpt', '.bin', '.tar'].includes(extension)) {
     throw new InputFileError(

@@ -56,7 +56,10 @@ export async function saveKerasH5(model: tf.LayersModel, filePath: string): Prom
           for (const part of parts.slice(0, -1)) group = group.keys().includes(part) ? (group.get(part) as H5Group) : group.create_group(part);
           const values = variable.read().dataSync();
           if (!(values instanceof Float32Array || values instanceof Int32Array)) throw new Error(`weight ${names[i]} has unsupported dtype ${variable.dtype}`);
-          group.create_dataset({ name: parts[parts.length - 1]!, data: values, shape: [...(variable.shape as number[])] });
+          const leaf = parts[parts.length - 1]!;
+          group.create_dataset({ name: leaf, data: values, shape: [...(variable.shape as number[])] });
+          // h5wasm reports some HDF5 failures on stderr instead of throwing: check the dataset exists.
+          if (!group.keys().includes(leaf)) throw new KerasModelFileError(filePath, `HDF5 could not create dataset model_weights/${layer.name}/${names[i]}`);
         });
       }
     } finally {
@@ -96,6 +99,8 @@ export async function loadKerasH5(filePath: string): Promise<tf.LayersModel> {
     }
     if (!file.keys().includes('model_weights')) return fail('has no model_weights group');
     const weightsGroup = file.get('model_weights') as H5Group;
+    // Weights are matched by layer name (Keras's by_name loading), so a file whose layer order
+    // differs from the topology's still loads correctly; counts and shapes are checked per layer.
     const stored = readNameList(weightsGroup, 'layer_names') ?? [];
     const missing = model.layers.filter((l) => l.weights.length > 0 && !stored.includes(l.name)).map((l) => l.name);
     if (missing.length > 0) fail(`model_weights has no weights for layer(s) ${missing.join(', ')}`);

@@ -1,5 +1,4 @@
 export {
-  TORCH_DEFAULT_EPSILON,
   WeightTransferError,
   formatTransferReport,
   transferWeights,
@@ -9,4 +8,3 @@ export {
   type TransferReport,
   type WeightAssignment,
 } from './transfer.ts';
-export { SUPPORTED_LAYER_CLASSES } from './rules.ts';

@@ -1,6 +1,5 @@
 export {
   TFJS_BACKEND_ENV,
-  TFJS_BACKEND_KINDS,
   TfjsBackendError,
   activeTfjsBackend,
   describeTfjsBackend,

@@ -4,6 +4,7 @@ import { describeError, isTorchportError } from '../errors.ts';
 import { printError, type CliContext } from './context.ts';
 import { registerGolden } from './commands/golden.ts';
 import { registerRun } from './commands/run.ts';
+import { registerTransfer } from './commands/transfer.ts';
 
 export const EXIT = { ok: 0, checkFailed: 1, badInput: 2 } as const;
 
@@ -18,6 +19,7 @@ function buildProgram(ctx: CliContext): Command {
     });
   registerGolden(program, ctx);
   registerRun(program, ctx);
+  registerTransfer(program, ctx);
   // Every subcommand inherits the same output and exit behaviour.
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });

@@ -1,0 +1,118 @@
+// `torchport transfer`: the workflow for a user who wrote the Keras model by hand. PyTorch
+// weights are copied into it by layer name (no Python involved) and the filled model is saved in
+// both the TF.js layers format and Keras HDF5.
+import { InvalidArgumentError, type Command } from 'commander';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { InputFileError } from '../../errors.ts';
+import type { Tensor } from '../../tensor/index.ts';
+import { decodeSafetensors } from '../../torch/index.ts';
+import { print, printError, type CliContext } from '../context.ts';
+
+interface TransferFlags {
+  weights: string;
+  keras: string;
+  out: string;
+  strict: boolean;
+  torchEpsilon?: number;
+  torchPrefix?: string;
+}
+
+const TRANSFER_REPORT_NAME = 'transfer-report.json';
+const H5_NAME = 'model.h5';
+
+export function registerTransfer(program: Command, ctx: CliContext): void {
+  program
+    .command('transfer')
+    .description('Copy PyTorch weights into a hand-written Keras model by layer name; write model.json + weights and model.h5.')
+    .requiredOption('--weights <file>', 'PyTorch state_dict as .safetensors')
+    .requiredOption('--keras <file>', 'the Keras model: TF.js model.json, Keras model.to_json() output, or Keras .h5')
+    .requiredOption('--out <dir>', 'directory for model.json, its weights, model.h5 and transfer-report.json')
+    .option('--no-strict', 'fill the weights that fit and report the rest instead of failing (exit code 1 if anything is left)')
+    .option('--torch-epsilon <eps>', 'eps the PyTorch BatchNorm/LayerNorm layers were built with (default 1e-5)', parseEpsilon)
+    .option('--torch-prefix <prefix>', 'prefix of every PyTorch name, e.g. "module." for a DataParallel checkpoint')
+    .action(async (flags: TransferFlags) => {
+      ctx.exitCode = await runTransfer(ctx, flags);
+    });
+}
+
+function parseEpsilon(value: string): number {
+  const epsilon = Number(value);
+  if (!Number.isFinite(epsilon) || epsilon <= 0) throw new InvalidArgumentError('must be a positive number');
+  return epsilon;
+}
+
+async function runTransfer(ctx: CliContext, flags: TransferFlags): Promise<0 | 1> {
+  // tfjs and h5wasm load only when the command runs, so other commands start fast.
+  const [{ saveKerasH5, saveTfjsLayersModel, writeFileAtomic }, { formatTransferReport, transferWeights }, { TFJS_BACKEND_ENV, describeTfjsBackend, initTfjsBackend, parseTfjsBackendRequest }] = await Promise.all([
+    import('../../keras/io/index.ts'),
+    import('../../keras/transfer/index.ts'),
+    import('../../runtimes/keras/index.ts'),
+  ]);
+  const weightsPath = path.resolve(ctx.cwd, flags.weights);
+  const kerasPath = path.resolve(ctx.cwd, flags.keras);
+  const outDir = path.resolve(ctx.cwd, flags.out);
+  const backend = await initTfjsBackend(parseTfjsBackendRequest(ctx.env[TFJS_BACKEND_ENV]));
+  const stateDict = await loadStateDict(weightsPath);
+  const model = await loadKerasModel(kerasPath);
+  try {
+    const report = transferWeights(stateDict, model, {
+      strict: flags.strict,
+      ...(flags.torchEpsilon !== undefined && { torchEpsilon: flags.torchEpsilon }),
+      ...(flags.torchPrefix !== undefined && { torchPrefix: flags.torchPrefix }),
+    });
+    await mkdir(outDir, { recursive: true });
+    const saved = await saveTfjsLayersModel(model, outDir);
+    const h5Path = path.join(outDir, H5_NAME);
+    await saveKerasH5(model, h5Path);
+    const reportPath = path.join(outDir, TRANSFER_REPORT_NAME);
+    await writeFileAtomic(reportPath, `${JSON.stringify({ weights: weightsPath, keras: kerasPath, backend: backend.kind, ...report }, null, 2)}\n`);
+
+    print(ctx, `tfjs backend: ${describeTfjsBackend(backend)}`);
+    print(ctx, formatTransferReport(report));
+    print(ctx, `wrote ${saved.modelJsonPath} (+ ${path.basename(saved.weightsPath)}, ${saved.weightBytes} bytes), ${h5Path}, ${reportPath}`);
+    if (report.problems.length > 0) {
+      printError(ctx, `torchport: ${report.problems.length} problem(s) left in a non-strict transfer; the saved model is not a faithful port`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Reads a PyTorch state_dict. The single entry point for weight files: the pickle (.pth)
+ * reader plugs in here when it lands.
+ */
+async function loadStateDict(file: string): Promise<Map<string, Tensor>> {
+  const extension = path.extname(file).toLowerCase();
+  if (['.pth', '.pt', '.ckpt', '.bin', '.tar'].includes(extension)) {
+    throw new InputFileError(
+      file,
+      'PyTorch pickle checkpoints are not supported yet; save the state_dict as safetensors ' +
+        '(safetensors.torch.save_file(model.state_dict(), "model.safetensors")) and pass that file',
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    if (!(await stat(file)).isFile()) throw new InputFileError(file, 'is not a file');
+    bytes = new Uint8Array(await readFile(file));
+  } catch (error) {
+    if (error instanceof InputFileError) throw error;
+    throw new InputFileError(file, `cannot be read (${(error as Error).message})`, { cause: error });
+  }
+  return decodeSafetensors(bytes, file).tensors;
+}
+
+async function loadKerasModel(file: string): Promise<tf.LayersModel> {
+  const extension = path.extname(file).toLowerCase();
+  const { loadKerasH5, loadTfjsLayersModel } = await import('../../keras/io/index.ts');
+  if (extension === '.h5' || extension === '.hdf5') return loadKerasH5(file);
+  if (extension === '.json') return loadTfjsLayersModel(file);
+  if (extension === '.keras') {
+    throw new InputFileError(file, 'the Keras 3 .keras (zip) format is not supported; save the model with model.save("model.h5") or model.to_json()');
+  }
+  throw new InputFileError(file, 'expected a TF.js model.json, a Keras model JSON (.json) or a Keras HDF5 file (.h5)');
+}

@@ -1,0 +1,97 @@
+// How a PyTorch parameter's memory layout maps onto a Keras weight's. Each layout knows the
+// PyTorch shape it accepts for a given Keras shape (for error messages) and how to convert.
+import { Tensor, sizeOf, type Shape } from '../../tensor/index.ts';
+
+export type WeightLayout =
+  /** Same shape, same element order (biases, BatchNorm statistics, Embedding tables). */
+  | { readonly kind: 'identity' }
+  /** keras = torch.permute(axes), e.g. Conv2D (out, in, kh, kw) -> (kh, kw, in, out) is [2, 3, 1, 0]. */
+  | { readonly kind: 'permute'; readonly axes: readonly number[] }
+  /**
+   * Depthwise convolution: PyTorch (in * m, 1, kh, kw) -> Keras (kh, kw, in, m). PyTorch's output
+   * channel c * m + j (group c, copy j) is Keras's (channel c, multiplier j), so permuting to
+   * (kh, kw, in * m, 1) and splitting that axis as (in, m) is exact.
+   */
+  | { readonly kind: 'depthwise' }
+  /** PReLU: PyTorch (C) or (1) broadcast along the Keras alpha's last (channel) axis. */
+  | { readonly kind: 'channelBroadcast' }
+  /**
+   * Dense fed by Flatten of a channels-last tensor of `spatial` x `channels`: PyTorch flattened
+   * NCHW, so its input feature c * S + s is Keras's feature s * C + c. Transposing and reordering
+   * the kernel rows here means no transpose has to run at inference.
+   */
+  | { readonly kind: 'flattenedDense'; readonly spatial: number; readonly channels: number };
+
+export const IDENTITY: WeightLayout = { kind: 'identity' };
+export const permute = (...axes: number[]): WeightLayout => ({ kind: 'permute', axes });
+export const DEPTHWISE: WeightLayout = { kind: 'depthwise' };
+export const CHANNEL_BROADCAST: WeightLayout = { kind: 'channelBroadcast' };
+
+export function describeLayout(layout: WeightLayout): string {
+  switch (layout.kind) {
+    case 'identity':
+      return 'copied as is';
+    case 'permute':
+      return `permute(${layout.axes.join(', ')})`;
+    case 'depthwise':
+      return 'permute(2, 3, 0, 1), then (kh, kw, in*m, 1) -> (kh, kw, in, m)';
+    case 'channelBroadcast':
+      return 'broadcast along the last (channel) axis';
+    case 'flattenedDense':
+      return `transpose, rows reordered from NCHW to NHWC flatten order (${layout.spatial} positions x ${layout.channels} channels)`;
+  }
+}
+
+/** The PyTorch shape a layout accepts for a Keras weight shape, for messages. */
+export function expectedTorchShape(layout: WeightLayout, kerasShape: Shape): string {
+  const show = (shape: Shape) => `[${shape.join(', ')}]`;
+  switch (layout.kind) {
+    case 'identity':
+      return show(kerasShape);
+    case 'permute': {
+      const torch = new Array<number>(kerasShape.length);
+      layout.axes.forEach((from, to) => (torch[from] = kerasShape[to]!));
+      return show(torch);
+    }
+    case 'depthwise': {
+      const [kh, kw, channels, multiplier] = kerasShape;
+      return show([channels! * multiplier!, 1, kh!, kw!]);
+    }
+    case 'channelBroadcast':
+      return `[${kerasShape[kerasShape.length - 1]}] or [1]`;
+    case 'flattenedDense':
+      return show([kerasShape[1]!, kerasShape[0]!]);
+  }
+}
+
+/** Converts a PyTorch tensor to a Keras weight of `kerasShape`; undefined when the shapes do not fit. */
+export function toKerasLayout(torch: Tensor<'float32'>, layout: WeightLayout, kerasShape: Shape): Tensor<'float32'> | undefined {
+  const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
+  switch (layout.kind) {
+    case 'identity':
+      return same(torch.shape, kerasShape) ? torch : undefined;
+    case 'permute':
+      if (torch.rank !== layout.axes.length || !layout.axes.every((from, to) => torch.shape[from] === kerasShape[to])) return undefined;
+      return torch.permute(layout.axes);
+    case 'depthwise': {
+      if (kerasShape.length !== 4) return undefined;
+      const [kh, kw, channels, multiplier] = kerasShape as [number, number, number, number];
+      if (!same(torch.shape, [channels * multiplier, 1, kh, kw])) return undefined;
+      return torch.permute([2, 3, 0, 1]).reshape(kerasShape);
+    }
+    case 'channelBroadcast': {
+      const channels = kerasShape[kerasShape.length - 1] ?? 1;
+      if (torch.rank !== 1 || (torch.size !== 1 && torch.size !== channels)) return undefined;
+      const out = new Float32Array(sizeOf(kerasShape));
+      for (let i = 0; i < out.length; i++) out[i] = torch.data[torch.size === 1 ? 0 : i % channels]!;
+      return new Tensor('float32', kerasShape, out);
+    }
+    case 'flattenedDense': {
+      const { spatial, channels } = layout;
+      const [features, units] = kerasShape as [number, number];
+      if (kerasShape.length !== 2 || features !== spatial * channels || !same(torch.shape, [units, features])) return undefined;
+      // (units, C, S) -> (S, C, units) -> rows s * C + c.
+      return torch.reshape([units, channels, spatial]).permute([2, 1, 0]).reshape(kerasShape);
+    }
+  }
+}

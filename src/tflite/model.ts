@@ -2,7 +2,7 @@
 // in execution order. Lowering a Keras layer means appending tensors and operators here; the
 // writer turns this into the flatbuffer, the reader turns a flatbuffer back into this.
 import { TorchportError } from '../errors.ts';
-import type { Tensor } from '../tensor/index.ts';
+import { toLittleEndianBytes, type Tensor } from '../tensor/index.ts';
 import { TENSOR_TYPE_BYTES, type OperatorName, type OptionsForOperator, type TensorType } from './schema/index.ts';
 
 /** A model that breaks the rules of the format (bad index, wrong data size, cycle...). */
@@ -227,18 +227,7 @@ export function validateModel(model: TfliteModel): void {
   if (problems.length > 0) throw new TfliteModelError(`invalid TFLite model (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
 }
 
-/**
- * A tensor's elements as little-endian bytes (TFLite buffers are little-endian). A copy, so the
- * model does not alias the caller's tensor.
- */
+/** A tensor's elements as little-endian bytes (TFLite buffers are little-endian), copied so the model does not alias the caller's tensor. */
 export function littleEndianBytes(value: Tensor): Uint8Array {
-  const data = value.data;
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  const width = data.BYTES_PER_ELEMENT;
-  if (!IS_LITTLE_ENDIAN_HOST && width > 1) {
-    for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
-  }
-  return bytes;
+  return toLittleEndianBytes(value.data).slice();
 }
-
-const IS_LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -61,6 +61,10 @@ FIXTURES = {}  # handle -> {"module": nn.Module, "path": str, ...}
 def load_fixture_module(path):
     if not os.path.isfile(path):
         raise BridgeRequestError("FixtureError", f"fixture file not found: {path}")
+    # Fixtures may import helpers that sit beside them (suites/fixtures/_common.py).
+    directory = os.path.dirname(path)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
     name = "torchport_fixture_" + str(len(FIXTURES))
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

@@ -333,6 +333,31 @@ def method_capture_graph(params):
     return {"nodes": len(graph["nodes"]), "constants": len(constants)}
 
 
+def method_export_onnx(params):
+    """Exports the model with torch.onnx.export on the given inputs (static shapes): the ONNX route
+    users would otherwise take, kept as a baseline target."""
+    fixture = fixture_for(params)
+    inputs = [read_npy(path) for path in params["inputs"]]
+    with torch.no_grad():
+        names = output_names(flatten_outputs(fixture["module"](*inputs)))
+    temporary = f"{params['path']}.tmp-{os.getpid()}"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about Python values are expected
+        torch.onnx.export(
+            fixture["module"],
+            tuple(inputs),
+            temporary,
+            opset_version=int(params.get("opset", 17)),
+            input_names=[f"input_{i}" for i in range(len(inputs))],
+            output_names=names,
+            do_constant_folding=True,
+        )
+    os.replace(temporary, params["path"])
+    return {"path": params["path"], "opset": int(params.get("opset", 17)), "outputs": names}
+
+
 def method_unload(params):
     FIXTURES.pop(params.get("handle"), None)
     return {}
@@ -345,6 +370,7 @@ METHODS = {
     "load_weights": method_load_weights,
     "run": method_run,
     "capture_graph": method_capture_graph,
+    "export_onnx": method_export_onnx,
     "unload": method_unload,
 }
 

@@ -52,7 +52,8 @@ describe('torchport CLI', () => {
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/tiny\s+torch\s+3\/3\s+0\s+0\.000001\s+PASS/);
     const report = JSON.parse(await readFile(join(project, 'reports', 'latest', 'report.json'), 'utf8'));
-    expect(report.summary).toMatchObject({ pass: true, rows: 6, passed: 6 });
+    expect(report.summary).toMatchObject({ pass: true, rows: 12, passed: 12 }); // torch and onnx: 3 seeds x 2 outputs each
+    expect(result.out).toMatch(/tiny\s+onnx\s+3\/3\s+\S+\s+0\.000001\s+PASS/);
     expect(report.results[0]).toMatchObject({ model: 'tiny', target: 'torch', seed: 5, output: 'output_0', pass: true, maxAbsDiff: 0 });
     expect(report.environment.torch).toMatch(/^\d/);
     const byRunId = JSON.parse(await readFile(join(project, 'reports', report.runId, 'report.json'), 'utf8'));

@@ -1,3 +1,4 @@
 export * from './compare/index.ts';
 export * from './golden/index.ts';
 export * from './run/index.ts';
+export * from './targets/index.ts';

@@ -160,6 +160,18 @@ export class TorchBridge {
     }
   }
 
+  /** Exports the model to ONNX (torch.onnx.export, static shapes of `inputs`) at `path`. */
+  async exportOnnx(fixture: FixtureHandle, inputs: readonly Tensor[], path: string, opset = 17): Promise<{ opset: number }> {
+    this.checkHandle(fixture);
+    const dir = await mkdtemp(join(await this.scratchDir(), 'onnx-'));
+    try {
+      const inputPaths = await this.writeInputs(dir, inputs);
+      return await this.request('export_onnx', { handle: fixture.handle, inputs: inputPaths, path: resolve(path), opset }, fixture.path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   async unload(fixture: FixtureHandle): Promise<void> {
     if (fixture.generation !== this.generation || !this.worker) return;
     await this.request('unload', { handle: fixture.handle }, fixture.path);

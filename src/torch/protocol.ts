@@ -43,6 +43,7 @@ export interface BridgeMethods {
     params: { handle: string; inputs: string[]; graphPath: string; constantsPath: string; activationsPath?: string };
     result: { nodes: number; constants: number };
   };
+  export_onnx: { params: { handle: string; inputs: string[]; path: string; opset?: number }; result: { path: string; opset: number; outputs: string[] } };
   unload: { params: { handle: string }; result: Record<string, never> };
 }
 export type BridgeMethod = keyof BridgeMethods;

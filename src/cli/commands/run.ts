@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { relative, resolve } from 'node:path';
-import { runFixtures, torchTarget } from '../../harness/index.ts';
+import { onnxTarget, runFixtures, torchTarget } from '../../harness/index.ts';
 import { summaryTable, writeRunReport } from '../../report/index.ts';
 import { print, printError, type CliContext } from '../context.ts';
 import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR, isCI, openBridge, resolveFixtures } from '../environment.ts';
@@ -28,7 +28,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           bridge: opened.bridge,
           torch: opened.versions,
           torchUnavailable: opened.unavailable,
-          targets: [torchTarget(opened.bridge, opened.unavailable ?? undefined)],
+          targets: [torchTarget(opened.bridge, opened.unavailable ?? undefined), onnxTarget()],
           cwd: ctx.cwd,
           onProgress: (message) => printError(ctx, `... ${message}`),
         });

@@ -12,6 +12,8 @@ export const GRAPH_FILE = 'graph.json';
 export const CONSTANTS_FILE = 'constants.safetensors';
 /** Every intermediate value of the first seed's run, by graph value id (for first-divergence reports). */
 export const ACTIVATIONS_FILE = 'activations.safetensors';
+/** torch.onnx.export of the model: the baseline most users would otherwise ship. */
+export const ONNX_FILE = 'model.onnx';
 
 export interface TensorSpec {
   readonly name: string;
@@ -33,6 +35,8 @@ export interface GoldenManifest {
   readonly seeds: readonly number[];
   /** The captured graph (graph.json, constants, first-seed activations), or why capture failed. */
   readonly graph: { readonly nodes: number } | { readonly error: string };
+  /** The ONNX export (model.onnx), or why torch.onnx.export failed. */
+  readonly onnx: { readonly opset: number } | { readonly error: string };
   /** The fixture's TOLERANCE override, if it has one. */
   readonly tolerance: Tolerance | null;
   /** SHA-256 of every other file of the golden, by path relative to its directory. */
@@ -110,6 +114,7 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     inputDistribution: parseInputDistribution(m['inputDistribution'], `${where}: inputDistribution`),
     seeds: seeds as number[],
     graph: parseGraphRecord(m['graph'], fail),
+    onnx: parseOnnxRecord(m['onnx'], fail),
     tolerance: m['tolerance'] === null || m['tolerance'] === undefined ? null : parseTolerance(m['tolerance'], undefined, `${where}: tolerance`),
     files: files as Record<string, string>,
   };
@@ -122,4 +127,14 @@ function parseGraphRecord(value: unknown, fail: (problem: string) => never): Gol
     if (typeof record['error'] === 'string') return { error: record['error'] };
   }
   return fail('"graph" must be {"nodes": N} or {"error": "..."}');
+}
+
+function parseOnnxRecord(value: unknown, fail: (problem: string) => never): GoldenManifest['onnx'] {
+  if (value === undefined) return { error: 'not recorded (the golden predates ONNX export); re-record it with `golden add --update`' };
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (typeof record['opset'] === 'number') return { opset: record['opset'] };
+    if (typeof record['error'] === 'string') return { error: record['error'] };
+  }
+  return fail('"onnx" must be {"opset": N} or {"error": "..."}');
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TorchBridge } from '../../torch/index.ts';
 import { sha256File } from '../../util/index.ts';
-import { runFixture, torchTarget } from '../run/index.ts';
+import { runFixture } from '../run/index.ts';
+import { torchTarget } from '../targets/index.ts';
 import { GoldenExistsError, GoldenWriteRefusedError, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from './index.ts';
 
 const repoFixture = (name: string) => new URL(`../../../suites/fixtures/${name}`, import.meta.url).pathname;
@@ -36,7 +37,7 @@ describe('goldens recorded with real torch', () => {
     expect(manifest.tolerance).toEqual({ rule: 'allclose', atol: 1e-6, rtol: 0 });
     expect(manifest.outputs.map((o) => o.name)).toEqual(['output_0', 'output_1']);
     expect(Object.keys(manifest.files).sort()).toEqual([
-      'activations.safetensors', 'constants.safetensors', 'graph.json',
+      'activations.safetensors', 'constants.safetensors', 'graph.json', 'model.onnx',
       'seed-5/input_0.npy', 'seed-5/input_1.npy', 'seed-5/output_0.npy', 'seed-5/output_1.npy',
       'seed-6/input_0.npy', 'seed-6/input_1.npy', 'seed-6/output_0.npy', 'seed-6/output_1.npy',
       'seed-7/input_0.npy', 'seed-7/input_1.npy', 'seed-7/output_0.npy', 'seed-7/output_1.npy',
@@ -96,7 +97,7 @@ describe('goldens recorded with real torch', () => {
     const second = await recordGolden(bridge, fixture, { goldenRoot: dir, ci: false, update: true, seedCount: 1 });
     expect(second.seeds).toEqual([5]);
     expect(second.createdAt >= first.createdAt).toBe(true);
-    expect(await readdir(join(dir, 'tiny'))).toEqual(['activations.safetensors', 'constants.safetensors', 'graph.json', 'manifest.json', 'seed-5', 'weights.safetensors']);
+    expect(await readdir(join(dir, 'tiny'))).toEqual(['activations.safetensors', 'constants.safetensors', 'graph.json', 'manifest.json', 'model.onnx', 'seed-5', 'weights.safetensors']);
     expect((await verifyGolden(join(dir, 'tiny'))).ok).toBe(true);
   });
 

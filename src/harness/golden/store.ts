@@ -11,6 +11,7 @@ import {
   GRAPH_FILE,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
+  ONNX_FILE,
   MANIFEST_VERSION,
   WEIGHTS_FILE,
   inputFile,
@@ -102,7 +103,9 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
 
     const seeds = Array.from({ length: seedCount }, (_, i) => fixture.seed + i);
     const inputs: TensorSpec[] = fixture.inputShapes.map((shape, i) => ({ name: `input_${i}`, shape, dtype: 'float32' }));
-    const graph = await captureInto(bridge, fixture, seededInputs(fixture.inputShapes, inputDistribution, seeds[0]!), staging, files);
+    const firstInputs = seededInputs(fixture.inputShapes, inputDistribution, seeds[0]!);
+    const graph = await captureInto(bridge, fixture, firstInputs, staging, files);
+    const onnx = await exportOnnxInto(bridge, fixture, firstInputs, staging, files);
     let outputs: TensorSpec[] | undefined;
     for (const seed of seeds) {
       const tensors = seededInputs(fixture.inputShapes, inputDistribution, seed);
@@ -126,6 +129,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       inputDistribution,
       seeds,
       graph,
+      onnx,
       tolerance,
       files,
     };
@@ -162,6 +166,26 @@ async function captureInto(
   }
 }
 
+/** Exports model.onnx into the staging directory; like the graph, a failure is recorded, not fatal. */
+async function exportOnnxInto(
+  bridge: TorchBridge,
+  fixture: FixtureHandle,
+  inputs: Tensor[],
+  staging: string,
+  files: Record<string, string>,
+): Promise<GoldenManifest['onnx']> {
+  const path = join(staging, ONNX_FILE);
+  try {
+    const { opset } = await bridge.exportOnnx(fixture, inputs, path);
+    files[ONNX_FILE] = await sha256File(path);
+    return { opset };
+  } catch (error) {
+    if (!(error instanceof BridgeRequestError)) throw error;
+    await rm(path, { force: true });
+    return { error: error.message.split('\n')[0]! };
+  }
+}
+
 async function writeTensors(dir: string, files: Record<string, string>, entries: Array<[string, Tensor]>): Promise<void> {
   for (const [path, tensor] of entries) {
     const bytes = encodeNpy(tensor);
@@ -192,6 +216,8 @@ export interface Golden {
   /** Every intermediate value of the first seed's PyTorch run, by graph value id. */
   activations(): Promise<Map<string, Tensor>>;
   weights(): Promise<Map<string, Tensor>>;
+  /** The bytes of model.onnx; fails with the recorded reason when the export failed. */
+  onnx(): Promise<Uint8Array>;
 }
 
 export async function loadGolden(dir: string): Promise<Golden> {
@@ -219,6 +245,10 @@ export async function loadGolden(dir: string): Promise<Golden> {
     },
     activations: () => readSafetensorsFile(join(dir, ACTIVATIONS_FILE)),
     weights: () => readSafetensorsFile(join(dir, WEIGHTS_FILE)),
+    async onnx() {
+      if ('error' in manifest.onnx) throw new GoldenMissingError(`golden ${manifest.name} has no ONNX export: ${manifest.onnx.error}`);
+      return readFile(join(dir, ONNX_FILE));
+    },
   };
 }
 

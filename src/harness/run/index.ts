@@ -1,3 +1,3 @@
-export { runFixture, torchTarget, type ModelRunOptions, type ModelRunResult, type OpenTarget, type Target } from './run.ts';
+export { runFixture, type ModelRunOptions, type ModelRunResult } from './run.ts';
 export { runFixtures, runIdFor, type SuiteRunOptions } from './suite.ts';
 export type { CheckResult, ModelSummary, ResultRow, RowStatus, RunEnvironment, RunReport } from './types.ts';

@@ -5,39 +5,9 @@ import { seededInputs, type Tensor } from '../../tensor/index.ts';
 import type { TorchBridge } from '../../torch/index.ts';
 import { encodeNpy } from '../../tensor/index.ts';
 import { compareTensors, FP32_TOLERANCE } from '../compare/index.ts';
+import type { OpenTarget, Target } from '../targets/index.ts';
 import { MANIFEST_FILE, goldenNameOf, loadGolden, recordCommand, recordGolden, verifyGolden, type Golden } from '../golden/index.ts';
 import type { CheckResult, ModelSummary, ResultRow } from './types.ts';
-
-/** A model opened on one engine, taking and returning tensors in PyTorch's layout and order. */
-export interface OpenTarget {
-  run(inputs: readonly Tensor[]): Promise<Tensor[]>;
-  close(): Promise<void>;
-}
-
-/** One way of computing a golden's outputs that is compared against the PyTorch reference. */
-export interface Target {
-  readonly name: string;
-  /** Set when the target cannot run on this machine: its rows are skipped with this reason. */
-  readonly unavailable?: string;
-  open(golden: Golden): Promise<OpenTarget>;
-}
-
-/** The PyTorch reference re-run through the bridge with the golden's weights: the end-to-end wiring check. */
-export function torchTarget(bridge: TorchBridge | null, unavailable?: string): Target {
-  return {
-    name: 'torch',
-    ...(bridge ? {} : { unavailable: unavailable ?? 'torch is not available' }),
-    async open(golden) {
-      if (!bridge) throw new Error(unavailable ?? 'torch is not available');
-      const fixture = await bridge.loadFixture(golden.fixturePath);
-      await bridge.loadWeights(fixture, golden.weightsPath);
-      return {
-        run: async (inputs) => (await bridge.run(fixture, inputs)).map((out) => out.tensor),
-        close: () => bridge.unload(fixture),
-      };
-    },
-  };
-}
 
 export interface ModelRunOptions {
   readonly goldenRoot: string;

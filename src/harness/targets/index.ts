@@ -1,0 +1,3 @@
+export type { OpenTarget, Target } from './target.ts';
+export { onnxTarget } from './onnx.ts';
+export { torchTarget } from './torch.ts';

@@ -1,0 +1,13 @@
+import type { Target } from './target.ts';
+
+/** ONNX Runtime on the golden's torch.onnx.export: the route users would otherwise take, compared like the others. */
+export function onnxTarget(options: { threads?: number } = {}): Target {
+  return {
+    name: 'onnx',
+    async open(golden) {
+      const { createOnnxRunner } = await import('../../runtimes/onnx/index.ts'); // loaded only when this target runs
+      const runner = await createOnnxRunner(await golden.onnx(), { name: `${golden.manifest.name}/model.onnx`, ...(options.threads ? { threads: options.threads } : {}) });
+      return { run: (inputs) => runner.run(inputs), close: () => runner.dispose() };
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { OnnxRuntimeError, createOnnxRunner, type OnnxRunnerOptions } from './runner.ts';

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describeError, isTorchportError } from '../errors.ts';
 import { printError, type CliContext } from './context.ts';
 import { registerGolden } from './commands/golden.ts';
+import { registerReport } from './commands/report.ts';
 import { registerRun } from './commands/run.ts';
+import { registerVerify } from './commands/verify.ts';
 import { registerTransfer } from './commands/transfer.ts';
 
 export const EXIT = { ok: 0, checkFailed: 1, badInput: 2 } as const;
@@ -19,6 +21,8 @@ function buildProgram(ctx: CliContext): Command {
     });
   registerGolden(program, ctx);
   registerRun(program, ctx);
+  registerVerify(program, ctx);
+  registerReport(program, ctx);
   registerTransfer(program, ctx);
   // Every subcommand inherits the same output and exit behaviour.
   for (const command of allCommands(program)) {

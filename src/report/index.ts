@@ -1,2 +1,5 @@
-export { REPORT_FILE, writeRunReport } from './write.ts';
+export { REPORT_FILES, writeReports } from './write.ts';
 export { formatTable, summaryTable } from './table.ts';
+export { renderHtml } from './html.ts';
+export { renderJunit } from './junit.ts';
+export { renderMarkdown } from './markdown.ts';

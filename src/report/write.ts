@@ -1,24 +1,33 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunReport } from '../harness/run/index.ts';
+import type { RunReport } from '../harness/index.ts';
 import { replaceDirectory, temporarySibling } from '../util/index.ts';
+import { renderHtml } from './html.ts';
+import { renderJunit } from './junit.ts';
+import { renderMarkdown } from './markdown.ts';
 
-export const REPORT_FILE = 'report.json';
+export const REPORT_FILES = { json: 'report.json', markdown: 'report.md', junit: 'junit.xml', html: 'report.html' } as const;
+
+function renderAll(report: RunReport): Record<string, string> {
+  return {
+    [REPORT_FILES.json]: `${JSON.stringify(report, null, 2)}\n`,
+    [REPORT_FILES.markdown]: renderMarkdown(report),
+    [REPORT_FILES.junit]: renderJunit(report),
+    [REPORT_FILES.html]: renderHtml(report),
+  };
+}
 
 /**
- * Writes DIR/<run id>/report.json and refreshes DIR/latest/ to the same content. Both appear
- * whole or not at all (staged, then renamed into place).
+ * Writes report.json, report.md, junit.xml and report.html into `dir` (the run's directory, beside
+ * run.json) and refreshes `latestDir` to the same report files. latest/ appears whole or not at all.
  */
-export async function writeRunReport(reportsRoot: string, report: RunReport): Promise<{ runDir: string; latestDir: string }> {
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  const runDir = join(reportsRoot, report.runId);
-  const latestDir = join(reportsRoot, 'latest');
-  await mkdir(reportsRoot, { recursive: true });
-  for (const dir of [runDir, latestDir]) {
-    const staging = temporarySibling(dir);
-    await mkdir(staging);
-    await writeFile(join(staging, REPORT_FILE), json);
-    await replaceDirectory(staging, dir);
-  }
-  return { runDir, latestDir };
+export async function writeReports(report: RunReport, dir: string, latestDir?: string): Promise<void> {
+  const files = renderAll(report);
+  await mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  if (!latestDir) return;
+  const staging = temporarySibling(latestDir);
+  await mkdir(staging, { recursive: true });
+  for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text);
+  await replaceDirectory(staging, latestDir);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../tensor/index.ts';
-import { compareTensors, errorMetrics, FP32_TOLERANCE, parseTolerance, ToleranceError } from './index.ts';
+import { allclose, compareTensors, errorMetrics, FP32_TOLERANCE, parseTolerance, ToleranceError, type AllcloseTolerance } from './index.ts';
 
 const t = (values: number[], shape = [values.length]) => Tensor.fromNumbers(shape, values);
 
@@ -24,7 +24,7 @@ describe('compareTensors', () => {
     expect(result.metrics.maxRelDiff).toBe(0.5);
     expect(result.metrics.meanAbsDiff).toBeCloseTo(0.5 / 6, 12);
     expect(result.metrics.rmse).toBeCloseTo(Math.sqrt(0.25 / 6), 12);
-    expect(result.verdict.neededAtol).toBe(0.5);
+    expect(result.needed).toEqual({ parameter: 'atol', value: 0.5 });
     expect(result.reason).toMatch(/1 of 6 elements outside tolerance; worst at \[1, 2\]/);
   });
 
@@ -33,15 +33,14 @@ describe('compareTensors', () => {
     expect(compareTensors(t([11.2, 0.005]), t([10, 0]), tolerance).pass).toBe(false); // 1.2 > 0.01 + 1.0
     const result = compareTensors(t([11.005, 0.005]), t([10, 0]), tolerance); // 1.005 <= 0.01 + 1.0
     expect(result.pass).toBe(true);
-    if (!('verdict' in result)) throw new Error('expected verdict');
-    expect(result.verdict.neededRtol).toBe((Math.fround(11.005) - 10 - 0.01) / 10); // inputs are float32
+    expect(allclose(t([11.005, 0.005]), t([10, 0]), tolerance as AllcloseTolerance).neededRtol).toBe((Math.fround(11.005) - 10 - 0.01) / 10); // inputs are float32
   });
 
   it('near-zero references: relative error ignores zeros, the needed rtol becomes infinite', () => {
     const result = compareTensors(t([1e-3, 2]), t([0, 2]), FP32_TOLERANCE);
-    if (!('verdict' in result)) throw new Error('expected verdict');
+    if (!('metrics' in result)) throw new Error('expected metrics');
     expect(result.metrics.maxRelDiff).toBe(0);
-    expect(result.verdict.neededRtol).toBe(Infinity);
+    expect(allclose(t([1e-3, 2]), t([0, 2]), FP32_TOLERANCE).neededRtol).toBe(Infinity);
     expect(result.pass).toBe(false);
   });
 
@@ -73,10 +72,35 @@ describe('compareTensors', () => {
   });
 });
 
+describe('relative and quant-steps rules', () => {
+  it('relative: error over the reference range, needed value reported', () => {
+    const result = compareTensors(t([10.005, -5]), t([10, -5]), parseTolerance({ rule: 'relative', maxRelError: 1e-3 }));
+    expect(result.pass).toBe(true);
+    if (!('needed' in result)) throw new Error('expected needed');
+    expect(result.needed.parameter).toBe('maxRelError');
+    expect(result.needed.value).toBeCloseTo((Math.fround(10.005) - 10) / 10, 9);
+    expect(compareTensors(t([10.2, -5]), t([10, -5]), parseTolerance({ rule: 'relative', maxRelError: 1e-3 })).pass).toBe(false);
+  });
+
+  it('quant-steps: counts output steps when the scale is known, falls back to relative error when not', () => {
+    const rule = parseTolerance({ rule: 'quant-steps', steps: 2, minCosine: 0.99 });
+    const within = compareTensors(t([1.05, 2, 3]), t([1, 2, 3]), rule, { outputScale: 0.03 }); // 0.05 / 0.03 = 1.67 steps
+    expect(within.pass).toBe(true);
+    if (!('needed' in within)) throw new Error('expected needed');
+    expect(within.needed.parameter).toBe('steps');
+    expect(within.needed.value).toBeCloseTo(Math.fround(0.05000001) / 0.03, 4);
+    expect(compareTensors(t([1.1, 2, 3]), t([1, 2, 3]), rule, { outputScale: 0.03 }).reason).toMatch(/3\.\d\d output steps/);
+    expect((compareTensors(t([1.1, 2, 3]), t([1, 2, 3]), rule) as { needed: unknown }).needed).toEqual({ parameter: 'maxRelError', value: expect.closeTo(0.1 / 3, 6) });
+    expect(compareTensors(t([-1, 2, 3]), t([1, 2, 3]), parseTolerance({ rule: 'quant-steps', steps: 100, minCosine: 0.99 }), { outputScale: 1 }).reason).toMatch(/cosine similarity/);
+  });
+});
+
 describe('parseTolerance', () => {
   it('keeps unspecified fields from the base and rejects unknown or negative ones', () => {
     expect(parseTolerance({ rtol: 1e-4 })).toEqual({ rule: 'allclose', atol: 1e-5, rtol: 1e-4 });
-    expect(() => parseTolerance({ atoll: 1 }, undefined, 'x.py TOLERANCE')).toThrow(/x\.py TOLERANCE: unknown field\(s\) atoll/);
+    expect(() => parseTolerance({ atoll: 1 }, undefined, 'x.py TOLERANCE')).toThrow(/x\.py TOLERANCE: unknown field\(s\) atoll for rule "allclose"/);
+    expect(() => parseTolerance({ rule: 'fuzzy' })).toThrow(/unknown rule "fuzzy"/);
+    expect(parseTolerance({ rule: 'relative', maxRelError: 0.01 })).toEqual({ rule: 'relative', maxRelError: 0.01 });
     expect(() => parseTolerance({ atol: -1 })).toThrow(ToleranceError);
     expect(() => parseTolerance(0.1)).toThrow(/expected an object/);
   });

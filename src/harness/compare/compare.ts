@@ -1,6 +1,13 @@
 import type { Tensor } from '../../tensor/index.ts';
-import { allclose, errorMetrics, findIncomparability, type AllcloseVerdict, type ErrorMetrics, type Incomparable } from './metrics.ts';
+import { allclose, errorMetrics, findIncomparability, type ErrorMetrics, type Incomparable } from './metrics.ts';
 import type { Tolerance } from './tolerance.ts';
+
+/** What the rule measured and what value of its own parameter would have passed. */
+export interface Needed {
+  /** atol (allclose), maxRelError (relative), steps (quant-steps), or relative error when a quant rule fell back. */
+  readonly parameter: 'atol' | 'maxRelError' | 'steps';
+  readonly value: number;
+}
 
 /** The judgement of one output tensor against its reference. */
 export type Comparison =
@@ -8,7 +15,7 @@ export type Comparison =
       readonly pass: boolean;
       readonly tolerance: Tolerance;
       readonly metrics: ErrorMetrics;
-      readonly verdict: AllcloseVerdict;
+      readonly needed: Needed;
       /** Why it failed, in words; absent on a pass. */
       readonly reason?: string;
     }
@@ -19,20 +26,47 @@ export type Comparison =
       readonly reason: string;
     };
 
-export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tolerance): Comparison {
+export interface CompareContext {
+  /** Scale of the quantized tensor the output was dequantized from (quant-steps rule). */
+  readonly outputScale?: number | null;
+}
+
+export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tolerance, context: CompareContext = {}): Comparison {
   const incomparable = findIncomparability(actual, reference);
   if (incomparable) return { pass: false, tolerance, incomparable, reason: incomparable.detail };
   const metrics = errorMetrics(actual, reference);
-  const verdict = allclose(actual, reference, tolerance);
-  if (verdict.pass) return { pass: true, tolerance, metrics, verdict };
-  const worst = metrics.worst!;
-  return {
-    pass: false,
-    tolerance,
-    metrics,
-    verdict,
-    reason:
-      `${verdict.violations} of ${metrics.elements} elements outside tolerance; worst at [${worst.index.join(', ')}]: ` +
-      `${worst.actual} vs reference ${worst.reference} (|diff| ${metrics.maxAbsDiff.toExponential(3)}, would need atol ${verdict.neededAtol.toExponential(3)})`,
-  };
+  const worst = metrics.worst;
+  const where = worst ? ` worst at [${worst.index.join(', ')}]: ${worst.actual} vs reference ${worst.reference}` : '';
+  const relError = metrics.maxAbsReference > 0 ? metrics.maxAbsDiff / metrics.maxAbsReference : metrics.maxAbsDiff === 0 ? 0 : Infinity;
+  const judged = (pass: boolean, needed: Needed, reason: string): Comparison => ({ pass, tolerance, metrics, needed, ...(pass ? {} : { reason }) });
+
+  switch (tolerance.rule) {
+    case 'allclose': {
+      const verdict = allclose(actual, reference, tolerance);
+      return judged(
+        verdict.pass,
+        { parameter: 'atol', value: verdict.neededAtol },
+        `${verdict.violations} of ${metrics.elements} elements outside tolerance;${where} (|diff| ${fmt(metrics.maxAbsDiff)}, would need atol ${fmt(verdict.neededAtol)})`,
+      );
+    }
+    case 'relative':
+      return judged(relError <= tolerance.maxRelError, { parameter: 'maxRelError', value: relError }, `relative error ${fmt(relError)} > ${tolerance.maxRelError};${where}`);
+    case 'quant-steps': {
+      const scale = context.outputScale;
+      const cosineOk = !(metrics.cosineSimilarity < tolerance.minCosine); // NaN (an all-zero side) fails only via the error bound
+      if (scale && scale > 0) {
+        const steps = metrics.maxAbsDiff / scale;
+        const pass = steps <= tolerance.steps && cosineOk;
+        const why = steps > tolerance.steps ? `error of ${steps.toFixed(2)} output steps (scale ${fmt(scale)}) > ${tolerance.steps};${where}` : `cosine similarity ${metrics.cosineSimilarity.toFixed(5)} < ${tolerance.minCosine}`;
+        return judged(pass, { parameter: 'steps', value: steps }, why);
+      }
+      const pass = relError <= tolerance.fallbackRelError && cosineOk;
+      const why = relError > tolerance.fallbackRelError ? `relative error ${fmt(relError)} > ${tolerance.fallbackRelError} (no output scale known);${where}` : `cosine similarity ${metrics.cosineSimilarity.toFixed(5)} < ${tolerance.minCosine}`;
+      return judged(pass, { parameter: 'maxRelError', value: relError }, why);
+    }
+  }
+}
+
+function fmt(value: number): string {
+  return value === 0 ? '0' : value.toExponential(3);
 }

@@ -1,3 +1,13 @@
-export { compareTensors, type Comparison } from './compare.ts';
+export { compareTensors, type CompareContext, type Comparison, type Needed } from './compare.ts';
 export { allclose, errorMetrics, findIncomparability, type AllcloseVerdict, type ErrorMetrics, type Incomparable } from './metrics.ts';
-export { FP32_TOLERANCE, ToleranceError, describeTolerance, parseTolerance, type AllcloseTolerance, type Tolerance } from './tolerance.ts';
+export {
+  FP32_TOLERANCE,
+  ToleranceError,
+  describeTolerance,
+  parseTolerance,
+  type AllcloseTolerance,
+  type QuantStepsTolerance,
+  type RelativeTolerance,
+  type Tolerance,
+  type ToleranceRule,
+} from './tolerance.ts';

@@ -1,14 +1,35 @@
 import { TorchportError } from '../../errors.ts';
 
-/** numpy.allclose: |a - r| <= atol + rtol * |r| element-wise. */
+/** numpy.allclose: |a - r| <= atol + rtol * |r| element-wise. The float32 rule. */
 export interface AllcloseTolerance {
   readonly rule: 'allclose';
   readonly atol: number;
   readonly rtol: number;
 }
 
-/** Every rule a comparison can be judged by (quantized targets add rules here). */
-export type Tolerance = AllcloseTolerance;
+/**
+ * max|a - r| / max|r| <= maxRelError: error relative to the output's range. The rule for float16,
+ * whose precision is relative (10 mantissa bits: ~4.9e-4 per rounding).
+ */
+export interface RelativeTolerance {
+  readonly rule: 'relative';
+  readonly maxRelError: number;
+}
+
+/**
+ * Quantized outputs: |a - r| <= steps * outputScale element-wise (outputScale is the scale of the
+ * quantized tensor the output was dequantized from), and cosine similarity >= minCosine. When the
+ * runner reports no scale the rule falls back to `fallbackRelError` of the output's range.
+ */
+export interface QuantStepsTolerance {
+  readonly rule: 'quant-steps';
+  readonly steps: number;
+  readonly minCosine: number;
+  readonly fallbackRelError: number;
+}
+
+export type Tolerance = AllcloseTolerance | RelativeTolerance | QuantStepsTolerance;
+export type ToleranceRule = Tolerance['rule'];
 
 /** The float32 default: max-abs-diff <= 1e-5 against PyTorch. */
 export const FP32_TOLERANCE: AllcloseTolerance = Object.freeze({ rule: 'allclose', atol: 1e-5, rtol: 0 });
@@ -17,9 +38,16 @@ export class ToleranceError extends TorchportError {
   readonly code = 'E_TOLERANCE';
 }
 
+const FIELDS: Record<ToleranceRule, readonly string[]> = {
+  allclose: ['atol', 'rtol'],
+  relative: ['maxRelError'],
+  'quant-steps': ['steps', 'minCosine', 'fallbackRelError'],
+};
+
 /**
- * Reads a tolerance override as fixtures and suites write it: {atol?, rtol?} (rule "allclose"
- * implied); missing fields keep the base's values.
+ * Reads a tolerance as suites and fixtures write it. The rule defaults to the base's rule (so
+ * {"atol": 1e-4} adjusts an allclose base); missing fields keep the base's values when the rules
+ * match. Unknown fields and rules are errors, never ignored.
  */
 export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE, where = 'tolerance'): Tolerance {
   if (value === undefined || value === null) return base;
@@ -27,19 +55,34 @@ export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE,
     throw new ToleranceError(`${where}: expected an object like {"atol": 1e-5, "rtol": 0}, got ${JSON.stringify(value)}`);
   }
   const spec = value as Record<string, unknown>;
-  const rule = spec['rule'] ?? 'allclose';
-  if (rule !== 'allclose') throw new ToleranceError(`${where}: unknown rule ${JSON.stringify(rule)} (known: "allclose")`);
-  const known = new Set(['rule', 'atol', 'rtol']);
-  const unknown = Object.keys(spec).filter((key) => !known.has(key));
-  if (unknown.length > 0) throw new ToleranceError(`${where}: unknown field(s) ${unknown.join(', ')} (known: atol, rtol)`);
-  const read = (key: 'atol' | 'rtol'): number => {
-    const v = spec[key] ?? base[key];
+  const rule = spec['rule'] ?? base.rule;
+  if (typeof rule !== 'string' || !(rule in FIELDS)) throw new ToleranceError(`${where}: unknown rule ${JSON.stringify(rule)} (known: ${Object.keys(FIELDS).join(', ')})`);
+  const fields = FIELDS[rule as ToleranceRule];
+  const unknown = Object.keys(spec).filter((key) => key !== 'rule' && !fields.includes(key));
+  if (unknown.length > 0) throw new ToleranceError(`${where}: unknown field(s) ${unknown.join(', ')} for rule "${rule}" (known: ${fields.join(', ')})`);
+  const inherited = (base.rule === rule ? base : {}) as Record<string, unknown>;
+  const read = (key: string, fallback?: number): number => {
+    const v = spec[key] ?? inherited[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ToleranceError(`${where}: ${key} must be a finite number >= 0, got ${JSON.stringify(v)}`);
     return v;
   };
-  return { rule: 'allclose', atol: read('atol'), rtol: read('rtol') };
+  switch (rule as ToleranceRule) {
+    case 'allclose':
+      return { rule: 'allclose', atol: read('atol', 0), rtol: read('rtol', 0) };
+    case 'relative':
+      return { rule: 'relative', maxRelError: read('maxRelError') };
+    case 'quant-steps':
+      return { rule: 'quant-steps', steps: read('steps'), minCosine: read('minCosine', 0), fallbackRelError: read('fallbackRelError', 0.05) };
+  }
 }
 
 export function describeTolerance(tolerance: Tolerance): string {
-  return tolerance.rtol === 0 ? `max|diff| <= ${tolerance.atol}` : `|diff| <= ${tolerance.atol} + ${tolerance.rtol}*|ref|`;
+  switch (tolerance.rule) {
+    case 'allclose':
+      return tolerance.rtol === 0 ? `|diff| <= ${tolerance.atol}` : `|diff| <= ${tolerance.atol} + ${tolerance.rtol}*|ref|`;
+    case 'relative':
+      return `max|diff|/max|ref| <= ${tolerance.maxRelError}`;
+    case 'quant-steps':
+      return `|diff| <= ${tolerance.steps} x output scale, cosine >= ${tolerance.minCosine}`;
+  }
 }

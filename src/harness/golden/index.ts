@@ -1,6 +1,7 @@
-export { MANIFEST_FILE, WEIGHTS_FILE, GoldenManifestError, parseManifest, type GoldenManifest, type TensorSpec } from './manifest.ts';
+export { MANIFEST_FILE, WEIGHTS_FILE, GoldenManifestError, parseManifest, type AcceptedLevel, type GoldenManifest, type TensorSpec } from './manifest.ts';
 export {
   DEFAULT_SEED_COUNT,
+  acceptLevels,
   GoldenExistsError,
   GoldenMissingError,
   GoldenNameError,

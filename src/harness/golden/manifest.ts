@@ -39,8 +39,19 @@ export interface GoldenManifest {
   readonly onnx: { readonly opset: number } | { readonly error: string };
   /** The fixture's TOLERANCE override, if it has one. */
   readonly tolerance: Tolerance | null;
+  /**
+   * The error level each target reached when it was last accepted (`--update`), and its model size:
+   * the drift ratchet fails a run whose error grows well past it even while under tolerance.
+   */
+  readonly accepted: Readonly<Record<string, AcceptedLevel>>;
   /** SHA-256 of every other file of the golden, by path relative to its directory. */
   readonly files: Readonly<Record<string, string>>;
+}
+
+export interface AcceptedLevel {
+  readonly maxAbsDiff: number;
+  readonly bytes?: number;
+  readonly acceptedAt: string;
 }
 
 export class GoldenManifestError extends TorchportError {
@@ -116,6 +127,7 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     graph: parseGraphRecord(m['graph'], fail),
     onnx: parseOnnxRecord(m['onnx'], fail),
     tolerance: m['tolerance'] === null || m['tolerance'] === undefined ? null : parseTolerance(m['tolerance'], undefined, `${where}: tolerance`),
+    accepted: parseAccepted(m['accepted'], fail),
     files: files as Record<string, string>,
   };
 }
@@ -137,4 +149,14 @@ function parseOnnxRecord(value: unknown, fail: (problem: string) => never): Gold
     if (typeof record['error'] === 'string') return { error: record['error'] };
   }
   return fail('"onnx" must be {"opset": N} or {"error": "..."}');
+}
+
+function parseAccepted(value: unknown, fail: (problem: string) => never): Record<string, AcceptedLevel> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('"accepted" must be an object by target');
+  for (const [target, level] of Object.entries(value)) {
+    const l = level as Record<string, unknown>;
+    if (typeof l !== 'object' || l === null || typeof l['maxAbsDiff'] !== 'number' || typeof l['acceptedAt'] !== 'string') fail(`"accepted.${target}" must be {"maxAbsDiff": number, "acceptedAt": string}`);
+  }
+  return value as Record<string, AcceptedLevel>;
 }

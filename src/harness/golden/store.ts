@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
 import { BridgeRequestError, decodeSafetensors, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
-import { replaceDirectory, sha256, sha256File, temporarySibling } from '../../util/index.ts';
+import { replaceDirectory, sha256, sha256File, temporarySibling, writeFileAtomic } from '../../util/index.ts';
 import { parseTolerance } from '../compare/index.ts';
 import {
   ACTIVATIONS_FILE,
@@ -18,6 +18,7 @@ import {
   outputFile,
   parseManifest,
   serializeManifest,
+  type AcceptedLevel,
   type GoldenManifest,
   type TensorSpec,
 } from './manifest.ts';
@@ -131,6 +132,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       graph,
       onnx,
       tolerance,
+      accepted: {},
       files,
     };
     await writeFile(join(staging, MANIFEST_FILE), serializeManifest(manifest));
@@ -325,4 +327,19 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * Records the error level (and model size) each target reached as accepted: the drift ratchet's
+ * new baseline. Only the manifest changes; it is rewritten atomically. Refused under CI.
+ */
+export async function acceptLevels(dir: string, levels: Readonly<Record<string, Omit<AcceptedLevel, 'acceptedAt'>>>, ci: boolean): Promise<GoldenManifest> {
+  if (ci) throw new GoldenWriteRefusedError(`refusing to update accepted error levels of ${dir} under CI (CI is set); run with --update locally and commit the manifest`);
+  const { manifest } = await loadGolden(dir);
+  const acceptedAt = new Date().toISOString();
+  const accepted = { ...manifest.accepted };
+  for (const [target, level] of Object.entries(levels)) accepted[target] = { ...level, acceptedAt };
+  const updated: GoldenManifest = { ...manifest, accepted };
+  await writeFileAtomic(join(dir, MANIFEST_FILE), serializeManifest(updated));
+  return updated;
 }

@@ -1,3 +1,3 @@
-export { runFixture, type ModelRunOptions, type ModelRunResult } from './run.ts';
-export { runFixtures, runIdFor, type SuiteRunOptions } from './suite.ts';
-export type { CheckResult, ModelSummary, ResultRow, RowStatus, RunEnvironment, RunReport } from './types.ts';
+export { executeModel, type ExecuteOptions, type ModelSource } from './execute.ts';
+export { RUN_RECORD_FORMAT, type CheckResult, type ModelRecord, type RunEnvironment, type RunRecord, type SeedRecord, type TargetRecord } from './record.ts';
+export { RunRecordError, describeEnvironment, parseRunRecord, runIdFor } from './environment.ts';

@@ -1,3 +1,3 @@
-export type { OpenTarget, Target } from './target.ts';
+export type { ModelStructure, OpenTarget, Target } from './target.ts';
 export { onnxTarget } from './onnx.ts';
 export { torchTarget } from './torch.ts';

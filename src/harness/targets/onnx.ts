@@ -7,7 +7,7 @@ export function onnxTarget(options: { threads?: number } = {}): Target {
     async open(golden) {
       const { createOnnxRunner } = await import('../../runtimes/onnx/index.ts'); // loaded only when this target runs
       const runner = await createOnnxRunner(await golden.onnx(), { name: `${golden.manifest.name}/model.onnx`, ...(options.threads ? { threads: options.threads } : {}) });
-      return { run: (inputs) => runner.run(inputs), close: () => runner.dispose() };
+      return { info: runner.info, run: (inputs) => runner.run(inputs), close: () => runner.dispose() };
     },
   };
 }

@@ -1,10 +1,24 @@
+import type { RunnerInfo } from '../../runtimes/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { Golden } from '../golden/index.ts';
 
+/** What a converted model looks like, for the structural checks (TFLite targets fill it in). */
+export interface ModelStructure {
+  /** Operator histogram. */
+  readonly ops: Readonly<Record<string, number>>;
+  readonly bytes: number;
+  /** Custom or Flex ops (never wanted when a builtin exists). */
+  readonly customOps: readonly string[];
+}
+
 /** A model opened on one engine, taking and returning tensors in PyTorch's layout and order. */
 export interface OpenTarget {
+  readonly info: RunnerInfo;
   run(inputs: readonly Tensor[]): Promise<Tensor[]>;
   close(): Promise<void>;
+  /** Per output: the scale of the quantized tensor it was dequantized from (int8 targets). */
+  readonly outputScales?: ReadonlyArray<number | null>;
+  readonly structure?: ModelStructure;
 }
 
 /** One way of computing a golden's outputs that is compared against the PyTorch reference. */

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { CliContext } from '../context.ts';
+import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR } from '../environment.ts';
+import { runVerification } from '../verification.ts';
+
+export function registerVerify(program: Command, ctx: CliContext): void {
+  program
+    .command('verify')
+    .description(
+      'Verify converted models against the PyTorch reference: golden directories, fixture files (recorded on the fly ' +
+        'into a temporary golden when torch is present) or one suite file (.json). Exit 0 pass, 1 a check failed, 2 bad input.',
+    )
+    .argument('[inputs...]', 'golden dirs, fixture files (.py) and/or a suite (.json); default: suites/default.json')
+    .option('--targets <list>', 'comma-separated targets (default: the suite\'s)')
+    .option('--seeds <list>', 'comma-separated seeds (default: every recorded seed)')
+    .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
+    .option('--report <dir>', 'reports root directory', DEFAULT_REPORTS_DIR)
+    .option('--update', 'accept this run\'s error levels and model sizes as the goldens\' new baseline (drift ratchet); refused under CI', false)
+    .option('--json', 'print the report as JSON instead of the table', false)
+    .action(async (inputs: string[], options: { targets?: string; seeds?: string; golden: string; report: string; update: boolean; json: boolean }) => {
+      await runVerification(ctx, {
+        inputs,
+        goldenRoot: resolve(ctx.cwd, options.golden),
+        reportRoot: resolve(ctx.cwd, options.report),
+        ...(options.targets ? { targets: options.targets } : {}),
+        ...(options.seeds ? { seeds: options.seeds } : {}),
+        update: options.update,
+        json: options.json,
+        recordIntoGoldenRoot: false,
+      });
+    });
+}

@@ -1,0 +1,128 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { MANIFEST_FILE, defaultSuite, goldenNameOf, loadSuite, recordGolden, runIdFor, verifyModels, type ModelSource, type Suite } from '../harness/index.ts';
+import { summaryTable, writeReports } from '../report/index.ts';
+import { print, printError, type CliContext } from './context.ts';
+import { DEFAULT_FIXTURES_DIR, isCI, openBridge, resolveFixtures } from './environment.ts';
+import { createProgress } from './progress.ts';
+import { availableTargetNames, createTargets, parseTargetList } from './targets.ts';
+
+export const DEFAULT_SUITE = 'suites/default.json';
+
+export interface VerificationRequest {
+  /** Golden directories, fixture files (.py) and/or one suite file (.json). Empty: the default suite. */
+  readonly inputs: readonly string[];
+  readonly goldenRoot: string;
+  readonly reportRoot: string;
+  readonly targets?: string;
+  readonly seeds?: string;
+  readonly update: boolean;
+  readonly json: boolean;
+  /** `run`: record missing goldens of fixtures into the golden root. `verify`: into a temporary one. */
+  readonly recordIntoGoldenRoot: boolean;
+}
+
+/** Runs a parity verification end to end, prints the table, writes the reports; sets the exit code. */
+export async function runVerification(ctx: CliContext, request: VerificationRequest): Promise<void> {
+  const { suite, fixtures, goldens } = await resolveInputs(ctx, request.inputs);
+  const targetNames = request.targets ? parseTargetList(request.targets) : suite.targets.filter((t) => availableTargetNames().includes(t));
+  const seeds = request.seeds ? parseSeeds(request.seeds) : suite.seeds;
+  const effectiveSuite: Suite = { ...suite, targets: targetNames, seeds };
+  const ci = isCI(ctx.env);
+  const opened = await openBridge(ctx);
+  if (opened.unavailable) printError(ctx, `torch is unavailable, using committed goldens only:\n${opened.unavailable}`);
+  const progress = createProgress(ctx);
+  let scratch: string | undefined;
+  try {
+    const sources: ModelSource[] = goldens.map((golden) => ({ golden }));
+    for (const fixture of fixtures) {
+      const name = goldenNameOf(fixture);
+      const committed = join(request.goldenRoot, name);
+      if (request.recordIntoGoldenRoot || existsSync(join(committed, MANIFEST_FILE))) {
+        sources.push({ fixture });
+        continue;
+      }
+      if (!opened.bridge) throw new UsageError(`fixture ${fixture} has no golden under ${request.goldenRoot} and torch is unavailable to record one on the fly`);
+      scratch ??= await mkdtemp(join(tmpdir(), 'torchport-golden-'));
+      progress.update(`${name}: recording a temporary golden`);
+      await recordGolden(opened.bridge, fixture, { goldenRoot: scratch, ci: false });
+      sources.push({ golden: join(scratch, name) });
+    }
+    const runId = runIdFor(new Date());
+    const runDir = join(request.reportRoot, runId);
+    const { report } = await verifyModels(sources, {
+      suite: effectiveSuite,
+      targets: createTargets(targetNames, { bridge: opened.bridge, torchUnavailable: opened.unavailable }),
+      goldenRoot: request.goldenRoot,
+      runDir,
+      runId,
+      ci,
+      bridge: opened.bridge,
+      torch: opened.versions,
+      torchUnavailable: opened.unavailable,
+      cwd: ctx.cwd,
+      update: request.update,
+      onProgress: (message) => progress.update(message),
+    });
+    progress.done();
+    await writeReports(report, runDir, join(request.reportRoot, 'latest'));
+    if (request.json) print(ctx, JSON.stringify(report, null, 2));
+    else {
+      print(ctx, summaryTable(report));
+      print(ctx, `reports: ${relative(ctx.cwd, join(request.reportRoot, 'latest'))}/report.{json,md,html}, junit.xml; run record: ${relative(ctx.cwd, runDir)}/run.json`);
+    }
+    if (!report.summary.pass) ctx.exitCode = 1;
+  } finally {
+    progress.done();
+    await opened.bridge?.close();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function parseSeeds(value: string): number[] {
+  const seeds = value.split(',').map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) throw new UsageError(`--seeds must be a comma-separated list of non-negative integers, got ${JSON.stringify(value)}`);
+  return seeds;
+}
+
+/** Sorts the command line's inputs into a suite, fixture files and golden directories. */
+async function resolveInputs(ctx: CliContext, inputs: readonly string[]): Promise<{ suite: Suite; fixtures: string[]; goldens: string[] }> {
+  let suite: Suite | undefined;
+  const fixtures: string[] = [];
+  const goldens: string[] = [];
+  const problems: string[] = [];
+  for (const input of inputs) {
+    const path = resolve(ctx.cwd, input);
+    if (input.endsWith('.json')) {
+      if (suite) problems.push(`${input}: only one suite per run`);
+      else suite = await loadSuite(path);
+    } else if (input.endsWith('.py')) {
+      if (existsSync(path)) fixtures.push(path);
+      else problems.push(`${input}: no such fixture file`);
+    } else if (existsSync(join(path, MANIFEST_FILE))) goldens.push(path);
+    else if (existsSync(path) && statSync(path).isDirectory()) problems.push(`${input}: a directory without ${MANIFEST_FILE} is not a golden`);
+    else problems.push(`${input}: not a golden directory, a fixture (.py) or a suite (.json)`);
+  }
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  if (!suite) {
+    const defaultPath = join(ctx.cwd, DEFAULT_SUITE);
+    suite = existsSync(defaultPath) ? await loadSuite(defaultPath) : defaultSuite(availableTargetNames());
+  }
+  if (fixtures.length === 0 && goldens.length === 0) fixtures.push(...(await suiteFixtures(ctx, suite)));
+  return { suite, fixtures, goldens };
+}
+
+async function suiteFixtures(ctx: CliContext, suite: Suite): Promise<string[]> {
+  
+  const out: string[] = [];
+  for (const entry of suite.fixtures) {
+    if (entry === '*') out.push(...(await resolveFixtures(ctx, [])));
+    else out.push(resolve(ctx.cwd, entry));
+  }
+  const missing = out.filter((f) => !existsSync(f));
+  if (missing.length) throw new UsageError(`suite ${suite.name} names missing fixture(s): ${missing.join(', ')} (looked relative to ${ctx.cwd}; default fixtures live in ${DEFAULT_FIXTURES_DIR})`);
+  return [...new Set(out)];
+}

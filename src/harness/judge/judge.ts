@@ -1,0 +1,190 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeNpy, type Tensor } from '../../tensor/index.ts';
+import { compareTensors, type Tolerance } from '../compare/index.ts';
+import { loadGolden, type Golden } from '../golden/index.ts';
+import type { ModelRecord, RunRecord, TargetRecord } from '../run/index.ts';
+import { resolveTolerance, type Suite } from '../suite/index.ts';
+import type { JudgedCheck, ResultRow, RunReport, TargetSummary } from './report.ts';
+
+/**
+ * The second phase of a run: every recorded output against the golden's PyTorch reference under
+ * the suite's tolerances, plus the ratchet, structural and nondeterminism checks. Reads only the
+ * run record, its output files and the goldens, so a report can be re-judged with other
+ * tolerances without running anything again.
+ */
+export async function judgeRun(record: RunRecord, runDir: string, suite: Suite): Promise<RunReport> {
+  const results: ResultRow[] = [];
+  const checks: JudgedCheck[] = [];
+  const targets: TargetSummary[] = [];
+  for (const model of record.models) {
+    checks.push(...model.checks);
+    if (model.targets.length === 0) continue;
+    const golden = await loadGolden(model.golden);
+    for (const target of model.targets) {
+      const rows = await judgeTarget(golden, model, target, runDir, suite);
+      results.push(...rows);
+      targets.push(summarizeTarget(model.model, target, rows));
+      checks.push(...structureChecks(golden, model.model, target, suite));
+      const ratchet = ratchetCheck(golden, model.model, target.target, rows, suite);
+      if (ratchet) checks.push(ratchet);
+    }
+  }
+  const count = (status: ResultRow['status']): number => results.filter((r) => r.status === status).length;
+  const checksFailed = checks.filter((c) => !c.pass).length;
+  const failing = count('fail') + count('error') + count('nondeterministic') + checksFailed;
+  return {
+    format: 'torchport-report',
+    version: 1,
+    runId: record.runId,
+    suite: suite.name,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    environment: record.environment,
+    summary: {
+      rows: results.length,
+      passed: count('pass'),
+      failed: count('fail'),
+      errors: count('error'),
+      skipped: count('skip'),
+      nondeterministic: count('nondeterministic'),
+      checksFailed,
+      pass: failing === 0,
+    },
+    models: record.models.map(({ model, fixture, golden, recorded }) => ({ model, fixture, golden, recorded })),
+    targets,
+    checks,
+    results,
+  };
+}
+
+async function judgeTarget(golden: Golden, model: ModelRecord, target: TargetRecord, runDir: string, suite: Suite): Promise<ResultRow[]> {
+  const { manifest } = golden;
+  const toleranceOf = (output: string): Tolerance => resolveTolerance(suite, manifest.tolerance, model.model, target.target, output);
+  const base = { model: model.model, target: target.target };
+  const whole = (status: ResultRow['status'], reason: string): ResultRow[] => [
+    { ...base, seed: null, output: null, status, pass: false, reason, rule: toleranceOf('output_0').rule, tolerance: toleranceOf('output_0') },
+  ];
+  if (target.skipped) return whole('skip', target.skipped);
+  if (target.error) return whole('error', target.error);
+  const rows: ResultRow[] = [];
+  for (const seed of target.seeds) {
+    if (seed.error || !seed.outputs) {
+      rows.push({ ...whole('error', seed.error ?? 'no outputs recorded')[0]!, seed: seed.seed });
+      continue;
+    }
+    const references = await golden.outputs(seed.seed);
+    if (seed.outputs.length !== references.length) {
+      rows.push({ ...whole('fail', `produced ${seed.outputs.length} outputs, the reference has ${references.length}`)[0]!, seed: seed.seed });
+      continue;
+    }
+    for (const [i, reference] of references.entries()) {
+      const { name, file } = seed.outputs[i]!;
+      const actual = decodeNpy(await readFile(join(runDir, file)), join(runDir, file));
+      const tolerance = toleranceOf(name);
+      const comparison = compareTensors(actual, reference, tolerance, { outputScale: target.outputScales?.[i] ?? null });
+      const row = { ...base, seed: seed.seed, output: name, rule: tolerance.rule, tolerance };
+      if (!('metrics' in comparison)) {
+        rows.push({ ...row, status: 'fail', pass: false, reason: comparison.reason });
+        continue;
+      }
+      const { metrics } = comparison;
+      const flaky = !comparison.pass && target.nondeterministic;
+      rows.push({
+        ...row,
+        status: comparison.pass ? 'pass' : flaky ? 'nondeterministic' : 'fail',
+        pass: comparison.pass,
+        ...(comparison.reason
+          ? { reason: flaky ? `outputs differ between two identical runs (by up to ${target.nondeterministic!.maxAbsDiff.toExponential(2)}); ${comparison.reason}` : comparison.reason }
+          : {}),
+        needed: comparison.needed,
+        maxAbsDiff: metrics.maxAbsDiff,
+        maxRelDiff: metrics.maxRelDiff,
+        meanAbsDiff: metrics.meanAbsDiff,
+        rmse: metrics.rmse,
+        cosineSimilarity: metrics.cosineSimilarity,
+        maxAbsReference: metrics.maxAbsReference,
+        ...(metrics.worst ? { worst: { index: metrics.worst.index, actual: metrics.worst.actual, reference: metrics.worst.reference } } : {}),
+        ...topOneAgreement(actual, reference),
+      });
+    }
+  }
+  return rows;
+}
+
+/** For classifier-shaped outputs ([batch, classes]): whether each row's argmax agrees with PyTorch's. */
+function topOneAgreement(actual: Tensor, reference: Tensor): { top1Agreement?: number } {
+  if (reference.rank !== 2 || reference.shape[1]! < 2 || actual.size !== reference.size) return {};
+  const [rows, classes] = reference.shape as [number, number];
+  const a = actual.toFloat32().data;
+  const r = reference.toFloat32().data;
+  let agree = 0;
+  for (let row = 0; row < rows; row++) {
+    let bestA = 0;
+    let bestR = 0;
+    for (let c = 1; c < classes; c++) {
+      if (a[row * classes + c]! > a[row * classes + bestA]!) bestA = c;
+      if (r[row * classes + c]! > r[row * classes + bestR]!) bestR = c;
+    }
+    if (bestA === bestR) agree++;
+  }
+  return { top1Agreement: agree / rows };
+}
+
+function worstOf(rows: readonly ResultRow[]): number | undefined {
+  return rows.reduce<number | undefined>((max, r) => (r.maxAbsDiff === undefined ? max : Math.max(max ?? 0, r.maxAbsDiff)), undefined);
+}
+
+function summarizeTarget(model: string, target: TargetRecord, rows: readonly ResultRow[]): TargetSummary {
+  const times = target.seeds.map((s) => s.milliseconds).filter((ms): ms is number => ms !== undefined);
+  const worst = worstOf(rows);
+  return {
+    model,
+    target: target.target,
+    ...(target.info ? { info: target.info } : {}),
+    ...(target.structure ? { structure: target.structure } : {}),
+    ...(worst !== undefined ? { maxAbsDiff: worst } : {}),
+    ...(times.length ? { firstRunMs: times[0]! } : {}),
+    ...(target.nondeterministic ? { nondeterministic: target.nondeterministic } : {}),
+  };
+}
+
+/** Drift ratchet: the worst error may grow to factor x max(accepted, floor) before failing, even under tolerance. */
+function ratchetCheck(golden: Golden, model: string, target: string, rows: readonly ResultRow[], suite: Suite): JudgedCheck | null {
+  const accepted = golden.manifest.accepted[target];
+  const worst = worstOf(rows);
+  if (!accepted || worst === undefined) return null;
+  const limit = suite.ratchet.factor * Math.max(accepted.maxAbsDiff, suite.ratchet.floor);
+  const pass = worst <= limit;
+  return {
+    model,
+    target,
+    check: 'ratchet',
+    pass,
+    problems: pass
+      ? []
+      : [
+          `max|diff| grew to ${worst.toExponential(3)}, past ${suite.ratchet.factor} x the accepted ${accepted.maxAbsDiff.toExponential(3)} (accepted ${accepted.acceptedAt.slice(0, 10)}); ` +
+            'if the new level is intended, accept it with `torchport verify --update` and commit the golden manifest',
+        ],
+  };
+}
+
+function structureChecks(golden: Golden, model: string, target: TargetRecord, suite: Suite): JudgedCheck[] {
+  const structure = target.structure;
+  if (!structure) return [];
+  const problems: string[] = [];
+  const transposes = structure.ops['TRANSPOSE'] ?? 0;
+  if (suite.structure.maxTranspose !== null && transposes > suite.structure.maxTranspose) problems.push(`${transposes} TRANSPOSE ops (the suite allows ${suite.structure.maxTranspose})`);
+  if (!suite.structure.allowCustomOps && structure.customOps.length > 0) problems.push(`custom/Flex ops ${structure.customOps.join(', ')} (the suite allows none)`);
+  const acceptedBytes = golden.manifest.accepted[target.target]?.bytes;
+  if (suite.structure.maxSizeGrowth !== null && acceptedBytes) {
+    const growth = structure.bytes / acceptedBytes - 1;
+    if (growth > suite.structure.maxSizeGrowth) {
+      problems.push(`model is ${structure.bytes} bytes, ${(growth * 100).toFixed(1)}% larger than the accepted ${acceptedBytes} (limit ${(suite.structure.maxSizeGrowth * 100).toFixed(1)}%)`);
+    }
+  }
+  return [{ model, target: target.target, check: 'structure', pass: problems.length === 0, problems }];
+}
+
+

@@ -1,0 +1,146 @@
+// Suite files (suites/<name>.json): which fixtures, which targets, which seeds, and the tolerance
+// policy. This module owns their format. Tolerances live here, as data, never in code.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { TorchportError } from '../../errors.ts';
+import { parseTolerance, type Tolerance } from '../compare/index.ts';
+
+export class SuiteFormatError extends TorchportError {
+  readonly code = 'E_SUITE_FORMAT';
+}
+
+/** Tolerances by target name; "*" applies to every target without its own entry. */
+export type TargetTolerances = Readonly<Record<string, unknown>>;
+
+export interface FixtureOverrides {
+  /** By target ("*" for all), as in `targets`. */
+  readonly targets: TargetTolerances;
+  /** Per output name, by target. */
+  readonly outputs: Readonly<Record<string, TargetTolerances>>;
+}
+
+export interface Suite {
+  readonly name: string;
+  /** Where the suite came from (for messages). */
+  readonly path: string | null;
+  /** Fixture files relative to the project root, or "*" for every suites/fixtures/*.py. */
+  readonly fixtures: readonly string[];
+  readonly targets: readonly string[];
+  /** Seeds to run; null = every recorded seed. */
+  readonly seeds: readonly number[] | null;
+  readonly tolerances: { readonly targets: TargetTolerances; readonly fixtures: Readonly<Record<string, FixtureOverrides>> };
+  /** A target's error may grow to `factor` x max(accepted, floor) before the ratchet fails it. */
+  readonly ratchet: { readonly factor: number; readonly floor: number };
+  readonly structure: { readonly maxTranspose: number | null; readonly allowCustomOps: boolean; readonly maxSizeGrowth: number | null };
+}
+
+export const ALL_TARGETS = ['torch', 'onnx', 'keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8', 'tflite-int8'] as const;
+
+export async function loadSuite(path: string): Promise<Suite> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new SuiteFormatError(`cannot read suite ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new SuiteFormatError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseSuite(raw, path);
+}
+
+export function parseSuite(raw: unknown, path: string | null): Suite {
+  const where = path ?? 'suite';
+  const fail = (problem: string): never => {
+    throw new SuiteFormatError(`${where}: ${problem}`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('must be a JSON object');
+  const s = raw as Record<string, unknown>;
+  const known = new Set(['name', 'description', 'fixtures', 'targets', 'seeds', 'tolerances', 'ratchet', 'structure']);
+  const unknown = Object.keys(s).filter((k) => !known.has(k));
+  if (unknown.length) fail(`unknown field(s) ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  const strings = (value: unknown, field: string, fallback: readonly string[]): readonly string[] => {
+    if (value === undefined) return fallback;
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return fail(`"${field}" must be an array of strings`);
+    return value as string[];
+  };
+  const targets = strings(s['targets'], 'targets', ALL_TARGETS);
+  const badTargets = targets.filter((t) => !(ALL_TARGETS as readonly string[]).includes(t));
+  if (badTargets.length) fail(`unknown target(s) ${badTargets.join(', ')} (known: ${ALL_TARGETS.join(', ')})`);
+  const seeds = s['seeds'];
+  if (seeds !== undefined && seeds !== null && !(Array.isArray(seeds) && seeds.every((x) => Number.isSafeInteger(x) && x >= 0))) fail('"seeds" must be null or an array of non-negative integers');
+  const tolerances = (s['tolerances'] ?? {}) as Record<string, unknown>;
+  const targetTolerances = (tolerances['targets'] ?? {}) as TargetTolerances;
+  const fixtures: Record<string, FixtureOverrides> = {};
+  for (const [name, value] of Object.entries((tolerances['fixtures'] ?? {}) as Record<string, Record<string, unknown>>)) {
+    const { outputs, ...byTarget } = value;
+    fixtures[name] = { targets: byTarget, outputs: (outputs ?? {}) as Record<string, TargetTolerances> };
+  }
+  const ratchet = (s['ratchet'] ?? {}) as Record<string, unknown>;
+  const structure = (s['structure'] ?? {}) as Record<string, unknown>;
+  const suite: Suite = {
+    name: typeof s['name'] === 'string' ? s['name'] : path ? basename(path).replace(/\.json$/, '') : 'suite',
+    path,
+    fixtures: strings(s['fixtures'], 'fixtures', ['*']),
+    targets,
+    seeds: (seeds as number[] | null | undefined) ?? null,
+    tolerances: { targets: targetTolerances, fixtures },
+    ratchet: { factor: positive(ratchet['factor'], 2, `${where}: ratchet.factor`), floor: positive(ratchet['floor'], 1e-7, `${where}: ratchet.floor`) },
+    structure: {
+      maxTranspose: optionalCount(structure['maxTranspose'], `${where}: structure.maxTranspose`),
+      allowCustomOps: structure['allowCustomOps'] === true,
+      maxSizeGrowth: structure['maxSizeGrowth'] === undefined || structure['maxSizeGrowth'] === null ? null : positive(structure['maxSizeGrowth'], 0, `${where}: structure.maxSizeGrowth`),
+    },
+  };
+  // Parse every tolerance now, so a typo fails before anything runs.
+  for (const target of [...ALL_TARGETS, '*']) resolveTolerance(suite, null, '', target, 'output_0');
+  for (const [fixture, overrides] of Object.entries(fixtures)) {
+    for (const target of targets) {
+      resolveTolerance(suite, null, fixture, target, 'output_0');
+      for (const output of Object.keys(overrides.outputs)) resolveTolerance(suite, null, fixture, target, output);
+    }
+  }
+  return suite;
+}
+
+function positive(value: unknown, fallback: number, where: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new SuiteFormatError(`${where} must be a non-negative number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalCount(value: unknown, where: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new SuiteFormatError(`${where} must be a non-negative integer or null`);
+  return value as number;
+}
+
+/** Targets whose outputs are float32 computations: a fixture's plain TOLERANCE applies to them. */
+const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32']);
+
+/**
+ * The tolerance for one output of one model on one target. Layers, later ones winning:
+ * the float32 default, the suite's per-target tolerances, the fixture's TOLERANCE (a plain
+ * tolerance for float32 targets, or a map by target), the suite's per-fixture overrides, the
+ * suite's per-output overrides.
+ */
+export function resolveTolerance(suite: Suite, fixtureTolerance: unknown, model: string, target: string, output: string): Tolerance {
+  const pick = (byTarget: TargetTolerances | undefined): unknown => (byTarget ? (byTarget[target] ?? byTarget['*']) : undefined);
+  let tolerance: Tolerance = parseTolerance(pick(suite.tolerances.targets), undefined, `${suite.path ?? suite.name}: tolerances.targets.${target}`);
+  if (fixtureTolerance !== null && fixtureTolerance !== undefined) {
+    const isMap = typeof fixtureTolerance === 'object' && Object.keys(fixtureTolerance).some((k) => k === '*' || (ALL_TARGETS as readonly string[]).includes(k));
+    const value = isMap ? pick(fixtureTolerance as TargetTolerances) : FLOAT32_TARGETS.has(target) ? fixtureTolerance : undefined;
+    tolerance = parseTolerance(value, tolerance, `fixture ${model}: TOLERANCE`);
+  }
+  const overrides = suite.tolerances.fixtures[model];
+  if (overrides) {
+    tolerance = parseTolerance(pick(overrides.targets), tolerance, `${suite.path ?? suite.name}: tolerances.fixtures.${model}.${target}`);
+    tolerance = parseTolerance(pick(overrides.outputs[output]), tolerance, `${suite.path ?? suite.name}: tolerances.fixtures.${model}.outputs.${output}.${target}`);
+  }
+  return tolerance;
+}
+
+/** The suite used when none is named: every fixture, every target, float32 tolerance everywhere else unset. */
+export function defaultSuite(targets: readonly string[] = ALL_TARGETS): Suite {
+  return parseSuite({ name: 'default', targets }, null);
+}

@@ -1,0 +1,1 @@
+export { RUN_RECORD_FILE, verifyModels, type VerifyOptions } from './verify.ts';

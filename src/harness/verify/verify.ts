@@ -1,0 +1,80 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BridgeVersions, TorchBridge } from '../../torch/index.ts';
+import { acceptLevels } from '../golden/index.ts';
+import { judgeRun, type RunReport } from '../judge/index.ts';
+import { describeEnvironment, executeModel, type ModelRecord, type ModelSource, type RunRecord } from '../run/index.ts';
+import type { Suite } from '../suite/index.ts';
+import type { Target } from '../targets/index.ts';
+
+export const RUN_RECORD_FILE = 'run.json';
+
+export interface VerifyOptions {
+  readonly suite: Suite;
+  readonly targets: readonly Target[];
+  readonly goldenRoot: string;
+  /** The run's directory: run.json and output tensors go here (reports/<run id>). */
+  readonly runDir: string;
+  readonly runId: string;
+  readonly ci: boolean;
+  readonly bridge: TorchBridge | null;
+  readonly torch: BridgeVersions | null;
+  readonly torchUnavailable: string | null;
+  readonly cwd: string;
+  /** Accept this run's error levels into the goldens (drift ratchet baseline). Refused under CI. */
+  readonly update?: boolean;
+  readonly onProgress?: (message: string) => void;
+}
+
+/**
+ * A whole parity run in two phases: execute every model on every target into a run record
+ * (written as run.json with the outputs beside it), then judge the record against the goldens.
+ */
+export async function verifyModels(sources: readonly ModelSource[], options: VerifyOptions): Promise<{ record: RunRecord; report: RunReport }> {
+  const startedAt = new Date();
+  await mkdir(options.runDir, { recursive: true });
+  const models: ModelRecord[] = [];
+  for (const source of sources) {
+    models.push(
+      await executeModel(source, {
+        goldenRoot: options.goldenRoot,
+        ci: options.ci,
+        bridge: options.bridge,
+        targets: options.targets,
+        runDir: options.runDir,
+        ...(options.suite.seeds ? { seeds: options.suite.seeds } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
+    );
+  }
+  const record: RunRecord = {
+    format: 'torchport-run',
+    version: 1,
+    runId: options.runId,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    suite: options.suite.name,
+    environment: await describeEnvironment(options),
+    models,
+  };
+  await writeFile(join(options.runDir, RUN_RECORD_FILE), `${JSON.stringify(record, null, 1)}\n`);
+  let report = await judgeRun(record, options.runDir, options.suite);
+  if (options.update) {
+    await acceptReport(report, options.ci);
+    report = await judgeRun(record, options.runDir, options.suite);
+  }
+  return { record, report };
+}
+
+/** Writes each model x target's worst error (and model size) into its golden as the accepted level. */
+async function acceptReport(report: RunReport, ci: boolean): Promise<void> {
+  for (const model of report.models) {
+    const levels: Record<string, { maxAbsDiff: number; bytes?: number }> = {};
+    for (const target of report.targets.filter((t) => t.model === model.model)) {
+      if (target.maxAbsDiff === undefined) continue;
+      levels[target.target] = { maxAbsDiff: target.maxAbsDiff, ...(target.structure ? { bytes: target.structure.bytes } : {}) };
+    }
+    if (Object.keys(levels).length > 0) await acceptLevels(model.golden, levels, ci);
+  }
+}
+

@@ -1,0 +1,73 @@
+import type { ResultRow, RunReport } from '../harness/index.ts';
+
+export function formatNumber(value: number | undefined): string {
+  if (value === undefined) return '-';
+  if (value === 0) return '0';
+  if (!Number.isFinite(value)) return String(value);
+  return value.toExponential(2);
+}
+
+const STATUS_ORDER = ['error', 'fail', 'nondeterministic', 'skip', 'pass'] as const;
+
+/** One line of a model x target matrix: the worst row decides. */
+export interface MatrixCell {
+  readonly model: string;
+  readonly target: string;
+  readonly status: ResultRow['status'];
+  readonly seedsPassed: number;
+  readonly seeds: number;
+  readonly maxAbsDiff?: number;
+  /** The rule and the smallest parameter value that would have passed every row, in that rule's unit. */
+  readonly rule: string;
+  readonly limit: number | undefined;
+  readonly needed: number | undefined;
+  readonly reason?: string;
+}
+
+function limitOf(row: ResultRow): number | undefined {
+  const t = row.tolerance;
+  switch (t.rule) {
+    case 'allclose':
+      return t.atol;
+    case 'relative':
+      return t.maxRelError;
+    case 'quant-steps':
+      return row.needed?.parameter === 'steps' ? t.steps : t.fallbackRelError;
+  }
+}
+
+export function matrixCells(report: RunReport): MatrixCell[] {
+  const groups = new Map<string, ResultRow[]>();
+  for (const row of report.results) {
+    const key = `${row.model}\u0000${row.target}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()].map((rows) => {
+    const first = rows[0]!;
+    const status = STATUS_ORDER.find((s) => rows.some((r) => r.status === s)) ?? 'pass';
+    const seeds = [...new Set(rows.map((r) => r.seed).filter((s) => s !== null))];
+    const seedsPassed = seeds.filter((seed) => rows.filter((r) => r.seed === seed).every((r) => r.pass)).length;
+    const worstNeeded = rows.reduce<ResultRow | undefined>((w, r) => (r.needed && (!w?.needed || r.needed.value > w.needed.value) ? r : w), undefined);
+    const maxAbsDiff = rows.reduce<number | undefined>((m, r) => (r.maxAbsDiff === undefined ? m : Math.max(m ?? 0, r.maxAbsDiff)), undefined);
+    const reason = rows.find((r) => r.status === status && r.reason)?.reason;
+    return {
+      model: first.model,
+      target: first.target,
+      status,
+      seedsPassed,
+      seeds: seeds.length,
+      ...(maxAbsDiff !== undefined ? { maxAbsDiff } : {}),
+      rule: first.rule,
+      limit: worstNeeded ? limitOf(worstNeeded) : limitOf(first),
+      needed: worstNeeded?.needed?.value,
+      ...(reason ? { reason } : {}),
+    };
+  });
+}
+
+export function verdictLine(report: RunReport): string {
+  const s = report.summary;
+  const parts = [`${s.passed} passed`, `${s.failed} failed`, `${s.errors} errors`, `${s.skipped} skipped`];
+  if (s.nondeterministic) parts.push(`${s.nondeterministic} nondeterministic`);
+  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} rows; ${s.checksFailed} failed checks`;
+}

@@ -1,0 +1,36 @@
+import type { RunReport } from '../harness/index.ts';
+import { formatNumber, matrixCells } from './format.ts';
+
+function xml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+}
+
+/** junit.xml for CI test tabs: one testsuite per model, one testcase per target, one per failed check. */
+export function renderJunit(report: RunReport): string {
+  const cells = matrixCells(report);
+  const models = [...new Set([...report.models.map((m) => m.model)])];
+  const suites = models.map((model) => {
+    const cases = cells
+      .filter((c) => c.model === model)
+      .map((c) => {
+        const name = `${model} ${c.target}`;
+        const detail = `max|diff| ${formatNumber(c.maxAbsDiff)}; rule ${c.rule} limit ${c.limit}; needed ${formatNumber(c.needed)}; seeds ${c.seedsPassed}/${c.seeds}`;
+        const body =
+          c.status === 'pass'
+            ? ''
+            : c.status === 'skip'
+              ? `<skipped message="${xml(c.reason ?? '')}"/>`
+              : `<${c.status === 'error' ? 'error' : 'failure'} message="${xml((c.reason ?? '').split('\n')[0]!)}">${xml(`${detail}\n${c.reason ?? ''}`)}</${c.status === 'error' ? 'error' : 'failure'}>`;
+        return `    <testcase classname="torchport.${xml(model)}" name="${xml(name)}">${body}</testcase>`;
+      });
+    for (const check of report.checks.filter((c) => c.model === model)) {
+      const body = check.pass ? '' : `<failure message="${xml(check.problems[0] ?? '')}">${xml(check.problems.join('\n'))}</failure>`;
+      cases.push(`    <testcase classname="torchport.${xml(model)}" name="${xml(`${model} check ${check.check}${check.target ? ` ${check.target}` : ''}`)}">${body}</testcase>`);
+    }
+    const failures = cases.filter((c) => c.includes('<failure')).length;
+    const errors = cases.filter((c) => c.includes('<error')).length;
+    const skipped = cases.filter((c) => c.includes('<skipped')).length;
+    return `  <testsuite name="${xml(model)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}">\n${cases.join('\n')}\n  </testsuite>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="torchport ${xml(report.suite)}">\n${suites.join('\n')}\n</testsuites>\n`;
+}

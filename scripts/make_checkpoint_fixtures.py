@@ -320,10 +320,57 @@ def make_hostile(sd):
     expect_error('whole_module.pt', 'E_PICKLE_GLOBAL', '__main__.Tiny')
 
 
+def tagged(value):
+    """Plain data as JSON, with tags for what JSON cannot say (pickle.test.ts converts its result the same way)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 - 1 else {'$int': str(value)}
+    if isinstance(value, float):
+        if value != value or value in (float('inf'), float('-inf')) or (value == 0 and str(value).startswith('-')):
+            return {'$float': str(value)}
+        return value
+    if isinstance(value, bytes):
+        return {'$bytes': value.hex()}
+    if isinstance(value, tuple):
+        return {'$tuple': [tagged(v) for v in value]}
+    if isinstance(value, frozenset):
+        return {'$frozenset': [tagged(v) for v in value]}
+    if isinstance(value, set):
+        return {'$set': [tagged(v) for v in value]}
+    if isinstance(value, list):
+        return [tagged(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): tagged(v) for k, v in value.items()}
+    raise TypeError(type(value))
+
+
+def make_pickles():
+    """Python's own pickles of plain data at every protocol, for the unpickler's opcode coverage."""
+    shared = ['x']
+    value = {
+        'small': 7, 'byte': 255, 'neg': -300, 'u16': 40000, 'i32': -2**31, 'i64': 2**40 + 3, 'big': 2**70,
+        'negbig': -2**64 - 1, 'float': 0.1, 'tiny': 5e-324, 'neg0': -0.0, 'inf': float('inf'), 'ninf': float('-inf'),
+        'nan': float('nan'), 'str': 'h\u00e9llo \u2713 \n "q" \\ \U0001F600', 'empty': '', 'bytes': b'\x00\xffab\n',
+        'list': [1, [2, [3, []]]], 'tuple': (1, 'a'), 'tuple1': (None,), 'tuple3': (True, False, 2.5), 'empty_tuple': (),
+        'long_tuple': tuple(range(6)), 'set': {3}, 'frozenset': frozenset(['f']), 'none': None, 'shared': [shared, shared],
+        'nested': {'a': {'b': {'c': [{'d': 1.5}]}}}, 3: 'int key',
+        'many': list(range(1100)),  # more than one APPENDS batch (pickle batches by 1000)
+    }
+    value['memo_heavy'] = [[i] for i in range(300)]  # over 256 memo entries: LONG_BINPUT / LONG_BINGET
+    value['late_shared'] = value['memo_heavy'][280]
+    out = {'value': tagged(value), 'pickles': {}}
+    for protocol in range(0, 6):
+        out['pickles'][str(protocol)] = pickle.dumps(value, protocol=protocol).hex()
+    with open(os.path.join(OUT, 'pickles.json'), 'w') as f:
+        json.dump(out, f, separators=(',', ':'))
+        f.write('\n')
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
-        if name.endswith('.pt') or name == 'expected.json':
+        if name.endswith('.pt') or name.endswith('.json'):
             os.remove(os.path.join(OUT, name))
     tensors = make_dtypes()
     make_views()
@@ -331,6 +378,7 @@ def main():
     make_big_endian(tensors)
     make_broken(sd)
     make_hostile(sd)
+    make_pickles()
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:
         json.dump({'torch': torch.__version__, 'files': expected}, f, indent=1, sort_keys=True, allow_nan=False)
         f.write('\n')

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describeError, isTorchportError } from '../errors.ts';
 import { printError, type CliContext } from './context.ts';
 import { registerGolden } from './commands/golden.ts';
+import { registerInspect } from './commands/inspect.ts';
 import { registerRun } from './commands/run.ts';
 
 export const EXIT = { ok: 0, checkFailed: 1, badInput: 2 } as const;
@@ -18,6 +19,7 @@ function buildProgram(ctx: CliContext): Command {
     });
   registerGolden(program, ctx);
   registerRun(program, ctx);
+  registerInspect(program, ctx);
   // Every subcommand inherits the same output and exit behaviour.
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });

@@ -1,1 +1,9 @@
-export { SafetensorsFormatError, decodeSafetensors, encodeSafetensors, type SafetensorsFile } from './safetensors.ts';
+export {
+  SafetensorsFormatError,
+  decodeSafetensors,
+  encodeSafetensors,
+  readSafetensorsFile,
+  writeSafetensorsFile,
+  type SafetensorsFile,
+} from './safetensors.ts';
+export * from './checkpoint/index.ts';

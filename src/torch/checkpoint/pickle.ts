@@ -109,7 +109,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
       return fail('a string is not valid UTF-8');
     }
   };
-  const ascii = (raw: Uint8Array): string => String.fromCharCode(...raw.subarray(0, 4096)) + (raw.length > 4096 ? '…' : '');
+  const ascii = (raw: Uint8Array): string => {
+    let out = '';
+    for (const byte of raw) out += String.fromCharCode(byte);
+    return out;
+  };
 
   const push = (value: PyValue): void => {
     stack.push(value);

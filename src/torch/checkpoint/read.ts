@@ -151,13 +151,13 @@ function refuseNonZip(head: Uint8Array, where: string): never {
   throw new CheckpointFormatError(`${where}: not a PyTorch checkpoint (a torch.save file is a zip archive starting with "PK\\x03\\x04"; this one starts with ${shown || 'nothing: it is empty'})`);
 }
 
-/** torch.save's persistent id for a storage: ('storage', storage_type, key, location, numel). */
+/** torch.save's persistent id for a storage: ('storage', storage_type, key, location, numel); old files may spell the strings as bytes. */
 function loadStorage(pid: PyValue, storages: Map<string, StorageRef>, zip: ZipArchive, prefix: string, where: string): StorageRef {
   const fail = (problem: string): never => {
     throw new CheckpointFormatError(`${where}: ${problem}`);
   };
   if (!(pid instanceof PyTuple) || pid.items.length !== 5) return fail(`a persistent id is a ${pythonTypeName(pid)}${pid instanceof PyTuple ? ` of ${pid.items.length}` : ''}, not a ('storage', type, key, location, numel) tuple`);
-  const [typename, storageType, key, location, numel] = pid.items.map((item) => (item instanceof Uint8Array ? String.fromCharCode(...item) : item));
+  const [typename, storageType, key, location, numel] = pid.items.map((item) => (item instanceof Uint8Array && item.length <= 64 ? String.fromCharCode(...item) : item));
   if (typename !== 'storage') fail(`unknown persistent id kind ${JSON.stringify(typename)} (torch writes only "storage")`);
   if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) return fail(`storage key ${JSON.stringify(key)} is not a record name`);
   if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) return fail(`storage ${key} has a bad element count ${String(numel)}`);

@@ -345,6 +345,29 @@ def tagged(value):
     raise TypeError(type(value))
 
 
+SAFETENSORS_CODE = {'float32': 'F32', 'float64': 'F64', 'float16': 'F16', 'bfloat16': 'BF16', 'int64': 'I64', 'int32': 'I32',
+                    'int16': 'I16', 'int8': 'I8', 'uint8': 'U8', 'bool': 'BOOL'}
+
+
+def make_safetensors(tensors):
+    """A safetensors file written straight from the format description (8-byte little-endian header
+    length, JSON header, raw bytes), independently of torchport's writer and with other choices:
+    tensors in reverse name order, no header padding, metadata present."""
+    names = sorted(tensors, reverse=True)
+    header, blobs, offset = {'__metadata__': {'format': 'pt', 'source': 'make_checkpoint_fixtures.py'}}, [], 0
+    for name in names:
+        data = tensor_bytes(tensors[name])
+        header[name] = {'dtype': SAFETENSORS_CODE[TORCHPORT_DTYPE[tensors[name].dtype]], 'shape': list(tensors[name].shape),
+                        'data_offsets': [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    with open(os.path.join(OUT, 'dtypes.safetensors'), 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
+    expected['dtypes.safetensors'] = {'tensors': describe(OrderedDict((n, tensors[n]) for n in names)),
+                                      'metadata': header['__metadata__']}
+
+
 def make_pickles():
     """Python's own pickles of plain data at every protocol, for the unpickler's opcode coverage."""
     shared = ['x']
@@ -370,7 +393,7 @@ def make_pickles():
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
-        if name.endswith('.pt') or name.endswith('.json'):
+        if name.endswith(('.pt', '.json', '.safetensors')):
             os.remove(os.path.join(OUT, name))
     tensors = make_dtypes()
     make_views()
@@ -379,6 +402,10 @@ def main():
     make_broken(sd)
     make_hostile(sd)
     make_pickles()
+    views = OrderedDict((k, v) for k, v in tensors.items())
+    views['empty'] = torch.zeros(0, 3, dtype=torch.int16)
+    views['scalar'] = torch.tensor(-2.5, dtype=torch.float64)
+    make_safetensors(views)
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:
         json.dump({'torch': torch.__version__, 'files': expected}, f, indent=1, sort_keys=True, allow_nan=False)
         f.write('\n')

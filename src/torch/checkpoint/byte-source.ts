@@ -9,11 +9,14 @@ export interface ByteSource {
   readonly size: number;
   /** `length` bytes at `offset`; the caller guarantees offset + length <= size. */
   read(offset: number, length: number): Uint8Array;
+  /** True when each read returns fresh memory (a file), false when it returns a view of the caller's buffer. */
+  readonly readsAreCopies: boolean;
 }
 
 export function bufferSource(bytes: Uint8Array): ByteSource {
   return {
     size: bytes.byteLength,
+    readsAreCopies: false,
     read: (offset, length) => bytes.subarray(offset, offset + length),
   };
 }
@@ -34,6 +37,7 @@ export function openFileSource(path: string): FileSource {
   }
   return {
     size,
+    readsAreCopies: true,
     read(offset, length) {
       const out = new Uint8Array(length);
       let done = 0;

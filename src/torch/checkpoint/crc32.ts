@@ -1,6 +1,15 @@
-// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) as zip records it, computed
-// slicing-by-8: eight tables let the inner loop consume 8 bytes per step.
-const TABLES = makeTables();
+// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) as zip records it. Node >= 20.15 has a
+// native zlib.crc32 (about 10x faster here); older runtimes use slicing-by-8 in JavaScript,
+// where eight tables let the inner loop consume 8 bytes per step.
+import * as zlib from 'node:zlib';
+
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
+export function crc32(bytes: Uint8Array): number {
+  return nativeCrc32 ? nativeCrc32(bytes) >>> 0 : crc32Portable(bytes);
+}
+
+let tables: Uint32Array[] | undefined;
 
 function makeTables(): Uint32Array[] {
   const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
@@ -19,8 +28,9 @@ function makeTables(): Uint32Array[] {
   return tables;
 }
 
-export function crc32(bytes: Uint8Array): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+export function crc32Portable(bytes: Uint8Array): number {
+  tables ??= makeTables();
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = tables as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let crc = 0xffffffff;
   let i = 0;
   const end8 = bytes.length - (bytes.length % 8);

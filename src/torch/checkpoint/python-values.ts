@@ -93,3 +93,15 @@ export function pythonTypeName(value: PyValue): string {
   if (value instanceof StorageRef) return 'storage';
   return 'torch.Tensor';
 }
+
+/** A short Python-style rendering of a value for error messages (bounded, never throws). */
+export function pythonRepr(value: PyValue, limit = 60): string {
+  let text: string;
+  if (value === null) text = 'None';
+  else if (typeof value === 'boolean') text = value ? 'True' : 'False';
+  else if (typeof value === 'number' || typeof value === 'bigint') text = String(value);
+  else if (typeof value === 'string') text = JSON.stringify(value.length > limit ? value.slice(0, limit) : value);
+  else if (value instanceof Uint8Array) text = `<bytes of length ${value.length}>`;
+  else text = `<${pythonTypeName(value)}>`;
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}

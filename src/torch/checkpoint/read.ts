@@ -5,7 +5,7 @@ import { Tensor } from '../../tensor/index.ts';
 import { bufferSource, openFileSource, type ByteSource } from './byte-source.ts';
 import { CheckpointDTypeError, CheckpointFormatError, CheckpointStorageError, LegacyCheckpointError, TorchScriptArchiveError } from './errors.ts';
 import { unpickle, type PickleLimits } from './pickle.ts';
-import { PyTuple, StorageRef, pythonTypeName, type PyValue } from './python-values.ts';
+import { PyTuple, StorageRef, pythonRepr, pythonTypeName, type PyValue } from './python-values.ts';
 import { materializeTensor, StorageData, type ByteOrder } from './rebuild.ts';
 import { selectWeights, type MetadataValue, type WalkLimits } from './select.ts';
 import { storageKindOf, torchGlobalResolver } from './torch-globals.ts';
@@ -89,13 +89,15 @@ function readCheckpointFrom(source: ByteSource, options: ReadCheckpointOptions):
   });
   const selection = selectWeights(root, { key: options.key, where, limits });
 
+  const users = new Map<string, number>();
+  for (const ref of selection.tensors.values()) users.set(ref.storage.key, (users.get(ref.storage.key) ?? 0) + 1);
   const data = new Map<string, StorageData>();
   const tensors = new Map<string, Tensor>();
   for (const [name, ref] of selection.tensors) {
     let storage = data.get(ref.storage.key);
     if (!storage) {
       const entry = zip.entries.get(`${layout.prefix}data/${ref.storage.key}`)!;
-      storage = new StorageData(entry.name, read(entry), byteOrder);
+      storage = new StorageData(entry.name, read(entry), byteOrder, source.readsAreCopies && users.get(ref.storage.key) === 1);
       data.set(ref.storage.key, storage);
     }
     tensors.set(name, materializeTensor(ref, storage, { maxTensorBytes: limits.maxTensorBytes, where: `${where}: tensor "${name}"` }));
@@ -122,8 +124,19 @@ function findLayout(zip: ZipArchive, where: string): Layout {
   const prefix = roots[0]!.slice(0, -'data.pkl'.length);
   // torch.jit.save archives also hold data.pkl (the module's attributes) next to constants.pkl and code/.
   if (zip.entries.has(`${prefix}constants.pkl`)) throw torchScriptError(where);
+  // The layout is fixed, and zip protects names with no checksum: a damaged "byteorder" name
+  // would otherwise silently flip every tensor's byte order. Newer torch versions add metadata
+  // under dot names (.format_version, .storage_alignment, .data/serialization_id), accepted as is.
+  for (const name of zip.entries.keys()) {
+    const inner = name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+    if (inner === undefined || !KNOWN_RECORD.test(inner)) {
+      throw new CheckpointFormatError(`${where}: unexpected entry "${name}" in a torch.save archive (expected only ${prefix}data.pkl, ${prefix}data/<key>, ${prefix}version, ${prefix}byteorder and dot-named metadata): corrupt or not written by torch.save`);
+    }
+  }
   return { prefix, dataPkl: zip.entries.get(roots[0]!)!, version: zip.entries.get(`${prefix}version`) ?? zip.entries.get(`${prefix}.data/version`), byteorder: zip.entries.get(`${prefix}byteorder`) };
 }
+
+const KNOWN_RECORD = /^(data\.pkl|data\/[\w.-]+|version|byteorder|\..+)$/;
 
 function torchScriptError(where: string): TorchScriptArchiveError {
   return new TorchScriptArchiveError(
@@ -158,9 +171,9 @@ function loadStorage(pid: PyValue, storages: Map<string, StorageRef>, zip: ZipAr
   };
   if (!(pid instanceof PyTuple) || pid.items.length !== 5) return fail(`a persistent id is a ${pythonTypeName(pid)}${pid instanceof PyTuple ? ` of ${pid.items.length}` : ''}, not a ('storage', type, key, location, numel) tuple`);
   const [typename, storageType, key, location, numel] = pid.items.map((item) => (item instanceof Uint8Array && item.length <= 64 ? String.fromCharCode(...item) : item));
-  if (typename !== 'storage') fail(`unknown persistent id kind ${JSON.stringify(typename)} (torch writes only "storage")`);
-  if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) return fail(`storage key ${JSON.stringify(key)} is not a record name`);
-  if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) return fail(`storage ${key} has a bad element count ${String(numel)}`);
+  if (typename !== 'storage') fail(`unknown persistent id kind ${pythonRepr(typename!)} (torch writes only "storage")`);
+  if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) return fail(`storage key ${pythonRepr(key!)} is not a record name`);
+  if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) return fail(`storage ${key} has a bad element count ${pythonRepr(numel!)}`);
   const kind = storageKindOf(storageType!);
   if (!kind) return fail(`storage ${key} has type ${pythonTypeName(storageType!)}, not a torch storage class`);
   if (!kind.supported) {

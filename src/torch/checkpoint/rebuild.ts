@@ -1,7 +1,7 @@
 // Turns a TensorRef (storage + offset + sizes + strides, as torch.save records a tensor) into a
 // dense C-ordered Tensor. Views, slices, transposes and expanded (stride 0) tensors all become
 // contiguous copies; several tensors may share one storage.
-import { BYTES_PER_ELEMENT, Tensor } from '../../tensor/index.ts';
+import { BYTES_PER_ELEMENT, Tensor, type DType, type TensorData } from '../../tensor/index.ts';
 import { CheckpointLimitError, CheckpointStorageError } from './errors.ts';
 import type { TensorRef } from './python-values.ts';
 
@@ -16,6 +16,12 @@ export class StorageData {
     readonly name: string,
     readonly bytes: Uint8Array,
     readonly byteOrder: ByteOrder,
+    /**
+     * True when `bytes` is fresh memory read for this storage alone (not the caller's buffer) and
+     * exactly one tensor uses the storage: a tensor covering all of it may then keep the bytes
+     * instead of copying them, without aliasing anything else.
+     */
+    readonly adoptable: boolean,
   ) {}
   alignedCopy(): Uint8Array {
     this.aligned ??= this.bytes.slice();
@@ -45,8 +51,7 @@ export function materializeTensor(ref: TensorRef, storage: StorageData, options:
   if (storage.bytes.byteLength < needed) {
     throw new CheckpointStorageError(`${options.where}: storage record ${storage.name} holds ${storage.bytes.byteLength} bytes but is declared as ${numel} ${dtype} elements (${needed} bytes): the file is truncated or corrupt`);
   }
-  const out = Tensor.zeros(dtype, shape);
-  if (size === 0) return out;
+  if (size === 0) return Tensor.zeros(dtype, shape);
   // The last element the view touches must lie inside the storage.
   let last = storageOffset;
   for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * stride[i]!;
@@ -55,8 +60,20 @@ export function materializeTensor(ref: TensorRef, storage: StorageData, options:
       `${options.where}: view (offset ${storageOffset}, sizes [${shape.join(', ')}], strides [${stride.join(', ')}]) reaches element ${last} of storage ${storage.name}, which holds ${numel}`,
     );
   }
+  const contiguous = isContiguous(shape, stride);
+  if (
+    storage.adoptable &&
+    contiguous &&
+    storageOffset === 0 &&
+    size * width === storage.bytes.byteLength &&
+    storage.bytes.byteOffset % width === 0 &&
+    storage.byteOrder === HOST_BYTE_ORDER
+  ) {
+    return new Tensor(dtype, shape, typedView(dtype, storage.bytes));
+  }
+  const out = Tensor.zeros(dtype, shape);
   const outBytes = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
-  if (isContiguous(shape, stride)) {
+  if (contiguous) {
     outBytes.set(storage.bytes.subarray(storageOffset * width, (storageOffset + size) * width));
   } else {
     gather(storage.alignedCopy(), outBytes, width, shape, stride, storageOffset);
@@ -105,6 +122,23 @@ function gather(source: Uint8Array, target: Uint8Array, width: number, shape: re
       index[axis] = 0;
     }
   }
+}
+
+const VIEWS: { [K in DType]: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TensorData } = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+};
+
+function typedView(dtype: DType, bytes: Uint8Array): TensorData {
+  return new VIEWS[dtype](bytes.buffer, bytes.byteOffset, bytes.byteLength / BYTES_PER_ELEMENT[dtype]);
 }
 
 /** An integer view of `bytes` in units of 1, 2 or 4 bytes (byteOffset must be a multiple of unit). */

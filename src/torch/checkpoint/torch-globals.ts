@@ -4,7 +4,7 @@
 // training checkpoints. Anything else is refused by the unpickler with the global's name.
 import type { DType } from '../../tensor/index.ts';
 import { CheckpointFormatError } from './errors.ts';
-import { PyDict, PyGlobal, PySet, PyTuple, StorageRef, TensorRef, pythonTypeName, type PyValue } from './python-values.ts';
+import { PyDict, PyGlobal, PySet, PyTuple, StorageRef, TensorRef, pythonRepr, pythonTypeName, type PyValue } from './python-values.ts';
 
 /** Storage classes torch.save names in persistent ids, and the dtype each holds. */
 const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
@@ -74,7 +74,7 @@ export function torchGlobalResolver(where: string): (module: string, name: strin
     const shape = intSequence(size!, `${fn} size`, fail);
     const strides = intSequence(stride!, `${fn} stride`, fail);
     if (shape.length !== strides.length) fail(`${fn} has ${shape.length} sizes but ${strides.length} strides`);
-    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) fail(`${fn} has a bad storage offset ${String(offset)}`);
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) fail(`${fn} has a bad storage offset ${pythonRepr(offset ?? null)}`);
     return new TensorRef(storage, offset as number, shape, strides, requiresGrad === true, false);
   };
   const asParameter = (data: PyValue | undefined, requiresGrad: PyValue | undefined): TensorRef => {
@@ -156,7 +156,7 @@ function sequenceItems(value: PyValue, what: string, fail: (problem: string) => 
 
 function intSequence(value: PyValue, what: string, fail: (problem: string) => never): number[] {
   return sequenceItems(value, what, fail).map((item) => {
-    if (typeof item !== 'number' || !Number.isSafeInteger(item) || item < 0) return fail(`${what} holds ${String(item)}, not a non-negative integer`);
+    if (typeof item !== 'number' || !Number.isSafeInteger(item) || item < 0) return fail(`${what} holds ${pythonRepr(item)}, not a non-negative integer`);
     return item;
   });
 }

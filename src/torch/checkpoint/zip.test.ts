@@ -146,12 +146,21 @@ describe('zip archives that are not checkpoints', () => {
     expect(() => pid("X\x07\x00\x00\x00storagectorch\nFooStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01")).toThrow(expect.objectContaining({ code: 'E_PICKLE_GLOBAL', global: 'torch.FooStorage' }));
     expect(() => pid("X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x06\x00\x00\x00../../X\x03\x00\x00\x00cpuK\x01")).toThrow(/not a record name/);
     expect(() => pid("X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x009X\x03\x00\x00\x00cpuK\x01")).toThrow(expect.objectContaining({ code: 'E_CHECKPOINT_STORAGE' }));
+    // Found by fuzzing: a kind that is a big integer once broke the message itself.
+    expect(() => pid("\x8a\x09\x01\x01\x01\x01\x01\x01\x01\x01\x01ctorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01")).toThrow(/unknown persistent id kind 18519084246547628289/);
   });
 
   it('refuses a view that reaches past its storage', () => {
     // {'w': _rebuild_tensor_v2(storage of 1 float, offset 0, size (4,), stride (1,), False, {})}
     const pkl = pickleOf("}X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01tQK\x00K\x04\x85K\x01\x85\x89}tRs");
     expect(() => readCheckpoint(makeZip([{ name: 'a/data.pkl', data: pkl }, { name: 'a/data/0', data: new Uint8Array(4) }]))).toThrow(/reaches element 3 of storage a\/data\/0, which holds 1/);
+  });
+
+  it('refuses entries a torch.save archive never has (found by fuzzing: a damaged "byteorder" name)', () => {
+    const entries = [{ name: 'a/data.pkl', data: pickleOf('}') }];
+    expect(() => readCheckpoint(makeZip([...entries, { name: 'a/bxteorder', data: text('big') }]))).toThrow(/unexpected entry "a\/bxteorder"/);
+    expect(() => readCheckpoint(makeZip([...entries, { name: 'b/version', data: text('3') }]))).toThrow(/unexpected entry "b\/version"/);
+    expect(readCheckpoint(makeZip([...entries, { name: 'a/.format_version', data: text('1') }, { name: 'a/.data/serialization_id', data: text('x') }])).tensors.size).toBe(0);
   });
 
   it('refuses a byteorder record that is neither little nor big', () => {

@@ -4,15 +4,18 @@
 // global, whose meaning is torchport's own TypeScript; BUILD only sets state on the few types
 // that take it. Nothing the file names is ever imported, called or evaluated.
 //
-// Why not the npm package `pickleparser` (ewfian/pickleparser, read at its current source): it
-// does not give that guarantee. Unknown globals are not refused but turned into placeholder
-// constructors that REDUCE/NEWOBJ then invoke with `new`; BUILD calls a `__setstate__` found on
+// Packages evaluated first (their sources, as published on GitHub), against that guarantee:
+// `pickleparser` (ewfian/pickleparser) does not give it. Unknown globals are not refused but
+// turned into placeholder constructors that REDUCE/NEWOBJ then invoke with `new`; BUILD calls a `__setstate__` found on
 // whatever object is on the stack and `Object.assign`s pickled state into it; dicts are plain
 // objects filled by `dict[key] = value`, so a "__proto__" key rewrites prototypes. It also has no
 // limits (memo, nesting, integer size), spreads whole mark frames into `push(...items)` (a
-// RangeError on large frames), reads BINFLOAT in the wrong byte order and stops at protocol 4.
-// Other packages seen on npm (jpickle, pickle-js style ports) execute or emulate arbitrary
-// classes the same way. Hence this module.
+// RangeError on large frames) and stops at protocol 4.
+// `jpickle` (jlaine/node-jpickle) does refuse unknown globals, but reads protocol 2 only, has no
+// BINPERSID (torch's storages), pushes 0 for every LONG1/LONG4 and fills dicts as plain objects.
+// `unpickle` (IlyaSemenov/node-unpickle) turns an unknown STACK_GLOBAL into null and lets REDUCE
+// pass its arguments through, has no GLOBAL or BINPERSID, and Object.assigns dict items.
+// None gives "refused by name, nothing called" with torch's opcodes, hence this module.
 import { PickleFormatError, PickleGlobalError, PickleLimitError } from './errors.ts';
 import { PyDict, PyGlobal, PySet, PyTuple, TensorRef, pythonTypeName, type PyValue } from './python-values.ts';
 
@@ -23,7 +26,7 @@ export interface PickleLimits {
   maxMemoEntries: number;
   /** Lists, tuples, dicts and sets created: bounds memory whatever the opcodes do. */
   maxContainers: number;
-  /** Digits of a text-encoded integer, and 4x the bytes of a binary one (CPython's own limit is 4300 digits). */
+  /** Decimal digits of an integer (a binary one counts 2.41 per byte); CPython's own limit is 4300. */
   maxIntDigits: number;
 }
 

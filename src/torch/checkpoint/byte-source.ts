@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { InputFileError } from '../../errors.ts';
 
 /**
  * Random access to the bytes of a file or buffer. The zip reader only ever asks for ranges it
@@ -27,13 +28,18 @@ export interface FileSource extends ByteSource {
 }
 
 export function openFileSource(path: string): FileSource {
-  const fd = openSync(path, 'r');
+  let fd: number;
   let size: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new InputFileError(path, `cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
   try {
     size = fstatSync(fd).size;
   } catch (error) {
     closeSync(fd);
-    throw error;
+    throw new InputFileError(path, 'cannot be read', { cause: error });
   }
   return {
     size,
@@ -43,7 +49,7 @@ export function openFileSource(path: string): FileSource {
       let done = 0;
       while (done < length) {
         const n = readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) throw new RangeError(`${path}: file ended at byte ${offset + done} while reading ${length} bytes at ${offset} (was it truncated while being read?)`);
+        if (n === 0) throw new InputFileError(path, `ended at byte ${offset + done} while reading ${length} bytes at ${offset} (was it truncated while being read?)`);
         done += n;
       }
       return out;

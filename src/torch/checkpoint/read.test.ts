@@ -29,6 +29,17 @@ describe('checkpoints written by torch.save', () => {
     expect(describeTensors(fromBytes.tensors)).toEqual(describeTensors(fromFile.tensors));
   });
 
+  it('reads a checkpoint that starts at an odd offset of a larger buffer', () => {
+    const bytes = fixtureBytes('views.pt');
+    const padded = new Uint8Array(bytes.length + 3);
+    padded.set(bytes, 3);
+    expect(describeTensors(readCheckpoint(padded.subarray(3)).tensors)).toEqual(describeTensors(readCheckpoint(bytes).tensors));
+  });
+
+  it('names a missing file with E_INPUT_FILE', () => {
+    expect(() => readCheckpointFile(`${FIXTURES}no-such-file.pt`)).toThrow(expect.objectContaining({ code: 'E_INPUT_FILE' }));
+  });
+
   it('reports the archive name, format version and byte order', () => {
     const little = readCheckpoint(fixtureBytes('dtypes.pt'));
     expect(little).toMatchObject({ archiveName: 'dtypes', formatVersion: '3', byteOrder: 'little' });

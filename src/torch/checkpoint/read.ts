@@ -3,7 +3,7 @@
 // raw record per storage), `<archive>/version` and, since PyTorch 2.1, `<archive>/byteorder`.
 import { Tensor } from '../../tensor/index.ts';
 import { bufferSource, openFileSource, type ByteSource } from './byte-source.ts';
-import { CheckpointDTypeError, CheckpointFormatError, CheckpointStorageError, LegacyCheckpointError, TorchScriptArchiveError } from './errors.ts';
+import { CheckpointDTypeError, CheckpointFormatError, CheckpointLimitError, CheckpointStorageError, LegacyCheckpointError, TorchScriptArchiveError } from './errors.ts';
 import { unpickle, type PickleLimits } from './pickle.ts';
 import { PyTuple, StorageRef, pythonRepr, pythonTypeName, type PyValue } from './python-values.ts';
 import { materializeTensor, StorageData, type ByteOrder } from './rebuild.ts';
@@ -97,12 +97,23 @@ function readCheckpointFrom(source: ByteSource, options: ReadCheckpointOptions):
     let storage = data.get(ref.storage.key);
     if (!storage) {
       const entry = zip.entries.get(`${layout.prefix}data/${ref.storage.key}`)!;
-      storage = new StorageData(entry.name, read(entry), byteOrder, source.readsAreCopies && users.get(ref.storage.key) === 1);
+      storage = new StorageData(entry.name, allocating(() => read(entry), `${where}: storage ${entry.name} (${entry.size} bytes)`), byteOrder, source.readsAreCopies && users.get(ref.storage.key) === 1);
       data.set(ref.storage.key, storage);
     }
-    tensors.set(name, materializeTensor(ref, storage, { maxTensorBytes: limits.maxTensorBytes, where: `${where}: tensor "${name}"` }));
+    const tensorWhere = `${where}: tensor "${name}"`;
+    tensors.set(name, allocating(() => materializeTensor(ref, storage, { maxTensorBytes: limits.maxTensorBytes, where: tensorWhere }), tensorWhere));
   }
   return { tensors, metadata: selection.metadata, selectedKey: selection.selectedKey, archiveName: layout.prefix.slice(0, -1), formatVersion, byteOrder };
+}
+
+/** Runs `make`, turning a failed allocation (a RangeError from the engine) into a typed error. */
+function allocating<T>(make: () => T, what: string): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof RangeError) throw new CheckpointLimitError(`${what}: cannot allocate memory for it (${error.message})`, { cause: error });
+    throw error;
+  }
 }
 
 interface Layout {

@@ -68,11 +68,15 @@ function readCheckpointFrom(source: ByteSource, options: ReadCheckpointOptions):
   const zip = openZip(source, where);
   const layout = findLayout(zip, where);
   const read = (entry: ZipEntry): Uint8Array => zip.read(entry, { verify });
+  const readText = (entry: ZipEntry): string => {
+    if (entry.size > 64) throw new CheckpointFormatError(`${where}: ${entry.name} is ${entry.size} bytes; torch writes a few bytes there (corrupt file)`);
+    return new TextDecoder().decode(read(entry)).trim();
+  };
 
-  const formatVersion = layout.version ? new TextDecoder().decode(read(layout.version)).trim() : undefined;
+  const formatVersion = layout.version ? readText(layout.version) : undefined;
   let byteOrder: ByteOrder = 'little';
   if (layout.byteorder) {
-    const text = new TextDecoder().decode(read(layout.byteorder)).trim();
+    const text = readText(layout.byteorder);
     if (text !== 'little' && text !== 'big') throw new CheckpointFormatError(`${where}: ${layout.byteorder.name} says "${text.slice(0, 40)}", expected "little" or "big"`);
     byteOrder = text;
   }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describeError, isTorchportError } from '../errors.ts';
 import { printError, type CliContext } from './context.ts';
 import { registerGolden } from './commands/golden.ts';
+import { registerInspect } from './commands/inspect.ts';
 import { registerReport } from './commands/report.ts';
 import { registerRun } from './commands/run.ts';
 import { registerVerify } from './commands/verify.ts';
@@ -24,6 +25,7 @@ function buildProgram(ctx: CliContext): Command {
   registerVerify(program, ctx);
   registerReport(program, ctx);
   registerTransfer(program, ctx);
+  registerInspect(program, ctx);
   // Every subcommand inherits the same output and exit behaviour.
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });

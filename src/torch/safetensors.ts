@@ -6,7 +6,8 @@
 // header length of terabytes).
 import { BYTES_PER_ELEMENT, fromLittleEndianBytes, toLittleEndianBytes, type DType } from '../tensor/dtype.ts';
 import { Tensor, sizeOf } from '../tensor/tensor.ts';
-import { TorchportError } from '../errors.ts';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { InputFileError, TorchportError } from '../errors.ts';
 
 export class SafetensorsFormatError extends TorchportError {
   readonly code = 'E_SAFETENSORS_FORMAT';
@@ -36,6 +37,10 @@ export interface SafetensorsFile {
 }
 
 export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+  if (tensors.has('__metadata__')) throw new SafetensorsFormatError('a tensor cannot be named "__metadata__": safetensors reserves that key for metadata');
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') throw new SafetensorsFormatError(`metadata "${key}" must be a string (safetensors metadata maps strings to strings)`);
+  }
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
@@ -60,27 +65,91 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata
   return out;
 }
 
-/** Parses and validates a safetensors file. `where` names the file in error messages. */
+/** Parses and validates a safetensors file held in memory. `where` names the file in error messages. */
 export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors data'): SafetensorsFile {
+  if (bytes.byteLength < 8) throw new SafetensorsFormatError(`${where}: file is ${bytes.byteLength} bytes, too short for the 8-byte header length`);
+  const headerLength = checkHeaderLength(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true), bytes.byteLength, where);
+  const layout = parseHeader(bytes.subarray(8, 8 + headerLength), bytes.byteLength - 8 - headerLength, where);
+  const data = bytes.subarray(8 + headerLength);
+  const tensors = new Map<string, Tensor>();
+  for (const entry of layout.entries) {
+    tensors.set(entry.name, new Tensor(entry.dtype, entry.shape, fromLittleEndianBytes(entry.dtype, data.subarray(entry.begin, entry.end))));
+  }
+  return { tensors, metadata: layout.metadata };
+}
+
+/**
+ * Reads a safetensors file: the header first (validated against the file size before anything
+ * else is read), then each tensor's bytes straight into its own array.
+ */
+export function readSafetensorsFile(path: string): SafetensorsFile {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new InputFileError(path, `cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const read = (offset: number, length: number): Uint8Array => {
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, out, done, length - done, offset + done);
+        if (n === 0) throw new SafetensorsFormatError(`${path}: file ended at byte ${offset + done} (modified while being read?)`);
+        done += n;
+      }
+      return out;
+    };
+    if (size < 8) throw new SafetensorsFormatError(`${path}: file is ${size} bytes, too short for the 8-byte header length`);
+    const headerLength = checkHeaderLength(new DataView(read(0, 8).buffer).getBigUint64(0, true), size, path);
+    const layout = parseHeader(read(8, headerLength), size - 8 - headerLength, path);
+    const tensors = new Map<string, Tensor>();
+    for (const entry of layout.entries) {
+      tensors.set(entry.name, new Tensor(entry.dtype, entry.shape, fromLittleEndianBytes(entry.dtype, read(8 + headerLength + entry.begin, entry.end - entry.begin))));
+    }
+    return { tensors, metadata: layout.metadata };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function writeSafetensorsFile(path: string, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string> = {}): void {
+  writeFileSync(path, encodeSafetensors(tensors, metadata));
+}
+
+function checkHeaderLength(length: bigint, fileSize: number, where: string): number {
+  if (length > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsFormatError(`${where}: header length ${length} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`);
+  const n = Number(length);
+  if (8 + n > fileSize) throw new SafetensorsFormatError(`${where}: header claims ${n} bytes but only ${fileSize - 8} follow (truncated file?)`);
+  return n;
+}
+
+interface HeaderEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** Validates every claim of the JSON header against the `dataLength` bytes that follow it. */
+function parseHeader(headerBytes: Uint8Array, dataLength: number, where: string): { entries: HeaderEntry[]; metadata: Record<string, string> } {
   const fail = (problem: string): never => {
     throw new SafetensorsFormatError(`${where}: ${problem}`);
   };
-  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, too short for the 8-byte header length`);
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`);
-  const n = Number(headerLength);
-  if (8 + n > bytes.byteLength) fail(`header claims ${n} bytes but only ${bytes.byteLength - 8} follow (truncated file?)`);
+  if (headerBytes[0] !== 0x7b) fail('header does not start with "{" (not a safetensors file?)');
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (error) {
     fail(`header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) return fail('header is not a JSON object');
 
-  const data = bytes.subarray(8 + n);
-  const metadata: Record<string, string> = {};
-  const entries: Array<{ name: string; dtype: DType; shape: number[]; begin: number; end: number }> = [];
+  // No prototype: a "__proto__" key in the file stays a plain key.
+  const metadata = Object.create(null) as Record<string, string>;
+  const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ must be an object of strings');
@@ -91,8 +160,8 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors data')
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof info !== 'object' || info === null) return fail(`entry "${name}" is not an object`);
-    const dtype = typeof info.dtype === 'string' ? DTYPE_BY_CODE[info.dtype] : undefined;
+    if (typeof info !== 'object' || info === null || Array.isArray(info)) return fail(`entry "${name}" is not an object`);
+    const dtype = typeof info.dtype === 'string' && Object.hasOwn(DTYPE_BY_CODE, info.dtype) ? DTYPE_BY_CODE[info.dtype] : undefined;
     if (!dtype) return fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(info.dtype)} (supported: ${Object.keys(DTYPE_BY_CODE).join(', ')})`);
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`tensor "${name}" has a malformed shape ${JSON.stringify(shape)}`);
@@ -101,7 +170,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors data')
       return fail(`tensor "${name}" has malformed data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
-    if (end < begin || end > data.byteLength) fail(`tensor "${name}" data_offsets [${begin}, ${end}] fall outside the ${data.byteLength} data bytes`);
+    if (end < begin || end > dataLength) fail(`tensor "${name}" data_offsets [${begin}, ${end}] fall outside the ${dataLength} data bytes`);
     const needed = sizeOf(shape) * BYTES_PER_ELEMENT[dtype];
     if (end - begin !== needed) fail(`tensor "${name}" is ${dtype}[${shape.join(', ')}] (${needed} bytes) but its offsets span ${end - begin} bytes`);
     entries.push({ name, dtype, shape, begin, end });
@@ -115,11 +184,6 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors data')
     if (entry.begin > cursor) fail(`bytes ${cursor}..${entry.begin} before tensor "${entry.name}" belong to no tensor`);
     cursor = entry.end;
   }
-  if (cursor !== data.byteLength) fail(`${data.byteLength - cursor} trailing bytes after the last tensor belong to no tensor`);
-
-  const tensors = new Map<string, Tensor>();
-  for (const entry of entries) {
-    tensors.set(entry.name, new Tensor(entry.dtype, entry.shape, fromLittleEndianBytes(entry.dtype, data.subarray(entry.begin, entry.end))));
-  }
-  return { tensors, metadata };
+  if (cursor !== dataLength) fail(`${dataLength - cursor} trailing bytes after the last tensor belong to no tensor`);
+  return { entries, metadata };
 }

@@ -1,0 +1,59 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { InputFileError } from '../../errors.ts';
+
+/**
+ * Random access to the bytes of a file or buffer. The zip reader only ever asks for ranges it
+ * has checked against `size`, so reading a checkpoint from disk never loads more than the
+ * directory, data.pkl and the storages actually used.
+ */
+export interface ByteSource {
+  readonly size: number;
+  /** `length` bytes at `offset`; the caller guarantees offset + length <= size. */
+  read(offset: number, length: number): Uint8Array;
+  /** True when each read returns fresh memory (a file), false when it returns a view of the caller's buffer. */
+  readonly readsAreCopies: boolean;
+}
+
+export function bufferSource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.byteLength,
+    readsAreCopies: false,
+    read: (offset, length) => bytes.subarray(offset, offset + length),
+  };
+}
+
+/** A source over an open file; call `close` when done. */
+export interface FileSource extends ByteSource {
+  close(): void;
+}
+
+export function openFileSource(path: string): FileSource {
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new InputFileError(path, `cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
+  try {
+    size = fstatSync(fd).size;
+  } catch (error) {
+    closeSync(fd);
+    throw new InputFileError(path, 'cannot be read', { cause: error });
+  }
+  return {
+    size,
+    readsAreCopies: true,
+    read(offset, length) {
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, out, done, length - done, offset + done);
+        if (n === 0) throw new InputFileError(path, `ended at byte ${offset + done} while reading ${length} bytes at ${offset} (was it truncated while being read?)`);
+        done += n;
+      }
+      return out;
+    },
+    close: () => closeSync(fd),
+  };
+}

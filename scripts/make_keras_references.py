@@ -161,6 +161,10 @@ def make(name, model, example, generator):
     with torch.no_grad():
         output = model(example)
     write_safetensors(os.path.join(OUT_DIR, f'{name}.safetensors'), model.state_dict())
+    if name == 'seed_conv':
+        # The same weights as a training checkpoint users actually hand us: torch.save of a dict
+        # with the state_dict and metadata (read by the restricted unpickler, never executed).
+        torch.save({'state_dict': model.state_dict(), 'epoch': 3, 'config': {'lr': 0.1}}, os.path.join(OUT_DIR, f'{name}.pth'))
     np.save(os.path.join(OUT_DIR, f'{name}.input.npy'), example.numpy())
     np.save(os.path.join(OUT_DIR, f'{name}.output.npy'), output.numpy().astype(np.float32))
     print(f'{name}: input {tuple(example.shape)} -> output {tuple(output.shape)}')

@@ -90,6 +90,24 @@ describe('torchport CLI', () => {
     expect(result.out).toMatch(/CHECK FAILED fresh golden:\n\s+- golden fresh is missing and goldens are not recorded under CI; record it locally with `npx torchport golden add .*fresh\.py`/);
   });
 
+  it('inspect describes a .tflite model and refuses a truncated one with exit code 2', async () => {
+    const { TfliteGraphBuilder, writeTflite } = await import('../tflite/index.ts');
+    const graph = new TfliteGraphBuilder();
+    const x = graph.input('x', 'float32', [1, 4]);
+    const y = graph.activation('y', 'float32', [1, 4]);
+    graph.op('RELU', [x], [y]);
+    graph.output(y);
+    const bytes = writeTflite(graph.build('test'));
+    await writeFile(join(project, 'relu.tflite'), bytes);
+    const inspected = await cli(['inspect', 'relu.tflite', '--json'], { cwd: project });
+    expect(inspected.code).toBe(0);
+    expect(JSON.parse(inspected.out)).toMatchObject({ operatorHistogram: { RELU: 1 }, inputs: [expect.objectContaining({ name: 'x' })] });
+    await writeFile(join(project, 'cut.tflite'), bytes.subarray(0, 40));
+    const truncated = await cli(['inspect', 'cut.tflite'], { cwd: project });
+    expect(truncated.code).toBe(2);
+    expect(truncated.err).toMatch(/cut\.tflite/);
+  });
+
   it('the installed bin runs the CLI (npx torchport)', async () => {
     const result = await execa('node', [join(repo, 'bin/torchport.mjs'), 'golden', 'list'], { cwd: repo, reject: false });
     expect(result.exitCode).toBe(0);

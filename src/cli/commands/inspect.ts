@@ -4,7 +4,7 @@
 // so supporting another format (.tflite) is one more entry.
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { InputFileError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
@@ -80,15 +80,28 @@ export function inspectFile(path: string, options: InspectOptions = {}): Inspect
 export function registerInspect(program: Command, ctx: CliContext): void {
   program
     .command('inspect')
-    .description('List every tensor of a weights file: name, dtype, shape, bytes, SHA-256 of its C-order little-endian bytes.')
-    .argument('<file>', `a weights file: ${INSPECTORS.map((i) => i.description).join(', ')}`)
+    .description('List every tensor of a weights file (name, dtype, shape, bytes, SHA-256 of its C-order little-endian bytes), or describe a .tflite model (op histogram, tensors with quantization, buffers, inputs/outputs, signature).')
+    .argument('<file>', `a .tflite model or a weights file: ${INSPECTORS.map((i) => i.description).join(', ')}`)
     .option('--json', 'print a JSON report (tensors with fields name, dtype, shape, bytes, sha256)')
     .option('--key <key>', 'checkpoint entry holding the weights ("state_dict", "model/ema", "." for all); default: see the selection rule')
-    .action((file: string, flags: { json?: boolean; key?: string }) => {
-      const report = inspectFile(resolve(ctx.cwd, file), { key: flags.key });
+    .action(async (file: string, flags: { json?: boolean; key?: string }) => {
+      const path = resolve(ctx.cwd, file);
+      if (isTflite(readHead(path), extname(path).toLowerCase())) {
+        // A model, not a weights file: its own report (ops, tensors with quantization, buffers, signature).
+        const { formatTfliteInspection, inspectTflite } = await import('../../tflite/index.ts');
+        const inspection = inspectTflite(new Uint8Array(readFileSync(path)), file);
+        print(ctx, flags.json ? JSON.stringify(inspection, null, 2) : formatTfliteInspection(inspection));
+        return;
+      }
+      const report = inspectFile(path, { key: flags.key });
       report.file = file;
       print(ctx, flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
     });
+}
+
+/** TFLite flatbuffers carry the identifier "TFL3" at bytes 4..8. */
+function isTflite(head: Uint8Array, extension: string): boolean {
+  return extension === '.tflite' || (head.length >= 8 && String.fromCharCode(...head.subarray(4, 8)) === 'TFL3');
 }
 
 export function formatReport(report: InspectReport): string {

@@ -89,11 +89,27 @@ describe('torchport transfer', () => {
     expect(looseRun.stderr).toMatch(/problem\(s\) left in a non-strict transfer/);
   });
 
-  it('refuses .pth for now, and bad flags, with exit code 2', async () => {
+  it('reads a torch.save training checkpoint (.pth with state_dict + metadata) and matches torch at 1e-5', async () => {
+    const fixture = await loadKerasFixture('seed_conv');
+    const keras = await handWritten('seed_conv');
+    const pth = fixture.safetensorsPath.replace(/\.safetensors$/, '.pth');
+    const { code, stderr } = await cli('transfer', '--weights', pth, '--keras', keras, '--out', 'out-pth');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const runner = await createKerasRunner(await loadTfjsLayersModel(path.join(dir, 'out-pth', MODEL_JSON_NAME)));
+    const [output] = await runner.run([kerasInputOf(fixture)]);
+    await runner.dispose();
+    expect(maxAbsDiff(toTorchLayout(fixture, output!), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+    const wrongKey = await cli('transfer', '--weights', pth, '--key', 'optimizer', '--keras', keras, '--out', 'x');
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.stderr).toMatch(/optimizer/);
+  });
+
+  it('refuses missing weight files and bad flags with exit code 2', async () => {
     const keras = await handWritten('seed_conv');
     const pth = await cli('transfer', '--weights', 'model.pth', '--keras', keras, '--out', 'x');
     expect(pth.code).toBe(2);
-    expect(pth.stderr).toMatch(/model\.pth: PyTorch pickle checkpoints are not supported yet.*\[E_INPUT_FILE\]/);
+    expect(pth.stderr).toMatch(/model\.pth: cannot be read.*\[E_INPUT_FILE\]/);
     expect((await cli('transfer', '--keras', keras, '--out', 'x')).code).toBe(2);
     const fixture = await loadKerasFixture('seed_conv');
     const eps = await cli('transfer', '--weights', fixture.safetensorsPath, '--keras', keras, '--out', 'x', '--torch-epsilon', 'tiny');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
-import { decodeSafetensors } from '../../torch/index.ts';
+import { readCheckpointFile, readSafetensorsFile } from '../../torch/index.ts';
 import { print, printError, type CliContext } from '../context.ts';
 
 interface TransferFlags {
@@ -17,6 +17,7 @@ interface TransferFlags {
   strict: boolean;
   torchEpsilon?: number;
   torchPrefix?: string;
+  key?: string;
 }
 
 const TRANSFER_REPORT_NAME = 'transfer-report.json';
@@ -26,7 +27,8 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
   program
     .command('transfer')
     .description('Copy PyTorch weights into a hand-written Keras model by layer name; write model.json + weights and model.h5.')
-    .requiredOption('--weights <file>', 'PyTorch state_dict as .safetensors')
+    .requiredOption('--weights <file>', 'PyTorch weights: a torch.save checkpoint (.pt/.pth, read safely: no pickle is executed) or .safetensors')
+    .option('--key <key>', 'checkpoint entry holding the weights ("state_dict", "model/ema"; default: see README, "Reading checkpoints")')
     .requiredOption('--keras <file>', 'the Keras model: TF.js model.json, Keras model.to_json() output, or Keras .h5')
     .requiredOption('--out <dir>', 'directory for model.json, its weights, model.h5 and transfer-report.json')
     .option('--no-strict', 'fill the weights that fit and report the rest instead of failing (exit code 1 if anything is left)')
@@ -54,7 +56,7 @@ async function runTransfer(ctx: CliContext, flags: TransferFlags): Promise<0 | 1
   const kerasPath = path.resolve(ctx.cwd, flags.keras);
   const outDir = path.resolve(ctx.cwd, flags.out);
   const backend = await initTfjsBackend(parseTfjsBackendRequest(ctx.env[TFJS_BACKEND_ENV]));
-  const stateDict = await loadStateDict(weightsPath);
+  const stateDict = await loadStateDict(weightsPath, flags.key);
   const model = await loadKerasModel(kerasPath);
   try {
     const report = transferWeights(stateDict, model, {
@@ -83,27 +85,18 @@ async function runTransfer(ctx: CliContext, flags: TransferFlags): Promise<0 | 1
 }
 
 /**
- * Reads a PyTorch state_dict. The single entry point for weight files: the pickle (.pth)
- * reader plugs in here when it lands.
+ * Reads a PyTorch state_dict: safetensors, or a torch.save checkpoint (.pt/.pth, read by the
+ * restricted unpickler: nothing in the file is ever executed). The single entry point for weights.
  */
-async function loadStateDict(file: string): Promise<Map<string, Tensor>> {
-  const extension = path.extname(file).toLowerCase();
-  if (['.pth', '.pt', '.ckpt', '.bin', '.tar'].includes(extension)) {
-    throw new InputFileError(
-      file,
-      'PyTorch pickle checkpoints are not supported yet; save the state_dict as safetensors ' +
-        '(safetensors.torch.save_file(model.state_dict(), "model.safetensors")) and pass that file',
-    );
-  }
-  let bytes: Uint8Array;
+async function loadStateDict(file: string, key?: string): Promise<Map<string, Tensor>> {
   try {
     if (!(await stat(file)).isFile()) throw new InputFileError(file, 'is not a file');
-    bytes = new Uint8Array(await readFile(file));
   } catch (error) {
     if (error instanceof InputFileError) throw error;
     throw new InputFileError(file, `cannot be read (${(error as Error).message})`, { cause: error });
   }
-  return decodeSafetensors(bytes, file).tensors;
+  if (path.extname(file).toLowerCase() === '.safetensors') return readSafetensorsFile(file).tensors;
+  return readCheckpointFile(file, { where: file, ...(key ? { key } : {}) }).tensors;
 }
 
 async function loadKerasModel(file: string): Promise<tf.LayersModel> {

@@ -5,7 +5,7 @@ import { describeError } from '../../errors.ts';
 import { encodeNpy, seededInputs, type Tensor } from '../../tensor/index.ts';
 import type { TorchBridge } from '../../torch/index.ts';
 import { MANIFEST_FILE, goldenNameOf, loadGolden, recordCommand, recordGolden, verifyGolden, type Golden } from '../golden/index.ts';
-import type { OpenTarget, Target } from '../targets/index.ts';
+import { TargetUnavailableError, type OpenTarget, type Target } from '../targets/index.ts';
 import type { CheckResult, ModelRecord, SeedRecord, TargetRecord } from './record.ts';
 
 /** A model to run: a fixture (its golden is recorded if missing and allowed) or an existing golden directory. */
@@ -96,6 +96,7 @@ async function runTarget(golden: Golden, target: Target, seeds: readonly number[
   try {
     open = await target.open(golden);
   } catch (error) {
+    if (error instanceof TargetUnavailableError) return { target: target.name, skipped: error.message, seeds: [] };
     return { target: target.name, error: describeError(error), seeds: [] };
   }
   const seedRecords: SeedRecord[] = [];

@@ -1,3 +1,4 @@
+import { TorchportError } from '../../errors.ts';
 import type { RunnerInfo } from '../../runtimes/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { Golden } from '../golden/index.ts';
@@ -19,6 +20,14 @@ export interface OpenTarget {
   /** Per output: the scale of the quantized tensor it was dequantized from (int8 targets). */
   readonly outputScales?: ReadonlyArray<number | null>;
   readonly structure?: ModelStructure;
+}
+
+/**
+ * Thrown by `Target.open` when the target does not apply to this model (e.g. torch.onnx.export
+ * could not export it): its rows are skipped with the reason, not counted as errors of ours.
+ */
+export class TargetUnavailableError extends TorchportError {
+  readonly code = 'E_TARGET_UNAVAILABLE';
 }
 
 /** One way of computing a golden's outputs that is compared against the PyTorch reference. */

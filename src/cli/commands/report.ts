@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { defaultSuite, judgeRun, loadSuite, parseRunRecord } from '../../harness/index.ts';
+import { defaultSuite, judgeRun, loadSuite, mergeReports, parseRunRecord, type RunReport } from '../../harness/index.ts';
 import { summaryTable, writeReports } from '../../report/index.ts';
 import { print, type CliContext } from '../context.ts';
 import { availableTargetNames } from '../targets.ts';
@@ -10,13 +10,27 @@ import { availableTargetNames } from '../targets.ts';
 export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command('report')
-    .description('Re-judge a recorded run (run.json and its outputs) with a suite\'s tolerances, without running anything again.')
-    .requiredOption('--from <run.json>', 'the run record written beside a report (reports/<run id>/run.json)')
+    .description('Re-judge a recorded run (run.json and its outputs) with a suite\'s tolerances without running anything again, or merge report pieces (sharded parity tests).')
+    .option('--from <run.json>', 'the run record written beside a report (reports/<run id>/run.json)')
+    .option('--merge <dir>', 'merge every report JSON in a directory (e.g. reports/vitest from sharded parity tests) into one report')
     .option('--suite <suite.json>', 'tolerances to judge by (default: suites/default.json, else the built-in defaults)')
     .option('--out <dir>', 'where to write the reports (default: beside run.json)')
     .option('--json', 'print the report as JSON instead of the table', false)
-    .action(async (options: { from: string; suite?: string; out?: string; json: boolean }) => {
-      const path = resolve(ctx.cwd, options.from);
+    .action(async (options: { from?: string; merge?: string; suite?: string; out?: string; json: boolean }) => {
+      if (Boolean(options.from) === Boolean(options.merge)) throw new UsageError('give exactly one of --from <run.json> or --merge <dir>');
+      if (options.merge) {
+        const dir = resolve(ctx.cwd, options.merge);
+        const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+        if (files.length === 0) throw new UsageError(`--merge ${options.merge}: no report JSON files there`);
+        const reports = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as RunReport));
+        const merged = mergeReports(reports.filter((r) => r.format === 'torchport-report'));
+        const out = options.out ? resolve(ctx.cwd, options.out) : join(dir, 'merged');
+        await writeReports(merged, out);
+        print(ctx, options.json ? JSON.stringify(merged, null, 2) : `${summaryTable(merged)}\nmerged ${files.length} reports into ${out}`);
+        if (!merged.summary.pass) ctx.exitCode = 1;
+        return;
+      }
+      const path = resolve(ctx.cwd, options.from!);
       const text = await readFile(path, 'utf8').catch((error: Error) => {
         throw new UsageError(`--from ${options.from}: ${error.message}`);
       });

@@ -34,7 +34,7 @@ export const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = {
 };
 
 type ArrayConstructorFor = {
-  [K in DType]: { new (length: number): TypedArrayFor[K]; new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedArrayFor[K] };
+  [K in DType]: { new (length: number): TypedArrayFor[K]; new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArrayFor[K] };
 };
 
 const CONSTRUCTORS: ArrayConstructorFor = {
@@ -49,6 +49,14 @@ const CONSTRUCTORS: ArrayConstructorFor = {
   int64: BigInt64Array,
   bool: Uint8Array,
 };
+
+/**
+ * A typed-array view (no copy) of little-endian `bytes` on a little-endian host; the caller must
+ * have checked that byteOffset is aligned to the element size.
+ */
+export function viewOf<D extends DType>(dtype: D, bytes: Uint8Array): TypedArrayFor[D] {
+  return new CONSTRUCTORS[dtype](bytes.buffer, bytes.byteOffset, bytes.byteLength / BYTES_PER_ELEMENT[dtype]) as TypedArrayFor[D];
+}
 
 export function isDType(value: string): value is DType {
   return (DTYPES as readonly string[]).includes(value);

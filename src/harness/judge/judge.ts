@@ -30,9 +30,6 @@ export async function judgeRun(record: RunRecord, runDir: string, suite: Suite):
       if (ratchet) checks.push(ratchet);
     }
   }
-  const count = (status: ResultRow['status']): number => results.filter((r) => r.status === status).length;
-  const checksFailed = checks.filter((c) => !c.pass).length;
-  const failing = count('fail') + count('error') + count('nondeterministic') + checksFailed;
   return {
     format: 'torchport-report',
     version: 1,
@@ -41,16 +38,7 @@ export async function judgeRun(record: RunRecord, runDir: string, suite: Suite):
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
     environment: record.environment,
-    summary: {
-      rows: results.length,
-      passed: count('pass'),
-      failed: count('fail'),
-      errors: count('error'),
-      skipped: count('skip'),
-      nondeterministic: count('nondeterministic'),
-      checksFailed,
-      pass: failing === 0,
-    },
+    summary: summarize(results, checks),
     models: record.models.map(({ model, fixture, golden, recorded }) => ({ model, fixture, golden, recorded })),
     targets,
     checks,
@@ -110,6 +98,23 @@ async function judgeTarget(golden: Golden, model: ModelRecord, target: TargetRec
     }
   }
   return rows;
+}
+
+/** Counts rows by status; the run passes when no row failed, errored or was nondeterministic and every check passed. */
+export function summarize(results: readonly ResultRow[], checks: readonly JudgedCheck[]): RunReport['summary'] {
+  const count = (status: ResultRow['status']): number => results.filter((r) => r.status === status).length;
+  const checksFailed = checks.filter((c) => !c.pass).length;
+  const failing = count('fail') + count('error') + count('nondeterministic') + checksFailed;
+  return {
+    rows: results.length,
+    passed: count('pass'),
+    failed: count('fail'),
+    errors: count('error'),
+    skipped: count('skip'),
+    nondeterministic: count('nondeterministic'),
+    checksFailed,
+    pass: failing === 0,
+  };
 }
 
 /** For classifier-shaped outputs ([batch, classes]): whether each row's argmax agrees with PyTorch's. */

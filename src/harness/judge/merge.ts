@@ -1,4 +1,5 @@
-import type { ResultRow, RunReport } from './report.ts';
+import { summarize } from './judge.ts';
+import type { RunReport } from './report.ts';
 
 /**
  * Combines reports of one suite run in pieces (vitest shards, one file per fixture) into one:
@@ -8,25 +9,13 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
   if (reports.length === 0) throw new Error('mergeReports needs at least one report');
   const results = reports.flatMap((r) => r.results);
   const checks = reports.flatMap((r) => r.checks);
-  const count = (status: ResultRow['status']): number => results.filter((r) => r.status === status).length;
-  const checksFailed = checks.filter((c) => !c.pass).length;
-  const failing = count('fail') + count('error') + count('nondeterministic') + checksFailed;
   const first = reports[0]!;
   return {
     ...first,
     runId: [...new Set(reports.map((r) => r.runId))].length === 1 ? first.runId : `${first.runId}+${reports.length - 1}`,
     startedAt: reports.map((r) => r.startedAt).sort()[0]!,
     finishedAt: reports.map((r) => r.finishedAt).sort().at(-1)!,
-    summary: {
-      rows: results.length,
-      passed: count('pass'),
-      failed: count('fail'),
-      errors: count('error'),
-      skipped: count('skip'),
-      nondeterministic: count('nondeterministic'),
-      checksFailed,
-      pass: failing === 0,
-    },
+    summary: summarize(results, checks),
     models: reports.flatMap((r) => r.models),
     targets: reports.flatMap((r) => r.targets),
     checks,

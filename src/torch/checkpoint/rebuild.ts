@@ -1,7 +1,7 @@
 // Turns a TensorRef (storage + offset + sizes + strides, as torch.save records a tensor) into a
 // dense C-ordered Tensor. Views, slices, transposes and expanded (stride 0) tensors all become
 // contiguous copies; several tensors may share one storage.
-import { BYTES_PER_ELEMENT, Tensor, type DType, type TensorData } from '../../tensor/index.ts';
+import { BYTES_PER_ELEMENT, Tensor, viewOf, type DType, type TensorData } from '../../tensor/index.ts';
 import { CheckpointLimitError, CheckpointStorageError } from './errors.ts';
 import type { TensorRef } from './python-values.ts';
 
@@ -69,7 +69,7 @@ export function materializeTensor(ref: TensorRef, storage: StorageData, options:
     storage.bytes.byteOffset % width === 0 &&
     storage.byteOrder === HOST_BYTE_ORDER
   ) {
-    return new Tensor(dtype, shape, typedView(dtype, storage.bytes));
+    return new Tensor(dtype, shape, viewOf(dtype, storage.bytes));
   }
   const out = Tensor.zeros(dtype, shape);
   const outBytes = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
@@ -122,23 +122,6 @@ function gather(source: Uint8Array, target: Uint8Array, width: number, shape: re
       index[axis] = 0;
     }
   }
-}
-
-const VIEWS: { [K in DType]: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TensorData } = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  bfloat16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  bool: Uint8Array,
-};
-
-function typedView(dtype: DType, bytes: Uint8Array): TensorData {
-  return new VIEWS[dtype](bytes.buffer, bytes.byteOffset, bytes.byteLength / BYTES_PER_ELEMENT[dtype]);
 }
 
 /** An integer view of `bytes` in units of 1, 2 or 4 bytes (byteOffset must be a multiple of unit). */

@@ -79,7 +79,6 @@ export function operatorVersion(model: TfliteModel, operator: KnownOperator): nu
     case 'UNPACK':
     case 'GELU':
     case 'RSQRT':
-    case 'ELU':
     case 'EXP':
     case 'REDUCE_MAX':
       return input === 'int8' ? 2 : 1;

@@ -22,7 +22,7 @@ import {
   zeroPadding1d,
   zeroPadding2d,
 } from './layers/core.ts';
-import { add, average, concatenate, maximum, minimum, multiply, subtract } from './layers/merge.ts';
+import { add, average, concatenate, maximum, minimum, multiply } from './layers/merge.ts';
 import { batchNormalization, layerNormalization } from './layers/norm.ts';
 import { globalPool, pool1d, pool2d } from './layers/pool.ts';
 
@@ -63,7 +63,6 @@ const BUILTIN: Readonly<Record<string, BuiltinLowering>> = {
   GlobalMaxPooling1D: globalPool('REDUCE_MAX', 1),
   Add: add,
   Multiply: multiply,
-  Subtract: subtract,
   Average: average,
   Maximum: maximum,
   Minimum: minimum,

@@ -64,22 +64,13 @@ export function elu(ctx: LoweringContext): IrTensor {
   return ctx.op('ELU', [x], { shape: x.shape });
 }
 
-/** Softmax over the last axis is SOFTMAX; over another axis it needs a TRANSPOSE on each side. */
+/** Softmax over the last axis (the only one tfjs runs). */
 export function softmax(ctx: LoweringContext): IrTensor {
   const x = ctx.inputs[0]!;
-  const rank = x.shape.length;
   const configured = ctx.config<number | number[]>('axis') ?? -1;
   const axes = Array.isArray(configured) ? configured : [configured];
-  if (axes.length !== 1) ctx.fail('softmax over several axes is not supported');
-  const axis = axisOf(ctx, axes[0]!, rank);
-  if (axis === rank - 1) return ctx.op('SOFTMAX', [x], { shape: x.shape }, { beta: 1 });
-  const perm = Array.from({ length: rank }, (_, i) => i);
-  perm[axis] = rank - 1;
-  perm[rank - 1] = axis;
-  const swapped = perm.map((p) => x.shape[p]!);
-  const t = ctx.op('TRANSPOSE', [x, ctx.int32('perm', perm)], { shape: swapped, suffix: 'to_last' });
-  const s = ctx.op('SOFTMAX', [t], { shape: swapped, suffix: 'softmax' }, { beta: 1 });
-  return ctx.op('TRANSPOSE', [s, ctx.int32('perm_back', perm)], { shape: x.shape });
+  if (axes.length !== 1 || axisOf(ctx, axes[0]!, x.shape.length) !== x.shape.length - 1) ctx.fail(`softmax over axis ${JSON.stringify(configured)}: only the last axis is supported`);
+  return ctx.op('SOFTMAX', [x], { shape: x.shape }, { beta: 1 });
 }
 
 export function embedding(ctx: LoweringContext): IrTensor {

@@ -21,11 +21,6 @@ export const multiply = (ctx: LoweringContext) => chain(ctx, 'MUL');
 export const maximum = (ctx: LoweringContext) => chain(ctx, 'MAXIMUM');
 export const minimum = (ctx: LoweringContext) => chain(ctx, 'MINIMUM');
 
-export function subtract(ctx: LoweringContext): IrTensor {
-  if (ctx.inputs.length !== 2) ctx.fail(`needs exactly 2 inputs, got ${ctx.inputs.length}`);
-  return ctx.op('SUB', [ctx.inputs[0]!, ctx.inputs[1]!], { shape: outputShape(ctx) });
-}
-
 /** Average = sum * (1 / n): MUL by a constant, because int8 kernels have no DIV. */
 export function average(ctx: LoweringContext): IrTensor {
   const sum = chain(ctx, 'ADD', false);

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { KERAS_FIXTURES } from '../src/keras/fixtures/index.ts';
+import { groupedConv2d } from '../src/keras/layers/index.ts';
 import { initTfjsBackend } from '../src/runtimes/keras/index.ts';
 import { createTfliteRunner } from '../src/runtimes/tflite/index.ts';
 import { STANDARD_NORMAL, Tensor, seededInput } from '../src/tensor/index.ts';
@@ -124,11 +125,14 @@ for (const build of [resnet18, mobilenetV2]) {
   console.log('variant         convert    size       ops  histogram                                                   median    mean      rel err vs fp32');
   let reference: Tensor | undefined;
   let fp32Median = 0;
-  for (const quantize of QUANTIZE_VARIANTS as readonly QuantizeVariant[]) {
+  const rows: Array<[string, QuantizeVariant, boolean]> = QUANTIZE_VARIANTS.map((q) => [q, q, false]);
+  // The depthwise choice of dynamic-range mode, measured: the same variant with int8 depthwise filters.
+  if (model.name === 'mobilenet_v2') rows.push(['dyn-int8+dw', 'dynamic-int8', true]);
+  for (const [label, quantize, hybridDepthwise] of rows) {
     const started = performance.now();
-    const { bytes, report } = await convertKerasToTflite(model, { quantize, ...(quantize === 'int8' ? { representativeData: samples } : {}) });
+    const { bytes, report } = await convertKerasToTflite(model, { quantize, hybridDepthwise, ...(quantize === 'int8' ? { representativeData: samples } : {}) });
     const convertMs = performance.now() - started;
-    const runner = await createTfliteRunner(bytes, { name: `${model.name} ${quantize}` });
+    const runner = await createTfliteRunner(bytes, { name: `${model.name} ${label}` });
     for (let i = 0; i < warmup; i++) await runner.run([input]);
     const times: number[] = [];
     let output: Tensor | undefined;
@@ -148,9 +152,33 @@ for (const build of [resnet18, mobilenetV2]) {
     const rel = relativeError(output!, reference!).relative;
     const histogram = Object.entries(report.operatorHistogram).map(([op, n]) => `${op}:${n}`).join(' ');
     console.log(
-      `${quantize.padEnd(14)} ${`${convertMs.toFixed(0)} ms`.padStart(8)}  ${kib(bytes.byteLength).padStart(9)}  ${String(report.operatorCount).padStart(4)}  ${histogram.padEnd(58).slice(0, 58)}  ${median.toFixed(2).padStart(6)} ms ${mean.toFixed(2).padStart(6)} ms  ${rel.toFixed(4)}  (x${(fp32Median / median).toFixed(2)} vs fp32)`,
+      `${label.padEnd(14)} ${`${convertMs.toFixed(0)} ms`.padStart(8)}  ${kib(bytes.byteLength).padStart(9)}  ${String(report.operatorCount).padStart(4)}  ${histogram.padEnd(58).slice(0, 58)}  ${median.toFixed(2).padStart(6)} ms ${mean.toFixed(2).padStart(6)} ms  ${rel.toFixed(4)}  (x${(fp32Median / median).toFixed(2)} vs fp32)`,
     );
   }
   model.dispose();
   console.log();
+}
+
+// GroupedConv2D: one CONV_2D with a grouped filter vs SPLIT + CONV_2D per group + CONCATENATION.
+{
+  const input = tf.input({ shape: [size / 2, size / 2, 128], name: 'x' });
+  let x: Sym = input;
+  for (let i = 0; i < 4; i++) x = apply(groupedConv2d({ filters: 128, kernelSize: 3, groups: 8, padding: 'same' }), x);
+  const model = tf.model({ inputs: input, outputs: x, name: 'grouped' });
+  const sample = seededInput([1, size / 2, size / 2, 128], STANDARD_NORMAL, 3);
+  console.log(`GroupedConv2D x4 (128 -> 128, 3x3, 8 groups) on 1x${size / 2}x${size / 2}x128, fp32`);
+  for (const strategy of ['grouped-filter', 'split'] as const) {
+    const { bytes, report } = await convertKerasToTflite(model, { quantize: 'fp32', groupedConvolution: strategy });
+    const runner = await createTfliteRunner(bytes, { name: strategy });
+    for (let i = 0; i < warmup; i++) await runner.run([sample]);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await runner.run([sample]);
+      times.push(performance.now() - t0);
+    }
+    await runner.dispose();
+    times.sort((a, b) => a - b);
+    console.log(`${strategy.padEnd(15)} ops ${String(report.operatorCount).padStart(3)}  median ${times[Math.floor(times.length / 2)]!.toFixed(2)} ms`);
+  }
 }

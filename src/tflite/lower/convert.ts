@@ -26,6 +26,11 @@ export interface ConvertOptions {
   debug?: boolean;
   /** The static batch size of the TFLite model (Keras leaves it open). Default 1. */
   batchSize?: number;
+  /**
+   * dynamic-int8 only: quantize depthwise filters too. Off by default: the hybrid depthwise
+   * kernel runs several times slower than float in LiteRT (scripts/bench-tflite-variants.ts).
+   */
+  hybridDepthwise?: boolean;
   /** How GroupedConv2D is written (default: one CONV_2D with a grouped filter). */
   groupedConvolution?: GroupedConvolutionStrategy;
 }
@@ -103,10 +108,10 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
     floatOperators = emitted.floatOps.map((f) => ({ ...f, reason: 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE' }));
     calibration = { samples: result.samples, sha256: result.sha256, method: result.method, requantizations: emitted.requantizations };
   } else {
-    tflite = emitFloat(graph, quantize).model;
+    tflite = emitFloat(graph, quantize, { hybridDepthwise: options.hybridDepthwise ?? false }).model;
     if (quantize === 'dynamic-int8') {
       floatOperators = graph.ops
-        .filter((op) => op.op === 'DEPTHWISE_CONV_2D' || op.op === 'TRANSPOSE_CONV')
+        .filter((op) => (op.op === 'DEPTHWISE_CONV_2D' && !options.hybridDepthwise) || op.op === 'TRANSPOSE_CONV')
         .map((op) => ({ op: op.op, layer: op.layer, reason: op.op === 'DEPTHWISE_CONV_2D' ? 'hybrid depthwise is several times slower than float in LiteRT: weights kept float32' : 'no hybrid XNNPACK kernel: weights kept float32' }));
     }
   }

@@ -7,6 +7,8 @@ import type { IrGraph, IrOp } from './ir.ts';
 export interface FloatEmitOptions {
   /** Expose every operator output as a graph output (calibration). */
   readonly exposeAll?: boolean;
+  /** dynamic-int8: also give DEPTHWISE_CONV_2D int8 weights (per channel on dimension 3). */
+  readonly hybridDepthwise?: boolean;
 }
 
 export interface EmittedModel {
@@ -26,7 +28,7 @@ export function emitFloat(graph: IrGraph, variant: FloatVariant, options: FloatE
   const constant = (id: number, op: IrOp, input: number): number => {
     const value = graph.value(id);
     const data = value.data!;
-    const weights = DYNAMIC_RANGE_WEIGHTS[op.op];
+    const weights = op.op === 'DEPTHWISE_CONV_2D' && options.hybridDepthwise ? { input: 1, axis: 3 } : DYNAMIC_RANGE_WEIGHTS[op.op];
     if (variant === 'dynamic-int8' && weights?.input === input && data.dtype === 'float32') {
       const key = -1 - id; // int8 form cached apart from a float use of the same constant
       const cached = tensorOf.get(key);

@@ -344,6 +344,23 @@ describe('full int8 details', () => {
     expect(report.floatOperators).toEqual([]);
   });
 
+  it('ReLU with max_value 4 (RELU + MINIMUM) keeps its clamp in int8: the constant shares the MINIMUM scale', async () => {
+    const input = tf.input({ shape: [6, 6, 2], name: 'x' });
+    const model = tf.model({ inputs: input, outputs: tf.layers.reLU({ maxValue: 4, name: 'clip' }).apply(input) as tf.SymbolicTensor });
+    const x = seededInput([1, 6, 6, 2], { kind: 'uniform', low: -6, high: 6 }, 11);
+    const expected = tf.tidy(() => (model.predict(tf.tensor(x.data as Float32Array, [1, 6, 6, 2])) as tf.Tensor).dataSync());
+    const samples = Array.from({ length: 4 }, (_, s) => [seededInput([1, 6, 6, 2], { kind: 'uniform', low: -6, high: 6 }, 20 + s)]);
+    const { bytes } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples });
+    const runner = await createTfliteRunner(bytes);
+    const [y] = await runner.run([x]);
+    await runner.dispose();
+    // Input, RELU output and MINIMUM output each round by half a step; the input step (range 12)
+    // is twice the output step (range 6): at most 2 output steps in all.
+    const step = outputSteps(bytes)[0]!;
+    expect(relativeError(y!, new Tensor('float32', [1, 6, 6, 2], Float32Array.from(expected))).maxAbsDiff).toBeLessThanOrEqual(2 * step);
+    expect(Math.max(...Array.from(y!.data as Float32Array))).toBeLessThanOrEqual(4 + step / 2); // the clamp at 4 holds
+  });
+
   it('refuses int8 without representative data, and int8Io on other variants', async () => {
     const loaded = await loadFixtureModel('seed_conv');
     await expect(convertFixture(loaded, { quantize: 'int8' })).rejects.toThrow(ConversionOptionsError);

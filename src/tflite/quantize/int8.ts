@@ -123,6 +123,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
         const dataInput = op.inputs[rule.dataInput ?? 0]!;
         const { tensor, quantization } = int32Bias(value.data, quantOf.get(dataInput)!.scale[0]!, weightScales);
         inputs[k] = g.constant(value.name, tensor, quantization);
+      } else if (value.data && rule.output.kind === 'shared') {
+        // A constant operand of MAXIMUM / MINIMUM (ReLU's max_value) takes the shared parameters.
+        inputs[k] = g.constant(value.name, quantizeWith(value.data, output), output);
       } else if (value.data) {
         inputs[k] = int8Constant(id);
       } else {

@@ -78,6 +78,9 @@ export function operatorVersion(model: TfliteModel, operator: KnownOperator): nu
     case 'PACK':
     case 'UNPACK':
     case 'GELU':
+    case 'RSQRT':
+    case 'EXP':
+    case 'REDUCE_MAX':
       return input === 'int8' ? 2 : 1;
     default:
       return 1;
@@ -96,6 +99,7 @@ const FIRST_RUNTIME: Readonly<Record<string, string>> = {
   'DEPTHWISE_CONV_2D/4': '2.2.0', 'DEPTHWISE_CONV_2D/6': '2.3.0',
   'DEQUANTIZE/1': '1.13.1', 'DEQUANTIZE/2': '1.14.0', 'DEQUANTIZE/3': '1.15.0',
   'DIV/1': '1.6.0',
+  'ELU/1': '2.4.0', 'ELU/2': '2.4.0',
   'FULLY_CONNECTED/1': '1.5.0', 'FULLY_CONNECTED/3': '1.14.0', 'FULLY_CONNECTED/4': '1.14.0',
   'FULLY_CONNECTED/5': '2.0.0', 'FULLY_CONNECTED/6': '2.1.0', 'FULLY_CONNECTED/9': '2.3.0',
   'GELU/1': '2.9.0',
@@ -112,6 +116,7 @@ const FIRST_RUNTIME: Readonly<Record<string, string>> = {
   'RELU/1': '1.5.0', 'RELU/2': '2.1.0',
   'RELU6/1': '1.5.0', 'RELU6/2': '1.14.0',
   'RESHAPE/1': '1.5.0',
+  'RSQRT/1': '1.10.0', 'RSQRT/2': '2.5.0',
   'RESIZE_BILINEAR/1': '1.7.0', 'RESIZE_BILINEAR/2': '1.14.0',
   'RESIZE_NEAREST_NEIGHBOR/1': '1.13.1', 'RESIZE_NEAREST_NEIGHBOR/2': '1.14.0',
   'SOFTMAX/1': '1.5.0', 'SOFTMAX/2': '1.14.0',

@@ -1,0 +1,183 @@
+// convertKerasToTflite: lower the Keras model to the float IR, optimize it (fold, fuse, merge),
+// then write one of the four variants. Full int8 first writes the fp32 model with every tensor
+// exposed and calibrates on it (../quantize/calibrate.ts).
+import type * as tf from '@tensorflow/tfjs';
+import { performance } from 'node:perf_hooks';
+import type { Tensor } from '../../tensor/index.ts';
+import { writeTflite, type TfliteModel } from '../index.ts';
+import { calibrate, emitInt8 } from '../quantize/index.ts';
+import { emitFloat } from './emit.ts';
+import { ConversionOptionsError } from './errors.ts';
+import type { IrGraph } from './ir.ts';
+import type { GroupedConvolutionStrategy } from './layers/conv.ts';
+import { lowerKerasModel } from './lower.ts';
+import { optimize, type Rewrite } from './passes.ts';
+
+export const QUANTIZE_VARIANTS = ['fp32', 'fp16', 'dynamic-int8', 'int8'] as const;
+export type QuantizeVariant = (typeof QUANTIZE_VARIANTS)[number];
+
+export interface ConvertOptions {
+  quantize: QuantizeVariant;
+  /** Calibration samples for `int8`: one tensor per model input each, in the Keras (NHWC) layout. */
+  representativeData?: readonly (readonly Tensor[])[];
+  /** `int8` only: int8 graph inputs/outputs instead of float ones with QUANTIZE/DEQUANTIZE. */
+  int8Io?: boolean;
+  /** Also expose every Keras layer's output tensor as a graph output named after the layer. */
+  debug?: boolean;
+  /** The static batch size of the TFLite model (Keras leaves it open). Default 1. */
+  batchSize?: number;
+  /**
+   * dynamic-int8 only: quantize depthwise filters too. Off by default: the hybrid depthwise
+   * kernel runs several times slower than float in LiteRT (scripts/bench-tflite-variants.ts).
+   */
+  hybridDepthwise?: boolean;
+  /** How GroupedConv2D is written (default: one CONV_2D with a grouped filter). */
+  groupedConvolution?: GroupedConvolutionStrategy;
+}
+
+export interface LayerMapping {
+  readonly layer: string;
+  readonly className: string;
+  /**
+   * The TFLite tensor holding this layer's output, or (when `fused`) the output of the operator
+   * its computation was folded or fused into. Absent for layers that compute nothing at
+   * inference (Dropout) or whose operator cancelled out (a reshape pair).
+   */
+  readonly tensor?: string;
+  readonly fused?: boolean;
+}
+
+export interface ConversionReport {
+  readonly quantize: QuantizeVariant;
+  readonly int8Io: boolean;
+  readonly batchSize: number;
+  readonly fileBytes: number;
+  /** Bytes of constant data in the file, and of the Keras model's float32 weights. */
+  readonly constantBytes: number;
+  readonly kerasWeightBytes: number;
+  readonly operatorCount: number;
+  readonly operatorHistogram: Readonly<Record<string, number>>;
+  readonly inputs: ReadonlyArray<{ name: string; type: string; shape: readonly number[] }>;
+  readonly outputs: ReadonlyArray<{ name: string; type: string; shape: readonly number[] }>;
+  readonly rewrites: readonly Rewrite[];
+  readonly layers: readonly LayerMapping[];
+  /** Debug mode: the names of the extra outputs (one per surviving Keras layer tensor). */
+  readonly debugOutputs: readonly string[];
+  /** Quantized variants: operators that run in float32 and why. */
+  readonly floatOperators: ReadonlyArray<{ op: string; layer: string; reason: string }>;
+  readonly calibration?: { samples: number; sha256: string; method: 'min-max'; requantizations: number };
+  readonly timings: { lowerMs: number; calibrateMs: number; emitMs: number; totalMs: number };
+}
+
+export interface ConversionResult {
+  readonly bytes: Uint8Array;
+  readonly report: ConversionReport;
+}
+
+export async function convertKerasToTflite(model: tf.LayersModel, options: ConvertOptions): Promise<ConversionResult> {
+  const started = performance.now();
+  const quantize = options.quantize;
+  if (!(QUANTIZE_VARIANTS as readonly string[]).includes(quantize)) throw new ConversionOptionsError(`quantize must be one of ${QUANTIZE_VARIANTS.join(', ')}, got ${JSON.stringify(quantize)}`);
+  if (options.int8Io && quantize !== 'int8') throw new ConversionOptionsError(`int8Io applies to quantize 'int8' only (got '${quantize}')`);
+  if (quantize === 'int8' && !options.representativeData?.length) throw new ConversionOptionsError(`quantize 'int8' needs representativeData (calibration samples, NHWC, one tensor per model input)`);
+  const batchSize = options.batchSize ?? 1;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConversionOptionsError(`batchSize must be a positive integer, got ${batchSize}`);
+
+  const lowered = lowerKerasModel(model, batchSize, { groupedConvolution: options.groupedConvolution ?? 'grouped-filter' });
+  const { graph } = lowered;
+  // TANH is not fused: LiteRT's kernels compute the clamp range of RELU, RELU6 and RELU_N1_TO_1
+  // only and ignore a fused TANH (see lower.test.ts, which checks it against the runtime).
+  const rewrites = optimize(graph, { fusableActivations: new Set(['RELU', 'RELU6', 'RELU_N1_TO_1']) });
+  const debugOutputs = options.debug ? exposeLayerOutputs(graph) : [];
+  const lowerMs = performance.now() - started;
+
+  let calibrateMs = 0;
+  let tflite: TfliteModel;
+  let floatOperators: Array<{ op: string; layer: string; reason: string }> = [];
+  let calibration: ConversionReport['calibration'];
+  if (quantize === 'int8') {
+    const calibrationStart = performance.now();
+    const exposed = emitFloat(graph, 'fp32', { exposeAll: true });
+    const result = await calibrate(
+      { bytes: writeTflite(exposed.model), inputIds: graph.inputs, inputDtypes: graph.inputs.map((id) => graph.value(id).dtype), outputIds: exposed.outputIds },
+      options.representativeData!,
+    );
+    calibrateMs = performance.now() - calibrationStart;
+    const emitted = emitInt8(graph, { ranges: result.ranges, int8Io: options.int8Io ?? false });
+    tflite = emitted.model;
+    floatOperators = emitted.floatOps.map((f) => ({ ...f, reason: 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE' }));
+    calibration = { samples: result.samples, sha256: result.sha256, method: result.method, requantizations: emitted.requantizations };
+  } else {
+    tflite = emitFloat(graph, quantize, { hybridDepthwise: options.hybridDepthwise ?? false }).model;
+    if (quantize === 'dynamic-int8') {
+      floatOperators = graph.ops
+        .filter((op) => (op.op === 'DEPTHWISE_CONV_2D' && !options.hybridDepthwise) || op.op === 'TRANSPOSE_CONV')
+        .map((op) => ({ op: op.op, layer: op.layer, reason: op.op === 'DEPTHWISE_CONV_2D' ? 'hybrid depthwise is several times slower than float in LiteRT: weights kept float32' : 'no hybrid XNNPACK kernel: weights kept float32' }));
+    }
+  }
+  const bytes = writeTflite(tflite);
+  const totalMs = performance.now() - started;
+
+  const histogram: Record<string, number> = {};
+  for (const op of tflite.operators) {
+    const name = op.op === 'OPAQUE' ? op.name : op.op;
+    histogram[name] = (histogram[name] ?? 0) + 1;
+  }
+  const describeTensor = (index: number, name: string) => ({ name, type: tflite.tensors[index]!.type, shape: tflite.tensors[index]!.shape });
+  const signature = tflite.signature!;
+  return {
+    bytes,
+    report: {
+      quantize,
+      int8Io: options.int8Io ?? false,
+      batchSize,
+      fileBytes: bytes.byteLength,
+      constantBytes: tflite.tensors.reduce((sum, t) => sum + (t.data?.byteLength ?? 0), 0),
+      kerasWeightBytes: lowered.kerasWeightBytes,
+      operatorCount: tflite.operators.length,
+      operatorHistogram: Object.fromEntries(Object.entries(histogram).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+      inputs: signature.inputs.map((s) => describeTensor(s.tensor, s.name)),
+      outputs: signature.outputs.map((s) => describeTensor(s.tensor, s.name)),
+      rewrites,
+      layers: layerMappings(graph, lowered.layers),
+      debugOutputs,
+      floatOperators,
+      ...(calibration ? { calibration } : {}),
+      timings: { lowerMs, calibrateMs, emitMs: totalMs - lowerMs - calibrateMs, totalMs },
+    },
+  };
+}
+
+/** Debug mode: every value carrying a Keras layer's output becomes a graph output named after the layer. */
+function exposeLayerOutputs(graph: IrGraph): string[] {
+  const names: string[] = [];
+  for (const op of graph.ops) {
+    for (const id of op.outputs) {
+      const value = graph.value(id);
+      if (!value.layer || graph.isGraphOutput(id)) continue;
+      graph.outputs.push({ id, name: value.layer });
+      names.push(value.layer);
+    }
+  }
+  return names;
+}
+
+function layerMappings(graph: IrGraph, layers: ReadonlyArray<{ name: string; className: string }>): LayerMapping[] {
+  const own = new Map<string, string>();
+  const fusedInto = new Map<string, string>();
+  for (const id of graph.inputs) own.set(graph.value(id).layer ?? graph.value(id).name, graph.value(id).name);
+  for (const op of graph.ops) {
+    for (const id of op.outputs) {
+      const value = graph.value(id);
+      if (value.layer) own.set(value.layer, value.name);
+    }
+    const output = graph.value(op.outputs[0]!).name;
+    for (const layer of [op.layer, ...(op.fused ?? [])]) if (!fusedInto.has(layer)) fusedInto.set(layer, output);
+  }
+  return layers.map(({ name, className }) => {
+    const tensor = own.get(name);
+    if (tensor) return { layer: name, className, tensor };
+    const fused = fusedInto.get(name);
+    return fused ? { layer: name, className, tensor: fused, fused: true } : { layer: name, className };
+  });
+}

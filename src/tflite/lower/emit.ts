@@ -1,0 +1,84 @@
+// The float IR -> TfliteModel for the float-activation variants: fp32, fp16 (float16 constants +
+// DEQUANTIZE) and dynamic-range int8 (int8 weights read by hybrid kernels).
+import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type TfliteModel } from '../index.ts';
+import { DYNAMIC_RANGE_WEIGHTS, symmetricInt8, type FloatVariant } from '../quantize/index.ts';
+import type { IrGraph, IrOp } from './ir.ts';
+
+export interface FloatEmitOptions {
+  /** Expose every operator output as a graph output (calibration). */
+  readonly exposeAll?: boolean;
+  /** dynamic-int8: also give DEPTHWISE_CONV_2D int8 weights (per channel on dimension 3). */
+  readonly hybridDepthwise?: boolean;
+}
+
+export interface EmittedModel {
+  readonly model: TfliteModel;
+  /** IR value id of each graph output, in order. */
+  readonly outputIds: readonly number[];
+}
+
+export function emitFloat(graph: IrGraph, variant: FloatVariant, options: FloatEmitOptions = {}): EmittedModel {
+  const g = new TfliteGraphBuilder();
+  const tensorOf = new Map<number, number>();
+  for (const id of graph.inputs) {
+    const value = graph.value(id);
+    tensorOf.set(id, g.input(value.name, value.dtype, value.shape));
+  }
+
+  const constant = (id: number, op: IrOp, input: number): number => {
+    const value = graph.value(id);
+    const data = value.data!;
+    const weights = op.op === 'DEPTHWISE_CONV_2D' && options.hybridDepthwise ? { input: 1, axis: 3 } : DYNAMIC_RANGE_WEIGHTS[op.op];
+    if (variant === 'dynamic-int8' && weights?.input === input && data.dtype === 'float32') {
+      const key = -1 - id; // int8 form cached apart from a float use of the same constant
+      const cached = tensorOf.get(key);
+      if (cached !== undefined) return cached;
+      const { tensor, quantization } = symmetricInt8(data, weights.axis);
+      const index = g.constant(value.name, tensor, quantization);
+      tensorOf.set(key, index);
+      return index;
+    }
+    const cached = tensorOf.get(id);
+    if (cached !== undefined) return cached;
+    let index: number;
+    if (variant === 'fp16' && data.dtype === 'float32') {
+      const half = g.constant(`${value.name}_fp16`, data.toFloat16());
+      index = g.activation(value.name, 'float32', value.shape);
+      g.op('DEQUANTIZE', [half], [index]);
+    } else {
+      index = g.constant(value.name, data);
+    }
+    tensorOf.set(id, index);
+    return index;
+  };
+
+  const exposed: number[] = [];
+  for (const op of graph.ops) {
+    const inputs = op.inputs.map((id, k) => {
+      if (id < 0) return -1;
+      if (graph.isConstant(id)) return constant(id, op, k);
+      const index = tensorOf.get(id);
+      if (index === undefined) throw new RangeError(`IR value ${id} "${graph.value(id).name}" is read by ${op.op} (layer '${op.layer}') before it is produced`);
+      return index;
+    });
+    const outputs = op.outputs.map((id) => {
+      const value = graph.value(id);
+      const index = g.activation(value.name, value.dtype, value.shape);
+      tensorOf.set(id, index);
+      if (options.exposeAll) exposed.push(id);
+      return index;
+    });
+    g.op(op.op, inputs, outputs, op.options as never);
+  }
+
+  const outputIds = options.exposeAll ? exposed : graph.outputs.map((o) => o.id);
+  g.output(...outputIds.map((id) => tensorOf.get(id)!));
+  const model = g.build(`torchport ${variant}`);
+  const names = options.exposeAll ? outputIds.map((id) => graph.value(id).name) : graph.outputs.map((o) => o.name);
+  model.signature = {
+    key: DEFAULT_SIGNATURE_KEY,
+    inputs: graph.inputs.map((id) => ({ name: graph.value(id).name, tensor: tensorOf.get(id)! })),
+    outputs: outputIds.map((id, i) => ({ name: names[i]!, tensor: tensorOf.get(id)! })),
+  };
+  return { model, outputIds };
+}

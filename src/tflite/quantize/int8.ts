@@ -1,0 +1,211 @@
+// The float IR -> a full-integer TfliteModel: int8 activations with calibrated per-tensor
+// asymmetric parameters, symmetric int8 weights (per channel for convolutions), int32 biases,
+// QUANTIZE/DEQUANTIZE at float graph inputs/outputs unless int8 I/O is asked for. An operator
+// without an int8 rule runs in float between a DEQUANTIZE and a QUANTIZE, and is reported.
+import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type Quantization, type TfliteModel } from '../index.ts';
+import type { IrGraph, IrOp } from '../lower/index.ts';
+import { QuantizationError } from './errors.ts';
+import { asymmetricInt8, int32Bias, quantizeWith, rangeOf, sameQuantization, symmetricInt8, unionRange, type Range } from './params.ts';
+import { INT8_RULES, type Int8Rule } from './rules.ts';
+
+export interface Int8EmitOptions {
+  readonly ranges: ReadonlyMap<number, Range>;
+  /** int8 graph inputs and outputs instead of float32 ones with QUANTIZE / DEQUANTIZE. */
+  readonly int8Io: boolean;
+}
+
+export interface Int8Emitted {
+  readonly model: TfliteModel;
+  /** Operators left in float32 (no int8 rule), with their layer. */
+  readonly floatOps: ReadonlyArray<{ op: string; layer: string }>;
+  /** int8 -> int8 QUANTIZE operators added so inputs share a scale (concatenation, max/min). */
+  readonly requantizations: number;
+}
+
+export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted {
+  const g = new TfliteGraphBuilder();
+  const quantOf = new Map<number, Quantization>(); // IR value -> its int8 parameters
+  const quantTensor = new Map<number, number>(); // IR value -> builder tensor in int8 (or int32 for integer values)
+  const floatTensor = new Map<number, number>(); // IR value -> builder tensor in float32
+  const floatOps: Array<{ op: string; layer: string }> = [];
+  let requantizations = 0;
+
+  const rangeOfValue = (id: number): Range => {
+    const range = options.ranges.get(id);
+    if (!range) throw new QuantizationError(`tensor "${graph.value(id).name}" has no calibrated range; the calibration did not observe it`);
+    return range;
+  };
+  const constQuant = (id: number): Quantization => {
+    let q = quantOf.get(id);
+    if (!q) {
+      q = asymmetricInt8(rangeOf(graph.value(id).data!.toFloat32().data));
+      quantOf.set(id, q);
+    }
+    return q;
+  };
+  const int8Constant = (id: number): number => {
+    let index = quantTensor.get(id);
+    if (index === undefined) {
+      const value = graph.value(id);
+      const q = constQuant(id);
+      index = g.constant(value.name, quantizeWith(value.data!, q), q);
+      quantTensor.set(id, index);
+    }
+    return index;
+  };
+  const plainConstant = (id: number): number => {
+    let index = floatTensor.get(id);
+    if (index === undefined) {
+      const value = graph.value(id);
+      index = g.constant(value.name, value.data!);
+      floatTensor.set(id, index);
+    }
+    return index;
+  };
+  const asFloat = (id: number): number => {
+    const value = graph.value(id);
+    if (value.dtype === 'int32') return quantTensor.get(id)!;
+    if (value.data) return plainConstant(id);
+    let index = floatTensor.get(id);
+    if (index === undefined) {
+      index = g.activation(`${value.name}/dequantized`, 'float32', value.shape);
+      g.op('DEQUANTIZE', [quantTensor.get(id)!], [index]);
+      floatTensor.set(id, index);
+    }
+    return index;
+  };
+
+  for (const id of graph.inputs) {
+    const value = graph.value(id);
+    if (value.dtype === 'int32') {
+      quantTensor.set(id, g.input(value.name, 'int32', value.shape));
+      continue;
+    }
+    const q = asymmetricInt8(rangeOfValue(id));
+    quantOf.set(id, q);
+    if (options.int8Io) {
+      quantTensor.set(id, g.input(value.name, 'int8', value.shape, q));
+    } else {
+      const input = g.input(value.name, 'float32', value.shape);
+      const quantized = g.activation(`${value.name}/quantized`, 'int8', value.shape, q);
+      g.op('QUANTIZE', [input], [quantized]);
+      floatTensor.set(id, input);
+      quantTensor.set(id, quantized);
+    }
+  }
+
+  for (const op of graph.ops) {
+    const rule = INT8_RULES[op.op];
+    if (!rule || op.outputs.some((id) => graph.value(id).dtype !== 'float32')) {
+      emitFloatOp(op);
+      continue;
+    }
+    const output = outputQuantization(op, rule);
+    let weightScales: readonly number[] = [1];
+    const inputs = new Array<number>(op.inputs.length);
+    // Weights first: the bias scale depends on them.
+    if (rule.weights) {
+      const id = op.inputs[rule.weights.input]!;
+      const { tensor, quantization } = symmetricInt8(graph.value(id).data!, rule.weights.axis);
+      inputs[rule.weights.input] = g.constant(graph.value(id).name, tensor, quantization);
+      weightScales = quantization.scale;
+    }
+    op.inputs.forEach((id, k) => {
+      if (inputs[k] !== undefined) return;
+      if (id < 0) {
+        inputs[k] = -1;
+        return;
+      }
+      const value = graph.value(id);
+      if (value.dtype === 'int32') {
+        inputs[k] = value.data ? plainConstant(id) : quantTensor.get(id)!;
+      } else if (k === rule.bias && value.data) {
+        const dataInput = op.inputs[rule.dataInput ?? 0]!;
+        const { tensor, quantization } = int32Bias(value.data, quantOf.get(dataInput)!.scale[0]!, weightScales);
+        inputs[k] = g.constant(value.name, tensor, quantization);
+      } else if (value.data && rule.output.kind === 'shared') {
+        // A constant operand of MAXIMUM / MINIMUM (ReLU's max_value) takes the shared parameters.
+        inputs[k] = g.constant(value.name, quantizeWith(value.data, output), output);
+      } else if (value.data) {
+        inputs[k] = int8Constant(id);
+      } else {
+        let index = quantTensor.get(id)!;
+        if (rule.output.kind === 'shared' && !sameQuantization(quantOf.get(id)!, output)) {
+          // Inputs of concatenation / maximum / minimum must carry the output's parameters.
+          const requantized = g.activation(`${value.name}/requantized`, 'int8', value.shape, output);
+          g.op('QUANTIZE', [index], [requantized]);
+          requantizations++;
+          index = requantized;
+        }
+        inputs[k] = index;
+      }
+    });
+    const outputs = op.outputs.map((id) => {
+      const value = graph.value(id);
+      const index = g.activation(value.name, 'int8', value.shape, output);
+      quantOf.set(id, output);
+      quantTensor.set(id, index);
+      return index;
+    });
+    g.op(op.op, inputs, outputs, op.options as never);
+  }
+
+  const outputTensors = graph.outputs.map(({ id }) => {
+    const value = graph.value(id);
+    if (value.dtype === 'int32' || options.int8Io) return quantTensor.get(id)!;
+    return asFloat(id);
+  });
+  g.output(...outputTensors);
+  const model = g.build(`torchport int8${options.int8Io ? ' (int8 I/O)' : ''}`);
+  model.signature = {
+    key: DEFAULT_SIGNATURE_KEY,
+    inputs: graph.inputs.map((id) => ({ name: graph.value(id).name, tensor: options.int8Io || graph.value(id).dtype === 'int32' ? quantTensor.get(id)! : floatTensor.get(id)! })),
+    outputs: graph.outputs.map((output, i) => ({ name: output.name, tensor: outputTensors[i]! })),
+  };
+  return { model, floatOps, requantizations };
+
+  function outputQuantization(op: IrOp, rule: Int8Rule): Quantization {
+    const out = op.outputs[0]!;
+    switch (rule.output.kind) {
+      case 'calibrated':
+        return asymmetricInt8(rangeOfValue(out));
+      case 'fixed':
+        return rule.output.quantization;
+      case 'same-as-input': {
+        const source = op.inputs[rule.output.input]!;
+        if (graph.isConstant(source)) return constQuant(source);
+        return quantOf.get(source) ?? asymmetricInt8(rangeOfValue(out));
+      }
+      case 'shared': {
+        const ranges = op.inputs.filter((id) => id >= 0 && !graph.isConstant(id)).map(rangeOfValue);
+        return asymmetricInt8(unionRange([...ranges, rangeOfValue(out)]));
+      }
+    }
+  }
+
+  function emitFloatOp(op: IrOp): void {
+    floatOps.push({ op: op.op, layer: op.layer });
+    const inputs = op.inputs.map((id) => (id < 0 ? -1 : asFloat(id)));
+    const outputs = op.outputs.map((id) => {
+      const value = graph.value(id);
+      if (value.dtype === 'int32') {
+        const index = g.activation(value.name, 'int32', value.shape);
+        quantTensor.set(id, index);
+        return index;
+      }
+      const index = g.activation(`${value.name}/float`, 'float32', value.shape);
+      floatTensor.set(id, index);
+      return index;
+    });
+    g.op(op.op, inputs, outputs, op.options as never);
+    op.outputs.forEach((id, k) => {
+      const value = graph.value(id);
+      if (value.dtype !== 'float32') return;
+      const q = asymmetricInt8(rangeOfValue(id));
+      const index = g.activation(value.name, 'int8', value.shape, q);
+      g.op('QUANTIZE', [outputs[k]!], [index]);
+      quantOf.set(id, q);
+      quantTensor.set(id, index);
+    });
+  }
+}

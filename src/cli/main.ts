@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { describeError, isTorchportError } from '../errors.ts';
 import { printError, type CliContext } from './context.ts';
+import { registerConvert } from './commands/convert.ts';
 import { registerGolden } from './commands/golden.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerReport } from './commands/report.ts';
@@ -22,6 +23,7 @@ function buildProgram(ctx: CliContext): Command {
     });
   registerGolden(program, ctx);
   registerRun(program, ctx);
+  registerConvert(program, ctx);
   registerVerify(program, ctx);
   registerReport(program, ctx);
   registerTransfer(program, ctx);

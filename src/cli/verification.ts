@@ -19,6 +19,8 @@ export interface VerificationRequest {
   readonly reportRoot: string;
   readonly targets?: string;
   readonly seeds?: string;
+  /** Verify converted artifacts (keras and tflite targets read them) instead of converting afresh. */
+  readonly artifactsDir?: string;
   readonly update: boolean;
   readonly json: boolean;
   /** `run`: record missing goldens of fixtures into the golden root. `verify`: into a temporary one. */
@@ -55,7 +57,7 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
     const runDir = join(request.reportRoot, runId);
     const { report } = await verifyModels(sources, {
       suite: effectiveSuite,
-      targets: createTargets(targetNames, { bridge: opened.bridge, torchUnavailable: opened.unavailable }),
+      targets: createTargets(targetNames, { bridge: opened.bridge, torchUnavailable: opened.unavailable, ...(request.artifactsDir ? { artifactsDir: request.artifactsDir } : {}) }),
       goldenRoot: request.goldenRoot,
       runDir,
       runId,

@@ -151,6 +151,8 @@ function summarizeTarget(model: string, target: TargetRecord, rows: readonly Res
     ...(worst !== undefined ? { maxAbsDiff: worst } : {}),
     ...(times.length ? { firstRunMs: times[0]! } : {}),
     ...(target.nondeterministic ? { nondeterministic: target.nondeterministic } : {}),
+    // Named only for a target that failed: that is when "where did it go wrong" is the question.
+    ...(target.divergence && rows.some((r) => r.status === 'fail') ? { divergence: target.divergence } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 import type { RunnerInfo } from '../../runtimes/index.ts';
 import type { Needed, Tolerance, ToleranceRule } from '../compare/index.ts';
 import type { CheckResult, RunEnvironment } from '../run/index.ts';
-import type { ModelStructure } from '../targets/index.ts';
+import type { Divergence, ModelStructure } from '../targets/index.ts';
 
 export type RowStatus = 'pass' | 'fail' | 'skip' | 'error' | 'nondeterministic';
 
@@ -49,24 +49,6 @@ export interface TargetSummary {
   readonly nondeterministic?: { readonly seed: number; readonly maxAbsDiff: number };
   /** When the target failed: where its intermediate values first leave tolerance. */
   readonly divergence?: Divergence;
-}
-
-/** Per-layer errors of a failing target against PyTorch's intermediate activations (first seed). */
-export interface Divergence {
-  /** The first layer, in execution order, whose output exceeds the tolerance; null when none does. */
-  readonly first: DivergentLayer | null;
-  readonly layers: readonly DivergentLayer[];
-  readonly tolerance: number;
-}
-
-export interface DivergentLayer {
-  /** The PyTorch module path (or the graph node name for functional ops). */
-  readonly module: string;
-  readonly op: string;
-  /** The same layer's name in the converted model (Keras layer / TFLite tensor). */
-  readonly convertedName: string;
-  readonly maxAbsDiff: number;
-  readonly maxAbsReference: number;
 }
 
 export interface RunReport {

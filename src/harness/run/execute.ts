@@ -101,6 +101,7 @@ async function runTarget(golden: Golden, target: Target, seeds: readonly number[
   }
   const seedRecords: SeedRecord[] = [];
   let nondeterministic: TargetRecord['nondeterministic'];
+  let divergence: TargetRecord['divergence'];
   try {
     for (const seed of seeds) {
       const inputs = await golden.inputs(seed);
@@ -125,6 +126,7 @@ async function runTarget(golden: Golden, target: Target, seeds: readonly number[
       }
       seedRecords.push({ seed, outputs: files, milliseconds });
     }
+    if (open.diagnose) divergence = await open.diagnose().catch(() => undefined);
   } finally {
     await open.close().catch(() => undefined);
   }
@@ -135,6 +137,7 @@ async function runTarget(golden: Golden, target: Target, seeds: readonly number[
     ...(open.outputScales ? { outputScales: open.outputScales } : {}),
     ...(open.structure ? { structure: open.structure } : {}),
     ...(nondeterministic ? { nondeterministic } : {}),
+    ...(divergence ? { divergence } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // so a run can be re-judged with other tolerances without running anything again
 // (`torchport report --from run.json`). Output tensors live beside it as .npy files.
 import type { RunnerInfo } from '../../runtimes/index.ts';
-import type { ModelStructure } from '../targets/index.ts';
+import type { Divergence, ModelStructure } from '../targets/index.ts';
 
 export const RUN_RECORD_FORMAT = 'torchport-run';
 
@@ -32,6 +32,8 @@ export interface TargetRecord {
   readonly seeds: readonly SeedRecord[];
   readonly outputScales?: ReadonlyArray<number | null>;
   readonly structure?: ModelStructure;
+  /** Per-layer errors against PyTorch's activations, when the target can tell them. */
+  readonly divergence?: Divergence;
   /** Set when two identical runs of the first seed gave different outputs. */
   readonly nondeterministic?: { readonly seed: number; readonly maxAbsDiff: number };
 }

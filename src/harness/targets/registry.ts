@@ -1,6 +1,8 @@
 import { TorchportError } from '../../errors.ts';
 import type { TorchBridge } from '../../torch/index.ts';
 import { ALL_TARGETS } from '../suite/index.ts';
+import type { QuantizeVariant } from '../../tflite/lower/index.ts';
+import { artifactsSource, conversionCache, kerasTarget, tfliteTarget, type ConversionSource } from './converted.ts';
 import { onnxTarget } from './onnx.ts';
 import type { Target } from './target.ts';
 import { torchTarget } from './torch.ts';
@@ -8,18 +10,25 @@ import { torchTarget } from './torch.ts';
 export interface TargetContext {
   readonly bridge: TorchBridge | null;
   readonly torchUnavailable: string | null;
+  /** Verify the output of `torchport convert` in this directory instead of converting afresh. */
+  readonly artifactsDir?: string;
 }
 
 export class UnknownTargetError extends TorchportError {
   readonly code = 'E_TARGET_UNKNOWN';
 }
 
-type TargetFactory = (context: TargetContext) => Target;
+type TargetFactory = (context: TargetContext, conversions: ConversionSource) => Target;
 
 /** One strategy per target name; the harness only ever sees the `Target` interface. */
 const FACTORIES: Partial<Record<(typeof ALL_TARGETS)[number], TargetFactory>> = {
   torch: (ctx) => torchTarget(ctx.bridge, ctx.torchUnavailable ?? undefined),
   onnx: () => onnxTarget(),
+  keras: (_, conversions) => kerasTarget(conversions),
+  'tflite-fp32': (_, conversions) => tfliteTarget('fp32', conversions),
+  'tflite-fp16': (_, conversions) => tfliteTarget('fp16', conversions),
+  'tflite-dynamic-int8': (_, conversions) => tfliteTarget('dynamic-int8', conversions),
+  'tflite-int8': (_, conversions) => tfliteTarget('int8', conversions),
 };
 
 export function availableTargetNames(): string[] {
@@ -29,5 +38,8 @@ export function availableTargetNames(): string[] {
 export function createTargets(names: readonly string[], context: TargetContext): Target[] {
   const unknown = names.filter((name) => !FACTORIES[name as (typeof ALL_TARGETS)[number]]);
   if (unknown.length) throw new UnknownTargetError(`unknown or unavailable target(s) ${unknown.join(', ')}; available: ${availableTargetNames().join(', ')}`);
-  return names.map((name) => FACTORIES[name as (typeof ALL_TARGETS)[number]]!(context));
+  // One conversion per golden serves the keras and every tflite target; only the variants asked for are made.
+  const variants = names.filter((n) => n.startsWith('tflite-')).map((n) => n.slice('tflite-'.length) as QuantizeVariant);
+  const conversions = context.artifactsDir ? artifactsSource(context.artifactsDir) : conversionCache(variants);
+  return names.map((name) => FACTORIES[name as (typeof ALL_TARGETS)[number]]!(context, conversions));
 }

@@ -12,6 +12,24 @@ export interface ModelStructure {
   readonly customOps: readonly string[];
 }
 
+/** Per-layer errors of a failing target against PyTorch's intermediate activations (first seed). */
+export interface Divergence {
+  /** The first layer, in execution order, whose output exceeds the tolerance; null when none does. */
+  readonly first: DivergentLayer | null;
+  readonly layers: readonly DivergentLayer[];
+  readonly tolerance: number;
+}
+
+export interface DivergentLayer {
+  /** The PyTorch module path (or the graph node name for functional ops). */
+  readonly module: string;
+  readonly op: string;
+  /** The same layer's name in the converted model (Keras layer / TFLite tensor). */
+  readonly convertedName: string;
+  readonly maxAbsDiff: number;
+  readonly maxAbsReference: number;
+}
+
 /** A model opened on one engine, taking and returning tensors in PyTorch's layout and order. */
 export interface OpenTarget {
   readonly info: RunnerInfo;
@@ -20,6 +38,8 @@ export interface OpenTarget {
   /** Per output: the scale of the quantized tensor it was dequantized from (int8 targets). */
   readonly outputScales?: ReadonlyArray<number | null>;
   readonly structure?: ModelStructure;
+  /** Per-layer errors against PyTorch's intermediate activations (first seed), for first-divergence reports. */
+  diagnose?(): Promise<Divergence>;
 }
 
 /**

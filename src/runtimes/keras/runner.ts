@@ -14,7 +14,12 @@ export class KerasInputError extends TorchportError {
  * the models torchport builds). The runner owns the model: `dispose` releases its weights.
  * Every tfjs tensor a run creates is released before `run` returns.
  */
-export async function createKerasRunner(model: tf.LayersModel): Promise<Runner> {
+export interface KerasRunnerOptions {
+  /** Dispose the model's weights with the runner (default true); false when the model is shared. */
+  readonly disposeModel?: boolean;
+}
+
+export async function createKerasRunner(model: tf.LayersModel, options: KerasRunnerOptions = {}): Promise<Runner> {
   const backend = activeTfjsBackend() ?? (await initTfjsBackend());
   const info: RunnerInfo = { engine: 'tfjs', version: tf.version.tfjs, backend: backend.kind, threads: backend.threads };
   const inputSpecs = model.inputs.map((input, i) => ({ name: model.inputNames[i]!, shape: input.shape, dtype: input.dtype }));
@@ -44,7 +49,7 @@ export async function createKerasRunner(model: tf.LayersModel): Promise<Runner> 
     async dispose() {
       if (disposed) return;
       disposed = true;
-      model.dispose();
+      if (options.disposeModel !== false) model.dispose();
     },
   };
 }

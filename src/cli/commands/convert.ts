@@ -1,0 +1,107 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { UsageError } from '../../errors.ts';
+import { MANIFEST_FILE, goldenNameOf, loadGolden, recordGolden } from '../../harness/index.ts';
+import { formatTable } from '../../report/index.ts';
+import { Tensor, decodeNpy } from '../../tensor/index.ts';
+import { print, type CliContext } from '../context.ts';
+import { DEFAULT_GOLDEN_DIR, openBridge } from '../environment.ts';
+
+const VARIANTS = ['fp32', 'fp16', 'dynamic-int8', 'int8'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+interface ConvertFlags {
+  out: string;
+  golden: string;
+  quantize: string;
+  int8Io: boolean;
+  representative?: string[];
+}
+
+export function registerConvert(program: Command, ctx: CliContext): void {
+  program
+    .command('convert')
+    .description(
+      'Convert a model: the golden\'s captured PyTorch graph -> a Keras model (DIR/keras/model.json + weights, DIR/keras/model.h5) -> ' +
+        'TFLite (DIR/model.tflite, model.fp16.tflite, model.dynamic-int8.tflite, model.int8.tflite) and DIR/conversion.json.',
+    )
+    .argument('<model>', 'a golden directory, or a fixture file (.py; its golden is used, or recorded on the fly when torch is present)')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--golden <dir>', 'golden root directory (for fixture files)', DEFAULT_GOLDEN_DIR)
+    .option('--quantize <list>', `TFLite variants, comma-separated: ${VARIANTS.join(', ')}`, VARIANTS.join(','))
+    .option('--int8-io', 'full int8 model with int8 inputs/outputs instead of float I/O with QUANTIZE/DEQUANTIZE', false)
+    .option('--representative <npy...>', 'calibration data for int8: .npy files in PyTorch layout, each one sample or a stack [N, ...] of samples (default: 32 seeded samples of the fixture\'s input distribution)')
+    .action(async (model: string, flags: ConvertFlags) => {
+      const variants = parseVariants(flags.quantize);
+      const { golden, cleanup } = await resolveGolden(ctx, model, resolve(ctx.cwd, flags.golden));
+      try {
+        const { convertGolden, userRepresentativeData, writeArtifacts } = await import('../../convert/index.ts');
+        const representative = flags.representative
+          ? userRepresentativeData(await readSamples(ctx, flags.representative, golden.manifest.inputs.map((s) => s.shape)), golden.manifest.inputs.map((s) => s.shape), flags.representative.join(', '))
+          : undefined;
+        const conversion = await convertGolden(golden, { variants, int8Io: flags.int8Io, ...(representative ? { representative } : {}) });
+        const out = resolve(ctx.cwd, flags.out);
+        const record = await writeArtifacts(conversion, out);
+        const build = conversion.build!;
+        print(ctx, `${golden.manifest.name}: Keras model with ${build.layerCount} layers, ${build.parameterCount} parameters, ${build.permuteCount} inserted permutes (built in ${conversion.milliseconds.keras.toFixed(0)} ms)`);
+        for (const permute of build.permutes) print(ctx, `  permute: ${JSON.stringify(permute)}`);
+        const rows = [...conversion.tflite].map(([variant, result]) => [
+          variant,
+          record.tflite[variant]!.file,
+          String(result.bytes.byteLength),
+          String(result.report?.operatorCount ?? '-'),
+          String(result.report?.operatorHistogram['TRANSPOSE'] ?? 0),
+          `${(conversion.milliseconds.tflite[variant] ?? 0).toFixed(0)} ms`,
+        ]);
+        print(ctx, formatTable(['variant', 'file', 'bytes', 'ops', 'TRANSPOSE', 'converted in'], rows));
+        if (conversion.representative) print(ctx, `int8 calibration: ${conversion.representative.source}, sha256 ${conversion.representative.sha256}`);
+        print(ctx, `wrote ${relative(ctx.cwd, out) || '.'}/ (keras/, *.tflite, conversion.json)`);
+        conversion.keras.dispose();
+      } finally {
+        await cleanup();
+      }
+    });
+}
+
+function parseVariants(list: string): Variant[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(VARIANTS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length) throw new UsageError(`--quantize: unknown variant(s) ${unknown.join(', ') || '(none)'}; known: ${VARIANTS.join(', ')}`);
+  return names as Variant[];
+}
+
+async function resolveGolden(ctx: CliContext, model: string, goldenRoot: string) {
+  const path = resolve(ctx.cwd, model);
+  if (existsSync(join(path, MANIFEST_FILE))) return { golden: await loadGolden(path), cleanup: async () => undefined };
+  if (!model.endsWith('.py') || !existsSync(path)) throw new UsageError(`${model}: not a golden directory or a fixture file (.py)`);
+  const committed = join(goldenRoot, goldenNameOf(path));
+  if (existsSync(join(committed, MANIFEST_FILE))) return { golden: await loadGolden(committed), cleanup: async () => undefined };
+  const opened = await openBridge(ctx);
+  if (!opened.bridge) throw new UsageError(`${model} has no golden under ${goldenRoot} and torch is unavailable to record one: ${opened.unavailable}`);
+  const scratch = await mkdtemp(join(tmpdir(), 'torchport-convert-'));
+  try {
+    await recordGolden(opened.bridge, path, { goldenRoot: scratch, ci: false });
+  } finally {
+    await opened.bridge.close();
+  }
+  return { golden: await loadGolden(join(scratch, goldenNameOf(path))), cleanup: () => rm(scratch, { recursive: true, force: true }) };
+}
+
+/** Single-input models only: each file one sample of the input's shape, or a stack [N, ...shape]. */
+async function readSamples(ctx: CliContext, files: readonly string[], shapes: readonly (readonly number[])[]): Promise<Tensor[][]> {
+  if (shapes.length !== 1) throw new UsageError(`--representative .npy files work for single-input models; this model has ${shapes.length} inputs`);
+  const shape = shapes[0]!;
+  const samples: Tensor[][] = [];
+  for (const file of files) {
+    const tensor = decodeNpy(new Uint8Array(await readFile(resolve(ctx.cwd, file))), file).toFloat32();
+    if (tensor.shape.length === shape.length) samples.push([tensor]);
+    else if (tensor.shape.length === shape.length + 1) {
+      const size = tensor.size / tensor.shape[0]!;
+      for (let i = 0; i < tensor.shape[0]!; i++) samples.push([new Tensor('float32', shape, tensor.data.slice(i * size, (i + 1) * size))]);
+    } else throw new UsageError(`${file}: shape [${tensor.shape.join(', ')}] is neither the input shape [${shape.join(', ')}] nor a stack of them`);
+  }
+  return samples;
+}

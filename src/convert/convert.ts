@@ -1,0 +1,163 @@
+// The conversion pipeline: golden (captured graph + state_dict) -> Keras model -> TFLite variants.
+// Everything a conversion produces is written as artifacts (DIR/keras/, DIR/*.tflite,
+// DIR/conversion.json) so a release can be verified on the exact bytes it ships.
+import type * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TorchportError } from '../errors.ts';
+import type { Golden } from '../harness/golden/index.ts';
+import { buildKerasModel, type BuildReport, type IORecord } from '../keras/builder/index.ts';
+import { loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
+import { initTfjsBackend } from '../runtimes/keras/index.ts';
+import type { Tensor } from '../tensor/index.ts';
+import { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type QuantizeVariant } from '../tflite/lower/index.ts';
+import { sha256, writeFileAtomic } from '../util/index.ts';
+import { seededRepresentativeData, type RepresentativeData } from './representative.ts';
+
+export const CONVERSION_FILE = 'conversion.json';
+export const KERAS_DIR = 'keras';
+
+/** DIR/model.tflite, DIR/model.fp16.tflite, DIR/model.dynamic-int8.tflite, DIR/model.int8.tflite. */
+export function tfliteFileName(variant: QuantizeVariant): string {
+  return variant === 'fp32' ? 'model.tflite' : `model.${variant}.tflite`;
+}
+
+export class ArtifactsError extends TorchportError {
+  readonly code = 'E_ARTIFACTS';
+}
+
+export interface ConvertGoldenOptions {
+  readonly variants?: readonly QuantizeVariant[];
+  /** Calibration samples in PyTorch's layout (default: 32 seeded samples of the golden's distribution). */
+  readonly representative?: RepresentativeData;
+  readonly int8Io?: boolean;
+}
+
+export interface Conversion {
+  readonly model: string;
+  readonly keras: tf.LayersModel;
+  readonly build: BuildReport | null;
+  readonly io: { readonly inputs: readonly IORecord[]; readonly outputs: readonly IORecord[] };
+  readonly tflite: ReadonlyMap<QuantizeVariant, ConversionResult | { readonly bytes: Uint8Array; readonly report: null }>;
+  readonly representative: { readonly source: string; readonly sha256: string; readonly count: number } | null;
+  readonly milliseconds: { readonly keras: number; readonly tflite: Readonly<Partial<Record<QuantizeVariant, number>>> };
+}
+
+/** PyTorch-layout tensors to the Keras model's layout, per the build's IO record. */
+export function toKerasLayout(tensors: readonly Tensor[], records: readonly IORecord[]): Tensor[] {
+  return tensors.map((tensor, i) => tensor.toFloat32().permute(records[i]!.toKeras));
+}
+
+export function toTorchLayout(tensors: readonly Tensor[], records: readonly IORecord[]): Tensor[] {
+  return tensors.map((tensor, i) => (records[i] ? tensor.permute(records[i]!.toTorch) : tensor));
+}
+
+/** Builds the Keras model from the golden's captured graph and lowers it to each TFLite variant. */
+export async function convertGolden(golden: Golden, options: ConvertGoldenOptions = {}): Promise<Conversion> {
+  await initTfjsBackend();
+  const started = performance.now();
+  const { graph, constants } = await golden.graph();
+  const { model, report } = buildKerasModel(graph, { weights: await golden.weights(), constants }, { name: golden.manifest.name });
+  const kerasMs = performance.now() - started;
+  const io = { inputs: report.inputs, outputs: report.outputs };
+  const variants = options.variants ?? QUANTIZE_VARIANTS;
+  const needsCalibration = variants.includes('int8');
+  const representative = needsCalibration
+    ? (options.representative ?? seededRepresentativeData(golden.manifest.inputs.map((s) => s.shape), golden.manifest.inputDistribution))
+    : null;
+  const batchSize = golden.manifest.inputs[0]!.shape[0] ?? 1;
+  const tflite = new Map<QuantizeVariant, ConversionResult>();
+  const tfliteMs: Partial<Record<QuantizeVariant, number>> = {};
+  for (const variant of variants) {
+    const t0 = performance.now();
+    tflite.set(
+      variant,
+      await convertKerasToTflite(model, {
+        quantize: variant,
+        batchSize,
+        ...(variant === 'int8' ? { representativeData: representative!.samples.map((sample) => toKerasLayout(sample, io.inputs)), int8Io: options.int8Io ?? false } : {}),
+      }),
+    );
+    tfliteMs[variant] = performance.now() - t0;
+  }
+  return {
+    model: golden.manifest.name,
+    keras: model,
+    build: report,
+    io,
+    tflite,
+    representative: representative ? { source: representative.source, sha256: representative.sha256, count: representative.samples.length } : null,
+    milliseconds: { keras: kerasMs, tflite: tfliteMs },
+  };
+}
+
+/** What conversion.json records: enough to run the artifacts without the golden's graph. */
+export interface ConversionRecord {
+  readonly format: 'torchport-conversion';
+  readonly version: 1;
+  readonly model: string;
+  readonly io: Conversion['io'];
+  readonly keras: { readonly modelJson: string; readonly h5: string; readonly layers: number | null; readonly parameters: number | null; readonly permutes: number | null };
+  readonly tflite: Readonly<Partial<Record<QuantizeVariant, { readonly file: string; readonly bytes: number; readonly sha256: string; readonly operators: Readonly<Record<string, number>> | null }>>>;
+  readonly representative: Conversion['representative'];
+}
+
+/** Writes DIR/keras/ (model.json + weights, model.h5), the TFLite files and conversion.json. */
+export async function writeArtifacts(conversion: Conversion, dir: string): Promise<ConversionRecord> {
+  const kerasDir = join(dir, KERAS_DIR);
+  await mkdir(kerasDir, { recursive: true });
+  const saved = await saveTfjsLayersModel(conversion.keras, kerasDir);
+  await saveKerasH5(conversion.keras, join(kerasDir, 'model.h5'));
+  const tflite: Record<string, ConversionRecord['tflite'][QuantizeVariant]> = {};
+  for (const [variant, result] of conversion.tflite) {
+    const file = tfliteFileName(variant);
+    await writeFileAtomic(join(dir, file), result.bytes);
+    tflite[variant] = { file, bytes: result.bytes.byteLength, sha256: sha256(result.bytes), operators: result.report?.operatorHistogram ?? null };
+  }
+  const record: ConversionRecord = {
+    format: 'torchport-conversion',
+    version: 1,
+    model: conversion.model,
+    io: conversion.io,
+    keras: {
+      modelJson: join(KERAS_DIR, saved.modelJsonPath.split('/').pop()!),
+      h5: join(KERAS_DIR, 'model.h5'),
+      layers: conversion.build?.layerCount ?? null,
+      parameters: conversion.build?.parameterCount ?? null,
+      permutes: conversion.build?.permuteCount ?? null,
+    },
+    tflite,
+    representative: conversion.representative,
+  };
+  await writeFileAtomic(join(dir, CONVERSION_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+/**
+ * Reads artifacts back (for `verify --artifacts`): the Keras model from DIR/keras/ and each TFLite
+ * file, checked against the SHA-256 conversion.json recorded, so what is verified is what ships.
+ */
+export async function loadArtifacts(dir: string): Promise<Conversion> {
+  const path = join(dir, CONVERSION_FILE);
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new ArtifactsError(`${dir}: no ${CONVERSION_FILE}; artifacts are what \`torchport convert --out ${dir}\` writes`);
+  });
+  let record: ConversionRecord;
+  try {
+    record = JSON.parse(text) as ConversionRecord;
+  } catch (error) {
+    throw new ArtifactsError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  if (record.format !== 'torchport-conversion' || record.version !== 1) throw new ArtifactsError(`${path}: not a torchport conversion record (version 1)`);
+  await initTfjsBackend();
+  const keras = await loadTfjsLayersModel(join(dir, record.keras.modelJson));
+  const tflite = new Map<QuantizeVariant, { bytes: Uint8Array; report: null }>();
+  for (const [variant, entry] of Object.entries(record.tflite) as Array<[QuantizeVariant, NonNullable<ConversionRecord['tflite'][QuantizeVariant]>]>) {
+    const bytes = new Uint8Array(await readFile(join(dir, entry.file)).catch(() => {
+      throw new ArtifactsError(`${join(dir, entry.file)}: missing (conversion.json lists it)`);
+    }));
+    if (sha256(bytes) !== entry.sha256) throw new ArtifactsError(`${join(dir, entry.file)}: changed since conversion (SHA-256 differs from conversion.json)`);
+    tflite.set(variant, { bytes, report: null });
+  }
+  return { model: record.model, keras, build: null, io: record.io, tflite, representative: record.representative, milliseconds: { keras: 0, tflite: {} } };
+}

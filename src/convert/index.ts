@@ -1,0 +1,15 @@
+export {
+  ArtifactsError,
+  CONVERSION_FILE,
+  KERAS_DIR,
+  convertGolden,
+  loadArtifacts,
+  tfliteFileName,
+  toKerasLayout,
+  toTorchLayout,
+  writeArtifacts,
+  type Conversion,
+  type ConversionRecord,
+  type ConvertGoldenOptions,
+} from './convert.ts';
+export { CALIBRATION_SEED_BASE, DEFAULT_CALIBRATION_SAMPLES, RepresentativeDataError, seededRepresentativeData, userRepresentativeData, type RepresentativeData } from './representative.ts';

@@ -1,0 +1,154 @@
+// Targets on converted models: the Keras model and each TFLite variant. One conversion per golden
+// serves all five targets of a run (or the artifacts of `torchport convert`, with --artifacts).
+import type { Conversion } from '../../convert/index.ts';
+import { TorchportError } from '../../errors.ts';
+import type { Tensor } from '../../tensor/index.ts';
+import type { QuantizeVariant } from '../../tflite/lower/index.ts';
+import type { Golden } from '../golden/index.ts';
+import { keraslayerErrors } from './divergence.ts';
+import { TargetUnavailableError, type ModelStructure, type OpenTarget, type Target } from './target.ts';
+
+export class ConversionFailedError extends TorchportError {
+  readonly code = 'E_CONVERSION';
+  override readonly exitCode = 1 as const;
+}
+
+/** Where a target gets the converted model of a golden from. */
+export interface ConversionSource {
+  conversionFor(golden: Golden): Promise<Conversion>;
+}
+
+/**
+ * Converts each golden once (Keras and every TFLite variant) and keeps only the latest golden's
+ * conversion, so a long suite does not hold every model in memory.
+ */
+export function conversionCache(variants: readonly QuantizeVariant[]): ConversionSource {
+  let current: { dir: string; conversion: Promise<Conversion> } | undefined;
+  return {
+    async conversionFor(golden) {
+      if (current?.dir !== golden.dir) {
+        const previous = current?.conversion;
+        const { convertGolden } = await import('../../convert/index.ts'); // tfjs and LiteRT load only when a converted target runs
+        current = { dir: golden.dir, conversion: convertGolden(golden, { variants }) };
+        previous?.then((c) => c.keras.dispose()).catch(() => undefined);
+      }
+      return current.conversion;
+    },
+  };
+}
+
+/** The artifacts of `torchport convert` (one model): verify exactly the bytes that ship. */
+export function artifactsSource(dir: string): ConversionSource {
+  let loaded: Promise<Conversion> | undefined;
+  return {
+    async conversionFor(golden) {
+      const { loadArtifacts } = await import('../../convert/index.ts');
+      loaded ??= loadArtifacts(dir);
+      const conversion = await loaded;
+      if (conversion.model !== golden.manifest.name) {
+        throw new ConversionFailedError(`artifacts in ${dir} were converted from ${conversion.model}, not ${golden.manifest.name}; verify them against golden/${conversion.model}`);
+      }
+      return conversion;
+    },
+  };
+}
+
+async function openConversion(source: ConversionSource, golden: Golden): Promise<Conversion> {
+  try {
+    return await source.conversionFor(golden);
+  } catch (error) {
+    if (error instanceof TorchportError && error.code === 'E_GOLDEN_MISSING') throw new TargetUnavailableError(error.message);
+    throw error;
+  }
+}
+
+/** The Keras (TF.js layers) model built from the golden's graph, run on the active tfjs backend. */
+export function kerasTarget(source: ConversionSource): Target {
+  return {
+    name: 'keras',
+    async open(golden) {
+      const conversion = await openConversion(source, golden);
+      const [{ createKerasRunner }, { toKerasLayout, toTorchLayout }] = await Promise.all([import('../../runtimes/keras/index.ts'), import('../../convert/index.ts')]);
+      const runner = await createKerasRunner(conversion.keras, { disposeModel: false });
+      return {
+        info: runner.info,
+        run: async (inputs) => toTorchLayout(await runner.run(toKerasLayout(inputs, conversion.io.inputs)), conversion.io.outputs),
+        close: () => runner.dispose(),
+        ...(conversion.build ? { diagnose: () => keraslayerErrors(golden, conversion) } : {}),
+      };
+    },
+  };
+}
+
+/** One TFLite variant of the converted model, run in the official LiteRT runtime. */
+export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource): Target {
+  return {
+    name: `tflite-${variant}`,
+    async open(golden) {
+      const conversion = await openConversion(source, golden);
+      const converted = conversion.tflite.get(variant);
+      if (!converted) throw new TargetUnavailableError(`no ${variant} TFLite model was converted for ${golden.manifest.name}`);
+      const [{ createTfliteRunner }, { toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([
+        import('../../runtimes/tflite/index.ts'),
+        import('../../convert/index.ts'),
+        import('../../tflite/index.ts'),
+      ]);
+      const runner = await createTfliteRunner(converted.bytes, { name: `${golden.manifest.name} (${variant})` });
+      const inspection = inspectTflite(converted.bytes);
+      const structure: ModelStructure = {
+        ops: inspection.operatorHistogram,
+        bytes: converted.bytes.byteLength,
+        customOps: Object.keys(inspection.operatorHistogram).filter((op) => op === 'CUSTOM' || op.startsWith('Flex')),
+      };
+      return {
+        info: runner.info,
+        structure,
+        outputScales: outputScales(inspection),
+        run: async (inputs: readonly Tensor[]) => {
+          const kerasInputs = toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
+          const outputs = await runner.run(kerasInputs);
+          return toTorchLayout(outputs.map((t, i) => dequantizeIfNeeded(t, inspection.outputs[i])), conversion.io.outputs);
+        },
+        close: () => runner.dispose(),
+      };
+    },
+  };
+}
+
+type InspectedTensor = ReturnType<typeof import('../../tflite/index.ts').inspectTflite>['outputs'][number];
+
+/**
+ * The scale of the quantized tensor each output was dequantized from: the output's own scale for
+ * int8 I/O, else the scale of the DEQUANTIZE op's input that produced it. Null for float outputs.
+ */
+function outputScales(inspection: ReturnType<typeof import('../../tflite/index.ts').inspectTflite>): Array<number | null> {
+  return inspection.outputs.map((output) => {
+    const own = output.quantization?.scale?.[0];
+    if (own !== undefined) return own;
+    const producer = inspection.operators.find((op) => op.name === 'DEQUANTIZE' && op.outputs.includes(output.index));
+    const source = producer ? inspection.tensors[producer.inputs[0]!] : undefined;
+    return source?.quantization?.scale?.[0] ?? null;
+  });
+}
+
+/** int8-I/O models take quantized inputs: q = round(x / scale) + zeroPoint, clamped to int8. */
+function quantizeInputIfNeeded(tensor: Tensor, input: InspectedTensor | undefined): Tensor {
+  if (!input || input.type !== 'int8' || !input.quantization?.scale?.length) return tensor;
+  const scale = input.quantization.scale[0]!;
+  const zero = Number(input.quantization.zeroPoint?.[0] ?? 0);
+  const values = tensor.toFloat32().data;
+  const out = new Int8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.max(-128, Math.min(127, Math.round(values[i]! / scale) + zero));
+  return new (tensor.constructor as typeof import('../../tensor/index.ts').Tensor)('int8', tensor.shape, out);
+}
+
+/** int8 outputs back to floats: x = (q - zeroPoint) * scale. */
+function dequantizeIfNeeded(tensor: Tensor, output: InspectedTensor | undefined): Tensor {
+  if (tensor.dtype !== 'int8' && tensor.dtype !== 'uint8') return tensor;
+  const scale = output?.quantization?.scale?.[0] ?? 1;
+  const zero = Number(output?.quantization?.zeroPoint?.[0] ?? 0);
+  const values = tensor.data as Int8Array | Uint8Array;
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = (values[i]! - zero) * scale;
+  return new (tensor.constructor as typeof import('../../tensor/index.ts').Tensor)('float32', tensor.shape, out);
+}

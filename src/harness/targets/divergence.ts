@@ -1,0 +1,63 @@
+// First divergence: the converted model's intermediate values against PyTorch's activations of the
+// golden's first seed, layer by layer in execution order.
+import type { Conversion } from '../../convert/index.ts';
+import { Tensor } from '../../tensor/index.ts';
+import { errorMetrics } from '../compare/index.ts';
+import type { Golden } from '../golden/index.ts';
+import type { Divergence, DivergentLayer } from './target.ts';
+
+/**
+ * A layer diverges when max|diff| > ABS + REL * max|ref|: float32 rounding grows with the size of
+ * the values, so a fixed threshold would flag large, correct activations deep in a network.
+ */
+const ABS = 1e-5;
+const REL = 1e-5;
+
+/** Every Keras layer that holds a graph value, compared with the golden's activation of that value. */
+export async function keraslayerErrors(golden: Golden, conversion: Conversion): Promise<Divergence> {
+  const build = conversion.build!;
+  const tf = await import('@tensorflow/tfjs');
+  const { graph } = await golden.graph();
+  const activations = await golden.activations();
+  const probes: Array<{ node: (typeof graph.nodes)[number]; value: string; perm: readonly number[] }> = [];
+  for (const node of graph.nodes) {
+    for (const value of node.outputs) {
+      const location = build.valueLayers[value];
+      if (!location || location.layout.source || !activations.has(value)) continue;
+      probes.push({ node, value, perm: location.layout.perm });
+    }
+  }
+  const outputs = probes.map((p) => {
+    const location = build.valueLayers[p.value]!;
+    return conversion.keras.getLayer(location.layer).getOutputAt(location.call) as import('@tensorflow/tfjs').SymbolicTensor;
+  });
+  const probeModel = tf.model({ inputs: conversion.keras.inputs, outputs });
+  const { toKerasLayout } = await import('../../convert/index.ts');
+  const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), conversion.io.inputs);
+  const results = tf.tidy(() => {
+    const ys = probeModel.predict(inputs.map((t) => tf.tensor(t.data as Float32Array, [...t.shape], 'float32')));
+    return Array.isArray(ys) ? ys : [ys];
+  });
+  const layers: DivergentLayer[] = [];
+  try {
+    for (const [i, probe] of probes.entries()) {
+      const y = results[i]!;
+      const keras = new Tensor('float32', y.shape, (await y.data()) as Float32Array);
+      const reference = activations.get(probe.value)!.toFloat32();
+      const actual = keras.permute(inversePermutation(probe.perm));
+      if (actual.size !== reference.size) continue;
+      const metrics = errorMetrics(actual.reshape(reference.shape), reference);
+      layers.push({ module: probe.node.module ?? probe.node.name, op: probe.node.op, convertedName: build.valueLayers[probe.value]!.layer, maxAbsDiff: metrics.maxAbsDiff, maxAbsReference: metrics.maxAbsReference });
+    }
+  } finally {
+    for (const y of results) y.dispose();
+  }
+  const first = layers.find((l) => !(l.maxAbsDiff <= ABS + REL * l.maxAbsReference)) ?? null;
+  return { first, layers, tolerance: ABS };
+}
+
+function inversePermutation(perm: readonly number[]): number[] {
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((axis, i) => (inverse[axis] = i));
+  return inverse;
+}

@@ -6,6 +6,7 @@ import { passThrough, type Converter } from './ops/common.ts';
 import * as conv from './ops/conv.ts';
 import * as elementwise from './ops/elementwise.ts';
 import { linear } from './ops/linear.ts';
+import { pad } from './ops/pad.ts';
 import * as norm from './ops/norm.ts';
 import * as pool from './ops/pool.ts';
 import * as reduce from './ops/reduce.ts';
@@ -42,6 +43,7 @@ const SILU = entry(['Activation'], ['LOGISTIC', 'MUL'], activation.silu);
 const HARDSWISH = entry(['HardSwish'], ['HARD_SWISH'], activation.hardswish);
 const HARDSIGMOID = entry(['HardSigmoid'], ['ADD', 'RELU6', 'MUL'], activation.hardsigmoid);
 const SOFTMAX = entry(['Softmax'], ['SOFTMAX'], reduce.softmax);
+const LOG_SOFTMAX = entry(['LogSoftmax'], ['LOG_SOFTMAX'], reduce.logSoftmax);
 const MEAN = entry(['GlobalAveragePooling2D', 'GlobalAveragePooling1D', 'AveragePooling2D', 'AveragePooling1D', 'Reduce'], ['MEAN', 'AVERAGE_POOL_2D'], reduce.reduction('mean'));
 const SUM = entry(['Reduce'], ['SUM'], reduce.reduction('sum'));
 const AMAX = entry(['GlobalMaxPooling2D', 'GlobalMaxPooling1D', 'MaxPooling2D', 'MaxPooling1D', 'Reduce'], ['REDUCE_MAX', 'MAX_POOL_2D'], reduce.reduction('max'));
@@ -88,6 +90,7 @@ export const OP_TABLE: Readonly<Record<string, OpEntry>> = {
   Softplus: entry(['Activation'], ['EXP', 'ADD', 'LOG'], activation.softplusModule),
   PReLU: entry(['PReLU'], ['PRELU'], activation.prelu),
   Softmax: SOFTMAX,
+  LogSoftmax: LOG_SOFTMAX,
   Identity: NO_OP,
   Dropout: NO_OP,
   Dropout2d: NO_OP,
@@ -123,6 +126,10 @@ export const OP_TABLE: Readonly<Record<string, OpEntry>> = {
   'F.leaky_relu': entry(['LeakyReLU'], ['LEAKY_RELU'], activation.leakyReluFunction),
   'F.elu': entry(['ELU'], ['ELU'], activation.eluFunction),
   'F.softmax': SOFTMAX,
+  'F.log_softmax': LOG_SOFTMAX,
+  'torch.log_softmax': LOG_SOFTMAX,
+  'Tensor.log_softmax': LOG_SOFTMAX,
+  'F.pad': entry(['ZeroPadding2D', 'ConstantPadding', 'Slice'], ['PAD', 'PADV2', 'SLICE'], pad),
   'torch.softmax': SOFTMAX,
   'Tensor.softmax': SOFTMAX,
   'F.dropout': NO_OP,

@@ -8,3 +8,4 @@ export { Resize2D, type Resize2DArgs } from './resize2d.ts';
 export { ConstantArithmetic, type ArithmeticOp, type ConstantArithmeticArgs } from './constant_arithmetic.ts';
 export { Reduce, type ReduceOp, type ReduceArgs } from './reduce.ts';
 export { Subtract } from './subtract.ts';
+export { LogSoftmax } from './log_softmax.ts';

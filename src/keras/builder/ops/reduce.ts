@@ -2,7 +2,7 @@
 // channels-last map is Keras's global average pooling (or, keeping dims, an average pooling over
 // the whole map); anything else is torchport's Reduce layer.
 import * as tf from '@tensorflow/tfjs';
-import { Reduce, type ReduceOp } from '../../layers/index.ts';
+import { LogSoftmax, Reduce, type ReduceOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { kerasAxis, samePerm } from '../layout.ts';
 import { Unsupported, bool, ints, type OpNode } from '../op_node.ts';
@@ -45,16 +45,19 @@ function reduceLayer(node: OpNode, ctx: BuildContext, x: KValue, op: ReduceOp, a
   return new Reduce({ op, axes, keepDims, name });
 }
 
-export const softmax: Converter = (node, ctx) => {
+export const softmax: Converter = (node, ctx) => softmaxLike(node, ctx, (name) => tf.layers.softmax({ axis: -1, name }));
+export const logSoftmax: Converter = (node, ctx) => softmaxLike(node, ctx, (name) => new LogSoftmax({ name }));
+
+function softmaxLike(node: OpNode, ctx: BuildContext, make: (name: string) => tf.layers.Layer): KValue[] {
   const dimArg = node.node.module !== undefined ? node.attrs['dim'] : ints(node.bind(['input', 'dim=', '_stacklevel=', 'dtype='])['dim'], 'dim')?.[0];
   if (typeof dimArg !== 'number') throw new Unsupported('softmax without an explicit dim');
   const value = firstInput(node, ctx);
   const rank = value.torchShape.length;
   const dim = dimArg < 0 ? dimArg + rank : dimArg;
   // Over all features of a flattened vector the order does not matter: no need to reorder it.
-  if (value.layout.source !== undefined && rank === 2 && dim === 1) return [ctx.apply(tf.layers.softmax({ axis: -1, name: nameFor(node, ctx) }), value, value.torchShape, value.layout)];
+  if (value.layout.source !== undefined && rank === 2 && dim === 1) return [ctx.apply(make(nameFor(node, ctx)), value, value.torchShape, value.layout)];
   let x = ctx.plain(value, node);
   // tfjs (and TFLite's SOFTMAX) normalize the last axis only.
   if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, 'softmax runs over the last Keras axis only');
-  return [ctx.apply(tf.layers.softmax({ axis: -1, name: nameFor(node, ctx) }), x, x.torchShape, x.layout)];
-};
+  return [ctx.apply(make(nameFor(node, ctx)), x, x.torchShape, x.layout)];
+}

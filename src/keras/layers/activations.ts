@@ -31,5 +31,25 @@ export class HardSwish extends tf.layers.Layer {
   }
 }
 
+/**
+ * GELU's tanh approximation, PyTorch's GELU(approximate='tanh'): 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))).
+ * tfjs has it as the activation 'gelu_new', but a saved 'gelu_new' does not load back (tfjs
+ * camel-cases it to 'geluNew'); this layer does. Lowers to TFLite GELU with approximate=true.
+ */
+export class GeluTanh extends tf.layers.Layer {
+  static readonly className = 'GeluTanh';
+  constructor(args: LayerArgs = {}) {
+    super(args);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = single(inputs);
+      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+    });
+  }
+}
+
 tf.serialization.registerClass(HardSigmoid);
+tf.serialization.registerClass(GeluTanh);
 tf.serialization.registerClass(HardSwish);

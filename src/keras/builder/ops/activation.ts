@@ -1,7 +1,7 @@
 // Elementwise activations: they do not care about layout, so a value keeps whatever layout it has
 // (a flattened channels-last vector included).
 import * as tf from '@tensorflow/tfjs';
-import { HardSigmoid, HardSwish } from '../../layers/index.ts';
+import { GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
 import { Unsupported, bool, num, str, type OpNode } from '../op_node.ts';
 import type { BuildContext } from '../context.ts';
 import { firstInput, nameFor, type Converter } from './common.ts';
@@ -26,10 +26,10 @@ export const silu = elementwise(() => activation('swish'));
 export const hardswish = elementwise(() => (name) => new HardSwish({ name }));
 export const hardsigmoid = elementwise(() => (name) => new HardSigmoid({ name }));
 
-/** tfjs `gelu` is the exact erf form, `gelu_new` the tanh approximation: PyTorch's two modes. */
+/** tfjs `gelu` is the exact erf form; the tanh approximation is GeluTanh. */
 function geluMode(approximate: string): Make {
   if (approximate === 'none') return activation('gelu');
-  if (approximate === 'tanh') return activation('gelu_new');
+  if (approximate === 'tanh') return (name) => new GeluTanh({ name });
   throw new Unsupported(`GELU approximate=${JSON.stringify(approximate)} is not 'none' or 'tanh'`);
 }
 export const geluModule = elementwise((node) => geluMode(String(node.attrs['approximate'] ?? 'none')));

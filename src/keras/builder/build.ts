@@ -39,12 +39,22 @@ export interface BuildReport {
   readonly permutes: readonly InsertedPermute[];
   /** Graph node name -> the Keras layer holding its (first) output; no-op nodes map to their input's layer. */
   readonly nodeLayers: Readonly<Record<string, string>>;
-  /** Graph value id -> the Keras layer whose output holds it, and in which layout. */
-  readonly valueLayers: Readonly<Record<string, { readonly layer: string; readonly layout: Layout }>>;
+  /**
+   * Graph value id -> the Keras layer whose output holds it (`call`: which call of a shared
+   * layer, for layer.getOutputAt), and in which layout: the golden's activations compare with
+   * that output permuted back by the inverse of layout.perm (flattened layouts excepted).
+   */
+  readonly valueLayers: Readonly<Record<string, ValueLocation>>;
   readonly inputs: readonly IORecord[];
   readonly outputs: readonly IORecord[];
   readonly transfer: TransferReport;
   readonly buildMs: number;
+}
+
+export interface ValueLocation {
+  readonly layer: string;
+  readonly call: number;
+  readonly layout: Layout;
 }
 
 export interface BuiltKerasModel {
@@ -68,7 +78,7 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
     const kerasShape = kerasShapeOf(torchShape, perm);
     const tensor = tf.input({ shape: kerasShape.slice(1), name: ctx.layerName(input.name), dtype: 'float32' });
     inputs.push(tensor);
-    ctx.values.set(input.value, { tensor, layout: { perm }, torchShape, layer: tensor.sourceLayer.name });
+    ctx.values.set(input.value, { tensor, layout: { perm }, torchShape, layer: tensor.sourceLayer.name, call: 0 });
     inputRecords.push(ioRecord(input.name, torchShape, perm));
   }
 
@@ -108,8 +118,8 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   const stateDict = new Map<string, Tensor>([...tensors.weights, ...ctx.extraTensors]);
   const transfer = transferWeights(stateDict, model, { strict: true, overrides: ctx.overrides, torchEpsilon: ctx.epsilons, moduleNames: ctx.moduleNames });
 
-  const valueLayers: Record<string, { layer: string; layout: Layout }> = {};
-  for (const [id, value] of ctx.values) valueLayers[id] = { layer: value.layer, layout: value.layout };
+  const valueLayers: Record<string, ValueLocation> = {};
+  for (const [id, value] of ctx.values) valueLayers[id] = { layer: value.layer, call: value.call, layout: value.layout };
   return {
     model,
     report: {

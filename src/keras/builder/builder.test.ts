@@ -100,24 +100,34 @@ describe('buildKerasModel reproduces every golden on every seed (wasm)', () => {
 });
 
 describe('the build report', () => {
-  it('maps graph values to Keras layers whose outputs match PyTorch activations (first divergence)', async () => {
-    const golden = goldens.find((g) => g.manifest.name === 'trap_flatten_linear') ?? goldens[0]!;
-    const { model, report } = await build(golden);
-    const activations = await golden.activations();
-    const probes = Object.entries(report.valueLayers).filter(([id, { layout }]) => activations.has(id) && layout.source === undefined);
-    expect(probes.length).toBeGreaterThan(3);
-    const probe = tf.model({ inputs: model.inputs, outputs: probes.map(([, { layer }]) => model.getLayer(layer).output as tf.SymbolicTensor) });
-    const seed = golden.manifest.seeds[0]!;
-    const x = (await golden.inputs(seed)).map((t, i) => toKeras(t, report, i)).map((t) => tf.tensor(t.data as Float32Array, [...t.shape]));
-    const ys = probe.predict(x) as tf.Tensor[];
-    probes.forEach(([id, { layout }], k) => {
-      const keras = new Tensor('float32', ys[k]!.shape, ys[k]!.dataSync() as Float32Array);
-      const inverse = layout.perm.map((_, axis) => layout.perm.indexOf(axis));
-      expect(errorMetrics(keras.permute(inverse), activations.get(id)!).maxAbsDiff, `value ${id}`).toBeLessThanOrEqual(1e-5);
+  for (const golden of goldens) {
+    it(`maps every value of ${golden.manifest.name} to a Keras layer output equal to PyTorch's activation (first divergence)`, async () => {
+      const { model, report } = await build(golden);
+      const activations = await golden.activations();
+      // One probe per distinct Keras output (no-op nodes share their input's).
+      const seen = new Set<string>();
+      const probes = Object.entries(report.valueLayers).filter(([id, { layer, call, layout }]) => {
+        const key = `${layer}#${call}`;
+        if (!activations.has(id) || layout.source !== undefined || seen.has(key) || model.inputNames.includes(layer)) return false;
+        seen.add(key);
+        return true;
+      });
+      expect(probes.length).toBeGreaterThan(0);
+      const probe = tf.model({ inputs: model.inputs, outputs: probes.map(([, { layer, call }]) => model.getLayer(layer).getOutputAt(call) as tf.SymbolicTensor) });
+      const x = (await golden.inputs(golden.manifest.seeds[0]!)).map((t, i) => toKeras(t, report, i)).map((t) => tf.tensor(t.data as Float32Array, [...t.shape]));
+      const predicted = probe.predict(x);
+      const ys = Array.isArray(predicted) ? predicted : [predicted];
+      probes.forEach(([id, { layer, layout }], k) => {
+        const keras = new Tensor('float32', ys[k]!.shape, ys[k]!.dataSync() as Float32Array);
+        const inverse = layout.perm.map((_, axis) => layout.perm.indexOf(axis));
+        const metrics = errorMetrics(keras.permute(inverse), activations.get(id)!);
+        // Intermediate values (pre-normalization conv outputs) can be large: 1e-5 relative to their scale.
+        expect(metrics.maxAbsDiff, `value ${id} at layer ${layer}`).toBeLessThanOrEqual(1e-5 * Math.max(1, metrics.maxAbsReference));
+      });
+      tf.dispose([...x, ...ys]);
+      model.dispose();
     });
-    tf.dispose([...x, ...ys]);
-    model.dispose();
-  });
+  }
 
   it('names layers after module paths, shares weighted modules and folds Flatten into the Dense kernel', async () => {
     const golden = goldens.find((g) => g.manifest.name === 'trap_flatten_linear')!;
@@ -128,6 +138,18 @@ describe('the build report', () => {
     expect(kernel.layout).toMatch(/rows reordered/);
     expect(report.permuteCount).toBe(0);
     expect(report.inputs[0]).toMatchObject({ torchShape: [1, 3, 16, 16], kerasShape: [1, 16, 16, 3], toKeras: [0, 2, 3, 1], toTorch: [0, 3, 1, 2] });
+    model.dispose();
+  });
+
+  it('builds one layer per module with weights, however often it is called', async () => {
+    const golden = goldens.find((g) => g.manifest.name === 'trap_shared_module')!;
+    const weights = await golden.weights();
+    const { model, report } = await build(golden);
+    for (const name of ['conv', 'bn', 'fc']) expect(model.getLayer(name).inboundNodes.length, name).toBe(2);
+    // Every PyTorch parameter and statistic exists once in Keras (num_batches_tracked excepted).
+    const torchCount = [...weights].filter(([name]) => !name.endsWith('num_batches_tracked')).reduce((sum, [, t]) => sum + t.size, 0);
+    expect(report.parameterCount).toBe(torchCount);
+    expect(report.inputs.map((i) => i.name)).toEqual(['input_0', 'input_1']);
     model.dispose();
   });
 });

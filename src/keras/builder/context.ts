@@ -16,6 +16,8 @@ export interface KValue {
   readonly torchShape: readonly number[];
   /** The Keras layer whose output holds it (for first-divergence reports). */
   readonly layer: string;
+  /** Which call of that layer (a shared layer has several): read it with layer.getOutputAt(call). */
+  readonly call: number;
 }
 
 export interface InsertedPermute {
@@ -124,7 +126,7 @@ export class BuildContext {
   apply(layer: tf.layers.Layer, inputs: KValue | readonly KValue[], torchShape: readonly number[], layout: Layout): KValue {
     const tensors = Array.isArray(inputs) ? (inputs as KValue[]).map((v) => v.tensor) : (inputs as KValue).tensor;
     const tensor = layer.apply(tensors) as tf.SymbolicTensor;
-    const value: KValue = { tensor, layout, torchShape, layer: layer.name };
+    const value: KValue = { tensor, layout, torchShape, layer: layer.name, call: layer.inboundNodes.length - 1 };
     checkShape(value, layer);
     return value;
   }

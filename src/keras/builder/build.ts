@@ -48,6 +48,11 @@ export interface BuildReport {
   readonly inputs: readonly IORecord[];
   readonly outputs: readonly IORecord[];
   readonly transfer: TransferReport;
+  /**
+   * State-dict tensors the captured forward never read: modules it did not call, parameters it
+   * only used in computations that do not depend on the inputs (folded into graph constants).
+   */
+  readonly unusedTensors: readonly string[];
   readonly buildMs: number;
 }
 
@@ -115,7 +120,10 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   });
   const model = tf.model({ inputs, outputs, name: options.name ?? 'torchport' });
 
-  const stateDict = new Map<string, Tensor>([...tensors.weights, ...ctx.extraTensors]);
+  // The transfer is strict about what the graph reads; tensors it never reads are reported instead.
+  const read = tensorsRead(graph);
+  const stateDict = new Map<string, Tensor>([...[...tensors.weights].filter(([name]) => read.has(name)), ...ctx.extraTensors]);
+  const unusedTensors = [...tensors.weights.keys()].filter((name) => !read.has(name));
   const transfer = transferWeights(stateDict, model, { strict: true, overrides: ctx.overrides, torchEpsilon: ctx.epsilons, moduleNames: ctx.moduleNames });
 
   const valueLayers: Record<string, ValueLocation> = {};
@@ -132,6 +140,7 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
       inputs: inputRecords,
       outputs: outputRecords,
       transfer,
+      unusedTensors,
       buildMs: performance.now() - started,
     },
   };
@@ -173,6 +182,25 @@ function valuesRead(args: readonly unknown[]): string[] {
   };
   args.forEach(visit);
   return found;
+}
+
+/** State-dict names the graph reads: the tensors of every called module, and direct parameter uses. */
+function tensorsRead(graph: CapturedGraph): Set<string> {
+  const read = new Set<string>();
+  const visit = (arg: unknown): void => {
+    if (typeof arg !== 'object' || arg === null) return;
+    const record = arg as Record<string, unknown>;
+    if (typeof record['param'] === 'string') read.add(record['param']);
+    for (const key of ['list', 'slice'] as const) if (Array.isArray(record[key])) (record[key] as unknown[]).forEach(visit);
+    if (typeof record['dict'] === 'object' && record['dict'] !== null) Object.values(record['dict']).forEach(visit);
+  };
+  for (const node of graph.nodes) {
+    node.args.forEach(visit);
+    Object.values(node.kwargs).forEach(visit);
+    const module = node.kind === 'module' && node.module !== undefined ? graph.modules[node.module] : undefined;
+    for (const name of [...(module?.parameters ?? []), ...(module?.buffers ?? [])]) read.add(node.module ? `${node.module}.${name}` : name);
+  }
+  return read;
 }
 
 function defaultInputPerm(graph: CapturedGraph, value: string, rank: number): number[] {

@@ -152,4 +152,14 @@ describe('the build report', () => {
     expect(report.inputs.map((i) => i.name)).toEqual(['input_0', 'input_1']);
     model.dispose();
   });
+
+  it('fills parameters and constants used directly in forward, and reports tensors the forward never read', async () => {
+    const golden = goldens.find((g) => g.manifest.name === 'trap_params_in_forward')!;
+    const { model, report } = await build(golden);
+    const filled = new Map(report.transfer.assignments.map((a) => [a.tensor, a.layerClass]));
+    for (const name of ['mean', 'std', 'layer_scale', 'pos_embed']) expect(filled.get(name), name).toBe('ConstantArithmetic');
+    expect(filled.get('<constant>.c0')).toBe('ConstantTensor'); // the expanded class token, folded by the capture
+    expect([...report.unusedTensors].sort()).toEqual(['cls_token', 'unused_head.bias', 'unused_head.weight']);
+    model.dispose();
+  });
 });

@@ -9,3 +9,4 @@ export { ConstantArithmetic, type ArithmeticOp, type ConstantArithmeticArgs } fr
 export { Reduce, type ReduceOp, type ReduceArgs } from './reduce.ts';
 export { Subtract } from './subtract.ts';
 export { LogSoftmax } from './log_softmax.ts';
+export { ConstantTensor, type ConstantTensorArgs } from './constant_tensor.ts';

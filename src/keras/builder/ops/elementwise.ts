@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GraphArg } from '../../../torch/index.ts';
 import { ConstantArithmetic, Subtract, type ArithmeticOp } from '../../layers/index.ts';
-import { constantTensorName, type BuildContext, type KValue } from '../context.ts';
+import type { BuildContext, KValue } from '../context.ts';
+import { constantSource } from './constants.ts';
 import { Unsupported, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
 import { input, nameFor, outputShape, type Converter } from './common.ts';
 
@@ -74,14 +75,11 @@ function mergeValues(node: OpNode, ctx: BuildContext, merge: (args: { name: stri
 
 function withTensor(node: OpNode, ctx: BuildContext, op: ArithmeticOp, value: KValue, constant: { param: string } | { constant: string }, reversed: boolean, out: readonly number[]): KValue {
   const x = ctx.plain(value, node);
-  const [tensorName, shape] =
-    'param' in constant ? [constant.param, ctx.tensorShape(constant.param)] : [constantTensorName(constant.constant), ctx.graph.constants[constant.constant]?.shape];
-  if (!shape) node.fail(`operand ${JSON.stringify(constant)} has no known shape`);
+  const { tensor: tensorName, shape } = constantSource(node, ctx, constant);
   const rank = x.torchShape.length;
   if (shape.length > rank || !out.every((d, i) => d === x.torchShape[i])) node.fail(`a constant of shape [${shape.join(', ')}] broadcasts the value [${x.torchShape.join(', ')}] to a larger shape`);
   const aligned = [...new Array<number>(rank - shape.length).fill(1), ...shape];
   if (aligned[0] !== 1) node.fail(`a constant of shape [${shape.join(', ')}] varies along the batch axis`);
-  if ('constant' in constant) ctx.useConstant(constant.constant);
   const kerasShape = x.layout.perm.map((axis) => aligned[axis]!);
   const layer = new ConstantArithmetic({ op, reversed, shape: kerasShape, name: nameFor(node, ctx) });
   ctx.fillFrom(layer.name, 'value', tensorName, { kind: 'aligned', rank, axes: x.layout.perm });

@@ -6,7 +6,8 @@ import { Slice } from '../../layers/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { canonicalPerm, identityPerm, kerasAxis, kerasShapeOf, samePerm } from '../layout.ts';
-import { Unsupported, ints, isValueArg, literal, num, type OpNode } from '../op_node.ts';
+import { Unsupported, ints, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
+import { constantValue } from './constants.ts';
 import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
 
 interface AxisGroup {
@@ -110,10 +111,17 @@ export const permuteOp: Converter = (node, ctx) => transposeBy(node, ctx, ints(n
 export const cat: Converter = (node, ctx) => {
   const args = node.bind(['tensors', 'dim=']);
   const list = args['tensors'] && 'list' in args['tensors'] ? args['tensors'].list : [];
-  if (!list.every(isValueArg)) throw new Unsupported('concatenates a parameter or constant tensor (only tensors computed from the inputs are supported)');
-  const values = list.map((arg) => ctx.plain(input(node, ctx, arg), node));
+  const computed = list.filter(isValueArg).map((arg) => ctx.plain(input(node, ctx, arg), node));
+  if (computed.length === 0) throw new Unsupported('concatenates only constants');
+  const perm = computed[0]!.layout.perm;
+  const rank = perm.length;
+  // Parameters and constants (a class token) join as ConstantTensor layers in the same layout.
+  const values = list.map((arg) => {
+    if (isValueArg(arg)) return ctx.plain(input(node, ctx, arg), node);
+    if (isTensorConstant(arg)) return constantValue(node, ctx, arg, rank, perm, computed[0]!);
+    throw new Unsupported(`concatenates ${JSON.stringify(arg)}`);
+  });
   const dim = num(args['dim'], 'dim', 0);
-  const perm = values[0]!.layout.perm;
   const aligned = values.map((v) => ctx.relayout(v, perm, node, 'cat inputs must share a layout'));
   const axis = kerasAxis(aligned[0]!.layout, dim);
   if (axis === 0) node.fail('concatenates along the batch axis');

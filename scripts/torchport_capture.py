@@ -43,8 +43,10 @@ def op_name(func):
     module = getattr(func, "__module__", None)
     if qualname.startswith("_TensorBase.") or qualname.startswith("Tensor."):
         return "Tensor." + name
-    if module == "torch.nn.functional":
-        return "F." + name
+    if module == "torch.nn.functional" or (module or "").startswith("torch._C._nn"):
+        return "F." + name  # F.gelu and F.avg_pool2d are the C functions torch._C._nn.*
+    if module == "torch.functional":
+        return "torch." + name  # torch.split is defined in torch/functional.py
     if qualname.startswith("_VariableFunctionsClass.") or module == "torch":
         return "torch." + name
     if module and module.startswith("torch._tensor"):

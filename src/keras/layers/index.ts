@@ -1,3 +1,12 @@
 // Custom Keras layers for PyTorch operations tfjs-layers has no exact built-in for. Importing this
 // module registers them with tf.serialization, so tf.loadLayersModel can read models that use them.
 export { GroupedConv2D, KerasLayerConfigError, adoptGroupedConvolutions, groupedConv2d, type GroupedConv2DArgs } from './grouped_conv2d.ts';
+export { GeluTanh, HardSigmoid, HardSwish } from './activations.ts';
+export { ConstantPadding, type ConstantPaddingArgs } from './constant_padding.ts';
+export { Slice, type SliceArgs } from './slice.ts';
+export { Resize2D, type Resize2DArgs } from './resize2d.ts';
+export { ConstantArithmetic, type ArithmeticOp, type ConstantArithmeticArgs } from './constant_arithmetic.ts';
+export { Reduce, type ReduceOp, type ReduceArgs } from './reduce.ts';
+export { Subtract } from './subtract.ts';
+export { LogSoftmax } from './log_softmax.ts';
+export { ConstantTensor, type ConstantTensorArgs } from './constant_tensor.ts';

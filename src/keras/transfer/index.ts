@@ -7,4 +7,6 @@ export {
   type TransferProblemCode,
   type TransferReport,
   type WeightAssignment,
+  type WeightOverride,
 } from './transfer.ts';
+export { permute, type WeightLayout } from './layouts.ts';

@@ -20,7 +20,18 @@ export type WeightLayout =
    * NCHW, so its input feature c * S + s is Keras's feature s * C + c. Transposing and reordering
    * the kernel rows here means no transpose has to run at inference.
    */
-  | { readonly kind: 'flattenedDense'; readonly spatial: number; readonly channels: number };
+  | { readonly kind: 'flattenedDense'; readonly spatial: number; readonly channels: number }
+  /**
+   * Dense fed by a flattened tensor whose features Keras holds in another order: the PyTorch input
+   * (without batch) has shape `source` and Keras flattened source.permute(perm). The kernel rows
+   * are reordered the same way (the general form of flattenedDense, used by the graph builder).
+   */
+  | { readonly kind: 'permutedRows'; readonly source: readonly number[]; readonly perm: readonly number[] }
+  /**
+   * A constant broadcast against a value: PyTorch's tensor gets leading 1-axes up to `rank`
+   * (numpy broadcasting), then is permuted into the value's Keras layout.
+   */
+  | { readonly kind: 'aligned'; readonly rank: number; readonly axes: readonly number[] };
 
 export const IDENTITY: WeightLayout = { kind: 'identity' };
 export const permute = (...axes: number[]): WeightLayout => ({ kind: 'permute', axes });
@@ -39,6 +50,10 @@ export function describeLayout(layout: WeightLayout): string {
       return 'broadcast along the last (channel) axis';
     case 'flattenedDense':
       return `transpose, rows reordered from NCHW to NHWC flatten order (${layout.spatial} positions x ${layout.channels} channels)`;
+    case 'permutedRows':
+      return `transpose, rows reordered as the flattened input [${layout.source.join(', ')}] permuted by (${layout.perm.join(', ')})`;
+    case 'aligned':
+      return `broadcast to rank ${layout.rank}, then permute(${layout.axes.join(', ')})`;
   }
 }
 
@@ -60,7 +75,13 @@ export function expectedTorchShape(layout: WeightLayout, kerasShape: Shape): str
     case 'channelBroadcast':
       return `[${kerasShape[kerasShape.length - 1]}] or [1]`;
     case 'flattenedDense':
+    case 'permutedRows':
       return show([kerasShape[1]!, kerasShape[0]!]);
+    case 'aligned': {
+      const torch = new Array<number>(kerasShape.length);
+      layout.axes.forEach((from, to) => (torch[from] = kerasShape[to]!));
+      return `${show(torch)} (leading 1-axes optional)`;
+    }
   }
 }
 
@@ -92,6 +113,21 @@ export function toKerasLayout(torch: Tensor<'float32'>, layout: WeightLayout, ke
       if (kerasShape.length !== 2 || features !== spatial * channels || !same(torch.shape, [units, features])) return undefined;
       // (units, C, S) -> (S, C, units) -> rows s * C + c.
       return torch.reshape([units, channels, spatial]).permute([2, 1, 0]).reshape(kerasShape);
+    }
+    case 'permutedRows': {
+      const [features, units] = kerasShape as [number, number];
+      if (kerasShape.length !== 2 || features !== sizeOf(layout.source) || !same(torch.shape, [units, features])) return undefined;
+      return torch
+        .reshape([units, ...layout.source])
+        .permute([0, ...layout.perm.map((axis) => axis + 1)])
+        .reshape([units, features])
+        .permute([1, 0]);
+    }
+    case 'aligned': {
+      if (torch.rank > layout.rank) return undefined;
+      const padded = torch.reshape([...new Array<number>(layout.rank - torch.rank).fill(1), ...torch.shape]);
+      if (!layout.axes.every((from, to) => padded.shape[from] === kerasShape[to])) return undefined;
+      return padded.permute(layout.axes);
     }
   }
 }

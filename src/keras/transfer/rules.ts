@@ -115,6 +115,10 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   LayerNormalization: { weights: batchNormWeights, checks: [epsilonMatches('LayerNorm'), normalizesOneAxis] },
   Embedding: { weights: [{ keras: 'embeddings', torch: 'weight', layout: IDENTITY }] },
   PReLU: { weights: [{ keras: 'alpha', torch: 'weight', layout: CHANNEL_BROADCAST }] },
+  // torchport's layer for arithmetic with a constant tensor: the graph builder names the tensor
+  // (a parameter used directly in forward, or a folded constant) and its layout in the options.
+  ConstantArithmetic: { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] },
+  ConstantTensor: { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] },
 };
 
 export const SUPPORTED_LAYER_CLASSES: readonly string[] = Object.keys(LAYER_RULES);

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TorchportError } from '../../errors.ts';
 import { isFloatDType, type Shape, type Tensor } from '../../tensor/index.ts';
-import { describeLayout, expectedTorchShape, toKerasLayout } from './layouts.ts';
+import { describeLayout, expectedTorchShape, toKerasLayout, type WeightLayout } from './layouts.ts';
 import { LAYER_RULES, SUPPORTED_LAYER_CLASSES, type WeightRule } from './rules.ts';
 
 /** PyTorch's default eps for BatchNorm and LayerNorm. */
@@ -23,6 +23,17 @@ export interface TransferOptions {
   readonly torchPrefix?: string;
   /** The eps the PyTorch norm layers were built with: one value, or per module path (default 1e-5). */
   readonly torchEpsilon?: number | Readonly<Record<string, number>>;
+  /**
+   * Per Keras layer and weight: the PyTorch tensor (full state-dict name) and/or layout to use
+   * instead of the rule's. For builders that know more than the layer classes say (the kernel
+   * order of a Dense after a flatten, the source of a constant).
+   */
+  readonly overrides?: Readonly<Record<string, Readonly<Record<string, WeightOverride>>>>;
+}
+
+export interface WeightOverride {
+  readonly tensor?: string;
+  readonly layout?: WeightLayout;
 }
 
 export type TransferProblemCode =
@@ -120,7 +131,7 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
       continue;
     }
     const modulePath = prefix + (options.moduleNames?.[layer.name] ?? layer.name);
-    const moduleTensors = allNames.filter((name) => name.startsWith(`${modulePath}.`) && !name.slice(modulePath.length + 1).includes('.'));
+    const moduleTensors = allNames.filter((name) => (modulePath === '' ? !name.includes('.') : name.startsWith(`${modulePath}.`) && !name.slice(modulePath.length + 1).includes('.')));
     const kerasNames = new Set<string>();
 
     for (const variable of variables) {
@@ -133,7 +144,8 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
         problems.push({ code: 'E_TRANSFER_UNSUPPORTED', layer: layer.name, message: `${where}: no PyTorch parameter is known for this weight of ${layerClass}` });
         continue;
       }
-      const tensorName = `${modulePath}.${weightRule.torch}`;
+      const override = options.overrides?.[layer.name]?.[weight];
+      const tensorName = override?.tensor ?? tensorPath(modulePath, weightRule.torch);
       const torch = stateDict.get(tensorName);
       if (!torch) {
         problems.push(missingProblem(where, layer.name, tensorName, modulePath, moduleTensors, weightRule, allNames));
@@ -144,7 +156,7 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
         problems.push({ code: 'E_TRANSFER_DTYPE', layer: layer.name, tensor: tensorName, message: `${where}: PyTorch tensor '${tensorName}' is ${torch.dtype}, not floating point` });
         continue;
       }
-      const layout = typeof weightRule.layout === 'function' ? weightRule.layout(layer) : weightRule.layout;
+      const layout = override?.layout ?? (typeof weightRule.layout === 'function' ? weightRule.layout(layer) : weightRule.layout);
       const value = toKerasLayout(torch.toFloat32(), layout, kerasShape);
       if (!value) {
         problems.push({
@@ -165,7 +177,7 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
     // Parameters PyTorch has but the Keras layer was built without (useBias: false, scale: false...).
     for (const weightRule of rule.weights) {
       if (kerasNames.has(weightRule.keras)) continue;
-      const tensorName = `${modulePath}.${weightRule.torch}`;
+      const tensorName = tensorPath(modulePath, weightRule.torch);
       const torch = stateDict.get(tensorName);
       if (!torch || !take(tensorName, `(absent) '${layer.name}/${weightRule.keras}'`, layer.name)) continue;
       if (weightRule.neutral !== undefined && isFloatDType(torch.dtype) && torch.toFloat32().data.every((v) => v === weightRule.neutral)) {
@@ -180,7 +192,7 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
       });
     }
     for (const param of rule.ignored ?? []) {
-      const tensorName = `${modulePath}.${param}`;
+      const tensorName = tensorPath(modulePath, param);
       if (stateDict.has(tensorName) && take(tensorName, `(ignored) '${layer.name}'`, layer.name)) ignored.push({ tensor: tensorName, reason: 'not used at inference' });
     }
     const torchEpsilon = epsilonFor(options.torchEpsilon, modulePath);
@@ -232,6 +244,11 @@ function weightName(layer: tf.layers.Layer, variable: tf.LayerVariable): string 
   const full = variable.originalName;
   if (full.startsWith(`${layer.name}/`)) return full.slice(layer.name.length + 1);
   return full.slice(full.lastIndexOf('/') + 1);
+}
+
+/** `conv1.weight`; a model that is itself one module (path "") has plain `weight`. */
+function tensorPath(modulePath: string, param: string): string {
+  return modulePath === '' ? param : `${modulePath}.${param}`;
 }
 
 function epsilonFor(option: TransferOptions['torchEpsilon'], modulePath: string): number {

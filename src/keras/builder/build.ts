@@ -1,0 +1,215 @@
+// buildKerasModel: a captured PyTorch graph -> a channels-last tfjs layers model whose layer
+// names are the PyTorch module paths, filled by the name-based weight transfer.
+import * as tf from '@tensorflow/tfjs';
+import type { Tensor } from '../../tensor/index.ts';
+import type { CapturedGraph } from '../../torch/index.ts';
+import { transferWeights, type TransferReport } from '../transfer/index.ts';
+import { BuildContext, type BuildTensors, type InsertedPermute, type KValue } from './context.ts';
+import { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './errors.ts';
+import { channelsLastPerm, identityPerm, inversePerm, kerasShapeOf, type Layout } from './layout.ts';
+import { OpNode, Unsupported } from './op_node.ts';
+import { OP_TABLE } from './op_table.ts';
+
+export interface BuildOptions {
+  /** The Keras model's name (default "torchport"). */
+  readonly name?: string;
+  /**
+   * Per graph input (input_0, ...): the permutation from PyTorch's layout to the Keras input's.
+   * Default: channels-last for rank 4 and 5; for rank 3 channels-last when a 1-D conv, norm or
+   * pool reads the input directly, else PyTorch's order.
+   */
+  readonly inputLayouts?: Readonly<Record<string, readonly number[]>>;
+}
+
+/** A model input or output: how PyTorch's tensor maps onto the Keras one. */
+export interface IORecord {
+  readonly name: string;
+  readonly torchShape: readonly number[];
+  readonly kerasShape: readonly number[];
+  /** keras = torch.permute(toKeras). */
+  readonly toKeras: readonly number[];
+  /** torch = keras.permute(toTorch). */
+  readonly toTorch: readonly number[];
+}
+
+export interface BuildReport {
+  readonly layerCount: number;
+  readonly parameterCount: number;
+  readonly permuteCount: number;
+  readonly permutes: readonly InsertedPermute[];
+  /** Graph node name -> the Keras layer holding its (first) output; no-op nodes map to their input's layer. */
+  readonly nodeLayers: Readonly<Record<string, string>>;
+  /**
+   * Graph value id -> the Keras layer whose output holds it (`call`: which call of a shared
+   * layer, for layer.getOutputAt), and in which layout: the golden's activations compare with
+   * that output permuted back by the inverse of layout.perm (flattened layouts excepted).
+   */
+  readonly valueLayers: Readonly<Record<string, ValueLocation>>;
+  readonly inputs: readonly IORecord[];
+  readonly outputs: readonly IORecord[];
+  readonly transfer: TransferReport;
+  /**
+   * State-dict tensors the captured forward never read: modules it did not call, parameters it
+   * only used in computations that do not depend on the inputs (folded into graph constants).
+   */
+  readonly unusedTensors: readonly string[];
+  readonly buildMs: number;
+}
+
+export interface ValueLocation {
+  readonly layer: string;
+  readonly call: number;
+  readonly layout: Layout;
+}
+
+export interface BuiltKerasModel {
+  readonly model: tf.LayersModel;
+  readonly report: BuildReport;
+}
+
+const CHANNEL_CONSUMERS = new Set(['Conv1d', 'BatchNorm1d', 'MaxPool1d', 'AvgPool1d', 'AdaptiveAvgPool1d']);
+
+export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, options: BuildOptions = {}): BuiltKerasModel {
+  const started = performance.now();
+  const nodes = graph.nodes.map((node) => new OpNode(node, graph));
+  checkSupported(graph, nodes);
+
+  const ctx = new BuildContext(graph, tensors);
+  const inputs: tf.SymbolicTensor[] = [];
+  const inputRecords: IORecord[] = [];
+  for (const input of graph.inputs) {
+    const torchShape = graph.values[input.value]!.shape;
+    const perm = options.inputLayouts?.[input.name] ?? defaultInputPerm(graph, input.value, torchShape.length);
+    const kerasShape = kerasShapeOf(torchShape, perm);
+    const tensor = tf.input({ shape: kerasShape.slice(1), name: ctx.layerName(input.name), dtype: 'float32' });
+    inputs.push(tensor);
+    ctx.values.set(input.value, { tensor, layout: { perm }, torchShape, layer: tensor.sourceLayer.name, call: 0 });
+    inputRecords.push(ioRecord(input.name, torchShape, perm));
+  }
+
+  const failed: UnsupportedOp[] = [];
+  const skipped = new Set<string>();
+  for (const node of nodes) {
+    const reads = valuesRead(node.node.args).concat(valuesRead(Object.values(node.node.kwargs)));
+    if (reads.some((value) => skipped.has(value))) {
+      node.node.outputs.forEach((value) => skipped.add(value));
+      continue;
+    }
+    let outputs: readonly KValue[];
+    try {
+      outputs = OP_TABLE[node.op]!.convert(node, ctx);
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      failed.push(unsupported(node, error.message));
+      node.node.outputs.forEach((value) => skipped.add(value));
+      continue;
+    }
+    if (outputs.length !== node.node.outputs.length) throw new KerasBuildError(`${node.where}: built ${outputs.length} output(s) for ${node.node.outputs.length} recorded`);
+    outputs.forEach((value, i) => ctx.values.set(node.node.outputs[i]!, value));
+    if (outputs[0]) ctx.nodeLayers[node.name] = outputs[0].layer;
+  }
+  if (failed.length > 0) throw new UnsupportedOpsError(failed);
+
+  const outputRecords: IORecord[] = [];
+  const outputs = graph.outputs.map((output) => {
+    const value = ctx.values.get(output.value);
+    if (!value) throw new KerasBuildError(`graph output ${output.name} (value ${output.value}) was not built`);
+    const plain = ctx.plain(value, new OpNode({ name: output.name, kind: 'function', op: 'output', scope: '', args: [], kwargs: {}, outputs: [], structure: null }, graph));
+    outputRecords.push(ioRecord(output.name, plain.torchShape, plain.layout.perm));
+    return plain.tensor;
+  });
+  const model = tf.model({ inputs, outputs, name: options.name ?? 'torchport' });
+
+  // The transfer is strict about what the graph reads; tensors it never reads are reported instead.
+  const read = tensorsRead(graph);
+  const stateDict = new Map<string, Tensor>([...[...tensors.weights].filter(([name]) => read.has(name)), ...ctx.extraTensors]);
+  const unusedTensors = [...tensors.weights.keys()].filter((name) => !read.has(name));
+  const transfer = transferWeights(stateDict, model, { strict: true, overrides: ctx.overrides, torchEpsilon: ctx.epsilons, moduleNames: ctx.moduleNames });
+
+  const valueLayers: Record<string, ValueLocation> = {};
+  for (const [id, value] of ctx.values) valueLayers[id] = { layer: value.layer, call: value.call, layout: value.layout };
+  return {
+    model,
+    report: {
+      layerCount: model.layers.length,
+      parameterCount: model.countParams(),
+      permuteCount: ctx.permutes.length,
+      permutes: ctx.permutes,
+      nodeLayers: ctx.nodeLayers,
+      valueLayers,
+      inputs: inputRecords,
+      outputs: outputRecords,
+      transfer,
+      unusedTensors,
+      buildMs: performance.now() - started,
+    },
+  };
+}
+
+/** Every node's op must be in the table and pass its check; all failures are reported at once. */
+function checkSupported(graph: CapturedGraph, nodes: readonly OpNode[]): void {
+  const shapes = (value: string) => graph.values[value]?.shape;
+  const failed: UnsupportedOp[] = [];
+  for (const node of nodes) {
+    const entry = OP_TABLE[node.op];
+    if (!entry) {
+      failed.push(unsupported(node, `no Keras conversion is known for ${node.node.kind === 'module' ? 'module class' : 'function'} ${node.op}`));
+      continue;
+    }
+    try {
+      const reason = entry.check?.(node, shapes);
+      if (reason) failed.push(unsupported(node, reason));
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      failed.push(unsupported(node, error.message));
+    }
+  }
+  if (failed.length > 0) throw new UnsupportedOpsError(failed);
+}
+
+function unsupported(node: OpNode, reason: string): UnsupportedOp {
+  return { node: node.name, op: node.op, kind: node.node.kind, modulePath: node.node.module ?? node.node.scope, reason };
+}
+
+function valuesRead(args: readonly unknown[]): string[] {
+  const found: string[] = [];
+  const visit = (arg: unknown): void => {
+    if (typeof arg !== 'object' || arg === null) return;
+    const record = arg as Record<string, unknown>;
+    if (typeof record['value'] === 'string') found.push(record['value']);
+    for (const key of ['list', 'slice'] as const) if (Array.isArray(record[key])) (record[key] as unknown[]).forEach(visit);
+    if (typeof record['dict'] === 'object' && record['dict'] !== null) Object.values(record['dict']).forEach(visit);
+  };
+  args.forEach(visit);
+  return found;
+}
+
+/** State-dict names the graph reads: the tensors of every called module, and direct parameter uses. */
+function tensorsRead(graph: CapturedGraph): Set<string> {
+  const read = new Set<string>();
+  const visit = (arg: unknown): void => {
+    if (typeof arg !== 'object' || arg === null) return;
+    const record = arg as Record<string, unknown>;
+    if (typeof record['param'] === 'string') read.add(record['param']);
+    for (const key of ['list', 'slice'] as const) if (Array.isArray(record[key])) (record[key] as unknown[]).forEach(visit);
+    if (typeof record['dict'] === 'object' && record['dict'] !== null) Object.values(record['dict']).forEach(visit);
+  };
+  for (const node of graph.nodes) {
+    node.args.forEach(visit);
+    Object.values(node.kwargs).forEach(visit);
+    const module = node.kind === 'module' && node.module !== undefined ? graph.modules[node.module] : undefined;
+    for (const name of [...(module?.parameters ?? []), ...(module?.buffers ?? [])]) read.add(node.module ? `${node.module}.${name}` : name);
+  }
+  return read;
+}
+
+function defaultInputPerm(graph: CapturedGraph, value: string, rank: number): number[] {
+  if (rank >= 4) return channelsLastPerm(rank);
+  if (rank !== 3) return identityPerm(rank);
+  const readers = graph.nodes.filter((node) => valuesRead(node.args).includes(value));
+  return readers.some((node) => CHANNEL_CONSUMERS.has(node.op)) ? channelsLastPerm(3) : identityPerm(3);
+}
+
+function ioRecord(name: string, torchShape: readonly number[], perm: readonly number[]): IORecord {
+  return { name, torchShape: [...torchShape], kerasShape: kerasShapeOf(torchShape, perm), toKeras: [...perm], toTorch: inversePerm(perm) };
+}

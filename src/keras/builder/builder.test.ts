@@ -1,0 +1,165 @@
+// Every recorded golden with a captured graph becomes a Keras model that reproduces PyTorch's
+// outputs on every seed (wasm backend, NCHW goldens permuted to the model's layout and back).
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FP32_TOLERANCE, errorMetrics } from '../../harness/compare/index.ts';
+import { listGoldenDirs, loadGolden, type Golden } from '../../harness/golden/index.ts';
+import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { Tensor } from '../../tensor/index.ts';
+import { loadTfjsLayersModel, saveTfjsLayersModel } from '../io/index.ts';
+import { buildKerasModel, type BuildReport } from './index.ts';
+
+const GOLDEN_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../golden');
+
+/**
+ * Goldens whose graphs need a transpose no rewrite removes, and why. Every other golden (all the
+ * CNN families) must build with zero inserted permutes.
+ */
+const PERMUTES_EXPECTED: Readonly<Record<string, RegExp>> = {
+  // view(b, g, c/g, h, w).transpose(1, 2).view(b, c, h, w): the shuffle itself is a transpose.
+  shufflenet_channel_shuffle: /^reshape \[1, \d+, 2, \d+, \d+\] -> \[1, \d+, \d+, \d+\] merges axes/,
+  trap_reshape_chain: /^reshape \[1, 4, 2, 8, 8\] -> \[1, 8, 8, 8\] merges axes/,
+  // softmax over W of a channels-last map: tfjs and TFLite normalize the last axis only.
+  trap_axis_remap: /^softmax runs over the last Keras axis only/,
+};
+
+let scratch: string;
+
+beforeAll(async () => {
+  await initTfjsBackend('wasm');
+  scratch = await mkdtemp(path.join(tmpdir(), 'torchport-builder-'));
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const goldens = (await Promise.all((await listGoldenDirs(GOLDEN_ROOT)).map((dir) => loadGolden(dir)))).filter((g) => !('error' in g.manifest.graph));
+
+async function build(golden: Golden) {
+  const { graph, constants } = await golden.graph();
+  return buildKerasModel(graph, { weights: await golden.weights(), constants });
+}
+
+const toKeras = (tensor: Tensor, report: BuildReport, i: number): Tensor => tensor.toFloat32().permute(report.inputs[i]!.toKeras);
+const toTorch = (tensor: Tensor, report: BuildReport, i: number): Tensor => tensor.permute(report.outputs[i]!.toTorch);
+
+describe('buildKerasModel reproduces every golden on every seed (wasm)', () => {
+  it('finds goldens with graphs', () => {
+    expect(goldens.length).toBeGreaterThan(0);
+  });
+
+  for (const golden of goldens) {
+    const name = golden.manifest.name;
+    it(name, async () => {
+      const { model, report } = await build(golden);
+      const atol = golden.manifest.tolerance?.atol ?? FP32_TOLERANCE.atol;
+      expect(report.outputs.map((o) => o.torchShape)).toEqual(golden.manifest.outputs.map((o) => o.shape));
+      expect(report.transfer.problems).toEqual([]);
+      expect(report.transfer.assignments.length).toBe(report.transfer.kerasWeightCount);
+
+      const runner = await createKerasRunner(model);
+      const kerasOutputs: Tensor[][] = [];
+      try {
+        for (const seed of golden.manifest.seeds) {
+          const inputs = (await golden.inputs(seed)).map((t, i) => toKeras(t, report, i));
+          const outputs = await runner.run(inputs);
+          kerasOutputs.push(outputs);
+          const references = await golden.outputs(seed);
+          references.forEach((reference, i) => {
+            const metrics = errorMetrics(toTorch(outputs[i]!, report, i), reference);
+            expect(metrics.maxAbsDiff, `${name} seed ${seed} ${golden.manifest.outputs[i]!.name}`).toBeLessThanOrEqual(atol);
+          });
+        }
+
+        const allowed = PERMUTES_EXPECTED[name];
+        if (allowed) for (const permute of report.permutes) expect(permute.reason).toMatch(allowed);
+        else expect(report.permutes).toEqual([]);
+
+        // The saved model loads back (custom layers registered) and computes the same thing.
+        const dir = path.join(scratch, name);
+        await saveTfjsLayersModel(model, dir);
+        const loaded = await loadTfjsLayersModel(path.join(dir, 'model.json'));
+        const reloaded = await createKerasRunner(loaded);
+        try {
+          const seed = golden.manifest.seeds[0]!;
+          const again = await reloaded.run((await golden.inputs(seed)).map((t, i) => toKeras(t, report, i)));
+          again.forEach((output, i) => expect(output.toArray()).toEqual(kerasOutputs[0]![i]!.toArray()));
+        } finally {
+          await reloaded.dispose();
+        }
+      } finally {
+        await runner.dispose();
+      }
+    });
+  }
+});
+
+describe('the build report', () => {
+  for (const golden of goldens) {
+    it(`maps every value of ${golden.manifest.name} to a Keras layer output equal to PyTorch's activation (first divergence)`, async () => {
+      const { model, report } = await build(golden);
+      const activations = await golden.activations();
+      // One probe per distinct Keras output (no-op nodes share their input's).
+      const seen = new Set<string>();
+      const probes = Object.entries(report.valueLayers).filter(([id, { layer, call, layout }]) => {
+        const key = `${layer}#${call}`;
+        if (!activations.has(id) || layout.source !== undefined || seen.has(key) || model.inputNames.includes(layer)) return false;
+        seen.add(key);
+        return true;
+      });
+      expect(probes.length).toBeGreaterThan(0);
+      const probe = tf.model({ inputs: model.inputs, outputs: probes.map(([, { layer, call }]) => model.getLayer(layer).getOutputAt(call) as tf.SymbolicTensor) });
+      const x = (await golden.inputs(golden.manifest.seeds[0]!)).map((t, i) => toKeras(t, report, i)).map((t) => tf.tensor(t.data as Float32Array, [...t.shape]));
+      const predicted = probe.predict(x);
+      const ys = Array.isArray(predicted) ? predicted : [predicted];
+      probes.forEach(([id, { layer, layout }], k) => {
+        const keras = new Tensor('float32', ys[k]!.shape, ys[k]!.dataSync() as Float32Array);
+        const inverse = layout.perm.map((_, axis) => layout.perm.indexOf(axis));
+        const metrics = errorMetrics(keras.permute(inverse), activations.get(id)!);
+        // Intermediate values (pre-normalization conv outputs) can be large: 1e-5 relative to their scale.
+        expect(metrics.maxAbsDiff, `value ${id} at layer ${layer}`).toBeLessThanOrEqual(1e-5 * Math.max(1, metrics.maxAbsReference));
+      });
+      tf.dispose([...x, ...ys]);
+      model.dispose();
+    });
+  }
+
+  it('names layers after module paths, shares weighted modules and folds Flatten into the Dense kernel', async () => {
+    const golden = goldens.find((g) => g.manifest.name === 'trap_flatten_linear')!;
+    const { graph } = await golden.graph();
+    const { model, report } = await build(golden);
+    for (const path of Object.keys(graph.modules).filter((p) => graph.modules[p]!.parameters.length > 0)) expect(model.getLayer(path).name).toBe(path);
+    const kernel = report.transfer.assignments.find((a) => a.layer === 'classifier.2' && a.weight === 'kernel')!;
+    expect(kernel.layout).toMatch(/rows reordered/);
+    expect(report.permuteCount).toBe(0);
+    expect(report.inputs[0]).toMatchObject({ torchShape: [1, 3, 16, 16], kerasShape: [1, 16, 16, 3], toKeras: [0, 2, 3, 1], toTorch: [0, 3, 1, 2] });
+    model.dispose();
+  });
+
+  it('builds one layer per module with weights, however often it is called', async () => {
+    const golden = goldens.find((g) => g.manifest.name === 'trap_shared_module')!;
+    const weights = await golden.weights();
+    const { model, report } = await build(golden);
+    for (const name of ['conv', 'bn', 'fc']) expect(model.getLayer(name).inboundNodes.length, name).toBe(2);
+    // Every PyTorch parameter and statistic exists once in Keras (num_batches_tracked excepted).
+    const torchCount = [...weights].filter(([name]) => !name.endsWith('num_batches_tracked')).reduce((sum, [, t]) => sum + t.size, 0);
+    expect(report.parameterCount).toBe(torchCount);
+    expect(report.inputs.map((i) => i.name)).toEqual(['input_0', 'input_1']);
+    model.dispose();
+  });
+
+  it('fills parameters and constants used directly in forward, and reports tensors the forward never read', async () => {
+    const golden = goldens.find((g) => g.manifest.name === 'trap_params_in_forward')!;
+    const { model, report } = await build(golden);
+    const filled = new Map(report.transfer.assignments.map((a) => [a.tensor, a.layerClass]));
+    for (const name of ['mean', 'std', 'layer_scale', 'pos_embed']) expect(filled.get(name), name).toBe('ConstantArithmetic');
+    expect(filled.get('<constant>.c0')).toBe('ConstantTensor'); // the expanded class token, folded by the capture
+    expect([...report.unusedTensors].sort()).toEqual(['cls_token', 'unused_head.bias', 'unused_head.weight']);
+    model.dispose();
+  });
+});

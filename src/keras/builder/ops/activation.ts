@@ -1,0 +1,87 @@
+// Elementwise activations: they do not care about layout, so a value keeps whatever layout it has
+// (a flattened channels-last vector included).
+import * as tf from '@tensorflow/tfjs';
+import { GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
+import { Unsupported, bool, num, str, type OpNode } from '../op_node.ts';
+import type { BuildContext } from '../context.ts';
+import { firstInput, nameFor, type Converter } from './common.ts';
+
+type Make = (name: string) => tf.layers.Layer;
+
+function elementwise(make: (node: OpNode) => Make): Converter {
+  return (node, ctx) => {
+    const x = firstInput(node, ctx);
+    return [ctx.apply(make(node)(nameFor(node, ctx)), x, x.torchShape, x.layout)];
+  };
+}
+
+const activation = (name: string): Make => (layerName) => tf.layers.activation({ activation: name as never, name: layerName });
+
+export const relu = elementwise(() => activation('relu'));
+export const relu6 = elementwise(() => activation('relu6'));
+export const sigmoid = elementwise(() => activation('sigmoid'));
+export const tanh = elementwise(() => activation('tanh'));
+/** SiLU: x * sigmoid(x) is tfjs's `swish` (alpha 1). */
+export const silu = elementwise(() => activation('swish'));
+export const hardswish = elementwise(() => (name) => new HardSwish({ name }));
+export const hardsigmoid = elementwise(() => (name) => new HardSigmoid({ name }));
+
+/** tfjs `gelu` is the exact erf form; the tanh approximation is GeluTanh. */
+function geluMode(approximate: string): Make {
+  if (approximate === 'none') return activation('gelu');
+  if (approximate === 'tanh') return (name) => new GeluTanh({ name });
+  throw new Unsupported(`GELU approximate=${JSON.stringify(approximate)} is not 'none' or 'tanh'`);
+}
+export const geluModule = elementwise((node) => geluMode(String(node.attrs['approximate'] ?? 'none')));
+export const geluFunction = elementwise((node) => geluMode(str(node.bind(['input', 'approximate='])['approximate'], 'approximate', 'none')));
+
+const leaky = (slope: number): Make => (name) => tf.layers.leakyReLU({ alpha: slope, name });
+export const leakyReluModule = elementwise((node) => leaky(node.attrNumber('negative_slope')));
+export const leakyReluFunction = elementwise((node) => {
+  const args = node.bind(['input', 'negative_slope=', 'inplace=']);
+  return leaky(num(args['negative_slope'], 'negative_slope', 0.01));
+});
+
+/** tfjs's ELU layer only implements alpha 1. */
+function elu(alpha: number): Make {
+  if (alpha !== 1) throw new Unsupported(`ELU alpha ${alpha} (tfjs's ELU supports alpha 1 only)`);
+  return (name) => tf.layers.elu({ alpha, name });
+}
+export const eluModule = elementwise((node) => elu(node.attrNumber('alpha')));
+export const eluFunction = elementwise((node) => elu(num(node.bind(['input', 'alpha=', 'inplace='])['alpha'], 'alpha', 1)));
+
+/** Hardtanh(0, 6) is ReLU6; other bounds have no single Keras layer. */
+function hardtanh(min: number, max: number): Make {
+  if (min === 0 && max === 6) return activation('relu6');
+  throw new Unsupported(`Hardtanh(${min}, ${max}) is only supported as ReLU6 (0, 6)`);
+}
+export const hardtanhModule = elementwise((node) => hardtanh(node.attrNumber('min_val'), node.attrNumber('max_val')));
+export const hardtanhFunction = elementwise((node) => {
+  const args = node.bind(['input', 'min_val=', 'max_val=', 'inplace=']);
+  return hardtanh(num(args['min_val'], 'min_val', -1), num(args['max_val'], 'max_val', 1));
+});
+
+/** tfjs softplus is log(1 + exp(x)); PyTorch's (beta 1, threshold 20) differs by < 3e-9 above 20. */
+export const softplusModule = elementwise((node) => {
+  if (node.attrNumber('beta') !== 1) throw new Unsupported(`Softplus beta ${node.attrNumber('beta')} is not 1`);
+  return activation('softplus');
+});
+
+export function checkInplaceFlag(node: OpNode): undefined {
+  bool(node.node.kwargs['inplace'], 'inplace', false);
+  return undefined;
+}
+
+/** PReLU: one slope per channel (Keras axis -1), shared over the other axes. */
+export const prelu = (node: OpNode, ctx: BuildContext) => {
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const rank = x.torchShape.length;
+  const channels = node.attrNumber('num_parameters');
+  let value = x;
+  if (channels > 1 && rank > 2 && x.layout.perm[rank - 1] !== 1) {
+    value = ctx.relayout(x, [...x.layout.perm.filter((a) => a !== 1), 1], node, 'PReLU keeps one slope per channel on the last Keras axis');
+  }
+  const sharedAxes = Array.from({ length: rank - 1 }, (_, i) => i + 1).filter((axis) => channels === 1 || axis !== rank - 1);
+  const layer = ctx.sharedLayer(node.node.module!, (name) => tf.layers.prelu({ sharedAxes: sharedAxes.length > 0 ? sharedAxes : null, name } as never));
+  return [ctx.apply(layer, value, value.torchShape, value.layout)];
+};

@@ -1,0 +1,40 @@
+// PyTorch tensors that are not computed from the inputs (a parameter used directly in forward,
+// a folded constant) as Keras operands.
+import type { GraphArg } from '../../../torch/index.ts';
+import { ConstantTensor } from '../../layers/index.ts';
+import { constantTensorName, type BuildContext, type KValue } from '../context.ts';
+import { kerasShapeOf } from '../layout.ts';
+import type { OpNode } from '../op_node.ts';
+import { nameFor } from './common.ts';
+
+export interface ConstantSource {
+  /** The tensor's name in the transfer's tensor map. */
+  readonly tensor: string;
+  readonly shape: readonly number[];
+}
+
+/** Which tensor a {param} / {constant} argument names, and its shape. */
+export function constantSource(node: OpNode, ctx: BuildContext, arg: { param: string } | { constant: string }): ConstantSource {
+  if ('param' in arg) {
+    const shape = ctx.tensorShape(arg.param);
+    if (!shape) node.fail(`uses parameter '${arg.param}', which is not in the state dict`);
+    return { tensor: arg.param, shape };
+  }
+  const shape = ctx.graph.constants[arg.constant]?.shape;
+  if (!shape) node.fail(`uses constant ${arg.constant}, which the graph does not describe`);
+  ctx.useConstant(arg.constant);
+  return { tensor: constantTensorName(arg.constant), shape };
+}
+
+/**
+ * The constant as a Keras value of the given rank in layout `perm` (PyTorch's broadcasting adds
+ * leading 1-axes; the first axis must be 1, the batch). `batchOf` only lends its batch size.
+ */
+export function constantValue(node: OpNode, ctx: BuildContext, arg: { param: string } | { constant: string }, rank: number, perm: readonly number[], batchOf: KValue): KValue {
+  const source = constantSource(node, ctx, arg);
+  const torchShape = [...new Array<number>(rank - source.shape.length).fill(1), ...source.shape];
+  if (torchShape[0] !== 1) node.fail(`constant ${JSON.stringify(arg as GraphArg)} of shape [${source.shape.join(', ')}] varies along the batch axis`);
+  const layer = new ConstantTensor({ shape: kerasShapeOf(torchShape, perm).slice(1), name: nameFor(node, ctx, '__constant') });
+  ctx.fillFrom(layer.name, 'value', source.tensor, { kind: 'aligned', rank, axes: perm });
+  return ctx.apply(layer, batchOf, torchShape, { perm });
+}

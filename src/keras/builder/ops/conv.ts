@@ -1,0 +1,118 @@
+// Convolutions. Keras runs them channels-last; PyTorch's symmetric padding only equals Keras
+// 'same' at stride 1 with odd kernels (Keras/TF SAME pads the bottom/right first), so any other
+// padding becomes an explicit zero padding followed by a 'valid' convolution.
+import * as tf from '@tensorflow/tfjs';
+import { ConstantPadding, GroupedConv2D } from '../../layers/index.ts';
+import type { BuildContext, KValue } from '../context.ts';
+import { channelsLastPerm } from '../layout.ts';
+import { Unsupported, type OpNode } from '../op_node.ts';
+import { firstInput, nameFor, outputShape, pair } from './common.ts';
+
+interface ConvSpec {
+  readonly spatial: number;
+  readonly kernel: number[];
+  readonly stride: number[];
+  readonly dilation: number[];
+  readonly padding: number[] | 'same';
+  readonly groups: number;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly bias: boolean;
+}
+
+function convSpec(node: OpNode, ctx: BuildContext, spatial: number): ConvSpec {
+  const mode = node.attrs['padding_mode'];
+  if (mode !== undefined && mode !== 'zeros') throw new Unsupported(`padding_mode '${String(mode)}' (only 'zeros' is supported)`);
+  const rawPadding = node.attrs['padding'];
+  const padding = rawPadding === 'same' ? 'same' : rawPadding === 'valid' ? new Array<number>(spatial).fill(0) : node.attrInts('padding', spatial);
+  const module = ctx.graph.modules[node.node.module ?? ''];
+  return {
+    spatial,
+    kernel: node.attrInts('kernel_size', spatial),
+    stride: node.attrInts('stride', spatial),
+    dilation: node.attrInts('dilation', spatial),
+    padding,
+    groups: node.attrNumber('groups'),
+    inChannels: node.attrNumber('in_channels'),
+    outChannels: node.attrNumber('out_channels'),
+    bias: module?.parameters.includes('bias') ?? false,
+  };
+}
+
+/** Keras padding mode plus the explicit padding to apply first (undefined: none needed). */
+function kerasPadding(spec: ConvSpec): { mode: 'same' | 'valid'; explicit?: number[] } {
+  if (spec.padding === 'same') return { mode: 'same' }; // PyTorch allows it at stride 1 only, where both pad total // 2 first
+  const pads = spec.padding;
+  if (pads.every((p) => p === 0)) return { mode: 'valid' };
+  const sameEquivalent = spec.stride.every((s) => s === 1) && pads.every((p, i) => 2 * p === spec.dilation[i]! * (spec.kernel[i]! - 1));
+  return sameEquivalent ? { mode: 'same' } : { mode: 'valid', explicit: pads };
+}
+
+/** Zero-pads the spatial axes of a channels-last value symmetrically by `pads`. */
+export function zeroPad(node: OpNode, ctx: BuildContext, x: KValue, pads: readonly number[], suffix = '__pad'): KValue {
+  const shape = x.torchShape.map((dim, axis) => (axis >= 2 ? dim + 2 * pads[axis - 2]! : dim));
+  const name = nameFor(node, ctx, suffix);
+  const layer =
+    pads.length === 2
+      ? tf.layers.zeroPadding2d({ padding: [[pads[0]!, pads[0]!], [pads[1]!, pads[1]!]], name })
+      : new ConstantPadding({ padding: pads.map((p) => [p, p] as [number, number]), value: 0, name });
+  return ctx.apply(layer, x, shape, x.layout);
+}
+
+function conv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
+  const spec = convSpec(node, ctx, spatial);
+  const rank = spatial + 2;
+  let x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(rank), node, 'convolutions run channels-last');
+  const { mode, explicit } = kerasPadding(spec);
+  if (explicit) x = zeroPad(node, ctx, x, explicit);
+  const common = { strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), useBias: spec.bias, kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
+  const depthwise = spec.groups > 1 && spec.groups === spec.inChannels;
+  const layer = ctx.sharedLayer(node.node.module!, (name): tf.layers.Layer => {
+    if (spatial === 1) return tf.layers.conv1d({ ...common, filters: spec.outChannels, kernelSize: spec.kernel[0]!, strides: spec.stride[0]!, dilationRate: spec.dilation[0]!, name });
+    if (depthwise) return tf.layers.depthwiseConv2d({ ...common, kernelSize: pair(spec.kernel), depthMultiplier: spec.outChannels / spec.inChannels, depthwiseInitializer: 'zeros', name });
+    if (spec.groups > 1) return new GroupedConv2D({ filters: spec.outChannels, kernelSize: pair(spec.kernel), strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), groups: spec.groups, useBias: spec.bias, name });
+    return tf.layers.conv2d({ ...common, filters: spec.outChannels, kernelSize: pair(spec.kernel), name });
+  });
+  return [ctx.apply(layer, x, outputShape(node, ctx), x.layout)];
+}
+
+export const conv2d = (node: OpNode, ctx: BuildContext) => conv(node, ctx, 2);
+export const conv1d = (node: OpNode, ctx: BuildContext) => conv(node, ctx, 1);
+
+export function checkConv(node: OpNode): string | undefined {
+  const mode = node.attrs['padding_mode'];
+  if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}' (only 'zeros' is supported)`;
+  if (node.op === 'Conv1d' && node.attrNumber('groups') !== 1) return `grouped Conv1d (groups = ${node.attrNumber('groups')}) has no Keras equivalent here`;
+  return undefined;
+}
+
+/**
+ * ConvTranspose2d: Keras's 'valid' transposed convolution computes the full output
+ * (in - 1) * stride + kernel (at least in * stride); PyTorch's is that minus `padding` on each
+ * side plus `output_padding` at the bottom/right, so the Keras result is cropped to it.
+ */
+export function convTranspose2d(node: OpNode, ctx: BuildContext): KValue[] {
+  const kernel = node.attrInts('kernel_size', 2);
+  const stride = node.attrInts('stride', 2);
+  const padding = node.attrInts('padding', 2);
+  const out = outputShape(node, ctx);
+  const x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(4), node, 'convolutions run channels-last');
+  const module = ctx.graph.modules[node.node.module ?? ''];
+  const layer = ctx.sharedLayer(node.node.module!, (name) =>
+    tf.layers.conv2dTranspose({ filters: node.attrNumber('out_channels'), kernelSize: pair(kernel), strides: pair(stride), padding: 'valid', useBias: module?.parameters.includes('bias') ?? false, kernelInitializer: 'zeros', name }),
+  );
+  const full = [0, 1].map((i) => x.torchShape[i + 2]! * stride[i]! + Math.max(kernel[i]! - stride[i]!, 0));
+  const crop = [0, 1].map((i) => [padding[i]!, full[i]! - padding[i]! - out[i + 2]!] as [number, number]);
+  if (crop.some(([, after]) => after < 0)) node.fail(`output_padding larger than padding + (stride - kernel) cannot be expressed by cropping`);
+  const y = ctx.apply(layer, x, [out[0]!, out[1]!, full[0]!, full[1]!], x.layout);
+  if (crop.every(([a, b]) => a === 0 && b === 0)) return [y];
+  return [ctx.apply(tf.layers.cropping2D({ cropping: [crop[0]!, crop[1]!], name: nameFor(node, ctx, '__crop') }), y, out, y.layout)];
+}
+
+export function checkConvTranspose(node: OpNode): string | undefined {
+  if (node.attrNumber('groups') !== 1) return `grouped ConvTranspose2d (groups = ${node.attrNumber('groups')})`;
+  if (node.attrInts('dilation', 2).some((d) => d !== 1)) return `dilated ConvTranspose2d`;
+  const mode = node.attrs['padding_mode'];
+  if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}'`;
+  return undefined;
+}

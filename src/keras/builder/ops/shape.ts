@@ -1,0 +1,187 @@
+// Shape ops. A reshape is rewritten for the value's layout when every group of PyTorch axes it
+// merges or splits sits in Keras in the same order (then a Keras Reshape does it, or nothing);
+// transposes only change the layout; cat/split/slice use the Keras axis of the PyTorch dim.
+import * as tf from '@tensorflow/tfjs';
+import { Slice } from '../../layers/index.ts';
+import type { GraphArg } from '../../../torch/index.ts';
+import type { BuildContext, KValue } from '../context.ts';
+import { canonicalPerm, identityPerm, kerasAxis, kerasShapeOf, samePerm } from '../layout.ts';
+import { Unsupported, ints, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
+import { constantValue } from './constants.ts';
+import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
+
+interface AxisGroup {
+  readonly from: number[];
+  readonly to: number[];
+}
+
+/** Splits a reshape of the non-batch, non-unit axes into minimal groups of equal size. */
+function reshapeGroups(inShape: readonly number[], outShape: readonly number[]): AxisGroup[] | undefined {
+  const big = (shape: readonly number[]) => shape.map((_, axis) => axis).filter((axis) => axis > 0 && shape[axis] !== 1);
+  const [ins, outs] = [big(inShape), big(outShape)];
+  const groups: AxisGroup[] = [];
+  let [i, j] = [0, 0];
+  while (i < ins.length && j < outs.length) {
+    const group: AxisGroup = { from: [ins[i]!], to: [outs[j]!] };
+    let [a, b] = [inShape[ins[i++]!]!, outShape[outs[j++]!]!];
+    while (a !== b) {
+      if (a < b && i < ins.length) {
+        group.from.push(ins[i]!);
+        a *= inShape[ins[i++]!]!;
+      } else if (b < a && j < outs.length) {
+        group.to.push(outs[j]!);
+        b *= outShape[outs[j++]!]!;
+      } else return undefined;
+    }
+    groups.push(group);
+  }
+  return i === ins.length && j === outs.length ? groups : undefined;
+}
+
+/** Where to put unit axes: the canonical layout when it agrees with the data order, else PyTorch's, else last. */
+function placeUnitAxes(dataOrder: readonly number[], shape: readonly number[]): number[] {
+  const rank = shape.length;
+  for (const candidate of [canonicalPerm(rank), identityPerm(rank)]) {
+    if (samePerm(candidate.filter((axis) => axis > 0 && shape[axis] !== 1), dataOrder)) return candidate;
+  }
+  return [0, ...dataOrder, ...identityPerm(rank).filter((axis) => axis > 0 && shape[axis] === 1)];
+}
+
+/** The value reshaped to PyTorch shape `outShape` (same batch). */
+export function reshapeTo(node: OpNode, ctx: BuildContext, value: KValue, outShape: readonly number[]): KValue {
+  if (value.layout.source !== undefined && samePerm(value.torchShape, outShape)) return value;
+  let x = ctx.plain(value, node);
+  const inShape = x.torchShape;
+  if (inShape[0] !== outShape[0]) node.fail(`reshape [${inShape.join(', ')}] -> [${outShape.join(', ')}] changes the batch axis, which Keras keeps apart`);
+  const groups = reshapeGroups(inShape, outShape);
+  if (!groups) node.fail(`cannot match the axes of reshape [${inShape.join(', ')}] -> [${outShape.join(', ')}]`);
+  const groupOf = new Map<number, AxisGroup>();
+  for (const group of groups) for (const axis of group.from) groupOf.set(axis, group);
+  const kerasOrder = x.layout.perm.filter((axis) => groupOf.has(axis));
+  // Each group's axes must be adjacent and in PyTorch order in Keras for a Reshape to be exact.
+  const inPlace = groups.every((group) => {
+    const start = kerasOrder.indexOf(group.from[0]!);
+    return group.from.every((axis, k) => kerasOrder[start + k] === axis);
+  });
+  let dataOrder: number[];
+  if (inPlace) {
+    dataOrder = kerasOrder.flatMap((axis) => (groupOf.get(axis)!.from[0] === axis ? groupOf.get(axis)!.to : []));
+  } else if (outShape.length === 2) {
+    // A flatten of a value Keras holds in another order (NHWC): flatten anyway and remember the
+    // order; a following Linear absorbs it in its kernel.
+    const layer = tf.layers.flatten({ name: nameFor(node, ctx) });
+    return ctx.apply(layer, x, outShape, { perm: x.layout.perm, source: inShape });
+  } else {
+    // Bring each group's axes together in PyTorch order, keeping the groups' Keras order.
+    const ordered = [...groups].sort((a, b) => Math.min(...a.from.map((axis) => kerasOrder.indexOf(axis))) - Math.min(...b.from.map((axis) => kerasOrder.indexOf(axis))));
+    const units = x.layout.perm.filter((axis) => axis > 0 && !groupOf.has(axis));
+    x = ctx.relayout(x, [0, ...ordered.flatMap((group) => group.from), ...units], node, `reshape [${inShape.join(', ')}] -> [${outShape.join(', ')}] merges axes that Keras holds in another order`);
+    dataOrder = ordered.flatMap((group) => group.to);
+  }
+  const perm = placeUnitAxes(dataOrder, outShape);
+  const target = kerasShapeOf(outShape, perm).slice(1);
+  if (samePerm(target, x.tensor.shape.slice(1) as number[])) return { ...x, torchShape: [...outShape], layout: { perm } };
+  return ctx.apply(tf.layers.reshape({ targetShape: target, name: nameFor(node, ctx) }), x, outShape, { perm });
+}
+
+/** view / reshape / flatten / squeeze / unsqueeze / nn.Flatten: the recorded output shape says it all. */
+export const reshape: Converter = (node, ctx) => [reshapeTo(node, ctx, firstInput(node, ctx), outputShape(node, ctx))];
+
+function transposeBy(node: OpNode, ctx: BuildContext, dims: readonly number[]): KValue[] {
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const rank = x.torchShape.length;
+  const order = dims.map((d) => (d < 0 ? d + rank : d));
+  if (order[0] !== 0) node.fail(`moves the batch axis (dims ${JSON.stringify(dims)}); Keras keeps the batch first`);
+  // Output axis j is input axis order[j]: Keras axis i, holding input axis perm[i], now holds output axis order.indexOf(perm[i]).
+  const perm = x.layout.perm.map((axis) => order.indexOf(axis));
+  return [{ ...x, torchShape: order.map((axis) => x.torchShape[axis]!), layout: { perm } }];
+}
+
+export const transpose: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'dim0', 'dim1']);
+  const rank = firstInput(node, ctx).torchShape.length;
+  const [a, b] = [num(args['dim0'], 'dim0'), num(args['dim1'], 'dim1')].map((d) => (d < 0 ? d + rank : d));
+  const dims = identityPerm(rank);
+  [dims[a!], dims[b!]] = [b!, a!];
+  return transposeBy(node, ctx, dims);
+};
+
+export const permuteOp: Converter = (node, ctx) => transposeBy(node, ctx, ints(node.bind(['input', '*dims'])['dims'], 'dims') ?? []);
+
+export const cat: Converter = (node, ctx) => {
+  const args = node.bind(['tensors', 'dim=']);
+  const list = args['tensors'] && 'list' in args['tensors'] ? args['tensors'].list : [];
+  const computed = list.filter(isValueArg).map((arg) => ctx.plain(input(node, ctx, arg), node));
+  if (computed.length === 0) throw new Unsupported('concatenates only constants');
+  const perm = computed[0]!.layout.perm;
+  const rank = perm.length;
+  // Parameters and constants (a class token) join as ConstantTensor layers in the same layout.
+  const values = list.map((arg) => {
+    if (isValueArg(arg)) return ctx.plain(input(node, ctx, arg), node);
+    if (isTensorConstant(arg)) return constantValue(node, ctx, arg, rank, perm, computed[0]!);
+    throw new Unsupported(`concatenates ${JSON.stringify(arg)}`);
+  });
+  const dim = num(args['dim'], 'dim', 0);
+  const aligned = values.map((v) => ctx.relayout(v, perm, node, 'cat inputs must share a layout'));
+  const axis = kerasAxis(aligned[0]!.layout, dim);
+  if (axis === 0) node.fail('concatenates along the batch axis');
+  if (aligned.length === 1) return [aligned[0]!];
+  return [ctx.apply(tf.layers.concatenate({ axis, name: nameFor(node, ctx) }), aligned, outputShape(node, ctx), { perm })];
+};
+
+/** Slices `x` to [begin, begin + size) on PyTorch axis `dim` (one Slice layer). */
+function sliceAxis(node: OpNode, ctx: BuildContext, x: KValue, dim: number, begin: number, size: number, suffix = ''): KValue {
+  const axis = kerasAxis(x.layout, dim);
+  const shape = x.torchShape.map((d, i) => (i === dim ? size : d));
+  if (begin === 0 && size === x.torchShape[dim]) return x;
+  const keras = x.layout.perm.slice(1).map((_, i) => (i + 1 === axis ? [begin, size] : [0, -1]));
+  const layer = new Slice({ begin: keras.map(([b]) => b!), size: keras.map(([, s]) => s!), name: nameFor(node, ctx, suffix) });
+  return ctx.apply(layer, x, shape, x.layout);
+}
+
+/** split / chunk / unbind-like ops: the recorded outputs give each piece's size along `dim`. */
+export const split: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'split', 'dim=']);
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const rank = x.torchShape.length;
+  const rawDim = num(args['dim'], 'dim', 0);
+  const dim = rawDim < 0 ? rawDim + rank : rawDim;
+  if (dim === 0) node.fail('splits along the batch axis');
+  let begin = 0;
+  return node.node.outputs.map((_, i) => {
+    const size = outputShape(node, ctx, i)[dim]!;
+    const piece = sliceAxis(node, ctx, x, dim, begin, size, i === 0 ? '' : `__${i}`);
+    begin += size;
+    return piece;
+  });
+};
+
+/** x[...] with slices (step 1), integers and Ellipsis. */
+export const getItem: Converter = (node, ctx) => {
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const index = node.node.args[1];
+  const items = index && 'list' in index ? index.list : index ? [index] : [];
+  const rank = x.torchShape.length;
+  const ellipsis = items.findIndex((item) => 'ellipsis' in item);
+  const explicit = items.filter((item) => !('ellipsis' in item)).length;
+  const perAxis = ellipsis < 0 ? [...items] : [...items.slice(0, ellipsis), ...new Array(rank - explicit).fill(undefined), ...items.slice(ellipsis + 1)];
+  let value = x;
+  perAxis.forEach((item, dim) => {
+    if (item === undefined) return;
+    const size = x.torchShape[dim]!;
+    if ('slice' in item) {
+      const [start, stop, step] = (item.slice as readonly GraphArg[]).map((part: GraphArg, k: number) => literal(part, ['start', 'stop', 'step'][k]!));
+      if (step !== null && step !== undefined && step !== 1) throw new Unsupported(`slicing with step ${String(step)}`);
+      const clamp = (v: unknown, fallback: number) => (typeof v !== 'number' ? fallback : Math.min(Math.max(v < 0 ? v + size : v, 0), size));
+      const [b, e] = [clamp(start, 0), clamp(stop, size)];
+      if (dim === 0 && (b !== 0 || e !== size)) node.fail('slices the batch axis');
+      value = sliceAxis(node, ctx, value, dim, b, Math.max(e - b, 0), `__${dim}`);
+    } else if ('const' in item && typeof item.const === 'number') {
+      if (dim === 0) node.fail('indexes the batch axis');
+      const i = item.const < 0 ? item.const + size : item.const;
+      value = sliceAxis(node, ctx, value, dim, i, 1, `__${dim}`);
+    } else throw new Unsupported(`index ${JSON.stringify(item)} (only slices, integers and ... are supported)`);
+  });
+  const out = outputShape(node, ctx);
+  return [samePerm(out, value.torchShape) ? value : reshapeTo(node, ctx, value, out)];
+};

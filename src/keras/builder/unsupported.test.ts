@@ -1,0 +1,71 @@
+// An unsupported graph fails with ONE error that lists every unsupported op, with its node name,
+// module path and type, before any Keras layer is built.
+import { describe, expect, it } from 'vitest';
+import { Tensor } from '../../tensor/index.ts';
+import { parseCapturedGraph, type GraphNode } from '../../torch/index.ts';
+import { UnsupportedOpsError, buildKerasModel } from './index.ts';
+
+const module = (type: string, attributes: Record<string, unknown>, parameters: string[] = []) => ({ type, class: `torch.nn.${type}`, leaf: true, attributes, parameters, buffers: [] });
+const node = (name: string, kind: 'module' | 'function', op: string, scope: string, input: string, output: string, extra: Partial<GraphNode> = {}): GraphNode => ({
+  name,
+  kind,
+  op,
+  scope,
+  ...(kind === 'module' ? { module: scope } : {}),
+  args: [{ value: input }],
+  kwargs: {},
+  outputs: [output],
+  structure: 'tensor',
+  ...extra,
+});
+
+// A model a user could write: a reflect-padded conv, an LSTM over the flattened map, a cumsum in
+// the head, with supported ops in between and after them.
+const graphJson = JSON.stringify({
+  format: 'torchport-graph',
+  version: 1,
+  inputs: [{ name: 'input_0', value: 'v0' }],
+  outputs: [{ name: 'output_0', value: 'v6' }],
+  values: Object.fromEntries(
+    [[1, 3, 8, 8], [1, 4, 8, 8], [1, 4, 8, 8], [1, 4, 64], [1, 4, 16], [1, 4, 16], [1, 4, 16]].map((shape, i) => [`v${i}`, { shape, dtype: 'float32' }]),
+  ),
+  modules: {
+    '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] },
+    'features.0': module('Conv2d', { in_channels: 3, out_channels: 4, kernel_size: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, padding_mode: 'reflect' }, ['weight']),
+    rnn: module('LSTM', { input_size: 64, hidden_size: 16 }),
+  },
+  nodes: [
+    node('features.0', 'module', 'Conv2d', 'features.0', 'v0', 'v1'),
+    node('features.relu', 'function', 'F.relu', 'features', 'v1', 'v2'),
+    node('flatten', 'function', 'torch.flatten', '', 'v2', 'v3', { args: [{ value: 'v2' }, { const: 2 }] }),
+    node('rnn', 'module', 'LSTM', 'rnn', 'v3', 'v4'),
+    node('head.cumsum', 'function', 'torch.cumsum', 'head', 'v4', 'v5', { args: [{ value: 'v4' }, { const: 2 }] }),
+    node('head.relu', 'function', 'F.relu', 'head', 'v5', 'v6'),
+  ],
+  constants: {},
+});
+
+describe('unsupported ops', () => {
+  it('are all listed in one error, with node, module path and type', () => {
+    const graph = parseCapturedGraph(graphJson, 'synthetic graph');
+    const weights = new Map([['features.0.weight', Tensor.zeros('float32', [4, 3, 3, 3])]]);
+    let error: unknown;
+    try {
+      buildKerasModel(graph, { weights, constants: new Map() });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UnsupportedOpsError);
+    const unsupported = error as UnsupportedOpsError;
+    expect(unsupported.code).toBe('E_UNSUPPORTED_OPS');
+    expect(unsupported.ops.map(({ node, op, kind, modulePath }) => ({ node, op, kind, modulePath }))).toEqual([
+      { node: 'features.0', op: 'Conv2d', kind: 'module', modulePath: 'features.0' },
+      { node: 'rnn', op: 'LSTM', kind: 'module', modulePath: 'rnn' },
+      { node: 'head.cumsum', op: 'torch.cumsum', kind: 'function', modulePath: 'head' },
+    ]);
+    expect(unsupported.message).toMatch(/3 unsupported operation/);
+    expect(unsupported.message).toMatch(/node 'features\.0': module Conv2d at module path 'features\.0': padding_mode 'reflect'/);
+    expect(unsupported.message).toMatch(/node 'rnn': module LSTM at module path 'rnn': no Keras conversion is known for module class LSTM/);
+    expect(unsupported.message).toMatch(/node 'head\.cumsum': function torch\.cumsum at module path 'head'/);
+  });
+});

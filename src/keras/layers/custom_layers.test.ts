@@ -1,0 +1,64 @@
+// Every custom layer survives tfjs's own serialization: a model using all of them, saved to
+// model.json artifacts and read back by the plain tf.loadLayersModel, computes the same outputs.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import {
+  ConstantArithmetic,
+  ConstantPadding,
+  ConstantTensor,
+  GeluTanh,
+  HardSigmoid,
+  HardSwish,
+  LogSoftmax,
+  Reduce,
+  Resize2D,
+  Slice,
+  Subtract,
+} from './index.ts';
+
+beforeAll(async () => {
+  await initTfjsBackend('wasm');
+});
+
+function modelWithEveryCustomLayer(): tf.LayersModel {
+  const input = tf.input({ shape: [6, 6, 4] });
+  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
+  const a = apply(new HardSwish({ name: 'hardswish' }), input);
+  const b = apply(new HardSigmoid({ name: 'hardsigmoid' }), a);
+  const c = apply(new GeluTanh({ name: 'gelu_tanh' }), b);
+  const padded = apply(new ConstantPadding({ padding: [[1, 0], [0, 2]], value: -3.4028234663852886e38, name: 'pad' }), c);
+  const pooled = apply(tf.layers.maxPooling2d({ poolSize: 2, strides: 1, name: 'pool' }), padded);
+  const sliced = apply(new Slice({ begin: [0, 0, 1], size: [-1, 5, 2], name: 'slice' }), pooled);
+  const resized = apply(new Resize2D({ size: [9, 7], method: 'bilinear', alignCorners: false, halfPixelCenters: true, name: 'resize' }), sliced);
+  const scaled = apply(new ConstantArithmetic({ op: 'sub', reversed: true, scalar: 1, name: 'one_minus' }), resized);
+  const shifted = apply(new ConstantArithmetic({ op: 'mul', shape: [1, 1, 1, 2], name: 'per_channel' }), scaled);
+  const constant = apply(new ConstantTensor({ shape: [9, 7, 2], name: 'constant' }), shifted);
+  const diff = apply(new Subtract({ name: 'subtract' }), [shifted, constant]);
+  const reduced = apply(new Reduce({ op: 'mean', axes: [1, 2], keepDims: false, name: 'mean' }), diff);
+  const output = apply(new LogSoftmax({ name: 'log_softmax' }), reduced);
+  return tf.model({ inputs: input, outputs: output });
+}
+
+describe('custom layers', () => {
+  it('load back with tf.loadLayersModel and compute the same outputs', async () => {
+    const model = modelWithEveryCustomLayer();
+    // Non-trivial weights so that a weight lost on the way would show.
+    model.getLayer('per_channel').setWeights([tf.tensor4d([0.5, -2], [1, 1, 1, 2])]);
+    model.getLayer('constant').setWeights([tf.randomNormal([1, 9, 7, 2], 0, 1, 'float32', 3)]);
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (saved) => {
+      artifacts = saved;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
+    const x = tf.randomNormal([2, 6, 6, 4], 0, 2, 'float32', 7);
+    const [y0, y1] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(y0.shape).toEqual([2, 2]);
+    expect(Array.from(y1.dataSync())).toEqual(Array.from(y0.dataSync()));
+    tf.dispose([x, y0, y1]);
+    model.dispose();
+    loaded.dispose();
+  });
+});

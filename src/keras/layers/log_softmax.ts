@@ -1,0 +1,20 @@
+// log(softmax(x)) over the last axis, computed stably (x - logsumexp(x)) as PyTorch's log_softmax
+// does: log of a Softmax layer's output loses precision where probabilities underflow. tfjs-layers
+// has no such layer. Lowers to TFLite LOG_SOFTMAX.
+import * as tf from '@tensorflow/tfjs';
+
+type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
+
+export class LogSoftmax extends tf.layers.Layer {
+  static readonly className = 'LogSoftmax';
+
+  constructor(args: LayerArgs = {}) {
+    super(args);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.logSoftmax(Array.isArray(inputs) ? inputs[0]! : inputs, -1));
+  }
+}
+
+tf.serialization.registerClass(LogSoftmax);

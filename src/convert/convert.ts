@@ -52,42 +52,58 @@ export function toTorchLayout(tensors: readonly Tensor[], records: readonly IORe
   return tensors.map((tensor, i) => (records[i] ? tensor.permute(records[i]!.toTorch) : tensor));
 }
 
-/** Builds the Keras model from the golden's captured graph and lowers it to each TFLite variant. */
-export async function convertGolden(golden: Golden, options: ConvertGoldenOptions = {}): Promise<Conversion> {
+/** The Keras half of a conversion: the model built from the golden's captured graph. */
+export interface KerasConversion {
+  readonly model: tf.LayersModel;
+  readonly build: BuildReport;
+  readonly io: Conversion['io'];
+  readonly milliseconds: number;
+}
+
+export async function buildKeras(golden: Golden): Promise<KerasConversion> {
   await initTfjsBackend();
   const started = performance.now();
   const { graph, constants } = await golden.graph();
   const { model, report } = buildKerasModel(graph, { weights: await golden.weights(), constants }, { name: golden.manifest.name });
-  const kerasMs = performance.now() - started;
-  const io = { inputs: report.inputs, outputs: report.outputs };
-  const variants = options.variants ?? QUANTIZE_VARIANTS;
-  const needsCalibration = variants.includes('int8');
-  const representative = needsCalibration
-    ? (options.representative ?? seededRepresentativeData(golden.manifest.inputs.map((s) => s.shape), golden.manifest.inputDistribution))
-    : null;
+  return { model, build: report, io: { inputs: report.inputs, outputs: report.outputs }, milliseconds: performance.now() - started };
+}
+
+/** The default representative dataset of a golden: seeded samples of its input distribution. */
+export function defaultRepresentative(golden: Golden): RepresentativeData {
+  return seededRepresentativeData(golden.manifest.inputs.map((s) => s.shape), golden.manifest.inputDistribution);
+}
+
+/** Lowers the Keras model to one TFLite variant (int8 calibrates on `representative`, PyTorch layout). */
+export async function lowerToTflite(keras: KerasConversion, golden: Golden, variant: QuantizeVariant, options: { representative?: RepresentativeData; int8Io?: boolean } = {}): Promise<ConversionResult> {
   const batchSize = golden.manifest.inputs[0]!.shape[0] ?? 1;
+  const representative = variant === 'int8' ? (options.representative ?? defaultRepresentative(golden)) : undefined;
+  return convertKerasToTflite(keras.model, {
+    quantize: variant,
+    batchSize,
+    ...(representative ? { representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)), int8Io: options.int8Io ?? false } : {}),
+  });
+}
+
+/** Builds the Keras model from the golden's captured graph and lowers it to each TFLite variant. */
+export async function convertGolden(golden: Golden, options: ConvertGoldenOptions = {}): Promise<Conversion> {
+  const keras = await buildKeras(golden);
+  const variants = options.variants ?? QUANTIZE_VARIANTS;
+  const representative = variants.includes('int8') ? (options.representative ?? defaultRepresentative(golden)) : null;
   const tflite = new Map<QuantizeVariant, ConversionResult>();
   const tfliteMs: Partial<Record<QuantizeVariant, number>> = {};
   for (const variant of variants) {
     const t0 = performance.now();
-    tflite.set(
-      variant,
-      await convertKerasToTflite(model, {
-        quantize: variant,
-        batchSize,
-        ...(variant === 'int8' ? { representativeData: representative!.samples.map((sample) => toKerasLayout(sample, io.inputs)), int8Io: options.int8Io ?? false } : {}),
-      }),
-    );
+    tflite.set(variant, await lowerToTflite(keras, golden, variant, { ...(representative ? { representative } : {}), ...(options.int8Io ? { int8Io: true } : {}) }));
     tfliteMs[variant] = performance.now() - t0;
   }
   return {
     model: golden.manifest.name,
-    keras: model,
-    build: report,
-    io,
+    keras: keras.model,
+    build: keras.build,
+    io: keras.io,
     tflite,
     representative: representative ? { source: representative.source, sha256: representative.sha256, count: representative.samples.length } : null,
-    milliseconds: { keras: kerasMs, tflite: tfliteMs },
+    milliseconds: { keras: keras.milliseconds, tflite: tfliteMs },
   };
 }
 

@@ -2,7 +2,10 @@ export {
   ArtifactsError,
   CONVERSION_FILE,
   KERAS_DIR,
+  buildKeras,
   convertGolden,
+  defaultRepresentative,
+  lowerToTflite,
   loadArtifacts,
   tfliteFileName,
   toKerasLayout,
@@ -11,5 +14,6 @@ export {
   type Conversion,
   type ConversionRecord,
   type ConvertGoldenOptions,
+  type KerasConversion,
 } from './convert.ts';
 export { CALIBRATION_SEED_BASE, DEFAULT_CALIBRATION_SAMPLES, RepresentativeDataError, seededRepresentativeData, userRepresentativeData, type RepresentativeData } from './representative.ts';

@@ -4,7 +4,7 @@ import { TorchportError } from '../../errors.ts';
 import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
 import { BridgeRequestError, decodeSafetensors, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
 import { replaceDirectory, sha256, sha256File, temporarySibling, writeFileAtomic } from '../../util/index.ts';
-import { parseTolerance } from '../compare/index.ts';
+import { checkFixtureTolerance } from '../suite/index.ts';
 import {
   ACTIVATIONS_FILE,
   CONSTANTS_FILE,
@@ -90,7 +90,8 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
   const fixture = await bridge.loadFixture(fixturePath);
   const where = `fixture ${fixturePath}`;
   const inputDistribution = parseInputDistribution(fixture.inputDistribution, `${where}: INPUT_DISTRIBUTION`);
-  const tolerance = fixture.tolerance === null ? null : parseTolerance(fixture.tolerance, undefined, `${where}: TOLERANCE`);
+  const tolerance = fixture.tolerance ?? null;
+  if (tolerance !== null) checkFixtureTolerance(tolerance, `${where}: TOLERANCE`);
   const versions = await bridge.versions();
 
   await mkdir(options.goldenRoot, { recursive: true });

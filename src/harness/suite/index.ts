@@ -1,1 +1,1 @@
-export { ALL_TARGETS, SuiteFormatError, defaultSuite, loadSuite, parseSuite, resolveTolerance, type FixtureOverrides, type Suite, type TargetTolerances } from './suite.ts';
+export { ALL_TARGETS, SuiteFormatError, checkFixtureTolerance, defaultSuite, loadSuite, parseSuite, resolveTolerance, type FixtureOverrides, type Suite, type TargetTolerances } from './suite.ts';

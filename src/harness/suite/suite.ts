@@ -144,3 +144,17 @@ export function resolveTolerance(suite: Suite, fixtureTolerance: unknown, model:
 export function defaultSuite(targets: readonly string[] = ALL_TARGETS): Suite {
   return parseSuite({ name: 'default', targets }, null);
 }
+
+/**
+ * Checks a fixture's TOLERANCE (a plain tolerance for the float32 targets, or a map by target)
+ * against every target, so a typo fails when the golden is recorded, not in a later run.
+ */
+export function checkFixtureTolerance(value: unknown, where: string): void {
+  const base = defaultSuite();
+  try {
+    for (const target of ALL_TARGETS) resolveTolerance(base, value, where, target, 'output_0');
+  } catch (error) {
+    if (error instanceof TorchportError) throw new SuiteFormatError(`${where}: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,11 +1,11 @@
 // Targets on converted models: the Keras model and each TFLite variant. One conversion per golden
 // serves all five targets of a run (or the artifacts of `torchport convert`, with --artifacts).
-import type { Conversion } from '../../convert/index.ts';
+import type { Conversion, KerasConversion } from '../../convert/index.ts';
 import { TorchportError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import type { Golden } from '../golden/index.ts';
-import { keraslayerErrors } from './divergence.ts';
+import { kerasLayerErrors } from './divergence.ts';
 import { TargetUnavailableError, type ModelStructure, type OpenTarget, type Target } from './target.ts';
 
 export class ConversionFailedError extends TorchportError {
@@ -13,26 +13,41 @@ export class ConversionFailedError extends TorchportError {
   override readonly exitCode = 1 as const;
 }
 
-/** Where a target gets the converted model of a golden from. */
+/** Where a target gets the converted models of a golden from. */
 export interface ConversionSource {
-  conversionFor(golden: Golden): Promise<Conversion>;
+  keras(golden: Golden): Promise<KerasConversion | Pick<KerasConversion, 'model' | 'io'> & { readonly build: null }>;
+  tflite(golden: Golden, variant: QuantizeVariant): Promise<Uint8Array>;
 }
 
 /**
- * Converts each golden once (Keras and every TFLite variant) and keeps only the latest golden's
- * conversion, so a long suite does not hold every model in memory.
+ * Converts lazily and once per golden: the Keras model when a target first needs it, each TFLite
+ * variant when its target runs (a variant that cannot be lowered fails only its own target). Only
+ * the latest golden's models are kept, so a long suite does not hold every model in memory.
  */
-export function conversionCache(variants: readonly QuantizeVariant[]): ConversionSource {
-  let current: { dir: string; conversion: Promise<Conversion> } | undefined;
+export function conversionCache(): ConversionSource {
+  let current: { dir: string; keras: Promise<KerasConversion>; tflite: Map<QuantizeVariant, Promise<Uint8Array>> } | undefined;
+  const entryFor = async (golden: Golden) => {
+    if (current?.dir !== golden.dir) {
+      const previous = current?.keras;
+      const { buildKeras } = await import('../../convert/index.ts'); // tfjs loads only when a converted target runs
+      current = { dir: golden.dir, keras: buildKeras(golden), tflite: new Map() };
+      previous?.then((k) => k.model.dispose()).catch(() => undefined);
+    }
+    return current;
+  };
   return {
-    async conversionFor(golden) {
-      if (current?.dir !== golden.dir) {
-        const previous = current?.conversion;
-        const { convertGolden } = await import('../../convert/index.ts'); // tfjs and LiteRT load only when a converted target runs
-        current = { dir: golden.dir, conversion: convertGolden(golden, { variants }) };
-        previous?.then((c) => c.keras.dispose()).catch(() => undefined);
+    async keras(golden) {
+      return (await entryFor(golden)).keras;
+    },
+    async tflite(golden, variant) {
+      const entry = await entryFor(golden);
+      let bytes = entry.tflite.get(variant);
+      if (!bytes) {
+        const { lowerToTflite } = await import('../../convert/index.ts');
+        bytes = entry.keras.then((keras) => lowerToTflite(keras, golden, variant)).then((result) => result.bytes);
+        entry.tflite.set(variant, bytes);
       }
-      return current.conversion;
+      return bytes;
     },
   };
 }
@@ -40,22 +55,32 @@ export function conversionCache(variants: readonly QuantizeVariant[]): Conversio
 /** The artifacts of `torchport convert` (one model): verify exactly the bytes that ship. */
 export function artifactsSource(dir: string): ConversionSource {
   let loaded: Promise<Conversion> | undefined;
+  const load = async (golden: Golden): Promise<Conversion> => {
+    const { loadArtifacts } = await import('../../convert/index.ts');
+    loaded ??= loadArtifacts(dir);
+    const conversion = await loaded;
+    if (conversion.model !== golden.manifest.name) {
+      throw new ConversionFailedError(`artifacts in ${dir} were converted from ${conversion.model}, not ${golden.manifest.name}; verify them against golden/${conversion.model}`);
+    }
+    return conversion;
+  };
   return {
-    async conversionFor(golden) {
-      const { loadArtifacts } = await import('../../convert/index.ts');
-      loaded ??= loadArtifacts(dir);
-      const conversion = await loaded;
-      if (conversion.model !== golden.manifest.name) {
-        throw new ConversionFailedError(`artifacts in ${dir} were converted from ${conversion.model}, not ${golden.manifest.name}; verify them against golden/${conversion.model}`);
-      }
-      return conversion;
+    async keras(golden) {
+      const conversion = await load(golden);
+      return { model: conversion.keras, io: conversion.io, build: null };
+    },
+    async tflite(golden, variant) {
+      const bytes = (await load(golden)).tflite.get(variant)?.bytes;
+      if (!bytes) throw new TargetUnavailableError(`the artifacts in ${dir} have no ${variant} TFLite model`);
+      return bytes;
     },
   };
 }
 
-async function openConversion(source: ConversionSource, golden: Golden): Promise<Conversion> {
+/** A golden without a captured graph cannot be converted: its converted targets are skipped, with the reason. */
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await source.conversionFor(golden);
+    return await work();
   } catch (error) {
     if (error instanceof TorchportError && error.code === 'E_GOLDEN_MISSING') throw new TargetUnavailableError(error.message);
     throw error;
@@ -67,14 +92,14 @@ export function kerasTarget(source: ConversionSource): Target {
   return {
     name: 'keras',
     async open(golden) {
-      const conversion = await openConversion(source, golden);
+      const conversion = await guarded(() => source.keras(golden));
       const [{ createKerasRunner }, { toKerasLayout, toTorchLayout }] = await Promise.all([import('../../runtimes/keras/index.ts'), import('../../convert/index.ts')]);
-      const runner = await createKerasRunner(conversion.keras, { disposeModel: false });
+      const runner = await createKerasRunner(conversion.model, { disposeModel: false });
       return {
         info: runner.info,
         run: async (inputs) => toTorchLayout(await runner.run(toKerasLayout(inputs, conversion.io.inputs)), conversion.io.outputs),
         close: () => runner.dispose(),
-        ...(conversion.build ? { diagnose: () => keraslayerErrors(golden, conversion) } : {}),
+        ...(conversion.build ? { diagnose: () => kerasLayerErrors(golden, conversion as KerasConversion) } : {}),
       };
     },
   };
@@ -85,19 +110,18 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource)
   return {
     name: `tflite-${variant}`,
     async open(golden) {
-      const conversion = await openConversion(source, golden);
-      const converted = conversion.tflite.get(variant);
-      if (!converted) throw new TargetUnavailableError(`no ${variant} TFLite model was converted for ${golden.manifest.name}`);
+      const conversion = await guarded(() => source.keras(golden));
+      const bytes = await guarded(() => source.tflite(golden, variant));
       const [{ createTfliteRunner }, { toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([
         import('../../runtimes/tflite/index.ts'),
         import('../../convert/index.ts'),
         import('../../tflite/index.ts'),
       ]);
-      const runner = await createTfliteRunner(converted.bytes, { name: `${golden.manifest.name} (${variant})` });
-      const inspection = inspectTflite(converted.bytes);
+      const runner = await createTfliteRunner(bytes, { name: `${golden.manifest.name} (${variant})` });
+      const inspection = inspectTflite(bytes);
       const structure: ModelStructure = {
         ops: inspection.operatorHistogram,
-        bytes: converted.bytes.byteLength,
+        bytes: bytes.byteLength,
         customOps: Object.keys(inspection.operatorHistogram).filter((op) => op === 'CUSTOM' || op.startsWith('Flex')),
       };
       return {

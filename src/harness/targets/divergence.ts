@@ -1,6 +1,6 @@
 // First divergence: the converted model's intermediate values against PyTorch's activations of the
 // golden's first seed, layer by layer in execution order.
-import type { Conversion } from '../../convert/index.ts';
+import type { KerasConversion } from '../../convert/index.ts';
 import { Tensor } from '../../tensor/index.ts';
 import { errorMetrics } from '../compare/index.ts';
 import type { Golden } from '../golden/index.ts';
@@ -14,8 +14,8 @@ const ABS = 1e-5;
 const REL = 1e-5;
 
 /** Every Keras layer that holds a graph value, compared with the golden's activation of that value. */
-export async function keraslayerErrors(golden: Golden, conversion: Conversion): Promise<Divergence> {
-  const build = conversion.build!;
+export async function kerasLayerErrors(golden: Golden, conversion: KerasConversion): Promise<Divergence> {
+  const build = conversion.build;
   const tf = await import('@tensorflow/tfjs');
   const { graph } = await golden.graph();
   const activations = await golden.activations();
@@ -29,9 +29,9 @@ export async function keraslayerErrors(golden: Golden, conversion: Conversion): 
   }
   const outputs = probes.map((p) => {
     const location = build.valueLayers[p.value]!;
-    return conversion.keras.getLayer(location.layer).getOutputAt(location.call) as import('@tensorflow/tfjs').SymbolicTensor;
+    return conversion.model.getLayer(location.layer).getOutputAt(location.call) as import('@tensorflow/tfjs').SymbolicTensor;
   });
-  const probeModel = tf.model({ inputs: conversion.keras.inputs, outputs });
+  const probeModel = tf.model({ inputs: conversion.model.inputs, outputs });
   const { toKerasLayout } = await import('../../convert/index.ts');
   const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), conversion.io.inputs);
   const results = tf.tidy(() => {

@@ -1,7 +1,6 @@
 import { TorchportError } from '../../errors.ts';
 import type { TorchBridge } from '../../torch/index.ts';
 import { ALL_TARGETS } from '../suite/index.ts';
-import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import { artifactsSource, conversionCache, kerasTarget, tfliteTarget, type ConversionSource } from './converted.ts';
 import { onnxTarget } from './onnx.ts';
 import type { Target } from './target.ts';
@@ -39,7 +38,6 @@ export function createTargets(names: readonly string[], context: TargetContext):
   const unknown = names.filter((name) => !FACTORIES[name as (typeof ALL_TARGETS)[number]]);
   if (unknown.length) throw new UnknownTargetError(`unknown or unavailable target(s) ${unknown.join(', ')}; available: ${availableTargetNames().join(', ')}`);
   // One conversion per golden serves the keras and every tflite target; only the variants asked for are made.
-  const variants = names.filter((n) => n.startsWith('tflite-')).map((n) => n.slice('tflite-'.length) as QuantizeVariant);
-  const conversions = context.artifactsDir ? artifactsSource(context.artifactsDir) : conversionCache(variants);
+  const conversions = context.artifactsDir ? artifactsSource(context.artifactsDir) : conversionCache();
   return names.map((name) => FACTORIES[name as (typeof ALL_TARGETS)[number]]!(context, conversions));
 }

@@ -5,7 +5,7 @@ import type { CapturedGraph } from '../../torch/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { WeightLayout, WeightOverride } from '../transfer/index.ts';
 import { KerasBuildError } from './errors.ts';
-import { describePerm, isPlain, kerasShapeOf, onlyUnitAxesMove, permuteDims, samePerm, type Layout } from './layout.ts';
+import { describePerm, kerasShapeOf, onlyUnitAxesMove, permuteDims, samePerm, type Layout } from './layout.ts';
 import type { OpNode } from './op_node.ts';
 
 /** A graph value on the Keras side. */
@@ -160,10 +160,6 @@ export class BuildContext {
     const restored = this.relayout(unflattened, source.map((_, i) => i), node, 'a flattened channels-last value is used by an op that needs PyTorch feature order');
     const flat = tf.layers.reshape({ targetShape: value.torchShape.slice(1) as number[], name: this.layerName(`${node.name}__flatten`) });
     return this.apply(flat, restored, value.torchShape, { perm: value.torchShape.map((_, i) => i) });
-  }
-
-  describe(value: KValue): string {
-    return `[${value.torchShape.join(', ')}] in layout ${describePerm(value.layout.perm)}${isPlain(value.layout) ? '' : ` (flattened from [${value.layout.source!.join(', ')}])`}`;
   }
 }
 

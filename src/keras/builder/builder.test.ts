@@ -49,6 +49,14 @@ async function build(golden: Golden) {
 const toKeras = (tensor: Tensor, report: BuildReport, i: number): Tensor => tensor.toFloat32().permute(report.inputs[i]!.toKeras);
 const toTorch = (tensor: Tensor, report: BuildReport, i: number): Tensor => tensor.permute(report.outputs[i]!.toTorch);
 
+/** Two batch-1 tensors as one batch of two (C order: the batch axis is outermost). */
+function stackBatch(a: Tensor, b: Tensor): Tensor {
+  const data = new Float32Array(a.size + b.size);
+  data.set(a.toFloat32().data);
+  data.set(b.toFloat32().data, a.size);
+  return new Tensor('float32', [2, ...a.shape.slice(1)], data);
+}
+
 describe('buildKerasModel reproduces every golden on every seed (wasm)', () => {
   it('finds goldens with graphs', () => {
     expect(goldens.length).toBeGreaterThan(0);
@@ -77,6 +85,19 @@ describe('buildKerasModel reproduces every golden on every seed (wasm)', () => {
             expect(metrics.maxAbsDiff, `${name} seed ${seed} ${golden.manifest.outputs[i]!.name}`).toBeLessThanOrEqual(atol);
           });
         }
+
+        // Captured at batch 1, the model still takes any batch: two seeds in one batch give both results.
+        const [first, second] = golden.manifest.seeds;
+        const pair = await Promise.all([first!, second!].map((seed) => golden.inputs(seed)));
+        const batched = await runner.run(pair[0]!.map((t, i) => stackBatch(toKeras(t, report, i), toKeras(pair[1]![i]!, report, i))));
+        const references = await Promise.all([first!, second!].map((seed) => golden.outputs(seed)));
+        batched.forEach((output, i) => {
+          const half = output.size / 2;
+          [0, 1].forEach((k) => {
+            const single = new Tensor('float32', [1, ...output.shape.slice(1)], output.toFloat32().data.slice(k * half, (k + 1) * half));
+            expect(errorMetrics(toTorch(single, report, i), references[k]![i]!).maxAbsDiff, `${name} batch item ${k} ${golden.manifest.outputs[i]!.name}`).toBeLessThanOrEqual(atol);
+          });
+        });
 
         const allowed = PERMUTES_EXPECTED[name];
         if (allowed) for (const permute of report.permutes) expect(permute.reason).toMatch(allowed);

@@ -5,7 +5,7 @@ import type { CapturedGraph } from '../../torch/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { WeightLayout, WeightOverride } from '../transfer/index.ts';
 import { KerasBuildError } from './errors.ts';
-import { describePerm, isPlain, kerasShapeOf, onlyUnitAxesMove, permuteDims, samePerm, type Layout } from './layout.ts';
+import { describePerm, kerasShapeOf, onlyUnitAxesMove, permuteDims, samePerm, type Layout } from './layout.ts';
 import type { OpNode } from './op_node.ts';
 
 /** A graph value on the Keras side. */
@@ -57,12 +57,16 @@ export class BuildContext {
   /** Tensors the transfer reads besides the state dict (graph constants, divisor maps), by name. */
   readonly extraTensors = new Map<string, Tensor>();
   private readonly usedNames = new Set<string>();
+  private readonly reserved = new Set<string>();
   private readonly sharedLayers = new Map<string, tf.layers.Layer>();
 
   constructor(
     readonly graph: CapturedGraph,
     private readonly tensors: BuildTensors,
-  ) {}
+  ) {
+    // Layers of modules with weights are named exactly by their paths: keep those names free.
+    for (const [path, info] of Object.entries(graph.modules)) if (info.parameters.length + info.buffers.length > 0) this.reserved.add(path);
+  }
 
   /** Shape of a state-dict tensor (a parameter used directly in forward). */
   tensorShape(name: string): readonly number[] | undefined {
@@ -87,7 +91,7 @@ export class BuildContext {
     let name = base.replace(/[^-A-Za-z0-9._/]/g, '_');
     if (!NAME_PATTERN.test(name)) name = `x${name}`;
     let candidate = name;
-    for (let i = 1; this.usedNames.has(candidate); i++) candidate = `${name}_${i}`;
+    for (let i = 1; this.usedNames.has(candidate) || this.reserved.has(candidate); i++) candidate = `${name}_${i}`;
     this.usedNames.add(candidate);
     return candidate;
   }
@@ -99,6 +103,7 @@ export class BuildContext {
     // A model that is a single module (path "") gets a named layer mapped back to "" for the transfer.
     const wanted = modulePath === '' ? ROOT_LAYER_NAME : modulePath;
     if (this.usedNames.has(wanted)) throw new KerasBuildError(`layer name '${wanted}' is already taken; module paths must be unique`);
+    this.reserved.delete(wanted);
     const layer = make(this.layerName(wanted));
     if (layer.name !== wanted) throw new KerasBuildError(`module path '${modulePath}' is not a valid Keras layer name (tfjs allows letters, digits and . _ - /)`);
     if (modulePath === '') this.moduleNames[layer.name] = '';
@@ -144,7 +149,7 @@ export class BuildContext {
       const layer = tf.layers.reshape({ targetShape, name: this.layerName(`${node.name}__reshape`) });
       return this.apply(layer, plain, shape, { perm });
     }
-    const layer = tf.layers.permute({ dims: permuteDims(plain.layout.perm, perm).map((axis) => axis), name: this.layerName(`${node.name}__permute`) });
+    const layer = tf.layers.permute({ dims: permuteDims(plain.layout.perm, perm), name: this.layerName(`${node.name}__permute`) });
     this.permutes.push({ node: node.name, layer: layer.name, torchShape: shape, from: plain.layout.perm, to: perm, reason });
     return this.apply(layer, plain, shape, { perm });
   }
@@ -160,10 +165,6 @@ export class BuildContext {
     const restored = this.relayout(unflattened, source.map((_, i) => i), node, 'a flattened channels-last value is used by an op that needs PyTorch feature order');
     const flat = tf.layers.reshape({ targetShape: value.torchShape.slice(1) as number[], name: this.layerName(`${node.name}__flatten`) });
     return this.apply(flat, restored, value.torchShape, { perm: value.torchShape.map((_, i) => i) });
-  }
-
-  describe(value: KValue): string {
-    return `[${value.torchShape.join(', ')}] in layout ${describePerm(value.layout.perm)}${isPlain(value.layout) ? '' : ` (flattened from [${value.layout.source!.join(', ')}])`}`;
   }
 }
 

@@ -29,8 +29,6 @@ export const channelsLastPerm = (rank: number): number[] => (rank < 3 ? identity
  */
 export const canonicalPerm = (rank: number): number[] => (rank >= 4 ? channelsLastPerm(rank) : identityPerm(rank));
 
-export const isPlain = (layout: Layout): boolean => layout.source === undefined;
-
 export const samePerm = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The Keras axis holding PyTorch axis `torchAxis` (negative axes count from the end). */

@@ -156,6 +156,8 @@ export const OP_TABLE: Readonly<Record<string, OpEntry>> = {
   'Tensor.split': SPLIT,
   'torch.chunk': SPLIT,
   'Tensor.chunk': SPLIT,
+  'Tensor.expand': entry(['BroadcastTo'], ['BROADCAST_TO'], shape.expand),
+  'Tensor.expand_as': entry(['BroadcastTo'], ['BROADCAST_TO'], shape.expand),
   'Tensor.__getitem__': entry(['Slice', 'Reshape'], ['SLICE', 'RESHAPE'], shape.getItem),
   'Tensor.mean': MEAN,
   'torch.mean': MEAN,

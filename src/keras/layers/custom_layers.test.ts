@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTfjsBackend } from '../../runtimes/keras/index.ts';
 import {
+  BroadcastTo,
   ConstantArithmetic,
   ConstantPadding,
   ConstantTensor,
@@ -35,7 +36,9 @@ function modelWithEveryCustomLayer(): tf.LayersModel {
   const shifted = apply(new ConstantArithmetic({ op: 'mul', shape: [1, 1, 1, 2], name: 'per_channel' }), scaled);
   const constant = apply(new ConstantTensor({ shape: [9, 7, 2], name: 'constant' }), shifted);
   const diff = apply(new Subtract({ name: 'subtract' }), [shifted, constant]);
-  const reduced = apply(new Reduce({ op: 'mean', axes: [1, 2], keepDims: false, name: 'mean' }), diff);
+  const gate = apply(new Reduce({ op: 'max', axes: [1, 2], keepDims: true, name: 'gate' }), diff);
+  const expanded = apply(new BroadcastTo({ shape: [9, 7, 2], name: 'broadcast' }), gate);
+  const reduced = apply(new Reduce({ op: 'mean', axes: [1, 2], keepDims: false, name: 'mean' }), apply(tf.layers.multiply({ name: 'gated' }), [diff, expanded]));
   const output = apply(new LogSoftmax({ name: 'log_softmax' }), reduced);
   return tf.model({ inputs: input, outputs: output });
 }

@@ -10,3 +10,4 @@ export { Reduce, type ReduceOp, type ReduceArgs } from './reduce.ts';
 export { Subtract } from './subtract.ts';
 export { LogSoftmax } from './log_softmax.ts';
 export { ConstantTensor, type ConstantTensorArgs } from './constant_tensor.ts';
+export { BroadcastTo, type BroadcastToArgs } from './broadcast_to.ts';

@@ -2,7 +2,7 @@
 // (a flattened channels-last vector included).
 import * as tf from '@tensorflow/tfjs';
 import { GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
-import { Unsupported, bool, num, str, type OpNode } from '../op_node.ts';
+import { Unsupported, num, str, type OpNode } from '../op_node.ts';
 import type { BuildContext } from '../context.ts';
 import { firstInput, nameFor, type Converter } from './common.ts';
 
@@ -66,11 +66,6 @@ export const softplusModule = elementwise((node) => {
   if (node.attrNumber('beta') !== 1) throw new Unsupported(`Softplus beta ${node.attrNumber('beta')} is not 1`);
   return activation('softplus');
 });
-
-export function checkInplaceFlag(node: OpNode): undefined {
-  bool(node.node.kwargs['inplace'], 'inplace', false);
-  return undefined;
-}
 
 /** PReLU: one slope per channel (Keras axis -1), shared over the other axes. */
 export const prelu = (node: OpNode, ctx: BuildContext) => {

@@ -11,7 +11,6 @@ import { firstInput, nameFor, outputShape } from './common.ts';
 interface ResizeSpec {
   readonly mode: string;
   readonly alignCorners: boolean;
-  readonly scaleGiven: boolean;
 }
 
 function resize(node: OpNode, ctx: BuildContext, spec: ResizeSpec): KValue[] {
@@ -46,7 +45,7 @@ export function upsampleModule(node: OpNode, ctx: BuildContext): KValue[] {
   const mode = op === 'UpsamplingNearest2d' ? 'nearest' : op === 'UpsamplingBilinear2d' ? 'bilinear' : String(node.attrs['mode'] ?? 'nearest');
   const alignCorners = op === 'UpsamplingBilinear2d' ? true : node.attrs['align_corners'] === true;
   checkScale(node, ctx, node.attrs['scale_factor']);
-  return resize(node, ctx, { mode, alignCorners, scaleGiven: node.attrs['scale_factor'] !== null && node.attrs['scale_factor'] !== undefined });
+  return resize(node, ctx, { mode, alignCorners });
 }
 
 export function interpolate(node: OpNode, ctx: BuildContext): KValue[] {
@@ -54,5 +53,5 @@ export function interpolate(node: OpNode, ctx: BuildContext): KValue[] {
   if (bool(args['antialias'], 'antialias', false)) throw new Unsupported('antialias=True');
   const scale = literal(args['scale_factor'], 'scale_factor');
   checkScale(node, ctx, scale);
-  return resize(node, ctx, { mode: str(args['mode'], 'mode', 'nearest'), alignCorners: bool(args['align_corners'], 'align_corners', false), scaleGiven: scale !== undefined && scale !== null });
+  return resize(node, ctx, { mode: str(args['mode'], 'mode', 'nearest'), alignCorners: bool(args['align_corners'], 'align_corners', false) });
 }

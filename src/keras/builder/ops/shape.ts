@@ -2,7 +2,7 @@
 // merges or splits sits in Keras in the same order (then a Keras Reshape does it, or nothing);
 // transposes only change the layout; cat/split/slice use the Keras axis of the PyTorch dim.
 import * as tf from '@tensorflow/tfjs';
-import { Slice } from '../../layers/index.ts';
+import { BroadcastTo, Slice } from '../../layers/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { canonicalPerm, identityPerm, kerasAxis, kerasShapeOf, samePerm } from '../layout.ts';
@@ -141,10 +141,11 @@ function sliceAxis(node: OpNode, ctx: BuildContext, x: KValue, dim: number, begi
 
 /** split / chunk / unbind-like ops: the recorded outputs give each piece's size along `dim`. */
 export const split: Converter = (node, ctx) => {
-  const args = node.bind(['input', 'split', 'dim=']);
+  // The sizes come from the recorded outputs; only dim matters (the second argument is named
+  // split_size_or_sections, split_size, sections or chunks depending on the function).
   const x = ctx.plain(firstInput(node, ctx), node);
   const rank = x.torchShape.length;
-  const rawDim = num(args['dim'], 'dim', 0);
+  const rawDim = num(node.node.kwargs['dim'] ?? node.node.args[2], 'dim', 0);
   const dim = rawDim < 0 ? rawDim + rank : rawDim;
   if (dim === 0) node.fail('splits along the batch axis');
   let begin = 0;
@@ -184,4 +185,15 @@ export const getItem: Converter = (node, ctx) => {
   });
   const out = outputShape(node, ctx);
   return [samePerm(out, value.torchShape) ? value : reshapeTo(node, ctx, value, out)];
+};
+
+/** expand / expand_as: size-1 axes repeated to the recorded shape (same rank, batch unchanged). */
+export const expand: Converter = (node, ctx) => {
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const out = outputShape(node, ctx);
+  if (out.length !== x.torchShape.length) throw new Unsupported(`expand from rank ${x.torchShape.length} to rank ${out.length} (only same-rank expansion is supported)`);
+  if (out[0] !== x.torchShape[0]) node.fail('expands the batch axis');
+  const target = kerasShapeOf(out, x.layout.perm).slice(1);
+  if (samePerm(target, x.tensor.shape.slice(1) as number[])) return [x];
+  return [ctx.apply(new BroadcastTo({ shape: target, name: nameFor(node, ctx) }), x, out, x.layout)];
 };

@@ -47,7 +47,7 @@ describe('torchport CLI', () => {
   });
 
   it('run: records the missing golden, passes, prints the table and writes reports/latest/report.json', async () => {
-    const result = await cli(['run'], { cwd: project });
+    const result = await cli(['run', '--targets', 'torch,onnx'], { cwd: project });
     expect(result.err).toMatch(/tiny: recording golden/);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/tiny\s+torch\s+3\/3\s+0\s+allclose 0\.000001\s+0\s+PASS/);

@@ -125,6 +125,17 @@ describe('reading zip archives', () => {
     expect(new TextDecoder().decode(zip.read(entry, { verify: false }))).toBe('hello');
   });
 
+  it('refuses an end record whose entry count was lowered (found by fuzzing: it silently dropped byteorder)', () => {
+    // big_endian.pt: flipping one bit of the total-entries field made the last entry vanish, and
+    // the big-endian storages were then read as little-endian without any error.
+    const bytes = fixtureBytes('big_endian.pt').slice();
+    const eocd = bytes.length - 22;
+    bytes[eocd + 10]! ^= 1;
+    expect(() => readCheckpoint(bytes)).toThrow(expect.objectContaining({ code: 'E_ZIP_FORMAT' }));
+    bytes[eocd + 8]! ^= 1; // both counts lowered alike: the directory's extra bytes still give it away
+    expect(() => readCheckpoint(bytes)).toThrow(/beyond its 12 declared entries/);
+  });
+
   it('refuses a local header that names another entry', () => {
     const zip = open(makeZip([{ name: 'a/x', data: text('hello'), localName: 'a/z' }]));
     expect(() => zip.read(zip.entries.get('a/x')!)).toThrow(/local header for another name/);

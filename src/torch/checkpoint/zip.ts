@@ -104,6 +104,9 @@ export function openZip(source: ByteSource, where: string): ZipArchive {
     extents.push({ name, begin: localHeaderOffset, end: localHeaderOffset + LOCAL_HEADER_SIZE + nameLength + compressedSize });
     at = next;
   }
+  // The directory must be exactly the entries the record counts: a count lowered by damage would
+  // otherwise silently drop the last entries (e.g. `byteorder`, changing how data is read).
+  if (at !== cd.length) fail(`the central directory holds ${cd.length - at} bytes beyond its ${entryCount} declared entries (corrupt zip: entry count or directory size is wrong)`);
   // Overlapping entries would let one file's bytes be counted many times (the trick behind
   // non-recursive zip bombs); archives written by torch never overlap.
   extents.sort((a, b) => a.begin - b.begin);
@@ -157,7 +160,9 @@ function findCentralDirectory(source: ByteSource, fail: (problem: string) => nev
   if (eocd < 0) fail('no end-of-central-directory record (truncated file, or not a zip archive)');
   const diskNumber = view.getUint16(eocd + 4, true);
   const cdDisk = view.getUint16(eocd + 6, true);
+  const entriesOnDisk = view.getUint16(eocd + 8, true);
   let entryCount = view.getUint16(eocd + 10, true);
+  if (entriesOnDisk !== entryCount) fail(`the end-of-directory record counts ${entriesOnDisk} entries on this disk but ${entryCount} in total (corrupt zip)`);
   let cdSize = view.getUint32(eocd + 12, true);
   let cdOffset = view.getUint32(eocd + 16, true);
   let cdLimit = tailStart + eocd;

@@ -1,0 +1,63 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+
+const repo = new URL('../../../', import.meta.url).pathname;
+
+async function cli(argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += chunk));
+  stderr.on('data', (chunk) => (err += chunk));
+  const code = await main(argv, { stdout, stderr, cwd: repo, env: { ...process.env, CI: 'true', TORCHPORT_PYTHON: '/nonexistent/python3' } });
+  return { code, out, err };
+}
+
+describe('torchport convert, then verify --artifacts on the exact bytes', () => {
+  let out: string;
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'convert-test-'));
+  });
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it('writes the Keras model (TF.js + .h5), four TFLite variants and conversion.json', async () => {
+    const result = await cli(['convert', 'golden/conv_dw_bn_relu6_linear', '--out', out]);
+    expect(result.err).not.toMatch(/torchport:/);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/conv_dw_bn_relu6_linear: Keras model with \d+ layers, \d+ parameters, 0 inserted permutes/);
+    expect((await readdir(out)).sort()).toEqual(['conversion.json', 'keras', 'model.dynamic-int8.tflite', 'model.fp16.tflite', 'model.int8.tflite', 'model.tflite']);
+    expect((await readdir(join(out, 'keras'))).sort()).toEqual(['group1-shard1of1.bin', 'model.h5', 'model.json']);
+    const record = JSON.parse(await readFile(join(out, 'conversion.json'), 'utf8'));
+    expect(record.representative).toMatchObject({ count: 32, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    for (const variant of ['fp32', 'fp16', 'dynamic-int8', 'int8']) expect(record.tflite[variant].operators['TRANSPOSE'] ?? 0).toBe(0);
+  });
+
+  it('verify --artifacts runs the written files against the golden and passes', async () => {
+    const result = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', out, '--targets', 'keras,tflite-fp32,tflite-fp16,tflite-dynamic-int8,tflite-int8', '--report', join(out, 'reports')]);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/conv_dw_bn_relu6_linear\s+tflite-int8\s+3\/3/);
+  });
+
+  it('refuses artifacts of another model, and artifacts whose bytes changed after conversion', async () => {
+    const other = await cli(['verify', 'golden/seed_single_conv', '--artifacts', out, '--targets', 'keras', '--report', join(out, 'reports')]);
+    expect(other.code).toBe(1);
+    expect(other.out).toMatch(/were converted from conv_dw_bn_relu6_linear, not seed_single_conv/);
+    const path = join(out, 'model.fp16.tflite');
+    const bytes = await readFile(path);
+    bytes[bytes.length - 5]! ^= 0xff;
+    await writeFile(path, bytes);
+    const tampered = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', out, '--targets', 'tflite-fp16', '--report', join(out, 'reports')]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.out).toMatch(/model\.fp16\.tflite: changed since conversion/);
+  });
+
+  it('exits 2 on bad input', async () => {
+    expect((await cli(['convert', 'golden/nope', '--out', out])).code).toBe(2);
+    expect((await cli(['convert', 'golden/seed_single_conv', '--out', out, '--quantize', 'int4'])).err).toMatch(/unknown variant\(s\) int4/);
+  });
+});

@@ -362,13 +362,14 @@ def method_export_onnx(params):
 def method_time_run(params):
     """Times forward passes of the model on the given inputs, inside Python (time.perf_counter_ns),
     for the latency benchmark's PyTorch reference row: `warmup` untimed passes, then timed passes
-    until `runs` are done or `budgetMs` of timed work has passed (at least one). The timed region is
+    until `runs` are done or `budgetMs` of timed work has passed (at least `minRuns`). The timed region is
     the forward call alone, under no_grad; `threads` (optional) sets torch's intra-op threads for the
     duration of the request."""
     fixture = fixture_for(params)
     inputs = [read_npy(path) for path in params["inputs"]]
     warmup = int(params.get("warmup", 0))
     runs = max(1, int(params.get("runs", 1)))
+    min_runs = max(1, int(params.get("minRuns", 1)))
     budget_ns = float(params.get("budgetMs", float("inf"))) * 1e6
     previous_threads = torch.get_num_threads()
     if params.get("threads"):
@@ -380,7 +381,7 @@ def method_time_run(params):
             for _ in range(warmup):
                 module(*inputs)
             spent = 0
-            while len(samples) < runs and (not samples or spent < budget_ns):
+            while len(samples) < runs and (len(samples) < min_runs or spent < budget_ns):
                 started = time.perf_counter_ns()
                 module(*inputs)
                 elapsed = time.perf_counter_ns() - started

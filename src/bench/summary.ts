@@ -1,19 +1,7 @@
 // Descriptive statistics of latency samples (milliseconds). Percentiles use linear interpolation
 // between order statistics (the "type 7" definition of R and numpy's default), so p50 of an even
 // count is the mean of the two middle values.
-
-/** What the latency table shows for one model x target. */
-export interface LatencyStats {
-  readonly n: number;
-  readonly mean: number;
-  /** Sample standard deviation (n - 1 in the denominator). */
-  readonly sd: number;
-  readonly min: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
+import type { LatencyStats } from '../harness/index.ts';
 
 /** The q-quantile (0 <= q <= 1) of ascending-sorted values. */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {

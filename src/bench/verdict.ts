@@ -10,10 +10,11 @@
 //
 // A point estimate past the threshold without that confidence is reported as "inconclusive"
 // (shown, never failing); a significant speed-up past the threshold as "faster".
+import type { LatencyComparison } from '../harness/index.ts';
 import { bootstrapMedianRatio } from './bootstrap.ts';
 import { mannWhitneyU } from './mann-whitney.ts';
 
-export type Verdict = 'regression' | 'inconclusive' | 'unchanged' | 'faster';
+export type Verdict = LatencyComparison['verdict'];
 
 export interface GateOptions {
   /** The smallest slowdown that fails, as a fraction (0.10 = 10%). */
@@ -26,19 +27,8 @@ export interface GateOptions {
   readonly seed?: number;
 }
 
-export interface Comparison {
-  /** median(current) / median(baseline): 1.25 = 25% slower. */
-  readonly ratio: number;
-  readonly low: number;
-  readonly high: number;
-  readonly confidence: number;
-  /** One-sided U-test p-values: current slower / current faster. */
-  readonly pSlower: number;
-  readonly pFaster: number;
-  readonly verdict: Verdict;
-  readonly threshold: number;
-  readonly alpha: number;
-}
+/** See `LatencyComparison` (the report's contract). */
+export type Comparison = LatencyComparison;
 
 export function compareSamples(current: readonly number[], baseline: readonly number[], options: GateOptions): Comparison {
   const alpha = options.alpha ?? 0.05;

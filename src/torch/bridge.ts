@@ -175,12 +175,12 @@ export class TorchBridge {
   /**
    * Times forward passes inside Python (perf_counter_ns around the forward call alone, so the
    * bridge's own overhead is not counted): `warmup` untimed passes, then up to `runs` timed ones
-   * within `budgetMs`. For the latency benchmark's PyTorch reference row.
+   * within `budgetMs` (but at least `minRuns`). For the latency benchmark's PyTorch reference row.
    */
   async timeRun(
     fixture: FixtureHandle,
     inputs: readonly Tensor[],
-    plan: { warmup: number; runs: number; budgetMs?: number; threads?: number },
+    plan: { warmup: number; runs: number; minRuns?: number; budgetMs?: number; threads?: number },
   ): Promise<{ samplesMs: number[]; threads: number }> {
     this.checkHandle(fixture);
     const dir = await mkdtemp(join(await this.scratchDir(), 'time-'));

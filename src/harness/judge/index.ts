@@ -1,2 +1,2 @@
 export { judgeRun } from './judge.ts';
-export type { Divergence, DivergentLayer, JudgedCheck, ResultRow, RowStatus, RunReport, TargetSummary } from './report.ts';
+export type { Divergence, DivergentLayer, JudgedCheck, LatencyComparison, LatencyEntry, LatencyRatio, LatencySection, LatencyStats, ResultRow, RowStatus, RunReport, TargetSummary } from './report.ts';

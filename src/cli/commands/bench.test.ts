@@ -74,6 +74,7 @@ describe('torchport bench', () => {
     const md = await readFile(join(dir, 'r2', 'bench', 'latest', 'report.md'), 'utf8');
     expect(md).toMatch(/^\*\*torchport default\*\*: FAIL: .*latency: 1 regression\(s\) of 1 gated/);
     expect(md).toMatch(/❌ .*REGRESSION/);
+    expect(await readFile(join(dir, 'r2', 'bench', 'latest', 'junit.xml'), 'utf8')).toMatch(/<testcase [^>]*name="seed_single_conv latency onnx"><failure message="latency regression: /);
     const faster = await cli(['bench', golden, ...quick, '--json', '--baseline', await write('slow-baseline.json', 1e6), '--report', join(dir, 'r3')]);
     expect(faster.code).toBe(0);
     const report = JSON.parse(faster.out) as RunReport;

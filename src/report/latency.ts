@@ -96,8 +96,10 @@ function modelChart(model: string, entries: readonly LatencyEntry[], section: La
   const right = 150;
   const row = 24;
   const height = ok.length * row + 24;
-  const max = Math.max(...ok.map((e) => e.stats!.p99)) * 1.05;
-  const x = (v: number): number => label + (v / max) * (width - label - right);
+  // Scaled to the largest p90: one descheduled run must not shrink every bar to a sliver; a p99
+  // beyond the axis is drawn at its end.
+  const max = Math.max(...ok.map((e) => e.stats!.p90)) * 1.15;
+  const x = (v: number): number => label + (Math.min(v, max) / max) * (width - label - right);
   const bars = ok
     .map((e, i) => {
       const s = e.stats!;
@@ -117,7 +119,7 @@ function modelChart(model: string, entries: readonly LatencyEntry[], section: La
   return `<figure class="latency"><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency of ${html(model)}">
 ${bars}
 <line x1="${label}" x2="${label}" y1="4" y2="${height - 16}" stroke="#999"/><text x="${label}" y="${height - 4}" font-size="10">0</text><text x="${width - right}" y="${height - 4}" font-size="10" text-anchor="end">${ms(max)} ms</text>
-</svg><figcaption>${html(model)}: bar = p50, whisker to p90, tick at p99${ok.some((e) => e.timedIn === 'bridge') ? '; grey = PyTorch reference, timed in Python' : ''}</figcaption></figure>`;
+</svg><figcaption>${html(model)}: bar = p50, whisker to p90, tick at p99 (at the axis end when beyond it)${ok.some((e) => e.timedIn === 'bridge') ? '; grey = PyTorch reference, timed in Python' : ''}</figcaption></figure>`;
 }
 
 /** report.html: the latency table and one bar chart per model. */

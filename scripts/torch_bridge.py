@@ -20,6 +20,7 @@ import platform
 import signal
 import struct
 import sys
+import time
 import traceback
 
 # Keep the protocol stream private before anything (torch, a fixture) can print to it.
@@ -358,6 +359,39 @@ def method_export_onnx(params):
     return {"path": params["path"], "opset": int(params.get("opset", 17)), "outputs": names}
 
 
+def method_time_run(params):
+    """Times forward passes of the model on the given inputs, inside Python (time.perf_counter_ns),
+    for the latency benchmark's PyTorch reference row: `warmup` untimed passes, then timed passes
+    until `runs` are done or `budgetMs` of timed work has passed (at least `minRuns`). The timed region is
+    the forward call alone, under no_grad; `threads` (optional) sets torch's intra-op threads for the
+    duration of the request."""
+    fixture = fixture_for(params)
+    inputs = [read_npy(path) for path in params["inputs"]]
+    warmup = int(params.get("warmup", 0))
+    runs = max(1, int(params.get("runs", 1)))
+    min_runs = max(1, int(params.get("minRuns", 1)))
+    budget_ns = float(params.get("budgetMs", float("inf"))) * 1e6
+    previous_threads = torch.get_num_threads()
+    if params.get("threads"):
+        torch.set_num_threads(int(params["threads"]))
+    try:
+        module = fixture["module"]
+        samples = []
+        with torch.no_grad():
+            for _ in range(warmup):
+                module(*inputs)
+            spent = 0
+            while len(samples) < runs and (len(samples) < min_runs or spent < budget_ns):
+                started = time.perf_counter_ns()
+                module(*inputs)
+                elapsed = time.perf_counter_ns() - started
+                samples.append(elapsed)
+                spent += elapsed
+        return {"samplesNs": samples, "warmup": warmup, "threads": torch.get_num_threads()}
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
 def method_unload(params):
     FIXTURES.pop(params.get("handle"), None)
     return {}
@@ -371,6 +405,7 @@ METHODS = {
     "run": method_run,
     "capture_graph": method_capture_graph,
     "export_onnx": method_export_onnx,
+    "time_run": method_time_run,
     "unload": method_unload,
 }
 

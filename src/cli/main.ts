@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { describeError, isTorchportError } from '../errors.ts';
 import { printError, type CliContext } from './context.ts';
+import { registerBench } from './commands/bench.ts';
 import { registerConvert } from './commands/convert.ts';
 import { registerGolden } from './commands/golden.ts';
 import { registerInspect } from './commands/inspect.ts';
@@ -28,6 +29,7 @@ function buildProgram(ctx: CliContext): Command {
   registerReport(program, ctx);
   registerTransfer(program, ctx);
   registerInspect(program, ctx);
+  registerBench(program, ctx);
   // Every subcommand inherits the same output and exit behaviour.
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ writeOut: (t) => ctx.stdout.write(t), writeErr: (t) => ctx.stderr.write(t) });

@@ -91,7 +91,7 @@ function parseSeeds(value: string): number[] {
 }
 
 /** Sorts the command line's inputs into a suite, fixture files and golden directories. */
-async function resolveInputs(ctx: CliContext, inputs: readonly string[]): Promise<{ suite: Suite; fixtures: string[]; goldens: string[] }> {
+export async function resolveInputs(ctx: CliContext, inputs: readonly string[]): Promise<{ suite: Suite; fixtures: string[]; goldens: string[] }> {
   let suite: Suite | undefined;
   const fixtures: string[] = [];
   const goldens: string[] = [];

@@ -69,5 +69,6 @@ export function verdictLine(report: RunReport): string {
   const s = report.summary;
   const parts = [`${s.passed} passed`, `${s.failed} failed`, `${s.errors} errors`, `${s.skipped} skipped`];
   if (s.nondeterministic) parts.push(`${s.nondeterministic} nondeterministic`);
-  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} rows; ${s.checksFailed} failed checks`;
+  const latency = report.latency?.baseline ? `; latency: ${report.latency.summary.regressions} regression(s) of ${report.latency.summary.gated} gated` : '';
+  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} rows; ${s.checksFailed} failed checks${latency}`;
 }

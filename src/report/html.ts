@@ -1,5 +1,6 @@
 import type { RunReport, TargetSummary } from '../harness/index.ts';
 import { formatNumber, matrixCells, verdictLine, type MatrixCell } from './format.ts';
+import { latencyHtml } from './latency.ts';
 
 function html(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -94,6 +95,7 @@ ul.failures li{margin:4px 0} code{font:12px ui-monospace,monospace} .meta{color:
 ${matrix}
 ${failures.length || failedChecks.length ? `<h2>Failures</h2><ul class="failures">${failures.map((c) => `<li><b>${html(c.model)} / ${html(c.target)}</b>: ${html(c.reason ?? c.status)}</li>`).join('')}${failedChecks.map((c) => `<li><b>${html(c.model)}${c.target ? ` / ${html(c.target)}` : ''}</b> check ${html(c.check)}: ${html(c.problems.join('; '))}</li>`).join('')}</ul>` : ''}
 ${plots ? `<h2>Per-layer error</h2>${plots}` : ''}
+${report.latency ? latencyHtml(report.latency) : ''}
 </body></html>
 `;
 }

@@ -3,3 +3,4 @@ export { formatTable, summaryTable } from './table.ts';
 export { renderHtml } from './html.ts';
 export { renderJunit } from './junit.ts';
 export { renderMarkdown } from './markdown.ts';
+export { latencyHtml, latencyMarkdown, latencyTable, latencyVerdictLine } from './latency.ts';

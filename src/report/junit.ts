@@ -27,6 +27,12 @@ export function renderJunit(report: RunReport): string {
       const body = check.pass ? '' : `<failure message="${xml(check.problems[0] ?? '')}">${xml(check.problems.join('\n'))}</failure>`;
       cases.push(`    <testcase classname="torchport.${xml(model)}" name="${xml(`${model} check ${check.check}${check.target ? ` ${check.target}` : ''}`)}">${body}</testcase>`);
     }
+    for (const entry of report.latency?.entries.filter((e) => e.model === model && e.gate) ?? []) {
+      const gate = entry.gate!;
+      const detail = `normalised median ratio ${gate.ratio.toFixed(3)} [${gate.low.toFixed(3)}, ${gate.high.toFixed(3)}], p(slower) ${gate.pSlower.toExponential(2)}, threshold ${gate.threshold}`;
+      const body = gate.verdict === 'regression' ? `<failure message="${xml(`latency regression: ${detail}`)}">${xml(detail)}</failure>` : '';
+      cases.push(`    <testcase classname="torchport.${xml(model)}" name="${xml(`${model} latency ${entry.target}`)}">${body}</testcase>`);
+    }
     const failures = cases.filter((c) => c.includes('<failure')).length;
     const errors = cases.filter((c) => c.includes('<error')).length;
     const skipped = cases.filter((c) => c.includes('<skipped')).length;

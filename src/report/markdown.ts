@@ -1,5 +1,6 @@
 import type { RunReport } from '../harness/index.ts';
 import { formatNumber, matrixCells, verdictLine } from './format.ts';
+import { latencyMarkdown } from './latency.ts';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', error: '💥', skip: '⏭️', nondeterministic: '🎲' };
 
@@ -22,5 +23,5 @@ export function renderMarkdown(report: RunReport): string {
     lines.push('', '**Failed checks**', '');
     for (const check of failed) lines.push(`- ${check.model}${check.target ? ` / ${check.target}` : ''} (${check.check}): ${escape(check.problems.join('; '))}`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${report.latency ? latencyMarkdown(report.latency) : ''}`;
 }

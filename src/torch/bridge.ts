@@ -172,6 +172,27 @@ export class TorchBridge {
     }
   }
 
+  /**
+   * Times forward passes inside Python (perf_counter_ns around the forward call alone, so the
+   * bridge's own overhead is not counted): `warmup` untimed passes, then up to `runs` timed ones
+   * within `budgetMs` (but at least `minRuns`). For the latency benchmark's PyTorch reference row.
+   */
+  async timeRun(
+    fixture: FixtureHandle,
+    inputs: readonly Tensor[],
+    plan: { warmup: number; runs: number; minRuns?: number; budgetMs?: number; threads?: number },
+  ): Promise<{ samplesMs: number[]; threads: number }> {
+    this.checkHandle(fixture);
+    const dir = await mkdtemp(join(await this.scratchDir(), 'time-'));
+    try {
+      const paths = await this.writeInputs(dir, inputs);
+      const result = await this.request('time_run', { handle: fixture.handle, inputs: paths, ...plan }, fixture.path);
+      return { samplesMs: result.samplesNs.map((ns) => ns / 1e6), threads: result.threads };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   async unload(fixture: FixtureHandle): Promise<void> {
     if (fixture.generation !== this.generation || !this.worker) return;
     await this.request('unload', { handle: fixture.handle }, fixture.path);

@@ -44,6 +44,10 @@ export interface BridgeMethods {
     result: { nodes: number; constants: number };
   };
   export_onnx: { params: { handle: string; inputs: string[]; path: string; opset?: number }; result: { path: string; opset: number; outputs: string[] } };
+  time_run: {
+    params: { handle: string; inputs: string[]; warmup: number; runs: number; minRuns?: number; budgetMs?: number; threads?: number };
+    result: { samplesNs: number[]; warmup: number; threads: number };
+  };
   unload: { params: { handle: string }; result: Record<string, never> };
 }
 export type BridgeMethod = keyof BridgeMethods;

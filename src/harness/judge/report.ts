@@ -73,4 +73,80 @@ export interface RunReport {
   readonly targets: readonly TargetSummary[];
   readonly checks: readonly JudgedCheck[];
   readonly results: readonly ResultRow[];
+  /** Latency benchmark (`torchport bench`): the table, the target-vs-target ratios and the regression gate. */
+  readonly latency?: LatencySection;
+}
+
+/** Descriptive statistics of latency samples, in milliseconds. */
+export interface LatencyStats {
+  readonly n: number;
+  readonly mean: number;
+  /** Sample standard deviation. */
+  readonly sd: number;
+  readonly min: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Current vs reference samples: median ratio with its bootstrap interval, one-sided U-test p-values, the verdict. */
+export interface LatencyComparison {
+  /** median(current) / median(reference): 1.25 = 25% slower. */
+  readonly ratio: number;
+  readonly low: number;
+  readonly high: number;
+  readonly confidence: number;
+  readonly pSlower: number;
+  readonly pFaster: number;
+  readonly verdict: 'regression' | 'inconclusive' | 'unchanged' | 'faster';
+  readonly threshold: number;
+  readonly alpha: number;
+}
+
+/** One model on one target. */
+export interface LatencyEntry {
+  readonly model: string;
+  readonly target: string;
+  readonly status: 'ok' | 'skip' | 'error';
+  readonly reason?: string;
+  readonly info?: RunnerInfo;
+  /** `node`: timed by tinybench in this process; `bridge`: timed inside the PyTorch worker (context, not gated). */
+  readonly timedIn: 'node' | 'bridge';
+  readonly warmupRuns?: number;
+  readonly stats?: LatencyStats;
+  /** p50 divided by the calibration kernel's median in the same rounds. */
+  readonly normalisedP50?: number;
+  /** Against the stored baseline (normalised by the calibration workload on both sides). */
+  readonly gate?: LatencyComparison & { readonly baselineP50Ms: number };
+}
+
+/** One target against another on the same model, interleaved in the same process. */
+export interface LatencyRatio {
+  readonly model: string;
+  readonly target: string;
+  readonly reference: string;
+  readonly comparison: LatencyComparison;
+}
+
+export interface LatencySection {
+  readonly method: {
+    readonly rounds: number;
+    readonly timePerTargetMs: number;
+    readonly warmupMs: number;
+    readonly threshold: number;
+    readonly alpha: number;
+    readonly confidence: number;
+    /** Which golden seed's inputs were timed. */
+    readonly inputs: string;
+  };
+  readonly calibration: { readonly kernel: string; readonly medianMs: number };
+  readonly baseline: { readonly path: string; readonly createdAt: string; readonly calibrationMs: number; readonly machine: string } | null;
+  /** Test-only planted slowdowns that were active (TORCHPORT_BENCH_INJECT_SLOWDOWN). */
+  readonly injectedSlowdown: Readonly<Record<string, number>>;
+  readonly entries: readonly LatencyEntry[];
+  readonly ratios: readonly LatencyRatio[];
+  /** Per target: the geometric mean of its ratios to the reference target over the models both ran. */
+  readonly ratioSummary: ReadonlyArray<{ readonly target: string; readonly reference: string; readonly geomean: number; readonly models: number }>;
+  readonly summary: { readonly gated: number; readonly regressions: number; readonly inconclusive: number; readonly pass: boolean };
 }

@@ -21,10 +21,15 @@ export function temporarySibling(path: string, tag = 'tmp'): string {
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = temporarySibling(path);
+  await replaceAtomically(path, (temporary) => writeFile(temporary, data, { flag: 'wx' }));
+}
+
+/** Runs `write` on a temporary sibling of `target`, then renames it over `target`; the temporary is removed on failure. */
+export async function replaceAtomically(target: string, write: (temporary: string) => Promise<void> | void): Promise<void> {
+  const temporary = temporarySibling(target);
   try {
-    await writeFile(temporary, data);
-    await rename(temporary, path);
+    await write(temporary);
+    await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;

@@ -1,1 +1,1 @@
-export { replaceDirectory, sha256, sha256File, temporarySibling, writeFileAtomic } from './files.ts';
+export { replaceAtomically, replaceDirectory, sha256, sha256File, temporarySibling, writeFileAtomic } from './files.ts';

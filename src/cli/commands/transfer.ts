@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import { readCheckpointFile, readSafetensorsFile } from '../../torch/index.ts';
+import { writeFileAtomic } from '../../util/index.ts';
 import { print, printError, type CliContext } from '../context.ts';
 
 interface TransferFlags {
@@ -47,7 +48,7 @@ function parseEpsilon(value: string): number {
 
 async function runTransfer(ctx: CliContext, flags: TransferFlags): Promise<0 | 1> {
   // tfjs and h5wasm load only when the command runs, so other commands start fast.
-  const [{ saveKerasH5, saveTfjsLayersModel, writeFileAtomic }, { formatTransferReport, transferWeights }, { TFJS_BACKEND_ENV, describeTfjsBackend, initTfjsBackend, parseTfjsBackendRequest }] = await Promise.all([
+  const [{ saveKerasH5, saveTfjsLayersModel }, { formatTransferReport, transferWeights }, { TFJS_BACKEND_ENV, describeTfjsBackend, initTfjsBackend, parseTfjsBackendRequest }] = await Promise.all([
     import('../../keras/io/index.ts'),
     import('../../keras/transfer/index.ts'),
     import('../../runtimes/keras/index.ts'),

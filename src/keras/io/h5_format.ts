@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { open, stat } from 'node:fs/promises';
 import { adoptGroupedConvolutions } from '../layers/index.ts'; // importing it also registers the custom layers
-import { replaceAtomically } from './atomic.ts';
+import { replaceAtomically } from '../../util/index.ts';
 import { KerasModelFileError } from './errors.ts';
 import { captureArtifacts } from './tfjs_format.ts';
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { adoptGroupedConvolutions } from '../layers/index.ts'; // importing it also registers the custom layers
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../../util/index.ts';
 import { KerasModelFileError } from './errors.ts';
 
 export const MODEL_JSON_NAME = 'model.json';

@@ -2,21 +2,13 @@ import { execa } from 'execa';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from './main.ts';
+import { runCli } from './testing.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
 
-async function cli(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const code = await main(argv, { stdout, stderr, cwd: options.cwd ?? repo, env: options.env ?? { ...process.env, CI: '' } });
-  return { code, out, err };
+function cli(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  return runCli(argv, { cwd: options.cwd ?? repo, env: options.env ?? { ...process.env, CI: '' } });
 }
 
 describe('torchport CLI', () => {

@@ -4,25 +4,17 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBaseline } from '../../bench/index.ts';
 import type { RunReport } from '../../harness/index.ts';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 const golden = join(repo, 'golden', 'seed_single_conv');
 const quick = ['--targets', 'onnx', '--time', '40', '--rounds', '2', '--warmup', '5'];
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const code = await main(argv, { stdout, stderr, cwd: repo, env: { ...process.env, CI: '1', TORCHPORT_BENCH_INJECT_SLOWDOWN: '', ...env } });
-  return { code, out, err };
+function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  return runCli(argv, { cwd: repo, env: { ...process.env, CI: '1', TORCHPORT_BENCH_INJECT_SLOWDOWN: '', ...env } });
 }
 
 describe('torchport bench', () => {

@@ -1,21 +1,13 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../main.ts';
+import { runCli } from '../testing.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 
-async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const code = await main(argv, { stdout, stderr, cwd: repo, env: { ...process.env, CI: 'true', TORCHPORT_PYTHON: '/nonexistent/python3' } });
-  return { code, out, err };
+function cli(argv: string[]) {
+  return runCli(argv, { cwd: repo, env: { ...process.env, CI: 'true', TORCHPORT_PYTHON: '/nonexistent/python3' } });
 }
 
 describe('torchport convert, then verify --artifacts on the exact bytes', () => {

@@ -19,11 +19,12 @@ import type { Divergence, DivergentLayer } from './target.ts';
  * - fp32: float32 rounding only, as for the Keras model (divergence.ts).
  * - fp16: float16 weights (11-bit mantissa, relative rounding 2^-12 per weight) accumulate over
  *   the layers; measured on the goldens: up to ~0.3% of max|ref| in correct conversions.
- * - dynamic-int8: int8 weights and, inside the hybrid kernels, int8 activations, re-quantized at
- *   every layer; int8: every activation on a 256-step grid. A few steps of error per layer,
- *   compounding: measured on the goldens, correct conversions stay under ~10% of max|ref| per
- *   layer while a wrong one (a swapped axis, a corrupted filter) is off by the order of the values
- *   themselves.
+ * - dynamic-int8: int8 weights and, inside the hybrid kernels, int8 activations; int8: every
+ *   activation on a 256-step grid, re-quantized at each layer. Rounding alone stays under ~10% of
+ *   max|ref| per layer on the goldens; a wrong lowering (a swapped axis, a corrupted filter) is
+ *   off by the order of the values themselves. An int8 layer whose values on this seed leave the
+ *   range calibrated on the representative data saturates and can exceed 15%: it is then
+ *   reported, rightly, as where the int8 model departs from PyTorch.
  */
 export const LAYER_TOLERANCE: Readonly<Record<QuantizeVariant, { readonly abs: number; readonly rel: number }>> = {
   fp32: { abs: 1e-5, rel: 1e-5 },
@@ -64,7 +65,15 @@ export async function convertForDivergence(golden: Golden, keras: KerasConversio
  */
 export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, variant: QuantizeVariant, options: TfliteDivergenceOptions = {}): Promise<Divergence> {
   const bytes = options.bytes ?? (await convertForDivergence(golden, keras, variant));
-  const [{ createTfliteRunner }, { toKerasLayout }] = await Promise.all([import('../../runtimes/tflite/index.ts'), import('../../convert/index.ts')]);
+  const [{ createTfliteRunner }, { toKerasLayout }, { inspectTflite }, { DEBUG_DESCRIPTION }] = await Promise.all([
+    import('../../runtimes/tflite/index.ts'),
+    import('../../convert/index.ts'),
+    import('../../tflite/index.ts'),
+    import('../../tflite/lower/index.ts'),
+  ]);
+  if (!inspectTflite(bytes).description.includes(DEBUG_DESCRIPTION)) {
+    throw new TfliteDivergenceError(`${golden.manifest.name} (${variant}): the TFLite model is not a debug conversion, so it exposes no layer outputs; convert it with debug: true (see convertForDivergence)`);
+  }
   const { graph } = await golden.graph();
   const activations = await golden.activations();
   const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), keras.io.inputs);
@@ -80,9 +89,6 @@ export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, 
     });
   } finally {
     await runner.dispose();
-  }
-  if (![...exposed.keys()].some((name) => keras.model.layers.some((layer) => layer.name === name))) {
-    throw new TfliteDivergenceError(`${golden.manifest.name} (${variant}): the TFLite model exposes no Keras layer's output; convert it with debug: true (outputs named after the layers)`);
   }
 
   const { abs, rel } = LAYER_TOLERANCE[variant];

@@ -81,6 +81,8 @@ export function operatorVersion(model: TfliteModel, operator: KnownOperator): nu
     case 'RSQRT':
     case 'EXP':
     case 'REDUCE_MAX':
+    case 'SUM':
+    case 'LOG_SOFTMAX':
       return input === 'int8' ? 2 : 1;
     default:
       return 1;
@@ -105,10 +107,12 @@ const FIRST_RUNTIME: Readonly<Record<string, string>> = {
   'GELU/1': '2.9.0',
   'HARD_SWISH/1': '1.15.0',
   'LEAKY_RELU/1': '1.13.1', 'LEAKY_RELU/2': '2.3.0',
+  'LOG_SOFTMAX/1': '1.14.0', 'LOG_SOFTMAX/2': '1.14.0',
   'LOGISTIC/1': '1.14.0', 'LOGISTIC/2': '1.14.0',
   'MAX_POOL_2D/1': '1.5.0', 'MAX_POOL_2D/2': '1.14.0',
   'MEAN/1': '1.6.0', 'MEAN/2': '1.14.0',
   'MUL/1': '1.5.0', 'MUL/2': '1.14.0',
+  'NEG/1': '1.9.0',
   'PAD/1': '1.5.0', 'PAD/2': '1.14.0',
   'PADV2/1': '1.9.0', 'PADV2/2': '1.14.0',
   'PRELU/1': '1.8.0',
@@ -124,6 +128,9 @@ const FIRST_RUNTIME: Readonly<Record<string, string>> = {
   'SQUEEZE/1': '1.6.0',
   'STRIDED_SLICE/1': '1.6.0', 'STRIDED_SLICE/2': '1.14.0',
   'SUB/1': '1.6.0', 'SUB/2': '1.14.0',
+  'SUM/1': '1.10.0', 'SUM/2': '1.15.0',
+  'SLICE/1': '1.14.0', 'SLICE/2': '1.14.0',
+  'REDUCE_MAX/1': '1.11.0', 'REDUCE_MAX/2': '1.14.0',
   'TANH/1': '1.14.0', 'TANH/2': '1.14.0',
   'TRANSPOSE/1': '1.6.0', 'TRANSPOSE/2': '1.14.0',
   'TRANSPOSE_CONV/1': '1.9.0', 'TRANSPOSE_CONV/2': '2.2.0', 'TRANSPOSE_CONV/3': '2.3.0',

@@ -16,6 +16,9 @@ import { optimize, type Rewrite } from './passes.ts';
 export const QUANTIZE_VARIANTS = ['fp32', 'fp16', 'dynamic-int8', 'int8'] as const;
 export type QuantizeVariant = (typeof QUANTIZE_VARIANTS)[number];
 
+/** Appended to the model description of a debug conversion, so tools can tell one from a plain model. */
+export const DEBUG_DESCRIPTION = '(debug: every Keras layer output exposed)';
+
 export interface ConvertOptions {
   quantize: QuantizeVariant;
   /** Calibration samples for `int8`: one tensor per model input each, in the Keras (NHWC) layout. */
@@ -115,6 +118,7 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
         .map((op) => ({ op: op.op, layer: op.layer, reason: op.op === 'DEPTHWISE_CONV_2D' ? 'hybrid depthwise is several times slower than float in LiteRT: weights kept float32' : 'no hybrid XNNPACK kernel: weights kept float32' }));
     }
   }
+  if (options.debug) tflite.description = `${tflite.description} ${DEBUG_DESCRIPTION}`;
   const bytes = writeTflite(tflite);
   const totalMs = performance.now() - started;
 

@@ -1,4 +1,4 @@
-export { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionReport, type ConversionResult, type ConvertOptions, type LayerMapping, type QuantizeVariant } from './convert.ts';
+export { DEBUG_DESCRIPTION, QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionReport, type ConversionResult, type ConvertOptions, type LayerMapping, type QuantizeVariant } from './convert.ts';
 export { registerLowering, loweredClassNames, type Lowering } from './table.ts';
 export type { LoweringContext, LayerInfo, OutputSpec } from './context.ts';
 export type { IrDType, IrGraph, IrOp, IrTensor, IrValue } from './ir.ts';

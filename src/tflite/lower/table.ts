@@ -25,6 +25,20 @@ import {
 import { add, average, concatenate, maximum, minimum, multiply } from './layers/merge.ts';
 import { batchNormalization, layerNormalization } from './layers/norm.ts';
 import { globalPool, pool1d, pool2d } from './layers/pool.ts';
+import {
+  constantArithmetic,
+  constantPadding,
+  constantTensor,
+  cropping2d,
+  geluTanh,
+  hardSigmoid,
+  hardSwish,
+  logSoftmax,
+  reduce,
+  resize2d,
+  slice,
+  subtract,
+} from './layers/torchport.ts';
 
 /** Lowers one call of a Keras layer; returns its output value(s) in Keras output order. */
 export type Lowering = (ctx: LoweringContext) => IrTensor | IrTensor[];
@@ -72,6 +86,19 @@ const BUILTIN: Readonly<Record<string, BuiltinLowering>> = {
   Permute: permute,
   UpSampling2D: upSampling2d,
   Embedding: embedding,
+  Cropping2D: cropping2d,
+  // torchport's custom layers (src/keras/layers).
+  HardSwish: hardSwish,
+  HardSigmoid: hardSigmoid,
+  GeluTanh: geluTanh,
+  LogSoftmax: logSoftmax,
+  Subtract: subtract,
+  ConstantArithmetic: constantArithmetic,
+  ConstantPadding: constantPadding,
+  ConstantTensor: constantTensor,
+  Reduce: reduce,
+  Resize2D: resize2d,
+  Slice: slice,
   // Inference-time identities.
   Dropout: identity,
   SpatialDropout1D: identity,

@@ -64,8 +64,8 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   };
   const asFloat = (id: number): number => {
     const value = graph.value(id);
+    if (value.data) return plainConstant(id); // float32 or int32 constant (a float op's paddings, axes, shape)
     if (value.dtype === 'int32') return quantTensor.get(id)!;
-    if (value.data) return plainConstant(id);
     let index = floatTensor.get(id);
     if (index === undefined) {
       index = g.activation(`${value.name}/dequantized`, 'float32', value.shape);
@@ -123,8 +123,10 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
         const dataInput = op.inputs[rule.dataInput ?? 0]!;
         const { tensor, quantization } = int32Bias(value.data, quantOf.get(dataInput)!.scale[0]!, weightScales);
         inputs[k] = g.constant(value.name, tensor, quantization);
-      } else if (value.data && rule.output.kind === 'shared') {
-        // A constant operand of MAXIMUM / MINIMUM (ReLU's max_value) takes the shared parameters.
+      } else if (value.data && (rule.output.kind === 'shared' || rule.output.kind === 'same-as-input')) {
+        // A constant operand of MAXIMUM / MINIMUM (ReLU's max_value), of CONCATENATION (a class
+        // token) or PADV2's pad value takes the output's parameters: these kernels move int8
+        // values without rescaling them.
         inputs[k] = g.constant(value.name, quantizeWith(value.data, output), output);
       } else if (value.data) {
         inputs[k] = int8Constant(id);
@@ -177,7 +179,8 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
         return quantOf.get(source) ?? asymmetricInt8(rangeOfValue(out));
       }
       case 'shared': {
-        const ranges = op.inputs.filter((id) => id >= 0 && !graph.isConstant(id)).map(rangeOfValue);
+        // Constant operands count too: a concatenated constant outside the activations' range would clip.
+        const ranges = op.inputs.filter((id) => id >= 0 && graph.value(id).dtype === 'float32').map((id) => (graph.isConstant(id) ? rangeOf(graph.value(id).data!.toFloat32().data) : rangeOfValue(id)));
         return asymmetricInt8(unionRange([...ranges, rangeOfValue(out)]));
       }
     }

@@ -58,6 +58,8 @@ export const INT8_RULES: Partial<Record<OperatorName, Int8Rule>> = {
   EXPAND_DIMS: sameAsInput(),
   TRANSPOSE: sameAsInput(),
   PAD: sameAsInput(),
+  // The pad value (input 2) is quantized with the input's parameters (the kernel requires it).
+  PADV2: sameAsInput(),
   RESIZE_NEAREST_NEIGHBOR: sameAsInput(),
   RESIZE_BILINEAR: sameAsInput(),
   SPLIT: sameAsInput(1),
@@ -72,4 +74,6 @@ export const INT8_RULES: Partial<Record<OperatorName, Int8Rule>> = {
   LOGISTIC: fixed(1 / 256, -128),
   SOFTMAX: fixed(1 / 256, -128),
   TANH: fixed(1 / 128, 0),
+  // log_softmax <= 0: the kernel's fixed output range is [-16 + 1/16, 0] (scale 16/256, zero point 127).
+  LOG_SOFTMAX: fixed(16 / 256, 127),
 };

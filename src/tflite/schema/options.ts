@@ -108,9 +108,11 @@ export const OPTIONS_TABLES = {
   },
   ExpOptions: { unionType: 33, fields: EMPTY },
   SplitOptions: { unionType: 35, fields: { numSplits: int32(0) } },
+  LogSoftmaxOptions: { unionType: 36, fields: EMPTY },
   CastOptions: { unionType: 37, fields: { inDataType: byteEnum(0, TENSOR_TYPES, 'float32'), outDataType: byteEnum(1, TENSOR_TYPES, 'float32') } },
   DequantizeOptions: { unionType: 38, fields: EMPTY },
   MaximumMinimumOptions: { unionType: 39, fields: EMPTY },
+  NegOptions: { unionType: 42, fields: EMPTY },
   PadV2Options: { unionType: 43, fields: EMPTY },
   SliceOptions: { unionType: 48, fields: EMPTY },
   TransposeConvOptions: {

@@ -26,6 +26,9 @@ const PERMUTES_EXPECTED: Readonly<Record<string, RegExp>> = {
   trap_reshape_chain: /^reshape \[1, 4, 2, 8, 8\] -> \[1, 8, 8, 8\] merges axes/,
   // softmax over W of a channels-last map: tfjs and TFLite normalize the last axis only.
   trap_axis_remap: /^softmax runs over the last Keras axis only/,
+  // Multi-head attention: heads split and merged ([B, T, H, D] <-> [B, H, T, D]) around the two
+  // batched matrix products, as PyTorch's own code does.
+  vit_tiny: /^(attention (splits|merges) the heads|matmul needs the batch axes first|reshape \[1, 5, 2, 8\] -> \[1, 5, 16\] merges axes)/,
 };
 
 let scratch: string;

@@ -197,8 +197,13 @@ function tensorsRead(graph: CapturedGraph): Set<string> {
   for (const node of graph.nodes) {
     node.args.forEach(visit);
     Object.values(node.kwargs).forEach(visit);
-    const module = node.kind === 'module' && node.module !== undefined ? graph.modules[node.module] : undefined;
-    for (const name of [...(module?.parameters ?? []), ...(module?.buffers ?? [])]) read.add(node.module ? `${node.module}.${name}` : name);
+    if (node.kind !== 'module' || node.module === undefined) continue;
+    // A leaf module reads its own tensors and those of its submodules (MultiheadAttention's out_proj).
+    const prefix = node.module === '' ? '' : `${node.module}.`;
+    for (const [path, info] of Object.entries(graph.modules)) {
+      if (path !== node.module && !(prefix === '' || path.startsWith(prefix))) continue;
+      for (const name of [...info.parameters, ...info.buffers]) read.add(path ? `${path}.${name}` : name);
+    }
   }
   return read;
 }

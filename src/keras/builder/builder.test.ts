@@ -26,6 +26,9 @@ const PERMUTES_EXPECTED: Readonly<Record<string, RegExp>> = {
   trap_reshape_chain: /^reshape \[1, 4, 2, 8, 8\] -> \[1, 8, 8, 8\] merges axes/,
   // softmax over W of a channels-last map: tfjs and TFLite normalize the last axis only.
   trap_axis_remap: /^softmax runs over the last Keras axis only/,
+  // Multi-head attention: heads split and merged ([B, T, H, D] <-> [B, H, T, D]) around the two
+  // batched matrix products, as PyTorch's own code does.
+  vit_tiny: /^(attention (splits|merges) the heads|matmul needs the batch axes first|reshape \[1, 5, 2, 8\] -> \[1, 5, 16\] merges axes)/,
 };
 
 let scratch: string;
@@ -49,12 +52,12 @@ async function build(golden: Golden) {
 const toKeras = (tensor: Tensor, report: BuildReport, i: number): Tensor => tensor.toFloat32().permute(report.inputs[i]!.toKeras);
 const toTorch = (tensor: Tensor, report: BuildReport, i: number): Tensor => tensor.permute(report.outputs[i]!.toTorch);
 
-/** Two batch-1 tensors as one batch of two (C order: the batch axis is outermost). */
+/** Two tensors as one batch (C order: the batch axis is outermost). */
 function stackBatch(a: Tensor, b: Tensor): Tensor {
   const data = new Float32Array(a.size + b.size);
   data.set(a.toFloat32().data);
   data.set(b.toFloat32().data, a.size);
-  return new Tensor('float32', [2, ...a.shape.slice(1)], data);
+  return new Tensor('float32', [a.shape[0]! + b.shape[0]!, ...a.shape.slice(1)], data);
 }
 
 describe('buildKerasModel reproduces every golden on every seed (wasm)', () => {
@@ -86,7 +89,7 @@ describe('buildKerasModel reproduces every golden on every seed (wasm)', () => {
           });
         }
 
-        // Captured at batch 1, the model still takes any batch: two seeds in one batch give both results.
+        // Captured at one batch size, the model still takes any batch: two seeds in one batch give both results.
         const [first, second] = golden.manifest.seeds;
         const pair = await Promise.all([first!, second!].map((seed) => golden.inputs(seed)));
         const batched = await runner.run(pair[0]!.map((t, i) => stackBatch(toKeras(t, report, i), toKeras(pair[1]![i]!, report, i))));
@@ -94,7 +97,7 @@ describe('buildKerasModel reproduces every golden on every seed (wasm)', () => {
         batched.forEach((output, i) => {
           const half = output.size / 2;
           [0, 1].forEach((k) => {
-            const single = new Tensor('float32', [1, ...output.shape.slice(1)], output.toFloat32().data.slice(k * half, (k + 1) * half));
+            const single = new Tensor('float32', [output.shape[0]! / 2, ...output.shape.slice(1)], output.toFloat32().data.slice(k * half, (k + 1) * half));
             expect(errorMetrics(toTorch(single, report, i), references[k]![i]!).maxAbsDiff, `${name} batch item ${k} ${golden.manifest.outputs[i]!.name}`).toBeLessThanOrEqual(atol);
           });
         });
@@ -174,6 +177,24 @@ describe('the build report', () => {
     expect(report.parameterCount).toBe(torchCount);
     expect(report.inputs.map((i) => i.name)).toEqual(['input_0', 'input_1']);
     model.dispose();
+  });
+
+  it('builds the transformer ops: MultiheadAttention from its packed in_proj_weight, matmul as BatchMatMul, the math functions', async () => {
+    const vit = goldens.find((g) => g.manifest.name === 'vit_tiny')!;
+    const { model, report } = await build(vit);
+    const byTensor = new Map(report.transfer.assignments.map((a) => [a.tensor, a]));
+    expect(byTensor.get('blocks.0.attn.in_proj_weight')).toMatchObject({ layer: 'blocks.0.attn', weight: 'kernel' });
+    expect(byTensor.get('blocks.0.attn.out_proj.weight')).toMatchObject({ layer: 'blocks.0.attn.out_proj', weight: 'kernel' });
+    expect(report.unusedTensors).toEqual(['cls_token']); // expanded over the batch: the capture folds it into a constant
+    const classes = (m: typeof model) => m.layers.map((l) => l.getClassName());
+    expect(classes(model).filter((c) => c === 'BatchMatMul')).toHaveLength(4); // two per attention block
+    model.dispose();
+    const math = goldens.find((g) => g.manifest.name === 'trap_math_ops')!;
+    const built = await build(math);
+    const fns = built.model.layers.filter((l) => l.getClassName() === 'MathFunction').map((l) => l.getConfig()['fn']);
+    expect(new Set(fns)).toEqual(new Set(['sqrt', 'rsqrt', 'exp', 'log', 'erf', 'pow']));
+    expect(classes(built.model)).toEqual(expect.arrayContaining(['Clamp', 'StridedSlice', 'Concatenate']));
+    built.model.dispose();
   });
 
   it('fills parameters and constants used directly in forward, and reports tensors the forward never read', async () => {

@@ -5,7 +5,9 @@ import * as activation from './ops/activation.ts';
 import { passThrough, type Converter } from './ops/common.ts';
 import * as conv from './ops/conv.ts';
 import * as elementwise from './ops/elementwise.ts';
-import { linear } from './ops/linear.ts';
+import * as attention from './ops/attention.ts';
+import { checkEmbedding, embedding, integerCast, linear } from './ops/linear.ts';
+import * as math from './ops/math.ts';
 import { pad } from './ops/pad.ts';
 import * as norm from './ops/norm.ts';
 import * as pool from './ops/pool.ts';
@@ -34,6 +36,17 @@ const RESHAPE = entry(['Reshape', 'Flatten'], ['RESHAPE'], shape.reshape);
 const TRANSPOSE = entry([], [], shape.transpose);
 const PERMUTE = entry([], [], shape.permuteOp);
 const SPLIT = entry(['Slice'], ['SLICE'], shape.split);
+const STACK = entry(['Reshape', 'Concatenate'], ['RESHAPE', 'CONCATENATION'], shape.stack);
+const MATMUL = entry(['BatchMatMul', 'Permute'], ['BATCH_MATMUL', 'TRANSPOSE'], math.matmul, math.checkMatmul);
+const unary = (fn: Parameters<typeof math.unary>[0], tflite: readonly string[]) => entry(['MathFunction'], tflite, math.unary(fn));
+const SQRT = unary('sqrt', ['SQRT']);
+const RSQRT = unary('rsqrt', ['RSQRT']);
+const EXP = unary('exp', ['EXP']);
+const LOG = unary('log', ['LOG']);
+const ERF = unary('erf', ['MUL', 'ADD', 'EXP', 'SIGN']);
+const ABS = unary('abs', ['ABS']);
+const POW = entry(['MathFunction'], ['POW', 'MUL', 'SQRT'], math.pow, math.checkPow);
+const CLAMP = entry(['Clamp', 'Activation'], ['MAXIMUM', 'MINIMUM', 'RELU', 'RELU6'], math.clamp);
 const CAT = entry(['Concatenate', 'ConstantTensor'], ['CONCATENATION'], shape.cat);
 const RELU = entry(['Activation'], ['RELU'], activation.relu);
 const RELU6 = entry(['Activation'], ['RELU6'], activation.relu6);
@@ -91,6 +104,8 @@ export const OP_TABLE: Readonly<Record<string, OpEntry>> = {
   PReLU: entry(['PReLU'], ['PRELU'], activation.prelu),
   Softmax: SOFTMAX,
   LogSoftmax: LOG_SOFTMAX,
+  Embedding: entry(['Embedding'], ['GATHER', 'CAST'], embedding, checkEmbedding),
+  MultiheadAttention: entry(['Dense', 'Slice', 'Reshape', 'Permute', 'ConstantArithmetic', 'BatchMatMul', 'Softmax', 'Reduce'], ['FULLY_CONNECTED', 'SLICE', 'RESHAPE', 'TRANSPOSE', 'DIV', 'BATCH_MATMUL', 'SOFTMAX', 'MEAN'], attention.multiheadAttention, attention.checkMultiheadAttention),
   Identity: NO_OP,
   Dropout: NO_OP,
   Dropout2d: NO_OP,
@@ -199,6 +214,41 @@ export const OP_TABLE: Readonly<Record<string, OpEntry>> = {
   'Tensor.neg': entry(['ConstantArithmetic'], ['NEG'], elementwise.negate),
   'torch.neg': entry(['ConstantArithmetic'], ['NEG'], elementwise.negate),
   'Tensor.__neg__': entry(['ConstantArithmetic'], ['NEG'], elementwise.negate),
+  'torch.stack': STACK,
+  'torch.matmul': MATMUL,
+  'torch.bmm': MATMUL,
+  'Tensor.matmul': MATMUL,
+  'Tensor.bmm': MATMUL,
+  'Tensor.__matmul__': MATMUL,
+  'torch.sqrt': SQRT,
+  'Tensor.sqrt': SQRT,
+  'torch.rsqrt': RSQRT,
+  'Tensor.rsqrt': RSQRT,
+  'torch.exp': EXP,
+  'Tensor.exp': EXP,
+  'torch.log': LOG,
+  'Tensor.log': LOG,
+  'torch.erf': ERF,
+  'Tensor.erf': ERF,
+  'torch.special.erf': ERF,
+  'torch.abs': ABS,
+  'Tensor.abs': ABS,
+  'Tensor.__abs__': ABS,
+  'torch.pow': POW,
+  'Tensor.pow': POW,
+  'Tensor.__pow__': POW,
+  'torch.clamp': CLAMP,
+  'torch.clip': CLAMP,
+  'Tensor.clamp': CLAMP,
+  'Tensor.clip': CLAMP,
+  'Tensor.clamp_': CLAMP,
+  'torch.clamp_min': entry(['Clamp', 'Activation'], ['MAXIMUM', 'RELU'], math.oneSidedClamp('min')),
+  'Tensor.clamp_min': entry(['Clamp', 'Activation'], ['MAXIMUM', 'RELU'], math.oneSidedClamp('min')),
+  'torch.clamp_max': entry(['Clamp'], ['MINIMUM'], math.oneSidedClamp('max')),
+  'Tensor.clamp_max': entry(['Clamp'], ['MINIMUM'], math.oneSidedClamp('max')),
+  'Tensor.long': entry([], [], integerCast),
+  'Tensor.int': entry([], [], integerCast),
+  'Tensor.float': NO_OP,
   'torch.maximum': entry(['Maximum'], ['MAXIMUM'], elementwise.extremum('maximum')),
   'torch.minimum': entry(['Minimum'], ['MINIMUM'], elementwise.extremum('minimum')),
 };

@@ -11,3 +11,6 @@ export { Subtract } from './subtract.ts';
 export { LogSoftmax } from './log_softmax.ts';
 export { ConstantTensor, type ConstantTensorArgs } from './constant_tensor.ts';
 export { BroadcastTo, type BroadcastToArgs } from './broadcast_to.ts';
+export { BatchMatMul, type BatchMatMulArgs } from './batch_matmul.ts';
+export { Clamp, MathFunction, MATH_FUNCTIONS, type ClampArgs, type MathFunctionArgs, type MathFunctionName } from './math.ts';
+export { StridedSlice, type StridedSliceArgs } from './strided_slice.ts';

@@ -5,3 +5,4 @@ export type { IrDType, IrGraph, IrOp, IrTensor, IrValue } from './ir.ts';
 export type { Rewrite } from './passes.ts';
 export type { GroupedConvolutionStrategy } from './layers/conv.ts';
 export { ConversionOptionsError, KerasLoweringError, type LoweringProblem } from './errors.ts';
+import './layers/sequence.ts';

@@ -4,7 +4,7 @@
 // a tensor constant is stored broadcast-aligned to the value's Keras layout.
 import * as tf from '@tensorflow/tfjs';
 import type { GraphArg } from '../../../torch/index.ts';
-import { ConstantArithmetic, Subtract, type ArithmeticOp } from '../../layers/index.ts';
+import { ConstantArithmetic, MathFunction, Subtract, type ArithmeticOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { constantSource } from './constants.ts';
 import { Unsupported, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
@@ -48,6 +48,9 @@ export function binary(op: ArithmeticOp, reflected = false): Converter {
       const merge = MERGE[op];
       if (!merge) throw new Unsupported('division of two computed tensors');
       const [x, y] = [input(node, ctx, a), input(node, ctx, b)];
+      // x * x and x + x: tfjs's merge layers dispose an input that they are given twice.
+      if (a.value === b.value && op === 'mul') return [ctx.apply(new MathFunction({ fn: 'pow', exponent: 2, name: nameFor(node, ctx) }), x, out, x.layout)];
+      if (a.value === b.value && op === 'add') return [ctx.apply(new ConstantArithmetic({ op: 'mul', scalar: 2, name: nameFor(node, ctx) }), x, out, x.layout)];
       const [left, right] = reversed ? [y, x] : [x, y];
       return [mergeValues(node, ctx, merge, left, right, out)];
     }

@@ -24,3 +24,28 @@ export function linear(node: OpNode, ctx: BuildContext): KValue[] {
   ctx.fillFrom(layer.name, 'kernel', undefined, permute(1, 0));
   return [ctx.apply(layer, x, out, x.layout)];
 }
+
+/** Embedding: a table lookup of token ids (the Keras layer casts its float input to int32). */
+export function embedding(node: OpNode, ctx: BuildContext): KValue[] {
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const layer = ctx.sharedLayer(node.node.module!, (name) => tf.layers.embedding({ inputDim: node.attrNumber('num_embeddings'), outputDim: node.attrNumber('embedding_dim'), embeddingsInitializer: 'zeros', name }));
+  const out = outputShape(node, ctx);
+  return [ctx.apply(layer, x, out, { perm: [...x.layout.perm, out.length - 1] })];
+}
+
+export function checkEmbedding(node: OpNode): string | undefined {
+  if (node.attrs['max_norm'] !== null && node.attrs['max_norm'] !== undefined) return 'max_norm renormalizes the table at lookup; there is no Keras equivalent';
+  return undefined;
+}
+
+/**
+ * x.long() / x.int(): token ids arrive as float32 whole numbers (the golden's inputs are float32)
+ * and only an Embedding may read the result; Keras's Embedding casts them itself.
+ */
+export function integerCast(node: OpNode, ctx: BuildContext): KValue[] {
+  const out = node.node.outputs[0];
+  const readers = ctx.graph.nodes.filter((n) => n.args.some((a) => 'value' in a && a.value === out));
+  const other = readers.find((n) => n.op !== 'Embedding');
+  if (other) node.fail(`an integer cast is only supported as the input of nn.Embedding, but '${other.name}' (${other.op}) reads it`);
+  return [firstInput(node, ctx)];
+}

@@ -2,7 +2,7 @@
 // merges or splits sits in Keras in the same order (then a Keras Reshape does it, or nothing);
 // transposes only change the layout; cat/split/slice use the Keras axis of the PyTorch dim.
 import * as tf from '@tensorflow/tfjs';
-import { BroadcastTo, Slice } from '../../layers/index.ts';
+import { BroadcastTo, Slice, StridedSlice } from '../../layers/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { canonicalPerm, identityPerm, kerasAxis, kerasShapeOf, samePerm } from '../layout.ts';
@@ -73,7 +73,12 @@ export function reshapeTo(node: OpNode, ctx: BuildContext, value: KValue, outSha
     return ctx.apply(layer, x, outShape, { perm: x.layout.perm, source: inShape });
   } else {
     // Bring each group's axes together in PyTorch order, keeping the groups' Keras order.
-    const ordered = [...groups].sort((a, b) => Math.min(...a.from.map((axis) => kerasOrder.indexOf(axis))) - Math.min(...b.from.map((axis) => kerasOrder.indexOf(axis))));
+    // Below rank 4 the canonical layout is PyTorch's own order (token sequences): aim for it, so
+    // that the next Linear or matmul needs no transpose of its own.
+    const ordered =
+      outShape.length < 4
+        ? [...groups].sort((a, b) => a.to[0]! - b.to[0]!)
+        : [...groups].sort((a, b) => Math.min(...a.from.map((axis) => kerasOrder.indexOf(axis))) - Math.min(...b.from.map((axis) => kerasOrder.indexOf(axis))));
     const units = x.layout.perm.filter((axis) => axis > 0 && !groupOf.has(axis));
     x = ctx.relayout(x, [0, ...ordered.flatMap((group) => group.from), ...units], node, `reshape [${inShape.join(', ')}] -> [${outShape.join(', ')}] merges axes that Keras holds in another order`);
     dataOrder = ordered.flatMap((group) => group.to);
@@ -157,7 +162,37 @@ export const split: Converter = (node, ctx) => {
   });
 };
 
-/** x[...] with slices (step 1), integers and Ellipsis. */
+/** Every `stride`-th element of [begin, end) on PyTorch axis `dim` (one StridedSlice layer). */
+function stridedSliceAxis(node: OpNode, ctx: BuildContext, x: KValue, dim: number, begin: number, end: number, stride: number, suffix: string): KValue {
+  const axis = kerasAxis(x.layout, dim);
+  const shape = x.torchShape.map((d, i) => (i === dim ? Math.max(0, Math.ceil((end - begin) / stride)) : d));
+  const kerasShape = x.tensor.shape.slice(1) as number[];
+  const layer = new StridedSlice({
+    begin: kerasShape.map((_, i) => (i + 1 === axis ? begin : 0)),
+    end: kerasShape.map((d, i) => (i + 1 === axis ? end : d)),
+    strides: kerasShape.map((_, i) => (i + 1 === axis ? stride : 1)),
+    name: nameFor(node, ctx, suffix),
+  });
+  return ctx.apply(layer, x, shape, x.layout);
+}
+
+/** stack: every input gets a unit axis at `dim`, then one Concatenate along it. */
+export const stack: Converter = (node, ctx) => {
+  const args = node.bind(['tensors', 'dim=']);
+  const list = args['tensors'] && 'list' in args['tensors'] ? args['tensors'].list : [];
+  if (!list.every(isValueArg)) throw new Unsupported('stacks constants with computed tensors');
+  const out = outputShape(node, ctx);
+  const rawDim = num(args['dim'], 'dim', 0);
+  const dim = rawDim < 0 ? rawDim + out.length : rawDim;
+  if (dim === 0) node.fail('stacks along the batch axis');
+  const expanded = list.map((arg) => reshapeTo(node, ctx, input(node, ctx, arg), out.map((d, i) => (i === dim ? 1 : d))));
+  const perm = expanded[0]!.layout.perm;
+  const aligned = expanded.map((v) => ctx.relayout(v, perm, node, 'stack inputs must share a layout'));
+  if (aligned.length === 1) return [aligned[0]!];
+  return [ctx.apply(tf.layers.concatenate({ axis: kerasAxis(aligned[0]!.layout, dim), name: nameFor(node, ctx) }), aligned, out, { perm })];
+};
+
+/** x[...] with slices (any positive step), integers and Ellipsis. */
 export const getItem: Converter = (node, ctx) => {
   const x = ctx.plain(firstInput(node, ctx), node);
   const index = node.node.args[1];
@@ -172,11 +207,12 @@ export const getItem: Converter = (node, ctx) => {
     const size = x.torchShape[dim]!;
     if ('slice' in item) {
       const [start, stop, step] = (item.slice as readonly GraphArg[]).map((part: GraphArg, k: number) => literal(part, ['start', 'stop', 'step'][k]!));
-      if (step !== null && step !== undefined && step !== 1) throw new Unsupported(`slicing with step ${String(step)}`);
+      const stride = step === null || step === undefined ? 1 : step;
+      if (typeof stride !== 'number' || !Number.isInteger(stride) || stride < 1) throw new Unsupported(`slicing with step ${JSON.stringify(step)}`);
       const clamp = (v: unknown, fallback: number) => (typeof v !== 'number' ? fallback : Math.min(Math.max(v < 0 ? v + size : v, 0), size));
       const [b, e] = [clamp(start, 0), clamp(stop, size)];
-      if (dim === 0 && (b !== 0 || e !== size)) node.fail('slices the batch axis');
-      value = sliceAxis(node, ctx, value, dim, b, Math.max(e - b, 0), `__${dim}`);
+      if (dim === 0 && (b !== 0 || e !== size || stride !== 1)) node.fail('slices the batch axis');
+      value = stride === 1 ? sliceAxis(node, ctx, value, dim, b, Math.max(e - b, 0), `__${dim}`) : stridedSliceAxis(node, ctx, value, dim, b, e, stride, `__${dim}`);
     } else if ('const' in item && typeof item.const === 'number') {
       if (dim === 0) node.fail('indexes the batch axis');
       const i = item.const < 0 ? item.const + size : item.const;

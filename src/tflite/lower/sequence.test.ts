@@ -1,0 +1,102 @@
+// The lowerings of the transformer/sequence layers (./layers/sequence.ts), each checked in LiteRT
+// against the Keras layer it lowers (tfjs), on seeded inputs; and a batch-size mismatch is refused.
+import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadGolden } from '../../harness/golden/index.ts';
+import { buildKerasModel } from '../../keras/builder/index.ts';
+import { BatchMatMul, Clamp, MathFunction, StridedSlice } from '../../keras/layers/index.ts';
+import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { TfliteInputError, createTfliteRunner } from '../../runtimes/tflite/index.ts';
+import { Tensor, seededInput } from '../../tensor/index.ts';
+import { inspectTflite } from '../index.ts';
+import { convertKerasToTflite } from './index.ts';
+
+const GOLDEN_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../golden');
+
+beforeAll(async () => {
+  await initTfjsBackend('wasm');
+});
+
+/** Converts a one-layer model to fp32 TFLite, runs it and tfjs on the same inputs; returns the op histogram. */
+async function compare(make: (inputs: tf.SymbolicTensor[]) => tf.SymbolicTensor, shapes: number[][], positive = false): Promise<Record<string, number>> {
+  const inputs = shapes.map((shape, i) => tf.input({ shape: shape.slice(1), name: `x${i}` }));
+  const model = tf.model({ inputs, outputs: make(inputs) });
+  const values = shapes.map((shape, i) => {
+    const t = seededInput(shape, positive ? { kind: 'uniform', low: 0.1, high: 3 } : { kind: 'normal', mean: 0, std: 1.5 }, 7, i);
+    return t;
+  });
+  const expected = model.predict(values.map((t) => tf.tensor(t.data, [...t.shape]))) as tf.Tensor;
+  const reference = new Tensor('float32', expected.shape, expected.dataSync() as Float32Array);
+  const { bytes } = await convertKerasToTflite(model, { quantize: 'fp32', batchSize: shapes[0]![0]! });
+  const runner = await createTfliteRunner(bytes, { name: model.name });
+  try {
+    const [actual] = await runner.run(values);
+    expect(actual!.shape).toEqual(reference.shape);
+    const scale = Math.max(1, ...Array.from(reference.data as Float32Array, Math.abs));
+    const worst = Math.max(...Array.from(actual!.toFloat32().data, (v, i) => Math.abs(v - (reference.data as Float32Array)[i]!)));
+    expect(worst).toBeLessThanOrEqual(1e-5 * scale);
+  } finally {
+    await runner.dispose();
+    tf.dispose(expected);
+  }
+  return inspectTflite(bytes).operatorHistogram;
+}
+
+describe('sequence lowerings match their Keras layers in LiteRT', () => {
+  for (const [transposeA, transposeB] of [[false, false], [false, true], [true, false]] as const) {
+    it(`BatchMatMul (transposeA ${transposeA}, transposeB ${transposeB}) is one BATCH_MATMUL`, async () => {
+      const a = transposeA ? [1, 2, 5, 3] : [1, 2, 3, 5];
+      const b = transposeB ? [1, 2, 4, 5] : [1, 2, 5, 4];
+      const ops = await compare(([x, y]) => new BatchMatMul({ transposeA, transposeB }).apply([x!, y!]) as tf.SymbolicTensor, [a, b]);
+      expect(ops).toEqual({ BATCH_MATMUL: 1 });
+    });
+  }
+
+  for (const fn of ['sqrt', 'rsqrt', 'exp', 'log', 'abs', 'erf'] as const) {
+    it(`MathFunction ${fn}`, async () => {
+      const ops = await compare(([x]) => new MathFunction({ fn }).apply(x!) as tf.SymbolicTensor, [[1, 4, 6]], fn === 'sqrt' || fn === 'rsqrt' || fn === 'log');
+      if (fn !== 'erf') expect(Object.keys(ops)).toEqual([fn.toUpperCase()]);
+      else expect(ops['EXP']).toBe(1); // a polynomial: no ERF builtin exists
+    });
+  }
+
+  for (const exponent of [2, 3, 0.25]) {
+    it(`MathFunction pow ${exponent}`, async () => {
+      const ops = await compare(([x]) => new MathFunction({ fn: 'pow', exponent }).apply(x!) as tf.SymbolicTensor, [[1, 3, 5]], true);
+      expect(Object.keys(ops)).toEqual([exponent === 2 ? 'MUL' : 'POW']);
+    });
+  }
+
+  it('Clamp with both bounds and with one', async () => {
+    expect(await compare(([x]) => new Clamp({ min: -0.5, max: 1 }).apply(x!) as tf.SymbolicTensor, [[1, 4, 6]])).toEqual({ MAXIMUM: 1, MINIMUM: 1 });
+    expect(await compare(([x]) => new Clamp({ max: 0.3 }).apply(x!) as tf.SymbolicTensor, [[1, 4, 6]])).toEqual({ MINIMUM: 1 });
+  });
+
+  it('StridedSlice at batch 2', async () => {
+    const ops = await compare(([x]) => new StridedSlice({ begin: [1, 0], end: [7, 6], strides: [2, 3] }).apply(x!) as tf.SymbolicTensor, [[2, 8, 6]]);
+    expect(ops).toEqual({ STRIDED_SLICE: 1 });
+  });
+});
+
+describe('batch size', () => {
+  it('a model converted at batch 2 refuses a batch-1 input with an error naming the expected shape', async () => {
+    const golden = await loadGolden(path.join(GOLDEN_ROOT, 'trap_batch2'));
+    const { graph, constants } = await golden.graph();
+    const { model, report } = buildKerasModel(graph, { weights: await golden.weights(), constants });
+    const batch = golden.manifest.inputs[0]!.shape[0]!;
+    expect(batch).toBe(2);
+    const { bytes } = await convertKerasToTflite(model, { quantize: 'fp32', batchSize: batch });
+    const runner = await createTfliteRunner(bytes, { name: 'trap_batch2' });
+    try {
+      const [input] = await golden.inputs(golden.manifest.seeds[0]!);
+      const one = new Tensor('float32', [1, ...report.inputs[0]!.kerasShape.slice(1)], input!.toFloat32().permute(report.inputs[0]!.toKeras).data.slice(0, input!.size / batch));
+      const error = await runner.run([one]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TfliteInputError);
+      expect((error as TfliteInputError).message).toMatch(/must have shape \[2, 8, 8, 3\], got \[1, 8, 8, 3\]/);
+    } finally {
+      await runner.dispose();
+    }
+  });
+});

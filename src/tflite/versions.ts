@@ -84,6 +84,10 @@ export function operatorVersion(model: TfliteModel, operator: KnownOperator): nu
     case 'SUM':
     case 'LOG_SOFTMAX':
       return input === 'int8' ? 2 : 1;
+    // BROADCAST_TO's version 1 was the Flex (TensorFlow) kernel; the builtin starts at 2 and
+    // LiteRT registers no version 1.
+    case 'BROADCAST_TO':
+      return 2;
     default:
       return 1;
   }
@@ -95,6 +99,7 @@ const FIRST_RUNTIME: Readonly<Record<string, string>> = {
   'ADD/1': '1.5.0', 'ADD/2': '1.14.0',
   'AVERAGE_POOL_2D/1': '1.5.0', 'AVERAGE_POOL_2D/2': '1.14.0',
   'BATCH_MATMUL/1': '2.3.0',
+  'BROADCAST_TO/2': '2.5.0',
   'CONCATENATION/1': '1.5.0', 'CONCATENATION/2': '1.14.0',
   'CONV_2D/1': '1.5.0', 'CONV_2D/2': '1.14.0', 'CONV_2D/3': '1.14.0', 'CONV_2D/5': '2.4.0',
   'DEPTHWISE_CONV_2D/1': '1.5.0', 'DEPTHWISE_CONV_2D/2': '1.12.0', 'DEPTHWISE_CONV_2D/3': '1.14.0',

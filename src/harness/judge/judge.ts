@@ -182,7 +182,11 @@ function structureChecks(golden: Golden, model: string, target: TargetRecord, su
   if (!structure) return [];
   const problems: string[] = [];
   const transposes = structure.ops['TRANSPOSE'] ?? 0;
-  if (suite.structure.maxTranspose !== null && transposes > suite.structure.maxTranspose) problems.push(`${transposes} TRANSPOSE ops (the suite allows ${suite.structure.maxTranspose})`);
+  const allowance = suite.structure.fixtures[model];
+  const maxTranspose = allowance?.maxTranspose ?? suite.structure.maxTranspose;
+  if (maxTranspose !== null && transposes > maxTranspose) {
+    problems.push(`${transposes} TRANSPOSE ops (the suite allows ${maxTranspose}${allowance ? `: ${allowance.reason}` : ''})`);
+  }
   if (!suite.structure.allowCustomOps && structure.customOps.length > 0) problems.push(`custom/Flex ops ${structure.customOps.join(', ')} (the suite allows none)`);
   const acceptedBytes = golden.manifest.accepted[target.target]?.bytes;
   if (suite.structure.maxSizeGrowth !== null && acceptedBytes) {

@@ -13,6 +13,8 @@ export class SuiteFormatError extends TorchportError {
 export type TargetTolerances = Readonly<Record<string, unknown>>;
 
 export interface FixtureOverrides {
+  /** Why the fixture needs its overrides (kept in the file for the reader; never interpreted). */
+  readonly reason?: string;
   /** By target ("*" for all), as in `targets`. */
   readonly targets: TargetTolerances;
   /** Per output name, by target. */
@@ -31,7 +33,13 @@ export interface Suite {
   readonly tolerances: { readonly targets: TargetTolerances; readonly fixtures: Readonly<Record<string, FixtureOverrides>> };
   /** A target's error may grow to `factor` x max(accepted, floor) before the ratchet fails it. */
   readonly ratchet: { readonly factor: number; readonly floor: number };
-  readonly structure: { readonly maxTranspose: number | null; readonly allowCustomOps: boolean; readonly maxSizeGrowth: number | null };
+  readonly structure: {
+    readonly maxTranspose: number | null;
+    readonly allowCustomOps: boolean;
+    readonly maxSizeGrowth: number | null;
+    /** Per fixture: a TRANSPOSE count the model needs (e.g. a channel shuffle), with the reason. */
+    readonly fixtures: Readonly<Record<string, { readonly maxTranspose: number; readonly reason: string }>>;
+  };
 }
 
 export const ALL_TARGETS = ['torch', 'onnx', 'keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8', 'tflite-int8'] as const;
@@ -71,13 +79,28 @@ export function parseSuite(raw: unknown, path: string | null): Suite {
   if (seeds !== undefined && seeds !== null && !(Array.isArray(seeds) && seeds.every((x) => Number.isSafeInteger(x) && x >= 0))) fail('"seeds" must be null or an array of non-negative integers');
   const tolerances = (s['tolerances'] ?? {}) as Record<string, unknown>;
   const targetTolerances = (tolerances['targets'] ?? {}) as TargetTolerances;
+  const structure = (s['structure'] ?? {}) as Record<string, unknown>;
+  const targetKeys = new Set<string>([...ALL_TARGETS, '*']);
+  const checkTargetKeys = (map: object, field: string): void => {
+    const bad = Object.keys(map).filter((k) => !targetKeys.has(k));
+    if (bad.length) fail(`${field} has unknown target(s) ${bad.join(', ')} (known: ${[...targetKeys].join(', ')})`);
+  };
+  checkTargetKeys(targetTolerances, 'tolerances.targets');
   const fixtures: Record<string, FixtureOverrides> = {};
   for (const [name, value] of Object.entries((tolerances['fixtures'] ?? {}) as Record<string, Record<string, unknown>>)) {
-    const { outputs, ...byTarget } = value;
-    fixtures[name] = { targets: byTarget, outputs: (outputs ?? {}) as Record<string, TargetTolerances> };
+    const { outputs, reason, ...byTarget } = value;
+    if (reason !== undefined && typeof reason !== 'string') fail(`tolerances.fixtures.${name}.reason must be a string`);
+    checkTargetKeys(byTarget, `tolerances.fixtures.${name}`);
+    for (const [output, map] of Object.entries((outputs ?? {}) as Record<string, object>)) checkTargetKeys(map, `tolerances.fixtures.${name}.outputs.${output}`);
+    fixtures[name] = { ...(typeof reason === 'string' ? { reason } : {}), targets: byTarget, outputs: (outputs ?? {}) as Record<string, TargetTolerances> };
+  }
+  const structureFixtures: Record<string, { maxTranspose: number; reason: string }> = {};
+  for (const [name, value] of Object.entries((structure['fixtures'] ?? {}) as Record<string, Record<string, unknown>>)) {
+    const maxTranspose = optionalCount(value['maxTranspose'], `${where}: structure.fixtures.${name}.maxTranspose`);
+    if (maxTranspose === null || typeof value['reason'] !== 'string') fail(`structure.fixtures.${name} must be {"maxTranspose": N, "reason": "why the model needs them"}`);
+    structureFixtures[name] = { maxTranspose: maxTranspose!, reason: value['reason'] as string };
   }
   const ratchet = (s['ratchet'] ?? {}) as Record<string, unknown>;
-  const structure = (s['structure'] ?? {}) as Record<string, unknown>;
   const suite: Suite = {
     name: typeof s['name'] === 'string' ? s['name'] : path ? basename(path).replace(/\.json$/, '') : 'suite',
     path,
@@ -90,6 +113,7 @@ export function parseSuite(raw: unknown, path: string | null): Suite {
       maxTranspose: optionalCount(structure['maxTranspose'], `${where}: structure.maxTranspose`),
       allowCustomOps: structure['allowCustomOps'] === true,
       maxSizeGrowth: structure['maxSizeGrowth'] === undefined || structure['maxSizeGrowth'] === null ? null : positive(structure['maxSizeGrowth'], 0, `${where}: structure.maxSizeGrowth`),
+      fixtures: structureFixtures,
     },
   };
   // Parse every tolerance now, so a typo fails before anything runs.

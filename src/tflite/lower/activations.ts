@@ -1,3 +1,4 @@
+import { Tensor } from '../../tensor/index.ts';
 // Keras activation names (as tfjs serializes them in layer configs) -> TFLite operators. The
 // clamping ones (RELU, RELU6, RELU_N1_TO_1) become separate operators here and are fused into the
 // producing convolution/dense/add by ./passes.ts.
@@ -18,6 +19,15 @@ export const ACTIVATION_LOWERINGS: Readonly<Record<string, ActivationLowering>> 
   // swish(x) = x * sigmoid(x): two operators, as the official converter writes it.
   swish: (ctx, x) => ctx.op('MUL', [x, ctx.op('LOGISTIC', [x], { shape: x.shape, suffix: 'sigmoid' })], same(x.shape)),
   hard_swish: (ctx, x) => ctx.op('HARD_SWISH', [x], same(x.shape)),
+  // TFLite has no softplus: relu(x) + log(1 + exp(-|x|)), the form that neither overflows for
+  // large x nor loses small ones (log(1 + exp(x)) would give inf past x = 88).
+  softplus: (ctx, x) => {
+    const shape = same(x.shape);
+    const negAbs = ctx.op('NEG', [ctx.op('ABS', [x], { ...shape, suffix: 'abs' })], { ...shape, suffix: 'neg_abs' });
+    const exp = ctx.op('EXP', [negAbs], { ...shape, suffix: 'exp' });
+    const log = ctx.op('LOG', [ctx.op('ADD', [exp, ctx.constant('one', Tensor.fromNumbers([], [1]))], { ...shape, suffix: 'one_plus' })], { ...shape, suffix: 'log' });
+    return ctx.op('ADD', [ctx.op('RELU', [x], { ...shape, suffix: 'relu' }), log], shape);
+  },
 };
 
 /** Aliases seen in Keras (Python) configs for the same functions. */

@@ -38,6 +38,7 @@ import {
   resize2d,
   slice,
   subtract,
+  broadcastTo,
 } from './layers/torchport.ts';
 
 /** Lowers one call of a Keras layer; returns its output value(s) in Keras output order. */
@@ -87,6 +88,7 @@ const BUILTIN: Readonly<Record<string, BuiltinLowering>> = {
   UpSampling2D: upSampling2d,
   Embedding: embedding,
   Cropping2D: cropping2d,
+  BroadcastTo: broadcastTo,
   // torchport's custom layers (src/keras/layers).
   HardSwish: hardSwish,
   HardSigmoid: hardSigmoid,

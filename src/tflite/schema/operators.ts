@@ -63,6 +63,7 @@ export const OPERATORS = {
   ELU: { code: 111 },
   HARD_SWISH: { code: 117, options: 'HardSwishOptions' },
   BATCH_MATMUL: { code: 126, options: 'BatchMatMulOptions' },
+  BROADCAST_TO: { code: 130 },
   GELU: { code: 150, options: 'GeluOptions' },
 } as const satisfies Record<string, OperatorEntry>;
 

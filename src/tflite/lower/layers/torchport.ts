@@ -161,3 +161,10 @@ export function cropping2d(ctx: LoweringContext): IrTensor {
   const shape = outputShape(ctx);
   return ctx.op('SLICE', [x, ctx.int32('begin', [0, top!, left!, 0]), ctx.int32('size', shape)], { shape });
 }
+
+/** PyTorch's expand / expand_as: TFLite BROADCAST_TO to the layer's static output shape. */
+export function broadcastTo(ctx: LoweringContext): IrTensor {
+  const x = ctx.inputs[0]!;
+  const shape = ctx.outputShapes[0]!;
+  return ctx.op('BROADCAST_TO', [x, ctx.int32('shape', shape, [shape.length])], { shape });
+}

@@ -7,6 +7,8 @@ export interface ErrorMetrics {
   /** max |a - r| / |r| over elements with r != 0 (elements where r == 0 are covered by maxAbsDiff). */
   readonly maxRelDiff: number;
   readonly meanAbsDiff: number;
+  /** mean(a - r): zero-mean for rounding noise, non-zero for a systematic offset (a wrong zero point, a dropped bias). */
+  readonly meanDiff: number;
   readonly rmse: number;
   /** 1 for identical directions; NaN when either tensor is all zeros. */
   readonly cosineSimilarity: number;
@@ -75,6 +77,7 @@ export function errorMetrics(actual: Tensor, reference: Tensor): ErrorMetrics {
   let maxAbs = 0;
   let maxRel = 0;
   let sumAbs = 0;
+  let sum = 0;
   let sumSq = 0;
   let dot = 0;
   let normA = 0;
@@ -91,6 +94,7 @@ export function errorMetrics(actual: Tensor, reference: Tensor): ErrorMetrics {
     }
     if (rv !== 0) maxRel = Math.max(maxRel, diff / Math.abs(rv));
     sumAbs += diff;
+    sum += av - rv;
     sumSq += diff * diff;
     dot += av * rv;
     normA += av * av;
@@ -102,6 +106,7 @@ export function errorMetrics(actual: Tensor, reference: Tensor): ErrorMetrics {
     maxAbsDiff: maxAbs,
     maxRelDiff: maxRel,
     meanAbsDiff: n ? sumAbs / n : 0,
+    meanDiff: n ? sum / n : 0,
     rmse: n ? Math.sqrt(sumSq / n) : 0,
     cosineSimilarity: normA > 0 && normR > 0 ? dot / Math.sqrt(normA * normR) : normA === 0 && normR === 0 ? 1 : NaN,
     maxAbsReference: maxAbsRef,

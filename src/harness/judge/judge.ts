@@ -89,6 +89,7 @@ async function judgeTarget(golden: Golden, model: ModelRecord, target: TargetRec
         maxAbsDiff: metrics.maxAbsDiff,
         maxRelDiff: metrics.maxRelDiff,
         meanAbsDiff: metrics.meanAbsDiff,
+        meanDiff: metrics.meanDiff,
         rmse: metrics.rmse,
         cosineSimilarity: metrics.cosineSimilarity,
         maxAbsReference: metrics.maxAbsReference,

@@ -24,6 +24,8 @@ export interface ResultRow {
   readonly maxAbsDiff?: number;
   readonly maxRelDiff?: number;
   readonly meanAbsDiff?: number;
+  /** Signed mean error: a systematic offset shows here while rounding noise averages out. */
+  readonly meanDiff?: number;
   readonly rmse?: number;
   readonly cosineSimilarity?: number;
   readonly maxAbsReference?: number;

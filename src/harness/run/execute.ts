@@ -19,6 +19,11 @@ export interface ExecuteOptions {
   readonly targets: readonly Target[];
   /** Where output tensors are written (the run directory); paths in the record are relative to it. */
   readonly runDir: string;
+  /**
+   * Whether a target's first-seed outputs fail their reference, so its per-layer diagnosis (often a
+   * second conversion) is worth running. Without it, targets are never diagnosed.
+   */
+  readonly needsDiagnosis?: (golden: Golden, target: string, outputs: readonly Tensor[], references: readonly Tensor[]) => boolean;
   /** Restrict to these seeds (default: every seed of the golden). */
   readonly seeds?: readonly number[];
   readonly onProgress?: (message: string) => void;
@@ -114,7 +119,12 @@ async function runTarget(golden: Golden, target: Target, seeds: readonly number[
         continue;
       }
       const milliseconds = performance.now() - started;
-      if (seed === seeds[0]) nondeterministic = await checkRepeatable(open, inputs, outputs, seed);
+      if (seed === seeds[0]) {
+        nondeterministic = await checkRepeatable(open, inputs, outputs, seed);
+        if (open.diagnose && options.needsDiagnosis?.(golden, target.name, outputs, await golden.outputs(seed))) {
+          divergence = await open.diagnose().catch(() => undefined);
+        }
+      }
       const names = golden.manifest.outputs.map((spec, i) => spec.name ?? `output_${i}`);
       const files = [];
       for (const [i, tensor] of outputs.entries()) {
@@ -126,7 +136,6 @@ async function runTarget(golden: Golden, target: Target, seeds: readonly number[
       }
       seedRecords.push({ seed, outputs: files, milliseconds });
     }
-    if (open.diagnose) divergence = await open.diagnose().catch(() => undefined);
   } finally {
     await open.close().catch(() => undefined);
   }

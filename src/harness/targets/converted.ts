@@ -17,6 +17,8 @@ export class ConversionFailedError extends TorchportError {
 export interface ConversionSource {
   keras(golden: Golden): Promise<KerasConversion | Pick<KerasConversion, 'model' | 'io'> & { readonly build: null }>;
   tflite(golden: Golden, variant: QuantizeVariant): Promise<Uint8Array>;
+  /** The same variant converted in debug mode (every layer output exposed), for first-divergence reports. */
+  tfliteDebug?(golden: Golden, variant: QuantizeVariant): Promise<Uint8Array>;
 }
 
 /**
@@ -48,6 +50,11 @@ export function conversionCache(): ConversionSource {
         entry.tflite.set(variant, bytes);
       }
       return bytes;
+    },
+    async tfliteDebug(golden, variant) {
+      const entry = await entryFor(golden);
+      const { convertForDivergence } = await import('./tflite-divergence.ts');
+      return convertForDivergence(golden, await entry.keras, variant);
     },
   };
 }
@@ -128,6 +135,14 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource)
         info: runner.info,
         structure,
         outputScales: outputScales(inspection),
+        ...(conversion.build && source.tfliteDebug
+          ? {
+              diagnose: async () => {
+                const { tfliteLayerErrors } = await import('./tflite-divergence.ts');
+                return tfliteLayerErrors(golden, conversion as KerasConversion, variant, { bytes: await source.tfliteDebug!(golden, variant) });
+              },
+            }
+          : {}),
         run: async (inputs: readonly Tensor[]) => {
           const kerasInputs = toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
           const outputs = await runner.run(kerasInputs);

@@ -27,10 +27,12 @@ export async function kerasLayerErrors(golden: Golden, conversion: KerasConversi
       probes.push({ node, value, perm: location.layout.perm });
     }
   }
-  const outputs = probes.map((p) => {
+  // Several values can live in one layer output (no-op nodes): probe each output once.
+  const symbolic = probes.map((p) => {
     const location = build.valueLayers[p.value]!;
     return conversion.model.getLayer(location.layer).getOutputAt(location.call) as import('@tensorflow/tfjs').SymbolicTensor;
   });
+  const outputs = [...new Set(symbolic)];
   const probeModel = tf.model({ inputs: conversion.model.inputs, outputs });
   const { toKerasLayout } = await import('../../convert/index.ts');
   const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), conversion.io.inputs);
@@ -41,7 +43,7 @@ export async function kerasLayerErrors(golden: Golden, conversion: KerasConversi
   const layers: DivergentLayer[] = [];
   try {
     for (const [i, probe] of probes.entries()) {
-      const y = results[i]!;
+      const y = results[outputs.indexOf(symbolic[i]!)]!;
       const keras = new Tensor('float32', y.shape, (await y.data()) as Float32Array);
       const reference = activations.get(probe.value)!.toFloat32();
       const actual = keras.permute(inversePermutation(probe.perm));

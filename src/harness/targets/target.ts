@@ -28,6 +28,10 @@ export interface DivergentLayer {
   readonly convertedName: string;
   readonly maxAbsDiff: number;
   readonly maxAbsReference: number;
+  /** Signed mean error (a systematic offset shows here). */
+  readonly meanDiff?: number;
+  /** Quantized layers: the scale of the int8 tensor holding the output (one step). */
+  readonly scale?: number;
 }
 
 /** A model opened on one engine, taking and returning tensors in PyTorch's layout and order. */

@@ -78,6 +78,7 @@ export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, 
   const activations = await golden.activations();
   const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), keras.io.inputs);
 
+  const scales = quantizedScales(inspectTflite(bytes));
   const runner = await createTfliteRunner(bytes, { name: `${golden.manifest.name} (${variant}, debug)` });
   const exposed = new Map<string, Tensor | null>();
   try {
@@ -109,11 +110,33 @@ export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, 
       const actual = tensor.reshape(kerasShape).permute(inverse(location.layout.perm));
       if (actual.size !== reference.size) continue;
       const metrics = errorMetrics(actual.reshape(reference.shape), reference);
-      layers.push({ module: node.module ?? node.name, op: node.op, convertedName: location.layer, maxAbsDiff: metrics.maxAbsDiff, maxAbsReference: metrics.maxAbsReference });
+      const scale = scales.get(location.layer);
+      layers.push({
+        module: node.module ?? node.name,
+        op: node.op,
+        convertedName: location.layer,
+        maxAbsDiff: metrics.maxAbsDiff,
+        maxAbsReference: metrics.maxAbsReference,
+        meanDiff: metrics.meanDiff,
+        ...(scale ? { scale } : {}),
+      });
     }
   }
   const first = layers.find((l) => !(l.maxAbsDiff <= abs + rel * l.maxAbsReference)) ?? null;
   return { first, layers, tolerance: abs };
+}
+
+/** Debug outputs of a quantized model are dequantized: the scale of the int8 tensor each came from, by layer name. */
+function quantizedScales(inspection: ReturnType<typeof import('../../tflite/index.ts').inspectTflite>): Map<string, number> {
+  const scales = new Map<string, number>();
+  for (const output of inspection.outputs) {
+    const producer = inspection.operators.find((op) => op.name === 'DEQUANTIZE' && op.outputs.includes(output.index));
+    const source = producer ? inspection.tensors[producer.inputs[0]!] : undefined;
+    const scale = source?.quantization?.scale?.[0];
+    // The int8 tensor carries the layer's name; its dequantized copy is "<layer>/dequantized".
+    if (source && scale) scales.set(source.name, scale);
+  }
+  return scales;
 }
 
 function kerasOutputShape(keras: KerasConversion, layer: string, call: number, batch: number): number[] | undefined {

@@ -372,14 +372,14 @@ describe('the lowering table', () => {
   it('lists every layer it cannot lower at once, with its class and what to do', async () => {
     const input = tf.input({ shape: [8, 8, 3], name: 'x' });
     const a = tf.layers.separableConv2d({ filters: 2, kernelSize: 3, name: 'separable' }).apply(input) as tf.SymbolicTensor;
-    const b = tf.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'softplus', name: 'soft_conv' }).apply(input) as tf.SymbolicTensor;
+    const b = tf.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'selu', name: 'soft_conv' }).apply(input) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: [a, b] });
     const error = await convertKerasToTflite(model, { quantize: 'fp32' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KerasLoweringError);
     const problems = (error as KerasLoweringError).problems;
     expect(problems.map((p) => `${p.layer}:${p.className}`)).toEqual(['separable:SeparableConv2D', 'soft_conv:Conv2D']);
     expect(problems[0]!.problem).toMatch(/registerLowering\('SeparableConv2D'/);
-    expect(problems[1]!.problem).toMatch(/activation 'softplus'/);
+    expect(problems[1]!.problem).toMatch(/activation 'selu'/);
   });
 
   it('registerLowering adds (or replaces) a class (here Cropping2D as SLICE), checked against Keras', async () => {

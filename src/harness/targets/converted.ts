@@ -2,7 +2,8 @@
 // serves all five targets of a run (or the artifacts of `torchport convert`, with --artifacts).
 import type { Conversion, KerasConversion } from '../../convert/index.ts';
 import { TorchportError } from '../../errors.ts';
-import type { Tensor } from '../../tensor/index.ts';
+import { Tensor } from '../../tensor/index.ts';
+import type { InspectedTensor, TfliteInspection } from '../../tflite/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import type { Golden } from '../golden/index.ts';
 import { kerasLayerErrors } from './divergence.ts';
@@ -154,13 +155,12 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource)
   };
 }
 
-type InspectedTensor = ReturnType<typeof import('../../tflite/index.ts').inspectTflite>['outputs'][number];
 
 /**
  * The scale of the quantized tensor each output was dequantized from: the output's own scale for
  * int8 I/O, else the scale of the DEQUANTIZE op's input that produced it. Null for float outputs.
  */
-function outputScales(inspection: ReturnType<typeof import('../../tflite/index.ts').inspectTflite>): Array<number | null> {
+function outputScales(inspection: TfliteInspection): Array<number | null> {
   return inspection.outputs.map((output) => {
     const own = output.quantization?.scale?.[0];
     if (own !== undefined) return own;
@@ -178,7 +178,7 @@ function quantizeInputIfNeeded(tensor: Tensor, input: InspectedTensor | undefine
   const values = tensor.toFloat32().data;
   const out = new Int8Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = Math.max(-128, Math.min(127, Math.round(values[i]! / scale) + zero));
-  return new (tensor.constructor as typeof import('../../tensor/index.ts').Tensor)('int8', tensor.shape, out);
+  return new Tensor('int8', tensor.shape, out);
 }
 
 /** int8 outputs back to floats: x = (q - zeroPoint) * scale. */
@@ -189,5 +189,5 @@ function dequantizeIfNeeded(tensor: Tensor, output: InspectedTensor | undefined)
   const values = tensor.data as Int8Array | Uint8Array;
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = (values[i]! - zero) * scale;
-  return new (tensor.constructor as typeof import('../../tensor/index.ts').Tensor)('float32', tensor.shape, out);
+  return new Tensor('float32', tensor.shape, out);
 }

@@ -8,6 +8,7 @@
 // absorbed it, whose output is the folded result.
 import type { KerasConversion } from '../../convert/index.ts';
 import { TorchportError } from '../../errors.ts';
+import type { TfliteInspection } from '../../tflite/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import { errorMetrics } from '../compare/index.ts';
@@ -127,7 +128,7 @@ export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, 
 }
 
 /** Debug outputs of a quantized model are dequantized: the scale of the int8 tensor each came from, by layer name. */
-function quantizedScales(inspection: ReturnType<typeof import('../../tflite/index.ts').inspectTflite>): Map<string, number> {
+function quantizedScales(inspection: TfliteInspection): Map<string, number> {
   const scales = new Map<string, number>();
   for (const output of inspection.outputs) {
     const producer = inspection.operators.find((op) => op.name === 'DEQUANTIZE' && op.outputs.includes(output.index));

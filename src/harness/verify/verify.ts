@@ -49,7 +49,8 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
           references.some((reference, i) => {
             const output = golden.manifest.outputs[i]?.name ?? `output_${i}`;
             const tolerance = resolveTolerance(options.suite, golden.manifest.tolerance, golden.manifest.name, target, output);
-            // Quantized rules need the output scale; a relative bound of the same size decides "failing enough to look".
+            // Without the output scale a quant-steps rule judges by its relative fallback: close enough
+            // to decide whether a per-layer diagnosis is worth its extra conversion.
             const actual = outputs[i];
             return !actual || !compareTensors(actual, reference, tolerance).pass;
           }),

@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     setupFiles: ['./vitest.setup.ts'],
+    reporters: ['default', './vitest.summary-reporter.ts'],
   },
 });

@@ -31,6 +31,17 @@ export interface ConvertGoldenOptions {
   /** Calibration samples in PyTorch's layout (default: 32 seeded samples of the golden's distribution). */
   readonly representative?: RepresentativeData;
   readonly int8Io?: boolean;
+  /** int8: module paths (Keras layer names) kept in float32 (see ConvertOptions.keepFloat). */
+  readonly keepFloat?: readonly string[];
+}
+
+/** Options of lowerToTflite. */
+export interface LowerOptions {
+  /** int8 calibration samples in PyTorch's layout (default: the golden's seeded samples). */
+  readonly representative?: RepresentativeData;
+  readonly int8Io?: boolean;
+  /** int8 only: module paths (Keras layer names) kept in float32; ignored by the other variants. */
+  readonly keepFloat?: readonly string[];
 }
 
 export interface Conversion {
@@ -73,14 +84,21 @@ export function defaultRepresentative(golden: Golden): RepresentativeData {
   return seededRepresentativeData(golden.manifest.inputs.map((s) => s.shape), golden.manifest.inputDistribution);
 }
 
-/** Lowers the Keras model to one TFLite variant (int8 calibrates on `representative`, PyTorch layout). */
-export async function lowerToTflite(keras: KerasConversion, golden: Golden, variant: QuantizeVariant, options: { representative?: RepresentativeData; int8Io?: boolean } = {}): Promise<ConversionResult> {
+/**
+ * Lowers the Keras model to one TFLite variant (int8 calibrates on `representative`, PyTorch
+ * layout). The graph inputs/outputs and the serving_default signature carry the PyTorch names
+ * (input_0, ..., output_0, ...) in PyTorch's order.
+ */
+export async function lowerToTflite(keras: KerasConversion, golden: Golden, variant: QuantizeVariant, options: LowerOptions = {}): Promise<ConversionResult> {
   const batchSize = golden.manifest.inputs[0]!.shape[0] ?? 1;
   const representative = variant === 'int8' ? (options.representative ?? defaultRepresentative(golden)) : undefined;
   return convertKerasToTflite(keras.model, {
     quantize: variant,
     batchSize,
+    inputNames: keras.io.inputs.map((record) => record.name),
+    outputNames: keras.io.outputs.map((record) => record.name),
     ...(representative ? { representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)), int8Io: options.int8Io ?? false } : {}),
+    ...(variant === 'int8' && options.keepFloat?.length ? { keepFloat: options.keepFloat } : {}),
   });
 }
 
@@ -93,7 +111,7 @@ export async function convertGolden(golden: Golden, options: ConvertGoldenOption
   const tfliteMs: Partial<Record<QuantizeVariant, number>> = {};
   for (const variant of variants) {
     const t0 = performance.now();
-    tflite.set(variant, await lowerToTflite(keras, golden, variant, { ...(representative ? { representative } : {}), ...(options.int8Io ? { int8Io: true } : {}) }));
+    tflite.set(variant, await lowerToTflite(keras, golden, variant, { ...(representative ? { representative } : {}), ...(options.int8Io ? { int8Io: true } : {}), ...(options.keepFloat ? { keepFloat: options.keepFloat } : {}) }));
     tfliteMs[variant] = performance.now() - t0;
   }
   return {
@@ -114,7 +132,21 @@ export interface ConversionRecord {
   readonly model: string;
   readonly io: Conversion['io'];
   readonly keras: { readonly modelJson: string; readonly h5: string; readonly layers: number | null; readonly parameters: number | null; readonly permutes: number | null };
-  readonly tflite: Readonly<Partial<Record<QuantizeVariant, { readonly file: string; readonly bytes: number; readonly sha256: string; readonly operators: Readonly<Record<string, number>> | null }>>>;
+  readonly tflite: Readonly<
+    Partial<
+      Record<
+        QuantizeVariant,
+        {
+          readonly file: string;
+          readonly bytes: number;
+          readonly sha256: string;
+          readonly operators: Readonly<Record<string, number>> | null;
+          /** int8 with keepFloat: the module paths kept in float32 and the layers each covered. */
+          readonly keptFloat?: NonNullable<ConversionResult['report']['keptFloat']>;
+        }
+      >
+    >
+  >;
   readonly representative: Conversion['representative'];
 }
 
@@ -128,7 +160,8 @@ export async function writeArtifacts(conversion: Conversion, dir: string): Promi
   for (const [variant, result] of conversion.tflite) {
     const file = tfliteFileName(variant);
     await writeFileAtomic(join(dir, file), result.bytes);
-    tflite[variant] = { file, bytes: result.bytes.byteLength, sha256: sha256(result.bytes), operators: result.report?.operatorHistogram ?? null };
+    const keptFloat = result.report?.keptFloat;
+    tflite[variant] = { file, bytes: result.bytes.byteLength, sha256: sha256(result.bytes), operators: result.report?.operatorHistogram ?? null, ...(keptFloat ? { keptFloat } : {}) };
   }
   const record: ConversionRecord = {
     format: 'torchport-conversion',

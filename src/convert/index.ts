@@ -15,5 +15,6 @@ export {
   type ConversionRecord,
   type ConvertGoldenOptions,
   type KerasConversion,
+  type LowerOptions,
 } from './convert.ts';
 export { CALIBRATION_SEED_BASE, DEFAULT_CALIBRATION_SAMPLES, RepresentativeDataError, seededRepresentativeData, userRepresentativeData, type RepresentativeData } from './representative.ts';

@@ -53,3 +53,30 @@ describe('torchport convert, then verify --artifacts on the exact bytes', () => 
     expect((await cli(['convert', 'golden/seed_single_conv', '--out', out, '--quantize', 'int4'])).err).toMatch(/unknown variant\(s\) int4/);
   });
 });
+
+describe('torchport convert --keep-float', () => {
+  let out: string;
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'convert-keep-float-'));
+  });
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it('keeps the given module paths float32 in the int8 model and records them in conversion.json', async () => {
+    const result = await cli(['convert', 'golden/vit_tiny', '--out', out, '--quantize', 'int8', '--keep-float', 'blocks.1.attn, head']);
+    expect(result.err).not.toMatch(/torchport:/);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/int8 kept in float32: blocks\.1\.attn \(\d+ layers: .*blocks\.1\.attn\.softmax/);
+    expect(result.out).toMatch(/int8 kept in float32: head \(1 layer: head\)/);
+    const record = JSON.parse(await readFile(join(out, 'conversion.json'), 'utf8'));
+    expect(record.tflite.int8.keptFloat.map((k: { path: string }) => k.path)).toEqual(['blocks.1.attn', 'head']);
+  });
+
+  it('is a usage error without the int8 variant, and names paths that match no layer', async () => {
+    const noInt8 = await cli(['convert', 'golden/vit_tiny', '--out', out, '--quantize', 'fp32', '--keep-float', 'head']);
+    expect(noInt8.code).toBe(2);
+    expect(noInt8.err).toMatch(/--keep-float applies to the int8 variant/);
+    const unknown = await cli(['convert', 'golden/vit_tiny', '--out', out, '--quantize', 'int8', '--keep-float', 'head,blocks.7']);
+    expect(unknown.code).not.toBe(0);
+    expect(`${unknown.out}${unknown.err}`).toMatch(/'blocks\.7' matches no Keras layer/);
+  });
+});

@@ -18,6 +18,7 @@ interface ConvertFlags {
   golden: string;
   quantize: string;
   int8Io: boolean;
+  keepFloat?: string;
   representative?: string[];
 }
 
@@ -33,16 +34,18 @@ export function registerConvert(program: Command, ctx: CliContext): void {
     .option('--golden <dir>', 'golden root directory (for fixture files)', DEFAULT_GOLDEN_DIR)
     .option('--quantize <list>', `TFLite variants, comma-separated: ${VARIANTS.join(', ')}`, VARIANTS.join(','))
     .option('--int8-io', 'full int8 model with int8 inputs/outputs instead of float I/O with QUANTIZE/DEQUANTIZE', false)
+    .option('--keep-float <paths>', 'int8: PyTorch module paths (= Keras layer names), comma-separated, whose layers stay float32 between DEQUANTIZE and QUANTIZE (a path covers the layers under it), e.g. blocks.0.attn,blocks.0.norm1')
     .option('--representative <npy...>', 'calibration data for int8: .npy files in PyTorch layout, each one sample or a stack [N, ...] of samples (default: 32 seeded samples of the fixture\'s input distribution)')
     .action(async (model: string, flags: ConvertFlags) => {
       const variants = parseVariants(flags.quantize);
+      const keepFloat = parseKeepFloat(flags.keepFloat, variants);
       const { golden, cleanup } = await resolveGolden(ctx, model, resolve(ctx.cwd, flags.golden));
       try {
         const { convertGolden, userRepresentativeData, writeArtifacts } = await import('../../convert/index.ts');
         const representative = flags.representative
           ? userRepresentativeData(await readSamples(ctx, flags.representative, golden.manifest.inputs.map((s) => s.shape)), golden.manifest.inputs.map((s) => s.shape), flags.representative.join(', '))
           : undefined;
-        const conversion = await convertGolden(golden, { variants, int8Io: flags.int8Io, ...(representative ? { representative } : {}) });
+        const conversion = await convertGolden(golden, { variants, int8Io: flags.int8Io, ...(representative ? { representative } : {}), ...(keepFloat ? { keepFloat } : {}) });
         const out = resolve(ctx.cwd, flags.out);
         const record = await writeArtifacts(conversion, out);
         const build = conversion.build!;
@@ -57,6 +60,7 @@ export function registerConvert(program: Command, ctx: CliContext): void {
           `${(conversion.milliseconds.tflite[variant] ?? 0).toFixed(0)} ms`,
         ]);
         print(ctx, formatTable(['variant', 'file', 'bytes', 'ops', 'TRANSPOSE', 'converted in'], rows));
+        for (const kept of conversion.tflite.get('int8')?.report?.keptFloat ?? []) print(ctx, `int8 kept in float32: ${kept.path} (${kept.layers.length} layer${kept.layers.length === 1 ? '' : 's'}: ${kept.layers.join(', ')})`);
         if (conversion.representative) print(ctx, `int8 calibration: ${conversion.representative.source}, sha256 ${conversion.representative.sha256}`);
         print(ctx, `wrote ${relative(ctx.cwd, out) || '.'}/ (keras/, *.tflite, conversion.json)`);
         conversion.keras.dispose();
@@ -64,6 +68,14 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         await cleanup();
       }
     });
+}
+
+function parseKeepFloat(list: string | undefined, variants: readonly Variant[]): string[] | undefined {
+  if (list === undefined) return undefined;
+  const paths = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (paths.length === 0) throw new UsageError('--keep-float: give at least one module path (comma-separated)');
+  if (!variants.includes('int8')) throw new UsageError(`--keep-float applies to the int8 variant, which --quantize ${variants.join(',')} does not include`);
+  return paths;
 }
 
 function parseVariants(list: string): Variant[] {

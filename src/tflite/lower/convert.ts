@@ -36,6 +36,19 @@ export interface ConvertOptions {
   hybridDepthwise?: boolean;
   /** How GroupedConv2D is written (default: one CONV_2D with a grouped filter). */
   groupedConvolution?: GroupedConvolutionStrategy;
+  /**
+   * `int8` only: module paths (= Keras layer names) whose operators stay float32, between a
+   * DEQUANTIZE and a QUANTIZE. A path also covers the layers under it (`blocks.0.attn` covers
+   * `blocks.0.attn.q` and the builder's `blocks.0.attn__scores`). Every path must match a layer.
+   */
+  keepFloat?: readonly string[];
+  /**
+   * Names of the graph inputs / outputs and of the serving_default signature entries, in the
+   * Keras model's input / output order (e.g. PyTorch's `input_0`, `output_0`). Default: the Keras
+   * input layer names and output layer names.
+   */
+  inputNames?: readonly string[];
+  outputNames?: readonly string[];
 }
 
 export interface LayerMapping {
@@ -68,6 +81,8 @@ export interface ConversionReport {
   readonly debugOutputs: readonly string[];
   /** Quantized variants: operators that run in float32 and why. */
   readonly floatOperators: ReadonlyArray<{ op: string; layer: string; reason: string }>;
+  /** `int8` with keepFloat: each requested module path and the Keras layers it kept in float32. */
+  readonly keptFloat?: ReadonlyArray<{ path: string; layers: readonly string[] }>;
   readonly calibration?: { samples: number; sha256: string; method: 'min-max'; requantizations: number };
   readonly timings: { lowerMs: number; calibrateMs: number; emitMs: number; totalMs: number };
 }
@@ -85,9 +100,14 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
   if (quantize === 'int8' && !options.representativeData?.length) throw new ConversionOptionsError(`quantize 'int8' needs representativeData (calibration samples, NHWC, one tensor per model input)`);
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConversionOptionsError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (options.keepFloat?.length && quantize !== 'int8') throw new ConversionOptionsError(`keepFloat applies to quantize 'int8' only (got '${quantize}'); the other variants keep float activations anyway`);
+  checkIoNames('inputNames', options.inputNames, model.inputs.length);
+  checkIoNames('outputNames', options.outputNames, model.outputs.length);
+  const keptFloat = options.keepFloat?.length ? resolveKeepFloat(options.keepFloat, model.layers.map((layer) => layer.name)) : undefined;
 
   const lowered = lowerKerasModel(model, batchSize, { groupedConvolution: options.groupedConvolution ?? 'grouped-filter' });
   const { graph } = lowered;
+  const ioNames = nameGraphIo(graph, options.inputNames, options.outputNames);
   // TANH is not fused: LiteRT's kernels compute the clamp range of RELU, RELU6 and RELU_N1_TO_1
   // only and ignore a fused TANH (see lower.test.ts, which checks it against the runtime).
   const rewrites = optimize(graph, { fusableActivations: new Set(['RELU', 'RELU6', 'RELU_N1_TO_1']) });
@@ -106,9 +126,13 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
       options.representativeData!,
     );
     calibrateMs = performance.now() - calibrationStart;
-    const emitted = emitInt8(graph, { ranges: result.ranges, int8Io: options.int8Io ?? false });
+    const emitted = emitInt8(graph, { ranges: result.ranges, int8Io: options.int8Io ?? false, ...(keptFloat ? { keepFloat: new Set(keptFloat.flatMap((k) => k.layers)) } : {}) });
     tflite = emitted.model;
-    floatOperators = emitted.floatOps.map((f) => ({ ...f, reason: 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE' }));
+    floatOperators = emitted.floatOps.map(({ op, layer, cause }) => ({
+      op,
+      layer,
+      reason: cause === 'kept-float' ? 'kept in float32 (keepFloat): runs between DEQUANTIZE and QUANTIZE' : 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE',
+    }));
     calibration = { samples: result.samples, sha256: result.sha256, method: result.method, requantizations: emitted.requantizations };
   } else {
     tflite = emitFloat(graph, quantize, { hybridDepthwise: options.hybridDepthwise ?? false }).model;
@@ -118,6 +142,9 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
         .map((op) => ({ op: op.op, layer: op.layer, reason: op.op === 'DEPTHWISE_CONV_2D' ? 'hybrid depthwise is several times slower than float in LiteRT: weights kept float32' : 'no hybrid XNNPACK kernel: weights kept float32' }));
     }
   }
+  // A debug model keeps its outputs' tensor names: the divergence report finds each layer's int8
+  // tensor (and its scale) by the layer's name.
+  const renamed = nameIoTensors(tflite, options.debug ? { inputs: ioNames.inputs, outputs: [] } : ioNames);
   if (options.debug) tflite.description = `${tflite.description} ${DEBUG_DESCRIPTION}`;
   const bytes = writeTflite(tflite);
   const totalMs = performance.now() - started;
@@ -143,9 +170,10 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
       inputs: signature.inputs.map((s) => describeTensor(s.tensor, s.name)),
       outputs: signature.outputs.map((s) => describeTensor(s.tensor, s.name)),
       rewrites,
-      layers: layerMappings(graph, lowered.layers),
+      layers: layerMappings(graph, lowered.layers, renamed),
       debugOutputs,
       floatOperators,
+      ...(keptFloat ? { keptFloat } : {}),
       ...(calibration ? { calibration } : {}),
       timings: { lowerMs, calibrateMs, emitMs: totalMs - lowerMs - calibrateMs, totalMs },
     },
@@ -166,7 +194,59 @@ function exposeLayerOutputs(graph: IrGraph): string[] {
   return names;
 }
 
-function layerMappings(graph: IrGraph, layers: ReadonlyArray<{ name: string; className: string }>): LayerMapping[] {
+function checkIoNames(option: string, names: readonly string[] | undefined, count: number): void {
+  if (!names) return;
+  if (names.length !== count) throw new ConversionOptionsError(`${option} has ${names.length} name(s); the Keras model has ${count}`);
+  const bad = names.filter((name, i) => !name || names.indexOf(name) !== i);
+  if (bad.length) throw new ConversionOptionsError(`${option} must be non-empty and distinct; offending: ${bad.map((n) => JSON.stringify(n)).join(', ')}`);
+}
+
+/** Module path -> the Keras layers it covers: the layer itself, its children (`.`) and the builder's derived layers (`__`). */
+function resolveKeepFloat(paths: readonly string[], layers: readonly string[]): Array<{ path: string; layers: string[] }> {
+  const resolved = paths.map((path) => ({ path, layers: layers.filter((layer) => layer === path || layer.startsWith(`${path}.`) || layer.startsWith(`${path}__`)) }));
+  const unmatched = resolved.filter((r) => r.layers.length === 0).map((r) => r.path);
+  if (unmatched.length) {
+    throw new ConversionOptionsError(
+      `keepFloat: ${unmatched.map((p) => `'${p}'`).join(', ')} match${unmatched.length === 1 ? 'es' : ''} no Keras layer (layer names are PyTorch module paths, e.g. ${layers.slice(1, 4).map((l) => `'${l}'`).join(', ')})`,
+    );
+  }
+  return resolved;
+}
+
+/**
+ * Applies the requested graph input/output names to the IR's signature entries. Returns, per
+ * graph input and per (non-debug) output, the name its TFLite tensor must carry.
+ */
+function nameGraphIo(graph: IrGraph, inputNames: readonly string[] | undefined, outputNames: readonly string[] | undefined): { inputs: readonly string[]; outputs: readonly string[] } {
+  if (inputNames) graph.inputs.forEach((id, i) => (graph.value(id).name = inputNames[i]!));
+  if (outputNames) graph.outputs.forEach((output, i) => (output.name = outputNames[i]!));
+  return { inputs: graph.inputs.map((id) => graph.value(id).name), outputs: graph.outputs.map((output) => output.name) };
+}
+
+/**
+ * The graph input and output tensors carry the signature names (an int8 model's float output is
+ * otherwise "<layer>/dequantized", an fp32 one the Keras layer's name). Another tensor that had
+ * the name (an int8 model's int8 output, without explicit output names) becomes "<name>/int8".
+ * Returns old tensor name -> new one.
+ */
+function nameIoTensors(model: TfliteModel, names: { inputs: readonly string[]; outputs: readonly string[] }): Map<string, string> {
+  const renamed = new Map<string, string>();
+  const signature = model.signature!;
+  const rename = (entry: { name: string; tensor: number }, name: string) => {
+    const tensor = model.tensors[entry.tensor]!;
+    if (tensor.name !== name) {
+      for (const other of model.tensors) if (other.name === name) other.name = `${name}/int8`;
+      renamed.set(tensor.name, name);
+      tensor.name = name;
+    }
+    entry.name = name;
+  };
+  names.inputs.forEach((name, i) => rename(signature.inputs[i]!, name));
+  names.outputs.forEach((name, i) => rename(signature.outputs[i]!, name));
+  return renamed;
+}
+
+function layerMappings(graph: IrGraph, layers: ReadonlyArray<{ name: string; className: string }>, renamed: ReadonlyMap<string, string>): LayerMapping[] {
   const own = new Map<string, string>();
   const fusedInto = new Map<string, string>();
   for (const id of graph.inputs) own.set(graph.value(id).layer ?? graph.value(id).name, graph.value(id).name);
@@ -178,6 +258,8 @@ function layerMappings(graph: IrGraph, layers: ReadonlyArray<{ name: string; cla
     const output = graph.value(op.outputs[0]!).name;
     for (const layer of [op.layer, ...(op.fused ?? [])]) if (!fusedInto.has(layer)) fusedInto.set(layer, output);
   }
+  for (const [layer, tensor] of own) if (renamed.has(tensor)) own.set(layer, renamed.get(tensor)!);
+  for (const [layer, tensor] of fusedInto) if (renamed.has(tensor)) fusedInto.set(layer, renamed.get(tensor)!);
   return layers.map(({ name, className }) => {
     const tensor = own.get(name);
     if (tensor) return { layer: name, className, tensor };

@@ -1,7 +1,10 @@
 // The float IR -> a full-integer TfliteModel: int8 activations with calibrated per-tensor
 // asymmetric parameters, symmetric int8 weights (per channel for convolutions), int32 biases,
 // QUANTIZE/DEQUANTIZE at float graph inputs/outputs unless int8 I/O is asked for. An operator
-// without an int8 rule runs in float between a DEQUANTIZE and a QUANTIZE, and is reported.
+// without an int8 rule, or of a layer the caller keeps in float (`keepFloat`, the usual rescue of
+// a model full int8 breaks, e.g. attention), runs in float32 between a DEQUANTIZE and a QUANTIZE,
+// and is reported. Consecutive float operators pass float32 tensors to each other directly: a
+// QUANTIZE is written only where an int8 operator (or an int8 graph output) reads a float result.
 import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type Quantization, type TfliteModel } from '../index.ts';
 import type { IrGraph, IrOp } from '../lower/index.ts';
 import { QuantizationError } from './errors.ts';
@@ -12,12 +15,17 @@ export interface Int8EmitOptions {
   readonly ranges: ReadonlyMap<number, Range>;
   /** int8 graph inputs and outputs instead of float32 ones with QUANTIZE / DEQUANTIZE. */
   readonly int8Io: boolean;
+  /** Keras layers whose operators stay float32 (an operator counts when its layer or a layer fused into it is here). */
+  readonly keepFloat?: ReadonlySet<string>;
 }
+
+/** Why an operator of a full-int8 model runs in float32. */
+export type FloatOpCause = 'no-int8-rule' | 'kept-float';
 
 export interface Int8Emitted {
   readonly model: TfliteModel;
-  /** Operators left in float32 (no int8 rule), with their layer. */
-  readonly floatOps: ReadonlyArray<{ op: string; layer: string }>;
+  /** Operators left in float32 (no int8 rule, or kept float by the caller), with their layer. */
+  readonly floatOps: ReadonlyArray<{ op: string; layer: string; cause: FloatOpCause }>;
   /** int8 -> int8 QUANTIZE operators added so inputs share a scale (concatenation, max/min). */
   readonly requantizations: number;
 }
@@ -27,7 +35,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   const quantOf = new Map<number, Quantization>(); // IR value -> its int8 parameters
   const quantTensor = new Map<number, number>(); // IR value -> builder tensor in int8 (or int32 for integer values)
   const floatTensor = new Map<number, number>(); // IR value -> builder tensor in float32
-  const floatOps: Array<{ op: string; layer: string }> = [];
+  const floatOps: Array<{ op: string; layer: string; cause: FloatOpCause }> = [];
+  const keepFloat = options.keepFloat ?? new Set<string>();
+  const keptFloat = (op: IrOp) => keepFloat.has(op.layer) || (op.fused ?? []).some((layer) => keepFloat.has(layer));
   let requantizations = 0;
 
   const rangeOfValue = (id: number): Range => {
@@ -69,11 +79,26 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
     let index = floatTensor.get(id);
     if (index === undefined) {
       index = g.activation(`${value.name}/dequantized`, 'float32', value.shape);
-      g.op('DEQUANTIZE', [quantTensor.get(id)!], [index]);
+      g.op('DEQUANTIZE', [int8Of(id)], [index]);
       floatTensor.set(id, index);
     }
     return index;
   };
+
+  /** The int8 (or int32) tensor of an activation; a float operator's result is quantized on first use. */
+  function int8Of(id: number): number {
+    let index = quantTensor.get(id);
+    if (index === undefined) {
+      const value = graph.value(id);
+      const source = floatTensor.get(id);
+      const q = quantOf.get(id);
+      if (source === undefined || !q) throw new QuantizationError(`tensor "${value.name}" is read before it is produced`);
+      index = g.activation(value.name, 'int8', value.shape, q);
+      g.op('QUANTIZE', [source], [index]);
+      quantTensor.set(id, index);
+    }
+    return index;
+  }
 
   for (const id of graph.inputs) {
     const value = graph.value(id);
@@ -96,8 +121,8 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
 
   for (const op of graph.ops) {
     const rule = INT8_RULES[op.op];
-    if (!rule || op.outputs.some((id) => graph.value(id).dtype !== 'float32')) {
-      emitFloatOp(op);
+    if (!rule || op.outputs.some((id) => graph.value(id).dtype !== 'float32') || keptFloat(op)) {
+      emitFloatOp(op, rule && !op.outputs.some((id) => graph.value(id).dtype !== 'float32') ? 'kept-float' : 'no-int8-rule');
       continue;
     }
     const output = outputQuantization(op, rule);
@@ -118,7 +143,7 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
       }
       const value = graph.value(id);
       if (value.dtype === 'int32') {
-        inputs[k] = value.data ? plainConstant(id) : quantTensor.get(id)!;
+        inputs[k] = value.data ? plainConstant(id) : int8Of(id);
       } else if (k === rule.bias && value.data) {
         const dataInput = op.inputs[rule.dataInput ?? 0]!;
         const { tensor, quantization } = int32Bias(value.data, quantOf.get(dataInput)!.scale[0]!, weightScales);
@@ -131,7 +156,7 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
       } else if (value.data) {
         inputs[k] = int8Constant(id);
       } else {
-        let index = quantTensor.get(id)!;
+        let index = int8Of(id);
         if (rule.output.kind === 'shared' && !sameQuantization(quantOf.get(id)!, output)) {
           // Inputs of concatenation / maximum / minimum must carry the output's parameters.
           const requantized = g.activation(`${value.name}/requantized`, 'int8', value.shape, output);
@@ -154,7 +179,7 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
 
   const outputTensors = graph.outputs.map(({ id }) => {
     const value = graph.value(id);
-    if (value.dtype === 'int32' || options.int8Io) return quantTensor.get(id)!;
+    if (value.dtype === 'int32' || options.int8Io) return int8Of(id);
     return asFloat(id);
   });
   g.output(...outputTensors);
@@ -186,8 +211,8 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
     }
   }
 
-  function emitFloatOp(op: IrOp): void {
-    floatOps.push({ op: op.op, layer: op.layer });
+  function emitFloatOp(op: IrOp, cause: FloatOpCause): void {
+    floatOps.push({ op: op.op, layer: op.layer, cause });
     const inputs = op.inputs.map((id) => (id < 0 ? -1 : asFloat(id)));
     const outputs = op.outputs.map((id) => {
       const value = graph.value(id);
@@ -201,14 +226,8 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
       return index;
     });
     g.op(op.op, inputs, outputs, op.options as never);
-    op.outputs.forEach((id, k) => {
-      const value = graph.value(id);
-      if (value.dtype !== 'float32') return;
-      const q = asymmetricInt8(rangeOfValue(id));
-      const index = g.activation(value.name, 'int8', value.shape, q);
-      g.op('QUANTIZE', [outputs[k]!], [index]);
-      quantOf.set(id, q);
-      quantTensor.set(id, index);
-    });
+    // The int8 parameters are fixed now (a same-as-input rule downstream reads them); the
+    // QUANTIZE itself is written by int8Of when an int8 reader needs it.
+    for (const id of op.outputs) if (graph.value(id).dtype === 'float32') quantOf.set(id, asymmetricInt8(rangeOfValue(id)));
   }
 }

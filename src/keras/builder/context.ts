@@ -112,9 +112,9 @@ export class BuildContext {
   }
 
   /** Says which tensor fills weight `weight` of layer `layer` (and how), beyond the rule table. */
-  fillFrom(layer: string, weight: string, tensor: string | undefined, layout?: WeightLayout): void {
+  fillFrom(layer: string, weight: string, tensor: string | undefined, layout?: WeightLayout, plus?: string): void {
     const previous = this.overrides[layer]?.[weight];
-    const next: WeightOverride = { ...(tensor !== undefined ? { tensor } : {}), ...(layout !== undefined ? { layout } : {}) };
+    const next: WeightOverride = { ...(tensor !== undefined ? { tensor } : {}), ...(layout !== undefined ? { layout } : {}), ...(plus !== undefined ? { plus } : {}) };
     if (previous && JSON.stringify(previous) !== JSON.stringify(next)) {
       throw new KerasBuildError(`Keras layer '${layer}' is shared by calls that need different '${weight}' layouts (${JSON.stringify(previous)} vs ${JSON.stringify(next)}); call the module on inputs of one layout`);
     }

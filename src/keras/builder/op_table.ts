@@ -11,6 +11,7 @@ import * as math from './ops/math.ts';
 import { pad } from './ops/pad.ts';
 import * as norm from './ops/norm.ts';
 import * as pool from './ops/pool.ts';
+import { checkRecurrent, recurrent } from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
 import * as resize from './ops/resize.ts';
 import * as shape from './ops/shape.ts';
@@ -106,6 +107,8 @@ export const OP_TABLE: Readonly<Record<string, OpEntry>> = {
   LogSoftmax: LOG_SOFTMAX,
   Embedding: entry(['Embedding'], ['GATHER', 'CAST'], embedding, checkEmbedding),
   MultiheadAttention: entry(['Dense', 'Slice', 'Reshape', 'Permute', 'ConstantArithmetic', 'BatchMatMul', 'Softmax', 'Reduce'], ['FULLY_CONNECTED', 'SLICE', 'RESHAPE', 'TRANSPOSE', 'DIV', 'BATCH_MATMUL', 'SOFTMAX', 'MEAN'], attention.multiheadAttention, attention.checkMultiheadAttention),
+  LSTM: entry(['LSTM', 'Bidirectional'], ['FULLY_CONNECTED', 'ADD', 'SPLIT', 'LOGISTIC', 'TANH', 'MUL', 'CONCATENATION'], recurrent, checkRecurrent),
+  GRU: entry(['TorchGRU', 'Concatenate'], ['FULLY_CONNECTED', 'ADD', 'SPLIT', 'LOGISTIC', 'TANH', 'MUL', 'SUB', 'CONCATENATION'], recurrent, checkRecurrent),
   Identity: NO_OP,
   Dropout: NO_OP,
   Dropout2d: NO_OP,

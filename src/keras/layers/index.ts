@@ -14,3 +14,4 @@ export { BroadcastTo, type BroadcastToArgs } from './broadcast_to.ts';
 export { BatchMatMul, type BatchMatMulArgs } from './batch_matmul.ts';
 export { Clamp, MathFunction, MATH_FUNCTIONS, type ClampArgs, type MathFunctionArgs, type MathFunctionName } from './math.ts';
 export { StridedSlice, type StridedSliceArgs } from './strided_slice.ts';
+export { TorchGRU, type TorchGRUArgs } from './torch_gru.ts';

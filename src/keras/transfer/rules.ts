@@ -8,6 +8,11 @@ export interface WeightRule {
   readonly keras: string;
   /** The parameter's name inside the PyTorch module ("weight" in "conv1.weight"). */
   readonly torch: string;
+  /**
+   * A second parameter of the module added elementwise to the first (same shape and layout):
+   * PyTorch's recurrent layers keep two biases (bias_ih, bias_hh) where Keras's LSTM has one.
+   */
+  readonly plus?: string;
   readonly layout: WeightLayout | ((layer: tf.layers.Layer) => WeightLayout);
   /**
    * The Keras constructor flag that creates this weight (`useBias`, `scale`, `center`): named in
@@ -90,6 +95,28 @@ const batchNormWeights: readonly WeightRule[] = [
   { keras: 'beta', torch: 'bias', layout: IDENTITY, flag: 'center', neutral: 0 },
 ];
 
+// Recurrent layers. PyTorch's gate blocks (rows of weight_ih / weight_hh) are i, f, g, o for the
+// LSTM, the order of Keras's i, f, c, o columns: transposing is enough. Keras's LSTM has one bias,
+// PyTorch two that are always added: Keras's is their sum.
+const lstmWeights = (suffix: string, prefix = ''): WeightRule[] => [
+  { keras: `${prefix}kernel`, torch: `weight_ih_l0${suffix}`, layout: permute(1, 0) },
+  { keras: `${prefix}recurrent_kernel`, torch: `weight_hh_l0${suffix}`, layout: permute(1, 0) },
+  { keras: `${prefix}bias`, torch: `bias_ih_l0${suffix}`, plus: `bias_hh_l0${suffix}`, layout: IDENTITY, flag: 'useBias' },
+];
+
+// tfjs's LSTM defaults to hard_sigmoid gates; PyTorch's are sigmoid.
+const lstmActivations = (config: Record<string, unknown>): string | undefined => {
+  if (config['recurrentActivation'] !== 'sigmoid') return `has recurrentActivation '${String(config['recurrentActivation'])}' but PyTorch's LSTM gates use sigmoid: create it with recurrentActivation: 'sigmoid'`;
+  if (config['activation'] !== 'tanh') return `has activation '${String(config['activation'])}' but PyTorch's LSTM uses tanh`;
+  return undefined;
+};
+
+/** Bidirectional weights are named `forward_<inner>/kernel`; the rules know them as `forward/kernel`. */
+export function ruleWeightName(layerClass: string, weight: string): string {
+  if (layerClass !== 'Bidirectional') return weight;
+  return weight.replace(/^(forward|backward)_[^/]*\//, '$1/');
+}
+
 export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   // PyTorch (out, in, k) -> Keras (k, in, out).
   Conv1D: { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 1, 0) }, bias] },
@@ -119,6 +146,28 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   // (a parameter used directly in forward, or a folded constant) and its layout in the options.
   ConstantArithmetic: { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] },
   ConstantTensor: { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] },
+  // Layer 0 of the module; the graph builder redirects the layers above it (weight_ih_l1...) with overrides.
+  LSTM: { weights: lstmWeights(''), checks: [(layer) => lstmActivations(layer.getConfig())] },
+  Bidirectional: {
+    weights: [...lstmWeights('', 'forward/'), ...lstmWeights('_reverse', 'backward/')],
+    checks: [
+      (layer) => {
+        const config = layer.getConfig() as { mergeMode?: unknown; layer?: { className?: unknown; config?: Record<string, unknown> } };
+        if (config.mergeMode !== 'concat') return `has mergeMode '${String(config.mergeMode)}' but PyTorch concatenates the two directions: use mergeMode: 'concat'`;
+        if (config.layer?.className !== 'LSTM') return `wraps a ${String(config.layer?.className)}; only a wrapped LSTM has a PyTorch mapping`;
+        return lstmActivations(config.layer.config ?? {});
+      },
+    ],
+  },
+  // torchport's PyTorch-exact GRU (src/keras/layers/torch_gru.ts): PyTorch's gate order and both biases as they are.
+  TorchGRU: {
+    weights: [
+      { keras: 'kernel', torch: 'weight_ih_l0', layout: permute(1, 0) },
+      { keras: 'recurrent_kernel', torch: 'weight_hh_l0', layout: permute(1, 0) },
+      { keras: 'bias', torch: 'bias_ih_l0', layout: IDENTITY },
+      { keras: 'recurrent_bias', torch: 'bias_hh_l0', layout: IDENTITY },
+    ],
+  },
 };
 
 export const SUPPORTED_LAYER_CLASSES: readonly string[] = Object.keys(LAYER_RULES);

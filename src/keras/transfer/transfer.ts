@@ -3,9 +3,9 @@
 // that fails leaves the model untouched.
 import * as tf from '@tensorflow/tfjs';
 import { TorchportError } from '../../errors.ts';
-import { isFloatDType, type Shape, type Tensor } from '../../tensor/index.ts';
+import { Tensor as FloatTensor, isFloatDType, type Shape, type Tensor } from '../../tensor/index.ts';
 import { describeLayout, expectedTorchShape, toKerasLayout, type WeightLayout } from './layouts.ts';
-import { LAYER_RULES, SUPPORTED_LAYER_CLASSES, type WeightRule } from './rules.ts';
+import { LAYER_RULES, SUPPORTED_LAYER_CLASSES, ruleWeightName, type WeightRule } from './rules.ts';
 
 /** PyTorch's default eps for BatchNorm and LayerNorm. */
 export const TORCH_DEFAULT_EPSILON = 1e-5;
@@ -33,6 +33,8 @@ export interface TransferOptions {
 
 export interface WeightOverride {
   readonly tensor?: string;
+  /** A second tensor (full state-dict name) added to the first: see WeightRule.plus. */
+  readonly plus?: string;
   readonly layout?: WeightLayout;
 }
 
@@ -136,17 +138,18 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
 
     for (const variable of variables) {
       const weight = weightName(layer, variable);
-      kerasNames.add(weight);
+      const ruleName = ruleWeightName(layerClass, weight);
+      kerasNames.add(ruleName);
       const kerasShape = variable.shape as Shape; // weight shapes are always fully known
       const where = `Keras layer '${layer.name}' (${layerClass}) weight '${weight}' [${kerasShape.join(', ')}]`;
-      const weightRule = rule.weights.find((r) => r.keras === weight);
+      const weightRule = rule.weights.find((r) => r.keras === ruleName);
       if (!weightRule) {
         problems.push({ code: 'E_TRANSFER_UNSUPPORTED', layer: layer.name, message: `${where}: no PyTorch parameter is known for this weight of ${layerClass}` });
         continue;
       }
       const override = options.overrides?.[layer.name]?.[weight];
       const tensorName = override?.tensor ?? tensorPath(modulePath, weightRule.torch);
-      const torch = stateDict.get(tensorName);
+      let torch = stateDict.get(tensorName);
       if (!torch) {
         problems.push(missingProblem(where, layer.name, tensorName, modulePath, moduleTensors, weightRule, allNames));
         continue;
@@ -155,6 +158,17 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
       if (!isFloatDType(torch.dtype)) {
         problems.push({ code: 'E_TRANSFER_DTYPE', layer: layer.name, tensor: tensorName, message: `${where}: PyTorch tensor '${tensorName}' is ${torch.dtype}, not floating point` });
         continue;
+      }
+      const plusName = override?.plus ?? (weightRule.plus !== undefined ? tensorPath(modulePath, weightRule.plus) : undefined);
+      if (plusName !== undefined) {
+        const plus = stateDict.get(plusName);
+        if (!plus || !isFloatDType(plus.dtype) || plus.shape.join() !== torch.shape.join()) {
+          problems.push({ code: 'E_TRANSFER_MISSING', layer: layer.name, tensor: plusName, message: `${where}: needs PyTorch tensor '${plusName}' [${torch.shape.join(', ')}] to add to '${tensorName}'${plus ? ` but it is ${plus.dtype} [${plus.shape.join(', ')}]` : ', which does not exist'}` });
+          continue;
+        }
+        if (!take(plusName, `'${layer.name}/${weight}'`, layer.name)) continue;
+        const [a, b] = [torch.toFloat32().data, plus.toFloat32().data];
+        torch = new FloatTensor('float32', torch.shape, a.map((v, i) => v + b[i]!));
       }
       const layout = override?.layout ?? (typeof weightRule.layout === 'function' ? weightRule.layout(layer) : weightRule.layout);
       const value = toKerasLayout(torch.toFloat32(), layout, kerasShape);
@@ -171,7 +185,7 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
         continue;
       }
       pending.push({ variable, value });
-      assignments.push({ layer: layer.name, layerClass, weight, tensor: tensorName, torchShape: torch.shape, kerasShape, layout: describeLayout(layout) });
+      assignments.push({ layer: layer.name, layerClass, weight, tensor: plusName !== undefined ? `${tensorName} + ${plusName}` : tensorName, torchShape: torch.shape, kerasShape, layout: describeLayout(layout) });
     }
 
     // Parameters PyTorch has but the Keras layer was built without (useBias: false, scale: false...).

@@ -6,3 +6,4 @@ export type { Rewrite } from './passes.ts';
 export type { GroupedConvolutionStrategy } from './layers/conv.ts';
 export { ConversionOptionsError, KerasLoweringError, type LoweringProblem } from './errors.ts';
 import './layers/sequence.ts';
+import './layers/recurrent.ts';

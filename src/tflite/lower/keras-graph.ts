@@ -31,14 +31,20 @@ export function layerCalls(model: tf.LayersModel): LayerCall[] {
 
 /**
  * A layer's weights by their short Keras name (`kernel`, `bias`, `gamma`, `moving_mean`,
- * `depthwise_kernel`, `alpha`, `embeddings`...), as float32 tensors in Keras layout.
+ * `depthwise_kernel`, `alpha`, `embeddings`...), as float32 tensors in Keras layout; a wrapper's
+ * weights also by their path inside it (`forward_lstm/kernel`).
  */
 export function layerWeights(layer: tf.layers.Layer): Map<string, Tensor> {
   const weights = new Map<string, Tensor>();
   for (const variable of layer.weights) {
-    const name = variable.originalName.slice(variable.originalName.lastIndexOf('/') + 1);
+    const full = variable.originalName;
+    const name = full.slice(full.lastIndexOf('/') + 1);
     const value = variable.read();
-    weights.set(name, new Tensor('float32', value.shape, Float32Array.from(value.dataSync() as ArrayLike<number>)));
+    const tensor = new Tensor('float32', value.shape, Float32Array.from(value.dataSync() as ArrayLike<number>));
+    if (!weights.has(name)) weights.set(name, tensor);
+    // Wrappers hold several layers' weights (Bidirectional: forward_<inner>/kernel and backward_<inner>/kernel).
+    const relative = full.startsWith(`${layer.name}/`) ? full.slice(layer.name.length + 1) : name;
+    if (relative !== name) weights.set(relative, tensor);
   }
   return weights;
 }

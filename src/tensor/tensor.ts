@@ -159,6 +159,13 @@ export function unravelIndex(flat: number, shape: Shape): number[] {
   return index;
 }
 
+/** The inverse of a permutation: inverse[perm[i]] = i, so permute(perm) then permute(inverse) is the identity. */
+export function inversePermutation(perm: readonly number[]): number[] {
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((axis, i) => (inverse[axis] = i));
+  return inverse;
+}
+
 /** Axes taking channels-first (N, C, spatial...) to channels-last (N, spatial..., C). */
 export function channelsLastAxes(rank: number): number[] {
   if (rank < 3) throw new TensorShapeError(`channels-first/last layouts need rank >= 3, got rank ${rank}`);

@@ -1,7 +1,7 @@
 // First divergence: the converted model's intermediate values against PyTorch's activations of the
 // golden's first seed, layer by layer in execution order.
 import type { KerasConversion } from '../../convert/index.ts';
-import { Tensor } from '../../tensor/index.ts';
+import { Tensor, inversePermutation } from '../../tensor/index.ts';
 import { errorMetrics } from '../compare/index.ts';
 import type { Golden } from '../golden/index.ts';
 import type { Divergence, DivergentLayer } from './target.ts';
@@ -58,8 +58,3 @@ export async function kerasLayerErrors(golden: Golden, conversion: KerasConversi
   return { first, layers, tolerance: ABS };
 }
 
-function inversePermutation(perm: readonly number[]): number[] {
-  const inverse = new Array<number>(perm.length);
-  perm.forEach((axis, i) => (inverse[axis] = i));
-  return inverse;
-}

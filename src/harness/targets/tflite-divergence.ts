@@ -9,7 +9,7 @@
 import type { KerasConversion } from '../../convert/index.ts';
 import { TorchportError } from '../../errors.ts';
 import type { TfliteInspection } from '../../tflite/index.ts';
-import type { Tensor } from '../../tensor/index.ts';
+import { inversePermutation, type Tensor } from '../../tensor/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import { errorMetrics } from '../compare/index.ts';
 import type { Golden } from '../golden/index.ts';
@@ -108,7 +108,7 @@ export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, 
       // (N, 1, W, C) when the reshapes around 1D layers cancelled): take the Keras shape first.
       const kerasShape = kerasOutputShape(keras, location.layer, location.call, tensor.shape[0] ?? 1);
       if (!kerasShape || kerasShape.reduce((a, b) => a * b, 1) !== tensor.size) continue;
-      const actual = tensor.reshape(kerasShape).permute(inverse(location.layout.perm));
+      const actual = tensor.reshape(kerasShape).permute(inversePermutation(location.layout.perm));
       if (actual.size !== reference.size) continue;
       const metrics = errorMetrics(actual.reshape(reference.shape), reference);
       const scale = scales.get(location.layer);
@@ -146,8 +146,3 @@ function kerasOutputShape(keras: KerasConversion, layer: string, call: number, b
   return output.shape.map((d) => d ?? batch);
 }
 
-function inverse(perm: readonly number[]): number[] {
-  const out = new Array<number>(perm.length);
-  perm.forEach((axis, i) => (out[axis] = i));
-  return out;
-}

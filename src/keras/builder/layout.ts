@@ -2,6 +2,7 @@
 // (NCHW), the Keras model is channels-last (NHWC): instead of transposing, every value records
 // which PyTorch axis each Keras axis holds, and ops are rewritten for it (a cat on PyTorch dim 1
 // becomes a Concatenate on Keras axis 3).
+import { inversePermutation } from '../../tensor/index.ts';
 
 /**
  * Keras axis i holds PyTorch axis perm[i]: keras = torch.permute(perm). NHWC for an NCHW value
@@ -41,11 +42,7 @@ export function kerasAxis(layout: Layout, torchAxis: number): number {
 export const kerasShapeOf = (torchShape: readonly number[], perm: readonly number[]): number[] => perm.map((axis) => torchShape[axis]!);
 
 /** Inverse permutation: inverse(p)[p[i]] = i. */
-export function inversePerm(perm: readonly number[]): number[] {
-  const out = new Array<number>(perm.length);
-  perm.forEach((axis, i) => (out[axis] = i));
-  return out;
-}
+export const inversePerm = inversePermutation;
 
 /**
  * Whether going from layout `from` to `to` (same PyTorch shape) only moves size-1 axes: then a

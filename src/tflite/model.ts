@@ -33,6 +33,11 @@ export interface TfliteTensor {
   /** Constant content: little-endian bytes in C order. Absent for activations and graph inputs. */
   data?: Uint8Array;
   quantization?: Quantization;
+  /**
+   * A state tensor an operator reads and overwrites (`Tensor.is_variable`): the LSTM's output
+   * and cell state. No data; the runtime allocates it zeroed.
+   */
+  isVariable?: boolean;
 }
 
 /** An operator torchport knows, with typed options. */
@@ -115,6 +120,11 @@ export class TfliteGraphBuilder {
     return this.addTensor(quantization ? { name, type, shape, quantization } : { name, type, shape });
   }
 
+  /** A variable (state) tensor: zero-initialised by the runtime, read and written by one operator. */
+  variable(name: string, type: TensorType, shape: readonly number[]): number {
+    return this.addTensor({ name, type, shape, isVariable: true });
+  }
+
   /** A graph input. */
   input(name: string, type: TensorType, shape: readonly number[], quantization?: Quantization): number {
     const index = this.activation(name, type, shape, quantization);
@@ -177,6 +187,7 @@ export function validateModel(model: TfliteModel): void {
         problems.push(`${tensorName(i)} is ${tensor.type}[${tensor.shape.join(', ')}] (${elements * width} bytes) but holds ${tensor.data.byteLength} bytes`);
       }
     }
+    if (tensor.isVariable && tensor.data) problems.push(`${tensorName(i)} is a variable tensor with constant data`);
     const q = tensor.quantization;
     if (q) {
       if (q.scale.length === 0 || q.scale.length !== q.zeroPoint.length) problems.push(`${tensorName(i)}: quantization needs as many zero points as scales (got ${q.scale.length} scales, ${q.zeroPoint.length} zero points)`);
@@ -191,10 +202,12 @@ export function validateModel(model: TfliteModel): void {
   });
 
   const available = new Set<number>();
-  model.tensors.forEach((tensor, i) => tensor.data && available.add(i));
+  // Constants and variable (state) tensors exist before any operator runs.
+  model.tensors.forEach((tensor, i) => (tensor.data || tensor.isVariable) && available.add(i));
   for (const input of model.inputs) {
     if (!Number.isInteger(input) || input < 0 || input >= count) problems.push(`graph input ${input} is not a tensor index (0..${count - 1})`);
     else if (model.tensors[input]!.data) problems.push(`graph input ${tensorName(input)} is a constant`);
+    else if (model.tensors[input]!.isVariable) problems.push(`graph input ${tensorName(input)} is a variable tensor`);
     else available.add(input);
   }
   const producer = new Map<number, number>();
@@ -208,6 +221,7 @@ export function validateModel(model: TfliteModel): void {
     for (const output of operator.outputs) {
       if (!Number.isInteger(output) || output < 0 || output >= count) problems.push(`${label} writes tensor ${output}, which does not exist`);
       else if (model.tensors[output]!.data) problems.push(`${label} writes constant ${tensorName(output)}`);
+      else if (model.tensors[output]!.isVariable) problems.push(`${label} lists variable ${tensorName(output)} as an output (variables are inputs the operator updates)`);
       else if (producer.has(output) || model.inputs.includes(output)) problems.push(`${label} writes ${tensorName(output)}, already produced elsewhere`);
       else {
         producer.set(output, k);

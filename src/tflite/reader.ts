@@ -160,6 +160,10 @@ function readSubgraph(file: FlatbufferView, subgraph: TableView, codes: readonly
       }
       tensor.data = data;
     }
+    if (table.bool(T.isVariable, 'is_variable')) {
+      if (tensor.data) file.fail(`${label} is a variable tensor with constant data`);
+      tensor.isVariable = true;
+    }
     const quantization = table.table(T.quantization, 'quantization');
     if (quantization) {
       const q = readQuantization(quantization, label);

@@ -11,6 +11,7 @@ import {
   type KnownOperator,
   type TfliteModel,
 } from './index.ts';
+import { fusedLstmModel } from './testing/fused-lstm.ts';
 
 function sampleModel(): TfliteModel {
   const g = new TfliteGraphBuilder();
@@ -78,6 +79,46 @@ describe('writer -> reader round trip', () => {
     expect(back.tensors[1]!.quantization).toEqual({ scale: f32([0.1, 0.2, 0.3]), zeroPoint: [0, 0, 0], quantizedDimension: 0 });
     expect(back.tensors[3]!.quantization).toEqual({ scale: f32([0.07]), zeroPoint: [5], quantizedDimension: 0 });
     expect([...new Int8Array(back.tensors[1]!.data!.slice().buffer)]).toEqual([1, -2, 3, -4, 5, -6]);
+  });
+});
+
+describe('variable tensors', () => {
+  it('keeps Tensor.is_variable (the fused LSTM state tensors) and the 24 inputs with -1 for the absent ones', () => {
+    const model = fusedLstmModel({ state: 'variable' });
+    const back = readTflite(writeTflite(model)).model;
+    const variables = back.tensors.flatMap((tensor, i) => (tensor.isVariable ? [i] : []));
+    expect(variables.map((i) => back.tensors[i]!.name)).toEqual(['output_state', 'cell_state']);
+    for (const i of variables) expect(back.tensors[i]!.data).toBeUndefined();
+    const [lstm] = back.operators;
+    expect(lstm!.op).toBe('UNIDIRECTIONAL_SEQUENCE_LSTM');
+    expect(lstm!.inputs).toHaveLength(24);
+    expect(lstm!.inputs).toEqual(model.operators[0]!.inputs);
+    expect([lstm!.inputs[18], lstm!.inputs[19]]).toEqual(variables);
+    expect(lstm!.op === 'UNIDIRECTIONAL_SEQUENCE_LSTM' && lstm!.options).toEqual({
+      fusedActivationFunction: 'TANH',
+      cellClip: 0,
+      projClip: 0,
+      timeMajor: false,
+      asymmetricQuantizeInputs: false,
+      diagonalRecurrentTensors: false,
+    });
+    // Nothing else turns variable on the way.
+    expect(readTflite(writeTflite(fusedLstmModel({ state: 'constant' }))).model.tensors.some((t) => t.isVariable)).toBe(false);
+  });
+
+  it('refuses a variable tensor with data, as a graph input, or as an operator output', () => {
+    const model: TfliteModel = {
+      description: '',
+      tensors: [
+        { name: 'x', type: 'float32', shape: [1, 2], isVariable: true },
+        { name: 'held', type: 'float32', shape: [1, 2], data: new Uint8Array(8), isVariable: true },
+        { name: 'y', type: 'float32', shape: [1, 2], isVariable: true },
+      ],
+      operators: [{ op: 'ADD', inputs: [0, 1], outputs: [2] }],
+      inputs: [0],
+      outputs: [2],
+    };
+    expect(() => validateModel(model)).toThrow(/"held" is a variable tensor with constant data[\s\S]*graph input tensor 0 "x" is a variable tensor[\s\S]*lists variable tensor 2 "y" as an output/);
   });
 });
 

@@ -110,6 +110,7 @@ export function writeTflite(model: TfliteModel): Uint8Array {
     builder.addFieldInt32(slots.TENSOR.buffer, tensorBuffer[i]!, 0);
     builder.addFieldOffset(slots.TENSOR.name, name, 0);
     if (quantization) builder.addFieldOffset(slots.TENSOR.quantization, quantization, 0);
+    if (tensor.isVariable) builder.addFieldInt8(slots.TENSOR.isVariable, 1, 0);
     if (signature) builder.addFieldOffset(slots.TENSOR.shapeSignature, signature, 0);
     builder.addFieldInt8(slots.TENSOR.hasRank, 1, 0);
     return builder.endObject();

@@ -33,6 +33,7 @@ export const OPERATORS = {
   SUB: { code: 41, options: 'SubOptions' },
   DIV: { code: 42, options: 'DivOptions' },
   SQUEEZE: { code: 43, options: 'SqueezeOptions' },
+  UNIDIRECTIONAL_SEQUENCE_LSTM: { code: 44, options: 'UnidirectionalSequenceLSTMOptions' },
   STRIDED_SLICE: { code: 45, options: 'StridedSliceOptions' },
   EXP: { code: 47, options: 'ExpOptions' },
   SPLIT: { code: 49, options: 'SplitOptions' },

@@ -128,6 +128,17 @@ export const OPTIONS_TABLES = {
   ExpandDimsOptions: { unionType: 52, fields: EMPTY },
   PackOptions: { unionType: 59, fields: { valuesCount: int32(0), axis: int32(1) } },
   UnpackOptions: { unionType: 64, fields: { num: int32(0), axis: int32(1) } },
+  UnidirectionalSequenceLSTMOptions: {
+    unionType: 71,
+    fields: {
+      fusedActivationFunction: activation(0),
+      cellClip: float32(1),
+      projClip: float32(2),
+      timeMajor: bool(3),
+      asymmetricQuantizeInputs: bool(4),
+      diagonalRecurrentTensors: bool(5),
+    },
+  },
   ResizeNearestNeighborOptions: { unionType: 74, fields: { alignCorners: bool(0), halfPixelCenters: bool(1) } },
   LeakyReluOptions: { unionType: 75, fields: { alpha: float32(0) } },
   MirrorPadOptions: { unionType: 77, fields: { mode: byteEnum(0, MIRROR_PAD_MODES, 'REFLECT') } },

@@ -4,8 +4,9 @@
 // the inputs of every step at once, SPLIT cuts it into steps, and each step is a FULLY_CONNECTED
 // on the previous state, ADD, SPLIT into gates, LOGISTIC / TANH and MUL / ADD. Values stay rank 3
 // (batch, 1, features) so the steps' outputs CONCATENATE back into the sequence without reshapes.
-// TFLite's fused UNIDIRECTIONAL_SEQUENCE_LSTM (one op per direction) would need variable state
-// tensors and an int8 LSTM in the full-int8 quantizer: not done (see the op count in the report).
+// TFLite's fused UNIDIRECTIONAL_SEQUENCE_LSTM (one op per direction) is not used: its kernel
+// requires variable state tensors and LiteRT.js (2.5.3) refuses any model that has one, while
+// without them the op fails to prepare (src/tflite/litert-fused-lstm.test.ts pins both down).
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
 import type { IrTensor } from '../ir.ts';

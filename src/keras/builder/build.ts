@@ -97,6 +97,7 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
     }
     let outputs: readonly KValue[];
     try {
+      checkBatchAxis(node, ctx, reads);
       outputs = OP_TABLE[node.op]!.convert(node, ctx);
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
@@ -122,7 +123,7 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
 
   // The transfer is strict about what the graph reads; tensors it never reads are reported instead.
   const read = tensorsRead(graph);
-  const stateDict = new Map<string, Tensor>([...[...tensors.weights].filter(([name]) => read.has(name)), ...ctx.extraTensors]);
+  const stateDict = new Map<string, Tensor>([...[...tensors.weights].filter(([name]) => read.has(name) && !ctx.consumed.has(name)), ...ctx.extraTensors]);
   const unusedTensors = [...tensors.weights.keys()].filter((name) => !read.has(name));
   const transfer = transferWeights(stateDict, model, { strict: true, overrides: ctx.overrides, torchEpsilon: ctx.epsilons, moduleNames: ctx.moduleNames });
 
@@ -144,6 +145,23 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
       buildMs: performance.now() - started,
     },
   };
+}
+
+/**
+ * Ops that accept values whose batch is not PyTorch axis 0 (after x.transpose(0, 1) of a
+ * sequence-first model): layout-only ops and nn.MultiheadAttention(batch_first=False). Every
+ * other op assumes PyTorch axis 0 is the batch, so it gets a clear error instead of a wrong axis.
+ */
+const BATCH_MOVED_OPS = new Set(['Tensor.transpose', 'torch.transpose', 'Tensor.permute', 'torch.permute', 'MultiheadAttention', 'Tensor.contiguous', 'Dropout', 'Identity', 'F.dropout']);
+
+function checkBatchAxis(node: OpNode, ctx: BuildContext, reads: readonly string[]): void {
+  if (BATCH_MOVED_OPS.has(node.op)) return;
+  for (const id of reads) {
+    const batchAxis = ctx.values.get(id)?.layout.perm[0] ?? 0;
+    if (batchAxis !== 0) {
+      throw new Unsupported(`reads value ${id}, whose batch is PyTorch axis ${batchAxis} (after a transpose of the batch axis); only transposes and nn.MultiheadAttention(batch_first=False) take such values: transpose the batch back to axis 0 first`);
+    }
+  }
 }
 
 /** Every node's op must be in the table and pass its check; all failures are reported at once. */

@@ -29,6 +29,8 @@ const PERMUTES_EXPECTED: Readonly<Record<string, RegExp>> = {
   // Multi-head attention: heads split and merged ([B, T, H, D] <-> [B, H, T, D]) around the two
   // batched matrix products, as PyTorch's own code does.
   vit_tiny: /^(attention (splits|merges) the heads|matmul needs the batch axes first|reshape \[1, 5, 2, 8\] -> \[1, 5, 16\] merges axes)/,
+  // Sequence-first attention: the same head split and merge; the transposes of the batch axis around it are layout-only.
+  trap_seq_first_attention: /^attention (splits|merges) the heads/,
 };
 
 let scratch: string;

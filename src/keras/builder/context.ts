@@ -6,7 +6,7 @@ import type { Tensor } from '../../tensor/index.ts';
 import type { WeightLayout, WeightOverride } from '../transfer/index.ts';
 import { KerasBuildError } from './errors.ts';
 import { describePerm, kerasShapeOf, onlyUnitAxesMove, permuteDims, samePerm, type Layout } from './layout.ts';
-import type { OpNode } from './op_node.ts';
+import { Unsupported, type OpNode } from './op_node.ts';
 
 /** A graph value on the Keras side. */
 export interface KValue {
@@ -66,6 +66,21 @@ export class BuildContext {
   ) {
     // Layers of modules with weights are named exactly by their paths: keep those names free.
     for (const [path, info] of Object.entries(graph.modules)) if (info.parameters.length + info.buffers.length > 0) this.reserved.add(path);
+  }
+
+  /** State-dict tensors the builder read itself (index tensors, masks) rather than handing to the transfer. */
+  readonly consumed = new Set<string>();
+
+  /**
+   * The tensor a {param} / {constant} argument names, read at build time (index tensors and masks
+   * go into layer configs or builder-made tensors, not to the weight transfer).
+   */
+  tensorOf(arg: { param: string } | { constant: string }): Tensor | undefined {
+    if ('param' in arg) {
+      this.consumed.add(arg.param);
+      return this.tensors.weights.get(arg.param);
+    }
+    return this.tensors.constants.get(arg.constant);
   }
 
   /** Shape of a state-dict tensor (a parameter used directly in forward). */
@@ -143,6 +158,7 @@ export class BuildContext {
   relayout(value: KValue, perm: readonly number[], node: OpNode, reason: string): KValue {
     const plain = this.plain(value, node);
     if (samePerm(plain.layout.perm, perm)) return plain;
+    if (plain.layout.perm[0] !== perm[0]) throw new Unsupported(`${reason}, but that would move the batch axis (PyTorch axis ${plain.layout.perm[0]} is Keras's batch here): transpose the batch back to axis 0 first`);
     const shape = plain.torchShape;
     const targetShape = kerasShapeOf(shape, perm).slice(1);
     if (onlyUnitAxesMove(shape, plain.layout.perm, perm)) {

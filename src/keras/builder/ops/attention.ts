@@ -1,19 +1,24 @@
-// nn.MultiheadAttention (batch_first, self-attention) spelled out as Keras layers the way
-// PyTorch computes it: one Dense for the packed q/k/v projection (the module's in_proj_weight),
-// the three slices, heads split by Reshape + Permute, q / sqrt(head_dim), q @ k^T, softmax,
-// @ v, heads merged, and the out_proj Dense.
+// nn.MultiheadAttention (self-attention) spelled out as Keras layers the way PyTorch computes it:
+// one Dense for the packed q/k/v projection (the module's in_proj_weight), the three slices, heads
+// split by Reshape + Permute, q / sqrt(head_dim), q @ k^T, + the constant masks, softmax, @ v,
+// heads merged, and the out_proj Dense. With batch_first=False the [T, B, E] input is held by
+// Keras as [B, T, E] (layout [1, 0, 2], from the x.transpose(0, 1) before it), and so is the output.
+// Constant masks (a parameter or buffer, or a folded constant) become one additive [1, 1, T, S]
+// constant the way PyTorch merges them: a boolean True (masked) is -inf, a float mask is added
+// as is; -inf is written as -1e4 (see MASKED).
 import * as tf from '@tensorflow/tfjs';
+import { Tensor } from '../../../tensor/index.ts';
+import type { GraphArg } from '../../../torch/index.ts';
 import { BatchMatMul, ConstantArithmetic, Reduce, Slice } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { identityPerm } from '../layout.ts';
-import { Unsupported, bool, isValueArg, literal, type OpNode } from '../op_node.ts';
+import { Unsupported, bool, isTensorConstant, isValueArg, literal, type OpNode } from '../op_node.ts';
 import { nameFor, outputShape } from './common.ts';
 
 const SIGNATURE = ['query', 'key', 'value', 'key_padding_mask=', 'need_weights=', 'attn_mask=', 'average_attn_weights='];
 
 export function checkMultiheadAttention(node: OpNode): string | undefined {
-  if (node.attrs['batch_first'] !== true) return 'batch_first=False puts the batch on axis 1; build the module with batch_first=True (Keras keeps the batch first)';
   let args: ReturnType<OpNode['bind']>;
   try {
     args = node.bind(SIGNATURE);
@@ -22,7 +27,12 @@ export function checkMultiheadAttention(node: OpNode): string | undefined {
   }
   const [q, k, v] = [args['query'], args['key'], args['value']];
   if (!isValueArg(q) || !isValueArg(k) || !isValueArg(v) || q.value !== k.value || q.value !== v.value) return 'only self-attention (query, key and value the same tensor) is supported';
-  for (const mask of ['key_padding_mask', 'attn_mask']) if (literal(args[mask], mask) !== undefined && literal(args[mask], mask) !== null) return `${mask} is not supported`;
+  for (const mask of ['key_padding_mask', 'attn_mask']) {
+    const arg = args[mask];
+    if (arg === undefined || isTensorConstant(arg)) continue;
+    if (isValueArg(arg)) return `${mask} computed from the inputs is not supported (a constant mask is: a buffer, parameter or folded constant)`;
+    if (literal(arg, mask) !== null) return `${mask} must be a constant tensor or None`;
+  }
   if (node.attrs['add_zero_attn'] === true) return 'add_zero_attn=True is not supported';
   return undefined;
 }
@@ -37,10 +47,16 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
   const heads = node.attrNumber('num_heads');
   const headDim = embed / heads;
   const useBias = info.parameters.includes('in_proj_bias');
+  const batchFirst = node.attrs['batch_first'] === true;
   let x = ctx.plain(ctx.value((args['query'] as { value: string }).value, node), node);
-  if (x.torchShape.length !== 3) throw new Unsupported(`attention over a rank-${x.torchShape.length} input (batch, tokens, features expected)`);
-  x = ctx.relayout(x, identityPerm(3), node, 'attention projects the last axis');
-  const [batch, tokens] = [x.torchShape[0]!, x.torchShape[1]!];
+  if (x.torchShape.length !== 3) throw new Unsupported(`attention over a rank-${x.torchShape.length} input (${batchFirst ? 'batch, tokens' : 'tokens, batch'}, features expected)`);
+  // Keras holds [B, T, E] either way: PyTorch's own order, or [T, B, E] in layout [1, 0, 2].
+  const outerPerm = batchFirst ? identityPerm(3) : [1, 0, 2];
+  if (x.layout.perm[0] !== outerPerm[0]) {
+    throw new Unsupported(batchFirst ? 'the batch-first input has its batch on another axis' : 'batch_first=False needs the sequence-first input made by a transpose of a batch-first value (x.transpose(0, 1)): Keras keeps the batch on its first axis');
+  }
+  x = ctx.relayout(x, outerPerm, node, 'attention projects the last axis');
+  const [batch, tokens] = batchFirst ? [x.torchShape[0]!, x.torchShape[1]!] : [x.torchShape[1]!, x.torchShape[0]!];
   const flat = identityPerm(3);
   const heads4 = identityPerm(4);
 
@@ -60,7 +76,13 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
   const k = split(1, 'k');
   const v = split(2, 'v');
   const scaled = ctx.apply(new ConstantArithmetic({ op: 'div', scalar: Math.sqrt(headDim), name: nameFor(node, ctx, '__scale') }), q, q.torchShape, q.layout);
-  const scores = ctx.apply(new BatchMatMul({ transposeB: true, name: nameFor(node, ctx, '__scores') }), [scaled, k], [batch, heads, tokens, tokens], { perm: heads4 });
+  let scores = ctx.apply(new BatchMatMul({ transposeB: true, name: nameFor(node, ctx, '__scores') }), [scaled, k], [batch, heads, tokens, tokens], { perm: heads4 });
+  const mask = additiveMask(node, ctx, args, batch, tokens);
+  if (mask) {
+    const layer = new ConstantArithmetic({ op: 'add', shape: [1, 1, tokens, tokens], name: nameFor(node, ctx, '__mask') });
+    ctx.addTensor(layer.name, 'value', `<mask>.${layer.name}`, mask);
+    scores = ctx.apply(layer, scores, scores.torchShape, scores.layout);
+  }
   const weights = ctx.apply(tf.layers.softmax({ axis: -1, name: nameFor(node, ctx, '__softmax') }), scores, scores.torchShape, scores.layout);
   const context = ctx.apply(new BatchMatMul({ name: nameFor(node, ctx, '__context') }), [weights, v], [batch, heads, tokens, headDim], { perm: heads4 });
   const merged = headsPermute(node, ctx, context, '__merge_transpose', [batch, tokens, heads, headDim], 'attention merges the heads: [B, H, T, D] -> [B, T, H, D]');
@@ -70,7 +92,7 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
   const outBias = ctx.graph.modules[outPath]?.parameters.includes('bias') ?? false;
   const outProj = ctx.sharedLayer(outPath, (name) => tf.layers.dense({ units: embed, useBias: outBias, kernelInitializer: 'zeros', name }));
   ctx.fillFrom(outProj.name, 'kernel', undefined, permute(1, 0));
-  const output = ctx.apply(outProj, joined, outputShape(node, ctx, 0), { perm: flat });
+  const output = ctx.apply(outProj, joined, outputShape(node, ctx, 0), { perm: outerPerm });
   if (node.node.outputs.length === 1) return [output];
   // need_weights=True: the attention weights too, averaged over the heads unless told otherwise.
   if (!bool(args['average_attn_weights'], 'average_attn_weights', true)) return [output, weights];
@@ -83,4 +105,44 @@ function headsPermute(node: OpNode, ctx: BuildContext, x: KValue, suffix: string
   const layer = tf.layers.permute({ dims: [2, 1, 3], name: nameFor(node, ctx, suffix) });
   ctx.permutes.push({ node: node.name, layer: layer.name, torchShape, from: [0, 2, 1, 3], to: identityPerm(4), reason });
   return ctx.apply(layer, x, torchShape, { perm: identityPerm(4) });
+}
+
+/**
+ * PyTorch's -inf mask entries. Softmax gives them weight exactly 0 in float32 as long as the
+ * unmasked logits of a row lie within ~9,900 of each other (exp underflows below -104); a finite
+ * value keeps full-int8 quantization possible (the lowest float32 aborts LiteRT's int8 ADD).
+ * A row that masks every key gives NaN in PyTorch and uniform weights here.
+ */
+const MASKED = -1e4;
+
+/**
+ * attn_mask ([T, S]) and key_padding_mask ([B, S]) merged into one additive [1, 1, T, S] float32
+ * tensor, or undefined without masks. A key_padding_mask must be the same for every batch row.
+ */
+function additiveMask(node: OpNode, ctx: BuildContext, args: Record<string, GraphArg | undefined>, batch: number, tokens: number): Tensor | undefined {
+  const read = (name: string): { values: Float32Array | Uint8Array; bool: boolean; shape: readonly number[] } | undefined => {
+    const arg = args[name];
+    if (!isTensorConstant(arg)) return undefined;
+    const tensor = ctx.tensorOf(arg);
+    if (!tensor) return node.fail(`${name} ${JSON.stringify(arg)} is not among the model's tensors`);
+    if (tensor.dtype === 'bool') return { values: tensor.data as Uint8Array, bool: true, shape: tensor.shape };
+    return { values: tensor.toFloat32().data, bool: false, shape: tensor.shape };
+  };
+  const attn = read('attn_mask');
+  const padding = read('key_padding_mask');
+  if (!attn && !padding) return undefined;
+  const out = new Float32Array(tokens * tokens);
+  const entry = (m: { values: Float32Array | Uint8Array; bool: boolean }, i: number): number => (m.bool ? (m.values[i] ? MASKED : 0) : Math.max(m.values[i]!, MASKED));
+  if (attn) {
+    if (attn.shape.length !== 2 || attn.shape[0] !== tokens || attn.shape[1] !== tokens) throw new Unsupported(`attn_mask of shape [${attn.shape.join(', ')}]; only [${tokens}, ${tokens}] (the same for every batch row and head) is supported`);
+    for (let i = 0; i < out.length; i++) out[i] = entry(attn, i);
+  }
+  if (padding) {
+    if (padding.shape.length !== 2 || padding.shape[0] !== batch || padding.shape[1] !== tokens) throw new Unsupported(`key_padding_mask of shape [${padding.shape.join(', ')}]; [${batch}, ${tokens}] expected`);
+    for (let b = 1; b < batch; b++) {
+      for (let s = 0; s < tokens; s++) if (entry(padding, b * tokens + s) !== entry(padding, s)) throw new Unsupported('a key_padding_mask that differs between batch rows (the converted mask is one constant for all rows)');
+    }
+    for (let t = 0; t < tokens; t++) for (let s = 0; s < tokens; s++) out[t * tokens + s] = Math.max(out[t * tokens + s]! + entry(padding, s), MASKED);
+  }
+  return new Tensor('float32', [1, 1, tokens, tokens], out);
 }

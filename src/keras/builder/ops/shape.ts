@@ -96,7 +96,9 @@ function transposeBy(node: OpNode, ctx: BuildContext, dims: readonly number[]): 
   const x = ctx.plain(firstInput(node, ctx), node);
   const rank = x.torchShape.length;
   const order = dims.map((d) => (d < 0 ? d + rank : d));
-  if (order[0] !== 0) node.fail(`moves the batch axis (dims ${JSON.stringify(dims)}); Keras keeps the batch first`);
+  // Moving PyTorch's batch axis (x.transpose(0, 1) before a sequence-first module) is a layout
+  // change too: Keras axis 0 keeps the batch, which is then PyTorch axis perm[0] != 0. Only the ops
+  // in BATCH_MOVED_OPS (build.ts) accept such values.
   // Output axis j is input axis order[j]: Keras axis i, holding input axis perm[i], now holds output axis order.indexOf(perm[i]).
   const perm = x.layout.perm.map((axis) => order.indexOf(axis));
   return [{ ...x, torchShape: order.map((axis) => x.torchShape[axis]!), layout: { perm } }];

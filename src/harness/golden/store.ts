@@ -233,21 +233,28 @@ export async function loadGolden(dir: string): Promise<Golden> {
     if (!manifest.seeds.includes(seed)) throw new GoldenMissingError(`golden ${manifest.name} has no seed ${seed} (recorded: ${manifest.seeds.join(', ')})`);
     return Promise.all(specs.map(async (spec) => decodeNpy(await readFile(join(dir, file(seed, spec.name))), join(dir, file(seed, spec.name)))));
   };
+  // Every target of a run reads the same seeds, graph and weights: each file is read once per Golden.
+  const cache = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    if (!cache.has(key)) cache.set(key, load());
+    return cache.get(key) as Promise<T>;
+  };
   return {
     dir,
     manifest,
     fixturePath: resolve(dir, manifest.fixture.path),
     weightsPath: join(dir, WEIGHTS_FILE),
-    inputs: (seed) => read(manifest.inputs, inputFile, seed),
-    outputs: (seed) => read(manifest.outputs, outputFile, seed),
-    async graph() {
-      if ('error' in manifest.graph) throw new GoldenMissingError(`golden ${manifest.name} has no captured graph: ${manifest.graph.error}`);
-      const graphPath = join(dir, GRAPH_FILE);
-      const graph = parseCapturedGraph(await readFile(graphPath, 'utf8'), graphPath);
-      return { graph, constants: await readSafetensorsFile(join(dir, CONSTANTS_FILE)) };
-    },
-    activations: () => readSafetensorsFile(join(dir, ACTIVATIONS_FILE)),
-    weights: () => readSafetensorsFile(join(dir, WEIGHTS_FILE)),
+    inputs: (seed) => once(`inputs/${seed}`, () => read(manifest.inputs, inputFile, seed)),
+    outputs: (seed) => once(`outputs/${seed}`, () => read(manifest.outputs, outputFile, seed)),
+    graph: () =>
+      once('graph', async () => {
+        if ('error' in manifest.graph) throw new GoldenMissingError(`golden ${manifest.name} has no captured graph: ${manifest.graph.error}`);
+        const graphPath = join(dir, GRAPH_FILE);
+        const graph = parseCapturedGraph(await readFile(graphPath, 'utf8'), graphPath);
+        return { graph, constants: await readSafetensorsFile(join(dir, CONSTANTS_FILE)) };
+      }),
+    activations: () => once('activations', () => readSafetensorsFile(join(dir, ACTIVATIONS_FILE))),
+    weights: () => once('weights', () => readSafetensorsFile(join(dir, WEIGHTS_FILE))),
     async onnx() {
       if ('error' in manifest.onnx) throw new GoldenMissingError(`golden ${manifest.name} has no ONNX export: ${manifest.onnx.error}`);
       return readFile(join(dir, ONNX_FILE));

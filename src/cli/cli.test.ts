@@ -35,6 +35,7 @@ describe('torchport CLI', () => {
     const missing = await cli(['golden', 'add', 'nope.py'], { cwd: project });
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/fixture nope\.py does not exist \[E_USAGE\]/);
+    expect((await cli(['golden', 'add', 'README.md'], { cwd: project })).err).toMatch(/README\.md: a fixture is a Python file \(\.py\)/);
     expect((await cli(['run', 'not-python.txt'], { cwd: project })).err).toMatch(/a fixture is a Python file/);
   });
 

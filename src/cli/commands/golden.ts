@@ -28,6 +28,7 @@ export function registerGolden(program: Command, ctx: CliContext): void {
       const seedCount = Number(options.seeds);
       if (!Number.isSafeInteger(seedCount) || seedCount < 1) throw new UsageError(`--seeds must be a positive integer, got ${options.seeds}`);
       const path = resolve(ctx.cwd, fixture);
+      if (!fixture.endsWith('.py')) throw new UsageError(`${fixture}: a fixture is a Python file (.py) defining build() and INPUT_SHAPES; see README "Fixture contract"`);
       if (!existsSync(path)) throw new UsageError(`fixture ${fixture} does not exist`);
       const opened = await openBridge(ctx);
       if (!opened.bridge) throw new UsageError(`recording a golden needs torch. ${opened.unavailable ?? TORCH_INSTALL_HINT}`);

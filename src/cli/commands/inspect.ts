@@ -72,7 +72,7 @@ export function inspectFile(path: string, options: InspectOptions = {}): Inspect
   const extension = extname(path).toLowerCase();
   const inspector = INSPECTORS.find((candidate) => candidate.recognizes(head, extension));
   if (!inspector) {
-    throw new InputFileError(path, `unrecognised file kind; inspect reads: ${INSPECTORS.map((i) => i.description).join(', ')}`);
+    throw new InputFileError(path, `unrecognised file kind; inspect reads: TFLite model (.tflite), ${INSPECTORS.map((i) => i.description).join(', ')}`);
   }
   return inspector.inspect(path, options);
 }

@@ -11,7 +11,7 @@ import { registerRun } from './commands/run.ts';
 import { registerVerify } from './commands/verify.ts';
 import { registerTransfer } from './commands/transfer.ts';
 
-export const EXIT = { ok: 0, checkFailed: 1, badInput: 2 } as const;
+const EXIT = { ok: 0, checkFailed: 1, badInput: 2 } as const;
 
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('torchport')

@@ -10,7 +10,7 @@ import { DEFAULT_FIXTURES_DIR, isCI, openBridge, resolveFixtures } from './envir
 import { createProgress } from './progress.ts';
 import { availableTargetNames, createTargets, parseTargetList } from './targets.ts';
 
-export const DEFAULT_SUITE = 'suites/default.json';
+const DEFAULT_SUITE = 'suites/default.json';
 
 export interface VerificationRequest {
   /** Golden directories, fixture files (.py) and/or one suite file (.json). Empty: the default suite. */

@@ -94,7 +94,7 @@ export function toLittleEndianBytes(data: TensorData): Uint8Array {
   return copy;
 }
 
-export function swapBytesInPlace(bytes: Uint8Array, width: number): void {
+function swapBytesInPlace(bytes: Uint8Array, width: number): void {
   for (let i = 0; i < bytes.length; i += width) {
     for (let a = i, b = i + width - 1; a < b; a++, b--) {
       const t = bytes[a]!;

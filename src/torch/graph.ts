@@ -4,7 +4,7 @@
 import { TorchportError } from '../errors.ts';
 
 export const GRAPH_FORMAT = 'torchport-graph';
-export const GRAPH_VERSION = 1;
+const GRAPH_VERSION = 1;
 
 /** An argument of a node, as recorded. */
 export type GraphArg =

@@ -8,7 +8,7 @@ export const PYTHON_ENV_VAR = 'TORCHPORT_PYTHON';
  * Interpreters tried in order when TORCHPORT_PYTHON is not set. On Debian the `python3` first on
  * PATH may be a pyenv or venv without torch while /usr/bin/python3 has Debian's python3-torch.
  */
-export const PYTHON_CANDIDATES = ['python3', '/usr/bin/python3', 'python'] as const;
+const PYTHON_CANDIDATES = ['python3', '/usr/bin/python3', 'python'] as const;
 
 export const TORCH_INSTALL_HINT =
   'Install PyTorch for one of them: on Debian/Ubuntu `sudo apt-get install -y --no-install-recommends python3-torch` ' +

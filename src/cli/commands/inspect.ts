@@ -65,7 +65,7 @@ const safetensorsInspector: FileInspector = {
 };
 
 /** Tried in order; the first that recognizes the file reads it. */
-export const INSPECTORS: readonly FileInspector[] = [pytorchInspector, safetensorsInspector];
+const INSPECTORS: readonly FileInspector[] = [pytorchInspector, safetensorsInspector];
 
 export function inspectFile(path: string, options: InspectOptions = {}): InspectReport {
   const head = readHead(path);
@@ -104,7 +104,7 @@ function isTflite(head: Uint8Array, extension: string): boolean {
   return extension === '.tflite' || (head.length >= 8 && String.fromCharCode(...head.subarray(4, 8)) === 'TFL3');
 }
 
-export function formatReport(report: InspectReport): string {
+function formatReport(report: InspectReport): string {
   const total = report.tensors.reduce((sum, t) => sum + t.bytes, 0);
   const source = report.selectedKey === undefined ? '' : report.selectedKey === null ? ', weights at the root' : `, weights from "${report.selectedKey}"`;
   const lines = [`${report.file}: ${report.format}${source}, ${report.tensors.length} tensors, ${total} bytes`];

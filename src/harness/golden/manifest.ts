@@ -59,7 +59,7 @@ export class GoldenManifestError extends TorchportError {
 }
 
 /** Where each seed's tensors live inside a golden directory. */
-export function seedDir(seed: number): string {
+function seedDir(seed: number): string {
   return `seed-${seed}`;
 }
 export function inputFile(seed: number, name: string): string {

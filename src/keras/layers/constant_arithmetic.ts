@@ -7,7 +7,7 @@ import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
-export const ARITHMETIC_OPS = ['add', 'sub', 'mul', 'div'] as const;
+const ARITHMETIC_OPS = ['add', 'sub', 'mul', 'div'] as const;
 export type ArithmeticOp = (typeof ARITHMETIC_OPS)[number];
 
 export interface ConstantArithmeticArgs extends NonNullable<LayerArgs> {

@@ -5,7 +5,7 @@ import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
-export const REDUCE_OPS = ['mean', 'sum', 'max'] as const;
+const REDUCE_OPS = ['mean', 'sum', 'max'] as const;
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
 export interface ReduceArgs extends NonNullable<LayerArgs> {

@@ -8,7 +8,7 @@ import { describeLayout, expectedTorchShape, toKerasLayout, type WeightLayout } 
 import { LAYER_RULES, SUPPORTED_LAYER_CLASSES, ruleWeightName, type WeightRule } from './rules.ts';
 
 /** PyTorch's default eps for BatchNorm and LayerNorm. */
-export const TORCH_DEFAULT_EPSILON = 1e-5;
+const TORCH_DEFAULT_EPSILON = 1e-5;
 
 export interface TransferOptions {
   /**

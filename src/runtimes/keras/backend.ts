@@ -11,7 +11,7 @@ import { TorchportError } from '../../errors.ts';
 
 export const TFJS_BACKEND_ENV = 'TORCHPORT_TFJS_BACKEND';
 
-export const TFJS_BACKEND_KINDS = ['node', 'wasm', 'cpu'] as const;
+const TFJS_BACKEND_KINDS = ['node', 'wasm', 'cpu'] as const;
 export type TfjsBackendKind = (typeof TFJS_BACKEND_KINDS)[number];
 export type TfjsBackendRequest = TfjsBackendKind | 'auto';
 

@@ -153,7 +153,7 @@ function fuseActivation(graph: IrGraph, options: PassOptions): Rewrite | undefin
 }
 
 /** TensorFlow's SAME padding along one axis: the total, with the odd one at the end. */
-export function samePadding(size: number, kernel: number, stride: number, dilation: number): [number, number] {
+function samePadding(size: number, kernel: number, stride: number, dilation: number): [number, number] {
   const out = Math.ceil(size / stride);
   const total = Math.max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0);
   const before = Math.floor(total / 2);

@@ -28,7 +28,7 @@ function makeTables(): Uint32Array[] {
   return tables;
 }
 
-export function crc32Portable(bytes: Uint8Array): number {
+function crc32Portable(bytes: Uint8Array): number {
   tables ??= makeTables();
   const [t0, t1, t2, t3, t4, t5, t6, t7] = tables as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let crc = 0xffffffff;

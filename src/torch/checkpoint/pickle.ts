@@ -30,7 +30,7 @@ export interface PickleLimits {
   maxIntDigits: number;
 }
 
-export const DEFAULT_PICKLE_LIMITS: Readonly<PickleLimits> = {
+const DEFAULT_PICKLE_LIMITS: Readonly<PickleLimits> = {
   maxMarkDepth: 1000,
   maxMemoEntries: 5_000_000,
   maxContainers: 5_000_000,

@@ -82,7 +82,7 @@ export function materializeTensor(ref: TensorRef, storage: StorageData, options:
   return out;
 }
 
-export function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
+function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] !== 1 && stride[i] !== expected) return false;

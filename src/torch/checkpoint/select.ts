@@ -30,7 +30,7 @@ export interface WalkLimits {
   maxVisits: number;
 }
 
-export const DEFAULT_WALK_LIMITS: Readonly<WalkLimits> = { maxDepth: 100, maxVisits: 10_000_000 };
+const DEFAULT_WALK_LIMITS: Readonly<WalkLimits> = { maxDepth: 100, maxVisits: 10_000_000 };
 
 export function selectWeights(root: PyValue, options: { key?: string | undefined; where: string; limits?: Partial<WalkLimits> | undefined }): Selection {
   const walk = new Walker(options.where, { ...DEFAULT_WALK_LIMITS, ...options.limits });

@@ -49,7 +49,7 @@ function kerasPadding(spec: ConvSpec): { mode: 'same' | 'valid'; explicit?: numb
 }
 
 /** Zero-pads the spatial axes of a channels-last value symmetrically by `pads`. */
-export function zeroPad(node: OpNode, ctx: BuildContext, x: KValue, pads: readonly number[], suffix = '__pad'): KValue {
+function zeroPad(node: OpNode, ctx: BuildContext, x: KValue, pads: readonly number[], suffix = '__pad'): KValue {
   const shape = x.torchShape.map((dim, axis) => (axis >= 2 ? dim + 2 * pads[axis - 2]! : dim));
   const name = nameFor(node, ctx, suffix);
   const layer =

@@ -48,7 +48,7 @@ function placeUnitAxes(dataOrder: readonly number[], shape: readonly number[]): 
 }
 
 /** The value reshaped to PyTorch shape `outShape` (same batch). */
-export function reshapeTo(node: OpNode, ctx: BuildContext, value: KValue, outShape: readonly number[]): KValue {
+function reshapeTo(node: OpNode, ctx: BuildContext, value: KValue, outShape: readonly number[]): KValue {
   if (value.layout.source !== undefined && samePerm(value.torchShape, outShape)) return value;
   let x = ctx.plain(value, node);
   const inShape = x.torchShape;

@@ -104,7 +104,7 @@ export function bidirectional(ctx: LoweringContext): IrTensor {
 }
 
 /** TorchGRU: PyTorch's gate order r, z, n and reset-after form (src/keras/layers/torch_gru.ts). */
-export function torchGru(ctx: LoweringContext): IrTensor {
+function torchGru(ctx: LoweringContext): IrTensor {
   if (ctx.config<boolean>('returnSequences') === false) ctx.fail('returnSequences: false is not lowered');
   const x = sequenceInput(ctx);
   const kernel = ctx.weight('kernel');

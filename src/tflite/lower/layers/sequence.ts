@@ -8,7 +8,7 @@ import { outputShape } from './util.ts';
 
 const scalar = (ctx: LoweringContext, suffix: string, value: number): IrTensor => ctx.constant(suffix, Tensor.fromNumbers([], [value]));
 
-export function batchMatMul(ctx: LoweringContext): IrTensor {
+function batchMatMul(ctx: LoweringContext): IrTensor {
   const [a, b] = ctx.inputs;
   if (!a || !b) ctx.fail('needs two inputs');
   return ctx.op('BATCH_MATMUL', [a, b], { shape: outputShape(ctx) }, { adjX: ctx.config<boolean>('transposeA') ?? false, adjY: ctx.config<boolean>('transposeB') ?? false });
@@ -40,7 +40,7 @@ function erf(ctx: LoweringContext, x: IrTensor): IrTensor {
   return ctx.op('MUL', [magnitude, sign], same());
 }
 
-export function mathFunction(ctx: LoweringContext): IrTensor {
+function mathFunction(ctx: LoweringContext): IrTensor {
   const x = ctx.inputs[0]!;
   const fn = ctx.config<string>('fn');
   switch (fn) {

@@ -57,7 +57,8 @@ export function matrixCells(report: RunReport): MatrixCell[] {
       seedsPassed,
       seeds: seeds.length,
       ...(maxAbsDiff !== undefined ? { maxAbsDiff } : {}),
-      rule: first.rule,
+      // A quant-steps rule without a known output scale judges relative error: say so next to the limit.
+      rule: first.rule === 'quant-steps' && worstNeeded?.needed?.parameter === 'maxRelError' ? 'quant-steps rel' : first.rule,
       limit: worstNeeded ? limitOf(worstNeeded) : limitOf(first),
       needed: worstNeeded?.needed?.value,
       ...(reason ? { reason } : {}),

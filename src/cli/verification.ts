@@ -6,7 +6,7 @@ import { UsageError } from '../errors.ts';
 import { MANIFEST_FILE, defaultSuite, goldenNameOf, loadSuite, recordGolden, runIdFor, verifyModels, type ModelSource, type Suite } from '../harness/index.ts';
 import { summaryTable, writeReports } from '../report/index.ts';
 import { print, printError, type CliContext } from './context.ts';
-import { DEFAULT_FIXTURES_DIR, isCI, openBridge, resolveFixtures } from './environment.ts';
+import { DEFAULT_FIXTURES_DIR, isCI, openBridge, resolveFixtures, type OpenedBridge } from './environment.ts';
 import { createProgress } from './progress.ts';
 import { availableTargetNames, createTargets, parseTargetList } from './targets.ts';
 
@@ -34,7 +34,9 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
   const seeds = request.seeds ? parseSeeds(request.seeds) : suite.seeds;
   const effectiveSuite: Suite = { ...suite, targets: targetNames, seeds };
   const ci = isCI(ctx.env);
-  const opened = await openBridge(ctx);
+  // Python and torch start only when something needs them: the torch target, or a golden to record.
+  const needsTorch = targetNames.includes('torch') || fixtures.some((f) => !existsSync(join(request.goldenRoot, goldenNameOf(f), MANIFEST_FILE)));
+  const opened: OpenedBridge = needsTorch ? await openBridge(ctx) : { bridge: null, versions: null, unavailable: null };
   if (opened.unavailable) printError(ctx, `torch is unavailable, using committed goldens only:\n${opened.unavailable}`);
   const progress = createProgress(ctx);
   let scratch: string | undefined;

@@ -9,8 +9,10 @@ export {
   type Quantization,
   type Signature,
   type SignatureTensor,
+  type TfliteGraph,
   type TfliteModel,
   type TfliteOperator,
+  type TfliteSubgraph,
   type TfliteTensor,
 } from './model.ts';
 export { TfliteWriteError, writeTflite } from './writer.ts';

@@ -1,6 +1,7 @@
-// The in-memory TFLite model torchport builds and reads: one subgraph of tensors and operators
-// in execution order. Lowering a Keras layer means appending tensors and operators here; the
-// writer turns this into the flatbuffer, the reader turns a flatbuffer back into this.
+// The in-memory TFLite model torchport builds and reads: the main subgraph of tensors and
+// operators in execution order, plus the subgraphs a WHILE operator runs (its condition and its
+// body). Lowering a Keras layer means appending tensors and operators here; the writer turns this
+// into the flatbuffer, the reader turns a flatbuffer back into this.
 import { TorchportError } from '../errors.ts';
 import { toLittleEndianBytes, type Tensor } from '../tensor/index.ts';
 import { TENSOR_TYPE_BYTES, type OperatorName, type OptionsForOperator, type TensorType } from './schema/index.ts';
@@ -80,14 +81,26 @@ export interface Signature {
   outputs: SignatureTensor[];
 }
 
-export interface TfliteModel {
-  description: string;
+/** One subgraph: tensors (indices are local to it), operators in execution order, its inputs and outputs. */
+export interface TfliteGraph {
   tensors: TfliteTensor[];
   operators: TfliteOperator[];
   inputs: number[];
   outputs: number[];
+}
+
+/** A subgraph other than the main one: a WHILE's condition or body. */
+export interface TfliteSubgraph extends TfliteGraph {
+  name: string;
+}
+
+/** The main subgraph (index 0 in the file) and the model-level facts. */
+export interface TfliteModel extends TfliteGraph {
+  description: string;
   /** Defaults to `serving_default` over the graph inputs and outputs, named after their tensors. */
   signature?: Signature;
+  /** Subgraphs 1, 2, ... of the file, in order: what WHILE operators name in their options. */
+  subgraphs?: TfliteSubgraph[];
 }
 
 export const DEFAULT_SIGNATURE_KEY = 'serving_default';
@@ -155,13 +168,16 @@ export class TfliteGraphBuilder {
   }
 
   build(description = 'torchport'): TfliteModel {
-    return {
-      description,
-      tensors: [...this.tensors],
-      operators: [...this.operators],
-      inputs: [...this.inputs],
-      outputs: [...this.outputs],
-    };
+    return { description, ...this.graph() };
+  }
+
+  /** The graph as a subgraph other than the main one (a WHILE's condition or body). */
+  buildSubgraph(name: string): TfliteSubgraph {
+    return { name, ...this.graph() };
+  }
+
+  private graph(): TfliteGraph {
+    return { tensors: [...this.tensors], operators: [...this.operators], inputs: [...this.inputs], outputs: [...this.outputs] };
   }
 }
 
@@ -172,6 +188,18 @@ export class TfliteGraphBuilder {
  */
 export function validateModel(model: TfliteModel): void {
   const problems: string[] = [];
+  const graphs: TfliteGraph[] = [model, ...(model.subgraphs ?? [])];
+  graphs.forEach((graph, index) => validateGraph(graph, index === 0 ? '' : `subgraph ${index} "${(graph as TfliteSubgraph).name}": `, graphs, problems));
+  if (model.signature) {
+    for (const entry of [...model.signature.inputs, ...model.signature.outputs]) {
+      if (!Number.isInteger(entry.tensor) || entry.tensor < 0 || entry.tensor >= model.tensors.length) problems.push(`signature entry "${entry.name}" points at tensor ${entry.tensor}, which does not exist`);
+    }
+  }
+  if (problems.length > 0) throw new TfliteModelError(`invalid TFLite model (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
+}
+
+function validateGraph(model: TfliteGraph, where: string, graphs: readonly TfliteGraph[], found: string[]): void {
+  const problems = { push: (problem: string) => found.push(`${where}${problem}`) };
   const count = model.tensors.length;
   const tensorName = (i: number) => `tensor ${i} "${model.tensors[i]?.name ?? '?'}"`;
   model.tensors.forEach((tensor, i) => {
@@ -213,6 +241,7 @@ export function validateModel(model: TfliteModel): void {
   const producer = new Map<number, number>();
   model.operators.forEach((operator, k) => {
     const label = `operator ${k} (${operator.op === 'OPAQUE' ? operator.name : operator.op})`;
+    if (operator.op === 'WHILE') checkWhile(operator.inputs.length, operator.outputs.length, operator.options, graphs, (problem) => problems.push(`${label}: ${problem}`));
     for (const input of operator.inputs) {
       if (input === -1) continue;
       if (!Number.isInteger(input) || input < 0 || input >= count) problems.push(`${label} reads tensor ${input}, which does not exist`);
@@ -233,12 +262,27 @@ export function validateModel(model: TfliteModel): void {
     if (!Number.isInteger(output) || output < 0 || output >= count) problems.push(`graph output ${output} is not a tensor index`);
     else if (!available.has(output)) problems.push(`graph output ${tensorName(output)} is never produced`);
   }
-  if (model.signature) {
-    for (const entry of [...model.signature.inputs, ...model.signature.outputs]) {
-      if (!Number.isInteger(entry.tensor) || entry.tensor < 0 || entry.tensor >= count) problems.push(`signature entry "${entry.name}" points at tensor ${entry.tensor}, which does not exist`);
+}
+
+/**
+ * WHILE runs subgraph `condSubgraphIndex` on its loop values to get one bool, and while it is true
+ * runs `bodySubgraphIndex`, whose outputs become the next loop values: both take exactly the
+ * operator's inputs, and the body gives back as many values as it took.
+ */
+function checkWhile(inputCount: number, outputCount: number, options: { condSubgraphIndex?: number; bodySubgraphIndex?: number } | undefined, graphs: readonly TfliteGraph[], problem: (text: string) => void): void {
+  if (outputCount !== inputCount) problem(`has ${inputCount} loop inputs but ${outputCount} outputs`);
+  const subgraph = (role: string, index: number | undefined): TfliteGraph | undefined => {
+    if (index === undefined || !Number.isInteger(index) || index < 1 || index >= graphs.length) {
+      problem(`${role} subgraph ${String(index)} does not exist (subgraphs 1..${graphs.length - 1})`);
+      return undefined;
     }
-  }
-  if (problems.length > 0) throw new TfliteModelError(`invalid TFLite model (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
+    return graphs[index];
+  };
+  const cond = subgraph('condition', options?.condSubgraphIndex);
+  const body = subgraph('body', options?.bodySubgraphIndex);
+  if (cond && cond.inputs.length !== inputCount) problem(`its condition subgraph takes ${cond.inputs.length} inputs, the loop has ${inputCount}`);
+  if (cond && cond.outputs.length !== 1) problem(`its condition subgraph must give one bool, it gives ${cond.outputs.length} outputs`);
+  if (body && (body.inputs.length !== inputCount || body.outputs.length !== inputCount)) problem(`its body subgraph takes ${body.inputs.length} and gives ${body.outputs.length} values, the loop carries ${inputCount}`);
 }
 
 /** A tensor's elements as little-endian bytes (TFLite buffers are little-endian), copied so the model does not alias the caller's tensor. */

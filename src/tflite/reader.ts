@@ -1,4 +1,5 @@
-// .tflite bytes -> TfliteModel (subgraph 0) plus the file-level facts inspection reports.
+// .tflite bytes -> TfliteModel (the main subgraph, and the others a WHILE runs) plus the
+// file-level facts inspection reports.
 // Strict: every index the file gives (buffer, opcode, tensor) is checked, constant sizes must
 // match shape x type, and any violation is a TfliteFormatError naming what and where.
 import { FlatbufferView, TfliteFormatError, type TableView } from './flatbuffer-view.ts';
@@ -26,7 +27,7 @@ export interface OperatorCodeEntry {
 }
 
 export interface TfliteFile {
-  /** Subgraph 0 as an editable model. */
+  /** The model: subgraph 0, with subgraphs 1.. in `model.subgraphs` when the file has more. */
   model: TfliteModel;
   schemaVersion: number;
   fileBytes: number;
@@ -63,6 +64,12 @@ export function readTflite(bytes: Uint8Array, where = 'TFLite model'): TfliteFil
   if (subgraphs.length === 0) file.fail('the model has no subgraph');
   const { model, tensorBuffers } = readSubgraph(file, subgraphs[0]!, operatorCodes, buffers);
   model.description = root.string(M.description, 'description') ?? '';
+  if (subgraphs.length > 1) {
+    model.subgraphs = subgraphs.slice(1).map((table, k) => {
+      const { model: graph } = readSubgraph(file, table, operatorCodes, buffers);
+      return { name: table.string(slots.SUBGRAPH.name, 'name') ?? `subgraph_${k + 1}`, tensors: graph.tensors, operators: graph.operators, inputs: graph.inputs, outputs: graph.outputs };
+    });
+  }
 
   const metadata = root.tables(M.metadata, 'metadata').map((table, i) => {
     const name = table.string(slots.METADATA.name, 'name') ?? '';

@@ -11,7 +11,9 @@ import {
   type KnownOperator,
   type TfliteModel,
 } from './index.ts';
+import { createTfliteRunner } from '../runtimes/tflite/index.ts';
 import { fusedLstmModel } from './testing/fused-lstm.ts';
+import { runningSumModel } from './testing/while-loop.ts';
 
 function sampleModel(): TfliteModel {
   const g = new TfliteGraphBuilder();
@@ -231,5 +233,53 @@ describe('model validation', () => {
     h.op('ADD', [a, a], [b], { fusedActivationFunction: 'SWISH' as never });
     h.output(b);
     expect(() => writeTflite(h.build())).toThrow(/fusedActivationFunction = "SWISH" is not a valid enum/);
+  });
+});
+
+describe('loop subgraphs (WHILE)', () => {
+  it('writes the condition and body as subgraphs 1 and 2 and reads them back', () => {
+    const model = runningSumModel(4);
+    const bytes = writeTflite(model);
+    const file = readTflite(bytes);
+    expect(file.subgraphCount).toBe(3);
+    const [cond, body] = file.model.subgraphs!;
+    expect([cond!.name, body!.name]).toEqual(['running_sum_cond', 'running_sum_body']);
+    expect(body!.operators.map((op) => op.op)).toEqual(['GATHER', 'ADD', 'CONCATENATION', 'DYNAMIC_UPDATE_SLICE', 'ADD']);
+    expect(cond!.tensors.find((t) => t.name === 'running')!.type).toBe('bool');
+    const loop = file.model.operators[0] as KnownOperator;
+    expect(loop.op).toBe('WHILE');
+    expect(loop.options).toEqual({ condSubgraphIndex: 1, bodySubgraphIndex: 2 });
+    // Constants of every subgraph land in the shared buffer table (the two zero int32 [1] share one).
+    expect(body!.tensors.find((t) => t.name === 'one')!.data).toEqual(new Uint8Array([1, 0, 0, 0]));
+    expect(writeTflite(file.model)).toEqual(bytes);
+  });
+
+  it('runs in LiteRT: step t of the output is the sum of rows 0..t, and a second run starts over', async () => {
+    const steps = 5;
+    const runner = await createTfliteRunner(writeTflite(runningSumModel(steps)), { name: 'running sum' });
+    try {
+      const x = Tensor.fromNumbers([1, steps, 3], Array.from({ length: steps * 3 }, (_, i) => (i % 7) - 2.5));
+      const expected = new Float32Array(steps * 3);
+      for (let t = 0; t < steps; t++) for (let c = 0; c < 3; c++) expected[t * 3 + c] = (t > 0 ? expected[(t - 1) * 3 + c]! : 0) + (x.data as Float32Array)[t * 3 + c]!;
+      for (let run = 0; run < 2; run++) {
+        const [sums, total] = await runner.run([x]);
+        expect(Array.from(sums!.data as Float32Array)).toEqual(Array.from(expected));
+        expect(Array.from(total!.data as Float32Array)).toEqual(Array.from(expected.subarray((steps - 1) * 3)));
+      }
+    } finally {
+      await runner.dispose();
+    }
+  });
+
+  it('refuses a WHILE naming a missing subgraph or whose body does not carry every loop value', () => {
+    const missing = runningSumModel(3);
+    (missing.operators[0] as { options: unknown }).options = { condSubgraphIndex: 1, bodySubgraphIndex: 7 };
+    expect(() => validateModel(missing)).toThrow(/operator 0 \(WHILE\): body subgraph 7 does not exist \(subgraphs 1\.\.2\)/);
+    const short = runningSumModel(3);
+    short.subgraphs![1]!.outputs.pop();
+    expect(() => validateModel(short)).toThrow(/its body subgraph takes 4 and gives 3 values, the loop carries 4/);
+    const broken = runningSumModel(3);
+    broken.subgraphs![1]!.operators[1] = { ...(broken.subgraphs![1]!.operators[1] as KnownOperator), inputs: [99, 0] } as KnownOperator;
+    expect(() => validateModel(broken)).toThrow(/subgraph 2 "running_sum_body": operator 1 \(ADD\) reads tensor 99, which does not exist/);
   });
 });

@@ -1,19 +1,19 @@
 // Operator versions and the model's minimum runtime version, as the official converter
 // assigns them (tensorflow/lite/tools/versioning): a kernel registers the versions it can run,
 // so an int8 CONV_2D must say version 3, a per-channel hybrid one version 5, and so on.
-import type { KnownOperator, TfliteModel } from './model.ts';
+import type { KnownOperator, TfliteGraph } from './model.ts';
 import type { TensorType } from './schema/index.ts';
 
-function typeOf(model: TfliteModel, index: number | undefined): TensorType | undefined {
+function typeOf(model: TfliteGraph, index: number | undefined): TensorType | undefined {
   return index === undefined || index < 0 ? undefined : model.tensors[index]?.type;
 }
 
-function isPerChannel(model: TfliteModel, index: number | undefined): boolean {
+function isPerChannel(model: TfliteGraph, index: number | undefined): boolean {
   return index !== undefined && index >= 0 && (model.tensors[index]?.quantization?.scale.length ?? 0) > 1;
 }
 
 /** The version the official converter would give this operator in this model. */
-export function operatorVersion(model: TfliteModel, operator: KnownOperator): number {
+export function operatorVersion(model: TfliteGraph, operator: KnownOperator): number {
   const input = typeOf(model, operator.inputs[0]);
   const weights = typeOf(model, operator.inputs[1]);
   const output = typeOf(model, operator.outputs[0]);
@@ -106,11 +106,15 @@ const FIRST_RUNTIME: Readonly<Record<string, string>> = {
   'DEPTHWISE_CONV_2D/4': '2.2.0', 'DEPTHWISE_CONV_2D/6': '2.3.0',
   'DEQUANTIZE/1': '1.13.1', 'DEQUANTIZE/2': '1.14.0', 'DEQUANTIZE/3': '1.15.0',
   'DIV/1': '1.6.0',
+  'DYNAMIC_UPDATE_SLICE/1': '2.9.0',
   'ELU/1': '2.4.0', 'ELU/2': '2.4.0',
   'FULLY_CONNECTED/1': '1.5.0', 'FULLY_CONNECTED/3': '1.14.0', 'FULLY_CONNECTED/4': '1.14.0',
   'FULLY_CONNECTED/5': '2.0.0', 'FULLY_CONNECTED/6': '2.1.0', 'FULLY_CONNECTED/9': '2.3.0',
+  'GATHER/1': '1.6.0',
   'GELU/1': '2.9.0',
+  'GREATER_EQUAL/1': '1.9.0',
   'HARD_SWISH/1': '1.15.0',
+  'LESS/1': '1.9.0',
   'LEAKY_RELU/1': '1.13.1', 'LEAKY_RELU/2': '2.3.0',
   'LOG_SOFTMAX/1': '1.14.0', 'LOG_SOFTMAX/2': '1.14.0',
   'LOGISTIC/1': '1.14.0', 'LOGISTIC/2': '1.14.0',
@@ -139,6 +143,7 @@ const FIRST_RUNTIME: Readonly<Record<string, string>> = {
   'TANH/1': '1.14.0', 'TANH/2': '1.14.0',
   'TRANSPOSE/1': '1.6.0', 'TRANSPOSE/2': '1.14.0',
   'TRANSPOSE_CONV/1': '1.9.0', 'TRANSPOSE_CONV/2': '2.2.0', 'TRANSPOSE_CONV/3': '2.3.0',
+  'WHILE/1': '1.15.0',
 };
 
 function compareVersions(a: string, b: string): number {

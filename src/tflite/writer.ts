@@ -1,11 +1,12 @@
 // TfliteModel -> .tflite bytes (file identifier "TFL3", schema version 3), laid out the way the
 // official converter does: buffer 0 is the empty sentinel, identical constants share one buffer,
 // operator codes are deduplicated with both the deprecated byte code and the extended code set,
-// one subgraph, a `serving_default` signature and `min_runtime_version` metadata.
+// the main subgraph first (then those WHILE operators run), a `serving_default` signature and
+// `min_runtime_version` metadata.
 import { createHash } from 'node:crypto';
 import { Builder } from 'flatbuffers';
 import { TorchportError } from '../errors.ts';
-import { defaultSignature, validateModel, TfliteModelError, type TfliteModel, type TfliteOperator } from './model.ts';
+import { defaultSignature, validateModel, TfliteModelError, type TfliteGraph, type TfliteModel, type TfliteOperator } from './model.ts';
 import {
   OPERATORS,
   OPTIONS_TABLES,
@@ -32,7 +33,9 @@ type Offset = number;
 
 export function writeTflite(model: TfliteModel): Uint8Array {
   validateModel(model);
-  const constantBytes = model.tensors.reduce((sum, t) => sum + (t.data?.byteLength ?? 0), 0);
+  const graphs: Array<{ name: string; graph: TfliteGraph }> = [{ name: 'main', graph: model }, ...(model.subgraphs ?? []).map((graph) => ({ name: graph.name, graph }))];
+  const allTensors = graphs.flatMap(({ graph }) => graph.tensors);
+  const constantBytes = allTensors.reduce((sum, t) => sum + (t.data?.byteLength ?? 0), 0);
   if (constantBytes > MAX_FLATBUFFER_BYTES) {
     throw new TfliteWriteError(`constants total ${constantBytes} bytes; a TFLite flatbuffer must stay under 2 GiB`);
   }
@@ -40,7 +43,7 @@ export function writeTflite(model: TfliteModel): Uint8Array {
   // Constant buffers, deduplicated by content. Buffer 0 is the empty sentinel.
   const bufferData: Uint8Array[] = [new Uint8Array(0)];
   const bufferIndexByDigest = new Map<string, number>();
-  const tensorBuffer = model.tensors.map((tensor) => {
+  const tensorBuffers = graphs.map(({ graph }) => graph.tensors.map((tensor) => {
     if (!tensor.data) return 0;
     const digest = createHash('sha256').update(tensor.data).digest('hex');
     let index = bufferIndexByDigest.get(digest);
@@ -50,13 +53,13 @@ export function writeTflite(model: TfliteModel): Uint8Array {
       bufferIndexByDigest.set(digest, index);
     }
     return index;
-  });
+  }));
 
   // Operator codes, deduplicated by (code, version, custom code) in first-use order.
   const codes: Array<{ name: string; builtinCode: number; customCode?: string; version: number }> = [];
   const codeIndex = new Map<string, number>();
-  const opcodeOf = model.operators.map((operator) => {
-    const entry = operatorCode(model, operator);
+  const opcodesOf = graphs.map(({ graph }) => graph.operators.map((operator) => {
+    const entry = operatorCode(graph, operator);
     const key = `${entry.builtinCode}/${entry.version}/${entry.customCode ?? ''}`;
     let index = codeIndex.get(key);
     if (index === undefined) {
@@ -65,14 +68,14 @@ export function writeTflite(model: TfliteModel): Uint8Array {
       codeIndex.set(key, index);
     }
     return index;
-  });
+  }));
 
   const runtimeVersion = new Uint8Array(MIN_RUNTIME_VERSION_BYTES);
   runtimeVersion.set(new TextEncoder().encode(minimumRuntimeVersion(codes)).subarray(0, MIN_RUNTIME_VERSION_BYTES - 1));
   const runtimeVersionBuffer = bufferData.length;
   bufferData.push(runtimeVersion);
 
-  const builder = new Builder(Math.min(MAX_FLATBUFFER_BYTES, 1024 + constantBytes + 256 * model.tensors.length));
+  const builder = new Builder(Math.min(MAX_FLATBUFFER_BYTES, 1024 + constantBytes + 256 * allTensors.length));
 
   // Buffers first: they are the bulk of the file and are placed at its end (flatbuffers grow backwards).
   const bufferOffsets = bufferData.map((data) => {
@@ -85,72 +88,75 @@ export function writeTflite(model: TfliteModel): Uint8Array {
     return builder.endObject();
   });
 
-  const tensorOffsets = model.tensors.map((tensor, i) => {
-    const name = builder.createString(tensor.name);
-    const shape = int32Vector(builder, tensor.shape);
-    const signature = tensor.shapeSignature ? int32Vector(builder, tensor.shapeSignature) : 0;
-    let quantization: Offset = 0;
-    const q = tensor.quantization;
-    if (q) {
-      const scale = float32Vector(builder, q.scale);
-      const zeroPoint = int64Vector(builder, q.zeroPoint);
-      const min = q.min ? float32Vector(builder, q.min) : 0;
-      const max = q.max ? float32Vector(builder, q.max) : 0;
-      builder.startObject(slots.QUANTIZATION.count);
-      if (min) builder.addFieldOffset(slots.QUANTIZATION.min, min, 0);
-      if (max) builder.addFieldOffset(slots.QUANTIZATION.max, max, 0);
-      builder.addFieldOffset(slots.QUANTIZATION.scale, scale, 0);
-      builder.addFieldOffset(slots.QUANTIZATION.zeroPoint, zeroPoint, 0);
-      builder.addFieldInt32(slots.QUANTIZATION.quantizedDimension, q.quantizedDimension, 0);
-      quantization = builder.endObject();
-    }
-    builder.startObject(slots.TENSOR.count);
-    builder.addFieldOffset(slots.TENSOR.shape, shape, 0);
-    builder.addFieldInt8(slots.TENSOR.type, TENSOR_TYPES.indexOf(tensor.type), 0);
-    builder.addFieldInt32(slots.TENSOR.buffer, tensorBuffer[i]!, 0);
-    builder.addFieldOffset(slots.TENSOR.name, name, 0);
-    if (quantization) builder.addFieldOffset(slots.TENSOR.quantization, quantization, 0);
-    if (tensor.isVariable) builder.addFieldInt8(slots.TENSOR.isVariable, 1, 0);
-    if (signature) builder.addFieldOffset(slots.TENSOR.shapeSignature, signature, 0);
-    builder.addFieldInt8(slots.TENSOR.hasRank, 1, 0);
-    return builder.endObject();
-  });
-
-  const operatorOffsets = model.operators.map((operator, k) => {
-    const inputs = int32Vector(builder, operator.inputs);
-    const outputs = int32Vector(builder, operator.outputs);
-    let optionsType = 0;
-    let options: Offset = 0;
-    if (operator.op !== 'OPAQUE') {
-      const table = optionsTableOf(operator.op);
-      if (table) {
-        optionsType = OPTIONS_TABLES[table].unionType;
-        options = encodeOptions(builder, table, (operator.options ?? {}) as OptionValues, `operator ${k} (${operator.op})`);
+  const writeSubgraph = ({ name: graphName, graph }: { name: string; graph: TfliteGraph }, g: number): Offset => {
+    const tensorOffsets = graph.tensors.map((tensor, i) => {
+      const name = builder.createString(tensor.name);
+      const shape = int32Vector(builder, tensor.shape);
+      const signature = tensor.shapeSignature ? int32Vector(builder, tensor.shapeSignature) : 0;
+      let quantization: Offset = 0;
+      const q = tensor.quantization;
+      if (q) {
+        const scale = float32Vector(builder, q.scale);
+        const zeroPoint = int64Vector(builder, q.zeroPoint);
+        const min = q.min ? float32Vector(builder, q.min) : 0;
+        const max = q.max ? float32Vector(builder, q.max) : 0;
+        builder.startObject(slots.QUANTIZATION.count);
+        if (min) builder.addFieldOffset(slots.QUANTIZATION.min, min, 0);
+        if (max) builder.addFieldOffset(slots.QUANTIZATION.max, max, 0);
+        builder.addFieldOffset(slots.QUANTIZATION.scale, scale, 0);
+        builder.addFieldOffset(slots.QUANTIZATION.zeroPoint, zeroPoint, 0);
+        builder.addFieldInt32(slots.QUANTIZATION.quantizedDimension, q.quantizedDimension, 0);
+        quantization = builder.endObject();
       }
-    }
-    builder.startObject(slots.OPERATOR.count);
-    builder.addFieldInt32(slots.OPERATOR.opcodeIndex, opcodeOf[k]!, 0);
-    builder.addFieldOffset(slots.OPERATOR.inputs, inputs, 0);
-    builder.addFieldOffset(slots.OPERATOR.outputs, outputs, 0);
-    if (options) {
-      builder.addFieldInt8(slots.OPERATOR.builtinOptionsType, optionsType, 0);
-      builder.addFieldOffset(slots.OPERATOR.builtinOptions, options, 0);
-    }
-    return builder.endObject();
-  });
+      builder.startObject(slots.TENSOR.count);
+      builder.addFieldOffset(slots.TENSOR.shape, shape, 0);
+      builder.addFieldInt8(slots.TENSOR.type, TENSOR_TYPES.indexOf(tensor.type), 0);
+      builder.addFieldInt32(slots.TENSOR.buffer, tensorBuffers[g]![i]!, 0);
+      builder.addFieldOffset(slots.TENSOR.name, name, 0);
+      if (quantization) builder.addFieldOffset(slots.TENSOR.quantization, quantization, 0);
+      if (tensor.isVariable) builder.addFieldInt8(slots.TENSOR.isVariable, 1, 0);
+      if (signature) builder.addFieldOffset(slots.TENSOR.shapeSignature, signature, 0);
+      builder.addFieldInt8(slots.TENSOR.hasRank, 1, 0);
+      return builder.endObject();
+    });
 
-  const subgraphName = builder.createString('main');
-  const tensorsVector = offsetVector(builder, tensorOffsets);
-  const inputsVector = int32Vector(builder, model.inputs);
-  const outputsVector = int32Vector(builder, model.outputs);
-  const operatorsVector = offsetVector(builder, operatorOffsets);
-  builder.startObject(slots.SUBGRAPH.count);
-  builder.addFieldOffset(slots.SUBGRAPH.tensors, tensorsVector, 0);
-  builder.addFieldOffset(slots.SUBGRAPH.inputs, inputsVector, 0);
-  builder.addFieldOffset(slots.SUBGRAPH.outputs, outputsVector, 0);
-  builder.addFieldOffset(slots.SUBGRAPH.operators, operatorsVector, 0);
-  builder.addFieldOffset(slots.SUBGRAPH.name, subgraphName, 0);
-  const subgraph = builder.endObject();
+    const operatorOffsets = graph.operators.map((operator, k) => {
+      const inputs = int32Vector(builder, operator.inputs);
+      const outputs = int32Vector(builder, operator.outputs);
+      let optionsType = 0;
+      let options: Offset = 0;
+      if (operator.op !== 'OPAQUE') {
+        const table = optionsTableOf(operator.op);
+        if (table) {
+          optionsType = OPTIONS_TABLES[table].unionType;
+          options = encodeOptions(builder, table, (operator.options ?? {}) as OptionValues, `${g === 0 ? '' : `subgraph ${g} `}operator ${k} (${operator.op})`);
+        }
+      }
+      builder.startObject(slots.OPERATOR.count);
+      builder.addFieldInt32(slots.OPERATOR.opcodeIndex, opcodesOf[g]![k]!, 0);
+      builder.addFieldOffset(slots.OPERATOR.inputs, inputs, 0);
+      builder.addFieldOffset(slots.OPERATOR.outputs, outputs, 0);
+      if (options) {
+        builder.addFieldInt8(slots.OPERATOR.builtinOptionsType, optionsType, 0);
+        builder.addFieldOffset(slots.OPERATOR.builtinOptions, options, 0);
+      }
+      return builder.endObject();
+    });
+
+    const subgraphName = builder.createString(graphName);
+    const tensorsVector = offsetVector(builder, tensorOffsets);
+    const inputsVector = int32Vector(builder, graph.inputs);
+    const outputsVector = int32Vector(builder, graph.outputs);
+    const operatorsVector = offsetVector(builder, operatorOffsets);
+    builder.startObject(slots.SUBGRAPH.count);
+    builder.addFieldOffset(slots.SUBGRAPH.tensors, tensorsVector, 0);
+    builder.addFieldOffset(slots.SUBGRAPH.inputs, inputsVector, 0);
+    builder.addFieldOffset(slots.SUBGRAPH.outputs, outputsVector, 0);
+    builder.addFieldOffset(slots.SUBGRAPH.operators, operatorsVector, 0);
+    builder.addFieldOffset(slots.SUBGRAPH.name, subgraphName, 0);
+    return builder.endObject();
+  };
+  const subgraphOffsets = graphs.map(writeSubgraph);
 
   const codeOffsets = codes.map((code) => {
     const custom = code.customCode === undefined ? 0 : builder.createString(code.customCode);
@@ -193,7 +199,7 @@ export function writeTflite(model: TfliteModel): Uint8Array {
 
   const description = builder.createString(model.description);
   const codesVector = offsetVector(builder, codeOffsets);
-  const subgraphsVector = offsetVector(builder, [subgraph]);
+  const subgraphsVector = offsetVector(builder, subgraphOffsets);
   const buffersVector = offsetVector(builder, bufferOffsets);
   const metadataVector = offsetVector(builder, [metadata]);
   const signaturesVector = offsetVector(builder, [signatureDef]);
@@ -211,7 +217,7 @@ export function writeTflite(model: TfliteModel): Uint8Array {
   return bytes;
 }
 
-function operatorCode(model: TfliteModel, operator: TfliteOperator): { name: string; builtinCode: number; customCode?: string; version: number } {
+function operatorCode(model: TfliteGraph, operator: TfliteOperator): { name: string; builtinCode: number; customCode?: string; version: number } {
   if (operator.op === 'OPAQUE') {
     if (operator.hasUndecodedOptions) {
       throw new TfliteModelError(`operator ${operator.name} carries options torchport cannot decode, so it cannot be written back (add its options table to src/tflite/schema/options.ts)`);

@@ -42,8 +42,10 @@ export const OPERATORS = {
   PRELU: { code: 54 },
   MAXIMUM: { code: 55, options: 'MaximumMinimumOptions' },
   MINIMUM: { code: 57, options: 'MaximumMinimumOptions' },
+  LESS: { code: 58, options: 'LessOptions' },
   NEG: { code: 59, options: 'NegOptions' },
   PADV2: { code: 60, options: 'PadV2Options' },
+  GREATER_EQUAL: { code: 62, options: 'GreaterEqualOptions' },
   SLICE: { code: 65, options: 'SliceOptions' },
   TRANSPOSE_CONV: { code: 67, options: 'TransposeConvOptions' },
   EXPAND_DIMS: { code: 70, options: 'ExpandDimsOptions' },
@@ -63,9 +65,11 @@ export const OPERATORS = {
   QUANTIZE: { code: 114, options: 'QuantizeOptions' },
   ELU: { code: 111 },
   HARD_SWISH: { code: 117, options: 'HardSwishOptions' },
+  WHILE: { code: 119, options: 'WhileOptions' },
   BATCH_MATMUL: { code: 126, options: 'BatchMatMulOptions' },
   BROADCAST_TO: { code: 130 },
   GELU: { code: 150, options: 'GeluOptions' },
+  DYNAMIC_UPDATE_SLICE: { code: 151, options: 'DynamicUpdateSliceOptions' },
 } as const satisfies Record<string, OperatorEntry>;
 
 export type OperatorName = keyof typeof OPERATORS;

@@ -112,8 +112,10 @@ export const OPTIONS_TABLES = {
   CastOptions: { unionType: 37, fields: { inDataType: byteEnum(0, TENSOR_TYPES, 'float32'), outDataType: byteEnum(1, TENSOR_TYPES, 'float32') } },
   DequantizeOptions: { unionType: 38, fields: EMPTY },
   MaximumMinimumOptions: { unionType: 39, fields: EMPTY },
+  LessOptions: { unionType: 41, fields: EMPTY },
   NegOptions: { unionType: 42, fields: EMPTY },
   PadV2Options: { unionType: 43, fields: EMPTY },
+  GreaterEqualOptions: { unionType: 45, fields: EMPTY },
   SliceOptions: { unionType: 48, fields: EMPTY },
   TransposeConvOptions: {
     unionType: 49,
@@ -145,9 +147,12 @@ export const OPTIONS_TABLES = {
   SplitVOptions: { unionType: 79, fields: { numSplits: int32(0) } },
   QuantizeOptions: { unionType: 89, fields: EMPTY },
   HardSwishOptions: { unionType: 91, fields: EMPTY },
+  // Subgraph indices into Model.subgraphs (0 is the main graph).
+  WhileOptions: { unionType: 93, fields: { condSubgraphIndex: int32(0), bodySubgraphIndex: int32(1) } },
   DepthToSpaceOptions: { unionType: 94, fields: { blockSize: int32(0) } },
   BatchMatMulOptions: { unionType: 101, fields: { adjX: bool(0), adjY: bool(1), asymmetricQuantizeInputs: bool(2) } },
   GeluOptions: { unionType: 116, fields: { approximate: bool(0) } },
+  DynamicUpdateSliceOptions: { unionType: 117, fields: EMPTY },
 } as const satisfies Record<string, OptionsTable>;
 
 export type OptionsTableName = keyof typeof OPTIONS_TABLES;

@@ -1,7 +1,7 @@
 // What is inside a .tflite: operator histogram, tensors with shapes/types/quantization, buffer
 // sizes, graph inputs/outputs and signatures. Plain JSON-able data, plus a text rendering.
 import { readTflite } from './reader.ts';
-import type { Signature } from './model.ts';
+import type { Signature, TfliteOperator } from './model.ts';
 import type { TensorType } from './schema/index.ts';
 
 export interface InspectedQuantization {
@@ -39,9 +39,14 @@ export interface TfliteInspection {
   description: string;
   minRuntimeVersion?: string;
   subgraphCount: number;
-  /** Operator name -> count, most frequent first. */
+  /** Operator name -> count over every subgraph (loop bodies included), most frequent first. */
   operatorHistogram: Record<string, number>;
+  /** Operators in all subgraphs; `operators` below lists the main subgraph's only. */
+  operatorCount: number;
+  /** The subgraphs after the main one (WHILE conditions and bodies). */
+  subgraphs: Array<{ index: number; name: string; operatorHistogram: Record<string, number>; operatorCount: number }>;
   operatorCodes: Array<{ name: string; builtinCode: number; deprecatedBuiltinCode: number; version: number }>;
+  /** The main subgraph's operators (their tensor indices refer to `tensors`). */
   operators: InspectedOperator[];
   tensors: InspectedTensor[];
   buffers: { count: number; totalBytes: number; sizes: number[] };
@@ -77,9 +82,8 @@ export function inspectTflite(bytes: Uint8Array, where = 'TFLite model'): Tflite
       ...(operator.op !== 'OPAQUE' && operator.options ? { options: { ...operator.options } } : {}),
     };
   });
-  const counts = new Map<string, number>();
-  for (const operator of operators) counts.set(operator.name, (counts.get(operator.name) ?? 0) + 1);
-  const operatorHistogram = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+  const subgraphs = (model.subgraphs ?? []).map((graph, k) => ({ index: k + 1, name: graph.name, operatorHistogram: histogram(graph.operators), operatorCount: graph.operators.length }));
+  const operatorHistogram = histogram([model, ...(model.subgraphs ?? [])].flatMap((graph) => graph.operators));
   return {
     fileBytes: file.fileBytes,
     schemaVersion: file.schemaVersion,
@@ -87,6 +91,8 @@ export function inspectTflite(bytes: Uint8Array, where = 'TFLite model'): Tflite
     ...(file.minRuntimeVersion === undefined ? {} : { minRuntimeVersion: file.minRuntimeVersion }),
     subgraphCount: file.subgraphCount,
     operatorHistogram,
+    operatorCount: Object.values(operatorHistogram).reduce((a, b) => a + b, 0),
+    subgraphs,
     operatorCodes: file.operatorCodes.map(({ name, builtinCode, deprecatedBuiltinCode, version }) => ({ name, builtinCode, deprecatedBuiltinCode, version })),
     operators,
     tensors,
@@ -95,6 +101,15 @@ export function inspectTflite(bytes: Uint8Array, where = 'TFLite model'): Tflite
     outputs: model.outputs.map((i) => tensors[i]!),
     signatures: file.signatures,
   };
+}
+
+function histogram(operators: readonly TfliteOperator[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const operator of operators) {
+    const name = operator.op === 'OPAQUE' ? operator.name : operator.op;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 const MAX_LISTED_SCALES = 4;
@@ -128,8 +143,13 @@ export function formatTfliteInspection(report: TfliteInspection): string {
   if (report.minRuntimeVersion) lines.push(`min runtime version: ${report.minRuntimeVersion}`);
   lines.push(`buffers: ${report.buffers.count} (${formatBytes(report.buffers.totalBytes)}); constant tensors: ${formatBytes(constantBytes)}; structure: ${formatBytes(report.fileBytes - report.buffers.totalBytes)}`);
   lines.push('');
-  lines.push(`operators (${report.operators.length}):`);
+  const where = report.subgraphs.length > 0 ? `, ${report.operators.length} in the main graph, the rest in ${report.subgraphs.length} loop subgraphs` : '';
+  lines.push(`operators (${report.operatorCount}${where}):`);
   for (const [name, count] of Object.entries(report.operatorHistogram)) lines.push(`  ${String(count).padStart(5)}  ${name}`);
+  for (const subgraph of report.subgraphs) {
+    const ops = Object.entries(subgraph.operatorHistogram).map(([name, count]) => (count > 1 ? `${count} ${name}` : name));
+    lines.push(`  subgraph ${subgraph.index} "${subgraph.name}": ${subgraph.operatorCount} operator(s): ${ops.join(', ')}`);
+  }
   lines.push('');
   for (const [title, list] of [
     ['inputs', report.inputs],

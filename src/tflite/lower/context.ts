@@ -5,7 +5,7 @@
 import { Tensor } from '../../tensor/index.ts';
 import type { OperatorName, OptionsForOperator } from '../schema/index.ts';
 import { LayerNotLowerable } from './errors.ts';
-import type { IrDType, IrGraph, IrTensor } from './ir.ts';
+import type { IrDType, IrGraph, IrLoop, IrTensor } from './ir.ts';
 
 export interface LayerInfo {
   readonly name: string;
@@ -36,6 +36,11 @@ export interface LoweringContext {
   op<Op extends OperatorName>(op: Op, inputs: readonly (IrTensor | null)[], output: OutputSpec, options?: OptionsForOperator<Op>): IrTensor;
   /** Appends one operator with several outputs (SPLIT, UNPACK...). */
   opMulti<Op extends OperatorName>(op: Op, inputs: readonly (IrTensor | null)[], outputs: readonly OutputSpec[], options?: OptionsForOperator<Op>): IrTensor[];
+  /**
+   * Appends a WHILE: `graphs.cond` and `graphs.body` take the loop values (`inputs`, in order);
+   * the outputs are the loop values after the last iteration (./loop.ts builds these).
+   */
+  loop(inputs: readonly IrTensor[], outputs: readonly OutputSpec[], graphs: IrLoop): IrTensor[];
   /** Applies a Keras activation by name ('linear' returns x unchanged). */
   activation(name: string, x: IrTensor): IrTensor;
   /** Rejects the layer with a reason; the converter reports every rejected layer at once. */
@@ -89,14 +94,12 @@ export class LayerLoweringContext implements LoweringContext {
   }
 
   opMulti<Op extends OperatorName>(op: Op, inputs: readonly (IrTensor | null)[], outputs: readonly OutputSpec[], options?: OptionsForOperator<Op>): IrTensor[] {
-    const produced = outputs.map((spec) => this.graph.addValue({ name: this.uniqueName(spec.suffix), shape: [...spec.shape], dtype: spec.dtype ?? 'float32' }));
-    this.graph.ops.push({
-      op,
-      inputs: inputs.map((input) => (input === null ? -1 : input.id)),
-      outputs: produced.map((value) => value.id),
-      options: { ...(options ?? {}) } as Record<string, unknown>,
-      layer: this.layer.name,
-    });
+    return this.graph.appendOp(op, this.layer.name, inputs, outputs.map((spec) => ({ name: this.uniqueName(spec.suffix), shape: spec.shape, dtype: spec.dtype ?? 'float32' })), options);
+  }
+
+  loop(inputs: readonly IrTensor[], outputs: readonly OutputSpec[], graphs: IrLoop): IrTensor[] {
+    const produced = this.opMulti('WHILE', inputs, outputs);
+    this.graph.ops[this.graph.ops.length - 1]!.loop = graphs;
     return produced;
   }
 

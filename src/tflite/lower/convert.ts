@@ -5,8 +5,8 @@ import type * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
 import type { Tensor } from '../../tensor/index.ts';
 import { writeTflite, type TfliteModel } from '../index.ts';
-import { calibrate, emitInt8 } from '../quantize/index.ts';
-import { emitFloat } from './emit.ts';
+import { calibrate, emitInt8, type FloatOpCause } from '../quantize/index.ts';
+import { emitFloat, emitLoopSubgraphs } from './emit.ts';
 import { ConversionOptionsError } from './errors.ts';
 import type { IrGraph } from './ir.ts';
 import type { GroupedConvolutionStrategy } from './layers/conv.ts';
@@ -50,6 +50,12 @@ export interface ConvertOptions {
   inputNames?: readonly string[];
   outputNames?: readonly string[];
 }
+
+const FLOAT_OP_REASONS: Readonly<Record<FloatOpCause, string>> = {
+  'kept-float': 'kept in float32 (keepFloat): runs between DEQUANTIZE and QUANTIZE',
+  'no-int8-rule': 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE',
+  loop: 'a recurrence loop: its body runs in float32 (calibration cannot observe values inside a loop), between DEQUANTIZE and QUANTIZE',
+};
 
 export interface LayerMapping {
   readonly layer: string;
@@ -122,16 +128,21 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
     const calibrationStart = performance.now();
     const exposed = emitFloat(graph, 'fp32', { exposeAll: true });
     const result = await calibrate(
-      { bytes: writeTflite(exposed.model), inputIds: graph.inputs, inputDtypes: graph.inputs.map((id) => graph.value(id).dtype), outputIds: exposed.outputIds },
+      { bytes: writeTflite(exposed.model), inputIds: graph.inputs, inputDtypes: graph.inputs.map((id) => (graph.value(id).dtype === 'int32' ? 'int32' : 'float32')), outputIds: exposed.outputIds },
       options.representativeData!,
     );
     calibrateMs = performance.now() - calibrationStart;
-    const emitted = emitInt8(graph, { ranges: result.ranges, int8Io: options.int8Io ?? false, ...(keptFloat ? { keepFloat: new Set(keptFloat.flatMap((k) => k.layers)) } : {}) });
+    const emitted = emitInt8(graph, {
+      ranges: result.ranges,
+      int8Io: options.int8Io ?? false,
+      emitLoop: (op, subgraphs) => emitLoopSubgraphs(op, 'fp32', subgraphs),
+      ...(keptFloat ? { keepFloat: new Set(keptFloat.flatMap((k) => k.layers)) } : {}),
+    });
     tflite = emitted.model;
     floatOperators = emitted.floatOps.map(({ op, layer, cause }) => ({
       op,
       layer,
-      reason: cause === 'kept-float' ? 'kept in float32 (keepFloat): runs between DEQUANTIZE and QUANTIZE' : 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE',
+      reason: FLOAT_OP_REASONS[cause],
     }));
     calibration = { samples: result.samples, sha256: result.sha256, method: result.method, requantizations: emitted.requantizations };
   } else {
@@ -150,7 +161,8 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
   const totalMs = performance.now() - started;
 
   const histogram: Record<string, number> = {};
-  for (const op of tflite.operators) {
+  const allOperators = [tflite, ...(tflite.subgraphs ?? [])].flatMap((graph) => graph.operators);
+  for (const op of allOperators) {
     const name = op.op === 'OPAQUE' ? op.name : op.op;
     histogram[name] = (histogram[name] ?? 0) + 1;
   }
@@ -163,9 +175,9 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
       int8Io: options.int8Io ?? false,
       batchSize,
       fileBytes: bytes.byteLength,
-      constantBytes: tflite.tensors.reduce((sum, t) => sum + (t.data?.byteLength ?? 0), 0),
+      constantBytes: [tflite, ...(tflite.subgraphs ?? [])].reduce((sum, graph) => sum + graph.tensors.reduce((bytes, t) => bytes + (t.data?.byteLength ?? 0), 0), 0),
       kerasWeightBytes: lowered.kerasWeightBytes,
-      operatorCount: tflite.operators.length,
+      operatorCount: allOperators.length,
       operatorHistogram: Object.fromEntries(Object.entries(histogram).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
       inputs: signature.inputs.map((s) => describeTensor(s.tensor, s.name)),
       outputs: signature.outputs.map((s) => describeTensor(s.tensor, s.name)),

@@ -1,6 +1,6 @@
 // The float IR -> TfliteModel for the float-activation variants: fp32, fp16 (float16 constants +
 // DEQUANTIZE) and dynamic-range int8 (int8 weights read by hybrid kernels).
-import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type TfliteModel } from '../index.ts';
+import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type TfliteModel, type TfliteSubgraph } from '../index.ts';
 import { DYNAMIC_RANGE_WEIGHTS, symmetricInt8, type FloatVariant } from '../quantize/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { IrGraph, IrOp } from './ir.ts';
@@ -19,6 +19,40 @@ export interface EmittedModel {
 }
 
 export function emitFloat(graph: IrGraph, variant: FloatVariant, options: FloatEmitOptions = {}): EmittedModel {
+  const subgraphs: TfliteSubgraph[] = [];
+  const { g, tensorOf, exposed } = emitGraph(graph, variant, options, subgraphs);
+  const outputIds = options.exposeAll ? exposed : graph.outputs.map((o) => o.id);
+  g.output(...outputIds.map((id) => tensorOf.get(id)!));
+  const model = g.build(`torchport ${variant}`);
+  if (subgraphs.length > 0) model.subgraphs = subgraphs;
+  const names = options.exposeAll ? outputIds.map((id) => graph.value(id).name) : graph.outputs.map((o) => o.name);
+  model.signature = {
+    key: DEFAULT_SIGNATURE_KEY,
+    inputs: graph.inputs.map((id) => ({ name: graph.value(id).name, tensor: tensorOf.get(id)! })),
+    outputs: outputIds.map((id, i) => ({ name: names[i]!, tensor: tensorOf.get(id)! })),
+  };
+  return { model, outputIds };
+}
+
+/**
+ * Writes a WHILE's condition and body as subgraphs (appended to `subgraphs`, which become the
+ * model's subgraphs 1, 2, ...) and returns the operator's options pointing at them. The loop
+ * graphs get the same constant treatment as the main graph of `variant`.
+ */
+export function emitLoopSubgraphs(op: IrOp, variant: FloatVariant, subgraphs: TfliteSubgraph[], options: FloatEmitOptions = {}): { condSubgraphIndex: number; bodySubgraphIndex: number } {
+  if (!op.loop) throw new RangeError(`${op.op} (layer '${op.layer}') has no loop graphs`);
+  const write = (graph: IrGraph, role: string): number => {
+    const { g, tensorOf } = emitGraph(graph, variant, { ...options, exposeAll: false }, subgraphs);
+    g.output(...graph.outputs.map(({ id }) => tensorOf.get(id)!));
+    subgraphs.push(g.buildSubgraph(`${op.loop!.name}_${role}`));
+    return subgraphs.length; // the main graph is subgraph 0
+  };
+  const condSubgraphIndex = write(op.loop.cond, 'cond');
+  const bodySubgraphIndex = write(op.loop.body, 'body');
+  return { condSubgraphIndex, bodySubgraphIndex };
+}
+
+function emitGraph(graph: IrGraph, variant: FloatVariant, options: FloatEmitOptions, subgraphs: TfliteSubgraph[]): { g: TfliteGraphBuilder; tensorOf: Map<number, number>; exposed: number[] } {
   const g = new TfliteGraphBuilder();
   const tensorOf = new Map<number, number>();
   for (const id of graph.inputs) {
@@ -69,19 +103,10 @@ export function emitFloat(graph: IrGraph, variant: FloatVariant, options: FloatE
       if (options.exposeAll) exposed.push(id);
       return index;
     });
-    g.op(op.op, inputs, outputs, op.options as never);
+    const loopOptions = op.loop ? emitLoopSubgraphs(op, variant, subgraphs, options) : undefined;
+    g.op(op.op, inputs, outputs, (loopOptions ?? op.options) as never);
   }
-
-  const outputIds = options.exposeAll ? exposed : graph.outputs.map((o) => o.id);
-  g.output(...outputIds.map((id) => tensorOf.get(id)!));
-  const model = g.build(`torchport ${variant}`);
-  const names = options.exposeAll ? outputIds.map((id) => graph.value(id).name) : graph.outputs.map((o) => o.name);
-  model.signature = {
-    key: DEFAULT_SIGNATURE_KEY,
-    inputs: graph.inputs.map((id) => ({ name: graph.value(id).name, tensor: tensorOf.get(id)! })),
-    outputs: outputIds.map((id, i) => ({ name: names[i]!, tensor: tensorOf.get(id)! })),
-  };
-  return { model, outputIds };
+  return { g, tensorOf, exposed };
 }
 
 /** Largest finite float16. */

@@ -4,7 +4,8 @@
 import type { Tensor } from '../../tensor/index.ts';
 import type { OperatorName } from '../schema/index.ts';
 
-export type IrDType = 'float32' | 'int32';
+/** bool only inside a WHILE's condition subgraph (its one output). */
+export type IrDType = 'float32' | 'int32' | 'bool';
 
 export interface IrValue {
   readonly id: number;
@@ -27,6 +28,19 @@ export interface IrOp {
   layer: string;
   /** Layers whose operators were folded or fused into this one (./passes.ts). */
   fused?: string[];
+  /**
+   * WHILE only: the condition and body graphs. Their inputs are the loop values in the
+   * operator's input order; the body's outputs are the next loop values, the condition's one
+   * output is a bool. The emitters write them as subgraphs `<name>_cond` and `<name>_body` and
+   * fill in the options' indices.
+   */
+  loop?: IrLoop;
+}
+
+export interface IrLoop {
+  readonly name: string;
+  readonly cond: IrGraph;
+  readonly body: IrGraph;
 }
 
 /** The part of a value a lowering sees and hands around. */
@@ -47,6 +61,19 @@ export class IrGraph {
     const full: IrValue = { ...value, id: this.values.length };
     this.values.push(full);
     return full;
+  }
+
+  /** Appends one operator of `layer` with new output values; `null` inputs are omitted optional inputs. */
+  appendOp(op: OperatorName, layer: string, inputs: readonly (IrTensor | null)[], outputs: ReadonlyArray<{ name: string; shape: readonly number[]; dtype: IrDType }>, options: object = {}): IrValue[] {
+    const produced = outputs.map((spec) => this.addValue({ name: spec.name, shape: [...spec.shape], dtype: spec.dtype }));
+    this.ops.push({
+      op,
+      inputs: inputs.map((input) => (input === null ? -1 : input.id)),
+      outputs: produced.map((value) => value.id),
+      options: { ...options } as Record<string, unknown>,
+      layer,
+    });
+    return produced;
   }
 
   value(id: number): IrValue {

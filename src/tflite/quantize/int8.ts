@@ -5,7 +5,7 @@
 // a model full int8 breaks, e.g. attention), runs in float32 between a DEQUANTIZE and a QUANTIZE,
 // and is reported. Consecutive float operators pass float32 tensors to each other directly: a
 // QUANTIZE is written only where an int8 operator (or an int8 graph output) reads a float result.
-import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type Quantization, type TfliteModel } from '../index.ts';
+import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type Quantization, type TfliteModel, type TfliteSubgraph } from '../index.ts';
 import type { IrGraph, IrOp } from '../lower/index.ts';
 import { QuantizationError } from './errors.ts';
 import { asymmetricInt8, int32Bias, quantizeWith, rangeOf, sameQuantization, symmetricInt8, unionRange, type Range } from './params.ts';
@@ -17,10 +17,15 @@ export interface Int8EmitOptions {
   readonly int8Io: boolean;
   /** Keras layers whose operators stay float32 (an operator counts when its layer or a layer fused into it is here). */
   readonly keepFloat?: ReadonlySet<string>;
+  /**
+   * Writes a WHILE's condition and body (float32: calibration cannot see inside a loop) into
+   * `subgraphs` and returns the operator's options. Required when the graph has a WHILE.
+   */
+  readonly emitLoop?: (op: IrOp, subgraphs: TfliteSubgraph[]) => Record<string, unknown>;
 }
 
 /** Why an operator of a full-int8 model runs in float32. */
-export type FloatOpCause = 'no-int8-rule' | 'kept-float';
+export type FloatOpCause = 'no-int8-rule' | 'kept-float' | 'loop';
 
 export interface Int8Emitted {
   readonly model: TfliteModel;
@@ -39,6 +44,7 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   const keepFloat = options.keepFloat ?? new Set<string>();
   const keptFloat = (op: IrOp) => keepFloat.has(op.layer) || (op.fused ?? []).some((layer) => keepFloat.has(layer));
   let requantizations = 0;
+  const subgraphs: TfliteSubgraph[] = [];
 
   const rangeOfValue = (id: number): Range => {
     const range = options.ranges.get(id);
@@ -122,7 +128,7 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   for (const op of graph.ops) {
     const rule = INT8_RULES[op.op];
     if (!rule || op.outputs.some((id) => graph.value(id).dtype !== 'float32') || keptFloat(op)) {
-      emitFloatOp(op, rule && !op.outputs.some((id) => graph.value(id).dtype !== 'float32') ? 'kept-float' : 'no-int8-rule');
+      emitFloatOp(op, op.loop ? 'loop' : rule && !op.outputs.some((id) => graph.value(id).dtype !== 'float32') ? 'kept-float' : 'no-int8-rule');
       continue;
     }
     const output = outputQuantization(op, rule);
@@ -184,6 +190,7 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   });
   g.output(...outputTensors);
   const model = g.build(`torchport int8${options.int8Io ? ' (int8 I/O)' : ''}`);
+  if (subgraphs.length > 0) model.subgraphs = subgraphs;
   model.signature = {
     key: DEFAULT_SIGNATURE_KEY,
     inputs: graph.inputs.map((id) => ({ name: graph.value(id).name, tensor: options.int8Io || graph.value(id).dtype === 'int32' ? quantTensor.get(id)! : floatTensor.get(id)! })),
@@ -225,7 +232,12 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
       floatTensor.set(id, index);
       return index;
     });
-    g.op(op.op, inputs, outputs, op.options as never);
+    let opOptions = op.options;
+    if (op.loop) {
+      if (!options.emitLoop) throw new QuantizationError(`${op.op} (layer '${op.layer}') has loop subgraphs but no emitLoop was given`);
+      opOptions = options.emitLoop(op, subgraphs);
+    }
+    g.op(op.op, inputs, outputs, opOptions as never);
     // The int8 parameters are fixed now (a same-as-input rule downstream reads them); the
     // QUANTIZE itself is written by int8Of when an int8 reader needs it.
     for (const id of op.outputs) if (graph.value(id).dtype === 'float32') quantOf.set(id, asymmetricInt8(rangeOfValue(id)));

@@ -1,4 +1,4 @@
-// Why the LSTM lowering stays unrolled (src/tflite/lower/layers/recurrent.ts): LiteRT.js cannot
+// Why the LSTM lowering is a WHILE loop (src/tflite/lower/layers/recurrent.ts): LiteRT.js cannot
 // run TFLite's fused UNIDIRECTIONAL_SEQUENCE_LSTM in any form we can write. The kernel needs its
 // output and cell state inputs to be variable tensors (`GetVariableInput`, which returns null
 // for anything else), and LiteRT's model loader (litert/core/model/model_load.cc) refuses every

@@ -10,7 +10,7 @@ import { buildKerasModel, type BuildReport, type IORecord } from '../keras/build
 import { loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
 import { initTfjsBackend } from '../runtimes/keras/index.ts';
 import type { Tensor } from '../tensor/index.ts';
-import { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type QuantizeVariant } from '../tflite/lower/index.ts';
+import { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type QuantizeVariant, type RecurrenceStrategy } from '../tflite/lower/index.ts';
 import { sha256, writeFileAtomic } from '../util/index.ts';
 import { seededRepresentativeData, type RepresentativeData } from './representative.ts';
 
@@ -33,6 +33,8 @@ export interface ConvertGoldenOptions {
   readonly int8Io?: boolean;
   /** int8: module paths (Keras layer names) kept in float32 (see ConvertOptions.keepFloat). */
   readonly keepFloat?: readonly string[];
+  /** How LSTM / GRU are written (see ConvertOptions.recurrence; default 'loop'). */
+  readonly recurrence?: RecurrenceStrategy;
 }
 
 /** Options of lowerToTflite. */
@@ -42,6 +44,7 @@ export interface LowerOptions {
   readonly int8Io?: boolean;
   /** int8 only: module paths (Keras layer names) kept in float32; ignored by the other variants. */
   readonly keepFloat?: readonly string[];
+  readonly recurrence?: RecurrenceStrategy;
 }
 
 export interface Conversion {
@@ -99,6 +102,7 @@ export async function lowerToTflite(keras: KerasConversion, golden: Golden, vari
     outputNames: keras.io.outputs.map((record) => record.name),
     ...(representative ? { representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)), int8Io: options.int8Io ?? false } : {}),
     ...(variant === 'int8' && options.keepFloat?.length ? { keepFloat: options.keepFloat } : {}),
+    ...(options.recurrence ? { recurrence: options.recurrence } : {}),
   });
 }
 
@@ -111,7 +115,7 @@ export async function convertGolden(golden: Golden, options: ConvertGoldenOption
   const tfliteMs: Partial<Record<QuantizeVariant, number>> = {};
   for (const variant of variants) {
     const t0 = performance.now();
-    tflite.set(variant, await lowerToTflite(keras, golden, variant, { ...(representative ? { representative } : {}), ...(options.int8Io ? { int8Io: true } : {}), ...(options.keepFloat ? { keepFloat: options.keepFloat } : {}) }));
+    tflite.set(variant, await lowerToTflite(keras, golden, variant, { ...(representative ? { representative } : {}), ...(options.int8Io ? { int8Io: true } : {}), ...(options.keepFloat ? { keepFloat: options.keepFloat } : {}), ...(options.recurrence ? { recurrence: options.recurrence } : {}) }));
     tfliteMs[variant] = performance.now() - t0;
   }
   return {

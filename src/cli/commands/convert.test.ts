@@ -80,3 +80,30 @@ describe('torchport convert --keep-float', () => {
     expect(`${unknown.out}${unknown.err}`).toMatch(/'blocks\.7' matches no Keras layer/);
   });
 });
+
+describe('torchport convert --recurrence', () => {
+  let out: string;
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'convert-recurrence-'));
+  });
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it('writes the GRU as one WHILE by default and unrolled on request, with fewer operators looped', async () => {
+    const ops: Record<string, number> = {};
+    for (const recurrence of ['loop', 'unroll']) {
+      const result = await cli(['convert', 'golden/gru_sequence', '--out', join(out, recurrence), '--quantize', 'fp32', '--recurrence', recurrence]);
+      expect(result.code).toBe(0);
+      const record = JSON.parse(await readFile(join(out, recurrence, 'conversion.json'), 'utf8'));
+      const histogram: Record<string, number> = record.tflite.fp32.operators;
+      ops[recurrence] = Object.values(histogram).reduce((a, b) => a + b, 0);
+      expect(histogram['WHILE'] ?? 0).toBe(recurrence === 'loop' ? 1 : 0);
+    }
+    expect(ops['loop']).toBeLessThan(ops['unroll']!);
+  });
+
+  it('exits 2 on an unknown strategy, naming the allowed ones', async () => {
+    const result = await cli(['convert', 'golden/gru_sequence', '--out', out, '--recurrence', 'fused']);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/Allowed choices are loop, unroll/);
+  });
+});

@@ -4,6 +4,7 @@ export type { LoweringContext, LayerInfo, OutputSpec } from './context.ts';
 export type { IrDType, IrGraph, IrOp, IrTensor, IrValue } from './ir.ts';
 export type { Rewrite } from './passes.ts';
 export type { GroupedConvolutionStrategy } from './layers/conv.ts';
+export { RECURRENCE_STRATEGIES, type RecurrenceStrategy } from './loop.ts';
 export { ConversionOptionsError, KerasLoweringError, type LoweringProblem } from './errors.ts';
 import './layers/sequence.ts';
 import './layers/recurrent.ts';

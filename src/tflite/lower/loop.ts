@@ -1,13 +1,18 @@
-// Recurrences as one TFLite WHILE over the time steps instead of one copy of the cell per step,
-// so a recurrent layer is a fixed number of operators whatever the sequence length.
+// Recurrences over a static sequence, written one of two ways from the same cell step function:
 //
-// The loop carries (t, xs, out, ...state): t is the current step as an int32 [1] (a [1]-shaped
-// index keeps GATHER's output at rank 3, so no reshapes), xs the per-step inputs (batch, steps,
-// features) read with GATHER on axis 1, out the (batch, steps, units) result that each step writes
-// its output into with DYNAMIC_UPDATE_SLICE at [0, t, 0], and the cell's state tensors, each
-// (batch, 1, units) and zero at the start (PyTorch's default h0 / c0). A backward direction runs t
-// from steps - 1 down to 0. State lives in ordinary loop values, not variable tensors, so every run starts from zero
-// (LiteRT.js refuses variable tensors: src/tflite/litert-fused-lstm.test.ts).
+// 'loop' (default): one TFLite WHILE over the time steps, so a recurrent layer is a fixed number
+// of operators whatever the sequence length. The loop carries (t, xs, out, ...state): t is the
+// current step as an int32 [1] (a [1]-shaped index keeps GATHER's output at rank 3, so no
+// reshapes), xs the per-step inputs (batch, steps, features) read with GATHER on axis 1, out the
+// (batch, steps, units) result each step writes its output into with DYNAMIC_UPDATE_SLICE, and the
+// cell's state tensors, each (batch, 1, units) and zero at the start (PyTorch's default h0 / c0).
+// A backward direction runs t from steps - 1 down to 0. State lives in ordinary loop values, not
+// variable tensors, so every run starts from zero (LiteRT.js refuses variable tensors:
+// src/tflite/litert-fused-lstm.test.ts). Under full int8 the loop runs in float32.
+//
+// 'unroll': one copy of the cell per step. About twice as fast in LiteRT (the main graph goes to
+// XNNPACK; a loop body runs on the builtin kernels, one step at a time: scripts/bench-recurrent.ts)
+// and fully int8 under full-integer quantization, at ~12 operators per step and direction.
 import { Tensor } from '../../tensor/index.ts';
 import type { OperatorName, OptionsForOperator } from '../schema/index.ts';
 import type { LoweringContext, OutputSpec } from './context.ts';
@@ -82,8 +87,15 @@ export interface ScanOptions {
   readonly step: (body: OpSink, input: IrTensor, state: readonly IrTensor[]) => { state: IrTensor[]; output: IrTensor };
 }
 
-/** Runs `step` over the sequence in one WHILE; returns every step's output, (batch, steps, units). */
-export function scanSequence(ctx: LoweringContext, options: ScanOptions): IrTensor {
+export const RECURRENCE_STRATEGIES = ['loop', 'unroll'] as const;
+export type RecurrenceStrategy = (typeof RECURRENCE_STRATEGIES)[number];
+
+/** Runs `step` over the sequence; returns every step's output, (batch, steps, units). */
+export function scanSequence(ctx: LoweringContext, options: ScanOptions, strategy: RecurrenceStrategy): IrTensor {
+  return strategy === 'unroll' ? unrolled(ctx, options) : loop(ctx, options);
+}
+
+function loop(ctx: LoweringContext, options: ScanOptions): IrTensor {
   const { inputs, units, stateCount, backwards, tag } = options;
   const [batch, steps, features] = inputs.shape as [number, number, number];
   const outShape = [batch, steps, units];
@@ -125,4 +137,41 @@ export function scanSequence(ctx: LoweringContext, options: ScanOptions): IrTens
   ];
   const results = ctx.loop(initial, loopValues.map((v) => ({ shape: v.shape, dtype: v.dtype, suffix: `${tag}while_${v.suffix}` })), { name: prefix, cond: cond.graph, body: body.graph });
   return results[2]!;
+}
+
+function unrolled(ctx: LoweringContext, options: ScanOptions): IrTensor {
+  const { inputs, units, stateCount, backwards, tag } = options;
+  const [batch, steps, features] = inputs.shape as [number, number, number];
+  const stateShape = [batch, 1, units];
+  const xs = steps === 1 ? [inputs] : ctx.opMulti('SPLIT', [ctx.int32(`${tag}steps_axis`, [1], []), inputs], Array.from({ length: steps }, (_, t) => ({ shape: [batch, 1, features], suffix: `${tag}x${t}` })), { numSplits: steps });
+  let state = Array.from({ length: stateCount }, (_, k) => ctx.constant(`${tag}state${k}_0`, Tensor.zeros('float32', stateShape)));
+  const outputs = new Array<IrTensor>(steps);
+  const constants = new Map<string, IrTensor>();
+  for (let k = 0; k < steps; k++) {
+    const t = backwards ? steps - 1 - k : k;
+    const next = options.step(stepSink(ctx, `${tag}t${t}_`, `${tag}`, constants), xs[t]!, state);
+    state = next.state;
+    outputs[options.outputOrder === 'processing' ? k : t] = next.output;
+  }
+  if (steps === 1) return outputs[0]!;
+  return ctx.op('CONCATENATION', outputs, { shape: [batch, steps, units], suffix: `${tag}sequence` }, { axis: 1 });
+}
+
+/**
+ * The layer context with every operator output named after the step (`fw_t3_gates`). Constants
+ * (weights, axes) are the same at every step: made once, named after the direction.
+ */
+function stepSink(ctx: LoweringContext, prefix: string, tag: string, constants: Map<string, IrTensor>): OpSink {
+  const named = <T extends { suffix?: string }>(spec: T): T => ({ ...spec, suffix: `${prefix}${spec.suffix ?? 'value'}` });
+  const once = (suffix: string, make: () => IrTensor): IrTensor => {
+    let value = constants.get(suffix);
+    if (!value) constants.set(suffix, (value = make()));
+    return value;
+  };
+  return {
+    constant: (suffix, value) => once(suffix, () => ctx.constant(`${tag}${suffix}`, value)),
+    int32: (suffix, values, shape) => once(suffix, () => ctx.int32(`${tag}${suffix}`, values, shape)),
+    op: (op, inputs, output, options) => ctx.op(op, inputs, named(output), options),
+    opMulti: (op, inputs, outputs, options) => ctx.opMulti(op, inputs, outputs.map(named), options),
+  };
 }

@@ -1,7 +1,7 @@
 // The recurrent lowerings (./layers/recurrent.ts, ./loop.ts) in LiteRT against the Keras layers
-// they lower (tfjs), on seeded weights and inputs: every direction and both cells, at batch 2,
-// at two sequence lengths that must give the same operator count (one WHILE per direction, not
-// one cell per step), and with state that starts from zero on every run.
+// they lower (tfjs), on seeded weights and inputs: every direction and both cells, at batch 2, as
+// loops (two sequence lengths that must give the same operator count, state that starts from
+// zero on every run) and unrolled.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TorchGRU } from '../../keras/layers/index.ts';
@@ -9,7 +9,7 @@ import { initTfjsBackend } from '../../runtimes/keras/index.ts';
 import { createTfliteRunner } from '../../runtimes/tflite/index.ts';
 import { Tensor, seededInput } from '../../tensor/index.ts';
 import { inspectTflite } from '../index.ts';
-import { convertKerasToTflite } from './index.ts';
+import { convertKerasToTflite, type RecurrenceStrategy } from './index.ts';
 
 beforeAll(async () => {
   await initTfjsBackend('wasm');
@@ -53,28 +53,44 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
   return worst;
 }
 
+/** Converts a one-layer model (fp32, batch 2), checks LiteRT against Keras to 1e-5, returns its operators. */
+async function convertAndCompare(make: LayerFactory, steps: number, recurrence: RecurrenceStrategy): Promise<{ operatorCount: number; histogram: Record<string, number> }> {
+  const model = oneLayerModel(make, steps);
+  try {
+    const { bytes, report } = await convertKerasToTflite(model, { quantize: 'fp32', batchSize: BATCH, recurrence });
+    const inspection = inspectTflite(bytes);
+    expect(report.operatorCount).toBe(inspection.operatorCount);
+    const runner = await createTfliteRunner(bytes, { name: `${model.name} x ${steps}` });
+    try {
+      const input = seededInput([BATCH, steps, FEATURES], { kind: 'normal', mean: 0, std: 1 }, 3, steps);
+      const [actual] = await runner.run([input]);
+      expect(maxAbsDiff(actual!, keras(model, input))).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await runner.dispose();
+    }
+    return { operatorCount: report.operatorCount, histogram: inspection.operatorHistogram };
+  } finally {
+    model.dispose();
+  }
+}
+
 describe('recurrent layers lower to one WHILE per direction', () => {
   for (const [name, make] of Object.entries(LAYERS)) {
     it(`${name}: matches Keras at 6 and 40 steps with the same operator count`, async () => {
       const counts: number[] = [];
       for (const steps of [6, 40]) {
-        const model = oneLayerModel(make, steps);
-        const { bytes, report } = await convertKerasToTflite(model, { quantize: 'fp32', batchSize: BATCH });
-        const inspection = inspectTflite(bytes);
-        expect(inspection.operatorHistogram['WHILE']).toBe(name.startsWith('Bidirectional') ? 2 : 1);
-        expect(report.operatorCount).toBe(inspection.operatorCount);
-        counts.push(report.operatorCount);
-        const runner = await createTfliteRunner(bytes, { name: `${name} x ${steps}` });
-        try {
-          const input = seededInput([BATCH, steps, FEATURES], { kind: 'normal', mean: 0, std: 1 }, 3, steps);
-          const [actual] = await runner.run([input]);
-          expect(maxAbsDiff(actual!, keras(model, input))).toBeLessThanOrEqual(1e-5);
-        } finally {
-          await runner.dispose();
-        }
-        model.dispose();
+        const { operatorCount, histogram } = await convertAndCompare(make, steps, 'loop');
+        expect(histogram['WHILE']).toBe(name.startsWith('Bidirectional') ? 2 : 1);
+        counts.push(operatorCount);
       }
       expect(counts[1]).toBe(counts[0]);
+    });
+  }
+
+  for (const [name, make] of Object.entries(LAYERS)) {
+    it(`${name}, unrolled: matches Keras with no WHILE`, async () => {
+      const { histogram } = await convertAndCompare(make, 6, 'unroll');
+      expect(histogram['WHILE']).toBeUndefined();
     });
   }
 
@@ -94,6 +110,20 @@ describe('recurrent layers lower to one WHILE per direction', () => {
       await runner.dispose();
       model.dispose();
     }
+  });
+
+  it('unrolled under full int8, every operator is int8', async () => {
+    const model = oneLayerModel(LAYERS['TorchGRU forward']!, 6);
+    const samples = Array.from({ length: 4 }, (_, s) => [seededInput([1, 6, FEATURES], { kind: 'normal', mean: 0, std: 1 }, 9, s)]);
+    const { report } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples, recurrence: 'unroll' });
+    expect(report.floatOperators).toEqual([]);
+    model.dispose();
+  });
+
+  it('refuses an unknown recurrence strategy by name', async () => {
+    const model = oneLayerModel(LAYERS['LSTM forward']!, 3);
+    await expect(convertKerasToTflite(model, { quantize: 'fp32', recurrence: 'fused' as never })).rejects.toThrow('recurrence must be one of loop, unroll, got "fused"');
+    model.dispose();
   });
 
   it('keeps the loop in float32 under full int8 and says why', async () => {

@@ -5,6 +5,7 @@
 // Other modules add entries for their custom layers with `registerLowering`.
 import type { LoweringContext } from './context.ts';
 import type { IrTensor } from './ir.ts';
+import type { RecurrenceStrategy } from './loop.ts';
 import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, groupedConv2d, type GroupedConvolutionStrategy } from './layers/conv.ts';
 import {
   activationLayer,
@@ -41,17 +42,18 @@ import {
   broadcastTo,
 } from './layers/torchport.ts';
 
-/** Lowers one call of a Keras layer; returns its output value(s) in Keras output order. */
-export type Lowering = (ctx: LoweringContext) => IrTensor | IrTensor[];
-
 /** Settings a lowering may consult (chosen by the converter, same for the whole model). */
 export interface LoweringSettings {
   readonly groupedConvolution: GroupedConvolutionStrategy;
+  /** How LSTM / GRU recurrences are written: one WHILE per direction, or one cell per step. */
+  readonly recurrence: RecurrenceStrategy;
 }
 
-type BuiltinLowering = (ctx: LoweringContext, settings: LoweringSettings) => IrTensor | IrTensor[];
+/** Lowers one call of a Keras layer; returns its output value(s) in Keras output order. */
+export type Lowering = (ctx: LoweringContext, settings: LoweringSettings) => IrTensor | IrTensor[];
 
-const BUILTIN: Readonly<Record<string, BuiltinLowering>> = {
+
+const BUILTIN: Readonly<Record<string, Lowering>> = {
   Conv2D: conv2d,
   DepthwiseConv2D: depthwiseConv2d,
   Conv2DTranspose: conv2dTranspose,
@@ -120,11 +122,11 @@ export function registerLowering(className: string, lowering: Lowering): void {
   registered.set(className, lowering);
 }
 
-export function findLowering(className: string, settings: LoweringSettings): Lowering | undefined {
+export function findLowering(className: string, settings: LoweringSettings): ((ctx: LoweringContext) => IrTensor | IrTensor[]) | undefined {
   const custom = registered.get(className);
-  if (custom) return custom;
+  if (custom) return (ctx) => custom(ctx, settings);
   const builtin = Object.hasOwn(BUILTIN, className) ? BUILTIN[className] : undefined;
-  return builtin && ((ctx) => builtin(ctx, settings));
+  return builtin && ((ctx: LoweringContext) => builtin(ctx, settings));
 }
 
 /** Every class name with a lowering (built-in and registered). */

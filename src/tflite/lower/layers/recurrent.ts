@@ -1,16 +1,17 @@
 // Lowerings of the recurrent layers the graph builder makes for nn.LSTM / nn.GRU: tfjs's LSTM,
 // Bidirectional(LSTM, concat) and torchport's TorchGRU. One FULLY_CONNECTED projects the inputs of
-// every step at once; the recurrence itself is one WHILE per direction (../loop.ts) whose body is
-// a single cell step: FULLY_CONNECTED on the previous state, ADD, SPLIT into gates, LOGISTIC /
-// TANH and MUL / ADD. The operator count does not grow with the sequence length.
+// every step at once; the recurrence itself repeats a cell step (FULLY_CONNECTED on the previous
+// state, ADD, SPLIT into gates, LOGISTIC / TANH and MUL / ADD), by default as one WHILE per
+// direction so the operator count does not grow with the sequence length, or unrolled
+// (settings.recurrence; ../loop.ts weighs the two).
 // TFLite's fused UNIDIRECTIONAL_SEQUENCE_LSTM (one op per direction) is not used: its kernel
 // requires variable state tensors and LiteRT.js (2.5.3) refuses any model that has one, while
 // without them the op fails to prepare (src/tflite/litert-fused-lstm.test.ts pins both down).
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
 import type { IrTensor } from '../ir.ts';
-import { scanSequence, type OpSink } from '../loop.ts';
-import { registerLowering } from '../table.ts';
+import { scanSequence, type OpSink, type RecurrenceStrategy } from '../loop.ts';
+import { registerLowering, type LoweringSettings } from '../table.ts';
 
 interface Direction {
   /** Weight name prefix inside the layer ('' or 'forward_lstm/'). */
@@ -34,7 +35,7 @@ const split = (sink: OpSink, x: IrTensor, parts: number, name: string): IrTensor
   sink.opMulti('SPLIT', [sink.int32(`${name}_axis`, [2], []), x], Array.from({ length: parts }, (_, k) => ({ shape: [x.shape[0]!, 1, x.shape[2]! / parts], suffix: `${name}_${k}` })), { numSplits: parts });
 
 /** One LSTM direction (Keras gate order i, f, c, o; sigmoid gates, tanh cell), returning every step's h. */
-function lstmDirection(ctx: LoweringContext, x: IrTensor, { prefix, backwards, outputOrder, tag }: Direction): IrTensor {
+function lstmDirection(ctx: LoweringContext, x: IrTensor, { prefix, backwards, outputOrder, tag }: Direction, strategy: RecurrenceStrategy): IrTensor {
   const kernel = ctx.weight(`${prefix}kernel`);
   const units = kernel.shape[1]! / 4;
   const bias = ctx.hasWeight(`${prefix}bias`) ? ctx.weight(`${prefix}bias`) : Tensor.zeros('float32', [4 * units]);
@@ -60,7 +61,7 @@ function lstmDirection(ctx: LoweringContext, x: IrTensor, { prefix, backwards, o
       const nextH = body.op('MUL', [output, body.op('TANH', [nextC], { shape, suffix: 'tanh_c' })], { shape, suffix: 'h' });
       return { state: [nextH, nextC], output: nextH };
     },
-  });
+  }, strategy);
 }
 
 function requireLstmConfig(ctx: LoweringContext, config: Readonly<Record<string, unknown>>): void {
@@ -75,25 +76,26 @@ function sequenceInput(ctx: LoweringContext): IrTensor {
   return x;
 }
 
-export function lstm(ctx: LoweringContext): IrTensor {
+export function lstm(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
   requireLstmConfig(ctx, ctx.layer.config);
-  return lstmDirection(ctx, sequenceInput(ctx), { prefix: '', backwards: ctx.config<boolean>('goBackwards') === true, outputOrder: 'processing', tag: '' });
+  return lstmDirection(ctx, sequenceInput(ctx), { prefix: '', backwards: ctx.config<boolean>('goBackwards') === true, outputOrder: 'processing', tag: '' }, settings.recurrence);
 }
 
-export function bidirectional(ctx: LoweringContext): IrTensor {
+export function bidirectional(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
   const inner = ctx.config<{ className?: string; config?: Record<string, unknown> }>('layer');
   if (inner?.className !== 'LSTM' || !inner.config) ctx.fail(`only a wrapped LSTM is lowered (got ${String(inner?.className)})`);
   if (ctx.config<string>('mergeMode') !== 'concat') ctx.fail(`mergeMode '${String(ctx.config('mergeMode'))}' is not lowered (concat is)`);
   requireLstmConfig(ctx, inner.config);
   const name = String(inner.config['name']);
   const x = sequenceInput(ctx);
-  const forward = lstmDirection(ctx, x, { prefix: `forward_${name}/`, backwards: false, outputOrder: 'time', tag: 'fw_' });
-  const backward = lstmDirection(ctx, x, { prefix: `backward_${name}/`, backwards: true, outputOrder: 'time', tag: 'bw_' });
+  const forward = lstmDirection(ctx, x, { prefix: `forward_${name}/`, backwards: false, outputOrder: 'time', tag: 'fw_' }, settings.recurrence);
+  const backward = lstmDirection(ctx, x, { prefix: `backward_${name}/`, backwards: true, outputOrder: 'time', tag: 'bw_' }, settings.recurrence);
   return ctx.op('CONCATENATION', [forward, backward], { shape: [x.shape[0]!, x.shape[1]!, forward.shape[2]! * 2] }, { axis: 2 });
 }
 
 /** TorchGRU: PyTorch's gate order r, z, n and reset-after form (src/keras/layers/torch_gru.ts). */
-function torchGru(ctx: LoweringContext): IrTensor {
+function torchGru(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
+  const strategy = settings.recurrence;
   if (ctx.config<boolean>('returnSequences') === false) ctx.fail('returnSequences: false is not lowered');
   const x = sequenceInput(ctx);
   const kernel = ctx.weight('kernel');
@@ -120,7 +122,7 @@ function torchGru(ctx: LoweringContext): IrTensor {
       const nextH = body.op('ADD', [n, body.op('MUL', [z, body.op('SUB', [h!, n], { shape, suffix: 'h_n' })], { shape, suffix: 'z_hn' })], { shape, suffix: 'h' });
       return { state: [nextH], output: nextH };
     },
-  });
+  }, strategy);
 }
 
 registerLowering('LSTM', lstm);

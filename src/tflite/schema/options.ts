@@ -115,7 +115,9 @@ export const OPTIONS_TABLES = {
   LessOptions: { unionType: 41, fields: EMPTY },
   NegOptions: { unionType: 42, fields: EMPTY },
   PadV2Options: { unionType: 43, fields: EMPTY },
+  GreaterOptions: { unionType: 44, fields: EMPTY },
   GreaterEqualOptions: { unionType: 45, fields: EMPTY },
+  LessEqualOptions: { unionType: 46, fields: EMPTY },
   SliceOptions: { unionType: 48, fields: EMPTY },
   TransposeConvOptions: {
     unionType: 49,
@@ -128,6 +130,8 @@ export const OPTIONS_TABLES = {
     },
   },
   ExpandDimsOptions: { unionType: 52, fields: EMPTY },
+  EqualOptions: { unionType: 53, fields: EMPTY },
+  NotEqualOptions: { unionType: 54, fields: EMPTY },
   PackOptions: { unionType: 59, fields: { valuesCount: int32(0), axis: int32(1) } },
   UnpackOptions: { unionType: 64, fields: { num: int32(0), axis: int32(1) } },
   UnidirectionalSequenceLSTMOptions: {
@@ -150,6 +154,7 @@ export const OPTIONS_TABLES = {
   // Subgraph indices into Model.subgraphs (0 is the main graph).
   WhileOptions: { unionType: 93, fields: { condSubgraphIndex: int32(0), bodySubgraphIndex: int32(1) } },
   DepthToSpaceOptions: { unionType: 94, fields: { blockSize: int32(0) } },
+  SelectV2Options: { unionType: 98, fields: EMPTY },
   BatchMatMulOptions: { unionType: 101, fields: { adjX: bool(0), adjY: bool(1), asymmetricQuantizeInputs: bool(2) } },
   GeluOptions: { unionType: 116, fields: { approximate: bool(0) } },
   DynamicUpdateSliceOptions: { unionType: 117, fields: EMPTY },

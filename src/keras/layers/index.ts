@@ -15,3 +15,5 @@ export { BatchMatMul, type BatchMatMulArgs } from './batch_matmul.ts';
 export { Clamp, MathFunction, MATH_FUNCTIONS, type ClampArgs, type MathFunctionArgs, type MathFunctionName } from './math.ts';
 export { StridedSlice, type StridedSliceArgs } from './strided_slice.ts';
 export { TorchGRU, type TorchGRUArgs } from './torch_gru.ts';
+export { Gather, type GatherArgs } from './gather.ts';
+export { COMPARISONS, Compare, Select, type CompareArgs, type Comparison, type SelectArgs } from './select.ts';

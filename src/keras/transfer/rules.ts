@@ -21,6 +21,8 @@ export interface WeightRule {
   readonly flag?: string;
   /** The value that makes the parameter a no-op (bias 0, scale 1): then Keras may lack it harmlessly. */
   readonly neutral?: number;
+  /** A mask: a bool PyTorch tensor is accepted and stored as 1 / 0 (every other weight must be floating point). */
+  readonly mask?: boolean;
 }
 
 export interface CheckContext {
@@ -146,6 +148,8 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   // (a parameter used directly in forward, or a folded constant) and its layout in the options.
   ConstantArithmetic: { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] },
   ConstantTensor: { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] },
+  // torch.where / masked_fill with a constant condition (a mask buffer): 1 where true, 0 where false.
+  Select: { weights: [{ keras: 'condition', torch: 'condition', layout: IDENTITY, mask: true }] },
   // Layer 0 of the module; the graph builder redirects the layers above it (weight_ih_l1...) with overrides.
   LSTM: { weights: lstmWeights(''), checks: [(layer) => lstmActivations(layer.getConfig())] },
   Bidirectional: {

@@ -155,7 +155,7 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
         continue;
       }
       if (!take(tensorName, `'${layer.name}/${weight}'`, layer.name)) continue;
-      if (!isFloatDType(torch.dtype)) {
+      if (!isFloatDType(torch.dtype) && !(weightRule.mask && torch.dtype === 'bool')) {
         problems.push({ code: 'E_TRANSFER_DTYPE', layer: layer.name, tensor: tensorName, message: `${where}: PyTorch tensor '${tensorName}' is ${torch.dtype}, not floating point` });
         continue;
       }

@@ -94,8 +94,12 @@ export function literal(arg: GraphArg | undefined, what: string): unknown {
   throw new Unsupported(`${what} must be a plain value, got ${JSON.stringify(arg)}`);
 }
 
+/** The capture writes non-finite floats (float('-inf') fills) as the strings 'inf', '-inf', 'nan'. */
+const NON_FINITE: Readonly<Record<string, number>> = { inf: Infinity, '-inf': -Infinity, nan: NaN };
+
 export function num(arg: GraphArg | undefined, what: string, fallback?: number): number {
-  const value = literal(arg, what);
+  const raw = literal(arg, what);
+  const value = typeof raw === 'string' && Object.hasOwn(NON_FINITE, raw) ? NON_FINITE[raw] : raw;
   if (value === undefined || value === null) {
     if (fallback !== undefined) return fallback;
     throw new Unsupported(`${what} is missing`);

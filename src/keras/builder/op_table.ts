@@ -6,6 +6,7 @@ import { passThrough, type Converter } from './ops/common.ts';
 import * as conv from './ops/conv.ts';
 import * as elementwise from './ops/elementwise.ts';
 import * as attention from './ops/attention.ts';
+import * as condition from './ops/condition.ts';
 import { checkEmbedding, embedding, integerCast, linear } from './ops/linear.ts';
 import * as math from './ops/math.ts';
 import { pad } from './ops/pad.ts';
@@ -31,6 +32,28 @@ export interface OpEntry {
 }
 
 const entry = (keras: readonly string[], tflite: readonly string[], convert: Converter, check?: OpEntry['check']): OpEntry => ({ keras, tflite, convert, ...(check ? { check } : {}) });
+
+/** x > y and friends under every spelling PyTorch records: Tensor.gt, torch.gt, torch.greater, ... */
+function comparisons(): Record<string, OpEntry> {
+  const tflite: Record<condition.Comparison, string> = { greater: 'GREATER', greaterEqual: 'GREATER_EQUAL', less: 'LESS', lessEqual: 'LESS_EQUAL', equal: 'EQUAL', notEqual: 'NOT_EQUAL' };
+  const spellings: Record<condition.Comparison, readonly string[]> = {
+    greater: ['gt', 'greater', '__gt__'],
+    greaterEqual: ['ge', 'greater_equal', '__ge__'],
+    less: ['lt', 'less', '__lt__'],
+    lessEqual: ['le', 'less_equal', '__le__'],
+    equal: ['eq', '__eq__'],
+    notEqual: ['ne', 'not_equal', '__ne__'],
+  };
+  const table: Record<string, OpEntry> = {};
+  for (const op of condition.COMPARISONS) {
+    const converter = entry(['Compare'], [tflite[op]], condition.compare(op));
+    for (const name of spellings[op]) {
+      table[`Tensor.${name}`] = converter;
+      if (!name.startsWith('__')) table[`torch.${name}`] = converter;
+    }
+  }
+  return table;
+}
 
 const NO_OP = entry([], [], passThrough);
 const RESHAPE = entry(['Reshape', 'Flatten'], ['RESHAPE'], shape.reshape);
@@ -176,7 +199,7 @@ export const OP_TABLE: Readonly<Record<string, OpEntry>> = {
   'Tensor.chunk': SPLIT,
   'Tensor.expand': entry(['BroadcastTo'], ['BROADCAST_TO'], shape.expand),
   'Tensor.expand_as': entry(['BroadcastTo'], ['BROADCAST_TO'], shape.expand),
-  'Tensor.__getitem__': entry(['Slice', 'Reshape'], ['SLICE', 'RESHAPE'], shape.getItem),
+  'Tensor.__getitem__': entry(['Slice', 'StridedSlice', 'Gather', 'Reshape'], ['SLICE', 'STRIDED_SLICE', 'GATHER', 'RESHAPE'], shape.getItem, condition.checkIndexing),
   'Tensor.mean': MEAN,
   'torch.mean': MEAN,
   'Tensor.sum': SUM,
@@ -251,7 +274,18 @@ export const OP_TABLE: Readonly<Record<string, OpEntry>> = {
   'Tensor.clamp_max': entry(['Clamp'], ['MINIMUM'], math.oneSidedClamp('max')),
   'Tensor.long': entry([], [], integerCast),
   'Tensor.int': entry([], [], integerCast),
-  'Tensor.float': NO_OP,
+  'Tensor.float': entry(['Select'], ['SELECT_V2'], condition.toFloat),
+  ...comparisons(),
+  'torch.where': entry(['Select'], ['SELECT_V2'], condition.where, condition.checkWhere),
+  'Tensor.where': entry(['Select'], ['SELECT_V2'], condition.where, condition.checkWhere),
+  'Tensor.masked_fill': entry(['Select'], ['SELECT_V2'], condition.maskedFill),
+  'Tensor.masked_fill_': entry(['Select'], ['SELECT_V2'], condition.maskedFill),
+  'torch.masked_fill': entry(['Select'], ['SELECT_V2'], condition.maskedFill),
+  'torch.zeros_like': entry(['ConstantTensor'], [], condition.fillLike('zeros')),
+  'torch.ones_like': entry(['ConstantTensor'], [], condition.fillLike('ones')),
+  'torch.full_like': entry(['ConstantTensor'], [], condition.fillLike('full')),
+  'torch.index_select': entry(['Gather'], ['GATHER'], condition.indexSelect, condition.checkIndexing),
+  'Tensor.index_select': entry(['Gather'], ['GATHER'], condition.indexSelect, condition.checkIndexing),
   'torch.maximum': entry(['Maximum'], ['MAXIMUM'], elementwise.extremum('maximum')),
   'torch.minimum': entry(['Minimum'], ['MINIMUM'], elementwise.extremum('minimum')),
 };

@@ -69,3 +69,44 @@ describe('unsupported ops', () => {
     expect(unsupported.message).toMatch(/node 'head\.cumsum': function torch\.cumsum at module path 'head'/);
   });
 });
+
+describe('conditions and gathers the builder refuses', () => {
+  // input (1, 4, 6) -> a Linear-free chain: each node refers to v0 and a per-test index / condition.
+  const refused = (nodes: GraphNode[], values: Record<string, { shape: number[]; dtype: string }>, constants: Record<string, { shape: number[]; dtype: string }> = {}) =>
+    JSON.stringify({
+      format: 'torchport-graph',
+      version: 1,
+      inputs: [{ name: 'input_0', value: 'v0' }],
+      outputs: [{ name: 'output_0', value: nodes.at(-1)!.outputs[0] }],
+      values: { v0: { shape: [1, 4, 6], dtype: 'float32' }, ...values },
+      modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] } },
+      nodes,
+      constants,
+    });
+
+  it('names gathers at computed indices, two index tensors, and one-argument torch.where', () => {
+    const json = refused(
+      [
+        node('ids', 'function', 'Tensor.long', '', 'v0', 'v1'),
+        node('pick', 'function', 'torch.index_select', '', 'v0', 'v2', { args: [{ value: 'v0' }, { const: 2 }, { value: 'v1' }] }),
+        node('both', 'function', 'Tensor.__getitem__', '', 'v2', 'v3', { args: [{ value: 'v2' }, { list: [{ slice: [{ const: null }, { const: null }, { const: null }] }, { constant: 'c0' }, { constant: 'c0' }] }] }),
+        node('nonzero', 'function', 'torch.where', '', 'v3', 'v4', { args: [{ value: 'v3' }] }),
+      ],
+      { v1: { shape: [1, 4, 6], dtype: 'int64' }, v2: { shape: [1, 4, 6], dtype: 'float32' }, v3: { shape: [1, 2], dtype: 'float32' }, v4: { shape: [2], dtype: 'int64' } },
+      { c0: { shape: [2], dtype: 'int64' } },
+    );
+    const constants = new Map([['c0', Tensor.fromNumbers([2], [0, 1]).toFloat32()]]);
+    let error: unknown;
+    try {
+      buildKerasModel(parseCapturedGraph(json, 'synthetic graph'), { weights: new Map(), constants });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UnsupportedOpsError);
+    const message = (error as UnsupportedOpsError).message;
+    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['pick', 'both', 'nonzero']);
+    expect(message).toMatch(/node 'pick': .*gathers at computed indices/);
+    expect(message).toMatch(/node 'both': .*indexes with more than one tensor/);
+    expect(message).toMatch(/node 'nonzero': .*torch\.where\(condition\) with one argument/);
+  });
+});

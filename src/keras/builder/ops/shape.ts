@@ -7,6 +7,7 @@ import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { canonicalPerm, identityPerm, kerasAxis, kerasShapeOf, samePerm } from '../layout.ts';
 import { Unsupported, ints, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
+import { gatherAxis } from './condition.ts';
 import { constantValue } from './constants.ts';
 import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
 
@@ -194,7 +195,7 @@ export const stack: Converter = (node, ctx) => {
   return [ctx.apply(tf.layers.concatenate({ axis: kerasAxis(aligned[0]!.layout, dim), name: nameFor(node, ctx) }), aligned, out, { perm })];
 };
 
-/** x[...] with slices (any positive step), integers and Ellipsis. */
+/** x[...] with slices (any positive step), integers, one constant index tensor and Ellipsis. */
 export const getItem: Converter = (node, ctx) => {
   const x = ctx.plain(firstInput(node, ctx), node);
   const index = node.node.args[1];
@@ -219,7 +220,11 @@ export const getItem: Converter = (node, ctx) => {
       if (dim === 0) node.fail('indexes the batch axis');
       const i = item.const < 0 ? item.const + size : item.const;
       value = sliceAxis(node, ctx, value, dim, i, 1, `__${dim}`);
-    } else throw new Unsupported(`index ${JSON.stringify(item)} (only slices, integers and ... are supported)`);
+    } else if (isTensorConstant(item)) {
+      // One constant index tensor among slices: PyTorch keeps the gathered axis where it was.
+      if (items.filter(isTensorConstant).length > 1) throw new Unsupported('indexing with more than one tensor (advanced indices broadcast together)');
+      value = gatherAxis(node, ctx, value, dim, item, `__${dim}`);
+    } else throw new Unsupported(`index ${JSON.stringify(item)} (only slices, integers, constant integer tensors and ... are supported)`);
   });
   const out = outputShape(node, ctx);
   return [samePerm(out, value.torchShape) ? value : reshapeTo(node, ctx, value, out)];

@@ -34,6 +34,11 @@ export interface TfliteRunnerOptions {
   threads?: number;
   /** Names the model in error messages (a file path, a variant name). */
   name?: string;
+  /**
+   * Hand back ±Infinity / NaN outputs instead of failing: for int8 calibration, whose exposed
+   * intermediate tensors may legitimately hold -inf (a masked_fill before a softmax).
+   */
+  allowNonFinite?: boolean;
 }
 
 // litert::ElementType values (litert_model_types.h) for the dtypes we move in and out.
@@ -162,7 +167,7 @@ export async function createTfliteRunner(bytes: Uint8Array, options: TfliteRunne
       if ('error' in result) throw new TfliteRuntimeError(`${label}: LiteRT failed to run the model (${describe(result.error)})`, lines(result.log), { cause: result.error });
       const runErrors = errorLines(result.log);
       if (runErrors.length > 0) throw new TfliteRuntimeError(`${label}: LiteRT reported errors while running the model`, runErrors);
-      result.value.forEach((tensor, k) => {
+      if (!options.allowNonFinite) result.value.forEach((tensor, k) => {
         const bad = firstNonFinite(tensor);
         if (bad !== undefined) {
           throw new TfliteRuntimeError(`${label}: output ${k} "${outputs[k]!.name}" holds a non-finite value (${bad.value} at flat index ${bad.index}); LiteRT likely fell off a supported kernel`);

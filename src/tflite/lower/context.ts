@@ -80,7 +80,7 @@ export class LayerLoweringContext implements LoweringContext {
   }
 
   constant(suffix: string, value: Tensor): IrTensor {
-    if (value.dtype !== 'float32' && value.dtype !== 'int32') this.fail(`constant '${suffix}' is ${value.dtype}; lowerings make float32 or int32 constants`);
+    if (value.dtype !== 'float32' && value.dtype !== 'int32' && value.dtype !== 'bool') this.fail(`constant '${suffix}' is ${value.dtype}; lowerings make float32, int32 or bool constants`);
     return this.graph.addValue({ name: this.uniqueName(suffix), shape: value.shape, dtype: value.dtype, data: value });
   }
 

@@ -61,6 +61,7 @@ const FLOAT_OP_REASONS: Readonly<Record<FloatOpCause, string>> = {
   'kept-float': 'kept in float32 (keepFloat): runs between DEQUANTIZE and QUANTIZE',
   'no-int8-rule': 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE',
   loop: 'a recurrence loop: its body runs in float32 (calibration cannot observe values inside a loop), between DEQUANTIZE and QUANTIZE',
+  'non-finite': 'reads or writes values that were ±inf/NaN on the calibration data (a -inf mask fill): int8 has no infinity, so it runs in float32',
 };
 
 export interface LayerMapping {
@@ -143,6 +144,7 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
       ranges: result.ranges,
       int8Io: options.int8Io ?? false,
       emitLoop: (op, subgraphs) => emitLoopSubgraphs(op, 'fp32', subgraphs),
+      nonFinite: result.nonFinite,
       ...(keptFloat ? { keepFloat: new Set(keptFloat.flatMap((k) => k.layers)) } : {}),
     });
     tflite = emitted.model;
@@ -205,7 +207,7 @@ function exposeLayerOutputs(graph: IrGraph): string[] {
   for (const op of graph.ops) {
     for (const id of op.outputs) {
       const value = graph.value(id);
-      if (!value.layer || graph.isGraphOutput(id)) continue;
+      if (!value.layer || graph.isGraphOutput(id) || value.dtype === 'bool') continue;
       graph.outputs.push({ id, name: value.layer });
       names.push(value.layer);
     }

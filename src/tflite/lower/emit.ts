@@ -100,7 +100,7 @@ function emitGraph(graph: IrGraph, variant: FloatVariant, options: FloatEmitOpti
       const value = graph.value(id);
       const index = g.activation(value.name, value.dtype, value.shape);
       tensorOf.set(id, index);
-      if (options.exposeAll) exposed.push(id);
+      if (options.exposeAll && value.dtype === 'float32') exposed.push(id); // calibration reads float ranges only
       return index;
     });
     const loopOptions = op.loop ? emitLoopSubgraphs(op, variant, subgraphs, options) : undefined;

@@ -4,7 +4,7 @@
 import type { Tensor } from '../../tensor/index.ts';
 import type { OperatorName } from '../schema/index.ts';
 
-/** bool only inside a WHILE's condition subgraph (its one output). */
+/** bool: comparison results, SELECT_V2 conditions and a WHILE condition's output. */
 export type IrDType = 'float32' | 'int32' | 'bool';
 
 export interface IrValue {

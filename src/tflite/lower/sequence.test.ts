@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadGolden } from '../../harness/golden/index.ts';
 import { buildKerasModel } from '../../keras/builder/index.ts';
-import { BatchMatMul, Clamp, MathFunction, StridedSlice } from '../../keras/layers/index.ts';
+import { BatchMatMul, Clamp, Compare, Gather, MathFunction, Select, StridedSlice } from '../../keras/layers/index.ts';
 import { initTfjsBackend } from '../../runtimes/keras/index.ts';
 import { TfliteInputError, createTfliteRunner } from '../../runtimes/tflite/index.ts';
 import { Tensor, seededInput } from '../../tensor/index.ts';
@@ -44,6 +44,14 @@ async function compare(make: (inputs: tf.SymbolicTensor[]) => tf.SymbolicTensor,
   return inspectTflite(bytes).operatorHistogram;
 }
 
+/** Select with a constant upper-triangular condition (above the diagonal) and -inf where it holds. */
+function causalFill(): Select {
+  const layer = new Select({ condition: [1, 5, 5], whenTrue: '-inf' });
+  layer.build([null, 5, 5]);
+  layer.setWeights([tf.tensor3d([Array.from({ length: 5 }, (_, i) => Array.from({ length: 5 }, (_, j) => (j > i ? 1 : 0)))])]);
+  return layer;
+}
+
 describe('sequence lowerings match their Keras layers in LiteRT', () => {
   for (const [transposeA, transposeB] of [[false, false], [false, true], [true, false]] as const) {
     it(`BatchMatMul (transposeA ${transposeA}, transposeB ${transposeB}) is one BATCH_MATMUL`, async () => {
@@ -74,6 +82,24 @@ describe('sequence lowerings match their Keras layers in LiteRT', () => {
     expect(await compare(([x]) => new Clamp({ max: 0.3 }).apply(x!) as tf.SymbolicTensor, [[1, 4, 6]])).toEqual({ MINIMUM: 1 });
   });
 
+  it('Gather at constant indices on the last axis, batch 2', async () => {
+    const ops = await compare(([x]) => new Gather({ axis: 2, indices: [5, 0, 0, 3] }).apply(x!) as tf.SymbolicTensor, [[2, 4, 6]]);
+    expect(ops).toEqual({ GATHER: 1 });
+  });
+
+  it('Compare against a number and between tensors, feeding SELECT_V2', async () => {
+    const ops = await compare(([x, y]) => {
+      const larger = new Select({}).apply([new Compare({ op: 'greater' }).apply([x!, y!]) as tf.SymbolicTensor, x!, y!]) as tf.SymbolicTensor;
+      return new Select({ whenTrue: 0.5 }).apply([new Compare({ op: 'lessEqual', scalar: -0.25 }).apply(larger) as tf.SymbolicTensor, larger]) as tf.SymbolicTensor;
+    }, [[2, 3, 5], [2, 3, 5]]);
+    expect(ops).toEqual({ GREATER: 1, LESS_EQUAL: 1, SELECT_V2: 2 });
+  });
+
+  it('a constant causal mask filled with -inf before a softmax', async () => {
+    const ops = await compare(([x]) => tf.layers.softmax({ axis: -1 }).apply(causalFill().apply(x!)) as tf.SymbolicTensor, [[2, 5, 5]]);
+    expect(ops).toEqual({ SELECT_V2: 1, SOFTMAX: 1 });
+  });
+
   it('StridedSlice at batch 2', async () => {
     const ops = await compare(([x]) => new StridedSlice({ begin: [1, 0], end: [7, 6], strides: [2, 3] }).apply(x!) as tf.SymbolicTensor, [[2, 8, 6]]);
     expect(ops).toEqual({ STRIDED_SLICE: 1 });
@@ -97,6 +123,35 @@ describe('batch size', () => {
       expect((error as TfliteInputError).message).toMatch(/must have shape \[2, 8, 8, 3\], got \[1, 8, 8, 3\]/);
     } finally {
       await runner.dispose();
+    }
+  });
+});
+
+describe('values that are -inf under full int8', () => {
+  it('run the operators that touch them in float32, say why, and stay close to Keras', async () => {
+    const input = tf.input({ shape: [5, 5] });
+    const hidden = tf.layers.dense({ units: 5, kernelInitializer: tf.initializers.randomNormal({ seed: 5 }) }).apply(input) as tf.SymbolicTensor;
+    const attention = tf.layers.softmax({ axis: -1 }).apply(causalFill().apply(hidden)) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.randomNormal({ seed: 6 }) }).apply(attention) as tf.SymbolicTensor });
+    const samples = Array.from({ length: 8 }, (_, s) => [seededInput([1, 5, 5], { kind: 'normal', mean: 0, std: 1 }, 4, s)]);
+    const { bytes, report } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples });
+    const nonFinite = report.floatOperators.filter((op) => op.reason.includes('±inf'));
+    expect(nonFinite.map((op) => op.op)).toEqual(['SOFTMAX']);
+    expect(report.floatOperators.map((op) => op.op).sort()).toEqual(['SELECT_V2', 'SOFTMAX']);
+    const runner = await createTfliteRunner(bytes, { name: 'int8 masked softmax' });
+    try {
+      const [actual] = await runner.run([samples[0]![0]!]);
+      const expected = model.predict(tf.tensor(samples[0]![0]!.data as Float32Array, [1, 5, 5])) as tf.Tensor;
+      const reference = expected.dataSync() as Float32Array;
+      const range = Math.max(...reference) - Math.min(...reference);
+      const worst = Math.max(...Array.from(actual!.toFloat32().data, (v, i) => Math.abs(v - reference[i]!)));
+      // Within 5% of the output range (the suite's relative bound for quantized variants); a mask
+      // that lost its -inf (int8 has no infinity) would leak weight to future positions.
+      expect(worst).toBeLessThanOrEqual(0.05 * range);
+      expected.dispose();
+    } finally {
+      await runner.dispose();
+      model.dispose();
     }
   });
 });

@@ -23,6 +23,7 @@ import {
   zeroPadding1d,
   zeroPadding2d,
 } from './layers/core.ts';
+import { compare, gather, select } from './layers/condition.ts';
 import { add, average, concatenate, maximum, minimum, multiply } from './layers/merge.ts';
 import { batchNormalization, layerNormalization } from './layers/norm.ts';
 import { globalPool, pool1d, pool2d } from './layers/pool.ts';
@@ -103,6 +104,9 @@ const BUILTIN: Readonly<Record<string, Lowering>> = {
   Reduce: reduce,
   Resize2D: resize2d,
   Slice: slice,
+  Gather: gather,
+  Compare: compare,
+  Select: select,
   // Inference-time identities.
   Dropout: identity,
   SpatialDropout1D: identity,

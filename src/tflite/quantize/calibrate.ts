@@ -18,8 +18,10 @@ import { QuantizationError } from './errors.ts';
 import { rangeOf, unionRange, type Range } from './params.ts';
 
 export interface CalibrationResult {
-  /** IR value id -> [min, max] observed. */
+  /** IR value id -> [min, max] of the finite values observed. */
   readonly ranges: Map<number, Range>;
+  /** IR values that held ±Infinity or NaN on some sample (a -inf mask fill): they cannot be int8. */
+  readonly nonFinite: Set<number>;
   readonly samples: number;
   /** SHA-256 over every sample tensor (dtype, shape, bytes), in order. */
   readonly sha256: string;
@@ -38,11 +40,15 @@ export async function calibrate(model: CalibrationModel, samples: readonly (read
   if (samples.length === 0) throw new QuantizationError('int8 quantization needs representativeData: at least one sample (one tensor per model input, NHWC)');
   const hash = createHash('sha256');
   const ranges = new Map<number, Range>();
-  const merge = (id: number, range: Range) => {
+  const nonFinite = new Set<number>();
+  const merge = (id: number, values: Float32Array) => {
+    const finite = values.every(Number.isFinite) ? values : values.filter(Number.isFinite);
+    if (finite !== values) nonFinite.add(id);
+    const range = rangeOf(finite);
     const previous = ranges.get(id);
     ranges.set(id, previous ? unionRange([previous, range]) : range);
   };
-  const runner = await createTfliteRunner(model.bytes, { name: 'calibration model (fp32, every tensor exposed)' });
+  const runner = await createTfliteRunner(model.bytes, { name: 'calibration model (fp32, every tensor exposed)', allowNonFinite: true });
   try {
     for (const [s, sample] of samples.entries()) {
       if (sample.length !== model.inputIds.length) {
@@ -52,14 +58,14 @@ export async function calibrate(model: CalibrationModel, samples: readonly (read
         hash.update(`${tensor.dtype}[${tensor.shape.join(',')}]`).update(toLittleEndianBytes(tensor.data));
         return model.inputDtypes[i] === 'int32' ? toInt32(tensor) : tensor.toFloat32();
       });
-      inputs.forEach((tensor, i) => tensor.dtype === 'float32' && merge(model.inputIds[i]!, rangeOf(tensor.data as Float32Array)));
+      inputs.forEach((tensor, i) => tensor.dtype === 'float32' && merge(model.inputIds[i]!, tensor.data as Float32Array));
       const outputs = await runner.run(inputs);
-      outputs.forEach((tensor, k) => tensor.dtype === 'float32' && merge(model.outputIds[k]!, rangeOf(tensor.data as Float32Array)));
+      outputs.forEach((tensor, k) => tensor.dtype === 'float32' && merge(model.outputIds[k]!, tensor.data as Float32Array));
     }
   } finally {
     await runner.dispose();
   }
-  return { ranges, samples: samples.length, sha256: hash.digest('hex'), method: 'min-max' };
+  return { ranges, nonFinite, samples: samples.length, sha256: hash.digest('hex'), method: 'min-max' };
 }
 
 function toInt32(tensor: Tensor): Tensor {

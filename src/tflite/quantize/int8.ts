@@ -17,6 +17,8 @@ export interface Int8EmitOptions {
   readonly int8Io: boolean;
   /** Keras layers whose operators stay float32 (an operator counts when its layer or a layer fused into it is here). */
   readonly keepFloat?: ReadonlySet<string>;
+  /** Values calibration saw holding ±Infinity / NaN: every operator reading or writing one runs in float32. */
+  readonly nonFinite?: ReadonlySet<number>;
   /**
    * Writes a WHILE's condition and body (float32: calibration cannot see inside a loop) into
    * `subgraphs` and returns the operator's options. Required when the graph has a WHILE.
@@ -25,7 +27,7 @@ export interface Int8EmitOptions {
 }
 
 /** Why an operator of a full-int8 model runs in float32. */
-export type FloatOpCause = 'no-int8-rule' | 'kept-float' | 'loop';
+export type FloatOpCause = 'no-int8-rule' | 'kept-float' | 'loop' | 'non-finite';
 
 export interface Int8Emitted {
   readonly model: TfliteModel;
@@ -38,7 +40,7 @@ export interface Int8Emitted {
 export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted {
   const g = new TfliteGraphBuilder();
   const quantOf = new Map<number, Quantization>(); // IR value -> its int8 parameters
-  const quantTensor = new Map<number, number>(); // IR value -> builder tensor in int8 (or int32 for integer values)
+  const quantTensor = new Map<number, number>(); // IR value -> builder tensor in int8 (or int32 / bool for those values)
   const floatTensor = new Map<number, number>(); // IR value -> builder tensor in float32
   const floatOps: Array<{ op: string; layer: string; cause: FloatOpCause }> = [];
   const keepFloat = options.keepFloat ?? new Set<string>();
@@ -80,8 +82,8 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   };
   const asFloat = (id: number): number => {
     const value = graph.value(id);
-    if (value.data) return plainConstant(id); // float32 or int32 constant (a float op's paddings, axes, shape)
-    if (value.dtype === 'int32') return quantTensor.get(id)!;
+    if (value.data) return plainConstant(id); // float32, int32 or bool constant (a float op's paddings, axes, shape, mask)
+    if (value.dtype !== 'float32') return quantTensor.get(id)!;
     let index = floatTensor.get(id);
     if (index === undefined) {
       index = g.activation(`${value.name}/dequantized`, 'float32', value.shape);
@@ -125,10 +127,13 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
     }
   }
 
+  const nonFinite = options.nonFinite ?? new Set<number>();
+  const touchesNonFinite = (op: IrOp) => [...op.inputs, ...op.outputs].some((id) => nonFinite.has(id));
   for (const op of graph.ops) {
     const rule = INT8_RULES[op.op];
-    if (!rule || op.outputs.some((id) => graph.value(id).dtype !== 'float32') || keptFloat(op)) {
-      emitFloatOp(op, op.loop ? 'loop' : rule && !op.outputs.some((id) => graph.value(id).dtype !== 'float32') ? 'kept-float' : 'no-int8-rule');
+    const nonFloatOutput = op.outputs.some((id) => graph.value(id).dtype !== 'float32');
+    if (!rule || nonFloatOutput || keptFloat(op) || touchesNonFinite(op)) {
+      emitFloatOp(op, op.loop ? 'loop' : !rule || nonFloatOutput ? 'no-int8-rule' : touchesNonFinite(op) ? 'non-finite' : 'kept-float');
       continue;
     }
     const output = outputQuantization(op, rule);
@@ -223,8 +228,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
     const inputs = op.inputs.map((id) => (id < 0 ? -1 : asFloat(id)));
     const outputs = op.outputs.map((id) => {
       const value = graph.value(id);
-      if (value.dtype === 'int32') {
-        const index = g.activation(value.name, 'int32', value.shape);
+      if (value.dtype !== 'float32') {
+        // int32 (ids, loop counters) and bool (comparisons) values are not quantized.
+        const index = g.activation(value.name, value.dtype, value.shape);
         quantTensor.set(id, index);
         return index;
       }
@@ -240,6 +246,7 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
     g.op(op.op, inputs, outputs, opOptions as never);
     // The int8 parameters are fixed now (a same-as-input rule downstream reads them); the
     // QUANTIZE itself is written by int8Of when an int8 reader needs it.
-    for (const id of op.outputs) if (graph.value(id).dtype === 'float32') quantOf.set(id, asymmetricInt8(rangeOfValue(id)));
+    // A value that holds ±inf has no int8 form; only float operators read it (see touchesNonFinite).
+    for (const id of op.outputs) if (graph.value(id).dtype === 'float32' && !nonFinite.has(id)) quantOf.set(id, asymmetricInt8(rangeOfValue(id)));
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../tensor/index.ts';
-import { allclose, compareTensors, errorMetrics, FP32_TOLERANCE, parseTolerance, ToleranceError, type AllcloseTolerance } from './index.ts';
+import { allclose, compareTensors, errorMetrics, FP32_TOLERANCE, layerErrorMetrics, parseTolerance, ToleranceError, type AllcloseTolerance } from './index.ts';
 
 const t = (values: number[], shape = [values.length]) => Tensor.fromNumbers(shape, values);
 
@@ -103,5 +103,20 @@ describe('parseTolerance', () => {
     expect(parseTolerance({ rule: 'relative', maxRelError: 0.01 })).toEqual({ rule: 'relative', maxRelError: 0.01 });
     expect(() => parseTolerance({ atol: -1 })).toThrow(ToleranceError);
     expect(() => parseTolerance(0.1)).toThrow(/expected an object/);
+  });
+});
+
+describe('layerErrorMetrics (intermediate layers, where -inf fills are legitimate)', () => {
+  const t = (values: number[]) => Tensor.fromNumbers([values.length], values);
+  it('leaves out positions where both sides hold the same infinity', () => {
+    const metrics = layerErrorMetrics(t([-Infinity, 1, 2.5]), t([-Infinity, 1, 2]));
+    expect(metrics.maxAbsDiff).toBe(0.5);
+    expect(metrics.maxAbsReference).toBe(2);
+  });
+
+  it('is Infinity for an infinity on one side, of the other sign, or a NaN anywhere', () => {
+    expect(layerErrorMetrics(t([-Infinity, 1]), t([-1e4, 1])).maxAbsDiff).toBe(Infinity);
+    expect(layerErrorMetrics(t([Infinity, 1]), t([-Infinity, 1])).maxAbsDiff).toBe(Infinity);
+    expect(layerErrorMetrics(t([NaN, 1]), t([NaN, 1])).maxAbsDiff).toBe(Infinity);
   });
 });

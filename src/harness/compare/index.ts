@@ -1,5 +1,5 @@
 export { compareTensors, type CompareContext, type Comparison, type Needed } from './compare.ts';
-export { allclose, errorMetrics, findIncomparability, type AllcloseVerdict, type ErrorMetrics, type Incomparable } from './metrics.ts';
+export { allclose, errorMetrics, findIncomparability, layerErrorMetrics, type AllcloseVerdict, type ErrorMetrics, type Incomparable } from './metrics.ts';
 export {
   FP32_TOLERANCE,
   ToleranceError,

@@ -1,4 +1,4 @@
-import { unravelIndex, type Tensor } from '../../tensor/index.ts';
+import { Tensor, unravelIndex } from '../../tensor/index.ts';
 import type { AllcloseTolerance } from './tolerance.ts';
 
 /** Error statistics of `actual` against `reference`, computed in float64. */
@@ -71,6 +71,30 @@ export function findIncomparability(actual: Tensor, reference: Tensor): Incompar
 }
 
 /** Error metrics; call only on comparable tensors (see findIncomparability). */
+/**
+ * errorMetrics for an intermediate layer, where an infinity is a legitimate value (masked_fill
+ * with -inf before a softmax): positions where both sides hold the same infinity agree and are left
+ * out; a NaN, or an infinity on one side only or of the other sign, makes maxAbsDiff Infinity.
+ */
+export function layerErrorMetrics(actual: Tensor, reference: Tensor): ErrorMetrics {
+  const a = actual.toFloat32().data;
+  const r = reference.toFloat32().data;
+  let finiteA: Float32Array | undefined;
+  let finiteR: Float32Array | undefined;
+  let disagree = false;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i]!) && Number.isFinite(r[i]!)) continue;
+    if (a[i] !== r[i] || Number.isNaN(a[i]!)) disagree = true;
+    finiteA ??= Float32Array.from(a);
+    finiteR ??= Float32Array.from(r);
+    finiteA[i] = 0;
+    finiteR[i] = 0;
+  }
+  if (!finiteA) return errorMetrics(actual, reference);
+  const metrics = errorMetrics(new Tensor('float32', actual.shape, finiteA), new Tensor('float32', reference.shape, finiteR!));
+  return disagree ? { ...metrics, maxAbsDiff: Infinity } : metrics;
+}
+
 export function errorMetrics(actual: Tensor, reference: Tensor): ErrorMetrics {
   const a = actual.toFloat32().data;
   const r = reference.toFloat32().data;

@@ -2,7 +2,7 @@
 // golden's first seed, layer by layer in execution order.
 import type { KerasConversion } from '../../convert/index.ts';
 import { Tensor, inversePermutation } from '../../tensor/index.ts';
-import { errorMetrics } from '../compare/index.ts';
+import { layerErrorMetrics } from '../compare/index.ts';
 import type { Golden } from '../golden/index.ts';
 import type { Divergence, DivergentLayer } from './target.ts';
 
@@ -48,7 +48,7 @@ export async function kerasLayerErrors(golden: Golden, conversion: KerasConversi
       const reference = activations.get(probe.value)!.toFloat32();
       const actual = keras.permute(inversePermutation(probe.perm));
       if (actual.size !== reference.size) continue;
-      const metrics = errorMetrics(actual.reshape(reference.shape), reference);
+      const metrics = layerErrorMetrics(actual.reshape(reference.shape), reference);
       layers.push({ module: probe.node.module ?? probe.node.name, op: probe.node.op, convertedName: build.valueLayers[probe.value]!.layer, maxAbsDiff: metrics.maxAbsDiff, maxAbsReference: metrics.maxAbsReference });
     }
   } finally {

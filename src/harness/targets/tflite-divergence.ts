@@ -11,7 +11,7 @@ import { TorchportError } from '../../errors.ts';
 import type { TfliteInspection } from '../../tflite/index.ts';
 import { inversePermutation, type Tensor } from '../../tensor/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
-import { errorMetrics } from '../compare/index.ts';
+import { layerErrorMetrics } from '../compare/index.ts';
 import type { Golden } from '../golden/index.ts';
 import type { Divergence, DivergentLayer } from './target.ts';
 
@@ -80,7 +80,7 @@ export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, 
   const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), keras.io.inputs);
 
   const scales = quantizedScales(inspectTflite(bytes));
-  const runner = await createTfliteRunner(bytes, { name: `${golden.manifest.name} (${variant}, debug)` });
+  const runner = await createTfliteRunner(bytes, { name: `${golden.manifest.name} (${variant}, debug)`, allowNonFinite: true });
   const exposed = new Map<string, Tensor | null>();
   try {
     const outputs = await runner.run(inputs);
@@ -110,7 +110,7 @@ export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, 
       if (!kerasShape || kerasShape.reduce((a, b) => a * b, 1) !== tensor.size) continue;
       const actual = tensor.reshape(kerasShape).permute(inversePermutation(location.layout.perm));
       if (actual.size !== reference.size) continue;
-      const metrics = errorMetrics(actual.reshape(reference.shape), reference);
+      const metrics = layerErrorMetrics(actual.reshape(reference.shape), reference);
       const scale = scales.get(location.layer);
       layers.push({
         module: node.module ?? node.name,

@@ -222,6 +222,27 @@ class Recorder(TorchFunctionMode):
                 self.record("function", name, args, kwargs, result)
         return result
 
+    def traced_getitem(self, original):
+        """Tensor.__getitem__ that is always recorded. torch 1.13 indexes with a plain int (x[0],
+        h_n[-1]) without consulting torch-function modes, so the result would be an unknown tensor
+        and later uses of it a constant baked from the capture's input: silently wrong."""
+        recorder = self
+        depth = [0]
+
+        def __getitem__(tensor, index):
+            depth[0] += 1
+            try:
+                result = original(tensor, index)
+            finally:
+                depth[0] -= 1
+            # The outermost call records it, unless the mode already did (slices, tensor indices).
+            if depth[0] == 0 and recorder.leaf_depth == 0 and recorder.suspended == 0 and isinstance(result, torch.Tensor) and id(result) not in recorder.value_of:
+                recorder.record("function", "Tensor.__getitem__", (tensor, index), {}, result)
+            return result
+
+        __getitem__.__qualname__ = "Tensor.__getitem__"
+        return __getitem__
+
     def wrap_modules(self):
         originals = []
         for path, module in self.model.named_modules():
@@ -284,10 +305,13 @@ def capture(model, inputs, flatten_outputs, keep_activations=False):
         value = recorder.new_value(tensor, True)
         graph_inputs.append({"name": f"input_{i}", "value": value})
     originals = recorder.wrap_modules()
+    original_getitem = torch.Tensor.__getitem__
+    torch.Tensor.__getitem__ = recorder.traced_getitem(original_getitem)
     try:
         with torch.no_grad(), recorder:
             result = model(*inputs)
     finally:
+        torch.Tensor.__getitem__ = original_getitem
         for module, had_own, original in originals:
             if had_own:
                 module.forward = original

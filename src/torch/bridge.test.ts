@@ -46,6 +46,16 @@ describe('TorchBridge with real torch', () => {
     expect(stderr).toContain('forward called');
   });
 
+  it('captures indexing with a plain int (which skips torch-function modes) as a node, not a constant', async () => {
+    const handle = await bridge.loadFixture(fixture('int_index.py'));
+    const dir = await mkdtemp(join(tmpdir(), 'bridge-capture-'));
+    const captured = await bridge.captureGraph(handle, [Tensor.zeros('float32', [1, 5, 3])], { graphPath: join(dir, 'graph.json'), constantsPath: join(dir, 'constants.safetensors') });
+    expect(captured.constants).toBe(0);
+    const graph = JSON.parse(await readFile(join(dir, 'graph.json'), 'utf8')) as { nodes: Array<{ op: string; args: unknown[] }> };
+    const indexing = graph.nodes.filter((node) => node.op === 'Tensor.__getitem__');
+    expect(indexing.map((node) => node.args[1])).toEqual([{ const: -1 }, { const: 0 }]);
+  });
+
   it('replaces weights from a safetensors file and refuses one made for another model', async () => {
     const handle = await bridge.loadFixture(fixture('two_outputs_noisy.py'));
     const dir = await mkdtemp(join(tmpdir(), 'bridge-test-'));

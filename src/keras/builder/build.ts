@@ -149,10 +149,15 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
 
 /**
  * Ops that accept values whose batch is not PyTorch axis 0 (after x.transpose(0, 1) of a
- * sequence-first model): layout-only ops and nn.MultiheadAttention(batch_first=False). Every
+ * sequence-first model, or a recurrent layer's h_n): layout-only ops, indexing and squeezing, and
+ * nn.MultiheadAttention(batch_first=False). Every
  * other op assumes PyTorch axis 0 is the batch, so it gets a clear error instead of a wrong axis.
  */
-const BATCH_MOVED_OPS = new Set(['Tensor.transpose', 'torch.transpose', 'Tensor.permute', 'torch.permute', 'MultiheadAttention', 'Tensor.contiguous', 'Dropout', 'Identity', 'F.dropout']);
+const BATCH_MOVED_OPS = new Set([
+  'Tensor.transpose', 'torch.transpose', 'Tensor.permute', 'torch.permute', 'MultiheadAttention', 'Tensor.contiguous', 'Dropout', 'Identity', 'F.dropout',
+  // Indexing and squeezing away other axes (h_n[-1], h_n.squeeze(0)); ./ops/shape.ts checks the batch stays.
+  'Tensor.__getitem__', 'Tensor.squeeze', 'torch.squeeze',
+]);
 
 function checkBatchAxis(node: OpNode, ctx: BuildContext, reads: readonly string[]): void {
   if (BATCH_MOVED_OPS.has(node.op)) return;

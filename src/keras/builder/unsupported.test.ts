@@ -110,3 +110,29 @@ describe('conditions and gathers the builder refuses', () => {
     expect(message).toMatch(/node 'nonzero': .*torch\.where\(condition\) with one argument/);
   });
 });
+
+describe('recurrent final states', () => {
+  it("names c_n when it is read (h_n converts; an LSTM's final cell state does not)", () => {
+    const lstm = { type: 'LSTM', class: 'torch.nn.LSTM', leaf: true, attributes: { input_size: 6, hidden_size: 3, num_layers: 1, bias: true, batch_first: true, bidirectional: false, proj_size: 0 }, parameters: ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'], buffers: [] };
+    const json = JSON.stringify({
+      format: 'torchport-graph',
+      version: 1,
+      inputs: [{ name: 'input_0', value: 'v0' }],
+      outputs: [{ name: 'output_0', value: 'v4' }],
+      values: { v0: { shape: [1, 4, 6], dtype: 'float32' }, v1: { shape: [1, 4, 3], dtype: 'float32' }, v2: { shape: [1, 1, 3], dtype: 'float32' }, v3: { shape: [1, 1, 3], dtype: 'float32' }, v4: { shape: [1, 1, 3], dtype: 'float32' } },
+      modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] }, rnn: lstm },
+      nodes: [
+        { ...node('rnn', 'module', 'LSTM', 'rnn', 'v0', 'v1'), outputs: ['v1', 'v2', 'v3'], structure: ['tensor', ['tensor', 'tensor']] },
+        node('double', 'function', 'Tensor.mul', '', 'v3', 'v4', { args: [{ value: 'v3' }, { const: 2 }] }),
+      ],
+      constants: {},
+    });
+    const weights = new Map([
+      ['rnn.weight_ih_l0', Tensor.zeros('float32', [12, 6])],
+      ['rnn.weight_hh_l0', Tensor.zeros('float32', [12, 3])],
+      ['rnn.bias_ih_l0', Tensor.zeros('float32', [12])],
+      ['rnn.bias_hh_l0', Tensor.zeros('float32', [12])],
+    ]);
+    expect(() => buildKerasModel(parseCapturedGraph(json, 'synthetic graph'), { weights, constants: new Map() })).toThrow(/node 'rnn'.*the final cell state c_n is read; only the output sequence and h_n are supported/);
+  });
+});

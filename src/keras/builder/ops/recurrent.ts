@@ -6,9 +6,11 @@
 //   bidirectional GRU is two TorchGRU layers (one going backwards) and a Concatenate.
 // Layer 0 of module `m` is the Keras layer `m` (the transfer rules read weight_ih_l0...); layer k
 // is `m__l<k>`, mapped back to `m` and told which tensors (weight_ih_l<k>...) fill it.
-// Only the output sequence is supported: reading h_n / c_n is reported as unsupported.
+// The output sequence and h_n are supported; reading c_n (an LSTM's final cell state) is reported
+// as unsupported. h_n is built from the layers' output sequences: a forward direction's final state
+// is its output at the last step, a backward direction's its output at step 0.
 import * as tf from '@tensorflow/tfjs';
-import { TorchGRU } from '../../layers/index.ts';
+import { Slice, TorchGRU } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { identityPerm } from '../layout.ts';
@@ -26,28 +28,50 @@ export function checkRecurrent(node: OpNode): string | undefined {
 export function recurrent(node: OpNode, ctx: BuildContext): KValue[] {
   const module = node.node.module!;
   const kind = node.node.op as 'LSTM' | 'GRU';
-  const [sequence, ...states] = node.node.outputs;
-  const readers = ctx.graph.nodes.filter((n) => n.args.some((a) => 'value' in a && states.includes(a.value)));
-  if (readers.length > 0 || ctx.graph.outputs.some((o) => states.includes(o.value))) {
-    throw new Unsupported(`the final state output(s) (h_n${kind === 'LSTM' ? ', c_n' : ''}) are read${readers[0] ? ` by '${readers[0].name}'` : ''}; only the output sequence is supported (take out[:, -1] instead of h_n)`);
-  }
+  const [sequence, finalHidden, finalCell] = node.node.outputs;
+  const isRead = (value: string | undefined) => value !== undefined && (ctx.graph.nodes.some((n) => n.args.some((a) => 'value' in a && a.value === value)) || ctx.graph.outputs.some((o) => o.value === value));
+  if (isRead(finalCell)) throw new Unsupported(`the final cell state c_n is read; only the output sequence and h_n are supported`);
   const hidden = node.attrNumber('hidden_size');
   const layers = node.attrNumber('num_layers');
   const bidirectional = node.attrs['bidirectional'] === true;
   let x = ctx.relayout(ctx.plain(firstInput(node, ctx), node), identityPerm(3), node, 'a recurrent layer reads (batch, steps, features)');
   const [batch, steps] = [x.torchShape[0]!, x.torchShape[1]!];
   const width = hidden * (bidirectional ? 2 : 1);
+  const sequences: KValue[] = [];
   for (let k = 0; k < layers; k++) {
     const name = k === 0 ? undefined : ctx.layerName(`${module}__l${k}`);
     if (name !== undefined) ctx.moduleNames[name] = module;
     x = kind === 'LSTM' ? lstmLayer(ctx, module, k, name, hidden, bidirectional, x) : gruLayer(ctx, node, module, k, name, hidden, bidirectional, x);
     if (x.torchShape.join() !== [batch, steps, width].join()) throw new Unsupported(`layer ${k} built shape [${x.torchShape.join(', ')}], expected [${batch}, ${steps}, ${width}]`);
+    sequences.push(x);
   }
-  const out = outputShape(node, ctx);
+  const out = outputShape(node, ctx, node.node.outputs.indexOf(sequence!));
   if (out.join() !== x.torchShape.join()) throw new Unsupported(`output shape [${out.join(', ')}] differs from the built [${x.torchShape.join(', ')}]`);
-  // The state outputs are never read (checked above): they are given the sequence as a placeholder.
-  void sequence;
-  return node.node.outputs.map(() => x);
+  // An unread c_n (and h_n when unread) gets the sequence as a placeholder: nothing reads it.
+  const hN = isRead(finalHidden) ? finalHiddenState(node, ctx, sequences, hidden, bidirectional) : x;
+  return node.node.outputs.map((value) => (value === finalHidden ? hN : x));
+}
+
+/**
+ * h_n, PyTorch shape (layers x directions, batch, hidden) in layer-major order (l0 forward, l0
+ * backward, l1 forward, ...), held in Keras as (batch, layers x directions, hidden): layout
+ * [1, 0, 2], the batch is PyTorch axis 1. Each direction's final state is a one-step Slice of its
+ * layer's output sequence: step steps - 1 of the forward half, step 0 of the backward half.
+ */
+function finalHiddenState(node: OpNode, ctx: BuildContext, sequences: readonly KValue[], hidden: number, bidirectional: boolean): KValue {
+  const [batch, steps] = [sequences[0]!.torchShape[0]!, sequences[0]!.torchShape[1]!];
+  const pieces = sequences.flatMap((sequence, k) => {
+    const last = (direction: 'forward' | 'backward') => {
+      const begin = direction === 'forward' ? [steps - 1, 0] : [0, hidden];
+      const layer = new Slice({ begin, size: [1, hidden], name: ctx.layerName(`${node.name}__h_n_l${k}_${direction}`) });
+      return ctx.apply(layer, sequence, [batch, 1, hidden], { perm: identityPerm(3) });
+    };
+    return bidirectional ? [last('forward'), last('backward')] : [last('forward')];
+  });
+  const layout = { perm: [1, 0, 2] };
+  const shape = [pieces.length, batch, hidden];
+  if (pieces.length === 1) return { ...pieces[0]!, torchShape: shape, layout };
+  return ctx.apply(tf.layers.concatenate({ axis: 1, name: ctx.layerName(`${node.name}__h_n`) }), pieces, shape, layout);
 }
 
 function redirect(ctx: BuildContext, layer: string, prefix: string, module: string, k: number, suffix: string): void {

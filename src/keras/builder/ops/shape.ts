@@ -90,8 +90,36 @@ function reshapeTo(node: OpNode, ctx: BuildContext, value: KValue, outShape: rea
   return ctx.apply(tf.layers.reshape({ targetShape: target, name: nameFor(node, ctx) }), x, outShape, { perm });
 }
 
+/**
+ * Drops size-1 PyTorch axes from a value whose batch may sit on another PyTorch axis (h_n[-1],
+ * h_n.squeeze(0)): the other axes keep their Keras order, so this is a Reshape, or nothing.
+ */
+function dropUnitAxes(node: OpNode, ctx: BuildContext, x: KValue, dropped: readonly number[], out: readonly number[]): KValue {
+  if (dropped.includes(x.layout.perm[0]!)) node.fail('drops the batch axis');
+  const perm = x.layout.perm.filter((axis) => !dropped.includes(axis)).map((axis) => axis - dropped.filter((d) => d < axis).length);
+  const target = kerasShapeOf(out, perm).slice(1);
+  if (samePerm(target, x.tensor.shape.slice(1) as number[])) return { ...x, torchShape: [...out], layout: { perm } };
+  return ctx.apply(tf.layers.reshape({ targetShape: target, name: nameFor(node, ctx) }), x, out, { perm });
+}
+
+/** The axes squeeze(dim) / squeeze() removes (only size-1 axes go). */
+function squeezedAxes(node: OpNode, shape: readonly number[]): number[] {
+  const dim = node.node.args[1] ?? node.node.kwargs['dim'];
+  if (dim === undefined) return shape.flatMap((d, axis) => (d === 1 ? [axis] : []));
+  const raw = num(dim, 'dim');
+  const axis = raw < 0 ? raw + shape.length : raw;
+  return shape[axis] === 1 ? [axis] : [];
+}
+
 /** view / reshape / flatten / squeeze / unsqueeze / nn.Flatten: the recorded output shape says it all. */
-export const reshape: Converter = (node, ctx) => [reshapeTo(node, ctx, firstInput(node, ctx), outputShape(node, ctx))];
+export const reshape: Converter = (node, ctx) => {
+  const x = firstInput(node, ctx);
+  const out = outputShape(node, ctx);
+  if (x.layout.perm[0] === 0) return [reshapeTo(node, ctx, x, out)];
+  // The batch is another PyTorch axis (h_n): only squeezing keeps it where Keras has it.
+  if (!node.op.endsWith('squeeze')) throw new Unsupported(`reshapes [${x.torchShape.join(', ')}] -> [${out.join(', ')}] while the batch is PyTorch axis ${x.layout.perm[0]}; only squeezing unit axes is supported there`);
+  return [dropUnitAxes(node, ctx, ctx.plain(x, node), squeezedAxes(node, x.torchShape), out)];
+};
 
 function transposeBy(node: OpNode, ctx: BuildContext, dims: readonly number[]): KValue[] {
   const x = ctx.plain(firstInput(node, ctx), node);
@@ -198,6 +226,9 @@ export const stack: Converter = (node, ctx) => {
 /** x[...] with slices (any positive step), integers, one constant index tensor and Ellipsis. */
 export const getItem: Converter = (node, ctx) => {
   const x = ctx.plain(firstInput(node, ctx), node);
+  // Usually 0; h_n (layers x directions, batch, hidden) has its batch on PyTorch axis 1.
+  const batchAxis = x.layout.perm[0]!;
+  const indexed: number[] = [];
   const index = node.node.args[1];
   const items = index && 'list' in index ? index.list : index ? [index] : [];
   const rank = x.torchShape.length;
@@ -214,20 +245,26 @@ export const getItem: Converter = (node, ctx) => {
       if (typeof stride !== 'number' || !Number.isInteger(stride) || stride < 1) throw new Unsupported(`slicing with step ${JSON.stringify(step)}`);
       const clamp = (v: unknown, fallback: number) => (typeof v !== 'number' ? fallback : Math.min(Math.max(v < 0 ? v + size : v, 0), size));
       const [b, e] = [clamp(start, 0), clamp(stop, size)];
-      if (dim === 0 && (b !== 0 || e !== size || stride !== 1)) node.fail('slices the batch axis');
+      if (dim === batchAxis && (b !== 0 || e !== size || stride !== 1)) node.fail('slices the batch axis');
       value = stride === 1 ? sliceAxis(node, ctx, value, dim, b, Math.max(e - b, 0), `__${dim}`) : stridedSliceAxis(node, ctx, value, dim, b, e, stride, `__${dim}`);
     } else if ('const' in item && typeof item.const === 'number') {
-      if (dim === 0) node.fail('indexes the batch axis');
+      if (dim === batchAxis) node.fail('indexes the batch axis');
       const i = item.const < 0 ? item.const + size : item.const;
       value = sliceAxis(node, ctx, value, dim, i, 1, `__${dim}`);
-    } else if (isTensorConstant(item)) {
+      indexed.push(dim);
+    } else if (isTensorConstant(item) && batchAxis === 0) {
       // One constant index tensor among slices: PyTorch keeps the gathered axis where it was.
       if (items.filter(isTensorConstant).length > 1) throw new Unsupported('indexing with more than one tensor (advanced indices broadcast together)');
       value = gatherAxis(node, ctx, value, dim, item, `__${dim}`);
     } else throw new Unsupported(`index ${JSON.stringify(item)} (only slices, integers, constant integer tensors and ... are supported)`);
   });
   const out = outputShape(node, ctx);
-  return [samePerm(out, value.torchShape) ? value : reshapeTo(node, ctx, value, out)];
+  if (samePerm(out, value.torchShape)) return [value];
+  if (batchAxis !== 0) {
+    if (out.length !== value.torchShape.length - indexed.length) throw new Unsupported(`index ${JSON.stringify(index)} adds axes while the batch is PyTorch axis ${batchAxis}`);
+    return [dropUnitAxes(node, ctx, value, indexed, out)];
+  }
+  return [reshapeTo(node, ctx, value, out)];
 };
 
 /** expand / expand_as: size-1 axes repeated to the recorded shape (same rank, batch unchanged). */

@@ -136,3 +136,36 @@ describe('recurrent final states', () => {
     expect(() => buildKerasModel(parseCapturedGraph(json, 'synthetic graph'), { weights, constants: new Map() })).toThrow(/node 'rnn'.*the final cell state c_n is read; only the output sequence and h_n are supported/);
   });
 });
+
+describe('recurrent initial states', () => {
+  const graphWithInitialState = (hx: Record<string, unknown>) =>
+    JSON.stringify({
+      format: 'torchport-graph',
+      version: 1,
+      inputs: [{ name: 'input_0', value: 'v0' }],
+      outputs: [{ name: 'output_0', value: 'v1' }],
+      values: { v0: { shape: [1, 4, 6], dtype: 'float32' }, v1: { shape: [1, 4, 3], dtype: 'float32' }, v2: { shape: [1, 1, 3], dtype: 'float32' } },
+      modules: {
+        '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] },
+        rnn: { type: 'GRU', class: 'torch.nn.GRU', leaf: true, attributes: { input_size: 6, hidden_size: 3, num_layers: 1, bias: true, batch_first: true, bidirectional: false }, parameters: ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'], buffers: [] },
+      },
+      nodes: [{ ...node('rnn', 'module', 'GRU', 'rnn', 'v0', 'v1'), args: [{ value: 'v0' }, hx], outputs: ['v1', 'v2'], structure: ['tensor', 'tensor'] }],
+      constants: { c0: { shape: [1, 1, 3], dtype: 'float32' } },
+    });
+  const weights = new Map([
+    ['rnn.weight_ih_l0', Tensor.zeros('float32', [9, 6])],
+    ['rnn.weight_hh_l0', Tensor.zeros('float32', [9, 3])],
+    ['rnn.bias_ih_l0', Tensor.zeros('float32', [9])],
+    ['rnn.bias_hh_l0', Tensor.zeros('float32', [9])],
+  ]);
+  const build = (hx: Record<string, unknown>, h0: number[]) => buildKerasModel(parseCapturedGraph(graphWithInitialState(hx), 'synthetic graph'), { weights, constants: new Map([['c0', Tensor.fromNumbers([1, 1, 3], h0)]]) });
+
+  it('accepts a constant all-zero h_0 (the same as none)', () => {
+    expect(build({ constant: 'c0' }, [0, 0, 0]).model.layers.map((l) => l.getClassName())).toContain('TorchGRU');
+  });
+
+  it('refuses a non-zero constant h_0 and one computed from the inputs, by node', () => {
+    expect(() => build({ constant: 'c0' }, [0, 0.5, 0])).toThrow(/node 'rnn'.*a non-zero initial state/);
+    expect(() => build({ value: 'v0' }, [0, 0, 0])).toThrow(/node 'rnn'.*an initial state \(h_0 \/ c_0\) computed from the inputs/);
+  });
+});

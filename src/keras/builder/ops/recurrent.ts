@@ -14,20 +14,40 @@ import { Slice, TorchGRU } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { identityPerm } from '../layout.ts';
-import { Unsupported, type OpNode } from '../op_node.ts';
+import type { GraphArg } from '../../../torch/index.ts';
+import { Unsupported, isTensorConstant, type OpNode } from '../op_node.ts';
 import { firstInput, outputShape } from './common.ts';
 
 export function checkRecurrent(node: OpNode): string | undefined {
   if (node.attrs['batch_first'] !== true) return 'batch_first=False puts the time axis first; build the module with batch_first=True (Keras keeps the batch first)';
   if ((node.attrs['proj_size'] ?? 0) !== 0) return 'proj_size (an LSTM with projections) has no Keras equivalent';
   if (node.attrs['bias'] !== true) return 'bias=False is not supported (Keras recurrent layers here are built with biases)';
-  if (node.node.args.length > 1) return 'an explicit initial state (h_0 / c_0) is not supported; the converted layers start from zeros';
+  const initial = node.node.args[1] ?? node.node.kwargs['hx'];
+  if (initial !== undefined && !initialStateArgs(initial).every(isTensorConstant)) return 'an initial state (h_0 / c_0) computed from the inputs is not supported; the converted layers start from zeros';
   return undefined;
+}
+
+/** The tensors of an `hx` argument: h_0, or the (h_0, c_0) pair. */
+function initialStateArgs(arg: GraphArg): GraphArg[] {
+  return 'list' in arg ? [...arg.list] : [arg];
+}
+
+/** A constant initial state is accepted when it is all zeros (torch.zeros(layers, batch, hidden), the tutorial way): the converted layers start from zeros. */
+function checkZeroInitialState(node: OpNode, ctx: BuildContext): void {
+  const initial = node.node.args[1] ?? node.node.kwargs['hx'];
+  if (initial === undefined) return;
+  for (const arg of initialStateArgs(initial)) {
+    if (!isTensorConstant(arg)) throw new Unsupported('an initial state computed from the inputs');
+    const tensor = ctx.tensorOf(arg);
+    if (!tensor) node.fail(`its initial state ${JSON.stringify(arg)} is not among the model's tensors`);
+    if (tensor.toArray().some((v) => v !== 0)) throw new Unsupported(`a non-zero initial state ${JSON.stringify(arg)}; the converted layers start from zeros`);
+  }
 }
 
 export function recurrent(node: OpNode, ctx: BuildContext): KValue[] {
   const module = node.node.module!;
   const kind = node.node.op as 'LSTM' | 'GRU';
+  checkZeroInitialState(node, ctx);
   const [sequence, finalHidden, finalCell] = node.node.outputs;
   const isRead = (value: string | undefined) => value !== undefined && (ctx.graph.nodes.some((n) => n.args.some((a) => 'value' in a && a.value === value)) || ctx.graph.outputs.some((o) => o.value === value));
   if (isRead(finalCell)) throw new Unsupported(`the final cell state c_n is read; only the output sequence and h_n are supported`);

@@ -61,6 +61,17 @@ describe('report.html', () => {
     expect(html).toContain('first divergent layer <b>layer1.0.conv1</b>');
   });
 
+  it('draws a layer whose error is Infinity (infinities that disagree) at the top of the plot instead of failing', () => {
+    const layers = report.targets.find((t) => t.divergence)!.divergence!.layers;
+    const withInfinity: RunReport = {
+      ...report,
+      targets: report.targets.map((t) => (t.divergence ? { ...t, divergence: { ...t.divergence, layers: [...layers, { module: 'mask', op: 'Tensor.masked_fill', convertedName: 'mask', maxAbsDiff: Infinity, maxAbsReference: 1 }] } } : t)),
+    };
+    const html = renderHtml(withInfinity);
+    expect(html).toContain('>mask<');
+    expect(html).not.toMatch(/NaN|Infinity/);
+  });
+
   it('renders in headless Chromium: the verdict, a green passing cell, a red failing cell and the per-layer plot', async (ctx) => {
     if (!existsSync(CHROMIUM)) return ctx.skip(`no Chromium at ${CHROMIUM} (npm run setup installs Debian's chromium)`);
     const page = join(work, 'report.html');

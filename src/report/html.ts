@@ -28,7 +28,10 @@ function divergencePlot(target: TargetSummary): string {
   const width = 640;
   const height = 220;
   const pad = { left: 56, right: 12, top: 16, bottom: 40 };
-  const values = divergence.layers.map((l) => Math.max(l.maxAbsDiff, 1e-12));
+  // Infinity (a layer whose infinities disagree) and NaN are drawn at the top of the scale.
+  const finite = divergence.layers.map((l) => l.maxAbsDiff).filter(Number.isFinite);
+  const ceiling = Math.max(1, divergence.tolerance, ...finite) * 10;
+  const values = divergence.layers.map((l) => (Number.isFinite(l.maxAbsDiff) ? Math.max(l.maxAbsDiff, 1e-12) : ceiling));
   const lo = Math.floor(Math.log10(Math.min(...values, divergence.tolerance)));
   const hi = Math.ceil(Math.log10(Math.max(...values, divergence.tolerance)));
   const x = (i: number): number => pad.left + (values.length === 1 ? 0 : (i / (values.length - 1)) * (width - pad.left - pad.right));

@@ -31,6 +31,7 @@ const PERMUTES_EXPECTED: Readonly<Record<string, RegExp>> = {
   vit_tiny: /^(attention (splits|merges) the heads|matmul needs the batch axes first|reshape \[1, 5, 2, 8\] -> \[1, 5, 16\] merges axes)/,
   // Sequence-first attention: the same head split and merge; the transposes of the batch axis around it are layout-only.
   trap_seq_first_attention: /^attention (splits|merges) the heads/,
+  attention_padding_mask: /^attention (splits|merges) the heads/,
 };
 
 let scratch: string;

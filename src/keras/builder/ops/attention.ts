@@ -5,11 +5,12 @@
 // Keras as [B, T, E] (layout [1, 0, 2], from the x.transpose(0, 1) before it), and so is the output.
 // Constant masks (a parameter or buffer, or a folded constant) become one additive [1, 1, T, S]
 // constant the way PyTorch merges them: a boolean True (masked) is -inf, a float mask is added
-// as is; -inf is written as -1e4 (see MASKED).
+// as is (see MASKED). A key_padding_mask computed from the inputs is
+// added per batch row (addComputedPadding).
 import * as tf from '@tensorflow/tfjs';
 import { Tensor } from '../../../tensor/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
-import { BatchMatMul, ConstantArithmetic, Reduce, Slice } from '../../layers/index.ts';
+import { BatchMatMul, BroadcastTo, ConstantArithmetic, Reduce, Select, Slice } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { identityPerm } from '../layout.ts';
@@ -29,9 +30,9 @@ export function checkMultiheadAttention(node: OpNode): string | undefined {
   if (!isValueArg(q) || !isValueArg(k) || !isValueArg(v) || q.value !== k.value || q.value !== v.value) return 'only self-attention (query, key and value the same tensor) is supported';
   for (const mask of ['key_padding_mask', 'attn_mask']) {
     const arg = args[mask];
-    if (arg === undefined || isTensorConstant(arg)) continue;
-    if (isValueArg(arg)) return `${mask} computed from the inputs is not supported (a constant mask is: a buffer, parameter or folded constant)`;
-    if (literal(arg, mask) !== null) return `${mask} must be a constant tensor or None`;
+    if (arg === undefined || isTensorConstant(arg) || (isValueArg(arg) && mask === 'key_padding_mask')) continue;
+    if (isValueArg(arg)) return `${mask} computed from the inputs is not supported (a constant one is: a buffer, parameter or folded constant; key_padding_mask may be computed)`;
+    if (literal(arg, mask) !== null) return `${mask} must be a tensor or None`;
   }
   if (node.attrs['add_zero_attn'] === true) return 'add_zero_attn=True is not supported';
   return undefined;
@@ -83,6 +84,8 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
     ctx.addTensor(layer.name, 'value', `<mask>.${layer.name}`, mask);
     scores = ctx.apply(layer, scores, scores.torchShape, scores.layout);
   }
+  const padding = args['key_padding_mask'];
+  if (isValueArg(padding)) scores = addComputedPadding(node, ctx, padding, scores, batch, tokens);
   const weights = ctx.apply(tf.layers.softmax({ axis: -1, name: nameFor(node, ctx, '__softmax') }), scores, scores.torchShape, scores.layout);
   const context = ctx.apply(new BatchMatMul({ name: nameFor(node, ctx, '__context') }), [weights, v], [batch, heads, tokens, headDim], { perm: heads4 });
   const merged = headsPermute(node, ctx, context, '__merge_transpose', [batch, tokens, heads, headDim], 'attention merges the heads: [B, H, T, D] -> [B, T, H, D]');
@@ -100,6 +103,21 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
   return [output, averaged];
 }
 
+/**
+ * A key_padding_mask computed from the inputs ([B, S]: bool, True = ignore that key; or float,
+ * added): MASKED where True, 0 elsewhere (a Select), reshaped to [B, 1, 1, S] and added to the
+ * [B, H, T, S] scores, one row per batch element.
+ */
+function addComputedPadding(node: OpNode, ctx: BuildContext, arg: { value: string }, scores: KValue, batch: number, tokens: number): KValue {
+  const padding = ctx.plain(ctx.value(arg.value, node), node);
+  if (padding.torchShape.join() !== [batch, tokens].join() || padding.layout.perm[0] !== 0) throw new Unsupported(`key_padding_mask of shape [${padding.torchShape.join(', ')}]; [${batch}, ${tokens}] (batch first) expected`);
+  const isBool = ctx.graph.values[arg.value]?.dtype === 'bool';
+  const additive = isBool ? ctx.apply(new Select({ whenTrue: MASKED, whenFalse: 0, name: nameFor(node, ctx, '__padding') }), padding, padding.torchShape, padding.layout) : padding;
+  const perKey = ctx.apply(tf.layers.reshape({ targetShape: [1, 1, tokens], name: nameFor(node, ctx, '__padding_keys') }), additive, [batch, 1, 1, tokens], { perm: identityPerm(4) });
+  const spread = ctx.apply(new BroadcastTo({ shape: scores.torchShape.slice(1), name: nameFor(node, ctx, '__padding_broadcast') }), perKey, scores.torchShape, scores.layout);
+  return ctx.apply(tf.layers.add({ name: nameFor(node, ctx, '__padding_add') }), [scores, spread], scores.torchShape, scores.layout);
+}
+
 /** Swaps axes 1 and 2 of a rank-4 value (a Permute, recorded in the build report like every other). */
 function headsPermute(node: OpNode, ctx: BuildContext, x: KValue, suffix: string, torchShape: number[], reason: string): KValue {
   const layer = tf.layers.permute({ dims: [2, 1, 3], name: nameFor(node, ctx, suffix) });
@@ -108,12 +126,13 @@ function headsPermute(node: OpNode, ctx: BuildContext, x: KValue, suffix: string
 }
 
 /**
- * PyTorch's -inf mask entries. Softmax gives them weight exactly 0 in float32 as long as the
- * unmasked logits of a row lie within ~9,900 of each other (exp underflows below -104); a finite
- * value keeps full-int8 quantization possible (the lowest float32 aborts LiteRT's int8 ADD).
- * A row that masks every key gives NaN in PyTorch and uniform weights here.
+ * PyTorch's -inf mask entries, kept -inf: softmax gives them weight exactly 0, a row that masks
+ * every key is NaN as in PyTorch, and full int8 keeps the mask ADD and the softmax in float32
+ * (calibration sees the infinities; int8 has none). A finite stand-in (-1e4) would let int8
+ * quantize the masked logits onto a range of ~1e4, wiping out the unmasked ones (measured: 52
+ * output steps on trap_seq_first_attention). Float masks are added as given.
  */
-const MASKED = -1e4;
+const MASKED = -Infinity;
 
 /**
  * attn_mask ([T, S]) and key_padding_mask ([B, S]) merged into one additive [1, 1, T, S] float32
@@ -132,7 +151,7 @@ function additiveMask(node: OpNode, ctx: BuildContext, args: Record<string, Grap
   const padding = read('key_padding_mask');
   if (!attn && !padding) return undefined;
   const out = new Float32Array(tokens * tokens);
-  const entry = (m: { values: Float32Array | Uint8Array; bool: boolean }, i: number): number => (m.bool ? (m.values[i] ? MASKED : 0) : Math.max(m.values[i]!, MASKED));
+  const entry = (m: { values: Float32Array | Uint8Array; bool: boolean }, i: number): number => (m.bool ? (m.values[i] ? MASKED : 0) : m.values[i]!);
   if (attn) {
     if (attn.shape.length !== 2 || attn.shape[0] !== tokens || attn.shape[1] !== tokens) throw new Unsupported(`attn_mask of shape [${attn.shape.join(', ')}]; only [${tokens}, ${tokens}] (the same for every batch row and head) is supported`);
     for (let i = 0; i < out.length; i++) out[i] = entry(attn, i);
@@ -142,7 +161,7 @@ function additiveMask(node: OpNode, ctx: BuildContext, args: Record<string, Grap
     for (let b = 1; b < batch; b++) {
       for (let s = 0; s < tokens; s++) if (entry(padding, b * tokens + s) !== entry(padding, s)) throw new Unsupported('a key_padding_mask that differs between batch rows (the converted mask is one constant for all rows)');
     }
-    for (let t = 0; t < tokens; t++) for (let s = 0; s < tokens; s++) out[t * tokens + s] = Math.max(out[t * tokens + s]! + entry(padding, s), MASKED);
+    for (let t = 0; t < tokens; t++) for (let s = 0; s < tokens; s++) out[t * tokens + s] = out[t * tokens + s]! + entry(padding, s);
   }
   return new Tensor('float32', [1, 1, tokens, tokens], out);
 }

@@ -32,6 +32,7 @@ const PERMUTES_EXPECTED: Readonly<Record<string, RegExp>> = {
   // Sequence-first attention: the same head split and merge; the transposes of the batch axis around it are layout-only.
   trap_seq_first_attention: /^attention (splits|merges) the heads/,
   attention_padding_mask: /^attention (splits|merges) the heads/,
+  text_padding_attention: /^attention (splits|merges) the heads/,
 };
 
 let scratch: string;

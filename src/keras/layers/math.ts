@@ -1,13 +1,14 @@
 // Elementwise functions tfjs-layers has no layer for: sqrt, rsqrt, exp, log, erf, abs, a power
-// with a constant exponent, and clamping to constant bounds (PyTorch's sqrt, rsqrt, exp, log,
-// erf, abs, pow(x, p), clamp(x, min, max)). Lower to the TFLite builtin of the same name (erf has
-// none: see src/tflite/lower/layers/sequence.ts).
+// with a constant exponent, truncation toward zero, and clamping to constant bounds (PyTorch's
+// sqrt, rsqrt, exp, log, erf, abs, pow(x, p), x.long() read as a number, clamp(x, min, max)).
+// Lower to the TFLite builtin of the same name (erf has none, trunc is a CAST to int32 and back:
+// see src/tflite/lower/layers/sequence.ts).
 import * as tf from '@tensorflow/tfjs';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
-export const MATH_FUNCTIONS = ['sqrt', 'rsqrt', 'exp', 'log', 'erf', 'abs', 'pow'] as const;
+export const MATH_FUNCTIONS = ['sqrt', 'rsqrt', 'exp', 'log', 'erf', 'abs', 'trunc', 'pow'] as const;
 export type MathFunctionName = (typeof MATH_FUNCTIONS)[number];
 
 export interface MathFunctionArgs extends NonNullable<LayerArgs> {
@@ -22,6 +23,8 @@ const APPLY: Readonly<Record<Exclude<MathFunctionName, 'pow'>, (x: tf.Tensor) =>
   sqrt: tf.sqrt,
   rsqrt: tf.rsqrt,
   exp: tf.exp,
+  // Toward zero, as PyTorch's .long(); the result stays float32 (integral values).
+  trunc: (x) => tf.cast(tf.cast(x, 'int32'), 'float32'),
   log: tf.log,
   erf: tf.erf,
   abs: tf.abs,

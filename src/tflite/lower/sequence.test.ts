@@ -70,6 +70,10 @@ describe('sequence lowerings match their Keras layers in LiteRT', () => {
     });
   }
 
+  it('MathFunction trunc (toward zero, negatives included) is a CAST to int32 and back', async () => {
+    expect(await compare(([x]) => new MathFunction({ fn: 'trunc' }).apply(x!) as tf.SymbolicTensor, [[2, 4, 6]])).toEqual({ CAST: 2 });
+  });
+
   for (const exponent of [2, 3, 0.25]) {
     it(`MathFunction pow ${exponent}`, async () => {
       const ops = await compare(([x]) => new MathFunction({ fn: 'pow', exponent }).apply(x!) as tf.SymbolicTensor, [[1, 3, 5]], true);

@@ -2,10 +2,11 @@
 // come in NHWC order; the kernel rows are reordered to match (told to the weight transfer), so no
 // transpose runs at inference.
 import * as tf from '@tensorflow/tfjs';
+import { MathFunction } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import type { OpNode } from '../op_node.ts';
-import { firstInput, outputShape } from './common.ts';
+import { firstInput, nameFor, outputShape } from './common.ts';
 
 export function linear(node: OpNode, ctx: BuildContext): KValue[] {
   const module = node.node.module!;
@@ -45,7 +46,9 @@ export function checkEmbedding(node: OpNode): string | undefined {
 export function integerCast(node: OpNode, ctx: BuildContext): KValue[] {
   const out = node.node.outputs[0];
   const readers = ctx.graph.nodes.filter((n) => n.args.some((a) => 'value' in a && a.value === out));
-  const other = readers.find((n) => n.op !== 'Embedding');
-  if (other) node.fail(`an integer cast is only supported as the input of nn.Embedding, but '${other.name}' (${other.op}) reads it`);
-  return [firstInput(node, ctx)];
+  const x = firstInput(node, ctx);
+  // nn.Embedding truncates float ids itself; anything else (tokens.long() == PAD) reads the
+  // truncated values, kept as float32: integral, so comparisons with integers are exact.
+  if (readers.every((n) => n.op === 'Embedding')) return [x];
+  return [ctx.apply(new MathFunction({ fn: 'trunc', name: nameFor(node, ctx) }), x, x.torchShape, x.layout)];
 }

@@ -56,6 +56,11 @@ function mathFunction(ctx: LoweringContext): IrTensor {
       return ctx.op('ABS', [x], { shape: x.shape });
     case 'erf':
       return erf(ctx, x);
+    case 'trunc': {
+      // CAST float32 -> int32 truncates toward zero (a C++ static_cast in the kernel); back to float32.
+      const ids = ctx.op('CAST', [x], { shape: x.shape, dtype: 'int32', suffix: 'int32' }, { inDataType: 'float32', outDataType: 'int32' });
+      return ctx.op('CAST', [ids], { shape: x.shape }, { inDataType: 'int32', outDataType: 'float32' });
+    }
     case 'pow': {
       const exponent = ctx.config<number>('exponent');
       if (typeof exponent !== 'number') return ctx.fail('pow without a number exponent');

@@ -1,5 +1,6 @@
-// nn.MultiheadAttention (self-attention) spelled out as Keras layers the way PyTorch computes it:
-// one Dense for the packed q/k/v projection (the module's in_proj_weight), the three slices, heads
+// nn.MultiheadAttention spelled out as Keras layers the way PyTorch computes it: for self-attention
+// one Dense for the packed q/k/v projection (the module's in_proj_weight) and the three slices, for
+// cross-attention one Dense per projection over its rows of in_proj_weight; heads
 // split by Reshape + Permute, q / sqrt(head_dim), q @ k^T, + the constant masks, softmax, @ v,
 // heads merged, and the out_proj Dense. With batch_first=False the [T, B, E] input is held by
 // Keras as [B, T, E] (layout [1, 0, 2], from the x.transpose(0, 1) before it), and so is the output.
@@ -27,7 +28,7 @@ export function checkMultiheadAttention(node: OpNode): string | undefined {
     return (error as Error).message;
   }
   const [q, k, v] = [args['query'], args['key'], args['value']];
-  if (!isValueArg(q) || !isValueArg(k) || !isValueArg(v) || q.value !== k.value || q.value !== v.value) return 'only self-attention (query, key and value the same tensor) is supported';
+  if (!isValueArg(q) || !isValueArg(k) || !isValueArg(v)) return 'query, key and value must be computed tensors';
   for (const mask of ['key_padding_mask', 'attn_mask']) {
     const arg = args[mask];
     if (arg === undefined || isTensorConstant(arg) || (isValueArg(arg) && mask === 'key_padding_mask')) continue;
@@ -49,43 +50,71 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
   const headDim = embed / heads;
   const useBias = info.parameters.includes('in_proj_bias');
   const batchFirst = node.attrs['batch_first'] === true;
-  let x = ctx.plain(ctx.value((args['query'] as { value: string }).value, node), node);
-  if (x.torchShape.length !== 3) throw new Unsupported(`attention over a rank-${x.torchShape.length} input (${batchFirst ? 'batch, tokens' : 'tokens, batch'}, features expected)`);
   // Keras holds [B, T, E] either way: PyTorch's own order, or [T, B, E] in layout [1, 0, 2].
   const outerPerm = batchFirst ? identityPerm(3) : [1, 0, 2];
-  if (x.layout.perm[0] !== outerPerm[0]) {
-    throw new Unsupported(batchFirst ? 'the batch-first input has its batch on another axis' : 'batch_first=False needs the sequence-first input made by a transpose of a batch-first value (x.transpose(0, 1)): Keras keeps the batch on its first axis');
-  }
-  x = ctx.relayout(x, outerPerm, node, 'attention projects the last axis');
-  const [batch, tokens] = batchFirst ? [x.torchShape[0]!, x.torchShape[1]!] : [x.torchShape[1]!, x.torchShape[0]!];
+  const operand = (role: 'query' | 'key' | 'value'): KValue => {
+    const x = ctx.plain(ctx.value((args[role] as { value: string }).value, node), node);
+    if (x.torchShape.length !== 3) throw new Unsupported(`attention over a rank-${x.torchShape.length} ${role} (${batchFirst ? 'batch, tokens' : 'tokens, batch'}, features expected)`);
+    if (x.layout.perm[0] !== outerPerm[0]) {
+      throw new Unsupported(batchFirst ? `the batch-first ${role} has its batch on another axis` : 'batch_first=False needs the sequence-first input made by a transpose of a batch-first value (x.transpose(0, 1)): Keras keeps the batch on its first axis');
+    }
+    return ctx.relayout(x, outerPerm, node, 'attention projects the last axis');
+  };
+  const ids = (['query', 'key', 'value'] as const).map((role) => (args[role] as { value: string }).value);
+  const x = operand('query');
+  const tokensOf = (value: KValue) => (batchFirst ? value.torchShape[1]! : value.torchShape[0]!);
+  const [batch, tokens] = [batchFirst ? x.torchShape[0]! : x.torchShape[1]!, tokensOf(x)];
   const flat = identityPerm(3);
   const heads4 = identityPerm(4);
 
-  const inProj = ctx.sharedLayer(module, (name) => tf.layers.dense({ units: 3 * embed, useBias, kernelInitializer: 'zeros', name }));
-  ctx.fillFrom(inProj.name, 'kernel', `${module}.in_proj_weight`, permute(1, 0));
-  if (useBias) ctx.fillFrom(inProj.name, 'bias', `${module}.in_proj_bias`);
-  const packed = ctx.apply(inProj, x, [batch, tokens, 3 * embed], { perm: flat });
-
   // q, k, v: [B, T, E] -> [B, T, H, D] -> [B, H, T, D].
-  const split = (k: number, part: string): KValue => {
-    const slice = new Slice({ begin: [0, k * embed], size: [-1, embed], name: nameFor(node, ctx, `__${part}`) });
-    const piece = ctx.apply(slice, packed, [batch, tokens, embed], { perm: flat });
-    const shaped = ctx.apply(tf.layers.reshape({ targetShape: [tokens, heads, headDim], name: nameFor(node, ctx, `__${part}_heads`) }), piece, [batch, tokens, heads, headDim], { perm: heads4 });
-    return headsPermute(node, ctx, shaped, `__${part}_transpose`, [batch, heads, tokens, headDim], 'attention splits the heads: [B, T, H, D] -> [B, H, T, D]');
+  const toHeads = (piece: KValue, part: string): KValue => {
+    const count = piece.torchShape[1]!;
+    const shaped = ctx.apply(tf.layers.reshape({ targetShape: [count, heads, headDim], name: nameFor(node, ctx, `__${part}_heads`) }), piece, [batch, count, heads, headDim], { perm: heads4 });
+    return headsPermute(node, ctx, shaped, `__${part}_transpose`, [batch, heads, count, headDim], 'attention splits the heads: [B, T, H, D] -> [B, H, T, D]');
   };
-  const q = split(0, 'q');
-  const k = split(1, 'k');
-  const v = split(2, 'v');
+  let q: KValue;
+  let k: KValue;
+  let v: KValue;
+  if (ids[0] === ids[1] && ids[1] === ids[2]) {
+    // Self-attention: one Dense for the packed projection (the module's in_proj_weight), sliced.
+    const inProj = ctx.sharedLayer(module, (name) => tf.layers.dense({ units: 3 * embed, useBias, kernelInitializer: 'zeros', name }));
+    ctx.fillFrom(inProj.name, 'kernel', `${module}.in_proj_weight`, permute(1, 0));
+    if (useBias) ctx.fillFrom(inProj.name, 'bias', `${module}.in_proj_bias`);
+    const packed = ctx.apply(inProj, x, [batch, tokens, 3 * embed], { perm: flat });
+    const slice = (part: number, name: string) => ctx.apply(new Slice({ begin: [0, part * embed], size: [-1, embed], name: nameFor(node, ctx, `__${name}`) }), packed, [batch, tokens, embed], { perm: flat });
+    [q, k, v] = (['q', 'k', 'v'] as const).map((name, part) => toHeads(slice(part, name), name)) as [KValue, KValue, KValue];
+  } else {
+    // Cross-attention: each of query, key and value gets its own Dense over its rows of
+    // in_proj_weight (no wasted columns), filled by the builder from the packed tensor.
+    const weight = ctx.tensorOf({ param: `${module}.in_proj_weight` }) ?? node.fail(`${module}.in_proj_weight is not in the state dict`);
+    const bias = useBias ? (ctx.tensorOf({ param: `${module}.in_proj_bias` }) ?? node.fail(`${module}.in_proj_bias is not in the state dict`)) : undefined;
+    const project = (role: 'query' | 'key' | 'value', part: number, name: string): KValue => {
+      const input = role === 'query' ? x : operand(role);
+      const layer = tf.layers.dense({ units: embed, useBias, kernelInitializer: 'zeros', name: nameFor(node, ctx, `__${name}_proj`) });
+      const rows = weight.toFloat32().data.slice(part * embed * embed, (part + 1) * embed * embed);
+      // PyTorch's [out, in] rows: the Dense transfer rule transposes them like any Linear weight.
+      ctx.addTensor(layer.name, 'kernel', `<attention>.${layer.name}.kernel`, new Tensor('float32', [embed, embed], rows));
+      if (bias) ctx.addTensor(layer.name, 'bias', `<attention>.${layer.name}.bias`, new Tensor('float32', [embed], bias.toFloat32().data.slice(part * embed, (part + 1) * embed)));
+      const count = tokensOf(input);
+      return toHeads(ctx.apply(layer, input, [batch, count, embed], { perm: flat }), name);
+    };
+    q = project('query', 0, 'q');
+    k = project('key', 1, 'k');
+    v = project('value', 2, 'v');
+    if (k.torchShape[2] !== v.torchShape[2]) throw new Unsupported(`key and value have ${k.torchShape[2]} and ${v.torchShape[2]} tokens`);
+  }
+  const keyTokens = k.torchShape[2]!;
   const scaled = ctx.apply(new ConstantArithmetic({ op: 'div', scalar: Math.sqrt(headDim), name: nameFor(node, ctx, '__scale') }), q, q.torchShape, q.layout);
-  let scores = ctx.apply(new BatchMatMul({ transposeB: true, name: nameFor(node, ctx, '__scores') }), [scaled, k], [batch, heads, tokens, tokens], { perm: heads4 });
-  const mask = additiveMask(node, ctx, args, batch, tokens);
+  let scores = ctx.apply(new BatchMatMul({ transposeB: true, name: nameFor(node, ctx, '__scores') }), [scaled, k], [batch, heads, tokens, keyTokens], { perm: heads4 });
+  const mask = additiveMask(node, ctx, args, batch, tokens, keyTokens);
   if (mask) {
-    const layer = new ConstantArithmetic({ op: 'add', shape: [1, 1, tokens, tokens], name: nameFor(node, ctx, '__mask') });
+    const layer = new ConstantArithmetic({ op: 'add', shape: [1, 1, tokens, keyTokens], name: nameFor(node, ctx, '__mask') });
     ctx.addTensor(layer.name, 'value', `<mask>.${layer.name}`, mask);
     scores = ctx.apply(layer, scores, scores.torchShape, scores.layout);
   }
   const padding = args['key_padding_mask'];
-  if (isValueArg(padding)) scores = addComputedPadding(node, ctx, padding, scores, batch, tokens);
+  if (isValueArg(padding)) scores = addComputedPadding(node, ctx, padding, scores, batch, keyTokens);
   const weights = ctx.apply(tf.layers.softmax({ axis: -1, name: nameFor(node, ctx, '__softmax') }), scores, scores.torchShape, scores.layout);
   const context = ctx.apply(new BatchMatMul({ name: nameFor(node, ctx, '__context') }), [weights, v], [batch, heads, tokens, headDim], { perm: heads4 });
   const merged = headsPermute(node, ctx, context, '__merge_transpose', [batch, tokens, heads, headDim], 'attention merges the heads: [B, H, T, D] -> [B, T, H, D]');
@@ -138,7 +167,7 @@ const MASKED = -Infinity;
  * attn_mask ([T, S]) and key_padding_mask ([B, S]) merged into one additive [1, 1, T, S] float32
  * tensor, or undefined without masks. A key_padding_mask must be the same for every batch row.
  */
-function additiveMask(node: OpNode, ctx: BuildContext, args: Record<string, GraphArg | undefined>, batch: number, tokens: number): Tensor | undefined {
+function additiveMask(node: OpNode, ctx: BuildContext, args: Record<string, GraphArg | undefined>, batch: number, tokens: number, keyTokens: number): Tensor | undefined {
   const read = (name: string): { values: Float32Array | Uint8Array; bool: boolean; shape: readonly number[] } | undefined => {
     const arg = args[name];
     if (!isTensorConstant(arg)) return undefined;
@@ -150,18 +179,18 @@ function additiveMask(node: OpNode, ctx: BuildContext, args: Record<string, Grap
   const attn = read('attn_mask');
   const padding = read('key_padding_mask');
   if (!attn && !padding) return undefined;
-  const out = new Float32Array(tokens * tokens);
+  const out = new Float32Array(tokens * keyTokens);
   const entry = (m: { values: Float32Array | Uint8Array; bool: boolean }, i: number): number => (m.bool ? (m.values[i] ? MASKED : 0) : m.values[i]!);
   if (attn) {
-    if (attn.shape.length !== 2 || attn.shape[0] !== tokens || attn.shape[1] !== tokens) throw new Unsupported(`attn_mask of shape [${attn.shape.join(', ')}]; only [${tokens}, ${tokens}] (the same for every batch row and head) is supported`);
+    if (attn.shape.length !== 2 || attn.shape[0] !== tokens || attn.shape[1] !== keyTokens) throw new Unsupported(`attn_mask of shape [${attn.shape.join(', ')}]; only [${tokens}, ${keyTokens}] (the same for every batch row and head) is supported`);
     for (let i = 0; i < out.length; i++) out[i] = entry(attn, i);
   }
   if (padding) {
-    if (padding.shape.length !== 2 || padding.shape[0] !== batch || padding.shape[1] !== tokens) throw new Unsupported(`key_padding_mask of shape [${padding.shape.join(', ')}]; [${batch}, ${tokens}] expected`);
+    if (padding.shape.length !== 2 || padding.shape[0] !== batch || padding.shape[1] !== keyTokens) throw new Unsupported(`key_padding_mask of shape [${padding.shape.join(', ')}]; [${batch}, ${keyTokens}] expected`);
     for (let b = 1; b < batch; b++) {
-      for (let s = 0; s < tokens; s++) if (entry(padding, b * tokens + s) !== entry(padding, s)) throw new Unsupported('a key_padding_mask that differs between batch rows (the converted mask is one constant for all rows)');
+      for (let s = 0; s < keyTokens; s++) if (entry(padding, b * keyTokens + s) !== entry(padding, s)) throw new Unsupported('a key_padding_mask that differs between batch rows (the converted mask is one constant for all rows)');
     }
-    for (let t = 0; t < tokens; t++) for (let s = 0; s < tokens; s++) out[t * tokens + s] = out[t * tokens + s]! + entry(padding, s);
+    for (let t = 0; t < tokens; t++) for (let s = 0; s < keyTokens; s++) out[t * keyTokens + s] = out[t * keyTokens + s]! + entry(padding, s);
   }
-  return new Tensor('float32', [1, 1, tokens, tokens], out);
+  return new Tensor('float32', [1, 1, tokens, keyTokens], out);
 }

@@ -33,6 +33,7 @@ const PERMUTES_EXPECTED: Readonly<Record<string, RegExp>> = {
   trap_seq_first_attention: /^attention (splits|merges) the heads/,
   attention_padding_mask: /^attention (splits|merges) the heads/,
   text_padding_attention: /^attention (splits|merges) the heads/,
+  cross_attention: /^attention (splits|merges) the heads/,
 };
 
 let scratch: string;

@@ -3,6 +3,7 @@ export {
   TfliteGraphBuilder,
   TfliteModelError,
   defaultSignature,
+  modelGraphs,
   validateModel,
   type KnownOperator,
   type OpaqueOperator,

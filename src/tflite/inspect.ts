@@ -1,7 +1,7 @@
 // What is inside a .tflite: operator histogram, tensors with shapes/types/quantization, buffer
 // sizes, graph inputs/outputs and signatures. Plain JSON-able data, plus a text rendering.
 import { readTflite } from './reader.ts';
-import type { Signature, TfliteOperator } from './model.ts';
+import { modelGraphs, type Signature, type TfliteOperator } from './model.ts';
 import type { TensorType } from './schema/index.ts';
 
 export interface InspectedQuantization {
@@ -83,7 +83,7 @@ export function inspectTflite(bytes: Uint8Array, where = 'TFLite model'): Tflite
     };
   });
   const subgraphs = (model.subgraphs ?? []).map((graph, k) => ({ index: k + 1, name: graph.name, operatorHistogram: histogram(graph.operators), operatorCount: graph.operators.length }));
-  const operatorHistogram = histogram([model, ...(model.subgraphs ?? [])].flatMap((graph) => graph.operators));
+  const operatorHistogram = histogram(modelGraphs(model).flatMap((graph) => graph.operators));
   return {
     fileBytes: file.fileBytes,
     schemaVersion: file.schemaVersion,

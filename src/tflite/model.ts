@@ -105,6 +105,11 @@ export interface TfliteModel extends TfliteGraph {
 
 export const DEFAULT_SIGNATURE_KEY = 'serving_default';
 
+/** Every subgraph of the model in file order: the main graph (0), then the loop subgraphs. */
+export function modelGraphs(model: TfliteModel): TfliteGraph[] {
+  return [model, ...(model.subgraphs ?? [])];
+}
+
 export function defaultSignature(model: Pick<TfliteModel, 'tensors' | 'inputs' | 'outputs'>): Signature {
   return {
     key: DEFAULT_SIGNATURE_KEY,
@@ -188,7 +193,7 @@ export class TfliteGraphBuilder {
  */
 export function validateModel(model: TfliteModel): void {
   const problems: string[] = [];
-  const graphs: TfliteGraph[] = [model, ...(model.subgraphs ?? [])];
+  const graphs = modelGraphs(model);
   graphs.forEach((graph, index) => validateGraph(graph, index === 0 ? '' : `subgraph ${index} "${(graph as TfliteSubgraph).name}": `, graphs, problems));
   if (model.signature) {
     for (const entry of [...model.signature.inputs, ...model.signature.outputs]) {

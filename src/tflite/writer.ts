@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Builder } from 'flatbuffers';
 import { TorchportError } from '../errors.ts';
-import { defaultSignature, validateModel, TfliteModelError, type TfliteGraph, type TfliteModel, type TfliteOperator } from './model.ts';
+import { defaultSignature, modelGraphs, validateModel, TfliteModelError, type TfliteGraph, type TfliteModel, type TfliteOperator, type TfliteSubgraph } from './model.ts';
 import {
   OPERATORS,
   OPTIONS_TABLES,
@@ -33,7 +33,7 @@ type Offset = number;
 
 export function writeTflite(model: TfliteModel): Uint8Array {
   validateModel(model);
-  const graphs: Array<{ name: string; graph: TfliteGraph }> = [{ name: 'main', graph: model }, ...(model.subgraphs ?? []).map((graph) => ({ name: graph.name, graph }))];
+  const graphs = modelGraphs(model).map((graph, g) => ({ name: g === 0 ? 'main' : (graph as TfliteSubgraph).name, graph }));
   const allTensors = graphs.flatMap(({ graph }) => graph.tensors);
   const constantBytes = allTensors.reduce((sum, t) => sum + (t.data?.byteLength ?? 0), 0);
   if (constantBytes > MAX_FLATBUFFER_BYTES) {

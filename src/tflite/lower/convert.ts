@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
 import type { Tensor } from '../../tensor/index.ts';
-import { writeTflite, type TfliteModel } from '../index.ts';
+import { modelGraphs, writeTflite, type TfliteModel } from '../index.ts';
 import { calibrate, emitInt8, type FloatOpCause } from '../quantize/index.ts';
 import { emitFloat, emitLoopSubgraphs } from './emit.ts';
 import { ConversionOptionsError } from './errors.ts';
@@ -170,7 +170,8 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
   const totalMs = performance.now() - started;
 
   const histogram: Record<string, number> = {};
-  const allOperators = [tflite, ...(tflite.subgraphs ?? [])].flatMap((graph) => graph.operators);
+  const graphs = modelGraphs(tflite);
+  const allOperators = graphs.flatMap((graph) => graph.operators);
   for (const op of allOperators) {
     const name = op.op === 'OPAQUE' ? op.name : op.op;
     histogram[name] = (histogram[name] ?? 0) + 1;
@@ -184,7 +185,7 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
       int8Io: options.int8Io ?? false,
       batchSize,
       fileBytes: bytes.byteLength,
-      constantBytes: [tflite, ...(tflite.subgraphs ?? [])].reduce((sum, graph) => sum + graph.tensors.reduce((bytes, t) => bytes + (t.data?.byteLength ?? 0), 0), 0),
+      constantBytes: graphs.flatMap((graph) => graph.tensors).reduce((sum, t) => sum + (t.data?.byteLength ?? 0), 0),
       kerasWeightBytes: lowered.kerasWeightBytes,
       operatorCount: allOperators.length,
       operatorHistogram: Object.fromEntries(Object.entries(histogram).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),

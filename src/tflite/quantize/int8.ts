@@ -132,8 +132,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   for (const op of graph.ops) {
     const rule = INT8_RULES[op.op];
     const nonFloatOutput = op.outputs.some((id) => graph.value(id).dtype !== 'float32');
-    if (!rule || nonFloatOutput || keptFloat(op) || touchesNonFinite(op)) {
-      emitFloatOp(op, op.loop ? 'loop' : !rule || nonFloatOutput ? 'no-int8-rule' : touchesNonFinite(op) ? 'non-finite' : 'kept-float');
+    const infinite = touchesNonFinite(op);
+    if (!rule || nonFloatOutput || keptFloat(op) || infinite) {
+      emitFloatOp(op, op.loop ? 'loop' : !rule || nonFloatOutput ? 'no-int8-rule' : infinite ? 'non-finite' : 'kept-float');
       continue;
     }
     const output = outputQuantization(op, rule);

@@ -256,6 +256,8 @@ export const getItem: Converter = (node, ctx) => {
       // One constant index tensor among slices: PyTorch keeps the gathered axis where it was.
       if (items.filter(isTensorConstant).length > 1) throw new Unsupported('indexing with more than one tensor (advanced indices broadcast together)');
       value = gatherAxis(node, ctx, value, dim, item, `__${dim}`);
+    } else if (isTensorConstant(item)) {
+      throw new Unsupported(`an index tensor on a value whose batch is PyTorch axis ${batchAxis} (h_n): index it with integers, or transpose the batch back to axis 0 first`);
     } else throw new Unsupported(`index ${JSON.stringify(item)} (only slices, integers, constant integer tensors and ... are supported)`);
   });
   const out = outputShape(node, ctx);

@@ -31,6 +31,13 @@ export function compare(ctx: LoweringContext): IrTensor {
   return ctx.op(op, [x!, other], { shape: outputShape(ctx), dtype: 'bool' });
 }
 
+/** Select's config spells non-finite numbers 'inf', '-inf', 'nan' (JSON has none). */
+const NON_FINITE: Readonly<Record<string, number>> = { inf: Infinity, '-inf': -Infinity, nan: NaN };
+
+function nonFinite(ctx: LoweringContext, key: string, spelled: string): number {
+  return Object.hasOwn(NON_FINITE, spelled) ? NON_FINITE[spelled]! : ctx.fail(`${key} is ${JSON.stringify(spelled)}, not a number`);
+}
+
 export function select(ctx: LoweringContext): IrTensor {
   const inputs = [...ctx.inputs];
   let condition: IrTensor;
@@ -40,9 +47,7 @@ export function select(ctx: LoweringContext): IrTensor {
   } else condition = inputs.shift() ?? ctx.fail('has no condition input');
   const operand = (key: 'whenTrue' | 'whenFalse'): IrTensor => {
     const raw = ctx.config<number | string | null>(key) ?? null;
-    // Select's config spells non-finite numbers as 'inf', '-inf', 'nan' (JSON has none).
-    const scalar = typeof raw === 'string' ? Number(raw.replace('inf', 'Infinity').replace('nan', 'NaN')) : raw;
-    if (scalar !== null) return ctx.constant(key, Tensor.fromNumbers([], [scalar]));
+    if (raw !== null) return ctx.constant(key, Tensor.fromNumbers([], [typeof raw === 'number' ? raw : nonFinite(ctx, key, raw)]));
     return inputs.shift() ?? ctx.fail(`has no ${key} input`);
   };
   const whenTrue = operand('whenTrue');

@@ -3,6 +3,9 @@
 // the weight `value`, already broadcast-aligned to the input's Keras layout. tfjs-layers has no
 // layer for arithmetic with a constant. Lowers to TFLite ADD / SUB / MUL / DIV.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { constantArithmetic } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -66,6 +69,8 @@ export class ConstantArithmetic extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), op: this.op, reversed: this.reversed, scalar: this.scalar, shape: this.shape === null ? null : [...this.shape] };
   }
-}
 
-tf.serialization.registerClass(ConstantArithmetic);
+  lower(ctx: LoweringContext): IrTensor {
+    return constantArithmetic(ctx);
+  }
+}

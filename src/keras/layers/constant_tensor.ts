@@ -4,6 +4,9 @@
 // repeats it over the batch of its input, which it reads only for the batch size. Lowers to a
 // TFLite constant buffer.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { constantTensor } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -45,6 +48,8 @@ export class ConstantTensor extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), shape: [...this.shape] };
   }
-}
 
-tf.serialization.registerClass(ConstantTensor);
+  lower(ctx: LoweringContext): IrTensor {
+    return constantTensor(ctx);
+  }
+}

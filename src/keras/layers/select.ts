@@ -3,6 +3,9 @@
 // and masked_fill(mask, v) (= where(mask, v, x)). tfjs-layers has neither. Lower to TFLite's
 // GREATER / GREATER_EQUAL / LESS / LESS_EQUAL / EQUAL / NOT_EQUAL and SELECT_V2.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { compare, select } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -65,6 +68,10 @@ export class Compare extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), op: this.op, scalar: this.scalar };
+  }
+
+  lower(ctx: LoweringContext): IrTensor {
+    return compare(ctx);
   }
 }
 
@@ -152,7 +159,8 @@ export class Select extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), condition: this.condition === null ? null : [...this.condition], whenTrue: encodeNumber(this.whenTrue), whenFalse: encodeNumber(this.whenFalse) };
   }
-}
 
-tf.serialization.registerClass(Compare);
-tf.serialization.registerClass(Select);
+  lower(ctx: LoweringContext): IrTensor {
+    return select(ctx);
+  }
+}

@@ -10,6 +10,9 @@
 // are bias_ih / bias_hh. Input (batch, steps, features); output every step's h (batch, steps, H)
 // when returnSequences (the default), else the last one. The initial state is zero.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext, LoweringSettings } from '../../tflite/lower/index.ts';
+import { torchGru } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -85,6 +88,8 @@ export class TorchGRU extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), units: this.units, goBackwards: this.goBackwards, returnSequences: this.returnSequences };
   }
-}
 
-tf.serialization.registerClass(TorchGRU);
+  lower(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
+    return torchGru(ctx, settings, this);
+  }
+}

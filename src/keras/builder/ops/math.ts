@@ -6,6 +6,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { identityPerm, samePerm } from '../layout.ts';
 import { Unsupported, isValueArg, literal, type OpNode } from '../op_node.ts';
 import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 /** An elementwise function keeps its input's layout (a flattened channels-last vector included). */
 export function unary(fn: Exclude<MathFunctionName, 'pow'>): Converter {
@@ -105,3 +106,23 @@ export function checkMatmul(node: OpNode): string | undefined {
   if (!isValueArg(a) || !isValueArg(b)) return 'matmul with a constant operand (a weight: use nn.Linear)';
   return undefined;
 }
+
+const CLAMP = op(clamp);
+
+export const FAMILY: OpFamily = {
+  name: 'Math functions and matrix products',
+  layers: [BatchMatMul, Clamp, MathFunction],
+  ops: {
+    ...spellings(['torch.matmul', 'torch.bmm', 'Tensor.matmul', 'Tensor.bmm', 'Tensor.__matmul__'], op(matmul, checkMatmul)),
+    ...spellings(['torch.sqrt', 'Tensor.sqrt'], op(unary('sqrt'))),
+    ...spellings(['torch.rsqrt', 'Tensor.rsqrt'], op(unary('rsqrt'))),
+    ...spellings(['torch.exp', 'Tensor.exp'], op(unary('exp'))),
+    ...spellings(['torch.log', 'Tensor.log'], op(unary('log'))),
+    ...spellings(['torch.erf', 'Tensor.erf', 'torch.special.erf'], op(unary('erf'))),
+    ...spellings(['torch.abs', 'Tensor.abs', 'Tensor.__abs__'], op(unary('abs'))),
+    ...spellings(['torch.pow', 'Tensor.pow', 'Tensor.__pow__'], op(pow, checkPow)),
+    ...spellings(['torch.clamp', 'torch.clip', 'Tensor.clamp', 'Tensor.clip', 'Tensor.clamp_'], CLAMP),
+    ...spellings(['torch.clamp_min', 'Tensor.clamp_min'], op(oneSidedClamp('min'))),
+    ...spellings(['torch.clamp_max', 'Tensor.clamp_max'], op(oneSidedClamp('max'))),
+  },
+};

@@ -5,7 +5,7 @@
 import { Tensor } from '../../../tensor/index.ts';
 import type { OperatorName } from '../../schema/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { outputShape } from './util.ts';
 
 export function gather(ctx: LoweringContext): IrTensor {

@@ -1,9 +1,9 @@
 // Lowerings of torchport's custom Keras layers (src/keras/layers) and of the built-in Keras layers
 // the PyTorch -> Keras builder emits beyond the common ones: one TFLite builtin per PyTorch op
-// wherever TFLite has one (see the `tflite` column of src/keras/builder/op_table.ts).
+// wherever TFLite has one. Each layer class calls its lowering from its lower() method.
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { axisOf, outputShape, requireChannelsLast } from './util.ts';
 
 /** PyTorch's hardswish, x * relu6(x + 3) / 6: exactly TFLite's HARD_SWISH. */

@@ -169,6 +169,7 @@ export const BUILTINS = {
   WHILE: { code: 119, options: 'WhileOptions', version: version.one, firstRuntime: { 1: '1.15.0' }, int8: FLOAT },
   SELECT_V2: { code: 123, options: 'SelectV2Options', version: version.one, firstRuntime: { 1: '2.2.0' }, int8: FLOAT },
   BATCH_MATMUL: { code: 126, options: 'BatchMatMulOptions', version: version.one, firstRuntime: { 1: '2.3.0' }, int8: FLOAT },
+  CUMSUM: { code: 128, options: 'CumsumOptions', version: version.one, firstRuntime: { 1: '2.4.0' }, int8: FLOAT },
   BROADCAST_TO: { code: 130, options: undefined, version: version.broadcastTo, firstRuntime: { 2: '2.5.0' }, int8: FLOAT },
   GELU: { code: 150, options: 'GeluOptions', version: version.int8Input, firstRuntime: { 1: '2.9.0' }, int8: calibrated },
   DYNAMIC_UPDATE_SLICE: { code: 151, options: 'DynamicUpdateSliceOptions', version: version.one, firstRuntime: { 1: '2.9.0' }, int8: FLOAT },

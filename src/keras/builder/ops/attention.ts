@@ -17,7 +17,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { identityPerm } from '../layout.ts';
 import { Unsupported, bool, isTensorConstant, isValueArg, literal, type OpNode } from '../op_node.ts';
 import { nameFor, outputShape } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { op, type OpFamily } from '../family.ts';
 
 const SIGNATURE = ['query', 'key', 'value', 'key_padding_mask=', 'need_weights=', 'attn_mask=', 'average_attn_weights='];
 

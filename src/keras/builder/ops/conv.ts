@@ -7,7 +7,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';
 import { Unsupported, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { op, type OpFamily } from '../family.ts';
 
 interface ConvSpec {
   readonly spatial: number;

@@ -5,7 +5,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { kerasAxis } from '../layout.ts';
 import { Unsupported, type OpNode } from '../op_node.ts';
 import { firstInput } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { op, type OpFamily } from '../family.ts';
 
 export function batchNorm(node: OpNode, ctx: BuildContext): KValue[] {
   const x = ctx.plain(firstInput(node, ctx), node);

@@ -6,7 +6,7 @@ import { ConstantPadding, Slice } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { Unsupported, ints, num, str, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { op, type OpFamily } from '../family.ts';
 
 export function pad(node: OpNode, ctx: BuildContext): KValue[] {
   const args = node.bind(['input', 'pad', 'mode=', 'value=']);

@@ -10,7 +10,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';
 import { Unsupported, bool, expand, literal, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { op, type OpFamily } from '../family.ts';
 
 const LOWEST_FLOAT32 = -3.4028234663852886e38;
 

@@ -17,7 +17,7 @@ import { identityPerm } from '../layout.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import { Unsupported, isTensorConstant, type OpNode } from '../op_node.ts';
 import { firstInput, outputShape } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { op, type OpFamily } from '../family.ts';
 
 export function checkRecurrent(node: OpNode): string | undefined {
   if (node.attrs['batch_first'] !== true) return 'batch_first=False puts the time axis first; build the module with batch_first=True (Keras keeps the batch first)';

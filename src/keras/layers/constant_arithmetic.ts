@@ -71,6 +71,6 @@ export class ConstantArithmetic extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
-    return constantArithmetic(ctx);
+    return constantArithmetic(ctx, this);
   }
 }

@@ -51,6 +51,6 @@ export class ConstantPadding extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
-    return constantPadding(ctx);
+    return constantPadding(ctx, this);
   }
 }

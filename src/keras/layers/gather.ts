@@ -49,6 +49,6 @@ export class Gather extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
-    return gather(ctx);
+    return gather(ctx, this);
   }
 }

@@ -50,6 +50,6 @@ export class Reduce extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
-    return reduce(ctx);
+    return reduce(ctx, this);
   }
 }

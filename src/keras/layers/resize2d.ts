@@ -60,6 +60,6 @@ export class Resize2D extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
-    return resize2d(ctx);
+    return resize2d(ctx, this);
   }
 }

@@ -71,7 +71,7 @@ export class Compare extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
-    return compare(ctx);
+    return compare(ctx, this);
   }
 }
 
@@ -161,6 +161,6 @@ export class Select extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
-    return select(ctx);
+    return select(ctx, this);
   }
 }

@@ -48,6 +48,6 @@ export class Slice extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
-    return slice(ctx);
+    return slice(ctx, this);
   }
 }

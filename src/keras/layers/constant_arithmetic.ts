@@ -3,6 +3,7 @@
 // the weight `value`, already broadcast-aligned to the input's Keras layout. tfjs-layers has no
 // layer for arithmetic with a constant. Lowers to TFLite ADD / SUB / MUL / DIV.
 import * as tf from '@tensorflow/tfjs';
+import { IDENTITY, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { constantArithmetic } from '../../tflite/lower/layers/index.ts';
@@ -27,6 +28,8 @@ const APPLY: Readonly<Record<ArithmeticOp, (a: tf.Tensor, b: tf.Tensor) => tf.Te
 
 export class ConstantArithmetic extends tf.layers.Layer {
   static readonly className = 'ConstantArithmetic';
+  /** The constant tensor the graph builder names (a parameter used in forward, or a folded constant). */
+  static readonly transferRule: LayerRule = { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] };
   readonly op: ArithmeticOp;
   readonly reversed: boolean;
   readonly scalar: number | null;

@@ -4,6 +4,7 @@
 // repeats it over the batch of its input, which it reads only for the batch size. Lowers to a
 // TFLite constant buffer.
 import * as tf from '@tensorflow/tfjs';
+import { IDENTITY, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { constantTensor } from '../../tflite/lower/layers/index.ts';
@@ -18,6 +19,7 @@ export interface ConstantTensorArgs extends NonNullable<LayerArgs> {
 
 export class ConstantTensor extends tf.layers.Layer {
   static readonly className = 'ConstantTensor';
+  static readonly transferRule: LayerRule = { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] };
   readonly shape: number[];
   private value: tf.LayerVariable | null = null;
 

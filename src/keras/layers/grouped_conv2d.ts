@@ -9,6 +9,7 @@
 //   PyTorch's order).
 // Channels-last only; no activation (add an Activation layer after it).
 import * as tf from '@tensorflow/tfjs';
+import { CONV2D_RULE, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext, LoweringSettings } from '../../tflite/lower/index.ts';
 import { groupedConv2d as lowerGroupedConv2d } from '../../tflite/lower/layers/index.ts';
@@ -48,6 +49,8 @@ function pair(value: number | [number, number] | undefined, fallback: number, wh
 
 export class GroupedConv2D extends tf.layers.Layer {
   static readonly className = 'GroupedConv2D';
+  /** PyTorch (out, in / groups, kh, kw) -> (kh, kw, in / groups, out), as Conv2D. */
+  static readonly transferRule: LayerRule = CONV2D_RULE;
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly groups: number;

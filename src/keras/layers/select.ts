@@ -3,6 +3,7 @@
 // and masked_fill(mask, v) (= where(mask, v, x)). tfjs-layers has neither. Lower to TFLite's
 // GREATER / GREATER_EQUAL / LESS / LESS_EQUAL / EQUAL / NOT_EQUAL and SELECT_V2.
 import * as tf from '@tensorflow/tfjs';
+import { IDENTITY, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { compare, select } from '../../tflite/lower/layers/index.ts';
@@ -106,6 +107,8 @@ function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
 /** where(condition, whenTrue, whenFalse); inputs in that order, leaving out what the config holds. */
 export class Select extends tf.layers.Layer {
   static readonly className = 'Select';
+  /** A constant condition (a mask buffer): 1 where true, 0 where false. */
+  static readonly transferRule: LayerRule = { weights: [{ keras: 'condition', torch: 'condition', layout: IDENTITY, mask: true }] };
   readonly condition: number[] | null;
   readonly whenTrue: number | null;
   readonly whenFalse: number | null;

@@ -10,6 +10,7 @@
 // are bias_ih / bias_hh. Input (batch, steps, features); output every step's h (batch, steps, H)
 // when returnSequences (the default), else the last one. The initial state is zero.
 import * as tf from '@tensorflow/tfjs';
+import { IDENTITY, permute, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext, LoweringSettings } from '../../tflite/lower/index.ts';
 import { torchGru } from '../../tflite/lower/layers/index.ts';
@@ -26,6 +27,15 @@ export interface TorchGRUArgs extends NonNullable<LayerArgs> {
 
 export class TorchGRU extends tf.layers.Layer {
   static readonly className = 'TorchGRU';
+  /** PyTorch's gate order and both biases as they are. */
+  static readonly transferRule: LayerRule = {
+    weights: [
+      { keras: 'kernel', torch: 'weight_ih_l0', layout: permute(1, 0) },
+      { keras: 'recurrent_kernel', torch: 'weight_hh_l0', layout: permute(1, 0) },
+      { keras: 'bias', torch: 'bias_ih_l0', layout: IDENTITY },
+      { keras: 'recurrent_bias', torch: 'bias_hh_l0', layout: IDENTITY },
+    ],
+  };
   readonly units: number;
   readonly goBackwards: boolean;
   readonly returnSequences: boolean;

@@ -1,12 +1,14 @@
-// Lint rules kept modest on purpose: they pass on the whole tree without reformatting it. The one
-// architectural rule: only src/runtimes/ drives an engine (tfjs, LiteRT, ONNX Runtime); src/keras/
+// Lint rules kept modest on purpose: they pass on the whole tree without reformatting it. The
+// architectural rules: only src/runtimes/ drives an engine (tfjs, LiteRT, ONNX Runtime); src/keras/
 // builds and reads Keras models, which in torchport are tfjs-layers models, so it may import tfjs.
-// Type-only imports (`import type * as tf`) are allowed everywhere: they load no engine.
+// Type-only imports (`import type * as tf`) are allowed everywhere: they load no engine. And the
+// float IR (src/tflite/ir) sits below lowering and quantization, which must not import back up.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const ENGINES = ['@tensorflow/*', '@litertjs/*', 'onnxruntime-node', 'onnxruntime-common'];
 const ENGINE_MESSAGE = 'Only src/runtimes/ (and src/keras/, whose models are tfjs-layers models) may load an engine: go through a Runner (src/runtimes/runner.ts).';
+const ENGINE_PATTERN = { group: ENGINES, allowTypeImports: true, message: ENGINE_MESSAGE };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'reports/**', 'golden/**', '**/*.d.ts'] },
@@ -33,7 +35,7 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/runtimes/**', 'src/keras/**', 'src/**/*.test.ts', 'src/**/testing.ts', 'src/**/testing/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ENGINES, allowTypeImports: true, message: ENGINE_MESSAGE }] }],
+      'no-restricted-imports': ['error', { patterns: [ENGINE_PATTERN] }],
       'no-restricted-syntax': [
         'error',
         ...ENGINES.map((engine) => ({
@@ -41,6 +43,28 @@ export default tseslint.config(
           message: ENGINE_MESSAGE,
         })),
       ],
+    },
+  },
+  {
+    // The float IR is shared by lowering and quantization; quantization must not reach back into lowering.
+    files: ['src/tflite/ir/**/*.ts', 'src/tflite/quantize/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ENGINE_PATTERN,
+            { group: ['**/lower/**', '**/lower'], message: 'src/tflite/ir and src/tflite/quantize sit below src/tflite/lower: share what both need through src/tflite/ir.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/tflite/ir/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [ENGINE_PATTERN, { group: ['**/lower/**', '**/lower', '**/quantize/**', '**/quantize'], message: 'src/tflite/ir imports neither lowering nor quantization.' }] }],
     },
   },
 );

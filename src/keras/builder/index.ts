@@ -3,5 +3,4 @@ export { buildKerasModel, type BuildOptions, type BuildReport, type BuiltKerasMo
 export { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './errors.ts';
 export type { BuildTensors, InsertedPermute } from './context.ts';
 export type { Layout } from './layout.ts';
-export { FAMILIES, customLayerClasses, findOp, registerCustomLayers, type RegisteredOp } from './registry.ts';
-export type { LowerableLayer, OpFamily, OpSpec } from './family.ts';
+export { FAMILIES, findOp, registerCustomLayers } from './registry.ts';

@@ -36,7 +36,7 @@ export const FAMILIES: readonly OpFamily[] = [
   recurrent.FAMILY,
 ];
 
-export interface RegisteredOp extends OpSpec {
+interface RegisteredOp extends OpSpec {
   /** The family that owns the op. */
   readonly family: string;
 }
@@ -61,7 +61,7 @@ export function findOp(name: string): RegisteredOp | undefined {
 }
 
 /** Every custom layer class of every family, once each. */
-export function customLayerClasses(): CustomLayerClass[] {
+function customLayerClasses(): CustomLayerClass[] {
   return [...new Set(FAMILIES.flatMap((family) => family.layers))];
 }
 

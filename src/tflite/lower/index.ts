@@ -1,5 +1,4 @@
 export { DEBUG_DESCRIPTION, QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionReport, type ConversionResult, type ConvertOptions, type LayerMapping, type QuantizeVariant } from './convert.ts';
-export { loweredClassNames } from './table.ts';
 export type { LoweringContext, LoweringSettings, LayerInfo, OutputSpec } from './context.ts';
 export type { IrDType, IrGraph, IrOp, IrTensor, IrValue } from '../ir/index.ts';
 export type { Rewrite } from './passes.ts';

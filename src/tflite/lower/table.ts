@@ -96,8 +96,3 @@ export function findLowering(className: string, layer: unknown, settings: Loweri
   const own = selfLowering(layer);
   return own && ((ctx) => own.lower(ctx, settings));
 }
-
-/** Keras's own layer classes with a lowering. */
-export function loweredClassNames(): string[] {
-  return [...Object.keys(BUILTIN), 'InputLayer'].sort();
-}

@@ -17,4 +17,3 @@ export {
   slice,
   subtract,
 } from './torchport.ts';
-export { outputShape } from './util.ts';

@@ -124,7 +124,7 @@ export const BUILTINS = {
   SOFTMAX: { code: 25, options: 'SoftmaxOptions', version: version.int8Input, firstRuntime: { 1: '1.5.0', 2: '1.14.0' }, int8: fixed(1 / 256, -128) },
   TANH: { code: 28, options: undefined, version: version.int8Input, firstRuntime: { 1: '1.14.0', 2: '1.14.0' }, int8: fixed(1 / 128, 0) },
   PAD: { code: 34, options: 'PadOptions', version: version.int8Input, firstRuntime: { 1: '1.5.0', 2: '1.14.0' }, int8: sameAsInput() },
-  GATHER: { code: 36, options: 'GatherOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0' }, int8: sameAsInput(0) },
+  GATHER: { code: 36, options: 'GatherOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: sameAsInput(0) },
   TRANSPOSE: { code: 39, options: 'TransposeOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: sameAsInput() },
   MEAN: { code: 40, options: 'ReducerOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: calibrated },
   SUB: { code: 41, options: 'SubOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: calibrated },
@@ -171,6 +171,6 @@ export const BUILTINS = {
   BATCH_MATMUL: { code: 126, options: 'BatchMatMulOptions', version: version.one, firstRuntime: { 1: '2.3.0' }, int8: FLOAT },
   CUMSUM: { code: 128, options: 'CumsumOptions', version: version.one, firstRuntime: { 1: '2.4.0' }, int8: FLOAT },
   BROADCAST_TO: { code: 130, options: undefined, version: version.broadcastTo, firstRuntime: { 2: '2.5.0' }, int8: FLOAT },
-  GELU: { code: 150, options: 'GeluOptions', version: version.int8Input, firstRuntime: { 1: '2.9.0' }, int8: calibrated },
+  GELU: { code: 150, options: 'GeluOptions', version: version.int8Input, firstRuntime: { 1: '2.9.0', 2: '2.9.0' }, int8: calibrated },
   DYNAMIC_UPDATE_SLICE: { code: 151, options: 'DynamicUpdateSliceOptions', version: version.one, firstRuntime: { 1: '2.9.0' }, int8: FLOAT },
 } as const satisfies Record<string, BuiltinRecord>;

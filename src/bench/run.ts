@@ -39,6 +39,7 @@ export interface BenchResult {
 const CALIBRATION = '(calibration)';
 
 /** Written by every timed run, so reading the outputs back cannot be optimised away. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- written, never read: a sink the optimiser cannot drop
 let sink = 0;
 
 /** Touches every output tensor's data inside the timed region. */

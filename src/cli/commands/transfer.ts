@@ -2,7 +2,7 @@
 // weights are copied into it by layer name (no Python involved) and the filled model is saved in
 // both the TF.js layers format and Keras HDF5.
 import { InvalidArgumentError, type Command } from 'commander';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { InputFileError } from '../../errors.ts';

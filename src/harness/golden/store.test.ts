@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TorchBridge } from '../../torch/index.ts';
 import { GoldenExistsError, GoldenWriteRefusedError, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from './index.ts';
 
-const repoFixture = (name: string) => new URL(`../../../suites/fixtures/${name}`, import.meta.url).pathname;
 const testFixture = (name: string) => new URL(`../../torch/test-fixtures/${name}`, import.meta.url).pathname;
 
 describe('goldens recorded with real torch', () => {

@@ -7,7 +7,7 @@ import type { InspectedTensor, TfliteInspection } from '../../tflite/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import type { Golden } from '../golden/index.ts';
 import { kerasLayerErrors } from './divergence.ts';
-import { TargetUnavailableError, type ModelStructure, type OpenTarget, type Target } from './target.ts';
+import { TargetUnavailableError, type ModelStructure, type Target } from './target.ts';
 
 export class ConversionFailedError extends TorchportError {
   readonly code = 'E_CONVERSION';

@@ -16,43 +16,38 @@ const REL = 1e-5;
 /** Every Keras layer that holds a graph value, compared with the golden's activation of that value. */
 export async function kerasLayerErrors(golden: Golden, conversion: KerasConversion): Promise<Divergence> {
   const build = conversion.build;
-  const tf = await import('@tensorflow/tfjs');
   const { graph } = await golden.graph();
   const activations = await golden.activations();
-  const probes: Array<{ node: (typeof graph.nodes)[number]; value: string; perm: readonly number[] }> = [];
+  const probes: Array<{ node: (typeof graph.nodes)[number]; value: string; perm: readonly number[]; output: number }> = [];
+  // Several values can live in one layer output (no-op nodes): probe each output once.
+  const outputs: Array<{ layer: string; call: number }> = [];
+  const outputIndex = new Map<string, number>();
   for (const node of graph.nodes) {
     for (const value of node.outputs) {
       const location = build.valueLayers[value];
       if (!location || location.layout.source || !activations.has(value)) continue;
-      probes.push({ node, value, perm: location.layout.perm });
+      const key = `${location.layer}#${location.call}`;
+      if (!outputIndex.has(key)) outputIndex.set(key, outputs.push({ layer: location.layer, call: location.call }) - 1);
+      probes.push({ node, value, perm: location.layout.perm, output: outputIndex.get(key)! });
     }
   }
-  // Several values can live in one layer output (no-op nodes): probe each output once.
-  const symbolic = probes.map((p) => {
-    const location = build.valueLayers[p.value]!;
-    return conversion.model.getLayer(location.layer).getOutputAt(location.call) as import('@tensorflow/tfjs').SymbolicTensor;
-  });
-  const outputs = [...new Set(symbolic)];
-  const probeModel = tf.model({ inputs: conversion.model.inputs, outputs });
   const { toKerasLayout } = await import('../../convert/index.ts');
+  const { createKerasProbeRunner } = await import('../../runtimes/keras/index.ts');
   const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), conversion.io.inputs);
-  const results = tf.tidy(() => {
-    const ys = probeModel.predict(inputs.map((t) => tf.tensor(t.data as Float32Array, [...t.shape], 'float32')));
-    return Array.isArray(ys) ? ys : [ys];
-  });
-  const layers: DivergentLayer[] = [];
+  const runner = await createKerasProbeRunner(conversion.model, outputs);
+  let results: Tensor[];
   try {
-    for (const [i, probe] of probes.entries()) {
-      const y = results[outputs.indexOf(symbolic[i]!)]!;
-      const keras = new Tensor('float32', y.shape, (await y.data()) as Float32Array);
-      const reference = activations.get(probe.value)!.toFloat32();
-      const actual = keras.permute(inversePermutation(probe.perm));
-      if (actual.size !== reference.size) continue;
-      const metrics = layerErrorMetrics(actual.reshape(reference.shape), reference);
-      layers.push({ module: probe.node.module ?? probe.node.name, op: probe.node.op, convertedName: build.valueLayers[probe.value]!.layer, maxAbsDiff: metrics.maxAbsDiff, maxAbsReference: metrics.maxAbsReference });
-    }
+    results = await runner.run(inputs);
   } finally {
-    for (const y of results) y.dispose();
+    await runner.dispose();
+  }
+  const layers: DivergentLayer[] = [];
+  for (const probe of probes) {
+    const reference = activations.get(probe.value)!.toFloat32();
+    const actual = results[probe.output]!.toFloat32().permute(inversePermutation(probe.perm));
+    if (actual.size !== reference.size) continue;
+    const metrics = layerErrorMetrics(actual.reshape(reference.shape), reference);
+    layers.push({ module: probe.node.module ?? probe.node.name, op: probe.node.op, convertedName: build.valueLayers[probe.value]!.layer, maxAbsDiff: metrics.maxAbsDiff, maxAbsReference: metrics.maxAbsReference });
   }
   const first = layers.find((l) => !(l.maxAbsDiff <= ABS + REL * l.maxAbsReference)) ?? null;
   return { first, layers, tolerance: ABS };

@@ -41,8 +41,8 @@ export function toMatchReference(received: Tensor, reference: Tensor, tolerance:
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- must match vitest's own declaration
 declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- must match vitest's own declaration
   interface Matchers<T = any> {
     /** The tensor matches the PyTorch reference under the tolerance (torchport's comparator). */
     toMatchReference(reference: Tensor, tolerance: Tolerance, context?: ReferenceContext): T;

@@ -8,7 +8,7 @@ import { BuildContext, type BuildTensors, type InsertedPermute, type KValue } fr
 import { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './errors.ts';
 import { channelsLastPerm, identityPerm, inversePerm, kerasShapeOf, type Layout } from './layout.ts';
 import { OpNode, Unsupported } from './op_node.ts';
-import { OP_TABLE } from './op_table.ts';
+import { findOp } from './registry.ts';
 
 export interface BuildOptions {
   /** The Keras model's name (default "torchport"). */
@@ -98,7 +98,7 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
     let outputs: readonly KValue[];
     try {
       checkBatchAxis(node, ctx, reads);
-      outputs = OP_TABLE[node.op]!.convert(node, ctx);
+      outputs = findOp(node.op)!.convert(node, ctx);
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
       failed.push(unsupported(node, error.message));
@@ -174,7 +174,7 @@ function checkSupported(graph: CapturedGraph, nodes: readonly OpNode[]): void {
   const shapes = (value: string) => graph.values[value]?.shape;
   const failed: UnsupportedOp[] = [];
   for (const node of nodes) {
-    const entry = OP_TABLE[node.op];
+    const entry = findOp(node.op);
     if (!entry) {
       failed.push(unsupported(node, `no Keras conversion is known for ${node.node.kind === 'module' ? 'module class' : 'function'} ${node.op}`));
       continue;

@@ -18,7 +18,7 @@ export class UnsupportedOpsError extends TorchportError {
     const lines = ops.map((op) => `  - node '${op.node}': ${op.kind} ${op.op} at module path '${op.modulePath || '(root)'}': ${op.reason}`);
     super(
       `cannot build a Keras model: ${ops.length} unsupported operation(s) in the captured graph:\n${lines.join('\n')}\n` +
-        `Rewrite those parts of the model with supported operations, or extend torchport's op table (src/keras/builder/op_table.ts).`,
+        `Rewrite those parts of the model with supported operations, or add the op to one of torchport's op families (src/keras/builder/ops/, see docs/architecture.md).`,
     );
   }
 }

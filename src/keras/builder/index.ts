@@ -3,4 +3,4 @@ export { buildKerasModel, type BuildOptions, type BuildReport, type BuiltKerasMo
 export { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './errors.ts';
 export type { BuildTensors, InsertedPermute } from './context.ts';
 export type { Layout } from './layout.ts';
-export { OP_TABLE, type OpEntry } from './op_table.ts';
+export { FAMILIES, findOp, registerCustomLayers } from './registry.ts';

@@ -19,7 +19,7 @@ const node = (name: string, kind: 'module' | 'function', op: string, scope: stri
   ...extra,
 });
 
-// A model a user could write: a reflect-padded conv, a time-major (batch_first=False) LSTM over the flattened map, a cumsum in
+// A model a user could write: a reflect-padded conv, a time-major (batch_first=False) LSTM over the flattened map, a cumprod in
 // the head, with supported ops in between and after them.
 const graphJson = JSON.stringify({
   format: 'torchport-graph',
@@ -39,7 +39,7 @@ const graphJson = JSON.stringify({
     node('features.relu', 'function', 'F.relu', 'features', 'v1', 'v2'),
     node('flatten', 'function', 'torch.flatten', '', 'v2', 'v3', { args: [{ value: 'v2' }, { const: 2 }] }),
     node('rnn', 'module', 'LSTM', 'rnn', 'v3', 'v4'),
-    node('head.cumsum', 'function', 'torch.cumsum', 'head', 'v4', 'v5', { args: [{ value: 'v4' }, { const: 2 }] }),
+    node('head.cumprod', 'function', 'torch.cumprod', 'head', 'v4', 'v5', { args: [{ value: 'v4' }, { const: 2 }] }),
     node('head.relu', 'function', 'F.relu', 'head', 'v5', 'v6'),
   ],
   constants: {},
@@ -61,12 +61,12 @@ describe('unsupported ops', () => {
     expect(unsupported.ops.map(({ node, op, kind, modulePath }) => ({ node, op, kind, modulePath }))).toEqual([
       { node: 'features.0', op: 'Conv2d', kind: 'module', modulePath: 'features.0' },
       { node: 'rnn', op: 'LSTM', kind: 'module', modulePath: 'rnn' },
-      { node: 'head.cumsum', op: 'torch.cumsum', kind: 'function', modulePath: 'head' },
+      { node: 'head.cumprod', op: 'torch.cumprod', kind: 'function', modulePath: 'head' },
     ]);
     expect(unsupported.message).toMatch(/3 unsupported operation/);
     expect(unsupported.message).toMatch(/node 'features\.0': module Conv2d at module path 'features\.0': padding_mode 'reflect'/);
     expect(unsupported.message).toMatch(/node 'rnn': module LSTM at module path 'rnn': batch_first=False puts the time axis first/);
-    expect(unsupported.message).toMatch(/node 'head\.cumsum': function torch\.cumsum at module path 'head'/);
+    expect(unsupported.message).toMatch(/node 'head\.cumprod': function torch\.cumprod at module path 'head'/);
   });
 });
 
@@ -108,6 +108,37 @@ describe('conditions and gathers the builder refuses', () => {
     expect(message).toMatch(/node 'pick': .*gathers at computed indices/);
     expect(message).toMatch(/node 'both': .*indexes with more than one tensor/);
     expect(message).toMatch(/node 'nonzero': .*torch\.where\(condition\) with one argument/);
+  });
+});
+
+describe('cumsum the builder refuses', () => {
+  it('names a sum along the batch (dim 0 or -rank) and a dtype argument, before building', () => {
+    const json = JSON.stringify({
+      format: 'torchport-graph',
+      version: 1,
+      inputs: [{ name: 'input_0', value: 'v0' }],
+      outputs: [{ name: 'output_0', value: 'v3' }],
+      values: Object.fromEntries(['v0', 'v1', 'v2', 'v3'].map((id) => [id, { shape: [2, 4, 6], dtype: 'float32' }])),
+      modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] } },
+      nodes: [
+        node('batch', 'function', 'torch.cumsum', '', 'v0', 'v1', { args: [{ value: 'v0' }, { const: 0 }] }),
+        node('negative', 'function', 'Tensor.cumsum', '', 'v1', 'v2', { args: [{ value: 'v1' }, { const: -3 }] }),
+        node('typed', 'function', 'torch.cumsum', '', 'v2', 'v3', { args: [{ value: 'v2' }, { const: 1 }], kwargs: { dtype: { const: 'torch.float64' } } }),
+      ],
+      constants: {},
+    });
+    let error: unknown;
+    try {
+      buildKerasModel(parseCapturedGraph(json, 'synthetic graph'), { weights: new Map(), constants: new Map() });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UnsupportedOpsError);
+    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['batch', 'negative', 'typed']);
+    const message = (error as UnsupportedOpsError).message;
+    expect(message).toMatch(/node 'batch': .*cumsum along dim 0, the batch/);
+    expect(message).toMatch(/node 'negative': .*cumsum along dim 0, the batch/);
+    expect(message).toMatch(/node 'typed': .*a dtype argument: the running sum is computed in float32/);
   });
 });
 

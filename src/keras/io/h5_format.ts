@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { open, stat } from 'node:fs/promises';
-import { adoptGroupedConvolutions } from '../layers/index.ts'; // importing it also registers the custom layers
+import { registerCustomLayers } from '../builder/registry.ts';
+import { adoptGroupedConvolutions } from '../layers/index.ts';
 import { replaceAtomically } from '../../util/index.ts';
 import { KerasModelFileError } from './errors.ts';
 import { captureArtifacts } from './tfjs_format.ts';
@@ -90,6 +91,7 @@ export async function loadKerasH5(filePath: string): Promise<tf.LayersModel> {
     } catch (error) {
       return fail(`model_config is not valid JSON (${(error as Error).message})`, error);
     }
+    registerCustomLayers();
     adoptGroupedConvolutions(config);
     let model: tf.LayersModel;
     try {

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { adoptGroupedConvolutions } from '../layers/index.ts'; // importing it also registers the custom layers
+import { registerCustomLayers } from '../builder/registry.ts';
+import { adoptGroupedConvolutions } from '../layers/index.ts';
 import { writeFileAtomic } from '../../util/index.ts';
 import { KerasModelFileError } from './errors.ts';
 
@@ -79,6 +80,7 @@ export async function loadTfjsLayersModel(modelJsonPath: string): Promise<tf.Lay
   } else {
     return fail('is neither a TF.js layers model (no "modelTopology") nor a Keras model JSON (no "class_name"/"config")');
   }
+  registerCustomLayers();
   adoptGroupedConvolutions(artifacts.modelTopology);
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });

@@ -1,6 +1,9 @@
 // PyTorch's hard activations have no exact tfjs built-in: Keras's `hardSigmoid` is 0.2x + 0.5
 // (TF 2.x), PyTorch's is relu6(x + 3) / 6. These two layers compute PyTorch's definitions.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { geluTanh, hardSigmoid, hardSwish } from '../../tflite/lower/layers/index.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
@@ -15,6 +18,10 @@ export class HardSigmoid extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => tf.div(tf.relu6(tf.add(single(inputs), 3)), 6));
   }
+
+  lower(ctx: LoweringContext): IrTensor {
+    return hardSigmoid(ctx);
+  }
 }
 
 /** x * relu6(x + 3) / 6, PyTorch's nn.Hardswish (TFLite HARD_SWISH). */
@@ -28,6 +35,10 @@ export class HardSwish extends tf.layers.Layer {
       const x = single(inputs);
       return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
     });
+  }
+
+  lower(ctx: LoweringContext): IrTensor {
+    return hardSwish(ctx);
   }
 }
 
@@ -48,8 +59,8 @@ export class GeluTanh extends tf.layers.Layer {
       return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
     });
   }
-}
 
-tf.serialization.registerClass(HardSigmoid);
-tf.serialization.registerClass(GeluTanh);
-tf.serialization.registerClass(HardSwish);
+  lower(ctx: LoweringContext): IrTensor {
+    return geluTanh(ctx);
+  }
+}

@@ -3,6 +3,9 @@
 // tfjs-layers has only Dot, which contracts without batching over the middle axes. Lowers to
 // TFLite BATCH_MATMUL (adj_x / adj_y for the transposes).
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { batchMatMul } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -46,6 +49,8 @@ export class BatchMatMul extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), transposeA: this.transposeA, transposeB: this.transposeB };
   }
-}
 
-tf.serialization.registerClass(BatchMatMul);
+  lower(ctx: LoweringContext): IrTensor {
+    return batchMatMul(ctx, this);
+  }
+}

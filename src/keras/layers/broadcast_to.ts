@@ -1,6 +1,9 @@
 // Broadcasts size-1 axes to a static shape (PyTorch's x.expand(...) / expand_as, e.g. an SE gate
 // expanded to the feature map). tfjs-layers has no such layer. Lowers to TFLite BROADCAST_TO.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { broadcastTo } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -36,6 +39,8 @@ export class BroadcastTo extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), shape: [...this.shape] };
   }
-}
 
-tf.serialization.registerClass(BroadcastTo);
+  lower(ctx: LoweringContext): IrTensor {
+    return broadcastTo(ctx);
+  }
+}

@@ -3,6 +3,10 @@
 // the weight `value`, already broadcast-aligned to the input's Keras layout. tfjs-layers has no
 // layer for arithmetic with a constant. Lowers to TFLite ADD / SUB / MUL / DIV.
 import * as tf from '@tensorflow/tfjs';
+import { IDENTITY, type LayerRule } from '../transfer/index.ts';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { constantArithmetic } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -24,6 +28,8 @@ const APPLY: Readonly<Record<ArithmeticOp, (a: tf.Tensor, b: tf.Tensor) => tf.Te
 
 export class ConstantArithmetic extends tf.layers.Layer {
   static readonly className = 'ConstantArithmetic';
+  /** The constant tensor the graph builder names (a parameter used in forward, or a folded constant). */
+  static readonly transferRule: LayerRule = { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] };
   readonly op: ArithmeticOp;
   readonly reversed: boolean;
   readonly scalar: number | null;
@@ -66,6 +72,8 @@ export class ConstantArithmetic extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), op: this.op, reversed: this.reversed, scalar: this.scalar, shape: this.shape === null ? null : [...this.shape] };
   }
-}
 
-tf.serialization.registerClass(ConstantArithmetic);
+  lower(ctx: LoweringContext): IrTensor {
+    return constantArithmetic(ctx, this);
+  }
+}

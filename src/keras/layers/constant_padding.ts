@@ -2,6 +2,9 @@
 // with 0; PyTorch's max pooling pads with -inf, which the builder writes as the lowest float32
 // (the value TFLite converters give PADV2) so that padding never wins a max.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { constantPadding } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -46,6 +49,8 @@ export class ConstantPadding extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), padding: this.padding.map((p) => [...p]), value: this.value };
   }
-}
 
-tf.serialization.registerClass(ConstantPadding);
+  lower(ctx: LoweringContext): IrTensor {
+    return constantPadding(ctx, this);
+  }
+}

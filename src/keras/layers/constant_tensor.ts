@@ -4,6 +4,10 @@
 // repeats it over the batch of its input, which it reads only for the batch size. Lowers to a
 // TFLite constant buffer.
 import * as tf from '@tensorflow/tfjs';
+import { IDENTITY, type LayerRule } from '../transfer/index.ts';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { constantTensor } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -15,6 +19,7 @@ export interface ConstantTensorArgs extends NonNullable<LayerArgs> {
 
 export class ConstantTensor extends tf.layers.Layer {
   static readonly className = 'ConstantTensor';
+  static readonly transferRule: LayerRule = { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] };
   readonly shape: number[];
   private value: tf.LayerVariable | null = null;
 
@@ -45,6 +50,8 @@ export class ConstantTensor extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), shape: [...this.shape] };
   }
-}
 
-tf.serialization.registerClass(ConstantTensor);
+  lower(ctx: LoweringContext): IrTensor {
+    return constantTensor(ctx);
+  }
+}

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { registerCustomLayers } from '../builder/index.ts';
 import {
   BroadcastTo,
   Compare,
@@ -63,6 +64,7 @@ describe('custom layers', () => {
       artifacts = saved;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }));
+    registerCustomLayers();
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
     expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
     const x = tf.randomNormal([2, 6, 6, 4], 0, 2, 'float32', 7);

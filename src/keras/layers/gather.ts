@@ -2,6 +2,9 @@
 // tensor, or x[..., idx] with a constant integer tensor. tfjs-layers has no gather layer.
 // Lowers to TFLite GATHER with an int32 constant.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { gather } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -44,6 +47,8 @@ export class Gather extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), axis: this.axis, indices: [...this.indices] };
   }
-}
 
-tf.serialization.registerClass(Gather);
+  lower(ctx: LoweringContext): IrTensor {
+    return gather(ctx, this);
+  }
+}

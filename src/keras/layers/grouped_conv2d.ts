@@ -9,6 +9,10 @@
 //   PyTorch's order).
 // Channels-last only; no activation (add an Activation layer after it).
 import * as tf from '@tensorflow/tfjs';
+import { CONV2D_RULE, type LayerRule } from '../transfer/index.ts';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext, LoweringSettings } from '../../tflite/lower/index.ts';
+import { groupedConv2d as lowerGroupedConv2d } from '../../tflite/lower/layers/index.ts';
 import { TorchportError } from '../../errors.ts';
 
 /** A custom layer's configuration or input cannot work (bad model.json, wrong input). */
@@ -45,6 +49,8 @@ function pair(value: number | [number, number] | undefined, fallback: number, wh
 
 export class GroupedConv2D extends tf.layers.Layer {
   static readonly className = 'GroupedConv2D';
+  /** PyTorch (out, in / groups, kh, kw) -> (kh, kw, in / groups, out), as Conv2D. */
+  static readonly transferRule: LayerRule = CONV2D_RULE;
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly groups: number;
@@ -119,9 +125,12 @@ export class GroupedConv2D extends tf.layers.Layer {
       useBias: this.useBias,
     };
   }
+
+  lower(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
+    return lowerGroupedConv2d(ctx, settings.groupedConvolution);
+  }
 }
 
-tf.serialization.registerClass(GroupedConv2D);
 
 export function groupedConv2d(args: GroupedConv2DArgs): GroupedConv2D {
   return new GroupedConv2D(args);

@@ -1,5 +1,7 @@
-// Custom Keras layers for PyTorch operations tfjs-layers has no exact built-in for. Importing this
-// module registers them with tf.serialization, so tf.loadLayersModel can read models that use them.
+// Custom Keras layers for PyTorch operations tfjs-layers has no exact built-in for; each carries its
+// TFLite lowering (lower()). The op families list the classes they build, and
+// registerCustomLayers() (src/keras/builder/registry.ts) registers them with tf.serialization so
+// tf.loadLayersModel can read models that use them.
 export { GroupedConv2D, KerasLayerConfigError, adoptGroupedConvolutions, groupedConv2d, type GroupedConv2DArgs } from './grouped_conv2d.ts';
 export { GeluTanh, HardSigmoid, HardSwish } from './activations.ts';
 export { ConstantPadding, type ConstantPaddingArgs } from './constant_padding.ts';

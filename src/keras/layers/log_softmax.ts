@@ -2,6 +2,9 @@
 // does: log of a Softmax layer's output loses precision where probabilities underflow. tfjs-layers
 // has no such layer. Lowers to TFLite LOG_SOFTMAX.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { logSoftmax } from '../../tflite/lower/layers/index.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
@@ -15,6 +18,8 @@ export class LogSoftmax extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => tf.logSoftmax(Array.isArray(inputs) ? inputs[0]! : inputs, -1));
   }
-}
 
-tf.serialization.registerClass(LogSoftmax);
+  lower(ctx: LoweringContext): IrTensor {
+    return logSoftmax(ctx);
+  }
+}

@@ -4,6 +4,9 @@
 // Lower to the TFLite builtin of the same name (erf has none, trunc is a CAST to int32 and back:
 // see src/tflite/lower/layers/sequence.ts).
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { clamp, mathFunction } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -56,6 +59,10 @@ export class MathFunction extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), fn: this.fn, exponent: this.exponent };
   }
+
+  lower(ctx: LoweringContext): IrTensor {
+    return mathFunction(ctx, this);
+  }
 }
 
 export interface ClampArgs extends NonNullable<LayerArgs> {
@@ -88,7 +95,8 @@ export class Clamp extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), min: this.min, max: this.max };
   }
-}
 
-tf.serialization.registerClass(MathFunction);
-tf.serialization.registerClass(Clamp);
+  lower(ctx: LoweringContext): IrTensor {
+    return clamp(ctx, this);
+  }
+}

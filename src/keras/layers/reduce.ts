@@ -1,6 +1,9 @@
 // A reduction over static axes (PyTorch's x.mean(dims) / sum / amax where no pooling layer fits).
 // Lowers to TFLite MEAN / SUM / REDUCE_MAX.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { reduce } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -45,6 +48,8 @@ export class Reduce extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), op: this.op, axes: [...this.axes], keepDims: this.keepDims };
   }
-}
 
-tf.serialization.registerClass(Reduce);
+  lower(ctx: LoweringContext): IrTensor {
+    return reduce(ctx, this);
+  }
+}

@@ -5,6 +5,9 @@
 // - nearest: src = floor(dst * in / out), tfjs's nearest without either flag.
 // Lowers to TFLite RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR with the same two flags.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { resize2d } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -55,6 +58,8 @@ export class Resize2D extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), size: [...this.size], method: this.method, alignCorners: this.alignCorners, halfPixelCenters: this.halfPixelCenters };
   }
-}
 
-tf.serialization.registerClass(Resize2D);
+  lower(ctx: LoweringContext): IrTensor {
+    return resize2d(ctx, this);
+  }
+}

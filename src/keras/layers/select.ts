@@ -3,6 +3,10 @@
 // and masked_fill(mask, v) (= where(mask, v, x)). tfjs-layers has neither. Lower to TFLite's
 // GREATER / GREATER_EQUAL / LESS / LESS_EQUAL / EQUAL / NOT_EQUAL and SELECT_V2.
 import * as tf from '@tensorflow/tfjs';
+import { IDENTITY, type LayerRule } from '../transfer/index.ts';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { compare, select } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -66,6 +70,10 @@ export class Compare extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), op: this.op, scalar: this.scalar };
   }
+
+  lower(ctx: LoweringContext): IrTensor {
+    return compare(ctx, this);
+  }
 }
 
 /** A number in a layer config; JSON has no Infinity/NaN, so those are kept as 'inf', '-inf', 'nan'. */
@@ -99,6 +107,8 @@ function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
 /** where(condition, whenTrue, whenFalse); inputs in that order, leaving out what the config holds. */
 export class Select extends tf.layers.Layer {
   static readonly className = 'Select';
+  /** A constant condition (a mask buffer): 1 where true, 0 where false. */
+  static readonly transferRule: LayerRule = { weights: [{ keras: 'condition', torch: 'condition', layout: IDENTITY, mask: true }] };
   readonly condition: number[] | null;
   readonly whenTrue: number | null;
   readonly whenFalse: number | null;
@@ -152,7 +162,8 @@ export class Select extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), condition: this.condition === null ? null : [...this.condition], whenTrue: encodeNumber(this.whenTrue), whenFalse: encodeNumber(this.whenFalse) };
   }
-}
 
-tf.serialization.registerClass(Compare);
-tf.serialization.registerClass(Select);
+  lower(ctx: LoweringContext): IrTensor {
+    return select(ctx, this);
+  }
+}

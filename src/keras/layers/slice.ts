@@ -1,6 +1,9 @@
 // A static slice of a tensor (PyTorch's x[:, a:b], torch.split / chunk pieces): tfjs-layers has
 // no slicing layer. Lowers to TFLite SLICE.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { slice } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -43,6 +46,8 @@ export class Slice extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), begin: [...this.begin], size: [...this.size] };
   }
-}
 
-tf.serialization.registerClass(Slice);
+  lower(ctx: LoweringContext): IrTensor {
+    return slice(ctx, this);
+  }
+}

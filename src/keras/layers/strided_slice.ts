@@ -2,6 +2,9 @@
 // stride per non-batch axis, positive strides only (PyTorch allows no others). tfjs-layers has
 // no slicing layer; Slice covers step 1. Lowers to TFLite STRIDED_SLICE.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { stridedSlice } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -46,6 +49,8 @@ export class StridedSlice extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), begin: [...this.begin], end: [...this.end], strides: [...this.strides] };
   }
-}
 
-tf.serialization.registerClass(StridedSlice);
+  lower(ctx: LoweringContext): IrTensor {
+    return stridedSlice(ctx, this);
+  }
+}

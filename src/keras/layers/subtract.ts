@@ -2,6 +2,9 @@
 // layer, tfjs-layers does not. Same class name and config as Keras's, so Python Keras reads it as
 // its own. Lowers to TFLite SUB.
 import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { subtract } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -27,6 +30,8 @@ export class Subtract extends tf.layers.Layer {
       return tf.sub(a!, b!);
     });
   }
-}
 
-tf.serialization.registerClass(Subtract);
+  lower(ctx: LoweringContext): IrTensor {
+    return subtract(ctx);
+  }
+}

@@ -10,6 +10,10 @@
 // are bias_ih / bias_hh. Input (batch, steps, features); output every step's h (batch, steps, H)
 // when returnSequences (the default), else the last one. The initial state is zero.
 import * as tf from '@tensorflow/tfjs';
+import { IDENTITY, permute, type LayerRule } from '../transfer/index.ts';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext, LoweringSettings } from '../../tflite/lower/index.ts';
+import { torchGru } from '../../tflite/lower/layers/index.ts';
 import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
@@ -23,6 +27,15 @@ export interface TorchGRUArgs extends NonNullable<LayerArgs> {
 
 export class TorchGRU extends tf.layers.Layer {
   static readonly className = 'TorchGRU';
+  /** PyTorch's gate order and both biases as they are. */
+  static readonly transferRule: LayerRule = {
+    weights: [
+      { keras: 'kernel', torch: 'weight_ih_l0', layout: permute(1, 0) },
+      { keras: 'recurrent_kernel', torch: 'weight_hh_l0', layout: permute(1, 0) },
+      { keras: 'bias', torch: 'bias_ih_l0', layout: IDENTITY },
+      { keras: 'recurrent_bias', torch: 'bias_hh_l0', layout: IDENTITY },
+    ],
+  };
   readonly units: number;
   readonly goBackwards: boolean;
   readonly returnSequences: boolean;
@@ -85,6 +98,8 @@ export class TorchGRU extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), units: this.units, goBackwards: this.goBackwards, returnSequences: this.returnSequences };
   }
-}
 
-tf.serialization.registerClass(TorchGRU);
+  lower(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
+    return torchGru(ctx, settings, this);
+  }
+}

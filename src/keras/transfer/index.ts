@@ -9,4 +9,5 @@ export {
   type WeightAssignment,
   type WeightOverride,
 } from './transfer.ts';
-export { permute, type WeightLayout } from './layouts.ts';
+export { IDENTITY, permute, type WeightLayout } from './layouts.ts';
+export { CONV2D_RULE, type LayerRule } from './rules.ts';

@@ -1,5 +1,7 @@
 // The mapping table: for each Keras layer class, which PyTorch parameter fills which Keras
 // weight, in which layout, and which hyperparameters must agree. transfer.ts only interprets it.
+// torchport's own layer classes carry their rule themselves (a static `transferRule`), next to
+// the layer and the op family that builds it.
 import type * as tf from '@tensorflow/tfjs';
 import { CHANNEL_BROADCAST, DEPTHWISE, IDENTITY, permute, type WeightLayout } from './layouts.ts';
 
@@ -91,7 +93,7 @@ const groupedConvHint = (torch: readonly number[], keras: readonly number[]): st
     : `the PyTorch conv looks grouped (groups = ${groups}): use GroupedConv2D (torchport's custom layer) with groups: ${groups}`;
 };
 
-const conv2dRule: LayerRule = { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 3, 1, 0) }, bias], shapeHint: groupedConvHint };
+export const CONV2D_RULE: LayerRule = { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 3, 1, 0) }, bias], shapeHint: groupedConvHint };
 const batchNormWeights: readonly WeightRule[] = [
   { keras: 'gamma', torch: 'weight', layout: IDENTITY, flag: 'scale', neutral: 1 },
   { keras: 'beta', torch: 'bias', layout: IDENTITY, flag: 'center', neutral: 0 },
@@ -123,8 +125,7 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   // PyTorch (out, in, k) -> Keras (k, in, out).
   Conv1D: { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 1, 0) }, bias] },
   // PyTorch (out, in / groups, kh, kw) -> Keras (kh, kw, in / groups, out).
-  Conv2D: conv2dRule,
-  GroupedConv2D: conv2dRule,
+  Conv2D: CONV2D_RULE,
   DepthwiseConv2D: { weights: [{ keras: 'depthwise_kernel', torch: 'weight', layout: DEPTHWISE }, bias] },
   // ConvTranspose2d's weight is (in, out, kh, kw); Keras's transposed kernel is (kh, kw, out, in).
   // Both are the adjoint of a cross-correlation, so no spatial flip is needed.
@@ -144,12 +145,6 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   LayerNormalization: { weights: batchNormWeights, checks: [epsilonMatches('LayerNorm'), normalizesOneAxis] },
   Embedding: { weights: [{ keras: 'embeddings', torch: 'weight', layout: IDENTITY }] },
   PReLU: { weights: [{ keras: 'alpha', torch: 'weight', layout: CHANNEL_BROADCAST }] },
-  // torchport's layer for arithmetic with a constant tensor: the graph builder names the tensor
-  // (a parameter used directly in forward, or a folded constant) and its layout in the options.
-  ConstantArithmetic: { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] },
-  ConstantTensor: { weights: [{ keras: 'value', torch: 'value', layout: IDENTITY }] },
-  // torch.where / masked_fill with a constant condition (a mask buffer): 1 where true, 0 where false.
-  Select: { weights: [{ keras: 'condition', torch: 'condition', layout: IDENTITY, mask: true }] },
   // Layer 0 of the module; the graph builder redirects the layers above it (weight_ih_l1...) with overrides.
   LSTM: { weights: lstmWeights(''), checks: [(layer) => lstmActivations(layer.getConfig())] },
   Bidirectional: {
@@ -163,15 +158,18 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
       },
     ],
   },
-  // torchport's PyTorch-exact GRU (src/keras/layers/torch_gru.ts): PyTorch's gate order and both biases as they are.
-  TorchGRU: {
-    weights: [
-      { keras: 'kernel', torch: 'weight_ih_l0', layout: permute(1, 0) },
-      { keras: 'recurrent_kernel', torch: 'weight_hh_l0', layout: permute(1, 0) },
-      { keras: 'bias', torch: 'bias_ih_l0', layout: IDENTITY },
-      { keras: 'recurrent_bias', torch: 'bias_hh_l0', layout: IDENTITY },
-    ],
-  },
 };
 
 export const SUPPORTED_LAYER_CLASSES: readonly string[] = Object.keys(LAYER_RULES);
+
+/** A layer class that knows how PyTorch's parameters fill its weights. */
+export interface CarriesTransferRule {
+  readonly transferRule?: LayerRule;
+}
+
+/** The rule of a layer: Keras's own classes from the table, torchport's from the layer's class. */
+export function ruleFor(layer: tf.layers.Layer): LayerRule | undefined {
+  const className = layer.getClassName();
+  if (Object.hasOwn(LAYER_RULES, className)) return LAYER_RULES[className];
+  return (layer.constructor as CarriesTransferRule).transferRule;
+}

@@ -1,11 +1,11 @@
 // Name-based weight transfer: Keras layer `L` is filled from the PyTorch tensors `L.<param>`,
-// as LAYER_RULES says. Everything is checked before anything is written, so a strict transfer
+// as its rule says (./rules.ts). Everything is checked before anything is written, so a strict transfer
 // that fails leaves the model untouched.
 import * as tf from '@tensorflow/tfjs';
 import { TorchportError } from '../../errors.ts';
 import { Tensor as FloatTensor, isFloatDType, type Shape, type Tensor } from '../../tensor/index.ts';
 import { describeLayout, expectedTorchShape, toKerasLayout, type WeightLayout } from './layouts.ts';
-import { LAYER_RULES, SUPPORTED_LAYER_CLASSES, ruleWeightName, type WeightRule } from './rules.ts';
+import { SUPPORTED_LAYER_CLASSES, ruleFor, ruleWeightName, type WeightRule } from './rules.ts';
 
 /** PyTorch's default eps for BatchNorm and LayerNorm. */
 const TORCH_DEFAULT_EPSILON = 1e-5;
@@ -123,7 +123,7 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
     if (variables.length === 0) continue;
     kerasWeightCount += variables.length;
     const layerClass = layer.getClassName();
-    const rule = LAYER_RULES[layerClass];
+    const rule = ruleFor(layer);
     if (!rule) {
       problems.push({
         code: 'E_TRANSFER_UNSUPPORTED',

@@ -51,7 +51,7 @@ const STRATEGIES: Readonly<Record<TfjsBackendKind, BackendStrategy>> = {
         await import(TFJS_NODE_PACKAGE);
       } catch (error) {
         const missing = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND';
-        throw new Error(missing ? `${TFJS_NODE_PACKAGE} is not installed` : `${TFJS_NODE_PACKAGE} failed to load: ${(error as Error).message}`);
+        throw new Error(missing ? `${TFJS_NODE_PACKAGE} is not installed` : `${TFJS_NODE_PACKAGE} failed to load: ${(error as Error).message}`, { cause: error });
       }
     },
     threads: () => 0, // native TensorFlow sizes its own thread pool; 0 = engine default

@@ -10,3 +10,4 @@ export {
   type TfjsBackendStatus,
 } from './backend.ts';
 export { KerasInputError, createKerasRunner } from './runner.ts';
+export { createKerasProbeRunner, type LayerOutput } from './probe.ts';

@@ -9,7 +9,7 @@ import { TorchportError } from '../../errors.ts';
 import { Tensor, type DType } from '../../tensor/index.ts';
 import { readTflite } from '../../tflite/index.ts';
 import type { Runner, RunnerInfo } from '../runner.ts';
-import { loadLiteRtOnce, withLiteRtLog, type LiteRtRuntime, type LogLine } from './litert-node.ts';
+import { loadLiteRtOnce, withLiteRtLog, type LogLine } from './litert-node.ts';
 
 /** The model failed inside LiteRT: refused at preparation, failed to run, or produced non-finite values. */
 export class TfliteRuntimeError extends TorchportError {

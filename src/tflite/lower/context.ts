@@ -5,7 +5,16 @@
 import { Tensor } from '../../tensor/index.ts';
 import type { OperatorName, OptionsForOperator } from '../schema/index.ts';
 import { LayerNotLowerable } from './errors.ts';
-import type { IrDType, IrGraph, IrLoop, IrTensor } from './ir.ts';
+import type { IrDType, IrGraph, IrLoop, IrTensor } from '../ir/index.ts';
+import type { GroupedConvolutionStrategy } from './layers/conv.ts';
+import type { RecurrenceStrategy } from './loop.ts';
+
+/** Settings a lowering may consult (chosen by the converter, same for the whole model). */
+export interface LoweringSettings {
+  readonly groupedConvolution: GroupedConvolutionStrategy;
+  /** How LSTM / GRU recurrences are written: one WHILE per direction, or one cell per step. */
+  readonly recurrence: RecurrenceStrategy;
+}
 
 export interface LayerInfo {
   readonly name: string;

@@ -8,7 +8,7 @@ import { modelGraphs, writeTflite, type TfliteModel } from '../index.ts';
 import { calibrate, emitInt8, type FloatOpCause } from '../quantize/index.ts';
 import { emitFloat, emitLoopSubgraphs } from './emit.ts';
 import { ConversionOptionsError } from './errors.ts';
-import type { IrGraph } from './ir.ts';
+import type { IrGraph } from '../ir/index.ts';
 import type { GroupedConvolutionStrategy } from './layers/conv.ts';
 import { lowerKerasModel } from './lower.ts';
 import { RECURRENCE_STRATEGIES, type RecurrenceStrategy } from './loop.ts';

@@ -3,7 +3,7 @@
 import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type TfliteModel, type TfliteSubgraph } from '../index.ts';
 import { DYNAMIC_RANGE_WEIGHTS, symmetricInt8, type FloatVariant } from '../quantize/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
-import type { IrGraph, IrOp } from './ir.ts';
+import type { IrGraph, IrOp } from '../ir/index.ts';
 
 export interface FloatEmitOptions {
   /** Expose every operator output as a graph output (calibration). */

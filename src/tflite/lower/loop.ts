@@ -16,7 +16,7 @@
 import { Tensor } from '../../tensor/index.ts';
 import type { OperatorName, OptionsForOperator } from '../schema/index.ts';
 import type { LoweringContext, OutputSpec } from './context.ts';
-import { IrGraph, type IrDType, type IrTensor } from './ir.ts';
+import { IrGraph, type IrDType, type IrTensor } from '../ir/index.ts';
 
 /** What a cell's step function builds with: the layer context, or a loop body. */
 export interface OpSink {

@@ -22,7 +22,7 @@ import { initTfjsBackend } from '../../runtimes/keras/index.ts';
 import { Tensor, seededInput, STANDARD_NORMAL } from '../../tensor/index.ts';
 import { TfliteGraphBuilder, inspectTflite, writeTflite } from '../index.ts';
 import { cosineSimilarity } from '../testing/fixtures.ts';
-import { ConversionOptionsError, KerasLoweringError, QUANTIZE_VARIANTS, convertKerasToTflite, registerLowering, type QuantizeVariant } from './index.ts';
+import { ConversionOptionsError, KerasLoweringError, QUANTIZE_VARIANTS, convertKerasToTflite, type LoweringContext, type QuantizeVariant } from './index.ts';
 import {
   LOWERING_FIXTURES,
   convertFixture,
@@ -378,22 +378,26 @@ describe('the lowering table', () => {
     expect(error).toBeInstanceOf(KerasLoweringError);
     const problems = (error as KerasLoweringError).problems;
     expect(problems.map((p) => `${p.layer}:${p.className}`)).toEqual(['separable:SeparableConv2D', 'soft_conv:Conv2D']);
-    expect(problems[0]!.problem).toMatch(/registerLowering\('SeparableConv2D'/);
+    expect(problems[0]!.problem).toMatch(/has no TFLite lowering: a torchport layer class lowers itself with a lower\(ctx, settings\) method/);
     expect(problems[1]!.problem).toMatch(/activation 'selu'/);
   });
 
-  it('registerLowering adds (or replaces) a class (here Cropping2D as SLICE), checked against Keras', async () => {
-    registerLowering('Cropping2D', (ctx) => {
-      const [[top], [left]] = ctx.config<number[][]>('cropping')!;
-      const shape = ctx.outputShapes[0]!;
-      return ctx.op('SLICE', [ctx.inputs[0]!, ctx.int32('begin', [0, top!, left!, 0]), ctx.int32('size', shape)], { shape });
-    });
+  it('a layer class that is not in the table lowers itself through its lower() method, checked against Keras', async () => {
+    class Negate extends tf.layers.Layer {
+      static readonly className = 'NegateForLowerTest';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.neg(Array.isArray(inputs) ? inputs[0]! : inputs);
+      }
+      lower(ctx: LoweringContext) {
+        return ctx.op('NEG', [ctx.inputs[0]!], { shape: ctx.outputShapes[0]! });
+      }
+    }
     const input = tf.input({ shape: [6, 7, 2], name: 'x' });
-    const model = tf.model({ inputs: input, outputs: tf.layers.cropping2D({ cropping: [[1, 2], [2, 1]], name: 'crop' }).apply(input) as tf.SymbolicTensor });
+    const model = tf.model({ inputs: input, outputs: new Negate({ name: 'negate' }).apply(input) as tf.SymbolicTensor });
     const x = seededInput([1, 6, 7, 2], STANDARD_NORMAL, 9);
     const expected = tf.tidy(() => (model.predict(tf.tensor(x.data as Float32Array, [1, 6, 7, 2])) as tf.Tensor).dataSync());
     const { bytes, report } = await convertKerasToTflite(model, { quantize: 'fp32' });
-    expect(report.operatorHistogram).toEqual({ SLICE: 1 });
+    expect(report.operatorHistogram).toEqual({ NEG: 1 });
     const runner = await createTfliteRunner(bytes);
     const [y] = await runner.run([x]);
     await runner.dispose();

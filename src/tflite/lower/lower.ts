@@ -3,9 +3,10 @@ import type * as tf from '@tensorflow/tfjs';
 import { LayerLoweringContext } from './context.ts';
 import { activationLowering } from './activations.ts';
 import { KerasLoweringError, LayerNotLowerable, type LoweringProblem } from './errors.ts';
-import { IrGraph, type IrTensor } from './ir.ts';
+import { IrGraph, type IrTensor } from '../ir/index.ts';
 import { layerCalls, layerWeights } from './keras-graph.ts';
-import { findLowering, type LoweringSettings } from './table.ts';
+import type { LoweringSettings } from './context.ts';
+import { findLowering } from './table.ts';
 
 export interface LoweredModel {
   readonly graph: IrGraph;
@@ -51,14 +52,14 @@ export function lowerKerasModel(model: tf.LayersModel, batchSize: number, settin
     if (inputs.some((input) => input === undefined)) continue; // an upstream layer failed; it is reported already
     const outputShapes = call.outputs.map((output) => resolveShape(output.shape, where));
     if (outputShapes.some((shape) => shape === undefined)) continue;
-    const lowering = findLowering(call.className, settings);
+    const lowering = findLowering(call.className, call.layer, settings);
     if (!lowering) {
       const nested = (call.layer as unknown as { layers?: unknown }).layers !== undefined;
       problems.push({
         ...where,
         problem: nested
           ? 'is a nested model: build the Keras model flat (one functional graph of layers)'
-          : `has no TFLite lowering; add one with registerLowering('${call.className}', ...) from src/tflite/lower`,
+          : `has no TFLite lowering: a torchport layer class lowers itself with a lower(ctx, settings) method (see docs/architecture.md)`,
       });
       continue;
     }

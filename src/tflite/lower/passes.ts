@@ -9,7 +9,7 @@
 //   past per-channel elementwise operators and cancel, so Conv1D + BatchNorm + ReLU folds too.
 // Each rewrite is recorded (which layer went into which) for the conversion report.
 import { Tensor } from '../../tensor/index.ts';
-import type { IrGraph, IrOp } from './ir.ts';
+import type { IrGraph, IrOp } from '../ir/index.ts';
 
 export interface Rewrite {
   readonly kind: 'fold' | 'fuse-activation' | 'merge-padding' | 'sink-reshape' | 'cancel-reshape';

@@ -1,12 +1,12 @@
-// The lowering table: one entry per Keras layer class name, each a function that appends the
-// layer's TFLite operators to the float IR and returns its output value(s). Graph-level
-// improvements (BatchNorm folding, activation fusion, padding merge, reshape cancelling) are
-// not done here but by ./passes.ts, so each entry stays the literal translation of its layer.
-// Other modules add entries for their custom layers with `registerLowering`.
-import type { LoweringContext } from './context.ts';
-import type { IrTensor } from './ir.ts';
-import type { RecurrenceStrategy } from './loop.ts';
-import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d, groupedConv2d, type GroupedConvolutionStrategy } from './layers/conv.ts';
+// The lowering table of Keras's own layer classes: one entry per class name, each a function that
+// appends the layer's TFLite operators to the float IR and returns its output value(s). torchport's
+// custom layers are not here: each carries its own `lower` method (src/keras/layers, and the op
+// family modules), which lower.ts calls. Graph-level improvements (BatchNorm folding, activation
+// fusion, padding merge, reshape cancelling) are done by ./passes.ts, so each entry stays the
+// literal translation of its layer.
+import type { LoweringContext, LoweringSettings } from './context.ts';
+import type { IrTensor } from '../ir/index.ts';
+import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from './layers/conv.ts';
 import {
   activationLayer,
   dense,
@@ -23,32 +23,11 @@ import {
   zeroPadding1d,
   zeroPadding2d,
 } from './layers/core.ts';
-import { compare, gather, select } from './layers/condition.ts';
 import { add, average, concatenate, maximum, minimum, multiply } from './layers/merge.ts';
 import { batchNormalization, layerNormalization } from './layers/norm.ts';
 import { globalPool, pool1d, pool2d } from './layers/pool.ts';
-import {
-  constantArithmetic,
-  constantPadding,
-  constantTensor,
-  cropping2d,
-  geluTanh,
-  hardSigmoid,
-  hardSwish,
-  logSoftmax,
-  reduce,
-  resize2d,
-  slice,
-  subtract,
-  broadcastTo,
-} from './layers/torchport.ts';
-
-/** Settings a lowering may consult (chosen by the converter, same for the whole model). */
-export interface LoweringSettings {
-  readonly groupedConvolution: GroupedConvolutionStrategy;
-  /** How LSTM / GRU recurrences are written: one WHILE per direction, or one cell per step. */
-  readonly recurrence: RecurrenceStrategy;
-}
+import { bidirectional, lstm } from './layers/recurrent.ts';
+import { cropping2d } from './layers/torchport.ts';
 
 /** Lowers one call of a Keras layer; returns its output value(s) in Keras output order. */
 export type Lowering = (ctx: LoweringContext, settings: LoweringSettings) => IrTensor | IrTensor[];
@@ -59,7 +38,6 @@ const BUILTIN: Readonly<Record<string, Lowering>> = {
   DepthwiseConv2D: depthwiseConv2d,
   Conv2DTranspose: conv2dTranspose,
   Conv1D: conv1d,
-  GroupedConv2D: (ctx, settings) => groupedConv2d(ctx, settings.groupedConvolution),
   Dense: dense,
   BatchNormalization: batchNormalization,
   LayerNormalization: layerNormalization,
@@ -91,22 +69,8 @@ const BUILTIN: Readonly<Record<string, Lowering>> = {
   UpSampling2D: upSampling2d,
   Embedding: embedding,
   Cropping2D: cropping2d,
-  BroadcastTo: broadcastTo,
-  // torchport's custom layers (src/keras/layers).
-  HardSwish: hardSwish,
-  HardSigmoid: hardSigmoid,
-  GeluTanh: geluTanh,
-  LogSoftmax: logSoftmax,
-  Subtract: subtract,
-  ConstantArithmetic: constantArithmetic,
-  ConstantPadding: constantPadding,
-  ConstantTensor: constantTensor,
-  Reduce: reduce,
-  Resize2D: resize2d,
-  Slice: slice,
-  Gather: gather,
-  Compare: compare,
-  Select: select,
+  LSTM: lstm,
+  Bidirectional: bidirectional,
   // Inference-time identities.
   Dropout: identity,
   SpatialDropout1D: identity,
@@ -116,24 +80,19 @@ const BUILTIN: Readonly<Record<string, Lowering>> = {
   AlphaDropout: identity,
 };
 
-const registered = new Map<string, Lowering>();
-
-/**
- * Adds (or replaces) the lowering of a Keras layer class, e.g. a custom layer of the PyTorch ->
- * Keras builder. Registered lowerings take precedence over the built-in table.
- */
-export function registerLowering(className: string, lowering: Lowering): void {
-  registered.set(className, lowering);
+/** A custom layer lowers itself: torchport's layer classes implement this. */
+interface SelfLowering {
+  lower(ctx: LoweringContext, settings: LoweringSettings): IrTensor | IrTensor[];
 }
 
-export function findLowering(className: string, settings: LoweringSettings): ((ctx: LoweringContext) => IrTensor | IrTensor[]) | undefined {
-  const custom = registered.get(className);
-  if (custom) return (ctx) => custom(ctx, settings);
+function selfLowering(layer: unknown): SelfLowering | undefined {
+  return typeof layer === 'object' && layer !== null && typeof (layer as Partial<SelfLowering>).lower === 'function' ? (layer as SelfLowering) : undefined;
+}
+
+/** The lowering of one layer: Keras's own classes from the table, torchport's from the layer itself. */
+export function findLowering(className: string, layer: unknown, settings: LoweringSettings): ((ctx: LoweringContext) => IrTensor | IrTensor[]) | undefined {
   const builtin = Object.hasOwn(BUILTIN, className) ? BUILTIN[className] : undefined;
-  return builtin && ((ctx: LoweringContext) => builtin(ctx, settings));
-}
-
-/** Every class name with a lowering (built-in and registered). */
-export function loweredClassNames(): string[] {
-  return [...new Set([...Object.keys(BUILTIN), ...registered.keys(), 'InputLayer'])].sort();
+  if (builtin) return (ctx) => builtin(ctx, settings);
+  const own = selfLowering(layer);
+  return own && ((ctx) => own.lower(ctx, settings));
 }

@@ -6,7 +6,7 @@
 // and is reported. Consecutive float operators pass float32 tensors to each other directly: a
 // QUANTIZE is written only where an int8 operator (or an int8 graph output) reads a float result.
 import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type Quantization, type TfliteModel, type TfliteSubgraph } from '../index.ts';
-import type { IrGraph, IrOp } from '../lower/index.ts';
+import type { IrGraph, IrOp } from '../ir/index.ts';
 import { QuantizationError } from './errors.ts';
 import { asymmetricInt8, int32Bias, quantizeWith, rangeOf, sameQuantization, symmetricInt8, unionRange, type Range } from './params.ts';
 import { INT8_RULES, type Int8Rule } from './rules.ts';

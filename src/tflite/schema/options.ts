@@ -156,6 +156,7 @@ export const OPTIONS_TABLES = {
   DepthToSpaceOptions: { unionType: 94, fields: { blockSize: int32(0) } },
   SelectV2Options: { unionType: 98, fields: EMPTY },
   BatchMatMulOptions: { unionType: 101, fields: { adjX: bool(0), adjY: bool(1), asymmetricQuantizeInputs: bool(2) } },
+  CumsumOptions: { unionType: 102, fields: { exclusive: bool(0), reverse: bool(1) } },
   GeluOptions: { unionType: 116, fields: { approximate: bool(0) } },
   DynamicUpdateSliceOptions: { unionType: 117, fields: EMPTY },
 } as const satisfies Record<string, OptionsTable>;

@@ -1,7 +1,7 @@
 // Turns a TensorRef (storage + offset + sizes + strides, as torch.save records a tensor) into a
 // dense C-ordered Tensor. Views, slices, transposes and expanded (stride 0) tensors all become
 // contiguous copies; several tensors may share one storage.
-import { BYTES_PER_ELEMENT, Tensor, viewOf, type DType, type TensorData } from '../../tensor/index.ts';
+import { BYTES_PER_ELEMENT, Tensor, viewOf } from '../../tensor/index.ts';
 import { CheckpointLimitError, CheckpointStorageError } from './errors.ts';
 import type { TensorRef } from './python-values.ts';
 

@@ -5,6 +5,7 @@ import { GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
 import { Unsupported, num, str, type OpNode } from '../op_node.ts';
 import type { BuildContext } from '../context.ts';
 import { firstInput, nameFor, type Converter } from './common.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 type Make = (name: string) => tf.layers.Layer;
 
@@ -79,4 +80,43 @@ export const prelu = (node: OpNode, ctx: BuildContext) => {
   const sharedAxes = Array.from({ length: rank - 1 }, (_, i) => i + 1).filter((axis) => channels === 1 || axis !== rank - 1);
   const layer = ctx.sharedLayer(node.node.module!, (name) => tf.layers.prelu({ sharedAxes: sharedAxes.length > 0 ? sharedAxes : null, name } as never));
   return [ctx.apply(layer, value, value.torchShape, value.layout)];
+};
+
+const RELU = op(relu);
+const RELU6 = op(relu6);
+const SIGMOID = op(sigmoid);
+const TANH = op(tanh);
+const SILU = op(silu);
+const HARDSWISH = op(hardswish);
+const HARDSIGMOID = op(hardsigmoid);
+
+export const FAMILY: OpFamily = {
+  name: 'Activations',
+  layers: [GeluTanh, HardSigmoid, HardSwish],
+  ops: {
+    ReLU: RELU,
+    ReLU6: RELU6,
+    Sigmoid: SIGMOID,
+    Tanh: TANH,
+    SiLU: SILU,
+    Hardswish: HARDSWISH,
+    Hardsigmoid: HARDSIGMOID,
+    GELU: op(geluModule),
+    LeakyReLU: op(leakyReluModule),
+    ELU: op(eluModule),
+    Hardtanh: op(hardtanhModule),
+    Softplus: op(softplusModule),
+    PReLU: op(prelu),
+    ...spellings(['F.relu', 'F.relu_', 'torch.relu', 'torch.relu_', 'Tensor.relu', 'Tensor.relu_'], RELU),
+    'F.relu6': RELU6,
+    ...spellings(['F.hardtanh', 'F.hardtanh_'], op(hardtanhFunction)),
+    ...spellings(['F.sigmoid', 'torch.sigmoid', 'Tensor.sigmoid', 'Tensor.sigmoid_'], SIGMOID),
+    ...spellings(['F.tanh', 'torch.tanh', 'Tensor.tanh'], TANH),
+    'F.silu': SILU,
+    'F.hardswish': HARDSWISH,
+    'F.hardsigmoid': HARDSIGMOID,
+    'F.gelu': op(geluFunction),
+    'F.leaky_relu': op(leakyReluFunction),
+    'F.elu': op(eluFunction),
+  },
 };

@@ -17,6 +17,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { identityPerm } from '../layout.ts';
 import { Unsupported, bool, isTensorConstant, isValueArg, literal, type OpNode } from '../op_node.ts';
 import { nameFor, outputShape } from './common.ts';
+import { op, type OpFamily } from '../family.ts';
 
 const SIGNATURE = ['query', 'key', 'value', 'key_padding_mask=', 'need_weights=', 'attn_mask=', 'average_attn_weights='];
 
@@ -194,3 +195,11 @@ function additiveMask(node: OpNode, ctx: BuildContext, args: Record<string, Grap
   }
   return new Tensor('float32', [1, 1, tokens, keyTokens], out);
 }
+
+export const FAMILY: OpFamily = {
+  name: 'Attention',
+  layers: [BatchMatMul, BroadcastTo, ConstantArithmetic, Reduce, Select, Slice],
+  ops: {
+    MultiheadAttention: op(multiheadAttention, checkMultiheadAttention),
+  },
+};

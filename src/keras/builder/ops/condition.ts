@@ -10,6 +10,7 @@ import { kerasAxis, kerasShapeOf } from '../layout.ts';
 import { Unsupported, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
 import { constantSource, constantValue } from './constants.ts';
 import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
+import { op, spellings, type OpSpec, type OpFamily } from '../family.ts';
 
 export { COMPARISONS, type Comparison };
 
@@ -153,4 +154,31 @@ export const indexSelect: Converter = (node, ctx) => {
   const x = ctx.plain(input(node, ctx, args['input']), node);
   const raw = num(args['dim'], 'dim');
   return [gatherAxis(node, ctx, x, raw < 0 ? raw + x.torchShape.length : raw, args['index'])];
+};
+
+/** x > y and friends under every spelling PyTorch records: Tensor.gt, torch.gt, torch.greater, ... */
+const COMPARISON_SPELLINGS: Record<Comparison, readonly string[]> = {
+  greater: ['gt', 'greater', '__gt__'],
+  greaterEqual: ['ge', 'greater_equal', '__ge__'],
+  less: ['lt', 'less', '__lt__'],
+  lessEqual: ['le', 'less_equal', '__le__'],
+  equal: ['eq', '__eq__'],
+  notEqual: ['ne', 'not_equal', '__ne__'],
+};
+const comparisonOps = (): Record<string, OpSpec> =>
+  Object.fromEntries(COMPARISONS.flatMap((comparison) => COMPARISON_SPELLINGS[comparison].flatMap((name) => (name.startsWith('__') ? [`Tensor.${name}`] : [`Tensor.${name}`, `torch.${name}`]).map((call) => [call, op(compare(comparison))]))));
+
+export const FAMILY: OpFamily = {
+  name: 'Comparisons, conditions and gathers',
+  layers: [Compare, ConstantTensor, Gather, Select],
+  ops: {
+    'Tensor.float': op(toFloat),
+    ...comparisonOps(),
+    ...spellings(['torch.where', 'Tensor.where'], op(where, checkWhere)),
+    ...spellings(['Tensor.masked_fill', 'Tensor.masked_fill_', 'torch.masked_fill'], op(maskedFill)),
+    'torch.zeros_like': op(fillLike('zeros')),
+    'torch.ones_like': op(fillLike('ones')),
+    'torch.full_like': op(fillLike('full')),
+    ...spellings(['torch.index_select', 'Tensor.index_select'], op(indexSelect, checkIndexing)),
+  },
 };

@@ -7,6 +7,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';
 import { Unsupported, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
+import { op, type OpFamily } from '../family.ts';
 
 interface ConvSpec {
   readonly spatial: number;
@@ -116,3 +117,13 @@ export function checkConvTranspose(node: OpNode): string | undefined {
   if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}'`;
   return undefined;
 }
+
+export const FAMILY: OpFamily = {
+  name: 'Convolutions',
+  layers: [GroupedConv2D, ConstantPadding],
+  ops: {
+    Conv2d: op(conv2d, checkConv),
+    Conv1d: op(conv1d, checkConv),
+    ConvTranspose2d: op(convTranspose2d, checkConvTranspose),
+  },
+};

@@ -9,6 +9,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { constantSource } from './constants.ts';
 import { Unsupported, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
 import { input, nameFor, outputShape, type Converter } from './common.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 const MERGE: Readonly<Record<ArithmeticOp, ((args: { name: string }) => tf.layers.Layer) | undefined>> = {
   add: (args) => tf.layers.add(args),
@@ -103,4 +104,23 @@ export function extremum(kind: 'maximum' | 'minimum'): Converter {
 export const negate: Converter = (node, ctx) => {
   const x = input(node, ctx, node.node.args[0]);
   return [ctx.apply(new ConstantArithmetic({ op: 'mul', scalar: -1, name: nameFor(node, ctx) }), x, x.torchShape, x.layout)];
+};
+
+const arithmetic = (kind: ArithmeticOp, reflected = false) => op(binary(kind, reflected), (node) => checkBinary(node, kind));
+const NEGATE = op(negate);
+
+export const FAMILY: OpFamily = {
+  name: 'Arithmetic',
+  layers: [ConstantArithmetic, MathFunction, Subtract],
+  ops: {
+    ...spellings(['torch.add', 'Tensor.add', 'Tensor.add_', 'Tensor.__add__', 'Tensor.__iadd__', 'Tensor.__radd__'], arithmetic('add')),
+    ...spellings(['torch.sub', 'Tensor.sub', 'Tensor.sub_', 'Tensor.__sub__', 'Tensor.__isub__'], arithmetic('sub')),
+    'Tensor.__rsub__': arithmetic('sub', true),
+    ...spellings(['torch.mul', 'Tensor.mul', 'Tensor.mul_', 'Tensor.__mul__', 'Tensor.__imul__', 'Tensor.__rmul__'], arithmetic('mul')),
+    ...spellings(['torch.div', 'Tensor.div', 'Tensor.div_', 'Tensor.__truediv__', 'Tensor.__itruediv__'], arithmetic('div')),
+    'Tensor.__rtruediv__': arithmetic('div', true),
+    ...spellings(['Tensor.neg', 'torch.neg', 'Tensor.__neg__'], NEGATE),
+    'torch.maximum': op(extremum('maximum')),
+    'torch.minimum': op(extremum('minimum')),
+  },
 };

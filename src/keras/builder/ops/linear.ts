@@ -7,6 +7,7 @@ import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import type { OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape } from './common.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 export function linear(node: OpNode, ctx: BuildContext): KValue[] {
   const module = node.node.module!;
@@ -52,3 +53,13 @@ export function integerCast(node: OpNode, ctx: BuildContext): KValue[] {
   if (readers.every((n) => n.op === 'Embedding')) return [x];
   return [ctx.apply(new MathFunction({ fn: 'trunc', name: nameFor(node, ctx) }), x, x.torchShape, x.layout)];
 }
+
+export const FAMILY: OpFamily = {
+  name: 'Linear, embedding and integer casts',
+  layers: [MathFunction],
+  ops: {
+    Linear: op(linear),
+    Embedding: op(embedding, checkEmbedding),
+    ...spellings(['Tensor.long', 'Tensor.int'], op(integerCast)),
+  },
+};

@@ -1,11 +1,16 @@
 // Elementwise math (sqrt, rsqrt, exp, log, erf, abs, pow with a constant exponent, clamp with
-// constant bounds) and the matrix product of two computed tensors (matmul / bmm / @).
+// constant bounds), running sums (cumsum) and the matrix product of two computed tensors
+// (matmul / bmm / @).
 import * as tf from '@tensorflow/tfjs';
-import { BatchMatMul, Clamp, MathFunction, type MathFunctionName } from '../../layers/index.ts';
+import type { IrTensor } from '../../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../../tflite/lower/index.ts';
+import { BatchMatMul, Clamp, KerasLayerConfigError, MathFunction, type MathFunctionName } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
-import { identityPerm, samePerm } from '../layout.ts';
-import { Unsupported, isValueArg, literal, type OpNode } from '../op_node.ts';
+import type { LowerableLayer } from '../family.ts';
+import { identityPerm, kerasAxis, samePerm } from '../layout.ts';
+import { Unsupported, isValueArg, literal, num, valueId, type OpNode } from '../op_node.ts';
 import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 /** An elementwise function keeps its input's layout (a flattened channels-last vector included). */
 export function unary(fn: Exclude<MathFunctionName, 'pow'>): Converter {
@@ -105,3 +110,78 @@ export function checkMatmul(node: OpNode): string | undefined {
   if (!isValueArg(a) || !isValueArg(b)) return 'matmul with a constant operand (a weight: use nn.Linear)';
   return undefined;
 }
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+/** A running sum along one non-batch axis (PyTorch's cumsum), written as TFLite's CUMSUM. */
+export class Cumsum extends tf.layers.Layer implements LowerableLayer {
+  static readonly className = 'Cumsum';
+  readonly axis: number;
+
+  constructor(args: LayerArgs & { axis: number }) {
+    super(args);
+    if (!Number.isInteger(args.axis) || args.axis < 1) throw new KerasLayerConfigError(`Cumsum axis must be an integer >= 1 (axis 0 is the batch), got ${JSON.stringify(args.axis)}`);
+    this.axis = args.axis;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.cumsum(Array.isArray(inputs) ? inputs[0]! : inputs, this.axis));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+
+  lower(ctx: LoweringContext): IrTensor {
+    const x = ctx.inputs[0]!;
+    return ctx.op('CUMSUM', [x, ctx.int32('axis', [this.axis], [])], { shape: x.shape }, { exclusive: false, reverse: false });
+  }
+}
+
+const CUMSUM_SIGNATURE = ['input', 'dim', 'dtype='];
+
+/** The PyTorch dim of a cumsum, in [1, rank); refuses what float32 CUMSUM cannot reproduce. */
+function cumsumDim(node: OpNode, rank: number): number {
+  const args = node.bind(CUMSUM_SIGNATURE);
+  if (literal(args['dtype'], 'dtype') != null) throw new Unsupported('a dtype argument: the running sum is computed in float32; drop dtype= or cast afterwards');
+  const dim = num(args['dim'], 'dim');
+  if (!Number.isInteger(dim) || dim < -rank || dim >= rank) throw new Unsupported(`dim ${dim} is out of range for a rank-${rank} tensor`);
+  const axis = dim < 0 ? dim + rank : dim;
+  if (axis === 0) throw new Unsupported('cumsum along dim 0, the batch: samples would no longer be independent (move the summed axis off the batch)');
+  return axis;
+}
+
+export function checkCumsum(node: OpNode, shapes: (value: string) => readonly number[] | undefined): string | undefined {
+  const shape = shapes(valueId(node.bind(CUMSUM_SIGNATURE)['input'], 'input'));
+  if (!shape) return 'its input has no recorded shape';
+  cumsumDim(node, shape.length);
+  return undefined;
+}
+
+/** A flattened channels-last value is put back in PyTorch's feature order first: the sum runs in order. */
+const cumsum: Converter = (node, ctx) => {
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const axis = kerasAxis(x.layout, cumsumDim(node, x.torchShape.length));
+  return [ctx.apply(new Cumsum({ axis, name: nameFor(node, ctx) }), x, x.torchShape, x.layout)];
+};
+
+const CLAMP = op(clamp);
+
+export const FAMILY: OpFamily = {
+  name: 'Math functions and matrix products',
+  layers: [BatchMatMul, Clamp, Cumsum, MathFunction],
+  ops: {
+    ...spellings(['torch.matmul', 'torch.bmm', 'Tensor.matmul', 'Tensor.bmm', 'Tensor.__matmul__'], op(matmul, checkMatmul)),
+    ...spellings(['torch.sqrt', 'Tensor.sqrt'], op(unary('sqrt'))),
+    ...spellings(['torch.rsqrt', 'Tensor.rsqrt'], op(unary('rsqrt'))),
+    ...spellings(['torch.exp', 'Tensor.exp'], op(unary('exp'))),
+    ...spellings(['torch.log', 'Tensor.log'], op(unary('log'))),
+    ...spellings(['torch.erf', 'Tensor.erf', 'torch.special.erf'], op(unary('erf'))),
+    ...spellings(['torch.abs', 'Tensor.abs', 'Tensor.__abs__'], op(unary('abs'))),
+    ...spellings(['torch.pow', 'Tensor.pow', 'Tensor.__pow__'], op(pow, checkPow)),
+    ...spellings(['torch.clamp', 'torch.clip', 'Tensor.clamp', 'Tensor.clip', 'Tensor.clamp_'], CLAMP),
+    ...spellings(['torch.clamp_min', 'Tensor.clamp_min'], op(oneSidedClamp('min'))),
+    ...spellings(['torch.clamp_max', 'Tensor.clamp_max'], op(oneSidedClamp('max'))),
+    ...spellings(['torch.cumsum', 'Tensor.cumsum'], op(cumsum, checkCumsum)),
+  },
+};

@@ -5,6 +5,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { kerasAxis } from '../layout.ts';
 import { Unsupported, type OpNode } from '../op_node.ts';
 import { firstInput } from './common.ts';
+import { op, type OpFamily } from '../family.ts';
 
 export function batchNorm(node: OpNode, ctx: BuildContext): KValue[] {
   const x = ctx.plain(firstInput(node, ctx), node);
@@ -45,3 +46,13 @@ export function checkLayerNorm(node: OpNode): string | undefined {
   if (Array.isArray(normalized) && normalized.length !== 1) return `LayerNorm over ${normalized.length} axes (only the last axis is supported)`;
   return undefined;
 }
+
+export const FAMILY: OpFamily = {
+  name: 'Normalization',
+  layers: [],
+  ops: {
+    BatchNorm1d: op(batchNorm, checkBatchNorm),
+    BatchNorm2d: op(batchNorm, checkBatchNorm),
+    LayerNorm: op(layerNorm, checkLayerNorm),
+  },
+};

@@ -6,6 +6,7 @@ import { ConstantPadding, Slice } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { Unsupported, ints, num, str, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape } from './common.ts';
+import { op, type OpFamily } from '../family.ts';
 
 export function pad(node: OpNode, ctx: BuildContext): KValue[] {
   const args = node.bind(['input', 'pad', 'mode=', 'value=']);
@@ -41,3 +42,11 @@ export function pad(node: OpNode, ctx: BuildContext): KValue[] {
   const layer = value === 0 && rank === 4 ? tf.layers.zeroPadding2d({ padding: [spatial[0]!, spatial[1]!], name }) : new ConstantPadding({ padding: spatial, value, name });
   return [ctx.apply(layer, x, outputShape(node, ctx), x.layout)];
 }
+
+export const FAMILY: OpFamily = {
+  name: 'Padding',
+  layers: [ConstantPadding, Slice],
+  ops: {
+    'F.pad': op(pad),
+  },
+};

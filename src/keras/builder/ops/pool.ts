@@ -10,6 +10,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';
 import { Unsupported, bool, expand, literal, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
+import { op, type OpFamily } from '../family.ts';
 
 const LOWEST_FLOAT32 = -3.4028234663852886e38;
 
@@ -174,3 +175,22 @@ export function checkAdaptive(node: OpNode, shapes: (id: string) => readonly num
   const bad = input.slice(2).some((size, i) => size % output[i + 2]! !== 0);
   return bad ? `adaptive pooling from [${input.slice(2).join(', ')}] to [${output.slice(2).join(', ')}]: only output sizes that divide the input are supported` : undefined;
 }
+
+export const FAMILY: OpFamily = {
+  name: 'Pooling',
+  layers: [ConstantArithmetic, ConstantPadding],
+  ops: {
+    MaxPool2d: op(maxPool2d),
+    MaxPool1d: op(maxPool1d),
+    AvgPool2d: op(avgPool2d),
+    AvgPool1d: op(avgPool1d),
+    AdaptiveAvgPool2d: op(adaptiveAvgPool, checkAdaptive),
+    AdaptiveAvgPool1d: op(adaptiveAvgPool, checkAdaptive),
+    AdaptiveMaxPool2d: op(adaptiveMaxPool, checkAdaptive),
+    'F.max_pool2d': op(maxPool2dFunction),
+    'F.avg_pool2d': op(avgPool2dFunction),
+    'F.adaptive_avg_pool2d': op(adaptiveAvgPool, checkAdaptive),
+    'F.adaptive_avg_pool1d': op(adaptiveAvgPool, checkAdaptive),
+    'F.adaptive_max_pool2d': op(adaptiveMaxPool, checkAdaptive),
+  },
+};

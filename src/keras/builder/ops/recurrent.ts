@@ -17,6 +17,7 @@ import { identityPerm } from '../layout.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import { Unsupported, isTensorConstant, type OpNode } from '../op_node.ts';
 import { firstInput, outputShape } from './common.ts';
+import { op, type OpFamily } from '../family.ts';
 
 export function checkRecurrent(node: OpNode): string | undefined {
   if (node.attrs['batch_first'] !== true) return 'batch_first=False puts the time axis first; build the module with batch_first=True (Keras keeps the batch first)';
@@ -140,3 +141,12 @@ function gruLayer(ctx: BuildContext, node: OpNode, module: string, k: number, na
   const concat = tf.layers.concatenate({ axis: -1, name: ctx.layerName(`${node.name}__l${k}_concat`) });
   return ctx.apply(concat, [forward, backward], [batch, steps, 2 * hidden], { perm: identityPerm(3) });
 }
+
+export const FAMILY: OpFamily = {
+  name: 'Recurrent layers',
+  layers: [Slice, TorchGRU],
+  ops: {
+    LSTM: op(recurrent, checkRecurrent),
+    GRU: op(recurrent, checkRecurrent),
+  },
+};

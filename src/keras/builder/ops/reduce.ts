@@ -7,6 +7,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { kerasAxis, samePerm } from '../layout.ts';
 import { Unsupported, bool, ints, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair, type Converter } from './common.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 export function reduction(op: ReduceOp): Converter {
   return (node, ctx) => {
@@ -61,3 +62,20 @@ function softmaxLike(node: OpNode, ctx: BuildContext, make: (name: string) => tf
   if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, 'softmax runs over the last Keras axis only');
   return [ctx.apply(make(nameFor(node, ctx)), x, x.torchShape, x.layout)];
 }
+
+const SOFTMAX = op(softmax);
+const LOG_SOFTMAX = op(logSoftmax);
+
+export const FAMILY: OpFamily = {
+  name: 'Softmax and reductions',
+  layers: [LogSoftmax, Reduce],
+  ops: {
+    Softmax: SOFTMAX,
+    LogSoftmax: LOG_SOFTMAX,
+    ...spellings(['F.softmax', 'torch.softmax', 'Tensor.softmax'], SOFTMAX),
+    ...spellings(['F.log_softmax', 'torch.log_softmax', 'Tensor.log_softmax'], LOG_SOFTMAX),
+    ...spellings(['Tensor.mean', 'torch.mean'], op(reduction('mean'))),
+    ...spellings(['Tensor.sum', 'torch.sum'], op(reduction('sum'))),
+    ...spellings(['Tensor.amax', 'torch.amax'], op(reduction('max'))),
+  },
+};

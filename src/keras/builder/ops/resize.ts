@@ -7,6 +7,7 @@ import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';
 import { Unsupported, bool, literal, str, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape } from './common.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 interface ResizeSpec {
   readonly mode: string;
@@ -55,3 +56,12 @@ export function interpolate(node: OpNode, ctx: BuildContext): KValue[] {
   checkScale(node, ctx, scale);
   return resize(node, ctx, { mode: str(args['mode'], 'mode', 'nearest'), alignCorners: bool(args['align_corners'], 'align_corners', false) });
 }
+
+export const FAMILY: OpFamily = {
+  name: 'Resizing',
+  layers: [Resize2D],
+  ops: {
+    ...spellings(['Upsample', 'UpsamplingNearest2d', 'UpsamplingBilinear2d'], op(upsampleModule)),
+    ...spellings(['F.interpolate', 'F.upsample'], op(interpolate)),
+  },
+};

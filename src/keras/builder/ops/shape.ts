@@ -7,9 +7,10 @@ import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { canonicalPerm, identityPerm, kerasAxis, kerasShapeOf, samePerm } from '../layout.ts';
 import { Unsupported, ints, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
-import { gatherAxis } from './condition.ts';
+import { checkIndexing, gatherAxis } from './condition.ts';
 import { constantValue } from './constants.ts';
-import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
+import { firstInput, input, nameFor, outputShape, passThrough, type Converter } from './common.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 interface AxisGroup {
   readonly from: number[];
@@ -278,4 +279,24 @@ export const expand: Converter = (node, ctx) => {
   const target = kerasShapeOf(out, x.layout.perm).slice(1);
   if (samePerm(target, x.tensor.shape.slice(1) as number[])) return [x];
   return [ctx.apply(new BroadcastTo({ shape: target, name: nameFor(node, ctx) }), x, out, x.layout)];
+};
+
+const RESHAPE = op(reshape);
+const SPLIT = op(split);
+const CAT = op(cat);
+
+export const FAMILY: OpFamily = {
+  name: 'Shapes, indexing and identities',
+  layers: [BroadcastTo, Slice, StridedSlice],
+  ops: {
+    ...spellings(['Identity', 'Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout', 'F.dropout', 'F.dropout2d', 'Tensor.contiguous', 'Tensor.clone', 'Tensor.detach'], op(passThrough)),
+    ...spellings(['Flatten', 'Unflatten', 'torch.flatten', 'Tensor.flatten', 'Tensor.view', 'Tensor.reshape', 'torch.reshape', 'Tensor.squeeze', 'torch.squeeze', 'Tensor.unsqueeze', 'torch.unsqueeze'], RESHAPE),
+    ...spellings(['Tensor.transpose', 'torch.transpose'], op(transpose)),
+    ...spellings(['Tensor.permute', 'torch.permute'], op(permuteOp)),
+    ...spellings(['torch.cat', 'torch.concat'], CAT),
+    ...spellings(['torch.split', 'Tensor.split', 'torch.chunk', 'Tensor.chunk'], SPLIT),
+    ...spellings(['Tensor.expand', 'Tensor.expand_as'], op(expand)),
+    'Tensor.__getitem__': op(getItem, checkIndexing),
+    'torch.stack': op(stack),
+  },
 };

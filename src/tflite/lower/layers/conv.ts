@@ -3,7 +3,7 @@
 // bias tensor (zeros when the layer has none) so BatchNorm folding always has one to update.
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { outputShape, pair, requireChannelsLast, single, tflitePadding } from './util.ts';
 
 function biasOf(ctx: LoweringContext, channels: number): IrTensor {

@@ -1,7 +1,7 @@
 // Dense, shape layers, activation layers, Embedding, padding and upsampling.
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { axisOf, outputShape, pair } from './util.ts';
 
 /** Dense: FULLY_CONNECTED with (out, in) weights; on rank > 2 inputs it keeps the leading dims. */

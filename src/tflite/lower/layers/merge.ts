@@ -1,7 +1,7 @@
 // Merge layers: n-ary Keras merges become chains of binary TFLite operators.
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { axisOf, outputShape } from './util.ts';
 
 function chain(ctx: LoweringContext, op: 'ADD' | 'MUL' | 'MAXIMUM' | 'MINIMUM', last = true): IrTensor {

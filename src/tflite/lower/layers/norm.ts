@@ -4,7 +4,7 @@
 // decomposed the way the official converter writes it.
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { axisOf } from './util.ts';
 
 function normalizedAxes(ctx: LoweringContext, rank: number): number[] {

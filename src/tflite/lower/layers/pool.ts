@@ -1,6 +1,6 @@
 // Pooling. 1D pooling runs as 2D pooling on (N, 1, W, C); global pooling is a reduction.
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { outputShape, pair, requireChannelsLast, single, tflitePadding } from './util.ts';
 
 export function pool2d(kind: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D') {

@@ -9,9 +9,9 @@
 // without them the op fails to prepare (src/tflite/litert-fused-lstm.test.ts pins both down).
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { scanSequence, type OpSink, type RecurrenceStrategy } from '../loop.ts';
-import { registerLowering, type LoweringSettings } from '../table.ts';
+import type { LoweringSettings } from '../context.ts';
 
 interface Direction {
   /** Weight name prefix inside the layer ('' or 'forward_lstm/'). */
@@ -94,9 +94,9 @@ export function bidirectional(ctx: LoweringContext, settings: LoweringSettings):
 }
 
 /** TorchGRU: PyTorch's gate order r, z, n and reset-after form (src/keras/layers/torch_gru.ts). */
-function torchGru(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
+export function torchGru(ctx: LoweringContext, settings: LoweringSettings, layer: { readonly returnSequences: boolean; readonly goBackwards: boolean }): IrTensor {
   const strategy = settings.recurrence;
-  if (ctx.config<boolean>('returnSequences') === false) ctx.fail('returnSequences: false is not lowered');
+  if (!layer.returnSequences) ctx.fail('returnSequences: false is not lowered');
   const x = sequenceInput(ctx);
   const kernel = ctx.weight('kernel');
   const units = kernel.shape[1]! / 3;
@@ -108,7 +108,7 @@ function torchGru(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
     inputs: projectSteps(ctx, x, kernel, ctx.weight('bias'), ''),
     units,
     stateCount: 1,
-    backwards: ctx.config<boolean>('goBackwards') === true,
+    backwards: layer.goBackwards,
     outputOrder: 'time',
     tag: '',
     step: (body, input, [h]) => {
@@ -124,7 +124,3 @@ function torchGru(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
     },
   }, strategy);
 }
-
-registerLowering('LSTM', lstm);
-registerLowering('Bidirectional', bidirectional);
-registerLowering('TorchGRU', torchGru);

@@ -1,17 +1,17 @@
 // Lowerings for the layers transformer and sequence models add to the Keras builder
-// (src/keras/layers): BatchMatMul, MathFunction, Clamp, StridedSlice.
+// (src/keras/layers): BatchMatMul, MathFunction, Clamp, StridedSlice. Each layer class calls its
+// lowering with its own typed fields.
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
-import { registerLowering } from '../table.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { outputShape } from './util.ts';
 
 const scalar = (ctx: LoweringContext, suffix: string, value: number): IrTensor => ctx.constant(suffix, Tensor.fromNumbers([], [value]));
 
-function batchMatMul(ctx: LoweringContext): IrTensor {
+export function batchMatMul(ctx: LoweringContext, layer: { readonly transposeA: boolean; readonly transposeB: boolean }): IrTensor {
   const [a, b] = ctx.inputs;
   if (!a || !b) ctx.fail('needs two inputs');
-  return ctx.op('BATCH_MATMUL', [a, b], { shape: outputShape(ctx) }, { adjX: ctx.config<boolean>('transposeA') ?? false, adjY: ctx.config<boolean>('transposeB') ?? false });
+  return ctx.op('BATCH_MATMUL', [a, b], { shape: outputShape(ctx) }, { adjX: layer.transposeA, adjY: layer.transposeB });
 }
 
 /**
@@ -40,9 +40,9 @@ function erf(ctx: LoweringContext, x: IrTensor): IrTensor {
   return ctx.op('MUL', [magnitude, sign], same());
 }
 
-function mathFunction(ctx: LoweringContext): IrTensor {
+export function mathFunction(ctx: LoweringContext, layer: { readonly fn: string; readonly exponent: number | null }): IrTensor {
   const x = ctx.inputs[0]!;
-  const fn = ctx.config<string>('fn');
+  const fn = layer.fn;
   switch (fn) {
     case 'sqrt':
       return ctx.op('SQRT', [x], { shape: x.shape });
@@ -62,30 +62,25 @@ function mathFunction(ctx: LoweringContext): IrTensor {
       return ctx.op('CAST', [ids], { shape: x.shape }, { inDataType: 'int32', outDataType: 'float32' });
     }
     case 'pow': {
-      const exponent = ctx.config<number>('exponent');
-      if (typeof exponent !== 'number') return ctx.fail('pow without a number exponent');
+      const exponent = layer.exponent;
+      if (exponent === null) return ctx.fail('pow without a number exponent');
       if (exponent === 2) return ctx.op('MUL', [x, x], { shape: x.shape });
       return ctx.op('POW', [x, scalar(ctx, 'exponent', exponent)], { shape: x.shape });
     }
     default:
-      return ctx.fail(`MathFunction '${String(fn)}' has no lowering`);
+      return ctx.fail(`MathFunction '${fn}' has no lowering`);
   }
 }
 
-export function clamp(ctx: LoweringContext): IrTensor {
+export function clamp(ctx: LoweringContext, { min, max }: { readonly min: number | null; readonly max: number | null }): IrTensor {
   let y = ctx.inputs[0]!;
-  const min = ctx.config<number | null>('min') ?? null;
-  const max = ctx.config<number | null>('max') ?? null;
   if (min !== null) y = ctx.op('MAXIMUM', [y, scalar(ctx, 'min', min)], { shape: y.shape, ...(max !== null ? { suffix: 'lower' } : {}) });
   if (max !== null) y = ctx.op('MINIMUM', [y, scalar(ctx, 'max', max)], { shape: y.shape });
   return y;
 }
 
-export function stridedSlice(ctx: LoweringContext): IrTensor {
+export function stridedSlice(ctx: LoweringContext, { begin, end, strides }: { readonly begin: readonly number[]; readonly end: readonly number[]; readonly strides: readonly number[] }): IrTensor {
   const x = ctx.inputs[0]!;
-  const begin = ctx.config<number[]>('begin') ?? ctx.fail('config has no begin');
-  const end = ctx.config<number[]>('end') ?? ctx.fail('config has no end');
-  const strides = ctx.config<number[]>('strides') ?? ctx.fail('config has no strides');
   return ctx.op(
     'STRIDED_SLICE',
     [x, ctx.int32('begin', [0, ...begin]), ctx.int32('end', [x.shape[0]!, ...end]), ctx.int32('strides', [1, ...strides])],
@@ -93,8 +88,3 @@ export function stridedSlice(ctx: LoweringContext): IrTensor {
     { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0, offset: false },
   );
 }
-
-registerLowering('BatchMatMul', batchMatMul);
-registerLowering('MathFunction', mathFunction);
-registerLowering('Clamp', clamp);
-registerLowering('StridedSlice', stridedSlice);

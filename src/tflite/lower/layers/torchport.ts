@@ -1,9 +1,9 @@
 // Lowerings of torchport's custom Keras layers (src/keras/layers) and of the built-in Keras layers
 // the PyTorch -> Keras builder emits beyond the common ones: one TFLite builtin per PyTorch op
-// wherever TFLite has one (see the `tflite` column of src/keras/builder/op_table.ts).
+// wherever TFLite has one. Each layer class calls its lowering from its lower() method.
 import { Tensor } from '../../../tensor/index.ts';
 import type { LoweringContext } from '../context.ts';
-import type { IrTensor } from '../ir.ts';
+import type { IrTensor } from '../../ir/index.ts';
 import { axisOf, outputShape, requireChannelsLast } from './util.ts';
 
 /** PyTorch's hardswish, x * relu6(x + 3) / 6: exactly TFLite's HARD_SWISH. */
@@ -53,11 +53,8 @@ function compactConstant(value: Tensor): Tensor {
  * float32 ulp from PyTorch's division, it folds into a preceding convolution and has an int8
  * kernel, which DIV has not); c / x stays DIV.
  */
-export function constantArithmetic(ctx: LoweringContext): IrTensor {
+export function constantArithmetic(ctx: LoweringContext, { op, reversed, scalar }: { readonly op: 'add' | 'sub' | 'mul' | 'div'; readonly reversed: boolean; readonly scalar: number | null }): IrTensor {
   const x = ctx.inputs[0]!;
-  const op = ctx.config<string>('op');
-  const reversed = ctx.config<boolean>('reversed') ?? false;
-  const scalar = ctx.config<number | null>('scalar') ?? null;
   const shape = outputShape(ctx);
   let constant: Tensor;
   if (scalar !== null) {
@@ -81,8 +78,6 @@ export function constantArithmetic(ctx: LoweringContext): IrTensor {
       const reciprocal = new Tensor('float32', constant.shape, Float32Array.from(values, (v) => 1 / v));
       return ctx.op('MUL', [x, ctx.constant('reciprocal', reciprocal)], { shape });
     }
-    default:
-      return ctx.fail(`op ${JSON.stringify(op)} is not one of add, sub, mul, div`);
   }
 }
 
@@ -90,10 +85,8 @@ export function constantArithmetic(ctx: LoweringContext): IrTensor {
  * Constant padding of the spatial axes: PAD for zeros, PADV2 with the value otherwise (max
  * pooling's -inf is written as the lowest float32, as the official converter does).
  */
-export function constantPadding(ctx: LoweringContext): IrTensor {
+export function constantPadding(ctx: LoweringContext, { padding, value }: { readonly padding: ReadonlyArray<readonly [number, number]>; readonly value: number }): IrTensor {
   const x = ctx.inputs[0]!;
-  const padding = ctx.config<Array<[number, number]>>('padding') ?? ctx.fail('config has no padding');
-  const value = ctx.config<number>('value') ?? 0;
   if (padding.length !== x.shape.length - 2) ctx.fail(`pads ${padding.length} spatial axes of a rank-${x.shape.length} input`);
   const pairs = [[0, 0], ...padding, [0, 0]].flat();
   const paddings = ctx.int32('paddings', pairs, [x.shape.length, 2]);
@@ -116,14 +109,11 @@ export function constantTensor(ctx: LoweringContext): IrTensor {
 const REDUCERS = { mean: 'MEAN', sum: 'SUM', max: 'REDUCE_MAX' } as const;
 
 /** A reduction over static (Keras-layout) axes: MEAN / SUM / REDUCE_MAX. */
-export function reduce(ctx: LoweringContext): IrTensor {
+export function reduce(ctx: LoweringContext, layer: { readonly op: keyof typeof REDUCERS; readonly axes: readonly number[]; readonly keepDims: boolean }): IrTensor {
   const x = ctx.inputs[0]!;
-  const op = ctx.config<string>('op') ?? 'mean';
-  if (!Object.hasOwn(REDUCERS, op)) ctx.fail(`op ${JSON.stringify(op)} is not one of ${Object.keys(REDUCERS).join(', ')}`);
-  const axes = (ctx.config<number[]>('axes') ?? ctx.fail('config has no axes')).map((a) => axisOf(ctx, a, x.shape.length));
+  const axes = layer.axes.map((a) => axisOf(ctx, a, x.shape.length));
   if (axes.includes(0)) ctx.fail('reduces over the batch axis');
-  const keepDims = ctx.config<boolean>('keepDims') ?? false;
-  return ctx.op(REDUCERS[op as keyof typeof REDUCERS], [x, ctx.int32('axes', axes)], { shape: outputShape(ctx) }, { keepDims });
+  return ctx.op(REDUCERS[layer.op], [x, ctx.int32('axes', axes)], { shape: outputShape(ctx) }, { keepDims: layer.keepDims });
 }
 
 /**
@@ -131,22 +121,20 @@ export function reduce(ctx: LoweringContext): IrTensor {
  * half_pixel_centers flags, which carry PyTorch's sampling rule over unchanged (TFLite's kernels
  * implement the same two flags as tf.image).
  */
-export function resize2d(ctx: LoweringContext): IrTensor {
+export function resize2d(
+  ctx: LoweringContext,
+  layer: { readonly size: readonly [number, number]; readonly method: 'bilinear' | 'nearest'; readonly alignCorners: boolean; readonly halfPixelCenters: boolean },
+): IrTensor {
   const x = ctx.inputs[0]!;
   if (x.shape.length !== 4) ctx.fail(`needs a rank-4 NHWC input, got rank ${x.shape.length}`);
-  const [height, width] = ctx.config<[number, number]>('size') ?? ctx.fail('config has no size');
-  const method = ctx.config<string>('method');
-  const options = { alignCorners: ctx.config<boolean>('alignCorners') ?? false, halfPixelCenters: ctx.config<boolean>('halfPixelCenters') ?? false };
-  const size = ctx.int32('size', [height, width]);
-  if (method === 'bilinear') return ctx.op('RESIZE_BILINEAR', [x, size], { shape: outputShape(ctx) }, options);
-  if (method === 'nearest') return ctx.op('RESIZE_NEAREST_NEIGHBOR', [x, size], { shape: outputShape(ctx) }, options);
-  return ctx.fail(`method ${JSON.stringify(method)} is not bilinear or nearest`);
+  const options = { alignCorners: layer.alignCorners, halfPixelCenters: layer.halfPixelCenters };
+  const size = ctx.int32('size', [...layer.size]);
+  return ctx.op(layer.method === 'bilinear' ? 'RESIZE_BILINEAR' : 'RESIZE_NEAREST_NEIGHBOR', [x, size], { shape: outputShape(ctx) }, options);
 }
 
 /** A static slice (begin and size per non-batch axis): SLICE over every axis, the batch whole. */
-export function slice(ctx: LoweringContext): IrTensor {
+export function slice(ctx: LoweringContext, { begin }: { readonly begin: readonly number[] }): IrTensor {
   const x = ctx.inputs[0]!;
-  const begin = ctx.config<number[]>('begin') ?? ctx.fail('config has no begin');
   if (begin.length !== x.shape.length - 1) ctx.fail(`slices ${begin.length} axes of a rank-${x.shape.length} input`);
   const shape = outputShape(ctx);
   return ctx.op('SLICE', [x, ctx.int32('begin', [0, ...begin]), ctx.int32('size', shape)], { shape });

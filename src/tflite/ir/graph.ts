@@ -1,6 +1,7 @@
-// The float graph a Keras model lowers to, before any quantization: values (activations, graph
+// The float graph (IR) a Keras model lowers to, before any quantization: values (activations, graph
 // inputs, float32/int32 constants) and TFLite builtin operators in execution order. The graph
-// passes (./passes.ts) rewrite it in place; the emitters turn it into a TfliteModel per variant.
+// passes (../lower/passes.ts) rewrite it in place; the emitters (../lower/emit.ts, ../quantize/int8.ts)
+// turn it into a TfliteModel per variant. Shared by lowering and quantization, it imports neither.
 import type { Tensor } from '../../tensor/index.ts';
 import type { OperatorName } from '../schema/index.ts';
 

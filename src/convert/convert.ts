@@ -12,7 +12,7 @@ import { initTfjsBackend } from '../runtimes/keras/index.ts';
 import { executeTflite } from '../runtimes/tflite/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type QuantizeVariant, type RecurrenceStrategy } from '../tflite/lower/index.ts';
-import type { Observer } from '../tflite/quantize/index.ts';
+import { DEFAULT_OBSERVER, type Observer } from '../tflite/quantize/index.ts';
 import { sha256, writeFileAtomic } from '../util/index.ts';
 import { seededRepresentativeData, type RepresentativeData } from './representative.ts';
 
@@ -58,7 +58,8 @@ export interface Conversion {
   readonly build: BuildReport | null;
   readonly io: { readonly inputs: readonly IORecord[]; readonly outputs: readonly IORecord[] };
   readonly tflite: ReadonlyMap<QuantizeVariant, ConversionResult | { readonly bytes: Uint8Array; readonly report: null }>;
-  readonly representative: { readonly source: string; readonly sha256: string; readonly count: number } | null;
+  /** int8 calibration: the samples and the observer that chose the ranges (absent in records older than observers). */
+  readonly representative: { readonly source: string; readonly sha256: string; readonly count: number; readonly observer?: Observer } | null;
   readonly milliseconds: { readonly keras: number; readonly tflite: Readonly<Partial<Record<QuantizeVariant, number>>> };
 }
 
@@ -132,7 +133,7 @@ export async function convertGolden(golden: Golden, options: ConvertGoldenOption
     build: keras.build,
     io: keras.io,
     tflite,
-    representative: representative ? { source: representative.source, sha256: representative.sha256, count: representative.samples.length } : null,
+    representative: representative ? { source: representative.source, sha256: representative.sha256, count: representative.samples.length, observer: options.observer ?? DEFAULT_OBSERVER } : null,
     milliseconds: { keras: keras.milliseconds, tflite: tfliteMs },
   };
 }

@@ -60,6 +60,7 @@ describe('torchport convert, then verify --artifacts on the exact bytes', () => 
     const result = await cli(['convert', 'golden/seed_single_conv', '--out', join(out, 'mse'), '--quantize', 'int8', '--observer', 'mse']);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/int8 calibration: 32 seeded samples .*, observer mse/);
+    expect(JSON.parse(await readFile(join(out, 'mse', 'conversion.json'), 'utf8')).representative.observer).toBe('mse');
   });
 });
 

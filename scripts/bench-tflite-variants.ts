@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { KERAS_FIXTURES } from '../src/keras/fixtures/index.ts';
 import { groupedConv2d } from '../src/keras/layers/index.ts';
 import { initTfjsBackend } from '../src/runtimes/keras/index.ts';
-import { createTfliteRunner } from '../src/runtimes/tflite/index.ts';
+import { createTfliteRunner, executeTflite } from '../src/runtimes/tflite/index.ts';
 import { STANDARD_NORMAL, Tensor, seededInput } from '../src/tensor/index.ts';
 import { QUANTIZE_VARIANTS, convertKerasToTflite, type QuantizeVariant } from '../src/tflite/lower/index.ts';
 import { convertFixture, loadFixtureModel, relativeError, representativeSamples, runConverted, torchLayout } from '../src/tflite/lower/testing.ts';
@@ -130,7 +130,7 @@ for (const build of [resnet18, mobilenetV2]) {
   if (model.name === 'mobilenet_v2') rows.push(['dyn-int8+dw', 'dynamic-int8', true]);
   for (const [label, quantize, hybridDepthwise] of rows) {
     const started = performance.now();
-    const { bytes, report } = await convertKerasToTflite(model, { quantize, hybridDepthwise, ...(quantize === 'int8' ? { representativeData: samples } : {}) });
+    const { bytes, report } = await convertKerasToTflite(model, { quantize, hybridDepthwise, ...(quantize === 'int8' ? { representativeData: samples, executeModel: executeTflite } : {}) });
     const convertMs = performance.now() - started;
     const runner = await createTfliteRunner(bytes, { name: `${model.name} ${label}` });
     for (let i = 0; i < warmup; i++) await runner.run([input]);

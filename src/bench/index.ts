@@ -5,7 +5,7 @@ export { mannWhitneyU, normalUpperTail, type MannWhitneyResult } from './mann-wh
 export { DEFAULT_PLAN, measureInterleaved, type MeasurePlan, type Measurement, type SelfTimedWorkload, type TimedWorkload, type Workload } from './measure.ts';
 export { torchReference, type ReferenceTimer } from './reference.ts';
 export { benchReport } from './report.ts';
-export { benchModels, type BenchOptions, type BenchResult } from './run.ts';
+export { AGAINST_SUFFIX, VARIANT_CHECKS, benchModels, type BenchOptions, type BenchResult } from './run.ts';
 export { SLOWDOWN_ENV_VAR, SlowdownHookError, parseSlowdownHook, withSlowdown, type SlowdownPlan } from './slowdown.ts';
 export { median, quantileSorted, summarize, thin } from './summary.ts';
 export { compareSamples, describeComparison, type Comparison, type GateOptions, type Verdict } from './verdict.ts';

@@ -3,7 +3,7 @@
 // target-vs-target ratios and, against a stored baseline, the regression gate. Engines are only
 // reached through the `Target` interface, so whatever targets are registered can be benchmarked.
 import { describeError } from '../errors.ts';
-import { TargetUnavailableError, loadGolden, type LatencyEntry, type LatencyRatio, type LatencySection, type Target } from '../harness/index.ts';
+import { TargetUnavailableError, loadGolden, type Golden, type LatencyEntry, type LatencyRatio, type LatencySection, type Target } from '../harness/index.ts';
 import type { RunnerInfo } from '../runtimes/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import { findBaselineEntry, type Baseline, type BaselineEntry } from './baseline.ts';
@@ -23,6 +23,12 @@ export interface BenchOptions {
   /** Test-only planted slowdowns by target (see slowdown.ts). */
   readonly slowdown: SlowdownPlan;
   readonly baseline: { readonly baseline: Baseline; readonly path: string } | null;
+  /**
+   * The previous build's models (`--against DIR`): per golden, targets that open its artifacts.
+   * Each is timed interleaved with the current target of the same name, in this process, and the
+   * current one is gated on the ratio of their raw timings (no calibration needed: same rounds).
+   */
+  readonly against?: { readonly path: string; targets(golden: Golden): readonly Target[] } | null;
   /** Ratios are taken against this target when it ran on the model, else against the first that did. */
   readonly ratioReference?: string;
   readonly onProgress?: (message: string) => void;
@@ -37,6 +43,8 @@ export interface BenchResult {
 }
 
 const CALIBRATION = '(calibration)';
+/** Suffix of the entries timing the previous build's models (`--against`). */
+export const AGAINST_SUFFIX = '@against';
 
 /** Written by every timed run, so reading the outputs back cannot be optimised away. */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- written, never read: a sink the optimiser cannot drop
@@ -52,6 +60,8 @@ function readBack(outputs: readonly Tensor[]): void {
 
 interface Opened {
   readonly target: string;
+  /** For a previous build's model: the current target it is compared with. */
+  readonly against?: string;
   readonly info: RunnerInfo;
   readonly timedIn: 'node' | 'bridge';
   readonly workload: Workload;
@@ -70,10 +80,17 @@ export async function benchModels(goldenDirs: readonly string[], options: BenchO
     models.push({ model, golden: dir, fixture: golden.fixturePath });
     const inputs = await golden.inputs(golden.manifest.seeds[0]!);
     const opened: Opened[] = [];
+    let decoy: { close(): Promise<void> } | undefined;
     const skip = (target: string, timedIn: Opened['timedIn'], status: 'skip' | 'error', reason: string): void => {
       entries.push({ model, target, status, reason, timedIn });
     };
     try {
+      // A copy of the first target's model, opened first and never timed: in LiteRT the first model
+      // opened after the previous golden's were freed ran up to 20% slower than later copies of
+      // the same bytes (unet_decoder: 0.162 vs 0.136-0.140 ms), which would read as that target
+      // being slower than whatever it is compared with (--against, fp16 vs fp32).
+      const decoyTarget = options.targets.find((t) => !t.unavailable);
+      decoy = decoyTarget ? await decoyTarget.open(golden).catch(() => undefined) : undefined;
       for (const target of options.targets) {
         if (target.unavailable) {
           skip(target.name, 'node', 'skip', target.unavailable);
@@ -88,6 +105,18 @@ export async function benchModels(goldenDirs: readonly string[], options: BenchO
           opened.push({ target: target.name, info: open.info, timedIn: 'node', workload: { name: target.name, kind: 'timed', run }, close: () => open.close() });
         } catch (error) {
           skip(target.name, 'node', error instanceof TargetUnavailableError ? 'skip' : 'error', describeError(error));
+        }
+      }
+      const currentNames = new Set(opened.map((o) => o.target));
+      for (const target of options.against?.targets(golden).filter((t) => currentNames.has(t.name)) ?? []) {
+        const name = `${target.name}${AGAINST_SUFFIX}`;
+        options.onProgress?.(`${model}: opening ${name}`);
+        try {
+          const open = await target.open(golden);
+          const run = async (): Promise<void> => readBack(await open.run(inputs));
+          opened.push({ target: name, against: target.name, info: open.info, timedIn: 'node', workload: { name, kind: 'timed', run }, close: () => open.close() });
+        } catch (error) {
+          skip(name, 'node', error instanceof TargetUnavailableError ? 'skip' : 'error', describeError(error));
         }
       }
       const reference = options.reference;
@@ -119,15 +148,20 @@ export async function benchModels(goldenDirs: readonly string[], options: BenchO
       const roundScale = calibrationRun.rounds.map((samples) => median([...samples]));
       const measured = opened.map((o, i) => ({ opened: o, measurement: measurements[i]! }));
       const ok: Array<{ target: string; timedIn: Opened['timedIn']; samples: number[] }> = [];
+      const previous = new Map(measured.filter((m) => m.opened.against && !m.measurement.error).map((m) => [m.opened.against!, m.measurement.rounds.flat()]));
       for (const { opened: o, measurement } of measured) {
-        const entry = describeMeasurement(model, o, measurement, roundScale, options);
+        const entry = describeMeasurement(model, o, measurement, roundScale, options, previous.get(o.target));
         entries.push(entry.entry);
+        if (o.against) continue;
         if (entry.normalised) baselineEntries.push({ model, target: o.target, p50Ms: entry.entry.stats!.p50, samples: entry.normalised });
         if (entry.entry.status === 'ok') ok.push({ target: o.target, timedIn: o.timedIn, samples: measurement.rounds.flat() });
       }
-      ratios.push(...targetRatios(model, ok, options));
+      const pairs = targetRatios(model, ok, options);
+      // A variant check that is already a ratio row (fp32 is the ratio reference) is not repeated.
+      ratios.push(...pairs, ...variantChecks(model, ok, options).filter((c) => !pairs.some((r) => r.target === c.target && r.reference === c.reference)));
     } finally {
       for (const o of opened) await o.close().catch(() => undefined);
+      await decoy?.close().catch(() => undefined);
     }
   }
   const calibrationMs = calibrationSamples.length ? median(calibrationSamples) : 0;
@@ -140,6 +174,8 @@ function describeMeasurement(
   measurement: Measurement,
   roundScale: readonly number[],
   options: BenchOptions,
+  /** Raw timings of the previous build's model, from the same rounds (`--against`). */
+  previous?: readonly number[],
 ): { entry: LatencyEntry; normalised?: number[] } {
   const base = { model, target: opened.target, info: opened.info, timedIn: opened.timedIn, warmupRuns: measurement.warmupRuns };
   if (measurement.error) return { entry: { ...base, status: 'error', reason: measurement.error } };
@@ -147,7 +183,11 @@ function describeMeasurement(
   const normalised = measurement.rounds.flatMap((round, r) => round.map((x) => x / roundScale[r]!));
   const stats = summarize(samples);
   const stored = options.baseline && opened.timedIn === 'node' ? findBaselineEntry(options.baseline.baseline, model, opened.target) : undefined;
-  const gate = stored ? { ...compareSamples(normalised, stored.samples, options.gate), baselineP50Ms: stored.p50Ms } : undefined;
+  const gate = previous
+    ? { ...compareSamples(samples, previous, options.gate), baselineP50Ms: median([...previous]) }
+    : stored
+      ? { ...compareSamples(normalised, stored.samples, options.gate), baselineP50Ms: stored.p50Ms }
+      : undefined;
   return { entry: { ...base, status: 'ok', stats, normalisedP50: median(normalised), ...(gate ? { gate } : {}) }, normalised };
 }
 
@@ -160,6 +200,26 @@ function targetRatios(model: string, ok: ReadonlyArray<{ target: string; timedIn
     .map((o) => ({ model, target: o.target, reference: reference.target, comparison: compareSamples(o.samples, reference.samples, options.gate) }));
 }
 
+/**
+ * A variant that must not be slower than another beyond noise (the same gate as a regression):
+ * fp16 stores its weights in half the bytes of fp32 and should run at fp32's speed (XNNPACK
+ * unpacks the float16 weights once, at load), so a slower fp16 means a kernel fell back.
+ */
+export const VARIANT_CHECKS: ReadonlyArray<{ readonly target: string; readonly notSlowerThan: string }> = [{ target: 'tflite-fp16', notSlowerThan: 'tflite-fp32' }];
+
+function variantChecks(model: string, ok: ReadonlyArray<{ target: string; samples: number[] }>, options: BenchOptions): LatencyRatio[] {
+  return VARIANT_CHECKS.flatMap(({ target, notSlowerThan }) => {
+    const a = ok.find((o) => o.target === target);
+    const b = ok.find((o) => o.target === notSlowerThan);
+    return a && b ? [{ model, target, reference: notSlowerThan, comparison: compareSamples(a.samples, b.samples, options.gate) }] : [];
+  });
+}
+
+/** Variant-check rows that failed: a variant significantly slower than the one it must keep up with. */
+function failedVariantChecks(ratios: readonly LatencyRatio[]): LatencyRatio[] {
+  return ratios.filter((r) => VARIANT_CHECKS.some((c) => c.target === r.target && c.notSlowerThan === r.reference) && r.comparison.verdict === 'regression');
+}
+
 function section(entries: readonly LatencyEntry[], ratios: readonly LatencyRatio[], calibrationMs: number, options: BenchOptions): LatencySection {
   const byTarget = new Map<string, LatencyRatio[]>();
   for (const ratio of ratios) {
@@ -167,7 +227,8 @@ function section(entries: readonly LatencyEntry[], ratios: readonly LatencyRatio
     byTarget.set(key, [...(byTarget.get(key) ?? []), ratio]);
   }
   const gated = entries.filter((e) => e.gate);
-  const { plan, gate, baseline } = options;
+  const { plan, gate, baseline, against } = options;
+  const variantFailures = failedVariantChecks(ratios).length;
   return {
     method: {
       rounds: plan.rounds,
@@ -181,7 +242,9 @@ function section(entries: readonly LatencyEntry[], ratios: readonly LatencyRatio
     calibration: { kernel: CALIBRATION_KERNEL, medianMs: calibrationMs },
     baseline: baseline
       ? { path: baseline.path, createdAt: baseline.baseline.createdAt, calibrationMs: baseline.baseline.calibration.medianMs, machine: baseline.baseline.machine }
-      : null,
+      : against
+        ? { path: against.path, createdAt: 'this run: timed interleaved with the current models (raw ratios)', calibrationMs, machine: 'this machine, same process' }
+        : null,
     injectedSlowdown: Object.fromEntries(options.slowdown),
     entries,
     ratios,
@@ -194,9 +257,9 @@ function section(entries: readonly LatencyEntry[], ratios: readonly LatencyRatio
     })),
     summary: {
       gated: gated.length,
-      regressions: gated.filter((e) => e.gate!.verdict === 'regression').length,
+      regressions: gated.filter((e) => e.gate!.verdict === 'regression').length + variantFailures,
       inconclusive: gated.filter((e) => e.gate!.verdict === 'inconclusive').length,
-      pass: gated.every((e) => e.gate!.verdict !== 'regression'),
+      pass: gated.every((e) => e.gate!.verdict !== 'regression') && variantFailures === 0,
     },
   };
 }

@@ -9,8 +9,10 @@ import type { Golden } from '../harness/golden/index.ts';
 import { buildKerasModel, type BuildReport, type IORecord } from '../keras/builder/index.ts';
 import { loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
 import { initTfjsBackend } from '../runtimes/keras/index.ts';
+import { executeTflite } from '../runtimes/tflite/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type QuantizeVariant, type RecurrenceStrategy } from '../tflite/lower/index.ts';
+import { DEFAULT_OBSERVER, type Observer } from '../tflite/quantize/index.ts';
 import { sha256, writeFileAtomic } from '../util/index.ts';
 import { seededRepresentativeData, type RepresentativeData } from './representative.ts';
 
@@ -35,6 +37,8 @@ export interface ConvertGoldenOptions {
   readonly keepFloat?: readonly string[];
   /** How LSTM / GRU are written (see ConvertOptions.recurrence; default 'loop'). */
   readonly recurrence?: RecurrenceStrategy;
+  /** int8: the calibration observer (default DEFAULT_OBSERVER, docs/quantization.md). */
+  readonly observer?: Observer;
 }
 
 /** Options of lowerToTflite. */
@@ -45,6 +49,7 @@ export interface LowerOptions {
   /** int8 only: module paths (Keras layer names) kept in float32; ignored by the other variants. */
   readonly keepFloat?: readonly string[];
   readonly recurrence?: RecurrenceStrategy;
+  readonly observer?: Observer;
 }
 
 export interface Conversion {
@@ -53,7 +58,8 @@ export interface Conversion {
   readonly build: BuildReport | null;
   readonly io: { readonly inputs: readonly IORecord[]; readonly outputs: readonly IORecord[] };
   readonly tflite: ReadonlyMap<QuantizeVariant, ConversionResult | { readonly bytes: Uint8Array; readonly report: null }>;
-  readonly representative: { readonly source: string; readonly sha256: string; readonly count: number } | null;
+  /** int8 calibration: the samples and the observer that chose the ranges (absent in records older than observers). */
+  readonly representative: { readonly source: string; readonly sha256: string; readonly count: number; readonly observer?: Observer } | null;
   readonly milliseconds: { readonly keras: number; readonly tflite: Readonly<Partial<Record<QuantizeVariant, number>>> };
 }
 
@@ -100,7 +106,9 @@ export async function lowerToTflite(keras: KerasConversion, golden: Golden, vari
     batchSize,
     inputNames: keras.io.inputs.map((record) => record.name),
     outputNames: keras.io.outputs.map((record) => record.name),
-    ...(representative ? { representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)), int8Io: options.int8Io ?? false } : {}),
+    ...(representative
+      ? { representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)), executeModel: executeTflite, int8Io: options.int8Io ?? false, ...(options.observer ? { observer: options.observer } : {}) }
+      : {}),
     ...(variant === 'int8' && options.keepFloat?.length ? { keepFloat: options.keepFloat } : {}),
     ...(options.recurrence ? { recurrence: options.recurrence } : {}),
   });
@@ -115,7 +123,8 @@ export async function convertGolden(golden: Golden, options: ConvertGoldenOption
   const tfliteMs: Partial<Record<QuantizeVariant, number>> = {};
   for (const variant of variants) {
     const t0 = performance.now();
-    tflite.set(variant, await lowerToTflite(keras, golden, variant, { ...(representative ? { representative } : {}), ...(options.int8Io ? { int8Io: true } : {}), ...(options.keepFloat ? { keepFloat: options.keepFloat } : {}), ...(options.recurrence ? { recurrence: options.recurrence } : {}) }));
+    const { variants: _, representative: __, ...lowerOptions } = options;
+    tflite.set(variant, await lowerToTflite(keras, golden, variant, { ...lowerOptions, ...(representative ? { representative } : {}) }));
     tfliteMs[variant] = performance.now() - t0;
   }
   return {
@@ -124,7 +133,7 @@ export async function convertGolden(golden: Golden, options: ConvertGoldenOption
     build: keras.build,
     io: keras.io,
     tflite,
-    representative: representative ? { source: representative.source, sha256: representative.sha256, count: representative.samples.length } : null,
+    representative: representative ? { source: representative.source, sha256: representative.sha256, count: representative.samples.length, observer: options.observer ?? DEFAULT_OBSERVER } : null,
     milliseconds: { keras: keras.milliseconds, tflite: tfliteMs },
   };
 }

@@ -92,6 +92,26 @@ describe('torchport bench', () => {
     expect(result.out).toMatch(/TEST HOOK ACTIVE: planted slowdown onnx \+50%/);
   });
 
+  it('--against DIR times the models `torchport convert` wrote beside the current ones and gates on their ratio', async () => {
+    const artifacts = join(dir, 'previous');
+    expect((await runCli(['convert', golden, '--out', artifacts, '--quantize', 'fp32'], { cwd: repo, env: { ...process.env, CI: '1' } })).code).toBe(0);
+    const result = await cli(['bench', golden, '--targets', 'tflite-fp32', '--time', '40', '--rounds', '2', '--warmup', '5', '--json', '--against', artifacts, '--report', join(dir, 'r6')]);
+    const report = JSON.parse(result.out) as RunReport;
+    const previous = report.latency!.entries.find((e) => e.target === 'tflite-fp32@against')!;
+    const current = report.latency!.entries.find((e) => e.target === 'tflite-fp32')!;
+    expect(previous.status).toBe('ok');
+    expect(current.gate!.baselineP50Ms).toBe(previous.stats!.p50);
+    expect(report.latency!.baseline!.path).toMatch(/previous$/);
+    expect(report.latency!.summary.gated).toBe(1);
+    expect(result.code).toBe(report.latency!.summary.pass ? 0 : 1);
+    const both = await cli(['bench', golden, ...quick, '--against', artifacts, '--baseline', join(dir, 'baseline.json')]);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--baseline and --against are two gates; give one/);
+    const missing = await cli(['bench', golden, ...quick, '--against', join(dir, 'nowhere')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/--against .*nowhere: no such directory/);
+  });
+
   it('exits 2 on bad input, saying what is wrong', async () => {
     expect((await cli(['bench', golden, '--threshold', 'ten'])).err).toMatch(/--threshold must be a fraction like 0\.10/);
     const hook = await cli(['bench', golden, ...quick], { TORCHPORT_BENCH_INJECT_SLOWDOWN: 'keras:0.2' });

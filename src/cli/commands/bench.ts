@@ -22,6 +22,7 @@ interface BenchCliOptions {
   json: boolean;
   saveBaseline?: string;
   baseline?: string;
+  against?: string;
   threshold: string;
   time: string;
   rounds: string;
@@ -44,6 +45,10 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON instead of the table', false)
     .option('--save-baseline <file>', 'write this run as a latency baseline (normalised by the calibration kernel)')
     .option('--baseline <file>', 'compare against a stored baseline; a significant slowdown of at least --threshold exits 1')
+    .option(
+      '--against <dir>',
+      'gate against the previous build: the artifacts `torchport convert --out` wrote (DIR/conversion.json for one model, or DIR/<model>/ per model), timed interleaved with the current keras/tflite models in this process; a significant slowdown of at least --threshold exits 1',
+    )
     .option('--threshold <fraction>', 'smallest slowdown that fails the gate', '0.10')
     .option('--time <ms>', 'measured time per target per model, spread over the rounds', String(DEFAULT_PLAN.timePerWorkloadMs))
     .option('--rounds <n>', 'interleaved rounds per model', String(DEFAULT_PLAN.rounds))
@@ -70,6 +75,10 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
   const slowdown = parseSlowdownHook(ctx.env); // test-only hook, read once here
   const baselinePath = options.baseline ? resolve(ctx.cwd, options.baseline) : null;
   const baseline = baselinePath ? { baseline: await loadBaseline(baselinePath), path: relative(ctx.cwd, baselinePath) || baselinePath } : null;
+  if (baseline && options.against) throw new UsageError('--baseline and --against are two gates; give one');
+  const againstDir = options.against ? resolve(ctx.cwd, options.against) : null;
+  if (againstDir && !existsSync(againstDir)) throw new UsageError(`--against ${options.against}: no such directory (it takes what \`torchport convert --out DIR\` wrote)`);
+  const conversionFile = againstDir ? (await import('../../convert/index.ts')).CONVERSION_FILE : '';
 
   const { suite, fixtures, goldens } = await resolveInputs(ctx, inputs);
   const goldenRoot = resolve(ctx.cwd, options.golden);
@@ -96,6 +105,17 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
       gate: { threshold, alpha: 0.05, confidence: 0.95 },
       slowdown,
       baseline,
+      against: againstDir
+        ? {
+            path: relative(ctx.cwd, againstDir) || againstDir,
+            // Only converted models have artifacts; one model's conversion.json sits in DIR itself, several in DIR/<model>/.
+            targets: (golden) =>
+              createTargets(
+                names.filter((n) => n === 'keras' || n.startsWith('tflite-')),
+                { bridge: null, torchUnavailable: null, artifactsDir: existsSync(join(againstDir, conversionFile)) ? againstDir : join(againstDir, golden.manifest.name) },
+              ),
+          }
+        : null,
       ratioReference: options.ratioReference,
       onProgress: (message) => progress.update(message),
     });

@@ -51,6 +51,16 @@ describe('torchport convert, then verify --artifacts on the exact bytes', () => 
   it('exits 2 on bad input', async () => {
     expect((await cli(['convert', 'golden/nope', '--out', out])).code).toBe(2);
     expect((await cli(['convert', 'golden/seed_single_conv', '--out', out, '--quantize', 'int4'])).err).toMatch(/unknown variant\(s\) int4/);
+    const observer = await cli(['convert', 'golden/seed_single_conv', '--out', out, '--observer', 'median']);
+    expect(observer.code).toBe(2);
+    expect(observer.err).toMatch(/Allowed choices are min-max, percentile, mse, entropy/);
+  });
+
+  it('--observer picks the int8 calibration observer', async () => {
+    const result = await cli(['convert', 'golden/seed_single_conv', '--out', join(out, 'mse'), '--quantize', 'int8', '--observer', 'mse']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/int8 calibration: 32 seeded samples .*, observer mse/);
+    expect(JSON.parse(await readFile(join(out, 'mse', 'conversion.json'), 'utf8')).representative.observer).toBe('mse');
   });
 });
 

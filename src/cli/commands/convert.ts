@@ -15,6 +15,8 @@ type Variant = (typeof VARIANTS)[number];
 // The converter's RECURRENCE_STRATEGIES, repeated so that --help does not load the converter.
 const RECURRENCE_STRATEGIES = ['loop', 'unroll'] as const;
 type RecurrenceStrategy = (typeof RECURRENCE_STRATEGIES)[number];
+// The calibration OBSERVERS (src/tflite/quantize/observers.ts), repeated for the same reason.
+const OBSERVERS = ['min-max', 'percentile', 'mse', 'entropy'] as const;
 
 interface ConvertFlags {
   out: string;
@@ -24,6 +26,7 @@ interface ConvertFlags {
   keepFloat?: string;
   representative?: string[];
   recurrence?: RecurrenceStrategy;
+  observer?: (typeof OBSERVERS)[number];
 }
 
 export function registerConvert(program: Command, ctx: CliContext): void {
@@ -44,6 +47,7 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         .choices(RECURRENCE_STRATEGIES)
         .default('loop'),
     )
+    .addOption(new Option('--observer <name>', 'int8: how each tensor\'s range is chosen from the calibration data (docs/quantization.md); default min-max').choices(OBSERVERS))
     .option('--representative <npy...>', 'calibration data for int8: .npy files in PyTorch layout, each one sample or a stack [N, ...] of samples (default: 32 seeded samples of the fixture\'s input distribution)')
     .action(async (model: string, flags: ConvertFlags) => {
       const variants = parseVariants(flags.quantize);
@@ -54,7 +58,7 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         const representative = flags.representative
           ? userRepresentativeData(await readSamples(ctx, flags.representative, golden.manifest.inputs.map((s) => s.shape)), golden.manifest.inputs.map((s) => s.shape), flags.representative.join(', '))
           : undefined;
-        const conversion = await convertGolden(golden, { variants, int8Io: flags.int8Io, ...(representative ? { representative } : {}), ...(keepFloat ? { keepFloat } : {}), ...(flags.recurrence ? { recurrence: flags.recurrence } : {}) });
+        const conversion = await convertGolden(golden, { variants, int8Io: flags.int8Io, ...(representative ? { representative } : {}), ...(keepFloat ? { keepFloat } : {}), ...(flags.recurrence ? { recurrence: flags.recurrence } : {}), ...(flags.observer ? { observer: flags.observer } : {}) });
         const out = resolve(ctx.cwd, flags.out);
         const record = await writeArtifacts(conversion, out);
         const build = conversion.build!;
@@ -70,7 +74,8 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         ]);
         print(ctx, formatTable(['variant', 'file', 'bytes', 'ops', 'TRANSPOSE', 'converted in'], rows));
         for (const kept of conversion.tflite.get('int8')?.report?.keptFloat ?? []) print(ctx, `int8 kept in float32: ${kept.path} (${kept.layers.length} layer${kept.layers.length === 1 ? '' : 's'}: ${kept.layers.join(', ')})`);
-        if (conversion.representative) print(ctx, `int8 calibration: ${conversion.representative.source}, sha256 ${conversion.representative.sha256}`);
+        const calibration = conversion.tflite.get('int8')?.report?.calibration;
+        if (conversion.representative) print(ctx, `int8 calibration: ${conversion.representative.source}, sha256 ${conversion.representative.sha256}${calibration ? `, observer ${calibration.method}` : ''}`);
         print(ctx, `wrote ${relative(ctx.cwd, out) || '.'}/ (keras/, *.tflite, conversion.json)`);
         conversion.keras.dispose();
       } finally {

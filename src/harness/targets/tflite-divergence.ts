@@ -49,13 +49,17 @@ export interface TfliteDivergenceOptions {
 
 /** The variant converted with every Keras layer's output exposed (`debug: true`), calibrated like lowerToTflite does. */
 export async function convertForDivergence(golden: Golden, keras: KerasConversion, variant: QuantizeVariant): Promise<Uint8Array> {
-  const [{ convertKerasToTflite }, { defaultRepresentative, toKerasLayout }] = await Promise.all([import('../../tflite/lower/index.ts'), import('../../convert/index.ts')]);
+  const [{ convertKerasToTflite }, { defaultRepresentative, toKerasLayout }, { executeTflite }] = await Promise.all([
+    import('../../tflite/lower/index.ts'),
+    import('../../convert/index.ts'),
+    import('../../runtimes/tflite/index.ts'),
+  ]);
   const representative = variant === 'int8' ? defaultRepresentative(golden) : undefined;
   const result = await convertKerasToTflite(keras.model, {
     quantize: variant,
     debug: true,
     batchSize: golden.manifest.inputs[0]?.shape[0] ?? 1,
-    ...(representative ? { representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)) } : {}),
+    ...(representative ? { representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)), executeModel: executeTflite } : {}),
   });
   return result.bytes;
 }

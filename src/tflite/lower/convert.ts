@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
 import type { Tensor } from '../../tensor/index.ts';
 import { modelGraphs, writeTflite, type TfliteModel } from '../index.ts';
-import { calibrate, emitInt8, type FloatOpCause } from '../quantize/index.ts';
+import { DEFAULT_OBSERVER, OBSERVERS, calibrate, emitInt8, type ExecuteModel, type FloatOpCause, type Observer } from '../quantize/index.ts';
 import { emitFloat, emitLoopSubgraphs } from './emit.ts';
 import { ConversionOptionsError } from './errors.ts';
 import type { IrGraph } from '../ir/index.ts';
@@ -24,6 +24,13 @@ export interface ConvertOptions {
   quantize: QuantizeVariant;
   /** Calibration samples for `int8`: one tensor per model input each, in the Keras (NHWC) layout. */
   representativeData?: readonly (readonly Tensor[])[];
+  /**
+   * `int8` only: runs the fp32 calibration model on the samples (an engine is reached through
+   * src/runtimes/ only, so the caller injects it; src/convert/ passes LiteRT's executeTflite).
+   */
+  executeModel?: ExecuteModel;
+  /** `int8` only: how each tensor's range is chosen from the calibration data (default DEFAULT_OBSERVER). */
+  observer?: Observer;
   /** `int8` only: int8 graph inputs/outputs instead of float ones with QUANTIZE/DEQUANTIZE. */
   int8Io?: boolean;
   /** Also expose every Keras layer's output tensor as a graph output named after the layer. */
@@ -96,7 +103,7 @@ export interface ConversionReport {
   readonly floatOperators: ReadonlyArray<{ op: string; layer: string; reason: string }>;
   /** `int8` with keepFloat: each requested module path and the Keras layers it kept in float32. */
   readonly keptFloat?: ReadonlyArray<{ path: string; layers: readonly string[] }>;
-  readonly calibration?: { samples: number; sha256: string; method: 'min-max'; requantizations: number };
+  readonly calibration?: { samples: number; sha256: string; method: Observer; requantizations: number };
   readonly timings: { lowerMs: number; calibrateMs: number; emitMs: number; totalMs: number };
 }
 
@@ -111,6 +118,8 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
   if (!(QUANTIZE_VARIANTS as readonly string[]).includes(quantize)) throw new ConversionOptionsError(`quantize must be one of ${QUANTIZE_VARIANTS.join(', ')}, got ${JSON.stringify(quantize)}`);
   if (options.int8Io && quantize !== 'int8') throw new ConversionOptionsError(`int8Io applies to quantize 'int8' only (got '${quantize}')`);
   if (quantize === 'int8' && !options.representativeData?.length) throw new ConversionOptionsError(`quantize 'int8' needs representativeData (calibration samples, NHWC, one tensor per model input)`);
+  if (quantize === 'int8' && !options.executeModel) throw new ConversionOptionsError(`quantize 'int8' needs executeModel (runs the calibration model; pass executeTflite from src/runtimes/tflite)`);
+  if (options.observer !== undefined && !(OBSERVERS as readonly string[]).includes(options.observer)) throw new ConversionOptionsError(`observer must be one of ${OBSERVERS.join(', ')}, got ${JSON.stringify(options.observer)}`);
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConversionOptionsError(`batchSize must be a positive integer, got ${batchSize}`);
   if (options.keepFloat?.length && quantize !== 'int8') throw new ConversionOptionsError(`keepFloat applies to quantize 'int8' only (got '${quantize}'); the other variants keep float activations anyway`);
@@ -138,6 +147,7 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
     const result = await calibrate(
       { bytes: writeTflite(exposed.model), inputIds: graph.inputs, inputDtypes: graph.inputs.map((id) => (graph.value(id).dtype === 'int32' ? 'int32' : 'float32')), outputIds: exposed.outputIds },
       options.representativeData!,
+      { execute: options.executeModel!, observer: options.observer ?? DEFAULT_OBSERVER },
     );
     calibrateMs = performance.now() - calibrationStart;
     const emitted = emitInt8(graph, {

@@ -1,8 +1,7 @@
 // The float IR -> TfliteModel for the float-activation variants: fp32, fp16 (float16 constants +
 // DEQUANTIZE) and dynamic-range int8 (int8 weights read by hybrid kernels).
 import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type TfliteModel, type TfliteSubgraph } from '../index.ts';
-import { DYNAMIC_RANGE_WEIGHTS, symmetricInt8, type FloatVariant } from '../quantize/index.ts';
-import type { Tensor } from '../../tensor/index.ts';
+import { DYNAMIC_RANGE_WEIGHTS, storedAsFloat16, symmetricInt8, type FloatVariant } from '../quantize/index.ts';
 import type { IrGraph, IrOp } from '../ir/index.ts';
 
 export interface FloatEmitOptions {
@@ -76,7 +75,7 @@ function emitGraph(graph: IrGraph, variant: FloatVariant, options: FloatEmitOpti
     const cached = tensorOf.get(id);
     if (cached !== undefined) return cached;
     let index: number;
-    if (variant === 'fp16' && data.dtype === 'float32' && isFloat16Weight(data)) {
+    if (variant === 'fp16' && storedAsFloat16(op.op, input, data)) {
       const half = g.constant(`${value.name}_fp16`, data.toFloat16());
       index = g.activation(value.name, 'float32', value.shape);
       g.op('DEQUANTIZE', [half], [index]);
@@ -107,25 +106,4 @@ function emitGraph(graph: IrGraph, variant: FloatVariant, options: FloatEmitOpti
     g.op(op.op, inputs, outputs, (loopOptions ?? op.options) as never);
   }
   return { g, tensorOf, exposed };
-}
-
-/** Largest finite float16. */
-const FLOAT16_MAX = 65504;
-
-/**
- * Which float32 constants the fp16 variant stores as float16 (+ DEQUANTIZE): the weight tensors
- * (rank >= 2: filters, dense kernels, broadcast constants), which hold nearly all the bytes.
- * Vectors and scalars (biases, folded BatchNorm scales and shifts, LayerNorm's gamma and beta,
- * constant operands) stay float32: they are a negligible share of the file, a float16 copy plus
- * its DEQUANTIZE would often be larger than the float32 one, and their rounding error reaches
- * the output undiluted (a bias is added as is, not averaged in a dot product), which measured
- * above the fp16 tolerance on the densenet and efficientnet goldens. Constants with values beyond
- * float16's range (max pooling's pad value, the lowest float32) stay float32 too: in float16
- * they would become -Infinity.
- */
-function isFloat16Weight(data: Tensor): boolean {
-  if (data.shape.length < 2) return false;
-  const values = data.toFloat32().data;
-  for (let i = 0; i < values.length; i++) if (Math.abs(values[i]!) > FLOAT16_MAX) return false;
-  return true;
 }

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KERAS_FIXTURES } from '../../keras/fixtures/index.ts';
-import { createTfliteRunner } from '../../runtimes/tflite/index.ts';
+import { createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
 import { initTfjsBackend } from '../../runtimes/keras/index.ts';
 import { Tensor, seededInput, STANDARD_NORMAL } from '../../tensor/index.ts';
 import { TfliteGraphBuilder, inspectTflite, writeTflite } from '../index.ts';
@@ -82,7 +82,7 @@ describe('more Keras layers, against PyTorch (scripts/make_lowering_references.p
         const { bytes, report } = await convertKerasToTflite(fixture.model, {
           quantize: variant,
           batchSize: fixture.input.shape[0],
-          ...(variant === 'int8' ? { representativeData: samples } : {}),
+          ...(variant === 'int8' ? { representativeData: samples, executeModel: executeTflite } : {}),
         });
         const runner = await createTfliteRunner(bytes, { name });
         const outputs = await runner.run([fixture.input]);
@@ -300,7 +300,7 @@ describe('full int8 details', () => {
   it('int8 I/O: int8 input and output, no QUANTIZE/DEQUANTIZE, same numbers as the float-I/O variant within one output step', async () => {
     const loaded = await loadFixtureModel('convnet');
     const samples = representativeSamples(loaded);
-    const floatIo = await convertFixture(loaded, { quantize: 'int8', representativeData: samples });
+    const floatIo = await convertFixture(loaded, { quantize: 'int8', representativeData: samples, executeModel: executeTflite });
     const int8Io = await convertFixture(loaded, { quantize: 'int8', int8Io: true, representativeData: samples });
     expect(int8Io.report.inputs[0]!.type).toBe('int8');
     expect(int8Io.report.outputs[0]!.type).toBe('int8');
@@ -322,7 +322,7 @@ describe('full int8 details', () => {
   it('follows the quantization spec: per-channel weights on the output axis, int32 bias at input x weight scale, fixed LOGISTIC/SOFTMAX outputs, shared CONCATENATION scale', async () => {
     const fixture = await loadLoweringFixture('ops2d');
     const samples = Array.from({ length: 4 }, (_, s) => [seededInput(fixture.input.shape, STANDARD_NORMAL, 3000 + s)]);
-    const { bytes, report } = await convertKerasToTflite(fixture.model, { quantize: 'int8', representativeData: samples });
+    const { bytes, report } = await convertKerasToTflite(fixture.model, { quantize: 'int8', representativeData: samples, executeModel: executeTflite });
     expect(report.calibration).toMatchObject({ samples: 4, method: 'min-max' });
     expect(report.calibration!.sha256).toMatch(/^[0-9a-f]{64}$/);
     const { operators, tensors } = inspectTflite(bytes);
@@ -350,7 +350,7 @@ describe('full int8 details', () => {
     const x = seededInput([1, 6, 6, 2], { kind: 'uniform', low: -6, high: 6 }, 11);
     const expected = tf.tidy(() => (model.predict(tf.tensor(x.data as Float32Array, [1, 6, 6, 2])) as tf.Tensor).dataSync());
     const samples = Array.from({ length: 4 }, (_, s) => [seededInput([1, 6, 6, 2], { kind: 'uniform', low: -6, high: 6 }, 20 + s)]);
-    const { bytes } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples });
+    const { bytes } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples, executeModel: executeTflite });
     const runner = await createTfliteRunner(bytes);
     const [y] = await runner.run([x]);
     await runner.dispose();

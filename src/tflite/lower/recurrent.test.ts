@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TorchGRU } from '../../keras/layers/index.ts';
 import { initTfjsBackend } from '../../runtimes/keras/index.ts';
-import { createTfliteRunner } from '../../runtimes/tflite/index.ts';
+import { createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
 import { Tensor, seededInput } from '../../tensor/index.ts';
 import { inspectTflite } from '../index.ts';
 import { convertKerasToTflite, type RecurrenceStrategy } from './index.ts';
@@ -115,7 +115,7 @@ describe('recurrent layers lower to one WHILE per direction', () => {
   it('unrolled under full int8, every operator is int8', async () => {
     const model = oneLayerModel(LAYERS['TorchGRU forward']!, 6);
     const samples = Array.from({ length: 4 }, (_, s) => [seededInput([1, 6, FEATURES], { kind: 'normal', mean: 0, std: 1 }, 9, s)]);
-    const { report } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples, recurrence: 'unroll' });
+    const { report } = await convertKerasToTflite(model, { quantize: 'int8', executeModel: executeTflite, representativeData: samples, recurrence: 'unroll' });
     expect(report.floatOperators).toEqual([]);
     model.dispose();
   });
@@ -129,7 +129,7 @@ describe('recurrent layers lower to one WHILE per direction', () => {
   it('keeps the loop in float32 under full int8 and says why', async () => {
     const model = oneLayerModel(LAYERS['Bidirectional LSTM']!, 6);
     const samples = Array.from({ length: 4 }, (_, s) => [seededInput([1, 6, FEATURES], { kind: 'normal', mean: 0, std: 1 }, 9, s)]);
-    const { bytes, report } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples });
+    const { bytes, report } = await convertKerasToTflite(model, { quantize: 'int8', executeModel: executeTflite, representativeData: samples });
     expect(report.floatOperators.filter((op) => op.op === 'WHILE').map((op) => op.reason)).toEqual([expect.stringContaining('recurrence loop'), expect.stringContaining('recurrence loop')]);
     const runner = await createTfliteRunner(bytes, { name: 'int8 bidirectional lstm' });
     try {

@@ -8,7 +8,7 @@ import { loadGolden } from '../../harness/golden/index.ts';
 import { buildKerasModel } from '../../keras/builder/index.ts';
 import { BatchMatMul, Clamp, Compare, Gather, MathFunction, Select, StridedSlice } from '../../keras/layers/index.ts';
 import { initTfjsBackend } from '../../runtimes/keras/index.ts';
-import { TfliteInputError, createTfliteRunner } from '../../runtimes/tflite/index.ts';
+import { TfliteInputError, createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
 import { Tensor, seededInput } from '../../tensor/index.ts';
 import { inspectTflite } from '../index.ts';
 import { convertKerasToTflite } from './index.ts';
@@ -138,7 +138,7 @@ describe('values that are -inf under full int8', () => {
     const attention = tf.layers.softmax({ axis: -1 }).apply(causalFill().apply(hidden)) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.randomNormal({ seed: 6 }) }).apply(attention) as tf.SymbolicTensor });
     const samples = Array.from({ length: 8 }, (_, s) => [seededInput([1, 5, 5], { kind: 'normal', mean: 0, std: 1 }, 4, s)]);
-    const { bytes, report } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples });
+    const { bytes, report } = await convertKerasToTflite(model, { quantize: 'int8', representativeData: samples, executeModel: executeTflite });
     const nonFinite = report.floatOperators.filter((op) => op.reason.includes('±inf'));
     expect(nonFinite.map((op) => op.op)).toEqual(['SOFTMAX']);
     expect(report.floatOperators.map((op) => op.op).sort()).toEqual(['SELECT_V2', 'SOFTMAX']);

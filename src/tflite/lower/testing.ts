@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildKerasModel, kerasInputOf, loadKerasFixture, toTorchLayout, type KerasFixture, type KerasFixtureName } from '../../keras/fixtures/index.ts';
 import { transferWeights } from '../../keras/transfer/index.ts';
-import { createTfliteRunner } from '../../runtimes/tflite/index.ts';
+import { createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
 import { STANDARD_NORMAL, Tensor, decodeNpy, seededInput } from '../../tensor/index.ts';
 import { decodeSafetensors } from '../../torch/index.ts';
 import { inspectTflite } from '../index.ts';
@@ -46,7 +46,7 @@ export function representativeSamples(loaded: LoadedFixture, count = 32): Tensor
 }
 
 export async function convertFixture(loaded: LoadedFixture, options: ConvertOptions): Promise<ConversionResult> {
-  return convertKerasToTflite(loaded.model, { batchSize: loaded.input.shape[0], ...options });
+  return convertKerasToTflite(loaded.model, { batchSize: loaded.input.shape[0], executeModel: executeTflite, ...options });
 }
 
 /** Runs converted bytes in LiteRT on the fixture input; outputs back in torch layout (first output only unless all). */

@@ -10,6 +10,7 @@ import type { IrGraph, IrOp } from '../ir/index.ts';
 import { QuantizationError } from './errors.ts';
 import { asymmetricInt8, int32Bias, quantizeWith, rangeOf, sameQuantization, symmetricInt8, unionRange, type Range } from './params.ts';
 import { INT8_RULES, type Int8Rule } from './rules.ts';
+import { shareRanges } from './shared-ranges.ts';
 
 export interface Int8EmitOptions {
   readonly ranges: ReadonlyMap<number, Range>;
@@ -33,7 +34,7 @@ export interface Int8Emitted {
   readonly model: TfliteModel;
   /** Operators left in float32 (no int8 rule, or kept float by the caller), with their layer. */
   readonly floatOps: ReadonlyArray<{ op: string; layer: string; cause: FloatOpCause }>;
-  /** int8 -> int8 QUANTIZE operators added so inputs share a scale (concatenation, max/min). */
+  /** int8 -> int8 QUANTIZE operators added so inputs share a scale (concatenation, max/min) where calibration could not give them one (./shared-ranges.ts). */
   readonly requantizations: number;
 }
 
@@ -48,8 +49,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   let requantizations = 0;
   const subgraphs: TfliteSubgraph[] = [];
 
+  const ranges = shareRanges(graph, options.ranges);
   const rangeOfValue = (id: number): Range => {
-    const range = options.ranges.get(id);
+    const range = ranges.get(id);
     if (!range) throw new QuantizationError(`tensor "${graph.value(id).name}" has no calibrated range; the calibration did not observe it`);
     return range;
   };
@@ -218,8 +220,8 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
       }
       case 'shared': {
         // Constant operands count too: a concatenated constant outside the activations' range would clip.
-        const ranges = op.inputs.filter((id) => id >= 0 && graph.value(id).dtype === 'float32').map((id) => (graph.isConstant(id) ? rangeOf(graph.value(id).data!.toFloat32().data) : rangeOfValue(id)));
-        return asymmetricInt8(unionRange([...ranges, rangeOfValue(out)]));
+        const operands = op.inputs.filter((id) => id >= 0 && graph.value(id).dtype === 'float32').map((id) => (graph.isConstant(id) ? rangeOf(graph.value(id).data!.toFloat32().data) : rangeOfValue(id)));
+        return asymmetricInt8(unionRange([...operands, rangeOfValue(out)]));
       }
     }
   }

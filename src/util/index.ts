@@ -1,2 +1,2 @@
-export { replaceAtomically, replaceDirectory, sha256, sha256File, temporarySibling, writeFileAtomic } from './files.ts';
+export { publishDirectory, processAlive, replaceAtomically, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from './files.ts';
 export { cleanupOnInterrupt } from './interrupt.ts';

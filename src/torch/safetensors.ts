@@ -6,8 +6,9 @@
 // header length of terabytes).
 import { BYTES_PER_ELEMENT, fromLittleEndianBytes, toLittleEndianBytes, type DType } from '../tensor/dtype.ts';
 import { Tensor, sizeOf } from '../tensor/tensor.ts';
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
-import { InputFileError, TorchportError } from '../errors.ts';
+import { closeSync, writeFileSync } from 'node:fs';
+import { TorchportError } from '../errors.ts';
+import { allocateBlock, openForReading, readFully } from '../util/index.ts';
 
 export class SafetensorsFormatError extends TorchportError {
   readonly code = 'E_SAFETENSORS_FORMAT';
@@ -83,24 +84,12 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors data')
  * else is read), then each tensor's bytes straight into its own array.
  */
 export function readSafetensorsFile(path: string): SafetensorsFile {
-  let fd: number;
+  const { fd, size } = openForReading(path);
   try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new InputFileError(path, `cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const read = (offset: number, length: number): Uint8Array => {
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) throw new SafetensorsFormatError(`${path}: file ended at byte ${offset + done} (modified while being read?)`);
-        done += n;
-      }
-      return out;
-    };
+    const read = (offset: number, length: number): Uint8Array =>
+      readFully(fd, allocateBlock(path, length), offset, (at) => {
+        throw new SafetensorsFormatError(`${path}: file ended at byte ${at} (modified while being read?)`);
+      });
     if (size < 8) throw new SafetensorsFormatError(`${path}: file is ${size} bytes, too short for the 8-byte header length`);
     const headerLength = checkHeaderLength(new DataView(read(0, 8).buffer).getBigUint64(0, true), size, path);
     const layout = parseHeader(read(8, headerLength), size - 8 - headerLength, path);

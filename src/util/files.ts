@@ -1,13 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { sha256Chunked } from './read.ts';
 
 export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return typeof bytes === 'string' ? createHash('sha256').update(bytes).digest('hex') : sha256Chunked(bytes);
 }
 
+/** Streams the file through the hash: any size, constant memory. */
 export async function sha256File(path: string): Promise<string> {
-  return sha256(await readFile(path));
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** A sibling name for a temporary file or directory that no reader mistakes for the real one. */

@@ -4,7 +4,7 @@
 // The reader validates every claim the header makes before touching data, because a file
 // handed to us may be truncated or crafted (offsets out of range, overlapping tensors, a
 // header length of terabytes).
-import { BYTES_PER_ELEMENT, fromLittleEndianBytes, toLittleEndianBytes, type DType } from '../tensor/dtype.ts';
+import { BYTES_PER_ELEMENT, fromLittleEndianBytes, toLittleEndianBytes, viewOf, type DType } from '../tensor/dtype.ts';
 import { Tensor, sizeOf } from '../tensor/tensor.ts';
 import { closeSync, writeFileSync } from 'node:fs';
 import { TorchportError } from '../errors.ts';
@@ -79,6 +79,8 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors data')
   return { tensors, metadata: layout.metadata };
 }
 
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * Reads a safetensors file: the header first (validated against the file size before anything
  * else is read), then each tensor's bytes straight into its own array.
@@ -95,7 +97,10 @@ export function readSafetensorsFile(path: string): SafetensorsFile {
     const layout = parseHeader(read(8, headerLength), size - 8 - headerLength, path);
     const tensors = new Map<string, Tensor>();
     for (const entry of layout.entries) {
-      tensors.set(entry.name, new Tensor(entry.dtype, entry.shape, fromLittleEndianBytes(entry.dtype, read(8 + headerLength + entry.begin, entry.end - entry.begin))));
+      const bytes = read(8 + headerLength + entry.begin, entry.end - entry.begin);
+      // Fresh memory read for this tensor alone: kept as is on little-endian hosts, not copied a second time.
+      const data = HOST_IS_LITTLE_ENDIAN ? viewOf(entry.dtype, bytes) : fromLittleEndianBytes(entry.dtype, bytes);
+      tensors.set(entry.name, new Tensor(entry.dtype, entry.shape, data));
     }
     return { tensors, metadata: layout.metadata };
   } finally {

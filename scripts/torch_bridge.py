@@ -46,12 +46,25 @@ def end_process_group(*_):
 def watch_parent():
     """The worker must not outlive the node process that started it (a kill -9 of node, a crash):
     the kernel sends SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG), and a thread
-    polls the parent pid as well (other systems, or a main thread stuck in C code when the signal
-    comes). Either ends the whole process group."""
-    expected = os.environ.get("TORCHPORT_BRIDGE_PARENT_PID")
-    if not expected or not expected.isdigit():
+    polls as well (other systems, an interpreter wrapper between node and Python, or a main thread
+    stuck in C code when the signal comes). Either ends the whole process group."""
+    node = os.environ.get("TORCHPORT_BRIDGE_PARENT_PID")
+    if not node or not node.isdigit():
         return
-    expected = int(expected)
+    node = int(node)
+    parent = os.getppid()  # node itself, or a wrapper script that did not exec
+
+    def node_gone():
+        if os.getppid() != parent:
+            return True
+        try:
+            os.kill(node, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+        return False
+
     signal.signal(signal.SIGTERM, end_process_group)
     if sys.platform.startswith("linux"):
         try:
@@ -61,7 +74,7 @@ def watch_parent():
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         except (OSError, AttributeError):
             pass  # the polling thread still covers it
-    if os.getppid() != expected:  # the parent died before the signal was armed
+    if node_gone():  # it died before the signal was armed
         end_process_group()
 
     import threading
@@ -69,7 +82,7 @@ def watch_parent():
     def poll():
         while True:
             time.sleep(0.25)
-            if os.getppid() != expected:
+            if node_gone():
                 end_process_group()
 
     threading.Thread(target=poll, name="torchport-parent-watch", daemon=True).start()

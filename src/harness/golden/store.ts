@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
 import { BridgeRequestError, decodeSafetensors, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
-import { processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../../util/index.ts';
+import { cleanupOnInterrupt, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../../util/index.ts';
 import { checkFixtureTolerance } from '../suite/index.ts';
 import {
   ACTIVATIONS_FILE,
@@ -96,6 +96,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
   await removeStaleStaging(options.goldenRoot, name);
   const staging = temporarySibling(target);
   await mkdir(staging);
+  const forgetStaging = cleanupOnInterrupt(() => rm(staging, { recursive: true, force: true }));
   try {
     const files: Record<string, string> = {};
     await bridge.saveStateDict(fixture, join(staging, WEIGHTS_FILE));
@@ -142,6 +143,8 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
+  } finally {
+    forgetStaging();
   }
 }
 

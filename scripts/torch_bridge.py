@@ -32,6 +32,64 @@ sys.stdout = sys.stderr
 # where the fixture was stuck.
 faulthandler.register(signal.SIGUSR1, all_threads=True)
 
+
+def end_process_group(*_):
+    """Ends this worker together with everything a fixture started (the client spawns the worker
+    as the leader of its own process group)."""
+    try:
+        if os.getpgrp() == os.getpid():
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+    finally:
+        os._exit(1)
+
+
+def watch_parent():
+    """The worker must not outlive the node process that started it (a kill -9 of node, a crash):
+    the kernel sends SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG), and a thread
+    polls as well (other systems, an interpreter wrapper between node and Python, or a main thread
+    stuck in C code when the signal comes). Either ends the whole process group."""
+    node = os.environ.get("TORCHPORT_BRIDGE_PARENT_PID")
+    if not node or not node.isdigit():
+        return
+    node = int(node)
+    parent = os.getppid()  # node itself, or a wrapper script that did not exec
+
+    def node_gone():
+        if os.getppid() != parent:
+            return True
+        try:
+            os.kill(node, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+        return False
+
+    signal.signal(signal.SIGTERM, end_process_group)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the polling thread still covers it
+    if node_gone():  # it died before the signal was armed
+        end_process_group()
+
+    import threading
+
+    def poll():
+        while True:
+            time.sleep(0.25)
+            if node_gone():
+                end_process_group()
+
+    threading.Thread(target=poll, name="torchport-parent-watch", daemon=True).start()
+
+
+watch_parent()
+
 try:
     import numpy
     import torch
@@ -217,10 +275,14 @@ def read_safetensors(path):
 
 def write_atomic(path, chunks):
     temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def read_npy(path):
@@ -230,8 +292,12 @@ def read_npy(path):
 def write_npy(path, tensor):
     array = tensor.detach().cpu().contiguous().numpy()
     temporary = f"{path}.tmp-{os.getpid()}.npy"
-    numpy.save(temporary, array, allow_pickle=False)
-    os.replace(temporary, path)
+    try:
+        numpy.save(temporary, array, allow_pickle=False)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def flatten_outputs(value, prefix="output"):
@@ -344,18 +410,23 @@ def method_export_onnx(params):
     temporary = f"{params['path']}.tmp-{os.getpid()}"
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer warnings about Python values are expected
-        torch.onnx.export(
-            fixture["module"],
-            tuple(inputs),
-            temporary,
-            opset_version=int(params.get("opset", 17)),
-            input_names=[f"input_{i}" for i in range(len(inputs))],
-            output_names=names,
-            do_constant_folding=True,
-        )
-    os.replace(temporary, params["path"])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about Python values are expected
+            torch.onnx.export(
+                fixture["module"],
+                tuple(inputs),
+                temporary,
+                opset_version=int(params.get("opset", 17)),
+                input_names=[f"input_{i}" for i in range(len(inputs))],
+                output_names=names,
+                do_constant_folding=True,
+            )
+        os.replace(temporary, params["path"])
+    finally:
+        # A failed export may have written part of the file: never leave it inside a golden.
+        if os.path.exists(temporary):
+            os.remove(temporary)
     return {"path": params["path"], "opset": int(params.get("opset", 17)), "outputs": names}
 
 

@@ -68,7 +68,8 @@ export async function main(argv: readonly string[], io: Partial<CliContext> = {}
     }
     printError(ctx, `torchport: internal error: ${describeError(error)}`);
     if (error instanceof Error && error.stack) printError(ctx, error.stack);
-    return EXIT.checkFailed;
+    // Never 1: that says "a check ran and failed", and an internal error proves nothing either way.
+    return EXIT.badInput;
   }
 }
 

@@ -2,9 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { UsageError, describeError } from '../errors.ts';
 import { MANIFEST_FILE, defaultSuite, goldenNameOf, loadSuite, recordGolden, runIdFor, verifyModels, type ModelSource, type Suite } from '../harness/index.ts';
 import { summaryTable, writeReports } from '../report/index.ts';
+import { cleanupOnInterrupt } from '../util/index.ts';
 import { print, printError, type CliContext } from './context.ts';
 import { DEFAULT_FIXTURES_DIR, isCI, openBridge, resolveFixtures, type OpenedBridge } from './environment.ts';
 import { createProgress } from './progress.ts';
@@ -40,6 +41,7 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
   if (opened.unavailable) printError(ctx, `torch is unavailable, using committed goldens only:\n${opened.unavailable}`);
   const progress = createProgress(ctx);
   let scratch: string | undefined;
+  let forgetScratch: (() => void) | undefined;
   try {
     const sources: ModelSource[] = goldens.map((golden) => ({ golden }));
     for (const fixture of fixtures) {
@@ -50,9 +52,18 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
         continue;
       }
       if (!opened.bridge) throw new UsageError(`fixture ${fixture} has no golden under ${request.goldenRoot} and torch is unavailable to record one on the fly`);
-      scratch ??= await mkdtemp(join(tmpdir(), 'torchport-golden-'));
+      if (!scratch) {
+        scratch = await mkdtemp(join(tmpdir(), 'torchport-golden-'));
+        const dir = scratch;
+        forgetScratch = cleanupOnInterrupt(() => rm(dir, { recursive: true, force: true }));
+      }
       progress.update(`${name}: recording a temporary golden`);
-      await recordGolden(opened.bridge, fixture, { goldenRoot: scratch, ci: false });
+      try {
+        await recordGolden(opened.bridge, fixture, { goldenRoot: scratch, ci: false });
+      } catch (error) {
+        // One fixture that cannot be recorded fails its own row (no golden), not the whole run.
+        printError(ctx, `torchport: ${name}: recording a temporary golden failed: ${describeError(error)}`);
+      }
       sources.push({ golden: join(scratch, name) });
     }
     const runId = runIdFor(new Date());
@@ -83,6 +94,7 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
     progress.done();
     await opened.bridge?.close();
     if (scratch) await rm(scratch, { recursive: true, force: true });
+    forgetScratch?.();
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReport } from '../harness/index.ts';
 import { replaceDirectory, temporarySibling } from '../util/index.ts';
@@ -26,8 +26,15 @@ export async function writeReports(report: RunReport, dir: string, latestDir?: s
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   if (!latestDir) return;
+  // A unique staging folder per call; replaceDirectory retries when another run publishes
+  // latest/ at the same moment (the last one wins) and removes what it staged or set aside.
   const staging = temporarySibling(latestDir);
-  await mkdir(staging, { recursive: true });
-  for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text);
+  try {
+    await mkdir(staging, { recursive: true });
+    for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
   await replaceDirectory(staging, latestDir);
 }

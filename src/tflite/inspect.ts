@@ -1,6 +1,6 @@
 // What is inside a .tflite: operator histogram, tensors with shapes/types/quantization, buffer
 // sizes, graph inputs/outputs and signatures. Plain JSON-able data, plus a text rendering.
-import { readTflite } from './reader.ts';
+import { readTflite, readTfliteFile, type TfliteFile } from './reader.ts';
 import { modelGraphs, type Signature, type TfliteOperator } from './model.ts';
 import type { TensorType } from './schema/index.ts';
 
@@ -56,7 +56,15 @@ export interface TfliteInspection {
 }
 
 export function inspectTflite(bytes: Uint8Array, where = 'TFLite model'): TfliteInspection {
-  const file = readTflite(bytes, where);
+  return describeTflite(readTflite(bytes, where));
+}
+
+/** inspectTflite for a file on disk, read without a second copy; a file that is not a model is refused before it is read whole. */
+export function inspectTfliteFile(path: string, where = path): TfliteInspection {
+  return describeTflite(readTfliteFile(path, where));
+}
+
+function describeTflite(file: TfliteFile): TfliteInspection {
   const { model } = file;
   const tensors = model.tensors.map((tensor, index): InspectedTensor => {
     const q = tensor.quantization;

@@ -2,6 +2,8 @@
 // file-level facts inspection reports.
 // Strict: every index the file gives (buffer, opcode, tensor) is checked, constant sizes must
 // match shape x type, and any violation is a TfliteFormatError naming what and where.
+import { closeSync } from 'node:fs';
+import { allocateBlock, openForReading, readFully } from '../util/index.ts';
 import { FlatbufferView, TfliteFormatError, type TableView } from './flatbuffer-view.ts';
 import { type Quantization, type Signature, type TfliteModel, type TfliteOperator, type TfliteTensor } from './model.ts';
 import {
@@ -45,11 +47,35 @@ export interface TfliteFile {
 
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 
-export function readTflite(bytes: Uint8Array, where = 'TFLite model'): TfliteFile {
-  const file = new FlatbufferView(bytes, where);
+/**
+ * Reads a .tflite file: the identifier is checked on the first bytes before the rest is read, and
+ * the rest is read in chunks straight into one array (files over 2 GiB, whose buffers sit after
+ * the flatbuffer, included) without a second copy.
+ */
+export function readTfliteFile(path: string, where = path): TfliteFile {
+  const { fd, size } = openForReading(path);
+  try {
+    const short = (at: number): never => {
+      throw new TfliteFormatError(`${where}: file ended at byte ${at} while being read (modified meanwhile?)`);
+    };
+    const head = readFully(fd, new Uint8Array(Math.min(8, size)), 0, short);
+    checkHeader(new FlatbufferView(head, where));
+    return readTflite(readFully(fd, allocateBlock(path, size), 0, short), where);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkHeader(file: FlatbufferView): void {
+  const { bytes } = file;
   if (bytes.byteLength < 8) file.fail(`${bytes.byteLength} bytes is too short for a flatbuffer header`);
   const identifier = String.fromCharCode(...bytes.subarray(4, 8));
   if (identifier !== slots.FILE_IDENTIFIER) file.fail(`file identifier is ${JSON.stringify(identifier)}, expected "${slots.FILE_IDENTIFIER}"`, 4);
+}
+
+export function readTflite(bytes: Uint8Array, where = 'TFLite model'): TfliteFile {
+  const file = new FlatbufferView(bytes, where);
+  checkHeader(file);
   const root = file.root();
   const M = slots.MODEL;
   const schemaVersion = root.u32(M.version, 'version');

@@ -5,13 +5,17 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TorchportError } from '../errors.ts';
+import { cleanupOnInterrupt } from '../util/index.ts';
 import { decodeNpy, encodeNpy, type Tensor } from '../tensor/index.ts';
 import type { BridgeErrorPayload, BridgeMessage, BridgeMethod, BridgeMethods, BridgeVersions, LoadFixtureResult, StateDictEntry } from './protocol.ts';
+import { killGroup, processExit, releaseGroup, trackGroup } from './process-group.ts';
 import { describeProbeFailure, pythonCandidates, TorchUnavailableError, type PythonAttempt } from './python.ts';
 
 const BRIDGE_SCRIPT = fileURLToPath(new URL('../../scripts/torch_bridge.py', import.meta.url));
 const EXIT_NO_TORCH = 3;
 const STDERR_TAIL_BYTES = 16 * 1024;
+/** Tells the worker which process to outlive no longer (scripts/torch_bridge.py watches it). */
+const PARENT_PID_VAR = 'TORCHPORT_BRIDGE_PARENT_PID';
 
 /** A request the worker answered with an error (a fixture that raised, a bad file). */
 export class BridgeRequestError extends TorchportError {
@@ -63,10 +67,16 @@ interface Pending {
   reject(error: Error): void;
 }
 
+interface StderrTail {
+  text: string;
+}
+
 interface Worker {
   readonly process: ResultPromise;
   readonly versions: BridgeVersions;
   readonly generation: number;
+  /** The last STDERR_TAIL_BYTES this worker wrote to stderr. */
+  readonly stderr: StderrTail;
 }
 
 /**
@@ -80,7 +90,8 @@ export class TorchBridge {
   private generation = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private stderrTail = '';
+  private lastTail: StderrTail = { text: '' };
+  private forgetInterruptCleanup: (() => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private tempDir: string | undefined;
   private closed = false;
@@ -124,7 +135,8 @@ export class TorchBridge {
     try {
       const paths = await this.writeInputs(dir, inputs);
       const { outputs } = await this.request('run', { handle: fixture.handle, inputs: paths, outputDir: dir }, fixture.path);
-      return Promise.all(outputs.map(async (out) => ({ name: out.name, tensor: decodeNpy(await readFile(out.path), out.path) })));
+      // Awaited here, inside the try: the folder is removed only after every output was read.
+      return await Promise.all(outputs.map(async (out) => ({ name: out.name, tensor: decodeNpy(await readFile(out.path), out.path) })));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -215,9 +227,9 @@ export class TorchBridge {
     return task as Promise<BridgeMethods[M]['result']>;
   }
 
-  /** The last lines the worker wrote to stderr (fixture prints, warnings, faulthandler dumps). */
+  /** The last lines the current (or last) worker wrote to stderr (fixture prints, warnings, faulthandler dumps). */
   recentStderr(): string {
-    return this.stderrTail;
+    return this.lastTail.text;
   }
 
   async close(): Promise<void> {
@@ -226,12 +238,12 @@ export class TorchBridge {
     this.worker = undefined;
     if (worker) {
       worker.process.stdin?.end(`${JSON.stringify({ id: 0, method: 'shutdown' })}\n`);
-      const timer = setTimeout(() => worker.process.kill('SIGKILL'), 3000);
-      await worker.process.catch(() => undefined);
+      const timer = setTimeout(() => killGroup(worker.process.pid), 3000);
+      await processExit(worker.process);
       clearTimeout(timer);
+      await releaseGroup(worker.process); // anything the fixtures started goes with it
     }
-    if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
-    this.tempDir = undefined;
+    await this.removeScratch();
   }
 
   private checkHandle(fixture: FixtureHandle): void {
@@ -241,8 +253,23 @@ export class TorchBridge {
   }
 
   private async scratchDir(): Promise<string> {
-    this.tempDir ??= await mkdtemp(join(tmpdir(), 'torchport-bridge-'));
+    if (!this.tempDir) {
+      this.tempDir = await mkdtemp(join(tmpdir(), 'torchport-bridge-'));
+      this.closeOnInterrupt();
+    }
     return this.tempDir;
+  }
+
+  /** A SIGINT/SIGTERM of the run still ends the worker's process group and removes the scratch folder. */
+  private closeOnInterrupt(): void {
+    this.forgetInterruptCleanup ??= cleanupOnInterrupt(() => this.close());
+  }
+
+  private async removeScratch(): Promise<void> {
+    if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
+    this.tempDir = undefined;
+    this.forgetInterruptCleanup?.();
+    this.forgetInterruptCleanup = undefined;
   }
 
   private async send<M extends BridgeMethod>(method: M, params: BridgeMethods[M]['params'], subject: string): Promise<unknown> {
@@ -269,14 +296,15 @@ export class TorchBridge {
     });
   }
 
-  /** Asks Python for a traceback of where it is stuck, then kills the worker. */
+  /** Asks Python for a traceback of where it is stuck, then kills the worker and everything it started. */
   private async killForTimeout(worker: Worker): Promise<string> {
     worker.process.kill('SIGUSR1');
     await new Promise((r) => setTimeout(r, 500));
-    const tail = this.stderrTail;
+    const tail = worker.stderr.text;
     this.discardWorker(worker);
-    worker.process.kill('SIGKILL');
-    await worker.process.catch(() => undefined);
+    killGroup(worker.process.pid);
+    await processExit(worker.process);
+    await releaseGroup(worker.process);
     return tail;
   }
 
@@ -295,6 +323,7 @@ export class TorchBridge {
 
   private async startWorker(): Promise<Worker> {
     const env = this.options.env ?? process.env;
+    this.closeOnInterrupt();
     const attempts: PythonAttempt[] = [];
     for (const executable of pythonCandidates(env)) {
       const outcome = await this.spawn(executable, env);
@@ -309,25 +338,32 @@ export class TorchBridge {
 
   private spawn(executable: string, env: NodeJS.ProcessEnv): Promise<{ worker: Worker } | { problem: string }> {
     const child = execa(executable, ['-u', BRIDGE_SCRIPT], {
-      env: { ...env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+      env: { ...env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', [PARENT_PID_VAR]: String(process.pid) },
       extendEnv: false,
       stdin: 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
       buffer: false,
       reject: false,
-      cleanup: true,
+      // A process group of its own: a timeout kills the worker with every process a fixture started.
+      detached: true,
     });
+    void child.catch(() => undefined); // how it ended is read from the 'exit' event below
+    const untrack = trackGroup(child.pid);
     const generation = ++this.generation;
+    // Each worker tells its own story: a failed candidate's or an earlier worker's output never
+    // shows up in a later worker's messages.
+    const stderr: StderrTail = { text: '' };
+    this.lastTail = stderr;
     return new Promise((settle) => {
       let ready = false;
       const startTimer = setTimeout(() => {
-        child.kill('SIGKILL');
+        killGroup(child.pid);
         settle({ problem: `did not start within ${this.startTimeoutMs} ms` });
       }, this.startTimeoutMs);
 
       createInterface({ input: child.stderr! }).on('line', (line) => {
-        this.stderrTail = (this.stderrTail + line + '\n').slice(-STDERR_TAIL_BYTES);
+        stderr.text = (stderr.text + line + '\n').slice(-STDERR_TAIL_BYTES);
         if (ready) this.options.onStderr?.(line); // before ready it is a failed candidate's story, told in the attempts
       });
       createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -343,7 +379,7 @@ export class TorchBridge {
             ready = true;
             clearTimeout(startTimer);
             const { event: _event, ...versions } = message;
-            settle({ worker: { process: child, versions, generation } });
+            settle({ worker: { process: child, versions, generation, stderr } });
           }
           return;
         }
@@ -354,19 +390,23 @@ export class TorchBridge {
         else pending.resolve(message.result);
       });
 
-      void child.then((result) => {
+      // The worker's own exit, not its pipes closing: a grandchild may hold those open for ever.
+      child.stdin!.on('error', () => undefined); // EPIPE after the worker died: reported by the exit handler below
+      void processExit(child).then(async ({ exitCode, signal, spawnError }) => {
         clearTimeout(startTimer);
+        const current = ready && this.worker?.process === child;
+        if (current) this.discardWorker(this.worker!);
+        await releaseGroup(child); // its last words (a response, a traceback) still arrive meanwhile
+        untrack();
         if (!ready) {
           settle({
-            problem: result.exitCode === EXIT_NO_TORCH ? 'runs, but has no torch module' : describeProbeFailure({ ...result, stderr: this.stderrTail }),
+            problem: exitCode === EXIT_NO_TORCH ? 'runs, but has no torch module' : describeProbeFailure({ exitCode: exitCode ?? undefined, stderr: stderr.text, ...(spawnError?.code ? { code: spawnError.code } : {}) }),
           });
           return;
         }
-        const current = this.worker?.process === child;
-        if (current) this.discardWorker(this.worker!);
         if (this.closed || !current) return;
-        const why = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-        const error = new BridgeCrashedError(`the Python worker ${why}${this.stderrTail ? `; its last output:\n${this.stderrTail.trimEnd()}` : ''}`);
+        const why = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+        const error = new BridgeCrashedError(`the Python worker ${why}${stderr.text ? `; its last output:\n${stderr.text.trimEnd()}` : ''}`);
         for (const [id, pending] of this.pending) {
           this.pending.delete(id);
           pending.reject(error);

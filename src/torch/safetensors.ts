@@ -4,10 +4,11 @@
 // The reader validates every claim the header makes before touching data, because a file
 // handed to us may be truncated or crafted (offsets out of range, overlapping tensors, a
 // header length of terabytes).
-import { BYTES_PER_ELEMENT, fromLittleEndianBytes, toLittleEndianBytes, type DType } from '../tensor/dtype.ts';
+import { BYTES_PER_ELEMENT, fromLittleEndianBytes, toLittleEndianBytes, viewOf, type DType } from '../tensor/dtype.ts';
 import { Tensor, sizeOf } from '../tensor/tensor.ts';
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
-import { InputFileError, TorchportError } from '../errors.ts';
+import { closeSync, writeFileSync } from 'node:fs';
+import { TorchportError } from '../errors.ts';
+import { allocateBlock, openForReading, readFully } from '../util/index.ts';
 
 export class SafetensorsFormatError extends TorchportError {
   readonly code = 'E_SAFETENSORS_FORMAT';
@@ -78,35 +79,28 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors data')
   return { tensors, metadata: layout.metadata };
 }
 
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * Reads a safetensors file: the header first (validated against the file size before anything
  * else is read), then each tensor's bytes straight into its own array.
  */
 export function readSafetensorsFile(path: string): SafetensorsFile {
-  let fd: number;
+  const { fd, size } = openForReading(path);
   try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new InputFileError(path, `cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const read = (offset: number, length: number): Uint8Array => {
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) throw new SafetensorsFormatError(`${path}: file ended at byte ${offset + done} (modified while being read?)`);
-        done += n;
-      }
-      return out;
-    };
+    const read = (offset: number, length: number): Uint8Array =>
+      readFully(fd, allocateBlock(path, length), offset, (at) => {
+        throw new SafetensorsFormatError(`${path}: file ended at byte ${at} (modified while being read?)`);
+      });
     if (size < 8) throw new SafetensorsFormatError(`${path}: file is ${size} bytes, too short for the 8-byte header length`);
     const headerLength = checkHeaderLength(new DataView(read(0, 8).buffer).getBigUint64(0, true), size, path);
     const layout = parseHeader(read(8, headerLength), size - 8 - headerLength, path);
     const tensors = new Map<string, Tensor>();
     for (const entry of layout.entries) {
-      tensors.set(entry.name, new Tensor(entry.dtype, entry.shape, fromLittleEndianBytes(entry.dtype, read(8 + headerLength + entry.begin, entry.end - entry.begin))));
+      const bytes = read(8 + headerLength + entry.begin, entry.end - entry.begin);
+      // Fresh memory read for this tensor alone: kept as is on little-endian hosts, not copied a second time.
+      const data = HOST_IS_LITTLE_ENDIAN ? viewOf(entry.dtype, bytes) : fromLittleEndianBytes(entry.dtype, bytes);
+      tensors.set(entry.name, new Tensor(entry.dtype, entry.shape, data));
     }
     return { tensors, metadata: layout.metadata };
   } finally {

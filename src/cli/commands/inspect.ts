@@ -3,12 +3,12 @@
 // recognised from its first bytes (then its extension); each kind is one entry of INSPECTORS,
 // so supporting another format (.tflite) is one more entry.
 import type { Command } from 'commander';
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { InputFileError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import { readCheckpointFile, readSafetensorsFile, type MetadataValue } from '../../torch/index.ts';
+import { jsonPreview, sha256Chunked } from '../../util/index.ts';
 import { print, type CliContext } from '../context.ts';
 
 export interface InspectedTensor {
@@ -88,8 +88,8 @@ export function registerInspect(program: Command, ctx: CliContext): void {
       const path = resolve(ctx.cwd, file);
       if (isTflite(readHead(path), extname(path).toLowerCase())) {
         // A model, not a weights file: its own report (ops, tensors with quantization, buffers, signature).
-        const { formatTfliteInspection, inspectTflite } = await import('../../tflite/index.ts');
-        const inspection = inspectTflite(new Uint8Array(readFileSync(path)), file);
+        const { formatTfliteInspection, inspectTfliteFile } = await import('../../tflite/index.ts');
+        const inspection = inspectTfliteFile(path, file);
         print(ctx, flags.json ? JSON.stringify(inspection, null, 2) : formatTfliteInspection(inspection));
         return;
       }
@@ -110,27 +110,27 @@ function formatReport(report: InspectReport): string {
   const lines = [`${report.file}: ${report.format}${source}, ${report.tensors.length} tensors, ${total} bytes`];
   const rows = report.tensors.map((t) => [t.name === '' ? '<root>' : t.name, t.dtype, `[${t.shape.join(', ')}]`, String(t.bytes), t.sha256]);
   const header = ['name', 'dtype', 'shape', 'bytes', 'sha256'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // A loop, not Math.max(...rows): spreading 100k+ rows into one call overflows the stack.
+  const widths = header.map((h) => h.length);
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
   for (const row of [header, ...rows]) lines.push(row.map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
   const metadata = Object.entries(report.metadata);
   if (metadata.length > 0) {
     lines.push('metadata:');
-    for (const [key, value] of metadata) {
-      const text = JSON.stringify(value);
-      lines.push(`  ${key}: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`);
-    }
+    for (const [key, value] of metadata) lines.push(`  ${key}: ${jsonPreview(value, 200)}`);
   }
   return lines.join('\n');
 }
 
 function describeTensors(tensors: ReadonlyMap<string, Tensor>): InspectedTensor[] {
-  return [...tensors].map(([name, tensor]) => ({
-    name,
-    dtype: tensor.dtype,
-    shape: [...tensor.shape],
-    bytes: tensor.byteLength,
-    sha256: createHash('sha256').update(littleEndianBytes(tensor)).digest('hex'),
-  }));
+  // A tensor shared by several names (tied weights) is hashed once.
+  const hashes = new Map<Tensor, string>();
+  const hashOf = (tensor: Tensor): string => {
+    let hash = hashes.get(tensor);
+    if (hash === undefined) hashes.set(tensor, (hash = sha256Chunked(littleEndianBytes(tensor))));
+    return hash;
+  };
+  return [...tensors].map(([name, tensor]) => ({ name, dtype: tensor.dtype, shape: [...tensor.shape], bytes: tensor.byteLength, sha256: hashOf(tensor) }));
 }
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -119,4 +119,26 @@ describe('goldens recorded with real torch', () => {
     expect(await readdir(dir)).toEqual(['tiny']);
   });
 
+  it('publishes exactly one golden when two recordings of one name overlap, and spares a live process\'s staging', async () => {
+    const other = new TorchBridge();
+    try {
+      for (let round = 0; round < 3; round++) {
+        const dir = join(work, `race-${round}`);
+        // Staging of another live process (our parent) and of a dead one (pid 2^22 + 1 is above pid_max's default).
+        const live = join(dir, `.tiny.tmp-${process.ppid}-0123abcd`);
+        await mkdir(live, { recursive: true });
+        await mkdir(join(dir, '.tiny.tmp-4194305-0123abcd'));
+        // Before: each removed the other's staging directory mid-recording, or both "succeeded" and
+        // the second overwrote the first without --update, or a half-empty golden was published.
+        const settled = await Promise.allSettled([bridge, other].map((b) => recordGolden(b, fixture, { goldenRoot: dir, ci: false, seedCount: 2 })));
+        expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+        const refused = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult;
+        expect(refused.reason).toBeInstanceOf(GoldenExistsError);
+        expect((await verifyGolden(join(dir, 'tiny'))).ok).toBe(true);
+        expect((await readdir(dir)).sort()).toEqual([`.tiny.tmp-${process.ppid}-0123abcd`, 'tiny']);
+      }
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
 import { BridgeRequestError, decodeSafetensors, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
-import { replaceDirectory, sha256, sha256File, temporarySibling, writeFileAtomic } from '../../util/index.ts';
+import { cleanupOnInterrupt, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../../util/index.ts';
 import { checkFixtureTolerance } from '../suite/index.ts';
 import {
   ACTIVATIONS_FILE,
@@ -78,9 +78,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
   if (options.ci) {
     throw new GoldenWriteRefusedError(`refusing to write golden ${name} under CI (CI is set); record it locally with \`${recordCommand(fixturePath, name)}\` and commit it`);
   }
-  if (!options.update && (await exists(target))) {
-    throw new GoldenExistsError(`golden ${name} already exists at ${target}; pass --update to re-record it deliberately`);
-  }
+  if (!options.update && (await exists(target))) throw existsError(name, target);
   const seedCount = options.seedCount ?? DEFAULT_SEED_COUNT;
   if (!Number.isSafeInteger(seedCount) || seedCount < 1 || seedCount > 100) throw new GoldenNameError(`seed count must be an integer from 1 to 100, got ${seedCount}`);
 
@@ -98,6 +96,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
   await removeStaleStaging(options.goldenRoot, name);
   const staging = temporarySibling(target);
   await mkdir(staging);
+  const forgetStaging = cleanupOnInterrupt(() => rm(staging, { recursive: true, force: true }));
   try {
     const files: Record<string, string> = {};
     await bridge.saveStateDict(fixture, join(staging, WEIGHTS_FILE));
@@ -137,11 +136,15 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       files,
     };
     await writeFile(join(staging, MANIFEST_FILE), serializeManifest(manifest));
-    await replaceDirectory(staging, target);
+    if (options.update) await replaceDirectory(staging, target);
+    // Checked again at the move itself: another `golden add` of this name may have finished meanwhile.
+    else if (!(await publishDirectory(staging, target))) throw existsError(name, target);
     return manifest;
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
+  } finally {
+    forgetStaging();
   }
 }
 
@@ -198,10 +201,17 @@ async function writeTensors(dir: string, files: Record<string, string>, entries:
   }
 }
 
-/** Staging directories left by an interrupted `golden add` of this name. */
+function existsError(name: string, target: string): GoldenExistsError {
+  return new GoldenExistsError(`golden ${name} already exists at ${target}; pass --update to re-record it deliberately`);
+}
+
+/** Staging directories left by an interrupted `golden add` of this name; a live process's staging is left alone. */
 async function removeStaleStaging(root: string, name: string): Promise<void> {
   for (const entry of await readdir(root)) {
-    if (entry.startsWith(`.${name}.tmp-`)) await rm(join(root, entry), { recursive: true, force: true });
+    if (!entry.startsWith(`.${name}.tmp-`)) continue;
+    const owner = temporaryOwner(entry);
+    if (owner !== undefined && processAlive(owner)) continue;
+    await rm(join(root, entry), { recursive: true, force: true });
   }
 }
 

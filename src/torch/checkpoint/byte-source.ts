@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { InputFileError } from '../../errors.ts';
+import { allocateBlock, openForReading, readFully } from '../../util/index.ts';
 
 /**
  * Random access to the bytes of a file or buffer. The zip reader only ever asks for ranges it
@@ -28,31 +29,14 @@ export interface FileSource extends ByteSource {
 }
 
 export function openFileSource(path: string): FileSource {
-  let fd: number;
-  let size: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new InputFileError(path, `cannot be opened (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
-  }
-  try {
-    size = fstatSync(fd).size;
-  } catch (error) {
-    closeSync(fd);
-    throw new InputFileError(path, 'cannot be read', { cause: error });
-  }
+  const { fd, size } = openForReading(path);
   return {
     size,
     readsAreCopies: true,
     read(offset, length) {
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) throw new InputFileError(path, `ended at byte ${offset + done} while reading ${length} bytes at ${offset} (was it truncated while being read?)`);
-        done += n;
-      }
-      return out;
+      return readFully(fd, allocateBlock(path, length), offset, (at) => {
+        throw new InputFileError(path, `ended at byte ${at} while reading ${length} bytes at ${offset} (was it truncated while being read?)`);
+      });
     },
     close: () => closeSync(fd),
   };

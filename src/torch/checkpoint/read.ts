@@ -1,12 +1,13 @@
 // Reads a PyTorch checkpoint written by torch.save (zip format, PyTorch >= 1.6) without Python:
 // the archive layout is `<archive>/data.pkl` (the pickled object), `<archive>/data/<key>` (one
 // raw record per storage), `<archive>/version` and, since PyTorch 2.1, `<archive>/byteorder`.
-import { Tensor } from '../../tensor/index.ts';
+import { totalmem } from 'node:os';
+import { BYTES_PER_ELEMENT, Tensor } from '../../tensor/index.ts';
 import { bufferSource, openFileSource, type ByteSource } from './byte-source.ts';
 import { CheckpointDTypeError, CheckpointFormatError, CheckpointLimitError, CheckpointStorageError, LegacyCheckpointError, TorchScriptArchiveError } from './errors.ts';
 import { unpickle, type PickleLimits } from './pickle.ts';
-import { PyTuple, StorageRef, pythonRepr, pythonTypeName, type PyValue } from './python-values.ts';
-import { materializeTensor, StorageData, type ByteOrder } from './rebuild.ts';
+import { PyTuple, StorageRef, pythonRepr, pythonTypeName, type PyValue, type TensorRef } from './python-values.ts';
+import { isView, layoutOf, materializeTensor, StorageData, type ByteOrder } from './rebuild.ts';
 import { selectWeights, type MetadataValue, type WalkLimits } from './select.ts';
 import { storageKindOf, torchGlobalResolver } from './torch-globals.ts';
 import { isZipSignature, openZip, type ZipArchive, type ZipEntry } from './zip.ts';
@@ -16,6 +17,8 @@ export interface CheckpointLimits extends PickleLimits, WalkLimits {
   maxPickleBytes: number;
   /** A tensor whose contiguous copy would exceed this is refused (an expanded view can claim terabytes). */
   maxTensorBytes: number;
+  /** All storages read plus all dense copies made, together (see checkMemoryBudget). */
+  maxTotalBytes: number;
 }
 
 export interface ReadCheckpointOptions {
@@ -42,7 +45,10 @@ export interface Checkpoint {
   byteOrder: ByteOrder;
 }
 
-const DEFAULT_LIMITS = { maxPickleBytes: 1024 * 1024 * 1024, maxTensorBytes: 4 * 1024 * 1024 * 1024 };
+const GiB = 1024 * 1024 * 1024;
+/** Half the machine's memory, at least 2 GiB and at most 64 GiB: a bomb fails fast instead of swapping. */
+const DEFAULT_TOTAL_BYTES = Math.min(64 * GiB, Math.max(2 * GiB, Math.floor(totalmem() / 2)));
+const DEFAULT_LIMITS = { maxPickleBytes: GiB, maxTensorBytes: 4 * GiB, maxTotalBytes: DEFAULT_TOTAL_BYTES };
 
 /** Reads a checkpoint held in memory. */
 export function readCheckpoint(bytes: Uint8Array, options: ReadCheckpointOptions = {}): Checkpoint {
@@ -93,21 +99,72 @@ function readCheckpointFrom(source: ByteSource, options: ReadCheckpointOptions):
   });
   const selection = selectWeights(root, { key: options.key, where, limits });
 
-  const users = new Map<string, number>();
-  for (const ref of selection.tensors.values()) users.set(ref.storage.key, (users.get(ref.storage.key) ?? 0) + 1);
+  const storageEntry = (ref: TensorRef): ZipEntry => zip.entries.get(`${layout.prefix}data/${ref.storage.key}`)!;
+  const viewable = source.readsAreCopies;
+  // The same view under several names (tied weights, one tensor saved under many keys) is
+  // materialised once and shared, as torch.load shares it.
+  const distinct = new Map<string, [string, TensorRef]>();
+  for (const [name, ref] of selection.tensors) if (!distinct.has(layoutKey(ref))) distinct.set(layoutKey(ref), [name, ref]);
+  checkMemoryBudget(distinct.values(), { storageEntry, viewable, byteOrder, limits, where });
+
   const data = new Map<string, StorageData>();
+  const made = new Map<string, Tensor>();
   const tensors = new Map<string, Tensor>();
   for (const [name, ref] of selection.tensors) {
-    let storage = data.get(ref.storage.key);
-    if (!storage) {
-      const entry = zip.entries.get(`${layout.prefix}data/${ref.storage.key}`)!;
-      storage = new StorageData(entry.name, allocating(() => read(entry), `${where}: storage ${entry.name} (${entry.size} bytes)`), byteOrder, source.readsAreCopies && users.get(ref.storage.key) === 1);
-      data.set(ref.storage.key, storage);
+    const key = layoutKey(ref);
+    let tensor = made.get(key);
+    if (!tensor) {
+      let storage = data.get(ref.storage.key);
+      if (!storage) {
+        const entry = storageEntry(ref);
+        storage = new StorageData(entry.name, allocating(() => read(entry), `${where}: storage ${entry.name} (${entry.size} bytes)`), byteOrder, viewable);
+        data.set(ref.storage.key, storage);
+      }
+      const tensorWhere = `${where}: tensor "${name}"`;
+      const from = storage;
+      tensor = allocating(() => materializeTensor(ref, from, { maxTensorBytes: limits.maxTensorBytes, where: tensorWhere }), tensorWhere);
+      made.set(key, tensor);
     }
-    const tensorWhere = `${where}: tensor "${name}"`;
-    tensors.set(name, allocating(() => materializeTensor(ref, storage, { maxTensorBytes: limits.maxTensorBytes, where: tensorWhere }), tensorWhere));
+    tensors.set(name, tensor);
   }
   return { tensors, metadata: selection.metadata, selectedKey: selection.selectedKey, archiveName: layout.prefix.slice(0, -1), formatVersion, byteOrder };
+}
+
+function layoutKey(ref: TensorRef): string {
+  return `${ref.storage.key}|${ref.storageOffset}|${ref.shape.join(',')}|${ref.stride.join(',')}`;
+}
+
+/**
+ * Refuses, before reading or allocating anything, a checkpoint whose tensors would need more than
+ * `maxTotalBytes` together: every storage read counts once, and every tensor that cannot be a view
+ * of its storage (strided, expanded with stride 0, byte-swapped) counts at its dense size. A few
+ * hundred bytes of pickle can otherwise ask for many gigabytes, one name at a time.
+ */
+function checkMemoryBudget(
+  refs: Iterable<[string, TensorRef]>,
+  context: { storageEntry: (ref: TensorRef) => ZipEntry; viewable: boolean; byteOrder: ByteOrder; limits: { maxTotalBytes: number }; where: string },
+): void {
+  const storages = new Map<string, number>();
+  let copies = 0;
+  let largest: { name: string; ref: TensorRef; bytes: number } | undefined;
+  for (const [name, ref] of refs) {
+    storages.set(ref.storage.key, context.storageEntry(ref).size);
+    if (isView(ref, { viewable: context.viewable, byteOrder: context.byteOrder })) continue;
+    const bytes = layoutOf(ref).size * BYTES_PER_ELEMENT[ref.storage.dtype];
+    copies += bytes;
+    if (!largest || bytes > largest.bytes) largest = { name, ref, bytes };
+  }
+  let stored = 0;
+  for (const size of storages.values()) stored += size;
+  const total = stored + copies;
+  if (total > context.limits.maxTotalBytes) {
+    const expanded = largest
+      ? `; the largest copy is tensor "${largest.name}", ${largest.ref.storage.dtype}[${largest.ref.shape.join(', ')}]: ${largest.bytes} bytes from a ${context.storageEntry(largest.ref).size}-byte storage record`
+      : '';
+    throw new CheckpointLimitError(
+      `${context.where}: reading its tensors would take ${total} bytes (${stored} of storage records, ${copies} of dense copies of strided or expanded views)${expanded}, over the ${context.limits.maxTotalBytes}-byte budget (maxTotalBytes)`,
+    );
+  }
 }
 
 /** Runs `make`, turning a failed allocation (a RangeError from the engine) into a typed error. */

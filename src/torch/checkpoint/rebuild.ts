@@ -17,16 +17,34 @@ export class StorageData {
     readonly bytes: Uint8Array,
     readonly byteOrder: ByteOrder,
     /**
-     * True when `bytes` is fresh memory read for this storage alone (not the caller's buffer) and
-     * exactly one tensor uses the storage: a tensor covering all of it may then keep the bytes
-     * instead of copying them, without aliasing anything else.
+     * True when `bytes` is fresh memory read for this storage alone (not the caller's buffer):
+     * contiguous tensors in it may then be views of these bytes instead of copies, as torch's own
+     * tensors share their storage.
      */
-    readonly adoptable: boolean,
+    readonly viewable: boolean,
   ) {}
-  alignedCopy(): Uint8Array {
+  alignedCopy(width: number): Uint8Array {
+    if (this.bytes.byteOffset % Math.min(width, 4) === 0) return this.bytes;
     this.aligned ??= this.bytes.slice();
     return this.aligned;
   }
+}
+
+export interface TensorLayout {
+  /** Elements of the dense result. */
+  size: number;
+  contiguous: boolean;
+}
+
+export function layoutOf(ref: TensorRef): TensorLayout {
+  let size = 1;
+  for (const dim of ref.shape) size *= dim;
+  return { size, contiguous: isContiguous(ref.shape, ref.stride) };
+}
+
+/** Whether materializeTensor returns a view of the storage's bytes (no new memory) for this tensor. */
+export function isView(ref: TensorRef, storage: { viewable: boolean; byteOrder: ByteOrder }): boolean {
+  return storage.viewable && layoutOf(ref).contiguous && (storage.byteOrder === HOST_BYTE_ORDER || BYTES_PER_ELEMENT[ref.storage.dtype] === 1);
 }
 
 export interface MaterializeOptions {
@@ -61,22 +79,14 @@ export function materializeTensor(ref: TensorRef, storage: StorageData, options:
     );
   }
   const contiguous = isContiguous(shape, stride);
-  if (
-    storage.adoptable &&
-    contiguous &&
-    storageOffset === 0 &&
-    size * width === storage.bytes.byteLength &&
-    storage.bytes.byteOffset % width === 0 &&
-    storage.byteOrder === HOST_BYTE_ORDER
-  ) {
-    return new Tensor(dtype, shape, viewOf(dtype, storage.bytes));
-  }
+  const bytes = storage.bytes.subarray(storageOffset * width, (storageOffset + size) * width);
+  if (isView(ref, storage) && bytes.byteOffset % width === 0) return new Tensor(dtype, shape, viewOf(dtype, bytes));
   const out = Tensor.zeros(dtype, shape);
   const outBytes = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
   if (contiguous) {
-    outBytes.set(storage.bytes.subarray(storageOffset * width, (storageOffset + size) * width));
+    outBytes.set(bytes);
   } else {
-    gather(storage.alignedCopy(), outBytes, width, shape, stride, storageOffset);
+    gather(storage.alignedCopy(width), outBytes, width, shape, stride, storageOffset);
   }
   if (storage.byteOrder !== HOST_BYTE_ORDER && width > 1) swapInPlace(outBytes, width);
   return out;
@@ -110,8 +120,14 @@ function gather(source: Uint8Array, target: Uint8Array, width: number, shape: re
   const outer = dst.length / (innerSize * per);
   for (let row = 0; row < outer; row++) {
     let s = from;
-    for (let i = 0; i < innerSize; i++, s += innerStep) {
-      for (let k = 0; k < per; k++) dst[to++] = src[s + k]!;
+    if (innerStep === 0 && per === 1) {
+      // An expanded (stride 0) axis repeats one element: a fill, not an element-by-element loop.
+      (dst as Uint8Array).fill(src[s]!, to, to + innerSize);
+      to += innerSize;
+    } else {
+      for (let i = 0; i < innerSize; i++, s += innerStep) {
+        for (let k = 0; k < per; k++) dst[to++] = src[s + k]!;
+      }
     }
     // Advance the odometer over the outer axes.
     for (let axis = rank - 2; axis >= 0; axis--) {

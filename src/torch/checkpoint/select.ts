@@ -32,6 +32,10 @@ export interface WalkLimits {
 
 const DEFAULT_WALK_LIMITS: Readonly<WalkLimits> = { maxDepth: 100, maxVisits: 10_000_000 };
 
+/** Characters kept of one metadata string, and of all of them together. */
+const METADATA_STRING_CHARS = 4096;
+const METADATA_CHARS = 1 << 20;
+
 export function selectWeights(root: PyValue, options: { key?: string | undefined; where: string; limits?: Partial<WalkLimits> | undefined }): Selection {
   const walk = new Walker(options.where, { ...DEFAULT_WALK_LIMITS, ...options.limits });
   const { where } = options;
@@ -65,6 +69,10 @@ export function selectWeights(root: PyValue, options: { key?: string | undefined
 
 class Walker {
   private visits = 0;
+  /** How many characters of metadata strings are left to keep (see METADATA_CHARS). */
+  private metadataChars = METADATA_CHARS;
+  private readonly treeSizes = new WeakMap<object, number>();
+  private readonly dictTreeSizes = new WeakMap<object, number>();
   constructor(
     private readonly where: string,
     private readonly limits: WalkLimits,
@@ -98,6 +106,7 @@ class Walker {
 
   /** True for a dict of tensors or of dicts of tensors (an empty dict counts). */
   private isTensorTree(value: PyValue, depth: number): boolean {
+    if (depth === 0) this.refuseUnfolding(value, 'dicts');
     this.visit(depth);
     if (value instanceof TensorRef) return true;
     if (!(value instanceof PyDict)) return false;
@@ -110,6 +119,7 @@ class Walker {
   }
 
   flattenTensors(value: PyValue): Map<string, TensorRef> {
+    this.refuseUnfolding(value, 'dicts');
     const out = new Map<string, TensorRef>();
     const visit = (node: PyValue, prefix: string, depth: number): void => {
       this.visit(depth);
@@ -126,14 +136,51 @@ class Walker {
     if (selected === undefined && !directOnly) return out;
     for (const [key, value] of root) {
       if (key === selected || (directOnly && value instanceof TensorRef)) continue;
+      this.refuseUnfolding(value, 'all');
       out[String(key)] = this.toMetadata(value, 1, new Set());
     }
     return out;
   }
 
+  /**
+   * Refuses at once, before walking, a value whose walk would unfold past the visit budget: memo
+   * references make the data a DAG whose tree can be exponentially larger (ten levels of ten
+   * shared dicts is 10^10 names from 2 KB of pickle). The tree size is counted over the DAG with
+   * one memoised count per object, so this costs one step per distinct object.
+   */
+  private refuseUnfolding(value: PyValue, follow: 'dicts' | 'all'): void {
+    const left = this.limits.maxVisits - this.visits;
+    const sizes = follow === 'dicts' ? this.dictTreeSizes : this.treeSizes;
+    const inProgress = new Set<object>();
+    const count = (node: PyValue, depth: number): number => {
+      if (depth > this.limits.maxDepth) return 1; // the walk refuses this depth by itself
+      if (node === null || typeof node !== 'object' || node instanceof TensorRef || node instanceof StorageRef || node instanceof PyGlobal || node instanceof Uint8Array) return 1;
+      const known = sizes.get(node);
+      if (known !== undefined) return known;
+      if (inProgress.has(node)) return 1; // a cycle: the walk stops there on its own
+      inProgress.add(node);
+      let total = 1;
+      const children = node instanceof PyDict ? node.values() : follow === 'dicts' ? [] : Array.isArray(node) ? node : node instanceof PyTuple || node instanceof PySet ? node.items : [];
+      for (const child of children) {
+        total += count(child, depth + 1);
+        if (total > left) break; // no need to count further: it is refused
+      }
+      inProgress.delete(node);
+      sizes.set(node, total);
+      return total;
+    };
+    const size = count(value, 0);
+    if (size > left) {
+      throw new PickleLimitError(
+        `${this.where}: walking the data would take more than ${this.limits.maxVisits} steps (shared references unfolding exponentially: a pickle bomb?)`,
+      );
+    }
+  }
+
   private toMetadata(value: PyValue, depth: number, ancestors: Set<object>): MetadataValue {
     this.visit(depth);
-    if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+    if (typeof value === 'string') return this.keepString(value);
+    if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
     if (typeof value === 'bigint') return value.toString();
     if (value instanceof Uint8Array) return { bytes: value.byteLength };
     if (value instanceof TensorRef) return { tensor: `${value.storage.dtype}[${value.shape.join(', ')}]` };
@@ -152,6 +199,16 @@ class Walker {
     } finally {
       ancestors.delete(value);
     }
+  }
+
+  /**
+   * Metadata is for showing: a long string is cut to its start, and once METADATA_CHARS characters
+   * are kept the rest is summarised, so a 1 MB string referenced 600 times is not 600 MB of output.
+   */
+  private keepString(text: string): string {
+    const kept = Math.min(text.length, METADATA_STRING_CHARS, this.metadataChars);
+    this.metadataChars -= kept;
+    return kept === text.length ? text : `${text.slice(0, kept)}… (${text.length} characters)`;
   }
 
   private visit(depth: number): void {

@@ -64,8 +64,8 @@ describe('torchport CLI', () => {
     expect(verify.out).toMatch(/FAIL {2}tiny\n\s+seed-6\/output_1\.npy: content changed since recording/);
   });
 
-  it('run without torch uses the committed goldens: checks pass, torch rows are skipped with the reason', async () => {
-    const result = await cli(['run', '--report', join(project, 'r2')], {
+  it('run without torch and --allow-skip torch uses the committed goldens: checks pass, torch rows are skipped with the reason', async () => {
+    const result = await cli(['run', '--report', join(project, 'r2'), '--allow-skip', 'torch'], {
       cwd: repo,
       env: { ...process.env, CI: 'true', TORCHPORT_PYTHON: '/nonexistent/python3' },
     });

@@ -68,8 +68,10 @@ export function matrixCells(report: RunReport): MatrixCell[] {
 
 export function verdictLine(report: RunReport): string {
   const s = report.summary;
-  const parts = [`${s.passed} passed`, `${s.failed} failed`, `${s.errors} errors`, `${s.skipped} skipped`];
+  const skipped = s.skipped === 0 ? '0 skipped' : `${s.skipped} skipped (${s.skippedAllowed ?? 0} allowed${s.skipReasons?.length ? `: ${s.skipReasons.join('; ')}` : ''})`;
+  const parts = [`${s.passed} passed`, `${s.failed} failed`, `${s.errors} errors`, skipped];
   if (s.nondeterministic) parts.push(`${s.nondeterministic} nondeterministic`);
   const latency = report.latency?.baseline ? `; latency: ${report.latency.summary.regressions} regression(s) of ${report.latency.summary.gated} gated` : '';
-  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} rows; ${s.checksFailed} failed checks${latency}`;
+  const notGreen = (s.notGreen ?? []).map((why) => `\nNOT GREEN: ${why}`).join('');
+  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} rows; ${s.checksFailed} failed checks${latency}${notGreen}`;
 }

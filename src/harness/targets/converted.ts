@@ -85,14 +85,14 @@ export function artifactsSource(dir: string): ConversionSource {
   };
 }
 
-/** A golden without a captured graph cannot be converted: its converted targets are skipped, with the reason. */
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof TorchportError && error.code === 'E_GOLDEN_MISSING') throw new TargetUnavailableError(error.message);
-    throw error;
-  }
+/**
+ * A golden whose recording could not capture a graph cannot be converted: its converted targets are
+ * skipped with the recorded reason (and, being skips, fail the run unless allowed). Every other
+ * failure to read the golden is an error of the row, never a skip.
+ */
+function requireGraph(golden: Golden): void {
+  const graph = golden.manifest.graph;
+  if ('error' in graph) throw new TargetUnavailableError(`golden ${golden.manifest.name} has no captured graph (capture failed when it was recorded: ${graph.error})`);
 }
 
 /** The Keras (TF.js layers) model built from the golden's graph, run on the active tfjs backend. */
@@ -100,7 +100,8 @@ export function kerasTarget(source: ConversionSource): Target {
   return {
     name: 'keras',
     async open(golden) {
-      const conversion = await guarded(() => source.keras(golden));
+      requireGraph(golden);
+      const conversion = await source.keras(golden);
       const [{ createKerasRunner }, { toKerasLayout, toTorchLayout }] = await Promise.all([import('../../runtimes/keras/index.ts'), import('../../convert/index.ts')]);
       const runner = await createKerasRunner(conversion.model, { disposeModel: false });
       return {
@@ -118,8 +119,9 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource)
   return {
     name: `tflite-${variant}`,
     async open(golden) {
-      const conversion = await guarded(() => source.keras(golden));
-      const bytes = await guarded(() => source.tflite(golden, variant));
+      requireGraph(golden);
+      const conversion = await source.keras(golden);
+      const bytes = await source.tflite(golden, variant);
       const [{ createTfliteRunner }, { toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([
         import('../../runtimes/tflite/index.ts'),
         import('../../convert/index.ts'),

@@ -99,6 +99,7 @@ async function judgeTarget(golden: Golden, model: ModelRecord, target: TargetRec
           : {}),
         needed: comparison.needed,
         maxAbsDiff: metrics.maxAbsDiff,
+        relError: relativeError(metrics.maxAbsDiff, metrics.maxAbsReference),
         maxRelDiff: metrics.maxRelDiff,
         meanAbsDiff: metrics.meanAbsDiff,
         meanDiff: metrics.meanDiff,
@@ -150,6 +151,12 @@ export function summarize(results: readonly ResultRow[], checks: readonly Judged
     notGreen,
     pass: failing === 0 && notGreen.length === 0,
   };
+}
+
+/** max|diff| / max|reference|; 0 when both are 0, Infinity for a difference against an all-zero reference. */
+export function relativeError(maxAbsDiff: number, maxAbsReference: number): number {
+  if (maxAbsReference > 0) return maxAbsDiff / maxAbsReference;
+  return maxAbsDiff === 0 ? 0 : Infinity;
 }
 
 /** For classifier-shaped outputs ([batch, classes]): whether each row's argmax agrees with PyTorch's. */

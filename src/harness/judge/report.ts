@@ -24,6 +24,8 @@ export interface ResultRow {
   /** The value of the rule's parameter that would have been needed to pass. */
   readonly needed?: Needed;
   readonly maxAbsDiff?: number;
+  /** max|diff| / max|reference|: the error relative to the output's scale (shown beside max|diff| in every report). */
+  readonly relError?: number;
   readonly maxRelDiff?: number;
   readonly meanAbsDiff?: number;
   /** Signed mean error: a systematic offset shows here while rounding noise averages out. */

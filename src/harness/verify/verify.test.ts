@@ -83,9 +83,9 @@ describe('verifyModels with real torch and ONNX Runtime', () => {
     const suite = parseSuite({ tolerances: { targets: { '*': { atol: 0 } }, fixtures: { tiny: { outputs: { output_1: { onnx: { atol: 1 } } } } } } }, null);
     const report = await judgeRun(stored, join(dir, 'run'), suite);
     const onnx = report.results.filter((r) => r.target === 'onnx');
-    expect(onnx.filter((r) => r.output === 'output_1').every((r) => r.tolerance.rule === 'allclose' && r.tolerance.atol === 1 && r.pass)).toBe(true);
+    expect(onnx.filter((r) => r.output === 'output_1').every((r) => r.tolerance.rule === 'scaled' && r.tolerance.atol === 1 && r.pass)).toBe(true);
     // output_0 keeps the fixture's own TOLERANCE (atol 1e-6), which beats the suite's per-target atol 0.
-    expect(onnx.filter((r) => r.output === 'output_0').every((r) => r.tolerance.rule === 'allclose' && r.tolerance.atol === 1e-6)).toBe(true);
+    expect(onnx.filter((r) => r.output === 'output_0').every((r) => r.tolerance.rule === 'scaled' && r.tolerance.atol === 1e-6)).toBe(true);
   });
 
   it('flags a reference that no longer matches what torch computes', async () => {

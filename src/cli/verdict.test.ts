@@ -90,6 +90,18 @@ describe('a green run means the model was checked', () => {
     expect(run.code).toBe(2);
   });
 
+  it('models with no TFLite operator (Dropout in eval, clone, contiguous, an absorbed permute) convert to graphs that write their outputs', async () => {
+    const identities: Record<string, string> = { dropout: 'torch.nn.functional.dropout(x, 0.5, False)', clone: 'x.clone()', contiguous: 'x.contiguous()', permute: 'x.permute(0, 2, 3, 1)' };
+    await mkdir(join(project, 'identity'), { recursive: true });
+    for (const [name, expression] of Object.entries(identities)) {
+      const source = ['import torch', 'INPUT_SHAPES = [[1, 3, 4, 5]]', 'class M(torch.nn.Module):', '    def forward(self, x):', `        return ${expression}`, 'def build():', '    return M()', ''];
+      await writeFile(join(project, 'identity', `${name}.py`), source.join('\n'));
+    }
+    const result = await cli(['verify', ...Object.keys(identities).map((n) => `identity/${n}.py`), '--targets', 'tflite-fp32,tflite-int8']);
+    expect(result.out).toMatch(/PASS: 24 passed, 0 failed, 0 errors, 0 skipped rows/);
+    expect(result.code).toBe(0);
+  }, 180_000);
+
   it('one bad fixture or golden is an error of its own; the run goes on and still exits 1', async () => {
     const bad = join(project, 'bad');
     await mkdir(bad, { recursive: true });

@@ -209,9 +209,19 @@ export function resolveTolerance(suite: Suite, fixtureTolerance: unknown, model:
   return tolerance;
 }
 
-/** The suite used when none is named: every fixture, every target, float32 tolerance everywhere else unset. */
+/**
+ * Per-target tolerances of a project without suites/default.json: the float32 default everywhere,
+ * and each reduced-precision variant judged by its own rule (README "Tolerances"), never by float32's.
+ */
+const BUILT_IN_TARGET_TOLERANCES = {
+  'tflite-fp16': { rule: 'relative', maxRelError: 0.001 },
+  'tflite-dynamic-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
+  'tflite-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
+};
+
+/** The suite used when none is named: every fixture, every target, the built-in per-target tolerances. */
 export function defaultSuite(targets: readonly string[] = ALL_TARGETS): Suite {
-  return parseSuite({ name: 'default', targets }, null);
+  return parseSuite({ name: 'default', targets, tolerances: { targets: BUILT_IN_TARGET_TOLERANCES } }, null);
 }
 
 /**

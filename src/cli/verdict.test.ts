@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseManifest, serializeManifest } from '../harness/index.ts';
 import { sha256File } from '../util/index.ts';
 import { runCli } from './testing.ts';
 
@@ -22,10 +23,17 @@ describe('a green run means the model was checked', () => {
     project = await mkdtemp(join(tmpdir(), 'verdict-test-'));
     await mkdir(join(project, 'suites', 'fixtures'), { recursive: true });
     await copyFile(testFixture('two_outputs_noisy.py'), join(project, 'suites', 'fixtures', 'tiny.py'));
-    const added = await cli(['golden', 'add', 'suites/fixtures/tiny.py']);
+    const added = await cli(['golden', 'add', 'suites/fixtures/tiny.py', '--targets', 'torch,onnx']);
     expect(added.code, added.err).toBe(0);
   }, 120_000);
   afterAll(() => rm(project, { recursive: true, force: true }));
+
+  it('golden add records the accepted error levels (the drift ratchet baseline) of the targets it verified', async () => {
+    const manifest = JSON.parse(await readFile(join(project, 'golden', 'tiny', 'manifest.json'), 'utf8'));
+    expect(Object.keys(manifest.accepted).sort()).toEqual(['onnx', 'torch']);
+    expect(manifest.accepted.torch.maxAbsDiff).toBe(0);
+    expect((await cli(['golden', 'verify'])).code).toBe(0);
+  });
 
   it('a requested target that was skipped is not green; --allow-skip allows it and the summary says why', async () => {
     const skipped = await cli(['verify', 'golden/tiny', '--targets', 'torch,onnx'], noTorch);
@@ -111,11 +119,9 @@ describe('a green run means the model was checked', () => {
     await cp(join(project, 'golden', 'tiny'), join(bad, 'golden', 'corrupt'), { recursive: true });
     await writeFile(join(bad, 'golden', 'corrupt', 'seed-6', 'output_1.npy'), 'not an npy file');
     const manifestPath = join(bad, 'golden', 'corrupt', 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
-    manifest.name = 'corrupt';
-    manifest.fixture.path = '../../../suites/fixtures/tiny.py';
-    manifest.files['seed-6/output_1.npy'] = await sha256File(join(bad, 'golden', 'corrupt', 'seed-6', 'output_1.npy'));
-    await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+    const manifest = parseManifest(await readFile(manifestPath, 'utf8'), manifestPath);
+    const files = { ...manifest.files, 'seed-6/output_1.npy': await sha256File(join(bad, 'golden', 'corrupt', 'seed-6', 'output_1.npy')) };
+    await writeFile(manifestPath, serializeManifest({ ...manifest, name: 'corrupt', fixture: { ...manifest.fixture, path: '../../../suites/fixtures/tiny.py' }, files }));
     const inputs = ['bad/raising.py', 'bad/hanging.py', 'bad/exiting.py', 'bad/bad_shapes.py', 'bad/golden/corrupt', 'golden/tiny'];
     const result = await cli(['verify', ...inputs, '--targets', 'torch,onnx'], { TORCHPORT_BRIDGE_TIMEOUT_MS: '8000' });
     expect(result.code, result.err).toBe(1);
@@ -127,10 +133,10 @@ describe('a green run means the model was checked', () => {
         expect.stringMatching(/^hanging: recording failed: .*(timed out|timeout)/is),
         expect.stringMatching(/^exiting: recording failed: /),
         expect.stringMatching(/^bad_shapes: recording failed: .*INPUT_SHAPES/s),
+        expect.stringMatching(/^corrupt: seed 6 outputs cannot be read: .*output_1\.npy/s),
       ]),
     );
     const rowsOf = (model: string) => judged.results.filter((r: { model: string }) => r.model === model);
-    expect(rowsOf('corrupt').some((r: { status: string; reason?: string }) => r.status === 'error' || /output_1\.npy/.test(r.reason ?? ''))).toBe(true);
     expect(rowsOf('tiny').length).toBe(12);
     expect(rowsOf('tiny').every((r: { pass: boolean }) => r.pass)).toBe(true);
   }, 300_000);

@@ -70,8 +70,11 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
   };
   await writeFile(join(options.runDir, RUN_RECORD_FILE), `${JSON.stringify(record, null, 1)}\n`);
   let report = await judgeRun(record, options.runDir, options.suite);
-  if (options.update) {
-    await acceptReport(report, options.ci);
+  // The drift ratchet's baseline: every model with --update, and a golden this run recorded (its
+  // first verification is its accepted level; nothing is recorded under CI).
+  const accept = options.update ? report.models : report.models.filter((m) => m.recorded && !options.ci);
+  if (accept.length > 0) {
+    await acceptReport(report, accept.map((m) => m.model), options.ci);
     report = await judgeRun(record, options.runDir, options.suite);
   }
   return { record, report };
@@ -93,8 +96,8 @@ async function executeModelSafely(source: ModelSource, options: ExecuteOptions):
 }
 
 /** Writes each model x target's worst error (and model size) into its golden as the accepted level. */
-async function acceptReport(report: RunReport, ci: boolean): Promise<void> {
-  for (const model of report.models) {
+async function acceptReport(report: RunReport, models: readonly string[], ci: boolean): Promise<void> {
+  for (const model of report.models.filter((m) => models.includes(m.model))) {
     const levels: Record<string, { maxAbsDiff: number; bytes?: number }> = {};
     for (const target of report.targets.filter((t) => t.model === model.model)) {
       if (target.maxAbsDiff === undefined) continue;

@@ -27,7 +27,13 @@ try {
   for (const fixture of fixtures) {
     const name = basename(fixture, '.py');
     const started = Date.now();
-    await recordGolden(bridge, fixture, { goldenRoot: join(work, 'golden'), ci: false, seedCount });
+    try {
+      await recordGolden(bridge, fixture, { goldenRoot: join(work, 'golden'), ci: false, seedCount });
+    } catch (error) {
+      console.log(`${name.padEnd(32)} could not be recorded: ${(error as Error).message.split('\n')[0]}`);
+      results.push({ golden: name, rows: 0, judged: 0, falseAlarms: 0, failing: [`not recorded: ${(error as Error).message.split('\n')[0]}`] });
+      continue;
+    }
     const { report } = await verifyModels([{ golden: join(work, 'golden', name) }], {
       suite: { ...suite, targets, seeds: null },
       targets: createTargets(targets, { bridge, torchUnavailable: null }),

@@ -166,22 +166,26 @@ def json_safe(value, where):
 
 def method_load_fixture(params):
     path = os.path.abspath(params["path"])
-    module = load_fixture_module(path)
-    build = getattr(module, "build", None)
-    if not callable(build):
-        raise BridgeRequestError("FixtureError", f"{path}: a fixture must define build() returning an nn.Module")
-    shapes = validate_input_shapes(path, getattr(module, "INPUT_SHAPES", None))
-    seed = getattr(module, "SEED", 0)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise BridgeRequestError("FixtureError", f"{path}: SEED must be a non-negative integer, got {seed!r}")
-    # Weights are initialised from torch's RNG: seed it so build() is reproducible.
-    torch.manual_seed(seed)
-    model = build()
+    with FileReads() as reads:
+        module = load_fixture_module(path)
+        build = getattr(module, "build", None)
+        if not callable(build):
+            raise BridgeRequestError("FixtureError", f"{path}: a fixture must define build() returning an nn.Module")
+        shapes = validate_input_shapes(path, getattr(module, "INPUT_SHAPES", None))
+        seed = getattr(module, "SEED", 0)
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise BridgeRequestError("FixtureError", f"{path}: SEED must be a non-negative integer, got {seed!r}")
+        # Weights are initialised from torch's RNG: seed it so build() is reproducible.
+        torch.manual_seed(seed)
+        model = build()
     if not isinstance(model, torch.nn.Module):
         raise BridgeRequestError(
             "FixtureError", f"{path}: build() must return a torch.nn.Module, got {type(model).__name__}"
         )
     model.eval()
+    waiver = getattr(module, "DISCRIMINATION_WAIVER", None)
+    if waiver is not None and (not isinstance(waiver, str) or not waiver.strip()):
+        raise BridgeRequestError("FixtureError", f"{path}: DISCRIMINATION_WAIVER must be a non-empty string saying why, got {waiver!r}")
     handle = f"f{len(FIXTURES)}"
     FIXTURES[handle] = {"module": model, "path": path, "shapes": shapes}
     return {
@@ -191,7 +195,86 @@ def method_load_fixture(params):
         "inputDistribution": json_safe(getattr(module, "INPUT_DISTRIBUTION", None), f"{path}: INPUT_DISTRIBUTION"),
         "tolerance": json_safe(getattr(module, "TOLERANCE", None), f"{path}: TOLERANCE"),
         "moduleType": type(model).__name__,
+        "dependencies": sorted(set(local_modules(module, path)) | {p for p in reads.paths if p != path}),
+        **({"discriminationWaiver": waiver} if waiver is not None else {}),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# What a fixture depends on besides its own file: a golden is stale when any of these changes.
+
+LIBRARY_ROOTS = tuple(
+    sorted(
+        {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__), os.path.dirname(os.path.dirname(torch.__file__)))}
+        | {os.path.realpath(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
+    )
+)
+
+
+def is_project_file(path):
+    real = os.path.realpath(path)
+    return os.path.isfile(real) and not real.startswith(LIBRARY_ROOTS) and not real.startswith("/dev/") and not real.startswith("/proc/")
+
+
+class FileReads:
+    """Records every file opened for reading (open(), io.open, os.open) while the fixture loads and builds."""
+
+    def __init__(self):
+        self.paths = set()
+
+    def __enter__(self):
+        import builtins
+        import io
+
+        self.originals = (builtins.open, io.open, os.open)
+        original_open, _, original_os_open = self.originals
+        reads = self.paths
+
+        def note(file, mode):
+            if isinstance(file, (str, bytes, os.PathLike)) and not any(flag in str(mode) for flag in "wax+"):
+                path = os.path.abspath(os.fsdecode(file))
+                if is_project_file(path):
+                    reads.add(path)
+
+        def traced_open(file, mode="r", *args, **kwargs):
+            note(file, mode)
+            return original_open(file, mode, *args, **kwargs)
+
+        def traced_os_open(path, flags, *args, **kwargs):
+            note(path, "r" if (flags & (os.O_WRONLY | os.O_RDWR)) == 0 else "w")
+            return original_os_open(path, flags, *args, **kwargs)
+
+        builtins.open = traced_open
+        io.open = traced_open
+        os.open = traced_os_open
+        return self
+
+    def __exit__(self, *exc):
+        import builtins
+        import io
+
+        builtins.open, io.open, os.open = self.originals
+        return False
+
+
+def local_modules(module, fixture_path):
+    """Project modules the fixture imports (directly or through each other), by file path."""
+    seen = set()
+    found = []
+    queue = [module]
+    while queue:
+        current = queue.pop()
+        for value in list(vars(current).values()):
+            owner = value if isinstance(value, type(sys)) else sys.modules.get(getattr(value, "__module__", None) or "")
+            file = getattr(owner, "__file__", None)
+            if owner is None or file is None or id(owner) in seen:
+                continue
+            seen.add(id(owner))
+            path = os.path.abspath(file)
+            if path != fixture_path and is_project_file(path):
+                found.append(path)
+                queue.append(owner)
+    return found
 
 
 def fixture_for(params):

@@ -13,7 +13,7 @@ export function benchReport(result: BenchResult, meta: { runId: string; suite: s
     startedAt: meta.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     environment: meta.environment,
-    summary: { rows: 0, passed: 0, failed: 0, errors: 0, skipped: 0, nondeterministic: 0, checksFailed: 0, pass: result.latency.summary.pass },
+    summary: { rows: 0, judged: 0, passed: 0, failed: 0, errors: 0, skipped: 0, skippedAllowed: 0, nondeterministic: 0, checksFailed: 0, notGreen: [], pass: result.latency.summary.pass },
     models: result.models.map((m) => ({ model: m.model, fixture: m.fixture, golden: m.golden, recorded: false })),
     targets: [],
     checks: [],

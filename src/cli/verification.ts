@@ -1,9 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { UsageError, describeError } from '../errors.ts';
-import { MANIFEST_FILE, defaultSuite, goldenNameOf, loadSuite, recordGolden, runIdFor, verifyModels, type ModelSource, type Suite } from '../harness/index.ts';
+import { UsageError } from '../errors.ts';
+import { MANIFEST_FILE, allowSkips, defaultSuite, goldenNameOf, loadGolden, loadSuite, runIdFor, verifyModels, type ModelSource, type Suite } from '../harness/index.ts';
 import { summaryTable, writeReports } from '../report/index.ts';
 import { cleanupOnInterrupt } from '../util/index.ts';
 import { print, printError, type CliContext } from './context.ts';
@@ -20,6 +20,8 @@ export interface VerificationRequest {
   readonly reportRoot: string;
   readonly targets?: string;
   readonly seeds?: string;
+  /** Comma-separated targets whose skipped rows are accepted (--allow-skip). */
+  readonly allowSkip?: string;
   /** Verify converted artifacts (keras and tflite targets read them) instead of converting afresh. */
   readonly artifactsDir?: string;
   readonly update: boolean;
@@ -33,8 +35,10 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
   const { suite, fixtures, goldens } = await resolveInputs(ctx, request.inputs);
   const targetNames = request.targets ? parseTargetList(request.targets) : suite.targets.filter((t) => availableTargetNames().includes(t));
   const seeds = request.seeds ? parseSeeds(request.seeds) : suite.seeds;
-  const effectiveSuite: Suite = { ...suite, targets: targetNames, seeds };
+  const allowed = request.allowSkip ? parseTargetList(request.allowSkip, '--allow-skip') : [];
+  const effectiveSuite: Suite = allowSkips({ ...suite, targets: targetNames, seeds }, allowed, 'allowed by --allow-skip');
   const ci = isCI(ctx.env);
+  await refuseMismatchedFixtures(fixtures, request.goldenRoot);
   // Python and torch start only when something needs them: the torch target, or a golden to record.
   const needsTorch = targetNames.includes('torch') || fixtures.some((f) => !existsSync(join(request.goldenRoot, goldenNameOf(f), MANIFEST_FILE)));
   const opened: OpenedBridge = needsTorch ? await openBridge(ctx) : { bridge: null, versions: null, unavailable: null };
@@ -45,26 +49,18 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
   try {
     const sources: ModelSource[] = goldens.map((golden) => ({ golden }));
     for (const fixture of fixtures) {
-      const name = goldenNameOf(fixture);
-      const committed = join(request.goldenRoot, name);
-      if (request.recordIntoGoldenRoot || existsSync(join(committed, MANIFEST_FILE))) {
-        sources.push({ fixture });
-        continue;
+      const committed = join(request.goldenRoot, goldenNameOf(fixture));
+      // `verify` records a fixture without a committed golden into a temporary root (never under CI:
+      // there the missing golden fails the run); a fixture that cannot be recorded is a failed row.
+      if (request.recordIntoGoldenRoot || ci || existsSync(join(committed, MANIFEST_FILE))) sources.push({ fixture });
+      else {
+        if (!scratch) {
+          scratch = await mkdtemp(join(tmpdir(), 'torchport-golden-'));
+          const dir = scratch;
+          forgetScratch = cleanupOnInterrupt(() => rm(dir, { recursive: true, force: true }));
+        }
+        sources.push({ fixture, goldenRoot: scratch });
       }
-      if (!opened.bridge) throw new UsageError(`fixture ${fixture} has no golden under ${request.goldenRoot} and torch is unavailable to record one on the fly`);
-      if (!scratch) {
-        scratch = await mkdtemp(join(tmpdir(), 'torchport-golden-'));
-        const dir = scratch;
-        forgetScratch = cleanupOnInterrupt(() => rm(dir, { recursive: true, force: true }));
-      }
-      progress.update(`${name}: recording a temporary golden`);
-      try {
-        await recordGolden(opened.bridge, fixture, { goldenRoot: scratch, ci: false });
-      } catch (error) {
-        // One fixture that cannot be recorded fails its own row (no golden), not the whole run.
-        printError(ctx, `torchport: ${name}: recording a temporary golden failed: ${describeError(error)}`);
-      }
-      sources.push({ golden: join(scratch, name) });
     }
     const runId = runIdFor(new Date());
     const runDir = join(request.reportRoot, runId);
@@ -95,6 +91,36 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
     await opened.bridge?.close();
     if (scratch) await rm(scratch, { recursive: true, force: true });
     forgetScratch?.();
+  }
+}
+
+/**
+ * A fixture named on the command line is checked against its committed golden only when that golden
+ * was recorded from this very file: otherwise the named file would never run.
+ */
+async function refuseMismatchedFixtures(fixtures: readonly string[], goldenRoot: string): Promise<void> {
+  const problems: string[] = [];
+  for (const fixture of fixtures) {
+    const dir = join(goldenRoot, goldenNameOf(fixture));
+    if (!existsSync(join(dir, MANIFEST_FILE))) continue;
+    let recordedFrom: string;
+    try {
+      recordedFrom = (await loadGolden(dir)).fixturePath;
+    } catch {
+      continue; // an unreadable golden is reported by the run itself
+    }
+    if (canonical(recordedFrom) !== canonical(fixture)) {
+      problems.push(`${fixture}: golden ${dir} was recorded from ${recordedFrom}, a different file; verify that golden's own fixture, or record this file under another name (\`npx torchport golden add ${fixture} --name <name>\`)`);
+    }
+  }
+  if (problems.length) throw new UsageError(problems.join('\n'));
+}
+
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
   }
 }
 

@@ -4,28 +4,24 @@
 import type * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TorchportError } from '../errors.ts';
 import type { Golden } from '../harness/golden/index.ts';
 import { buildKerasModel, type BuildReport, type IORecord } from '../keras/builder/index.ts';
-import { loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
+import { loadKerasH5, loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
 import { initTfjsBackend } from '../runtimes/keras/index.ts';
 import { executeTflite } from '../runtimes/tflite/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type QuantizeVariant, type RecurrenceStrategy } from '../tflite/lower/index.ts';
 import { DEFAULT_OBSERVER, type Observer } from '../tflite/quantize/index.ts';
 import { sha256, writeFileAtomic } from '../util/index.ts';
+import { ArtifactsError, CONVERSION_FILE, CONVERSION_RECORD_VERSION, artifactPath, checkArtifactFiles, hashArtifactFiles, requireListed } from './artifacts-record.ts';
 import { seededRepresentativeData, type RepresentativeData } from './representative.ts';
 
-export const CONVERSION_FILE = 'conversion.json';
+export { ArtifactsError, CONVERSION_FILE } from './artifacts-record.ts';
 export const KERAS_DIR = 'keras';
 
 /** DIR/model.tflite, DIR/model.fp16.tflite, DIR/model.dynamic-int8.tflite, DIR/model.int8.tflite. */
 export function tfliteFileName(variant: QuantizeVariant): string {
   return variant === 'fp32' ? 'model.tflite' : `model.${variant}.tflite`;
-}
-
-export class ArtifactsError extends TorchportError {
-  readonly code = 'E_ARTIFACTS';
 }
 
 export interface ConvertGoldenOptions {
@@ -141,7 +137,7 @@ export async function convertGolden(golden: Golden, options: ConvertGoldenOption
 /** What conversion.json records: enough to run the artifacts without the golden's graph. */
 export interface ConversionRecord {
   readonly format: 'torchport-conversion';
-  readonly version: 1;
+  readonly version: typeof CONVERSION_RECORD_VERSION;
   readonly model: string;
   readonly io: Conversion['io'];
   readonly keras: { readonly modelJson: string; readonly h5: string; readonly layers: number | null; readonly parameters: number | null; readonly permutes: number | null };
@@ -161,6 +157,8 @@ export interface ConversionRecord {
     >
   >;
   readonly representative: Conversion['representative'];
+  /** SHA-256 of every shipped file (Keras model.json, weight shards, model.h5, TFLite files), by path relative to DIR. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
 /** Writes DIR/keras/ (model.json + weights, model.h5), the TFLite files and conversion.json. */
@@ -178,7 +176,7 @@ export async function writeArtifacts(conversion: Conversion, dir: string): Promi
   }
   const record: ConversionRecord = {
     format: 'torchport-conversion',
-    version: 1,
+    version: CONVERSION_RECORD_VERSION,
     model: conversion.model,
     io: conversion.io,
     keras: {
@@ -190,16 +188,18 @@ export async function writeArtifacts(conversion: Conversion, dir: string): Promi
     },
     tflite,
     representative: conversion.representative,
+    files: await hashArtifactFiles(dir),
   };
   await writeFileAtomic(join(dir, CONVERSION_FILE), `${JSON.stringify(record, null, 2)}\n`);
   return record;
 }
 
 /**
- * Reads artifacts back (for `verify --artifacts`): the Keras model from DIR/keras/ and each TFLite
- * file, checked against the SHA-256 conversion.json recorded, so what is verified is what ships.
+ * Reads artifacts back (for `verify --artifacts`): every shipped file is first checked against the
+ * SHA-256 conversion.json recorded (nothing unlisted, no path outside DIR), then the Keras model is
+ * loaded from model.json and from model.h5, and each TFLite file is read: what is verified is what ships.
  */
-export async function loadArtifacts(dir: string): Promise<Conversion> {
+export async function loadArtifacts(dir: string): Promise<Conversion & { readonly kerasH5: tf.LayersModel }> {
   const path = join(dir, CONVERSION_FILE);
   const text = await readFile(path, 'utf8').catch(() => {
     throw new ArtifactsError(`${dir}: no ${CONVERSION_FILE}; artifacts are what \`torchport convert --out ${dir}\` writes`);
@@ -210,16 +210,26 @@ export async function loadArtifacts(dir: string): Promise<Conversion> {
   } catch (error) {
     throw new ArtifactsError(`${path}: not valid JSON (${(error as Error).message})`);
   }
-  if (record.format !== 'torchport-conversion' || record.version !== 1) throw new ArtifactsError(`${path}: not a torchport conversion record (version 1)`);
+  if (typeof record !== 'object' || record === null || record.format !== 'torchport-conversion') throw new ArtifactsError(`${path}: not a torchport conversion record`);
+  if (record.version !== CONVERSION_RECORD_VERSION) throw new ArtifactsError(`${path}: conversion record version ${JSON.stringify(record.version)}; this torchport verifies version ${CONVERSION_RECORD_VERSION} (convert again)`);
+  if (typeof record.model !== 'string' || typeof record.keras !== 'object' || record.keras === null || typeof record.tflite !== 'object' || record.tflite === null) {
+    throw new ArtifactsError(`${path}: "model", "keras" and "tflite" must be present`);
+  }
+  if (!record.io || !Array.isArray(record.io.inputs) || !Array.isArray(record.io.outputs)) throw new ArtifactsError(`${path}: "io" must list inputs and outputs`);
+  const files = await checkArtifactFiles(dir, record.files);
+  const modelJson = await artifactPath(dir, record.keras.modelJson, 'keras.modelJson');
+  const h5 = await artifactPath(dir, record.keras.h5, 'keras.h5');
+  requireListed(dir, files, record.keras.modelJson, 'keras.modelJson');
+  requireListed(dir, files, record.keras.h5, 'keras.h5');
   await initTfjsBackend();
-  const keras = await loadTfjsLayersModel(join(dir, record.keras.modelJson));
+  const keras = await loadTfjsLayersModel(modelJson);
+  const kerasH5 = await loadKerasH5(h5);
   const tflite = new Map<QuantizeVariant, { bytes: Uint8Array; report: null }>();
   for (const [variant, entry] of Object.entries(record.tflite) as Array<[QuantizeVariant, NonNullable<ConversionRecord['tflite'][QuantizeVariant]>]>) {
-    const bytes = new Uint8Array(await readFile(join(dir, entry.file)).catch(() => {
-      throw new ArtifactsError(`${join(dir, entry.file)}: missing (conversion.json lists it)`);
-    }));
-    if (sha256(bytes) !== entry.sha256) throw new ArtifactsError(`${join(dir, entry.file)}: changed since conversion (SHA-256 differs from conversion.json)`);
-    tflite.set(variant, { bytes, report: null });
+    if (!(QUANTIZE_VARIANTS as readonly string[]).includes(variant)) throw new ArtifactsError(`${path}: unknown TFLite variant ${JSON.stringify(variant)}`);
+    const file = await artifactPath(dir, entry?.file, `tflite.${variant}.file`);
+    requireListed(dir, files, entry.file, `tflite.${variant}.file`);
+    tflite.set(variant, { bytes: new Uint8Array(await readFile(file)), report: null });
   }
-  return { model: record.model, keras, build: null, io: record.io, tflite, representative: record.representative, milliseconds: { keras: 0, tflite: {} } };
+  return { model: record.model, keras, kerasH5, build: null, io: record.io, tflite, representative: record.representative ?? null, milliseconds: { keras: 0, tflite: {} } };
 }

@@ -17,6 +17,8 @@ export interface MatrixCell {
   readonly seedsPassed: number;
   readonly seeds: number;
   readonly maxAbsDiff?: number;
+  /** The worst max|diff| / max|ref| over the rows. */
+  readonly relError?: number;
   /** The rule and the smallest parameter value that would have passed every row, in that rule's unit. */
   readonly rule: string;
   readonly limit: number | undefined;
@@ -27,6 +29,7 @@ export interface MatrixCell {
 function limitOf(row: ResultRow): number | undefined {
   const t = row.tolerance;
   switch (t.rule) {
+    case 'scaled':
     case 'allclose':
       return t.atol;
     case 'relative':
@@ -49,6 +52,7 @@ export function matrixCells(report: RunReport): MatrixCell[] {
     const seedsPassed = seeds.filter((seed) => rows.filter((r) => r.seed === seed).every((r) => r.pass)).length;
     const worstNeeded = rows.reduce<ResultRow | undefined>((w, r) => (r.needed && (!w?.needed || r.needed.value > w.needed.value) ? r : w), undefined);
     const maxAbsDiff = rows.reduce<number | undefined>((m, r) => (r.maxAbsDiff === undefined ? m : Math.max(m ?? 0, r.maxAbsDiff)), undefined);
+    const relError = rows.reduce<number | undefined>((m, r) => (r.relError === undefined ? m : Math.max(m ?? 0, r.relError)), undefined);
     const reason = rows.find((r) => r.status === status && r.reason)?.reason;
     return {
       model: first.model,
@@ -57,6 +61,7 @@ export function matrixCells(report: RunReport): MatrixCell[] {
       seedsPassed,
       seeds: seeds.length,
       ...(maxAbsDiff !== undefined ? { maxAbsDiff } : {}),
+      ...(relError !== undefined ? { relError } : {}),
       // A quant-steps rule without a known output scale judges relative error: say so next to the limit.
       rule: first.rule === 'quant-steps' && worstNeeded?.needed?.parameter === 'maxRelError' ? 'quant-steps rel' : first.rule,
       limit: worstNeeded ? limitOf(worstNeeded) : limitOf(first),
@@ -68,8 +73,10 @@ export function matrixCells(report: RunReport): MatrixCell[] {
 
 export function verdictLine(report: RunReport): string {
   const s = report.summary;
-  const parts = [`${s.passed} passed`, `${s.failed} failed`, `${s.errors} errors`, `${s.skipped} skipped`];
+  const skipped = s.skipped === 0 ? '0 skipped' : `${s.skipped} skipped (${s.skippedAllowed ?? 0} allowed${s.skipReasons?.length ? `: ${s.skipReasons.join('; ')}` : ''})`;
+  const parts = [`${s.passed} passed`, `${s.failed} failed`, `${s.errors} errors`, skipped];
   if (s.nondeterministic) parts.push(`${s.nondeterministic} nondeterministic`);
   const latency = report.latency?.baseline ? `; latency: ${report.latency.summary.regressions} regression(s) of ${report.latency.summary.gated} gated` : '';
-  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} rows; ${s.checksFailed} failed checks${latency}`;
+  const notGreen = (s.notGreen ?? []).map((why) => `\nNOT GREEN: ${why}`).join('');
+  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} rows; ${s.checksFailed} failed checks${latency}${notGreen}`;
 }

@@ -67,7 +67,7 @@ ${models
         .map((target) => {
           const c = cellFor(model, target);
           if (!c) return '<td class="empty"></td>';
-          const title = `${c.status}; max|diff| ${formatNumber(c.maxAbsDiff)}; ${c.rule} limit ${c.limit}; needed ${formatNumber(c.needed)}${c.reason ? `\n${c.reason}` : ''}`;
+          const title = `${c.status}; max|diff| ${formatNumber(c.maxAbsDiff)}; rel err ${formatNumber(c.relError)}; ${c.rule} limit ${c.limit}; needed ${formatNumber(c.needed)}${c.reason ? `\n${c.reason}` : ''}`;
           return `<td style="background:${cellColour(c)}" title="${html(title)}"><span>${c.status === 'pass' ? formatNumber(c.needed) : c.status.toUpperCase()}</span></td>`;
         })
         .join('')}</tr>`,

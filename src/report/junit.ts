@@ -14,7 +14,7 @@ export function renderJunit(report: RunReport): string {
       .filter((c) => c.model === model)
       .map((c) => {
         const name = `${model} ${c.target}`;
-        const detail = `max|diff| ${formatNumber(c.maxAbsDiff)}; rule ${c.rule} limit ${c.limit}; needed ${formatNumber(c.needed)}; seeds ${c.seedsPassed}/${c.seeds}`;
+        const detail = `max|diff| ${formatNumber(c.maxAbsDiff)}; rel err ${formatNumber(c.relError)}; rule ${c.rule} limit ${c.limit}; needed ${formatNumber(c.needed)}; seeds ${c.seedsPassed}/${c.seeds}`;
         const body =
           c.status === 'pass'
             ? ''

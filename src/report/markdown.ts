@@ -11,11 +11,11 @@ export function renderMarkdown(report: RunReport): string {
   const lines = [
     `**torchport ${report.suite}**: ${verdictLine(report)} (${report.models.length} models, torch ${report.environment.torch ?? 'n/a'}, commit ${report.environment.gitCommit?.slice(0, 8) ?? 'n/a'})`,
     '',
-    '| model | target | seeds | max abs diff | rule (limit) | needed | status |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| model | target | seeds | max abs diff | rel err | rule (limit) | needed | status |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...cells.map(
       (c) =>
-        `| ${c.model} | ${c.target} | ${c.seeds ? `${c.seedsPassed}/${c.seeds}` : '-'} | ${formatNumber(c.maxAbsDiff)} | ${c.rule} (${c.limit ?? '-'}) | ${formatNumber(c.needed)} | ${ICON[c.status]} ${c.status}${c.reason && c.status !== 'pass' ? `: ${escape(c.reason.slice(0, 160))}` : ''} |`,
+        `| ${c.model} | ${c.target} | ${c.seeds ? `${c.seedsPassed}/${c.seeds}` : '-'} | ${formatNumber(c.maxAbsDiff)} | ${formatNumber(c.relError)} | ${c.rule} (${c.limit ?? '-'}) | ${formatNumber(c.needed)} | ${ICON[c.status]} ${c.status}${c.reason && c.status !== 'pass' ? `: ${escape(c.reason.slice(0, 160))}` : ''} |`,
     ),
   ];
   const failed = report.checks.filter((c) => !c.pass);

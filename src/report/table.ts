@@ -15,11 +15,12 @@ export function summaryTable(report: RunReport): string {
     cell.target,
     cell.seeds ? `${cell.seedsPassed}/${cell.seeds}` : '-',
     formatNumber(cell.maxAbsDiff),
+    formatNumber(cell.relError),
     `${cell.rule} ${cell.limit ?? '-'}`,
     formatNumber(cell.needed),
     cell.status.toUpperCase() + (cell.reason && cell.status !== 'pass' ? `: ${cell.reason.split('\n')[0]!.slice(0, 110)}` : ''),
   ]);
-  const table = formatTable(['model', 'target', 'seeds ok', 'max|diff|', 'rule limit', 'needed', 'status'], lines);
+  const table = formatTable(['model', 'target', 'seeds ok', 'max|diff|', 'rel err', 'rule limit', 'needed', 'status'], lines);
   const failedChecks = report.checks.filter((c) => !c.pass);
   const checkLines = failedChecks.map((c) => `CHECK FAILED ${c.model}${c.target ? ` ${c.target}` : ''} ${c.check}:\n${c.problems.map((p) => `  - ${p}`).join('\n')}`);
   return [table, ...checkLines, verdictLine(report)].join('\n');

@@ -18,6 +18,10 @@ export interface LoadFixtureResult {
   /** TOLERANCE as the fixture wrote it (validated on the TypeScript side). */
   readonly tolerance: unknown;
   readonly moduleType: string;
+  /** Project files the fixture depends on besides itself (absolute paths): local modules it imports, files build() read. */
+  readonly dependencies?: readonly string[];
+  /** DISCRIMINATION_WAIVER: why the fixture's golden may be recorded although its outputs cannot tell a broken converter apart. */
+  readonly discriminationWaiver?: string;
 }
 
 export interface StateDictEntry {

@@ -30,20 +30,20 @@ describe('torchport convert, then verify --artifacts on the exact bytes', () => 
   });
 
   it('verify --artifacts runs the written files against the golden and passes', async () => {
-    const result = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', out, '--targets', 'keras,tflite-fp32,tflite-fp16,tflite-dynamic-int8,tflite-int8', '--report', join(out, 'reports')]);
+    const result = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', out, '--targets', 'keras,tflite-fp32,tflite-fp16,tflite-dynamic-int8,tflite-int8', '--report', `${out}-reports`]);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/conv_dw_bn_relu6_linear\s+tflite-int8\s+3\/3/);
   });
 
   it('refuses artifacts of another model, and artifacts whose bytes changed after conversion', async () => {
-    const other = await cli(['verify', 'golden/seed_single_conv', '--artifacts', out, '--targets', 'keras', '--report', join(out, 'reports')]);
+    const other = await cli(['verify', 'golden/seed_single_conv', '--artifacts', out, '--targets', 'keras', '--report', `${out}-reports`]);
     expect(other.code).toBe(1);
     expect(other.out).toMatch(/were converted from conv_dw_bn_relu6_linear, not seed_single_conv/);
     const path = join(out, 'model.fp16.tflite');
     const bytes = await readFile(path);
     bytes[bytes.length - 5]! ^= 0xff;
     await writeFile(path, bytes);
-    const tampered = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', out, '--targets', 'tflite-fp16', '--report', join(out, 'reports')]);
+    const tampered = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', out, '--targets', 'tflite-fp16', '--report', `${out}-reports`]);
     expect(tampered.code).toBe(1);
     expect(tampered.out).toMatch(/model\.fp16\.tflite: changed since conversion/);
   });

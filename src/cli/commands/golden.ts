@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { DEFAULT_SEED_COUNT, GoldenMissingError, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from '../../harness/index.ts';
+import { DEFAULT_SEED_COUNT, GoldenMissingError, goldenNameOf, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from '../../harness/index.ts';
 import { describeDistribution } from '../../tensor/index.ts';
 import { TORCH_INSTALL_HINT } from '../../torch/index.ts';
 import { print, printError, type CliContext } from '../context.ts';
-import { DEFAULT_GOLDEN_DIR, isCI, openBridge } from '../environment.ts';
+import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR, isCI, openBridge } from '../environment.ts';
+import { runVerification } from '../verification.ts';
 import { formatTable } from '../../report/index.ts';
 
 interface GoldenOptions {
@@ -24,7 +25,8 @@ export function registerGolden(program: Command, ctx: CliContext): void {
     .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
     .option('--seeds <count>', 'number of seeds to record', String(DEFAULT_SEED_COUNT))
     .option('--update', 're-record an existing golden deliberately', false)
-    .action(async (fixture: string, options: GoldenOptions & { name?: string; seeds: string; update: boolean }) => {
+    .option('--targets <list>', 'targets whose error levels are accepted after recording (default: the suite\'s)')
+    .action(async (fixture: string, options: GoldenOptions & { name?: string; seeds: string; update: boolean; targets?: string }) => {
       const seedCount = Number(options.seeds);
       if (!Number.isSafeInteger(seedCount) || seedCount < 1) throw new UsageError(`--seeds must be a positive integer, got ${options.seeds}`);
       const path = resolve(ctx.cwd, fixture);
@@ -44,6 +46,18 @@ export function registerGolden(program: Command, ctx: CliContext): void {
       } finally {
         await opened.bridge.close();
       }
+      // The drift ratchet needs a baseline from the start: verify the new golden on the suite's
+      // targets and accept the error levels it reaches.
+      print(ctx, 'verifying it to record the accepted error levels (the drift ratchet baseline):');
+      await runVerification(ctx, {
+        inputs: [resolve(ctx.cwd, options.golden, options.name ?? goldenNameOf(path))],
+        goldenRoot: resolve(ctx.cwd, options.golden),
+        reportRoot: resolve(ctx.cwd, DEFAULT_REPORTS_DIR),
+        ...(options.targets ? { targets: options.targets } : {}),
+        update: true,
+        json: false,
+        recordIntoGoldenRoot: false,
+      });
     });
 
   golden

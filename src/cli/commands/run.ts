@@ -17,14 +17,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
     .option('--report <dir>', 'reports root directory', DEFAULT_REPORTS_DIR)
     .option('--targets <list>', 'comma-separated targets (default: the suite\'s)')
+    .option('--allow-skip <list>', 'comma-separated targets whose skipped rows are accepted; otherwise a skipped target, or a run that judged nothing, fails (see docs/verdict.md)')
     .option('--json', 'print the report as JSON instead of the table', false)
-    .action(async (fixtures: string[], options: { golden: string; report: string; targets?: string; json: boolean }) => {
+    .action(async (fixtures: string[], options: { golden: string; report: string; targets?: string; allowSkip?: string; json: boolean }) => {
       for (const f of fixtures) if (!f.endsWith('.py')) throw new UsageError(`${f}: a fixture is a Python file (.py); see README "Fixture contract"`);
       await runVerification(ctx, {
         inputs: fixtures,
         goldenRoot: resolve(ctx.cwd, options.golden),
         reportRoot: resolve(ctx.cwd, options.report),
         ...(options.targets ? { targets: options.targets } : {}),
+        ...(options.allowSkip ? { allowSkip: options.allowSkip } : {}),
         update: false,
         json: options.json,
         recordIntoGoldenRoot: true,

@@ -16,15 +16,17 @@ export function registerVerify(program: Command, ctx: CliContext): void {
     .option('--seeds <list>', 'comma-separated seeds (default: every recorded seed)')
     .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
     .option('--report <dir>', 'reports root directory', DEFAULT_REPORTS_DIR)
+    .option('--allow-skip <list>', 'comma-separated targets whose skipped rows are accepted; otherwise a skipped target, or a run that judged nothing, fails (see docs/verdict.md)')
     .option('--artifacts <dir>', 'verify the files that will ship (the output of `torchport convert`: DIR/keras/, DIR/*.tflite) instead of converting afresh')
     .option('--update', 'accept this run\'s error levels and model sizes as the goldens\' new baseline (drift ratchet); refused under CI', false)
     .option('--json', 'print the report as JSON instead of the table', false)
-    .action(async (inputs: string[], options: { targets?: string; seeds?: string; golden: string; report: string; artifacts?: string; update: boolean; json: boolean }) => {
+    .action(async (inputs: string[], options: { targets?: string; allowSkip?: string; seeds?: string; golden: string; report: string; artifacts?: string; update: boolean; json: boolean }) => {
       await runVerification(ctx, {
         inputs,
         goldenRoot: resolve(ctx.cwd, options.golden),
         reportRoot: resolve(ctx.cwd, options.report),
         ...(options.targets ? { targets: options.targets } : {}),
+        ...(options.allowSkip ? { allowSkip: options.allowSkip } : {}),
         ...(options.seeds ? { seeds: options.seeds } : {}),
         ...(options.artifacts ? { artifactsDir: resolve(ctx.cwd, options.artifacts) } : {}),
         update: options.update,

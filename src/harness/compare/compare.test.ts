@@ -16,7 +16,7 @@ describe('compareTensors', () => {
   it('reports the worst element with its index, both values and the atol that would have passed', () => {
     const actual = t([0, 0, 0, 0, 0, 1.5], [2, 3]);
     const reference = t([0, 0, 0, 0, 0, 1], [2, 3]);
-    const result = compareTensors(actual, reference, FP32_TOLERANCE);
+    const result = compareTensors(actual, reference, parseTolerance({ rtol: 0 }));
     expect(result.pass).toBe(false);
     if (!('metrics' in result)) throw new Error('expected metrics');
     expect(result.metrics.worst).toEqual({ index: [1, 2], flatIndex: 5, actual: 1.5, reference: 1 });
@@ -40,7 +40,7 @@ describe('compareTensors', () => {
     const result = compareTensors(t([1e-3, 2]), t([0, 2]), FP32_TOLERANCE);
     if (!('metrics' in result)) throw new Error('expected metrics');
     expect(result.metrics.maxRelDiff).toBe(0);
-    expect(allclose(t([1e-3, 2]), t([0, 2]), FP32_TOLERANCE).neededRtol).toBe(Infinity);
+    expect(allclose(t([1e-3, 2]), t([0, 2]), parseTolerance({ rtol: 0 }) as AllcloseTolerance).neededRtol).toBe(Infinity);
     expect(result.pass).toBe(false);
   });
 
@@ -95,10 +95,37 @@ describe('relative and quant-steps rules', () => {
   });
 });
 
+describe('the float32 default rule: max|diff| <= 1e-5 x max(1, max|ref|)', () => {
+  // Logits that reach 8, as a ResNet18's do: float32 rounding in any correct engine leaves ~1e-5 there.
+  const logits = Array.from({ length: 10 }, (_, i) => -8 + (16 * i) / 9);
+  it('passes a correct conversion of large outputs that an absolute 1e-5 failed, and says the relative error', () => {
+    const rounding = logits.map((v, i) => (i === 9 ? v + 1.2e-5 : v));
+    expect(compareTensors(t(rounding), t(logits), parseTolerance({ rule: 'allclose', atol: 1e-5, rtol: 0 })).pass).toBe(false);
+    const result = compareTensors(t(rounding), t(logits), FP32_TOLERANCE);
+    expect(result.pass).toBe(true);
+    if (!('metrics' in result)) throw new Error('expected metrics');
+    expect(result.needed.value).toBeCloseTo(result.metrics.maxAbsDiff / 8, 12);
+  });
+
+  it('still fails a +1e-3 bias offset, and an absolute 1e-5 is kept for outputs below 1', () => {
+    const offset = compareTensors(t(logits.map((v) => v + 1e-3)), t(logits), FP32_TOLERANCE);
+    expect(offset.pass).toBe(false);
+    expect(offset.reason).toMatch(/max\|diff\| 1\.0\d\de-3 \(relative to max\|ref\| 8\.000e\+0: 1\.2\d\de-4\) > 0\.00001 x max\(1, max\|ref\|\) = 8\.000e-5/);
+    const small = [0.1, -0.2, 0.3];
+    expect(compareTensors(t(small.map((v) => v + 2e-5)), t(small), FP32_TOLERANCE).pass).toBe(false);
+    expect(compareTensors(t(small.map((v) => v + 5e-6)), t(small), FP32_TOLERANCE).pass).toBe(true);
+  });
+
+  it('a fixture TOLERANCE without rtol adjusts the scaled rule; with rtol it asks for numpy allclose', () => {
+    expect(parseTolerance({ atol: 1e-6 })).toEqual({ rule: 'scaled', atol: 1e-6 });
+    expect(parseTolerance({ atol: 1e-6, rtol: 0 })).toEqual({ rule: 'allclose', atol: 1e-6, rtol: 0 });
+  });
+});
+
 describe('parseTolerance', () => {
   it('keeps unspecified fields from the base and rejects unknown or negative ones', () => {
     expect(parseTolerance({ rtol: 1e-4 })).toEqual({ rule: 'allclose', atol: 1e-5, rtol: 1e-4 });
-    expect(() => parseTolerance({ atoll: 1 }, undefined, 'x.py TOLERANCE')).toThrow(/x\.py TOLERANCE: unknown field\(s\) atoll for rule "allclose"/);
+    expect(() => parseTolerance({ atoll: 1 }, undefined, 'x.py TOLERANCE')).toThrow(/x\.py TOLERANCE: unknown field\(s\) atoll for rule "scaled"/);
     expect(() => parseTolerance({ rule: 'fuzzy' })).toThrow(/unknown rule "fuzzy"/);
     expect(parseTolerance({ rule: 'relative', maxRelError: 0.01 })).toEqual({ rule: 'relative', maxRelError: 0.01 });
     expect(() => parseTolerance({ atol: -1 })).toThrow(ToleranceError);

@@ -41,6 +41,15 @@ export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tol
   const judged = (pass: boolean, needed: Needed, reason: string): Comparison => ({ pass, tolerance, metrics, needed, ...(pass ? {} : { reason }) });
 
   switch (tolerance.rule) {
+    case 'scaled': {
+      const scale = Math.max(1, metrics.maxAbsReference);
+      const needed = metrics.maxAbsDiff / scale;
+      return judged(
+        metrics.maxAbsDiff <= tolerance.atol * scale,
+        { parameter: 'atol', value: needed },
+        `max|diff| ${fmt(metrics.maxAbsDiff)} (relative to max|ref| ${fmt(metrics.maxAbsReference)}: ${fmt(relError)}) > ${tolerance.atol} x max(1, max|ref|) = ${fmt(tolerance.atol * scale)};${where}`,
+      );
+    }
     case 'allclose': {
       const verdict = allclose(actual, reference, tolerance);
       return judged(

@@ -8,6 +8,7 @@ export {
   type AllcloseTolerance,
   type QuantStepsTolerance,
   type RelativeTolerance,
+  type ScaledTolerance,
   type Tolerance,
   type ToleranceRule,
 } from './tolerance.ts';

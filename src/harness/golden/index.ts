@@ -1,7 +1,8 @@
-export { MANIFEST_FILE, WEIGHTS_FILE, GoldenManifestError, parseManifest, type AcceptedLevel, type GoldenManifest, type TensorSpec } from './manifest.ts';
+export { MANIFEST_FILE, WEIGHTS_FILE, GoldenManifestError, parseManifest, serializeManifest, type AcceptedLevel, type GoldenManifest, type TensorSpec } from './manifest.ts';
 export {
   DEFAULT_SEED_COUNT,
   acceptLevels,
+  GoldenDiscriminationError,
   GoldenExistsError,
   GoldenMissingError,
   GoldenNameError,
@@ -17,3 +18,4 @@ export {
   type GoldenVerification,
   type RecordOptions,
 } from './store.ts';
+export { MIN_OUTPUT_MAGNITUDE, discriminationProblems } from './discrimination.ts';

@@ -2,10 +2,12 @@
 // on-disk format; everything else goes through `parseManifest` and the `GoldenManifest` type.
 import { TorchportError } from '../../errors.ts';
 import { isDType, parseInputDistribution, type DType, type InputDistribution } from '../../tensor/index.ts';
+import { sha256 } from '../../util/index.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'torchport-golden';
-export const MANIFEST_VERSION = 1;
+/** 2 adds `dependencies`, `waiver` and `digest`; version 1 manifests still parse but fail `golden verify`. */
+export const MANIFEST_VERSION = 2;
 export const WEIGHTS_FILE = 'weights.safetensors';
 export const GRAPH_FILE = 'graph.json';
 export const CONSTANTS_FILE = 'constants.safetensors';
@@ -22,7 +24,7 @@ export interface TensorSpec {
 
 export interface GoldenManifest {
   readonly format: typeof MANIFEST_FORMAT;
-  readonly version: typeof MANIFEST_VERSION;
+  readonly version: 1 | typeof MANIFEST_VERSION;
   readonly name: string;
   /** The fixture file, relative to the golden's directory, and its SHA-256 when recorded. */
   readonly fixture: { readonly path: string; readonly sha256: string };
@@ -46,6 +48,13 @@ export interface GoldenManifest {
   readonly accepted: Readonly<Record<string, AcceptedLevel>>;
   /** SHA-256 of every other file of the golden, by path relative to its directory. */
   readonly files: Readonly<Record<string, string>>;
+  /**
+   * SHA-256 of every project file the golden depends on besides the fixture (local modules it
+   * imports, files build() read, e.g. a checkpoint), by path relative to the golden's directory.
+   */
+  readonly dependencies: Readonly<Record<string, string>>;
+  /** The fixture's DISCRIMINATION_WAIVER: why outputs that cannot tell a broken converter apart are accepted. */
+  readonly waiver: string | null;
 }
 
 export interface AcceptedLevel {
@@ -69,9 +78,39 @@ export function outputFile(seed: number, name: string): string {
   return `${seedDir(seed)}/${name}.npy`;
 }
 
+/**
+ * Writes the manifest with its digest: the SHA-256 of every other field, so a hand edit of any
+ * recorded field (a tolerance, the accepted levels, the seeds, a shape) is detected by `golden verify`.
+ */
 export function serializeManifest(manifest: GoldenManifest): string {
   const files = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => a.localeCompare(b)));
-  return `${JSON.stringify({ ...manifest, files }, null, 2)}\n`;
+  const body = { ...manifest, files } as Record<string, unknown>;
+  delete body['digest'];
+  return `${JSON.stringify({ ...body, digest: manifestDigest(body) }, null, 2)}\n`;
+}
+
+/** Why the manifest's recorded fields no longer match its digest (a hand edit), or null. */
+export function manifestDigestProblem(text: string): string | null {
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  if (raw['version'] === 1) return 'manifest.json is format 1: it has no digest and records no dependencies; re-record the golden with `golden add --update`';
+  const { digest, ...body } = raw;
+  if (typeof digest !== 'string') return 'manifest.json has no digest';
+  const expected = manifestDigest(body);
+  return digest === expected ? null : `manifest.json: recorded fields were edited by hand (digest ${expected.slice(0, 12)}…, recorded ${digest.slice(0, 12)}…); re-record the golden (\`golden add --update\`) or accept levels with \`verify --update\` instead`;
+}
+
+function manifestDigest(body: Record<string, unknown>): string {
+  return sha256(canonicalJson(body));
+}
+
+/** JSON with object keys sorted at every level: the same content always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export function parseManifest(text: string, where: string): GoldenManifest {
@@ -87,7 +126,7 @@ export function parseManifest(text: string, where: string): GoldenManifest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('not a JSON object');
   const m = raw as Record<string, unknown>;
   if (m['format'] !== MANIFEST_FORMAT) fail(`"format" must be "${MANIFEST_FORMAT}", got ${JSON.stringify(m['format'])}`);
-  if (m['version'] !== MANIFEST_VERSION) fail(`unsupported manifest version ${JSON.stringify(m['version'])} (this torchport reads version ${MANIFEST_VERSION})`);
+  if (m['version'] !== MANIFEST_VERSION && m['version'] !== 1) fail(`unsupported manifest version ${JSON.stringify(m['version'])} (this torchport reads versions 1 and ${MANIFEST_VERSION})`);
   const text_ = (value: unknown, field: string): string => (typeof value === 'string' && value.length > 0 ? value : fail(`"${field}" must be a non-empty string`));
   const object = (value: unknown, field: string): Record<string, unknown> =>
     typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : fail(`"${field}" must be an object`);
@@ -113,9 +152,15 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     if (path.includes('..') || path.startsWith('/') || path.includes('\\')) fail(`"files" names ${JSON.stringify(path)}, which is outside the golden directory`);
     if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(`"files"["${path}"] must be a SHA-256 hex digest`);
   }
+  const dependencies = m['dependencies'] === undefined ? {} : object(m['dependencies'], 'dependencies');
+  for (const [path, hash] of Object.entries(dependencies)) {
+    if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(`"dependencies"["${path}"] must be a SHA-256 hex digest`);
+  }
+  const waiver = m['waiver'] ?? null;
+  if (waiver !== null && (typeof waiver !== 'string' || waiver.trim() === '')) fail('"waiver" must be null or the written reason');
   return {
     format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
+    version: m['version'] as GoldenManifest['version'],
     name: text_(m['name'], 'name'),
     fixture: { path: text_(fixture['path'], 'fixture.path'), sha256: text_(fixture['sha256'], 'fixture.sha256') },
     createdAt: text_(m['createdAt'], 'createdAt'),
@@ -129,6 +174,8 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     tolerance: m['tolerance'] ?? null,
     accepted: parseAccepted(m['accepted'], fail),
     files: files as Record<string, string>,
+    dependencies: dependencies as Record<string, string>,
+    waiver: waiver as string | null,
   };
 }
 

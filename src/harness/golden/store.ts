@@ -3,8 +3,9 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
 import { BridgeRequestError, decodeSafetensors, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
-import { cleanupOnInterrupt, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../../util/index.ts';
+import { cleanupOnInterrupt, listFilesRecursive, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../../util/index.ts';
 import { checkFixtureTolerance } from '../suite/index.ts';
+import { DISCRIMINATION_FIX, discriminationProblems } from './discrimination.ts';
 import {
   ACTIVATIONS_FILE,
   CONSTANTS_FILE,
@@ -15,6 +16,7 @@ import {
   MANIFEST_VERSION,
   WEIGHTS_FILE,
   inputFile,
+  manifestDigestProblem,
   outputFile,
   parseManifest,
   serializeManifest,
@@ -37,6 +39,10 @@ export class GoldenWriteRefusedError extends TorchportError {
 }
 export class GoldenNameError extends TorchportError {
   readonly code = 'E_GOLDEN_NAME';
+}
+/** Refused because the recorded outputs could not tell a broken converter from a correct one. */
+export class GoldenDiscriminationError extends TorchportError {
+  readonly code = 'E_GOLDEN_DISCRIMINATION';
 }
 
 export interface RecordOptions {
@@ -108,15 +114,21 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
     const graph = await captureInto(bridge, fixture, firstInputs, staging, files);
     const onnx = await exportOnnxInto(bridge, fixture, firstInputs, staging, files);
     let outputs: TensorSpec[] | undefined;
+    const recorded: Array<{ seed: number; outputs: Tensor[] }> = [];
     for (const seed of seeds) {
       const tensors = seededInputs(fixture.inputShapes, inputDistribution, seed);
       await writeTensors(staging, files, tensors.map((tensor, i) => [inputFile(seed, inputs[i]!.name), tensor]));
       const produced = await bridge.run(fixture, tensors);
       const specs = produced.map(({ name: outputName, tensor }) => ({ name: outputName, shape: [...tensor.shape], dtype: tensor.dtype }));
       outputs ??= specs;
+      recorded.push({ seed, outputs: produced.map((p) => p.tensor) });
       await writeTensors(staging, files, produced.map(({ name: outputName, tensor }) => [outputFile(seed, outputName), tensor]));
     }
     await bridge.unload(fixture);
+    const weak = discriminationProblems(outputs!.map((o) => o.name), recorded);
+    if (weak.length > 0 && !fixture.discriminationWaiver) {
+      throw new GoldenDiscriminationError(`refusing to record golden ${name}: its outputs cannot tell a broken converter from a correct one:\n  ${weak.join('\n  ')}\n${DISCRIMINATION_FIX}`);
+    }
 
     const manifest: GoldenManifest = {
       format: MANIFEST_FORMAT,
@@ -134,6 +146,8 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       tolerance,
       accepted: {},
       files,
+      dependencies: await hashDependencies(fixture.dependencies ?? [], target),
+      waiver: fixture.discriminationWaiver ?? null,
     };
     await writeFile(join(staging, MANIFEST_FILE), serializeManifest(manifest));
     if (options.update) await replaceDirectory(staging, target);
@@ -203,6 +217,13 @@ async function writeTensors(dir: string, files: Record<string, string>, entries:
 
 function existsError(name: string, target: string): GoldenExistsError {
   return new GoldenExistsError(`golden ${name} already exists at ${target}; pass --update to re-record it deliberately`);
+}
+
+/** SHA-256 of each file the fixture depends on, by path relative to the golden's directory. */
+async function hashDependencies(paths: readonly string[], goldenDir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const path of [...paths].sort()) out[relative(goldenDir, path)] = await sha256File(path);
+  return out;
 }
 
 /** Staging directories left by an interrupted `golden add` of this name; a live process's staging is left alone. */
@@ -300,7 +321,7 @@ export async function verifyGolden(dir: string): Promise<GoldenVerification> {
     if (actual === undefined) problems.push(`${path}: missing`);
     else if (actual !== expected) problems.push(`${path}: content changed since recording (sha256 ${actual.slice(0, 12)}…, recorded ${expected.slice(0, 12)}…)`);
   }
-  for (const path of await listFiles(dir)) {
+  for (const path of await listFilesRecursive(dir)) {
     if (path !== MANIFEST_FILE && !(path in manifest.files)) problems.push(`${path}: not recorded in the manifest`);
   }
   const required = [WEIGHTS_FILE, ...manifest.seeds.flatMap((seed) => [...manifest.inputs.map((s) => inputFile(seed, s.name)), ...manifest.outputs.map((s) => outputFile(seed, s.name))])];
@@ -311,7 +332,42 @@ export async function verifyGolden(dir: string): Promise<GoldenVerification> {
   else if (fixtureHash !== manifest.fixture.sha256) {
     problems.push(`fixture ${golden.fixturePath}: changed since the golden was recorded; re-record with \`${recordCommand(golden.fixturePath, manifest.name)} --update\``);
   }
+  const digestProblem = manifestDigestProblem(await readFile(join(dir, MANIFEST_FILE), 'utf8'));
+  if (digestProblem) problems.push(digestProblem);
+  for (const [path, expected] of Object.entries(manifest.dependencies)) {
+    const absolute = resolve(dir, path);
+    const actual = await sha256File(absolute).catch(() => undefined);
+    if (actual !== expected) {
+      problems.push(`${absolute}: ${actual === undefined ? 'missing' : 'changed'} since golden ${manifest.name} was recorded (its fixture imports or reads it); re-record with \`${recordCommand(golden.fixturePath, manifest.name)} --update\``);
+    }
+  }
+  if (problems.length === 0) problems.push(...(await recordedOutputProblems(golden)));
   return { name: manifest.name, dir, ok: problems.length === 0, problems };
+}
+
+/** Recorded outputs whose shape or dtype differs from the manifest, or that cannot discriminate (without a waiver). */
+async function recordedOutputProblems(golden: Golden): Promise<string[]> {
+  const { manifest } = golden;
+  const problems: string[] = [];
+  const bySeed: Array<{ seed: number; outputs: Tensor[] }> = [];
+  for (const seed of manifest.seeds) {
+    let outputs: Tensor[];
+    try {
+      outputs = await golden.outputs(seed);
+    } catch (error) {
+      return [`seed ${seed} outputs cannot be read: ${(error as Error).message}`];
+    }
+    outputs.forEach((tensor, i) => {
+      const spec = manifest.outputs[i]!;
+      if (tensor.dtype !== spec.dtype || tensor.shape.join() !== spec.shape.join()) {
+        problems.push(`${outputFile(seed, spec.name)}: holds ${tensor.dtype} [${tensor.shape.join(', ')}], the manifest says ${spec.dtype} [${spec.shape.join(', ')}]`);
+      }
+    });
+    bySeed.push({ seed, outputs });
+  }
+  if (problems.length > 0 || manifest.waiver) return problems;
+  const weak = discriminationProblems(manifest.outputs.map((o) => o.name), bySeed);
+  return weak.length ? [`golden ${manifest.name} cannot tell a broken converter from a correct one:\n  ${weak.join('\n  ')}\n  ${DISCRIMINATION_FIX}`] : [];
 }
 
 /** The golden directories under `root` (hidden staging directories excluded), sorted by name. */
@@ -326,15 +382,6 @@ export async function listGoldenDirs(root: string): Promise<string[]> {
     .sort();
 }
 
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
-    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await listFiles(dir, path)));
-    else out.push(path);
-  }
-  return out;
-}
 
 async function readSafetensorsFile(path: string): Promise<Map<string, Tensor>> {
   return decodeSafetensors(await readFile(path), path).tensors;

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeNpy, type Tensor } from '../../tensor/index.ts';
-import { compareTensors, type Tolerance } from '../compare/index.ts';
+import { describeError } from '../../errors.ts';
+import { FP32_TOLERANCE, compareTensors, type Tolerance } from '../compare/index.ts';
 import { loadGolden, type Golden } from '../golden/index.ts';
 import type { ModelRecord, RunRecord, TargetRecord } from '../run/index.ts';
-import { resolveTolerance, type Suite } from '../suite/index.ts';
+import { resolveTolerance, skipAllowance, type Suite } from '../suite/index.ts';
 import type { JudgedCheck, ResultRow, RunReport, TargetSummary } from './report.ts';
 
 /**
@@ -20,13 +21,24 @@ export async function judgeRun(record: RunRecord, runDir: string, suite: Suite):
   for (const model of record.models) {
     checks.push(...model.checks);
     if (model.targets.length === 0) continue;
-    const golden = await loadGolden(model.golden);
+    let golden: Golden;
+    try {
+      golden = await loadGolden(model.golden);
+    } catch (error) {
+      checks.push({ model: model.model, check: 'golden', pass: false, problems: [`cannot judge: ${describeError(error)}`] });
+      continue;
+    }
     for (const target of model.targets) {
-      const rows = await judgeTarget(golden, model, target, runDir, suite);
+      const rows = await judgeTarget(golden, model, target, runDir, suite).catch((error: unknown): ResultRow[] => [
+        { model: model.model, target: target.target, seed: null, output: null, status: 'error', pass: false, reason: `cannot judge: ${describeError(error)}`, rule: 'allclose', tolerance: FP32_TOLERANCE },
+      ]);
       results.push(...rows);
       targets.push(summarizeTarget(model.model, target, rows));
       checks.push(...structureChecks(golden, model.model, target, suite));
-      const ratchet = ratchetCheck(golden, model.model, target.target, rows, suite);
+      // The torch target re-runs PyTorch: under another torch version than the one that recorded the
+      // golden (and accepted its level of 0) its error is that version's rounding, not drift.
+      const otherTorch = target.target === 'torch' && record.environment.torch !== null && record.environment.torch !== golden.manifest.torch.version;
+      const ratchet = otherTorch ? null : ratchetCheck(golden, model.model, target.target, rows, suite);
       if (ratchet) checks.push(ratchet);
     }
   }
@@ -53,7 +65,10 @@ async function judgeTarget(golden: Golden, model: ModelRecord, target: TargetRec
   const whole = (status: ResultRow['status'], reason: string): ResultRow[] => [
     { ...base, seed: null, output: null, status, pass: false, reason, rule: toleranceOf('output_0').rule, tolerance: toleranceOf('output_0') },
   ];
-  if (target.skipped) return whole('skip', target.skipped);
+  if (target.skipped) {
+    const allowed = skipAllowance(suite, model.model, target.target);
+    return [{ ...whole('skip', target.skipped)[0]!, ...(allowed ? { skipAllowed: allowed } : {}) }];
+  }
   if (target.error) return whole('error', target.error);
   const rows: ResultRow[] = [];
   for (const seed of target.seeds) {
@@ -87,6 +102,7 @@ async function judgeTarget(golden: Golden, model: ModelRecord, target: TargetRec
           : {}),
         needed: comparison.needed,
         maxAbsDiff: metrics.maxAbsDiff,
+        relError: relativeError(metrics.maxAbsDiff, metrics.maxAbsReference),
         maxRelDiff: metrics.maxRelDiff,
         meanAbsDiff: metrics.meanAbsDiff,
         meanDiff: metrics.meanDiff,
@@ -101,21 +117,49 @@ async function judgeTarget(golden: Golden, model: ModelRecord, target: TargetRec
   return rows;
 }
 
-/** Counts rows by status; the run passes when no row failed, errored or was nondeterministic and every check passed. */
+/**
+ * Counts rows by status. The run is green only when something was checked and nothing went wrong:
+ * no row failed, errored or was nondeterministic, every check passed, every skipped row was allowed
+ * (by the suite or the caller's --allow-skip) and at least one row was judged.
+ */
 export function summarize(results: readonly ResultRow[], checks: readonly JudgedCheck[]): RunReport['summary'] {
   const count = (status: ResultRow['status']): number => results.filter((r) => r.status === status).length;
   const checksFailed = checks.filter((c) => !c.pass).length;
+  const skips = results.filter((r) => r.status === 'skip');
+  const unallowed = skips.filter((r) => r.skipAllowed === undefined);
+  const judged = count('pass') + count('fail') + count('nondeterministic');
+  const notGreen: string[] = [];
+  if (unallowed.length > 0) {
+    const targets = [...new Set(unallowed.map((r) => r.target))];
+    const why = [...new Set(unallowed.map((r) => `${r.model} ${r.target}: ${(r.reason ?? '').split('\n')[0]}`))];
+    notGreen.push(
+      `${unallowed.length} row(s) skipped without permission (${why.join('; ')}); a requested target that did not run is not a pass: ` +
+        `make it run, or allow the skip deliberately with --allow-skip ${targets.join(',')} (or "allowSkip" in the suite)`,
+    );
+  }
+  if (judged === 0) notGreen.push('no row was judged: nothing was compared against the PyTorch reference, so nothing was checked');
   const failing = count('fail') + count('error') + count('nondeterministic') + checksFailed;
+  const allowedReasons = [...new Set(skips.filter((r) => r.skipAllowed !== undefined).map((r) => `${r.target}: ${r.skipAllowed}`))];
   return {
     rows: results.length,
+    judged,
     passed: count('pass'),
     failed: count('fail'),
     errors: count('error'),
-    skipped: count('skip'),
+    skipped: skips.length,
+    skippedAllowed: skips.length - unallowed.length,
+    ...(allowedReasons.length ? { skipReasons: allowedReasons } : {}),
     nondeterministic: count('nondeterministic'),
     checksFailed,
-    pass: failing === 0,
+    notGreen,
+    pass: failing === 0 && notGreen.length === 0,
   };
+}
+
+/** max|diff| / max|reference|; 0 when both are 0, Infinity for a difference against an all-zero reference. */
+export function relativeError(maxAbsDiff: number, maxAbsReference: number): number {
+  if (maxAbsReference > 0) return maxAbsDiff / maxAbsReference;
+  return maxAbsDiff === 0 ? 0 : Infinity;
 }
 
 /** For classifier-shaped outputs ([batch, classes]): whether each row's argmax agrees with PyTorch's. */

@@ -17,11 +17,15 @@ export interface ResultRow {
   readonly pass: boolean;
   /** Why it failed, errored or was skipped. */
   readonly reason?: string;
+  /** A skipped row the suite or the caller allowed: why that skip is acceptable. A skip without it fails the run. */
+  readonly skipAllowed?: string;
   readonly rule: ToleranceRule;
   readonly tolerance: Tolerance;
   /** The value of the rule's parameter that would have been needed to pass. */
   readonly needed?: Needed;
   readonly maxAbsDiff?: number;
+  /** max|diff| / max|reference|: the error relative to the output's scale (shown beside max|diff| in every report). */
+  readonly relError?: number;
   readonly maxRelDiff?: number;
   readonly meanAbsDiff?: number;
   /** Signed mean error: a systematic offset shows here while rounding noise averages out. */
@@ -63,10 +67,18 @@ export interface RunReport {
   readonly environment: RunEnvironment;
   readonly summary: {
     readonly rows: number;
+    /** Rows compared against the reference (pass, fail, nondeterministic). Zero is never green. */
+    readonly judged: number;
     readonly passed: number;
     readonly failed: number;
     readonly errors: number;
     readonly skipped: number;
+    /** Skipped rows the suite or --allow-skip allowed; the others fail the run. */
+    readonly skippedAllowed: number;
+    /** Per target, why its allowed skips are acceptable. */
+    readonly skipReasons?: readonly string[];
+    /** Why the run is not green besides failed rows and checks (unallowed skips, nothing judged). */
+    readonly notGreen: readonly string[];
     readonly nondeterministic: number;
     readonly checksFailed: number;
     readonly pass: boolean;

@@ -8,8 +8,11 @@ import { MANIFEST_FILE, goldenNameOf, loadGolden, recordCommand, recordGolden, v
 import { TargetUnavailableError, type OpenTarget, type Target } from '../targets/index.ts';
 import type { CheckResult, ModelRecord, SeedRecord, TargetRecord } from './record.ts';
 
-/** A model to run: a fixture (its golden is recorded if missing and allowed) or an existing golden directory. */
-export type ModelSource = { readonly fixture: string } | { readonly golden: string };
+/**
+ * A model to run: a fixture (its golden is recorded if missing and allowed, under `goldenRoot` when
+ * given, else the run's golden root) or an existing golden directory.
+ */
+export type ModelSource = { readonly fixture: string; readonly goldenRoot?: string } | { readonly golden: string };
 
 export interface ExecuteOptions {
   readonly goldenRoot: string;
@@ -36,7 +39,8 @@ export interface ExecuteOptions {
  */
 export async function executeModel(source: ModelSource, options: ExecuteOptions): Promise<ModelRecord> {
   const fixture = 'fixture' in source ? source.fixture : null;
-  const dir = 'golden' in source ? source.golden : join(options.goldenRoot, goldenNameOf(source.fixture));
+  const goldenRoot = ('fixture' in source ? source.goldenRoot : undefined) ?? options.goldenRoot;
+  const dir = 'golden' in source ? source.golden : join(goldenRoot, goldenNameOf(source.fixture));
   const model = 'fixture' in source ? goldenNameOf(source.fixture) : dir.split('/').pop()!;
   const checks: CheckResult[] = [];
   const record = (recorded: boolean, targets: TargetRecord[] = []): ModelRecord => ({ model, fixture, golden: dir, recorded, checks, targets });
@@ -57,7 +61,7 @@ export async function executeModel(source: ModelSource, options: ExecuteOptions)
     }
     options.onProgress?.(`${model}: recording golden`);
     try {
-      await recordGolden(options.bridge!, fixture!, { goldenRoot: options.goldenRoot, ci: options.ci });
+      await recordGolden(options.bridge!, fixture!, { goldenRoot, ci: options.ci });
       recorded = true;
     } catch (error) {
       checks.push({ model, check: 'golden', pass: false, problems: [`recording failed: ${describeError(error)}`] });
@@ -71,6 +75,15 @@ export async function executeModel(source: ModelSource, options: ExecuteOptions)
   const golden = await loadGolden(dir);
   checks.push(await checkSeededInputs(golden));
   const seeds = options.seeds ? golden.manifest.seeds.filter((s) => options.seeds!.includes(s)) : golden.manifest.seeds;
+  const unrecorded = (options.seeds ?? []).filter((s) => !golden.manifest.seeds.includes(s));
+  if (unrecorded.length > 0) {
+    checks.push({
+      model,
+      check: 'seeds',
+      pass: false,
+      problems: [`seed(s) ${unrecorded.join(', ')} requested but not recorded in golden ${model} (recorded: ${golden.manifest.seeds.join(', ')}); a seed that was not checked is not a pass`],
+    });
+  }
 
   const targets: TargetRecord[] = [];
   for (const target of options.targets) targets.push(await runTarget(golden, target, seeds, options));

@@ -9,7 +9,7 @@ export const RUN_RECORD_FORMAT = 'torchport-run';
 /** A check about a model's golden rather than about an output. */
 export interface CheckResult {
   readonly model: string;
-  readonly check: 'golden' | 'golden-integrity' | 'seeded-inputs';
+  readonly check: 'golden' | 'golden-integrity' | 'seeded-inputs' | 'seeds' | 'fixture';
   readonly pass: boolean;
   readonly problems: readonly string[];
 }

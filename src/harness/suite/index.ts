@@ -1,1 +1,15 @@
-export { ALL_TARGETS, SuiteFormatError, checkFixtureTolerance, defaultSuite, loadSuite, parseSuite, resolveTolerance, type FixtureOverrides, type Suite, type TargetTolerances } from './suite.ts';
+export {
+  ALL_TARGETS,
+  SuiteFormatError,
+  allowSkips,
+  checkFixtureTolerance,
+  defaultSuite,
+  loadSuite,
+  parseSuite,
+  resolveTolerance,
+  skipAllowance,
+  type FixtureOverrides,
+  type SkipAllowances,
+  type Suite,
+  type TargetTolerances,
+} from './suite.ts';

@@ -33,6 +33,11 @@ export interface Suite {
   readonly tolerances: { readonly targets: TargetTolerances; readonly fixtures: Readonly<Record<string, FixtureOverrides>> };
   /** A target's error may grow to `factor` x max(accepted, floor) before the ratchet fails it. */
   readonly ratchet: { readonly factor: number; readonly floor: number };
+  /**
+   * Skips the suite declares acceptable, each with the written reason: by target, and per fixture by
+   * target. A skipped row not covered here makes the run not green.
+   */
+  readonly allowSkip: SkipAllowances;
   readonly structure: {
     readonly maxTranspose: number | null;
     readonly allowCustomOps: boolean;
@@ -40,6 +45,11 @@ export interface Suite {
     /** Per fixture: a TRANSPOSE count the model needs (e.g. a channel shuffle), with the reason. */
     readonly fixtures: Readonly<Record<string, { readonly maxTranspose: number; readonly reason: string }>>;
   };
+}
+
+export interface SkipAllowances {
+  readonly targets: Readonly<Record<string, string>>;
+  readonly fixtures: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export const ALL_TARGETS = ['torch', 'onnx', 'keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8', 'tflite-int8'] as const;
@@ -64,7 +74,7 @@ export function parseSuite(raw: unknown, path: string | null): Suite {
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('must be a JSON object');
   const s = raw as Record<string, unknown>;
-  const known = new Set(['name', 'description', 'fixtures', 'targets', 'seeds', 'tolerances', 'ratchet', 'structure']);
+  const known = new Set(['name', 'description', 'fixtures', 'targets', 'seeds', 'tolerances', 'ratchet', 'structure', 'allowSkip']);
   const unknown = Object.keys(s).filter((k) => !known.has(k));
   if (unknown.length) fail(`unknown field(s) ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
   const strings = (value: unknown, field: string, fallback: readonly string[]): readonly string[] => {
@@ -101,6 +111,7 @@ export function parseSuite(raw: unknown, path: string | null): Suite {
     structureFixtures[name] = { maxTranspose: maxTranspose!, reason: value['reason'] as string };
   }
   const ratchet = (s['ratchet'] ?? {}) as Record<string, unknown>;
+  const allowSkip = parseSkipAllowances(s['allowSkip'], fail, targetKeys);
   const suite: Suite = {
     name: typeof s['name'] === 'string' ? s['name'] : path ? basename(path).replace(/\.json$/, '') : 'suite',
     path,
@@ -108,6 +119,7 @@ export function parseSuite(raw: unknown, path: string | null): Suite {
     targets,
     seeds: (seeds as number[] | null | undefined) ?? null,
     tolerances: { targets: targetTolerances, fixtures },
+    allowSkip,
     ratchet: { factor: positive(ratchet['factor'], 2, `${where}: ratchet.factor`), floor: positive(ratchet['floor'], 1e-7, `${where}: ratchet.floor`) },
     structure: {
       maxTranspose: optionalCount(structure['maxTranspose'], `${where}: structure.maxTranspose`),
@@ -125,6 +137,39 @@ export function parseSuite(raw: unknown, path: string | null): Suite {
     }
   }
   return suite;
+}
+
+function parseSkipAllowances(value: unknown, fail: (problem: string) => never, targetKeys: ReadonlySet<string>): SkipAllowances {
+  if (value === undefined) return { targets: {}, fixtures: {} };
+  const object = (v: unknown, field: string): Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`"${field}" must be an object`);
+  const reasons = (v: unknown, field: string): Record<string, string> => {
+    const map = object(v, field);
+    for (const [target, reason] of Object.entries(map)) {
+      if (!targetKeys.has(target)) fail(`${field} has unknown target ${target} (known: ${[...targetKeys].join(', ')})`);
+      if (typeof reason !== 'string' || reason.trim().length === 0) fail(`${field}.${target} must be the written reason the skip is acceptable`);
+    }
+    return map as Record<string, string>;
+  };
+  const raw = object(value, 'allowSkip');
+  const unknown = Object.keys(raw).filter((k) => k !== 'targets' && k !== 'fixtures');
+  if (unknown.length) fail(`allowSkip has unknown field(s) ${unknown.join(', ')} (known: targets, fixtures)`);
+  const fixtures: Record<string, Record<string, string>> = {};
+  for (const [name, map] of Object.entries(object(raw['fixtures'] ?? {}, 'allowSkip.fixtures'))) fixtures[name] = reasons(map, `allowSkip.fixtures.${name}`);
+  return { targets: reasons(raw['targets'] ?? {}, 'allowSkip.targets'), fixtures };
+}
+
+/** Why the suite accepts a skip of this model on this target, or null when it does not. */
+export function skipAllowance(suite: Suite, model: string, target: string): string | null {
+  const perFixture = suite.allowSkip.fixtures[model];
+  return perFixture?.[target] ?? perFixture?.['*'] ?? suite.allowSkip.targets[target] ?? suite.allowSkip.targets['*'] ?? null;
+}
+
+/** The suite with skips of these targets allowed (a caller's `--allow-skip`), the reason saying who allowed them. */
+export function allowSkips(suite: Suite, targets: readonly string[], reason: string): Suite {
+  const allowed = { ...suite.allowSkip.targets };
+  for (const target of targets) allowed[target] = reason;
+  return { ...suite, allowSkip: { ...suite.allowSkip, targets: allowed } };
 }
 
 function positive(value: unknown, fallback: number, where: string): number {
@@ -164,9 +209,19 @@ export function resolveTolerance(suite: Suite, fixtureTolerance: unknown, model:
   return tolerance;
 }
 
-/** The suite used when none is named: every fixture, every target, float32 tolerance everywhere else unset. */
+/**
+ * Per-target tolerances of a project without suites/default.json: the float32 default everywhere,
+ * and each reduced-precision variant judged by its own rule (README "Tolerances"), never by float32's.
+ */
+const BUILT_IN_TARGET_TOLERANCES = {
+  'tflite-fp16': { rule: 'relative', maxRelError: 0.001 },
+  'tflite-dynamic-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
+  'tflite-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
+};
+
+/** The suite used when none is named: every fixture, every target, the built-in per-target tolerances. */
 export function defaultSuite(targets: readonly string[] = ALL_TARGETS): Suite {
-  return parseSuite({ name: 'default', targets }, null);
+  return parseSuite({ name: 'default', targets, tolerances: { targets: BUILT_IN_TARGET_TOLERANCES } }, null);
 }
 
 /**

@@ -16,7 +16,7 @@ export class ConversionFailedError extends TorchportError {
 
 /** Where a target gets the converted models of a golden from. */
 export interface ConversionSource {
-  keras(golden: Golden): Promise<KerasConversion | Pick<KerasConversion, 'model' | 'io'> & { readonly build: null }>;
+  keras(golden: Golden): Promise<KerasConversion | (Pick<KerasConversion, 'model' | 'io'> & { readonly build: null; readonly h5?: KerasConversion['model'] })>;
   tflite(golden: Golden, variant: QuantizeVariant): Promise<Uint8Array>;
   /** The same variant converted in debug mode (every layer output exposed), for first-divergence reports. */
   tfliteDebug?(golden: Golden, variant: QuantizeVariant): Promise<Uint8Array>;
@@ -62,8 +62,8 @@ export function conversionCache(): ConversionSource {
 
 /** The artifacts of `torchport convert` (one model): verify exactly the bytes that ship. */
 export function artifactsSource(dir: string): ConversionSource {
-  let loaded: Promise<Conversion> | undefined;
-  const load = async (golden: Golden): Promise<Conversion> => {
+  let loaded: ReturnType<typeof import('../../convert/index.ts').loadArtifacts> | undefined;
+  const load = async (golden: Golden): Promise<Conversion & { readonly kerasH5: KerasConversion['model'] }> => {
     const { loadArtifacts } = await import('../../convert/index.ts');
     loaded ??= loadArtifacts(dir);
     const conversion = await loaded;
@@ -75,7 +75,7 @@ export function artifactsSource(dir: string): ConversionSource {
   return {
     async keras(golden) {
       const conversion = await load(golden);
-      return { model: conversion.keras, io: conversion.io, build: null };
+      return { model: conversion.keras, io: conversion.io, build: null, h5: conversion.kerasH5 };
     },
     async tflite(golden, variant) {
       const bytes = (await load(golden)).tflite.get(variant)?.bytes;
@@ -85,14 +85,14 @@ export function artifactsSource(dir: string): ConversionSource {
   };
 }
 
-/** A golden without a captured graph cannot be converted: its converted targets are skipped, with the reason. */
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof TorchportError && error.code === 'E_GOLDEN_MISSING') throw new TargetUnavailableError(error.message);
-    throw error;
-  }
+/**
+ * A golden whose recording could not capture a graph cannot be converted: its converted targets are
+ * skipped with the recorded reason (and, being skips, fail the run unless allowed). Every other
+ * failure to read the golden is an error of the row, never a skip.
+ */
+function requireGraph(golden: Golden): void {
+  const graph = golden.manifest.graph;
+  if ('error' in graph) throw new TargetUnavailableError(`golden ${golden.manifest.name} has no captured graph (capture failed when it was recorded: ${graph.error})`);
 }
 
 /** The Keras (TF.js layers) model built from the golden's graph, run on the active tfjs backend. */
@@ -100,17 +100,39 @@ export function kerasTarget(source: ConversionSource): Target {
   return {
     name: 'keras',
     async open(golden) {
-      const conversion = await guarded(() => source.keras(golden));
+      requireGraph(golden);
+      const conversion = await source.keras(golden);
       const [{ createKerasRunner }, { toKerasLayout, toTorchLayout }] = await Promise.all([import('../../runtimes/keras/index.ts'), import('../../convert/index.ts')]);
       const runner = await createKerasRunner(conversion.model, { disposeModel: false });
+      // Shipped artifacts carry the model twice (model.json + shards, model.h5): both must compute the same.
+      const h5 = 'h5' in conversion && conversion.h5 ? await createKerasRunner(conversion.h5, { disposeModel: false }) : null;
       return {
         info: runner.info,
-        run: async (inputs) => toTorchLayout(await runner.run(toKerasLayout(inputs, conversion.io.inputs)), conversion.io.outputs),
-        close: () => runner.dispose(),
+        run: async (inputs) => {
+          const kerasInputs = toKerasLayout(inputs, conversion.io.inputs);
+          const outputs = await runner.run(kerasInputs);
+          if (h5) sameOutputs(outputs, await h5.run(kerasInputs));
+          return toTorchLayout(outputs, conversion.io.outputs);
+        },
+        close: async () => {
+          await runner.dispose();
+          await h5?.dispose();
+        },
         ...(conversion.build ? { diagnose: () => kerasLayerErrors(golden, conversion as KerasConversion) } : {}),
       };
     },
   };
+}
+
+/** The model.h5 of the artifacts must reproduce model.json's outputs bit for bit (same weights, same backend). */
+function sameOutputs(fromJson: readonly Tensor[], fromH5: readonly Tensor[]): void {
+  fromJson.forEach((tensor, i) => {
+    const a = tensor.toFloat32().data;
+    const b = fromH5[i]?.toFloat32().data;
+    let worst = b && b.length === a.length ? 0 : Infinity;
+    for (let k = 0; b && k < a.length && worst !== Infinity; k++) worst = Math.max(worst, Math.abs(a[k]! - b[k]!));
+    if (worst !== 0) throw new ConversionFailedError(`model.h5 does not compute what model.json computes (output ${i}: max|diff| ${worst}); the shipped .h5 is not the verified model`);
+  });
 }
 
 /** One TFLite variant of the converted model, run in the official LiteRT runtime. */
@@ -118,8 +140,9 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource)
   return {
     name: `tflite-${variant}`,
     async open(golden) {
-      const conversion = await guarded(() => source.keras(golden));
-      const bytes = await guarded(() => source.tflite(golden, variant));
+      requireGraph(golden);
+      const conversion = await source.keras(golden);
+      const bytes = await source.tflite(golden, variant);
       const [{ createTfliteRunner }, { toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([
         import('../../runtimes/tflite/index.ts'),
         import('../../convert/index.ts'),

@@ -2,4 +2,4 @@ export { TargetUnavailableError, type Divergence, type DivergentLayer, type Mode
 export { ConversionFailedError, artifactsSource, conversionCache, kerasTarget, tfliteTarget, type ConversionSource } from './converted.ts';
 export { UnknownTargetError, availableTargetNames, createTargets, type TargetContext } from './registry.ts';
 export { onnxTarget } from './onnx.ts';
-export { torchTarget } from './torch.ts';
+export { StaleWeightsError, torchTarget } from './torch.ts';

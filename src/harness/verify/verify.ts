@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { describeError } from '../../errors.ts';
 import type { BridgeVersions, TorchBridge } from '../../torch/index.ts';
-import { acceptLevels } from '../golden/index.ts';
+import { acceptLevels, goldenNameOf } from '../golden/index.ts';
 import { judgeRun, type RunReport } from '../judge/index.ts';
-import { describeEnvironment, executeModel, type ModelRecord, type ModelSource, type RunRecord } from '../run/index.ts';
+import { describeEnvironment, executeModel, type ExecuteOptions, type ModelRecord, type ModelSource, type RunRecord } from '../run/index.ts';
 import { resolveTolerance, type Suite } from '../suite/index.ts';
 import { compareTensors } from '../compare/index.ts';
 import type { Target } from '../targets/index.ts';
@@ -37,7 +38,7 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
   const models: ModelRecord[] = [];
   for (const source of sources) {
     models.push(
-      await executeModel(source, {
+      await executeModelSafely(source, {
         goldenRoot: options.goldenRoot,
         ci: options.ci,
         bridge: options.bridge,
@@ -69,16 +70,34 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
   };
   await writeFile(join(options.runDir, RUN_RECORD_FILE), `${JSON.stringify(record, null, 1)}\n`);
   let report = await judgeRun(record, options.runDir, options.suite);
-  if (options.update) {
-    await acceptReport(report, options.ci);
+  // The drift ratchet's baseline: every model with --update, and a golden this run recorded (its
+  // first verification is its accepted level; nothing is recorded under CI).
+  const accept = options.update ? report.models : report.models.filter((m) => m.recorded && !options.ci);
+  if (accept.length > 0) {
+    await acceptReport(report, accept.map((m) => m.model), options.ci);
     report = await judgeRun(record, options.runDir, options.suite);
   }
   return { record, report };
 }
 
+/**
+ * One model that cannot be run (a golden that cannot be read, a corrupt tensor file, a worker that
+ * died) becomes a failed check of that model; the run goes on with the next one.
+ */
+async function executeModelSafely(source: ModelSource, options: ExecuteOptions): Promise<ModelRecord> {
+  try {
+    return await executeModel(source, options);
+  } catch (error) {
+    const fixture = 'fixture' in source ? source.fixture : null;
+    const golden = 'golden' in source ? source.golden : join(source.goldenRoot ?? options.goldenRoot, goldenNameOf(source.fixture));
+    const model = basename(golden);
+    return { model, fixture, golden, recorded: false, checks: [{ model, check: 'golden', pass: false, problems: [`could not run: ${describeError(error)}`] }], targets: [] };
+  }
+}
+
 /** Writes each model x target's worst error (and model size) into its golden as the accepted level. */
-async function acceptReport(report: RunReport, ci: boolean): Promise<void> {
-  for (const model of report.models) {
+async function acceptReport(report: RunReport, models: readonly string[], ci: boolean): Promise<void> {
+  for (const model of report.models.filter((m) => models.includes(m.model))) {
     const levels: Record<string, { maxAbsDiff: number; bytes?: number }> = {};
     for (const target of report.targets.filter((t) => t.model === model.model)) {
       if (target.maxAbsDiff === undefined) continue;

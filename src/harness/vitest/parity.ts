@@ -13,7 +13,7 @@ import { TorchBridge, TorchUnavailableError, type BridgeVersions } from '../../t
 import { MANIFEST_FILE, loadGolden, recordCommand } from '../golden/index.ts';
 import type { RunReport } from '../judge/index.ts';
 import type { RunRecord } from '../run/index.ts';
-import { parseSuite, type Suite } from '../suite/index.ts';
+import { parseSuite, skipAllowance, type Suite } from '../suite/index.ts';
 import { availableTargetNames, createTargets } from '../targets/index.ts';
 import { verifyModels } from '../verify/index.ts';
 import { toMatchReference } from './matcher.ts';
@@ -86,7 +86,11 @@ export function parityTests(model: string): void {
       it(`${target} matches PyTorch`, async (ctx) => {
         if (!outcome) return ctx.skip();
         const record = outcome.record.models[0]!.targets.find((t) => t.target === target)!;
-        if (record.skipped) return ctx.skip(record.skipped);
+        if (record.skipped) {
+          // A skip is green only where the suite declares it acceptable, with its reason.
+          if (skipAllowance(suite, model, target) === null) throw new Error(`${model} / ${target} was skipped and the suite does not allow it (add it to "allowSkip" with the reason): ${record.skipped}`);
+          return ctx.skip(record.skipped);
+        }
         if (record.error) throw new Error(`${model} / ${target}: ${record.error}`);
         const golden = await loadGolden(goldenDir);
         const divergence = outcome.report.targets.find((t) => t.target === target)?.divergence;

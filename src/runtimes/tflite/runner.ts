@@ -7,7 +7,7 @@
 // during compile or run, or a non-finite float output, is a failure of the model here.
 import { TorchportError } from '../../errors.ts';
 import { Tensor, type DType } from '../../tensor/index.ts';
-import { readTflite } from '../../tflite/index.ts';
+import { readTflite, type TfliteModel } from '../../tflite/index.ts';
 import type { Runner, RunnerInfo } from '../runner.ts';
 import { loadLiteRtOnce, withLiteRtLog, type LogLine } from './litert-node.ts';
 
@@ -66,7 +66,7 @@ export async function createTfliteRunner(bytes: Uint8Array, options: TfliteRunne
   const label = options.name ?? 'TFLite model';
   // Our strict reader vets the file first: LiteRT's own parser is not built for hostile input,
   // and a wasm abort would take the whole runtime down for the rest of the process.
-  readTflite(bytes, label);
+  refuseUnwrittenOutputs(readTflite(bytes, label).model, label);
   const runtime = await loadLiteRtOnce(options.threads === undefined ? {} : { threads: options.threads });
   const { wasm, environment } = runtime;
 
@@ -182,6 +182,18 @@ export async function createTfliteRunner(bytes: Uint8Array, options: TfliteRunne
       await withLiteRtLog(release);
     },
   };
+}
+
+/**
+ * LiteRT hands back whatever an output buffer held when no operator writes it (an output that is a
+ * graph input or an empty tensor), so its numbers would be stale memory: refuse such a model.
+ */
+function refuseUnwrittenOutputs(model: TfliteModel, label: string): void {
+  const written = new Set(model.operators.flatMap((op) => op.outputs));
+  const unwritten = model.outputs.filter((index) => !written.has(index) && !model.tensors[index]?.data?.byteLength);
+  if (unwritten.length === 0) return;
+  const names = unwritten.map((index) => `"${model.tensors[index]?.name ?? index}"${model.inputs.includes(index) ? ' (a graph input)' : ''}`);
+  throw new TfliteRuntimeError(`${label}: output(s) ${names.join(', ')} are never written by any operator; LiteRT would return stale memory for them. Give each output an operator that produces it`);
 }
 
 function describeIo(label: string, role: string, names: string[], typeOf: (i: number) => { elementType(): { value: number }; layout(): { dimensions(): { size(): number; get(i: number): number; delete(): void } ; delete(): void }; delete(): void }): IoSpec[] {

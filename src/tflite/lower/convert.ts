@@ -12,6 +12,7 @@ import type { IrGraph } from '../ir/index.ts';
 import type { GroupedConvolutionStrategy } from './layers/conv.ts';
 import { lowerKerasModel } from './lower.ts';
 import { RECURRENCE_STRATEGIES, type RecurrenceStrategy } from './loop.ts';
+import { writeEveryOutput } from './outputs.ts';
 import { optimize, type Rewrite } from './passes.ts';
 
 export const QUANTIZE_VARIANTS = ['fp32', 'fp16', 'dynamic-int8', 'int8'] as const;
@@ -134,6 +135,7 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
   // TANH is not fused: LiteRT's kernels compute the clamp range of RELU, RELU6 and RELU_N1_TO_1
   // only and ignore a fused TANH (see lower.test.ts, which checks it against the runtime).
   const rewrites = optimize(graph, { fusableActivations: new Set(['RELU', 'RELU6', 'RELU_N1_TO_1']) });
+  writeEveryOutput(graph);
   const debugOutputs = options.debug ? exposeLayerOutputs(graph) : [];
   const lowerMs = performance.now() - started;
 

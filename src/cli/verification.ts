@@ -38,7 +38,7 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
   const needsTorch = targetNames.includes('torch') || fixtures.some((f) => !existsSync(join(request.goldenRoot, goldenNameOf(f), MANIFEST_FILE)));
   const opened: OpenedBridge = needsTorch ? await openBridge(ctx) : { bridge: null, versions: null, unavailable: null };
   if (opened.unavailable) printError(ctx, `torch is unavailable, using committed goldens only:\n${opened.unavailable}`);
-  const progress = createProgress(ctx);
+  const progress = createProgress(ctx, { total: goldens.length + fixtures.length });
   let scratch: string | undefined;
   try {
     const sources: ModelSource[] = goldens.map((golden) => ({ golden }));

@@ -1,14 +1,13 @@
 // report.md and the terminal table on a real run: two committed goldens on ONNX Runtime, re-judged
 // with a tolerance one of them cannot meet, so there is a passing and a failing model.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultSuite, judgeRun, onnxTarget, parseRunRecord, parseSuite, verifyModels, type RunReport } from '../harness/index.ts';
+import { judgeRun, parseSuite, type RunReport } from '../harness/index.ts';
 import { shortenReason } from './format.ts';
 import { renderMarkdown, summaryTable } from './index.ts';
-
-const golden = (name: string) => new URL(`../../golden/${name}`, import.meta.url).pathname;
+import { recordOnnxRun } from './testing/run.ts';
 
 describe('shortenReason', () => {
   it('keeps what follows a line break (the op after "...:") and never cuts inside a number', () => {
@@ -32,20 +31,8 @@ describe('report.md and the terminal table', () => {
   let report: RunReport;
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'markdown-test-'));
-    await verifyModels([{ golden: golden('seed_single_conv') }, { golden: golden('resnet_basic_block') }], {
-      suite: defaultSuite(['onnx']),
-      targets: [onnxTarget()],
-      goldenRoot: golden('.'),
-      runDir: join(work, 'run'),
-      runId: 'markdown-test',
-      ci: true,
-      bridge: null,
-      torch: null,
-      torchUnavailable: 'not needed',
-      cwd: work,
-    });
-    const record = parseRunRecord(await readFile(join(work, 'run', 'run.json'), 'utf8'), 'run.json');
-    report = await judgeRun(record, join(work, 'run'), parseSuite({ tolerances: { fixtures: { resnet_basic_block: { onnx: { atol: 1e-12 } } } } }, null));
+    const { record, runDir } = await recordOnnxRun(work, 'markdown-test');
+    report = await judgeRun(record, runDir, parseSuite({ tolerances: { fixtures: { resnet_basic_block: { onnx: { atol: 1e-12 } } } } }, null));
   });
   afterAll(() => rm(work, { recursive: true, force: true }));
 

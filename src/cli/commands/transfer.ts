@@ -35,7 +35,7 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
     .command('transfer')
     .description('Copy PyTorch weights into a hand-written Keras model by layer name; write model.json + weights and model.h5.')
     .requiredOption('--weights <file>', 'PyTorch weights: a torch.save checkpoint (.pt/.pth, read safely: no pickle is executed) or .safetensors')
-    .option('--key <key>', 'checkpoint entry holding the weights ("state_dict", "model/ema"; default: see README, "Reading checkpoints")')
+    .option('--key <key>', 'checkpoint entry holding the weights ("state_dict", "model/ema"; default: see docs/fixtures.md, "Reading checkpoints")')
     .requiredOption('--keras <file>', 'the Keras model: TF.js model.json, Keras model.to_json() output, or Keras .h5')
     .requiredOption('--out <dir>', 'directory for model.json, its weights, model.h5 and transfer-report.json')
     .option('--no-strict', 'fill the weights that fit and report the rest instead of failing (exit code 1 if anything is left)')

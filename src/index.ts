@@ -40,6 +40,6 @@ export {
   type TargetContext,
   type VerifyOptions,
 } from './harness/index.ts';
-export { benchModels, benchReport, type BenchOptions, type BenchResult } from './bench/index.ts';
+export { DEFAULT_PLAN, benchModels, benchReport, type BenchOptions, type BenchResult, type MeasurePlan } from './bench/index.ts';
 export { WeightTransferError, formatTransferReport, transferWeights, type TransferOptions, type TransferReport } from './keras/transfer/index.ts';
 export { renderHtml, renderJunit, renderMarkdown, summaryTable, writeReports } from './report/index.ts';

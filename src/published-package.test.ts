@@ -103,6 +103,36 @@ describe('the published package', () => {
     expect(result.exitCode).toBe(0);
   }, 120_000);
 
+  it('runs the examples of docs/api.md against the installed package (each compiles; those that need no outside files run)', async () => {
+    const doc = await readFile(join(repo, 'docs/api.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
+    const files: string[] = [];
+    const runnable: string[] = [];
+    for (const [i, block] of blocks.entries()) {
+      const name = `api-example-${i}.ts`;
+      const standalone = !/kerasModel|https:\/\//.test(block);
+      const code = block
+        .replaceAll("'golden/mynet'", JSON.stringify(golden))
+        .replaceAll("goldenRoot: 'golden'", `goldenRoot: ${JSON.stringify(join(repo, 'golden'))}`)
+        .replaceAll("'out/mynet'", JSON.stringify(join(project, 'api-out')))
+        .replaceAll("'reports/api-run'", JSON.stringify(join(project, 'api-run')));
+      // The examples that need a model or weights of your own only have to compile.
+      const prelude = standalone ? '' : "import type * as tfTypes from '@tensorflow/tfjs';\ndeclare const kerasModel: tfTypes.LayersModel;\n";
+      await writeFile(join(project, name), `${prelude}${code}\nexport {};\n`);
+      files.push(name);
+      if (standalone) runnable.push(name.replace(/\.ts$/, '.js'));
+    }
+    const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+    const compiled = await execa('node', [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', join(repo, 'node_modules/@types'), '--outDir', 'compiled', ...files], { cwd: project, reject: false, timeout: 120_000 });
+    expect(compiled.stdout + compiled.stderr).toBe('');
+    expect(runnable.length).toBeGreaterThanOrEqual(3);
+    for (const file of runnable) {
+      const run = await execa('node', [join('compiled', file)], { cwd: project, env, reject: false, timeout: 300_000 });
+      expect(run.exitCode, `${file}: ${run.stderr}`).toBe(0);
+    }
+  }, 600_000);
+
   it('installs a bin that runs the compiled CLI: --version, and a command that reads goldens', async () => {
     const bin = join(project, 'node_modules/.bin/torchport');
     expect((await execa(bin, ['--version'], { cwd: project, env })).stdout.trim()).toBe(version);

@@ -51,6 +51,17 @@ describe('report.md and the terminal table', () => {
     expect(md.trimEnd().endsWith('</details>')).toBe(true);
   });
 
+  it('names the first divergent layer of a failing line when the run diagnosed one', () => {
+    // The run's per-layer diagnosis (what keras and tflite targets attach to a failure), on the failing line.
+    const layer = { module: 'layer1.0.conv1', op: 'Conv2d', convertedName: 'layer1.0.conv1', maxAbsDiff: 2e-7, maxAbsReference: 3 };
+    const diagnosed: RunReport = {
+      ...report,
+      targets: report.targets.map((t) => (t.model === 'resnet_basic_block' ? { ...t, divergence: { tolerance: 1e-9, first: layer, layers: [layer] } } : t)),
+    };
+    const row = renderMarkdown(diagnosed).split('\n').find((l) => l.startsWith('| ❌ fail | resnet_basic_block / onnx |'))!;
+    expect(row.endsWith('| `layer1.0.conv1` (Conv2d, max abs diff 2.00e-7) |')).toBe(true);
+  });
+
   it('the terminal table counts rows and model x target lines', () => {
     const table = summaryTable(report);
     expect(table.split('\n').at(-1)).toMatch(/^FAIL: \d+ passed, \d+ failed, 0 errors, 0 skipped of \d+ rows \(seed x output\) on 2 model x target lines, 2 models; 0 failed checks$/);

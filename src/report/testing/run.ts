@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultSuite, onnxTarget, parseRunRecord, verifyModels, type RunRecord } from '../../harness/index.ts';
 
-export const goldenPath = (name: string): string => new URL(`../../../golden/${name}`, import.meta.url).pathname;
+const goldenPath = (name: string): string => new URL(`../../../golden/${name}`, import.meta.url).pathname;
 
 /** A real run of two committed goldens (seed_single_conv, resnet_basic_block) on ONNX Runtime, for re-judging. */
 export async function recordOnnxRun(work: string, runId: string): Promise<{ record: RunRecord; runDir: string }> {

@@ -83,7 +83,8 @@ export function shortenReason(reason: string, max: number): { text: string; shor
 /** "12 rows (seed x output) on 5 model x target lines": the two units a run is counted in. */
 export function countsLine(report: RunReport): string {
   const lines = new Set(report.results.map((r) => `${r.model}\u0000${r.target}`)).size;
-  return `${report.summary.rows} rows (seed x output) on ${lines} model x target lines, ${report.models.length} models`;
+  const models = report.models.length;
+  return `${report.summary.rows} rows (seed x output) on ${lines} model x target lines, ${models} ${models === 1 ? 'model' : 'models'}`;
 }
 
 export function verdictLine(report: RunReport): string {

@@ -62,6 +62,15 @@ describe('report.md and the terminal table', () => {
     expect(row.endsWith('| `layer1.0.conv1` (Conv2d, max abs diff 2.00e-7) |')).toBe(true);
   });
 
+  it('says where the full text of a shortened reason is', () => {
+    const long = 'output_0 seed 0: ' + 'the unsupported operation aten::stft at spec.0 '.repeat(10);
+    const shortened: RunReport = { ...report, results: report.results.map((r) => (r.pass ? r : { ...r, reason: long })) };
+    const md = renderMarkdown(shortened);
+    expect(md).toContain('**Failures and regressions (1)** (… = shortened; full text in report.json and report.html)');
+    expect(renderMarkdown(report)).not.toContain('= shortened');
+    expect(summaryTable(shortened)).toContain("(… = reason shortened; the full text of every reason is in this run's report.json and report.html)");
+  });
+
   it('the terminal table counts rows and model x target lines', () => {
     const table = summaryTable(report);
     expect(table.split('\n').at(-1)).toMatch(/^FAIL: \d+ passed, \d+ failed, 0 errors, 0 skipped of \d+ rows \(seed x output\) on 2 model x target lines, 2 models; 0 failed checks$/);

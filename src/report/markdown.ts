@@ -58,7 +58,7 @@ export function renderMarkdown(report: RunReport): string {
     '',
     `torch ${env.torch ?? 'n/a'} · node ${env.node} · commit ${env.gitCommit?.slice(0, 8) ?? 'n/a'} · run ${report.runId}`,
   ];
-  if (problems.length) lines.push('', `**Failures and regressions (${problems.length})**`, '', '| what | model / target | reason | first divergent layer |', '| --- | --- | --- | --- |', ...problems);
+  if (problems.length) lines.push('', `**Failures and regressions (${problems.length})**${problems.some((l) => l.includes('…')) ? ' (… = shortened; full text in report.json and report.html)' : ''}`, '', '| what | model / target | reason | first divergent layer |', '| --- | --- | --- | --- |', ...problems);
   if (parity) lines.push('', `<details><summary>All ${countsLine(report)}</summary>`, '', ...fullTable(report), '', '</details>');
   return `${lines.join('\n')}\n${report.latency ? latencyMarkdown(report.latency) : ''}`;
 }

@@ -26,6 +26,6 @@ export function summaryTable(report: RunReport): string {
   const table = formatTable(['model', 'target', 'seeds ok', 'max|diff|', 'rule limit', 'needed', 'status'], lines);
   const failedChecks = report.checks.filter((c) => !c.pass);
   const checkLines = failedChecks.map((c) => `CHECK FAILED ${c.model}${c.target ? ` ${c.target}` : ''} ${c.check}:\n${c.problems.map((p) => `  - ${p}`).join('\n')}`);
-  const note = shortened ? ['(… = reason shortened; the full text of every reason is in this run\'s report.md and report.json)'] : [];
+  const note = shortened ? ['(… = reason shortened; the full text of every reason is in this run\'s report.json and report.html)'] : [];
   return [table, ...note, ...checkLines, verdictLine(report)].join('\n');
 }

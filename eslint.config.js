@@ -29,7 +29,7 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
   },
   {
     files: ['src/**/*.ts'],

@@ -40,7 +40,7 @@ export async function openBridge(ctx: CliContext): Promise<OpenedBridge> {
 export async function resolveFixtures(ctx: CliContext, given: readonly string[]): Promise<string[]> {
   if (given.length > 0) {
     return given.map((path) => {
-      if (!path.endsWith('.py')) throw new UsageError(`${path}: a fixture is a Python file (.py); see README "Fixture contract"`);
+      if (!path.endsWith('.py')) throw new UsageError(`${path}: a fixture is a Python file (.py); see docs/fixtures.md`);
       return resolve(ctx.cwd, path);
     });
   }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeError, isTorchportError } from '../errors.ts';
 import { printError, type CliContext } from './context.ts';
@@ -13,9 +14,15 @@ import { registerTransfer } from './commands/transfer.ts';
 
 const EXIT = { ok: 0, checkFailed: 1, badInput: 2 } as const;
 
+/** The package's version; src/cli and dist/cli sit at the same depth under the package root. */
+export function torchportVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('torchport')
     .description('Port PyTorch models to Keras and TFLite and prove the ports compute the same thing.')
+    .version(torchportVersion(), '-V, --version', 'print the version of torchport')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -1,23 +1,55 @@
 import type { CliContext } from './context.ts';
 
+type Stream = NodeJS.WritableStream & { isTTY?: boolean };
+
+export interface ProgressOptions {
+  /** How many models the run covers: lines then say "model 12/41" and, on a TTY, the time left. */
+  readonly total?: number;
+  readonly stream?: Stream;
+  readonly now?: () => number;
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
 /**
- * Progress for long runs: on a TTY one live line (what runs now, elapsed time) redrawn in place;
- * elsewhere (CI logs) plain lines.
+ * Progress for long runs, fed messages "model: what runs now". On a TTY one live line (model n/N,
+ * what runs, elapsed time, an estimate of the time left from the models done so far) redrawn in
+ * place; elsewhere (CI logs, CI=1) plain lines.
  */
-export function createProgress(ctx: CliContext, stream: NodeJS.WritableStream & { isTTY?: boolean } = ctx.stderr as NodeJS.WritableStream & { isTTY?: boolean }) {
-  const started = Date.now();
+export function createProgress(ctx: CliContext, options: ProgressOptions = {}) {
+  const stream = options.stream ?? (ctx.stderr as Stream);
+  const now = options.now ?? Date.now;
+  const started = now();
   const live = Boolean(stream.isTTY) && !ctx.env['CI'];
+  const models = new Set<string>();
+  let last = '';
+  let modelStarted = started;
   let current = '';
   let timer: NodeJS.Timeout | undefined;
-  const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  const position = (): string => (options.total ? `model ${Math.min(models.size, options.total)}/${options.total} ` : '');
+  const eta = (): string => {
+    const done = models.size - 1;
+    if (!options.total || done < 1) return '';
+    const perModel = (modelStarted - started) / done;
+    return `, ~${duration(perModel * (options.total - done) - (now() - modelStarted))} left`;
+  };
   const draw = (): void => {
-    stream.write(`\r\x1b[2K[${elapsed()}] ${current}`);
+    stream.write(`\r\x1b[2K[${duration(now() - started)}${eta()}] ${position()}${current}`);
   };
   return {
     update(message: string): void {
+      const model = message.split(':')[0]!;
+      if (model !== last && !models.has(model)) {
+        models.add(model);
+        modelStarted = now();
+      }
+      last = model;
       current = message;
       if (!live) {
-        stream.write(`[${elapsed()}] ${message}\n`);
+        stream.write(`[${((now() - started) / 1000).toFixed(1)}s] ${position()}${message}\n`);
         return;
       }
       draw();

@@ -9,6 +9,7 @@ import { cleanupOnInterrupt } from '../util/index.ts';
 import { print, printError, type CliContext } from './context.ts';
 import { DEFAULT_FIXTURES_DIR, isCI, openBridge, resolveFixtures, type OpenedBridge } from './environment.ts';
 import { createProgress } from './progress.ts';
+import { shardOf, type Shard } from './shard.ts';
 import { availableTargetNames, createTargets, parseTargetList } from './targets.ts';
 
 const DEFAULT_SUITE = 'suites/default.json';
@@ -26,13 +27,17 @@ export interface VerificationRequest {
   readonly artifactsDir?: string;
   readonly update: boolean;
   readonly json: boolean;
+  /** Verify only this slice of the models (CI job matrices); `torchport report --merge` joins the pieces. */
+  readonly shard?: Shard;
   /** `run`: record missing goldens of fixtures into the golden root. `verify`: into a temporary one. */
   readonly recordIntoGoldenRoot: boolean;
 }
 
 /** Runs a parity verification end to end, prints the table, writes the reports; sets the exit code. */
 export async function runVerification(ctx: CliContext, request: VerificationRequest): Promise<void> {
-  const { suite, fixtures, goldens } = await resolveInputs(ctx, request.inputs);
+  const resolved = await resolveInputs(ctx, request.inputs);
+  const { suite } = resolved;
+  const { goldens, fixtures } = request.shard ? inShard(resolved.goldens, resolved.fixtures, request.shard) : resolved;
   const targetNames = request.targets ? parseTargetList(request.targets) : suite.targets.filter((t) => availableTargetNames().includes(t));
   const seeds = request.seeds ? parseSeeds(request.seeds) : suite.seeds;
   const allowed = request.allowSkip ? parseTargetList(request.allowSkip, '--allow-skip') : [];
@@ -43,7 +48,7 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
   const needsTorch = targetNames.includes('torch') || fixtures.some((f) => !existsSync(join(request.goldenRoot, goldenNameOf(f), MANIFEST_FILE)));
   const opened: OpenedBridge = needsTorch ? await openBridge(ctx) : { bridge: null, versions: null, unavailable: null };
   if (opened.unavailable) printError(ctx, `torch is unavailable, using committed goldens only:\n${opened.unavailable}`);
-  const progress = createProgress(ctx);
+  const progress = createProgress(ctx, { total: goldens.length + fixtures.length });
   let scratch: string | undefined;
   let forgetScratch: (() => void) | undefined;
   try {
@@ -122,6 +127,12 @@ function canonical(path: string): string {
   } catch {
     return resolve(path);
   }
+}
+
+/** Goldens first, then fixtures: the order sources run in, so each shard is a slice of one run's order. */
+function inShard(goldens: readonly string[], fixtures: readonly string[], shard: Shard): { goldens: string[]; fixtures: string[] } {
+  const picked = new Set(shardOf([...goldens, ...fixtures], shard));
+  return { goldens: goldens.filter((g) => picked.has(g)), fixtures: fixtures.filter((f) => picked.has(f)) };
 }
 
 function parseSeeds(value: string): number[] {

@@ -71,12 +71,40 @@ export function matrixCells(report: RunReport): MatrixCell[] {
   });
 }
 
+/**
+ * A reason on one line, at most `max` characters: line breaks become spaces (an unsupported-op list
+ * follows its "...:" on the next line), and a longer text is cut at a word boundary, never inside
+ * a number or a name, with trailing ":" / "," dropped and "…" appended.
+ */
+export function shortenReason(reason: string, max: number): { text: string; shortened: boolean } {
+  const flat = reason.replace(/\s*\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return { text: flat, shortened: false };
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  const head = (space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s:;,([{-]+$/, '');
+  return { text: `${head}…`, shortened: true };
+}
+
+/** "12 rows (seed x output) on 5 model x target lines": the two units a run is counted in. */
+export function countsLine(report: RunReport): string {
+  const lines = new Set(report.results.map((r) => `${r.model}\u0000${r.target}`)).size;
+  const models = report.models.length;
+  return `${report.summary.rows} rows (seed x output) on ${lines} model x target lines, ${models} ${models === 1 ? 'model' : 'models'}`;
+}
+
 export function verdictLine(report: RunReport): string {
   const s = report.summary;
+  // A bench run has no parity rows: its verdict is the latency gate's alone.
+  if (s.rows === 0 && report.latency) {
+    const l = report.latency.summary;
+    return report.latency.baseline
+      ? `${s.pass ? 'PASS' : 'FAIL'}: latency ${l.regressions} regression(s) of ${l.gated} gated`
+      : `MEASURED: latency of ${report.latency.entries.length} model x target lines, not gated (no baseline)`;
+  }
   const skipped = s.skipped === 0 ? '0 skipped' : `${s.skipped} skipped (${s.skippedAllowed ?? 0} allowed${s.skipReasons?.length ? `: ${s.skipReasons.join('; ')}` : ''})`;
   const parts = [`${s.passed} passed`, `${s.failed} failed`, `${s.errors} errors`, skipped];
   if (s.nondeterministic) parts.push(`${s.nondeterministic} nondeterministic`);
   const latency = report.latency?.baseline ? `; latency: ${report.latency.summary.regressions} regression(s) of ${report.latency.summary.gated} gated` : '';
   const notGreen = (s.notGreen ?? []).map((why) => `\nNOT GREEN: ${why}`).join('');
-  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} rows; ${s.checksFailed} failed checks${latency}${notGreen}`;
+  return `${s.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')} of ${countsLine(report)}; ${s.checksFailed} failed checks${latency}${notGreen}`;
 }

@@ -4,12 +4,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { judgeRun, parseRunRecord, parseSuite, verifyModels, defaultSuite, onnxTarget, type RunReport } from '../harness/index.ts';
+import { judgeRun, parseSuite, type RunReport } from '../harness/index.ts';
 import { renderHtml } from './index.ts';
 import { countColour, decodePng } from './testing/png.ts';
+import { recordOnnxRun } from './testing/run.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const golden = (name: string) => new URL(`../../golden/${name}`, import.meta.url).pathname;
 
 describe('report.html', () => {
   let work: string;
@@ -18,20 +18,8 @@ describe('report.html', () => {
     // A real run of two committed goldens on ONNX Runtime, re-judged so one model fails: one passing
     // and one failing cell, plus a per-layer plot for the failure.
     work = await mkdtemp(join(tmpdir(), 'html-test-'));
-    await verifyModels([{ golden: golden('seed_single_conv') }, { golden: golden('resnet_basic_block') }], {
-      suite: defaultSuite(['onnx']),
-      targets: [onnxTarget()],
-      goldenRoot: golden('.'),
-      runDir: join(work, 'run'),
-      runId: 'html-test',
-      ci: true,
-      bridge: null,
-      torch: null,
-      torchUnavailable: 'not needed',
-      cwd: work,
-    });
-    const record = parseRunRecord(await readFile(join(work, 'run', 'run.json'), 'utf8'), 'run.json');
-    const judged = await judgeRun(record, join(work, 'run'), parseSuite({ tolerances: { fixtures: { resnet_basic_block: { onnx: { atol: 1e-9 } } } } }, null));
+    const { record, runDir } = await recordOnnxRun(work, 'html-test');
+    const judged = await judgeRun(record, runDir, parseSuite({ tolerances: { fixtures: { resnet_basic_block: { onnx: { atol: 1e-9 } } } } }, null));
     report = {
       ...judged,
       targets: judged.targets.map((t) =>

@@ -1,5 +1,8 @@
 import type { RunReport } from '../harness/index.ts';
-import { formatNumber, matrixCells, verdictLine } from './format.ts';
+import { formatNumber, matrixCells, shortenReason, verdictLine } from './format.ts';
+
+/** How much of a reason fits a terminal table line. */
+const REASON_WIDTH = 110;
 
 /** A fixed-width text table: what a person reads at the end of a run. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -10,18 +13,19 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 /** One line per model x target: seeds passed, the worst error, the rule's limit and what was needed, the verdict. */
 export function summaryTable(report: RunReport): string {
-  const lines = matrixCells(report).map((cell) => [
-    cell.model,
-    cell.target,
-    cell.seeds ? `${cell.seedsPassed}/${cell.seeds}` : '-',
-    formatNumber(cell.maxAbsDiff),
-    formatNumber(cell.relError),
-    `${cell.rule} ${cell.limit ?? '-'}`,
-    formatNumber(cell.needed),
-    cell.status.toUpperCase() + (cell.reason && cell.status !== 'pass' ? `: ${cell.reason.split('\n')[0]!.slice(0, 110)}` : ''),
-  ]);
+  let shortened = false;
+  const lines = matrixCells(report).map((cell) => {
+    let status = cell.status.toUpperCase();
+    if (cell.reason && cell.status !== 'pass') {
+      const reason = shortenReason(cell.reason, REASON_WIDTH);
+      shortened ||= reason.shortened;
+      status += `: ${reason.text}`;
+    }
+    return [cell.model, cell.target, cell.seeds ? `${cell.seedsPassed}/${cell.seeds}` : '-', formatNumber(cell.maxAbsDiff), formatNumber(cell.relError), `${cell.rule} ${cell.limit ?? '-'}`, formatNumber(cell.needed), status];
+  });
   const table = formatTable(['model', 'target', 'seeds ok', 'max|diff|', 'rel err', 'rule limit', 'needed', 'status'], lines);
   const failedChecks = report.checks.filter((c) => !c.pass);
   const checkLines = failedChecks.map((c) => `CHECK FAILED ${c.model}${c.target ? ` ${c.target}` : ''} ${c.check}:\n${c.problems.map((p) => `  - ${p}`).join('\n')}`);
-  return [table, ...checkLines, verdictLine(report)].join('\n');
+  const note = shortened ? ['(… = reason shortened; the full text of every reason is in this run\'s report.json and report.html)'] : [];
+  return [table, ...note, ...checkLines, verdictLine(report)].join('\n');
 }

@@ -96,7 +96,7 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
   const wantsReference = names.includes(REFERENCE_TARGET);
   const opened: OpenedBridge = wantsReference ? await openBridge(ctx) : { bridge: null, versions: null, unavailable: 'not requested' };
   if (wantsReference && opened.unavailable) printError(ctx, `torch is unavailable, the reference row is skipped:\n${opened.unavailable}`);
-  const progress = createProgress(ctx);
+  const progress = createProgress(ctx, { total: goldens.length });
   try {
     const result = await benchModels(goldens, {
       targets: createTargets(names.filter((n) => n !== REFERENCE_TARGET), { bridge: opened.bridge, torchUnavailable: opened.unavailable }),

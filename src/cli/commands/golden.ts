@@ -20,17 +20,19 @@ export function registerGolden(program: Command, ctx: CliContext): void {
   golden
     .command('add')
     .description('Record a golden for a fixture: weights, seeded inputs and PyTorch reference outputs.')
-    .argument('<fixture>', 'fixture file (.py) following the fixture contract (README)')
+    .argument('<fixture>', 'fixture file (.py) following the fixture contract (docs/fixtures.md)')
     .option('--name <name>', 'golden name (default: the fixture file name without .py)')
     .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
     .option('--seeds <count>', 'number of seeds to record', String(DEFAULT_SEED_COUNT))
     .option('--update', 're-record an existing golden deliberately', false)
     .option('--targets <list>', 'targets whose error levels are accepted after recording (default: the suite\'s)')
-    .action(async (fixture: string, options: GoldenOptions & { name?: string; seeds: string; update: boolean; targets?: string }) => {
+    .option('--no-onnx', 'do not export model.onnx (as large as the weights; the onnx target then skips this model)')
+    .option('--no-activations', 'do not keep the first seed\'s intermediate values (grow with the input size; a failure then gets no per-layer diagnosis)')
+    .action(async (fixture: string, options: GoldenOptions & { name?: string; seeds: string; update: boolean; onnx: boolean; targets?: string; activations: boolean }) => {
       const seedCount = Number(options.seeds);
       if (!Number.isSafeInteger(seedCount) || seedCount < 1) throw new UsageError(`--seeds must be a positive integer, got ${options.seeds}`);
       const path = resolve(ctx.cwd, fixture);
-      if (!fixture.endsWith('.py')) throw new UsageError(`${fixture}: a fixture is a Python file (.py) defining build() and INPUT_SHAPES; see README "Fixture contract"`);
+      if (!fixture.endsWith('.py')) throw new UsageError(`${fixture}: a fixture is a Python file (.py) defining build() and INPUT_SHAPES; see docs/fixtures.md`);
       if (!existsSync(path)) throw new UsageError(`fixture ${fixture} does not exist`);
       const opened = await openBridge(ctx);
       if (!opened.bridge) throw new UsageError(`recording a golden needs torch. ${opened.unavailable ?? TORCH_INSTALL_HINT}`);
@@ -41,6 +43,8 @@ export function registerGolden(program: Command, ctx: CliContext): void {
           seedCount,
           update: options.update,
           ci: isCI(ctx.env),
+          onnx: options.onnx,
+          activations: options.activations,
         });
         print(ctx, `recorded golden ${manifest.name}: seeds ${manifest.seeds.join(', ')}, ${manifest.outputs.length} output(s), torch ${manifest.torch.version}`);
       } finally {

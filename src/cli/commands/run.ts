@@ -20,7 +20,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--allow-skip <list>', 'comma-separated targets whose skipped rows are accepted; otherwise a skipped target, or a run that judged nothing, fails (see docs/verdict.md)')
     .option('--json', 'print the report as JSON instead of the table', false)
     .action(async (fixtures: string[], options: { golden: string; report: string; targets?: string; allowSkip?: string; json: boolean }) => {
-      for (const f of fixtures) if (!f.endsWith('.py')) throw new UsageError(`${f}: a fixture is a Python file (.py); see README "Fixture contract"`);
+      for (const f of fixtures) if (!f.endsWith('.py')) throw new UsageError(`${f}: a fixture is a Python file (.py); see docs/fixtures.md`);
       await runVerification(ctx, {
         inputs: fixtures,
         goldenRoot: resolve(ctx.cwd, options.golden),

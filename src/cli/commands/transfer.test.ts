@@ -120,3 +120,56 @@ describe('torchport transfer', () => {
     expect(missing.stderr).toContain('nope.safetensors: cannot be read');
   });
 });
+
+describe('torchport transfer: PyTorch modules named differently from the Keras layers', () => {
+  async function renamedWeights(file: string, rename: (name: string) => string): Promise<string> {
+    const fixture = await loadKerasFixture('seed_conv');
+    const { encodeSafetensors } = await import('../../torch/index.ts');
+    await writeFile(path.join(dir, file), encodeSafetensors(new Map([...fixture.stateDict].map(([name, tensor]) => [rename(name), tensor]))));
+    return path.join(dir, file);
+  }
+
+  async function matchesTorch(out: string): Promise<void> {
+    const fixture = await loadKerasFixture('seed_conv');
+    const runner = await createKerasRunner(await loadTfjsLayersModel(path.join(dir, out, MODEL_JSON_NAME)));
+    const [output] = await runner.run([kerasInputOf(fixture)]);
+    await runner.dispose();
+    expect(maxAbsDiff(toTorchLayout(fixture, output!), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+  }
+
+  it('the failure says which flags carry the advice; --module-names (inline JSON or a file) follows it', async () => {
+    const weights = await renamedWeights('stem.safetensors', (name) => name.replace(/^conv\./, 'stem.'));
+    const keras = await handWritten('seed_conv');
+    const failed = await cli('transfer', '--weights', weights, '--keras', keras, '--out', 'out-unmapped');
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/map names with moduleNames[\s\S]*from the command line: moduleNames is --module-names .*--rename-prefix[\s\S]*\[E_TRANSFER\]/);
+    const inline = await cli('transfer', '--weights', weights, '--keras', keras, '--out', 'out-inline', '--module-names', '{"conv": "stem"}');
+    expect(inline.stderr).toBe('');
+    expect(inline.code).toBe(0);
+    await matchesTorch('out-inline');
+    await writeFile(path.join(dir, 'names.json'), JSON.stringify({ conv: 'stem' }));
+    expect((await cli('transfer', '--weights', weights, '--keras', keras, '--out', 'out-file', '--module-names', 'names.json')).code).toBe(0);
+    await matchesTorch('out-file');
+  });
+
+  it('--rename-prefix maps Keras name prefixes to PyTorch module prefixes', async () => {
+    const weights = await renamedWeights('encoder.safetensors', (name) => `encoder.${name}`.replace('encoder.conv', 'encoder.body_conv'));
+    const keras = await handWritten('seed_conv');
+    const run = await cli('transfer', '--weights', weights, '--keras', keras, '--out', 'out-prefix', '--rename-prefix', 'co=encoder.body_co');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    await matchesTorch('out-prefix');
+  });
+
+  it('refuses a malformed map or rule, naming the flag', async () => {
+    const keras = await handWritten('seed_conv');
+    const fixture = await loadKerasFixture('seed_conv');
+    const base = ['transfer', '--weights', fixture.safetensorsPath, '--keras', keras, '--out', 'x'];
+    expect((await cli(...base, '--module-names', '{"conv": 3}')).stderr).toMatch(/--module-names: must be a JSON object of Keras layer name -> PyTorch module path strings/);
+    expect((await cli(...base, '--module-names', '{"nope": "stem"}')).stderr).toMatch(/--module-names names no layer of the Keras model: nope \(its layers: .*conv/);
+    expect((await cli(...base, '--module-names', 'missing.json')).stderr).toMatch(/missing\.json: cannot be read/);
+    const rule = await cli(...base, '--rename-prefix', 'conv');
+    expect(rule.code).toBe(2);
+    expect(rule.stderr).toMatch(/--rename-prefix must be <keras prefix>=<torch prefix>/);
+  });
+});

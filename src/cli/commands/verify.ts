@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR } from '../environment.ts';
+import { parseShard } from '../shard.ts';
 import { runVerification } from '../verification.ts';
 
 export function registerVerify(program: Command, ctx: CliContext): void {
@@ -19,8 +20,9 @@ export function registerVerify(program: Command, ctx: CliContext): void {
     .option('--allow-skip <list>', 'comma-separated targets whose skipped rows are accepted; otherwise a skipped target, or a run that judged nothing, fails (see docs/verdict.md)')
     .option('--artifacts <dir>', 'verify the files that will ship (the output of `torchport convert`: DIR/keras/, DIR/*.tflite) instead of converting afresh')
     .option('--update', 'accept this run\'s error levels and model sizes as the goldens\' new baseline (drift ratchet); refused under CI', false)
+    .option('--shard <i/n>', 'verify only the i-th of n slices of the models (CI job matrices); merge the pieces with `torchport report --merge`')
     .option('--json', 'print the report as JSON instead of the table', false)
-    .action(async (inputs: string[], options: { targets?: string; allowSkip?: string; seeds?: string; golden: string; report: string; artifacts?: string; update: boolean; json: boolean }) => {
+    .action(async (inputs: string[], options: { targets?: string; allowSkip?: string; seeds?: string; golden: string; report: string; artifacts?: string; shard?: string; update: boolean; json: boolean }) => {
       await runVerification(ctx, {
         inputs,
         goldenRoot: resolve(ctx.cwd, options.golden),
@@ -29,6 +31,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
         ...(options.allowSkip ? { allowSkip: options.allowSkip } : {}),
         ...(options.seeds ? { seeds: options.seeds } : {}),
         ...(options.artifacts ? { artifactsDir: resolve(ctx.cwd, options.artifacts) } : {}),
+        ...(options.shard ? { shard: parseShard(options.shard) } : {}),
         update: options.update,
         json: options.json,
         recordIntoGoldenRoot: false,

@@ -53,6 +53,10 @@ export interface RecordOptions {
   readonly update?: boolean;
   /** True under CI: nothing may be written. */
   readonly ci: boolean;
+  /** Export model.onnx (default true); without it the onnx target has nothing to run. */
+  readonly onnx?: boolean;
+  /** Keep every intermediate value of the first seed (default true); without them a failure gets no per-layer diagnosis. */
+  readonly activations?: boolean;
 }
 
 /** The golden name a fixture file gets by default: its base name without .py. */
@@ -111,8 +115,8 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
     const seeds = Array.from({ length: seedCount }, (_, i) => fixture.seed + i);
     const inputs: TensorSpec[] = fixture.inputShapes.map((shape, i) => ({ name: `input_${i}`, shape, dtype: 'float32' }));
     const firstInputs = seededInputs(fixture.inputShapes, inputDistribution, seeds[0]!);
-    const graph = await captureInto(bridge, fixture, firstInputs, staging, files);
-    const onnx = await exportOnnxInto(bridge, fixture, firstInputs, staging, files);
+    const graph = await captureInto(bridge, fixture, firstInputs, staging, files, options.activations ?? true);
+    const onnx = (options.onnx ?? true) ? await exportOnnxInto(bridge, fixture, firstInputs, staging, files) : { error: 'not exported: recorded with --no-onnx' };
     let outputs: TensorSpec[] | undefined;
     const recorded: Array<{ seed: number; outputs: Tensor[] }> = [];
     for (const seed of seeds) {
@@ -173,11 +177,12 @@ async function captureInto(
   inputs: Tensor[],
   staging: string,
   files: Record<string, string>,
+  keepActivations: boolean,
 ): Promise<GoldenManifest['graph']> {
-  const paths = { graphPath: join(staging, GRAPH_FILE), constantsPath: join(staging, CONSTANTS_FILE), activationsPath: join(staging, ACTIVATIONS_FILE) };
+  const paths = { graphPath: join(staging, GRAPH_FILE), constantsPath: join(staging, CONSTANTS_FILE), ...(keepActivations ? { activationsPath: join(staging, ACTIVATIONS_FILE) } : {}) };
   try {
     const { nodes } = await bridge.captureGraph(fixture, inputs, paths);
-    for (const file of [GRAPH_FILE, CONSTANTS_FILE, ACTIVATIONS_FILE]) files[file] = await sha256File(join(staging, file));
+    for (const path of Object.values(paths)) files[basename(path)] = await sha256File(path);
     return { nodes };
   } catch (error) {
     if (!(error instanceof BridgeRequestError)) throw error;

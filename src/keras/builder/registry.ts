@@ -67,9 +67,13 @@ function customLayerClasses(): CustomLayerClass[] {
 
 let registered = false;
 
-/** Registers torchport's custom layers with tf.serialization, so tfjs can read models that use them. */
-export function registerCustomLayers(): void {
-  if (registered) return;
-  for (const layer of customLayerClasses()) tf.serialization.registerClass(layer);
+/**
+ * Registers torchport's custom layers with tf.serialization, so tfjs can read models that use them;
+ * returns their class names, sorted.
+ */
+export function registerCustomLayers(): string[] {
+  const classes = customLayerClasses();
+  if (!registered) for (const layer of classes) tf.serialization.registerClass(layer);
   registered = true;
+  return classes.map((layer) => layer.className).sort();
 }

@@ -45,7 +45,7 @@ describe('report.md and the terminal table', () => {
     expect(failures).toBeGreaterThan(0);
     expect(details).toBeGreaterThan(failures);
     const failureRow = md.split('\n').find((l) => l.startsWith('| ❌ fail |'))!;
-    expect(failureRow).toMatch(/^\| ❌ fail \| resnet_basic_block \/ onnx \| \d+ of 10 elements outside tolerance; worst at \[0, \d\]: .* would need atol [\d.e-]+\) \| - \|$/);
+    expect(failureRow).toMatch(/^\| ❌ fail \| resnet_basic_block \/ onnx \| max\\\|diff\\\| [\d.e+-]+ \(relative to max\\\|ref\\\| [\d.e+-]+: [\d.e+-]+\) > 1e-12 x max\(1, max\\\|ref\\\|\) = [\d.e+-]+; worst at \[0, \d\]: .* vs reference .* \| - \|$/);
     expect(md.slice(0, details)).not.toContain('seed_single_conv'); // passing lines only in the folded table
     expect(md.slice(details)).toMatch(/\| seed_single_conv \| onnx \| 3\/3 \|/);
     expect(md.trimEnd().endsWith('</details>')).toBe(true);

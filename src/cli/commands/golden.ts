@@ -58,6 +58,8 @@ export function registerGolden(program: Command, ctx: CliContext): void {
         goldenRoot: resolve(ctx.cwd, options.golden),
         reportRoot: resolve(ctx.cwd, DEFAULT_REPORTS_DIR),
         ...(options.targets ? { targets: options.targets } : {}),
+        // A golden recorded without model.onnx has no onnx row to accept: that skip is deliberate.
+        ...(options.onnx ? {} : { allowSkip: 'onnx' }),
         update: true,
         json: false,
         recordIntoGoldenRoot: false,

@@ -5,6 +5,7 @@ import { TorchportError } from '../../errors.ts';
 import { Tensor } from '../../tensor/index.ts';
 import type { InspectedTensor, TfliteInspection } from '../../tflite/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
+import type { Runner } from '../../runtimes/index.ts';
 import type { Golden } from '../golden/index.ts';
 import { kerasLayerErrors } from './divergence.ts';
 import { TargetUnavailableError, type ModelStructure, type OpenTarget, type Target } from './target.ts';
@@ -113,19 +114,30 @@ export function kerasTarget(source: ConversionSource): Target {
   };
 }
 
-/** One TFLite variant of the converted model, run in the official LiteRT runtime. */
-export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource): Target {
+/** A TFLite runtime a variant can be run in: LiteRT.js (WebAssembly) or the native LiteRT interpreter. */
+export interface TfliteEngine {
+  /** Prefix of the target name: `tflite` (LiteRT.js) or `tflite-native`. */
+  readonly prefix: string;
+  open(bytes: Uint8Array, name: string): Promise<Runner>;
+}
+
+const LITERT_JS: TfliteEngine = {
+  prefix: 'tflite',
+  async open(bytes, name) {
+    const { createTfliteRunner } = await import('../../runtimes/tflite/index.ts');
+    return createTfliteRunner(bytes, { name });
+  },
+};
+
+/** One TFLite variant of the converted model, run in the official LiteRT runtime (LiteRT.js unless `engine` says otherwise). */
+export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource, engine: TfliteEngine = LITERT_JS): Target {
   return {
-    name: `tflite-${variant}`,
+    name: `${engine.prefix}-${variant}`,
     async open(golden) {
       const conversion = await guarded(() => source.keras(golden));
       const bytes = await guarded(() => source.tflite(golden, variant));
-      const [{ createTfliteRunner }, { toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([
-        import('../../runtimes/tflite/index.ts'),
-        import('../../convert/index.ts'),
-        import('../../tflite/index.ts'),
-      ]);
-      const runner = await createTfliteRunner(bytes, { name: `${golden.manifest.name} (${variant})` });
+      const [{ toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([import('../../convert/index.ts'), import('../../tflite/index.ts')]);
+      const runner = await engine.open(bytes, `${golden.manifest.name} (${variant})`);
       const inspection = inspectTflite(bytes);
       const structure: ModelStructure = {
         ops: inspection.operatorHistogram,

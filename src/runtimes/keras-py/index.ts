@@ -1,0 +1,1 @@
+export { convertToKerasNative, createKerasPyRunner, type KerasPyRunnerOptions } from './runner.ts';

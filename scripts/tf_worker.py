@@ -212,12 +212,13 @@ def bench(params):
     for _ in range(int(params.get("warmup", 5))):
         execute(entry, inputs)
     samples = []
+    min_runs = int(params.get("minRuns", 1))
     deadline = time.perf_counter() + float(params.get("maxSeconds", 10))
     for _ in range(int(params.get("runs", 50))):
         start = time.perf_counter()
         execute(entry, inputs)
         samples.append((time.perf_counter() - start) * 1000)
-        if time.perf_counter() > deadline:
+        if len(samples) >= min_runs and time.perf_counter() > deadline:
             break
     return {"samplesMs": samples}
 

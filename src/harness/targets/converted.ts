@@ -8,7 +8,7 @@ import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import type { Runner } from '../../runtimes/index.ts';
 import type { Golden } from '../golden/index.ts';
 import { kerasLayerErrors } from './divergence.ts';
-import { TargetUnavailableError, type ModelStructure, type OpenTarget, type Target } from './target.ts';
+import { TargetUnavailableError, type ModelStructure, type OpenTarget, type SelfTimedLatency, type Target } from './target.ts';
 
 export class ConversionFailedError extends TorchportError {
   readonly code = 'E_CONVERSION';
@@ -119,6 +119,8 @@ export interface TfliteEngine {
   /** Prefix of the target name: `tflite` (LiteRT.js) or `tflite-native`. */
   readonly prefix: string;
   open(bytes: Uint8Array, name: string): Promise<Runner>;
+  /** Latency timed inside the engine (see OpenTarget.selfTimed); absent: bench times `run`. */
+  selfTimed?(bytes: Uint8Array, name: string, targetName: string, inputs: readonly Tensor[]): Promise<SelfTimedLatency[]>;
 }
 
 const LITERT_JS: TfliteEngine = {
@@ -139,6 +141,7 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
       const [{ toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([import('../../convert/index.ts'), import('../../tflite/index.ts')]);
       const runner = await engine.open(bytes, `${golden.manifest.name} (${variant})`);
       const inspection = inspectTflite(bytes);
+      const modelInputs = (inputs: readonly Tensor[]) => toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
       const structure: ModelStructure = {
         ops: inspection.operatorHistogram,
         bytes: bytes.byteLength,
@@ -156,9 +159,9 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
               },
             }
           : {}),
+        ...(engine.selfTimed ? { selfTimed: (inputs: readonly Tensor[]) => engine.selfTimed!(bytes, golden.manifest.name, `${engine.prefix}-${variant}`, modelInputs(inputs)) } : {}),
         run: async (inputs: readonly Tensor[]) => {
-          const kerasInputs = toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
-          const outputs = await runner.run(kerasInputs);
+          const outputs = await runner.run(modelInputs(inputs));
           return toTorchLayout(outputs.map((t, i) => dequantizeIfNeeded(t, inspection.outputs[i])), conversion.io.outputs);
         },
         close: () => runner.dispose(),

@@ -1,4 +1,4 @@
-export { TargetUnavailableError, type Divergence, type DivergentLayer, type ModelStructure, type OpenTarget, type Target } from './target.ts';
+export { TargetUnavailableError, type SelfTimedLatency, type Divergence, type DivergentLayer, type ModelStructure, type OpenTarget, type Target } from './target.ts';
 export { ConversionFailedError, artifactsSource, conversionCache, kerasTarget, tfliteTarget, type ConversionSource } from './converted.ts';
 export { UnknownTargetError, availableTargetNames, createTargets, type TargetContext } from './registry.ts';
 export { onnxTarget } from './onnx.ts';

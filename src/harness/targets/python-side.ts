@@ -3,13 +3,13 @@
 // (`tflite-native-<variant>`). Without the worker's packages (no `npm run setup`) their rows are
 // skipped with the reason.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import { tfliteTarget, type ConversionSource, type TfliteEngine } from './converted.ts';
-import { TargetUnavailableError, type Target } from './target.ts';
+import { TargetUnavailableError, type SelfTimedLatency, type Target } from './target.ts';
 
 /** The worker's packages are missing: a skip with the reason, not an error of the model. */
 async function unlessUnavailable<T>(work: () => Promise<T>): Promise<T> {
@@ -21,6 +21,9 @@ async function unlessUnavailable<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Many more than any budget allows: the time budget ends a batch. */
+const RUNS_CAP = 100_000;
+
 const NATIVE_LITERT: TfliteEngine = {
   prefix: 'tflite-native',
   open: (bytes, name) =>
@@ -28,6 +31,25 @@ const NATIVE_LITERT: TfliteEngine = {
       const { createTfliteNativeRunner } = await import('../../runtimes/tflite-native/index.ts');
       return createTfliteNativeRunner(bytes, { name });
     }),
+  // One interpreter on 1 thread and one on every core, each timed inside the worker.
+  async selfTimed(bytes, name, targetName, inputs) {
+    const { createTfliteNativeRunner } = await import('../../runtimes/tflite-native/index.ts');
+    const threadCounts = [...new Set([1, availableParallelism()])];
+    return Promise.all(
+      threadCounts.map(async (threads): Promise<SelfTimedLatency> => {
+        const runner = await createTfliteNativeRunner(bytes, { name, threads });
+        return {
+          name: threadCounts.length === 1 ? targetName : `${targetName} (${threads} thr)`,
+          info: runner.info,
+          async warmUp(budgetMs, minRuns) {
+            return minRuns + (await runner.bench(inputs, { warmup: minRuns, runs: RUNS_CAP, minRuns: 1, maxSeconds: budgetMs / 1000 })).length;
+          },
+          measure: (budgetMs, minRuns) => runner.bench(inputs, { warmup: 0, runs: RUNS_CAP, minRuns, maxSeconds: budgetMs / 1000 }),
+          close: () => runner.dispose(),
+        };
+      }),
+    );
+  },
 };
 
 /** One TFLite variant run in the native LiteRT interpreter (ai-edge-litert). */

@@ -7,6 +7,7 @@ export {
   benchWorkerModel,
   sharedTfWorker,
   workerModelRunner,
+  type BenchPlan,
   type IoSpec,
   type LoadedModel,
   type TfWorkerInfo,

@@ -286,7 +286,15 @@ export function workerModelRunner(worker: TfWorker, loaded: LoadedModel, info: R
   };
 }
 
+/** `warmup` untimed runs, then timed runs until `maxSeconds` have passed (at least `minRuns`, at most `runs`). */
+export interface BenchPlan {
+  readonly warmup: number;
+  readonly runs: number;
+  readonly maxSeconds: number;
+  readonly minRuns?: number;
+}
+
 /** Latency samples (ms) of a loaded model, timed inside Python (inputs set and outputs read back included). */
-export async function benchWorkerModel(worker: TfWorker, handle: number, inputs: readonly Tensor[], plan: { warmup: number; runs: number; maxSeconds: number }): Promise<number[]> {
+export async function benchWorkerModel(worker: TfWorker, handle: number, inputs: readonly Tensor[], plan: BenchPlan): Promise<number[]> {
   return worker.withTensors(inputs, async (paths) => (await worker.request<{ samplesMs: number[] }>('bench', { handle, inputs: paths, ...plan })).samplesMs);
 }

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTflite } from '../../tflite/index.ts';
-import { benchWorkerModel, sharedTfWorker, workerModelRunner, type LoadedModel, type TfWorker } from '../tf-worker/index.ts';
+import { benchWorkerModel, sharedTfWorker, workerModelRunner, type BenchPlan, type LoadedModel, type TfWorker } from '../tf-worker/index.ts';
 import type { Runner } from '../runner.ts';
 import type { Tensor } from '../../tensor/index.ts';
 
@@ -25,7 +25,7 @@ export interface TfliteNativeModel extends LoadedModel {
 
 export interface TfliteNativeRunner extends Runner {
   /** Latency samples in ms, timed inside Python around the interpreter call (inputs in, outputs out). */
-  bench(inputs: readonly Tensor[], plan: { warmup: number; runs: number; maxSeconds: number }): Promise<number[]>;
+  bench(inputs: readonly Tensor[], plan: BenchPlan): Promise<number[]>;
 }
 
 /** Loads a .tflite flatbuffer in the native interpreter; throws TfWorkerUnavailableError when ai-edge-litert is missing. */

@@ -97,6 +97,46 @@ def load_keras(params):
     return {"handle": handle, "inputs": inputs, "outputs": outputs, "keras": keras.__version__, "backend": keras.backend.backend()}
 
 
+def tf_convert(params):
+    """TensorFlow's own TFLiteConverter on a Keras model file: the route a Keras user takes.
+    Static batch `batch`; variant fp32 / fp16 / dynamic-int8 / int8 (float I/O, calibrated on
+    `representative`: a list of samples, each a list of .npy paths, one per input)."""
+    keras = keras_module()
+    import tensorflow as tf  # noqa: PLC0415
+
+    model = keras.models.load_model(params["path"], compile=False)
+    batch = int(params.get("batch", 1))
+    specs = [tf.TensorSpec([batch, *t.shape[1:]], tf.float32, name=f"input_{i}") for i, t in enumerate(model.inputs)]
+
+    def forward(*xs):
+        outputs = model(list(xs) if len(xs) > 1 else xs[0], training=False)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        return {f"output_{i}": o for i, o in enumerate(outputs)}
+
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2  # noqa: PLC0415
+
+    # Weights frozen into constants (as from_keras_model does): left as variables they become
+    # uninitialised resource variables in the .tflite.
+    concrete = convert_variables_to_constants_v2(tf.function(forward).get_concrete_function(*specs))
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete])
+    variant = params["variant"]
+    if variant not in ("fp32", "fp16", "dynamic-int8", "int8"):
+        raise WorkerRequestError("BadVariant", f"unknown variant {variant!r}")
+    if variant != "fp32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if variant == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
+    if variant == "int8":
+        samples = [[numpy.load(p, allow_pickle=False) for p in sample] for sample in params["representative"]]
+        converter.representative_dataset = lambda: iter(samples)
+    data = converter.convert()
+    temporary = f"{params['out']}.tmp-{os.getpid()}"
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, params["out"])
+    return {"path": params["out"], "bytes": len(data), "tensorflow": tf.__version__}
+
+
 def save_keras(params):
     entry = model_entry(params, "keras")
     path = params["path"]
@@ -228,7 +268,7 @@ def close(params):
     return {}
 
 
-METHODS = {"load_keras": load_keras, "save_keras": save_keras, "load_tflite": load_tflite, "run": run, "bench": bench, "close": close}
+METHODS = {"tf_convert": tf_convert, "load_keras": load_keras, "save_keras": save_keras, "load_tflite": load_tflite, "run": run, "bench": bench, "close": close}
 
 
 def send(message):

@@ -55,6 +55,9 @@ export const ALL_TARGETS = [
   'tflite-native-fp16',
   'tflite-native-dynamic-int8',
   'tflite-native-int8',
+  'tflite-tfconverter-fp32',
+  'tflite-tfconverter-dynamic-int8',
+  'tflite-tfconverter-int8',
 ] as const;
 
 /**
@@ -67,6 +70,9 @@ const SAME_MODEL_AS: Readonly<Record<string, string>> = {
   'tflite-native-fp16': 'tflite-fp16',
   'tflite-native-dynamic-int8': 'tflite-dynamic-int8',
   'tflite-native-int8': 'tflite-int8',
+  'tflite-tfconverter-fp32': 'tflite-fp32',
+  'tflite-tfconverter-dynamic-int8': 'tflite-dynamic-int8',
+  'tflite-tfconverter-int8': 'tflite-int8',
 };
 
 export async function loadSuite(path: string): Promise<Suite> {
@@ -165,7 +171,7 @@ function optionalCount(value: unknown, where: string): number | null {
 }
 
 /** Targets whose outputs are float32 computations: a fixture's plain TOLERANCE applies to them. */
-const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32', 'keras-py', 'tflite-native-fp32']);
+const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32', 'keras-py', 'tflite-native-fp32', 'tflite-tfconverter-fp32']);
 
 /**
  * The tolerance for one output of one model on one target. Layers, later ones winning:

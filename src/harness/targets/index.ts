@@ -3,4 +3,4 @@ export { ConversionFailedError, artifactsSource, conversionCache, kerasTarget, t
 export { UnknownTargetError, availableTargetNames, createTargets, type TargetContext } from './registry.ts';
 export { onnxTarget } from './onnx.ts';
 export { torchTarget } from './torch.ts';
-export { KerasFormatMismatchError, kerasPyTarget, tfliteNativeTarget } from './python-side.ts';
+export { KerasFormatMismatchError, kerasPyTarget, tfConverterTarget, tfliteNativeTarget } from './python-side.ts';

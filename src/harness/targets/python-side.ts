@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
+import type { Golden } from '../golden/index.ts';
 import { tfliteTarget, type ConversionSource, type TfliteEngine } from './converted.ts';
 import { TargetUnavailableError, type SelfTimedLatency, type Target } from './target.ts';
 
@@ -55,6 +56,47 @@ const NATIVE_LITERT: TfliteEngine = {
 /** One TFLite variant run in the native LiteRT interpreter (ai-edge-litert). */
 export function tfliteNativeTarget(variant: QuantizeVariant, source: ConversionSource): Target {
   return tfliteTarget(variant, source, NATIVE_LITERT);
+}
+
+/**
+ * The same Keras model converted by TensorFlow's TFLiteConverter instead of torchport's writer
+ * (int8 calibrated on the same representative samples), run in the native interpreter: the
+ * route a Keras user takes, side by side with torchport's own TFLite.
+ */
+export function tfConverterTarget(variant: QuantizeVariant, source: ConversionSource): Target {
+  const converted = new Map<string, Promise<Uint8Array>>();
+  const viaTensorFlow: ConversionSource = {
+    keras: (golden) => source.keras(golden),
+    tflite(golden, wanted) {
+      const key = `${golden.dir}\u0000${wanted}`;
+      let bytes = converted.get(key);
+      if (!bytes) {
+        bytes = unlessUnavailable(() => convertGoldenWithTensorFlow(golden, wanted, source));
+        converted.clear(); // one golden at a time, as the conversion cache does
+        converted.set(key, bytes);
+      }
+      return bytes;
+    },
+  };
+  return tfliteTarget(variant, viaTensorFlow, { ...NATIVE_LITERT, prefix: 'tflite-tfconverter' });
+}
+
+async function convertGoldenWithTensorFlow(golden: Golden, variant: QuantizeVariant, source: ConversionSource): Promise<Uint8Array> {
+  const conversion = await source.keras(golden);
+  const [{ saveKerasH5 }, { convertWithTensorFlow }, { defaultRepresentative, toKerasLayout }] = await Promise.all([
+    import('../../keras/io/index.ts'),
+    import('../../runtimes/keras-py/index.ts'),
+    import('../../convert/index.ts'),
+  ]);
+  const dir = await mkdtemp(join(tmpdir(), 'torchport-tfconverter-'));
+  try {
+    const h5 = join(dir, 'model.h5');
+    await saveKerasH5(conversion.model, h5);
+    const representative = variant === 'int8' ? defaultRepresentative(golden).samples.map((sample) => toKerasLayout(sample, conversion.io.inputs)) : undefined;
+    return await convertWithTensorFlow(h5, { variant, batch: golden.manifest.inputs[0]!.shape[0] ?? 1, ...(representative ? { representative } : {}) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Saved-model outputs from the .h5 and the .keras round trip must agree exactly. */

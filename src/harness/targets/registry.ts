@@ -3,7 +3,7 @@ import type { TorchBridge } from '../../torch/index.ts';
 import { ALL_TARGETS } from '../suite/index.ts';
 import { artifactsSource, conversionCache, kerasTarget, tfliteTarget, type ConversionSource } from './converted.ts';
 import { onnxTarget } from './onnx.ts';
-import { kerasPyTarget, tfliteNativeTarget } from './python-side.ts';
+import { kerasPyTarget, tfConverterTarget, tfliteNativeTarget } from './python-side.ts';
 import type { Target } from './target.ts';
 import { torchTarget } from './torch.ts';
 
@@ -34,6 +34,9 @@ const FACTORIES: Partial<Record<(typeof ALL_TARGETS)[number], TargetFactory>> = 
   'tflite-native-fp16': (_, conversions) => tfliteNativeTarget('fp16', conversions),
   'tflite-native-dynamic-int8': (_, conversions) => tfliteNativeTarget('dynamic-int8', conversions),
   'tflite-native-int8': (_, conversions) => tfliteNativeTarget('int8', conversions),
+  'tflite-tfconverter-fp32': (_, conversions) => tfConverterTarget('fp32', conversions),
+  'tflite-tfconverter-dynamic-int8': (_, conversions) => tfConverterTarget('dynamic-int8', conversions),
+  'tflite-tfconverter-int8': (_, conversions) => tfConverterTarget('int8', conversions),
 };
 
 export function availableTargetNames(): string[] {

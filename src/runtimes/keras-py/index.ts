@@ -1,1 +1,1 @@
-export { convertToKerasNative, createKerasPyRunner, type KerasPyRunnerOptions } from './runner.ts';
+export { convertToKerasNative, convertWithTensorFlow, createKerasPyRunner, type KerasPyRunnerOptions, type TfConvertOptions } from './runner.ts';

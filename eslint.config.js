@@ -11,7 +11,7 @@ const ENGINE_MESSAGE = 'Only src/runtimes/ (and src/keras/, whose models are tfj
 const ENGINE_PATTERN = { group: ENGINES, allowTypeImports: true, message: ENGINE_MESSAGE };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/**', 'golden/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'reports/**', 'golden/**', 'dist/**', '.venv*/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,6 +14,7 @@ Exit codes: 0 after "shutdown" or end of stdin, 3 when torch cannot be imported.
 
 import faulthandler
 import importlib.util
+import inspect
 import json
 import os
 import platform
@@ -483,6 +484,11 @@ def method_capture_graph(params):
     return {"nodes": len(graph["nodes"]), "constants": len(constants)}
 
 
+# torch 2.x defaults to the dynamo exporter, which writes the weights to a separate .data file next
+# to the temporary path; the TorchScript exporter (torch 1.13's only one) writes one self-contained file.
+ONNX_EXPORT_OPTIONS = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+
+
 def method_export_onnx(params):
     """Exports the model with torch.onnx.export on the given inputs (static shapes): the ONNX route
     users would otherwise take, kept as a baseline target."""
@@ -504,6 +510,7 @@ def method_export_onnx(params):
                 input_names=[f"input_{i}" for i in range(len(inputs))],
                 output_names=names,
                 do_constant_folding=True,
+                **ONNX_EXPORT_OPTIONS,
             )
         os.replace(temporary, params["path"])
     finally:

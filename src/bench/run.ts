@@ -99,6 +99,14 @@ export async function benchModels(goldenDirs: readonly string[], options: BenchO
         options.onProgress?.(`${model}: opening ${target.name}`);
         try {
           const open = await target.open(golden);
+          if (open.selfTimed) {
+            // Timed inside the engine's own process; `timedIn` 'bridge': not gated, like the PyTorch reference.
+            const timed = await open.selfTimed(inputs).finally(() => open.close());
+            for (const t of timed) {
+              opened.push({ target: t.name, info: t.info, timedIn: 'bridge', workload: { name: t.name, kind: 'self-timed', warmUp: t.warmUp, measure: t.measure }, close: t.close });
+            }
+            continue;
+          }
           let run = async (): Promise<void> => readBack(await open.run(inputs));
           const fraction = options.slowdown.get(target.name);
           if (fraction) run = withSlowdown(run, fraction);

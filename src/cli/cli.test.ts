@@ -65,7 +65,7 @@ describe('torchport CLI', () => {
   });
 
   it('run without torch and --allow-skip torch uses the committed goldens: checks pass, torch rows are skipped with the reason', async () => {
-    const result = await cli(['run', '--report', join(project, 'r2'), '--allow-skip', 'torch'], {
+    const result = await cli(['run', '--targets', 'torch,onnx', '--report', join(project, 'r2'), '--allow-skip', 'torch'], {
       cwd: repo,
       env: { ...process.env, CI: 'true', TORCHPORT_PYTHON: '/nonexistent/python3' },
     });

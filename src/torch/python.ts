@@ -1,18 +1,24 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { TorchportError } from '../errors.ts';
 
 /** The environment variable that names the Python interpreter to use, before any search. */
 export const PYTHON_ENV_VAR = 'TORCHPORT_PYTHON';
 
+/** The project's own environment, made by `npm run setup` (scripts/setup.ts) with pinned packages. */
+export const PROJECT_VENV_PYTHON = fileURLToPath(new URL('../../.venv/bin/python', import.meta.url));
+
 /**
- * Interpreters tried in order when TORCHPORT_PYTHON is not set. On Debian the `python3` first on
- * PATH may be a pyenv or venv without torch while /usr/bin/python3 has Debian's python3-torch.
+ * Interpreters tried in order when TORCHPORT_PYTHON is not set: the project's .venv when it
+ * exists, then the system's. On Debian the `python3` first on PATH may be a pyenv or venv without
+ * torch while /usr/bin/python3 has Debian's python3-torch.
  */
 const PYTHON_CANDIDATES = ['python3', '/usr/bin/python3', 'python'] as const;
 
 export const TORCH_INSTALL_HINT =
-  'Install PyTorch for one of them: on Debian/Ubuntu `sudo apt-get install -y --no-install-recommends python3-torch` ' +
-  '(or `npm run setup`, which does that), elsewhere `pip install torch`; or point TORCHPORT_PYTHON at an interpreter that has it.';
+  'Run `npm run setup` (it makes the project-local .venv with a pinned CPU build of torch), or install PyTorch for one of them ' +
+  '(Debian/Ubuntu: `sudo apt-get install -y --no-install-recommends python3-torch`), or point TORCHPORT_PYTHON at an interpreter that has it.';
 
 export class TorchUnavailableError extends TorchportError {
   readonly code = 'E_TORCH_UNAVAILABLE';
@@ -31,7 +37,8 @@ export interface PythonAttempt {
 /** The interpreters to try, in order: TORCHPORT_PYTHON alone when it is set. */
 export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const chosen = env[PYTHON_ENV_VAR]?.trim();
-  return chosen ? [chosen] : [...PYTHON_CANDIDATES];
+  if (chosen) return [chosen];
+  return existsSync(PROJECT_VENV_PYTHON) ? [PROJECT_VENV_PYTHON, ...PYTHON_CANDIDATES] : [...PYTHON_CANDIDATES];
 }
 
 export interface TorchPython {

@@ -51,7 +51,7 @@ describe('torchport transfer', () => {
     expect(stdout).toContain('filled 1 of 1 Keras weights from 1 PyTorch tensors');
     expect(stdout).toMatch(/tfjs backend: wasm/);
     const out = path.join(dir, 'out-seed');
-    expect((await readdir(out)).sort()).toEqual([WEIGHTS_BIN_NAME, 'model.h5', MODEL_JSON_NAME, 'transfer-report.json'].sort());
+    expect((await readdir(out)).sort()).toEqual([WEIGHTS_BIN_NAME, 'model.h5', MODEL_JSON_NAME, 'transfer-report.json', 'torchport_layers.py'].sort());
     const report = JSON.parse(await readFile(path.join(out, 'transfer-report.json'), 'utf8'));
     expect(report.assignments).toEqual([expect.objectContaining({ layer: 'conv', tensor: 'conv.weight', torchShape: [1, 3, 3, 3], kerasShape: [3, 3, 3, 1] })]);
     for (const model of [await loadTfjsLayersModel(path.join(out, MODEL_JSON_NAME)), await loadKerasH5(path.join(out, 'model.h5'))]) {

@@ -52,7 +52,38 @@ export interface SkipAllowances {
   readonly fixtures: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-export const ALL_TARGETS = ['torch', 'onnx', 'keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8', 'tflite-int8'] as const;
+export const ALL_TARGETS = [
+  'torch',
+  'onnx',
+  'keras',
+  'tflite-fp32',
+  'tflite-fp16',
+  'tflite-dynamic-int8',
+  'tflite-int8',
+  'keras-py',
+  'tflite-native-fp32',
+  'tflite-native-fp16',
+  'tflite-native-dynamic-int8',
+  'tflite-native-int8',
+  'tflite-tfconverter-fp32',
+  'tflite-tfconverter-dynamic-int8',
+  'tflite-tfconverter-int8',
+] as const;
+
+/**
+ * Targets that run the same model as another target in another runtime (real Keras, the native
+ * LiteRT interpreter) are judged by that target's tolerances unless they are given their own.
+ */
+const SAME_MODEL_AS: Readonly<Record<string, string>> = {
+  'keras-py': 'keras',
+  'tflite-native-fp32': 'tflite-fp32',
+  'tflite-native-fp16': 'tflite-fp16',
+  'tflite-native-dynamic-int8': 'tflite-dynamic-int8',
+  'tflite-native-int8': 'tflite-int8',
+  'tflite-tfconverter-fp32': 'tflite-fp32',
+  'tflite-tfconverter-dynamic-int8': 'tflite-dynamic-int8',
+  'tflite-tfconverter-int8': 'tflite-int8',
+};
 
 export async function loadSuite(path: string): Promise<Suite> {
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -185,7 +216,7 @@ function optionalCount(value: unknown, where: string): number | null {
 }
 
 /** Targets whose outputs are float32 computations: a fixture's plain TOLERANCE applies to them. */
-const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32']);
+const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32', 'keras-py', 'tflite-native-fp32', 'tflite-tfconverter-fp32']);
 
 /**
  * The tolerance for one output of one model on one target. Layers, later ones winning:
@@ -194,7 +225,8 @@ const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32']);
  * suite's per-output overrides.
  */
 export function resolveTolerance(suite: Suite, fixtureTolerance: unknown, model: string, target: string, output: string): Tolerance {
-  const pick = (byTarget: TargetTolerances | undefined): unknown => (byTarget ? (byTarget[target] ?? byTarget['*']) : undefined);
+  const sameModel = SAME_MODEL_AS[target];
+  const pick = (byTarget: TargetTolerances | undefined): unknown => (byTarget ? (byTarget[target] ?? (sameModel === undefined ? undefined : byTarget[sameModel]) ?? byTarget['*']) : undefined);
   let tolerance: Tolerance = parseTolerance(pick(suite.tolerances.targets), undefined, `${suite.path ?? suite.name}: tolerances.targets.${target}`);
   if (fixtureTolerance !== null && fixtureTolerance !== undefined) {
     const isMap = typeof fixtureTolerance === 'object' && Object.keys(fixtureTolerance).some((k) => k === '*' || (ALL_TARGETS as readonly string[]).includes(k));

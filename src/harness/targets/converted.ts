@@ -5,9 +5,10 @@ import { TorchportError } from '../../errors.ts';
 import { Tensor } from '../../tensor/index.ts';
 import type { InspectedTensor, TfliteInspection } from '../../tflite/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
+import type { Runner } from '../../runtimes/index.ts';
 import type { Golden } from '../golden/index.ts';
 import { kerasLayerErrors } from './divergence.ts';
-import { TargetUnavailableError, type ModelStructure, type Target } from './target.ts';
+import { TargetUnavailableError, type ModelStructure, type SelfTimedLatency, type Target } from './target.ts';
 
 export class ConversionFailedError extends TorchportError {
   readonly code = 'E_CONVERSION';
@@ -135,21 +136,35 @@ function sameOutputs(fromJson: readonly Tensor[], fromH5: readonly Tensor[]): vo
   });
 }
 
-/** One TFLite variant of the converted model, run in the official LiteRT runtime. */
-export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource): Target {
+/** A TFLite runtime a variant can be run in: LiteRT.js (WebAssembly) or the native LiteRT interpreter. */
+export interface TfliteEngine {
+  /** Prefix of the target name: `tflite` (LiteRT.js) or `tflite-native`. */
+  readonly prefix: string;
+  open(bytes: Uint8Array, name: string): Promise<Runner>;
+  /** Latency timed inside the engine (see OpenTarget.selfTimed); absent: bench times `run`. */
+  selfTimed?(bytes: Uint8Array, name: string, targetName: string, inputs: readonly Tensor[]): Promise<SelfTimedLatency[]>;
+}
+
+const LITERT_JS: TfliteEngine = {
+  prefix: 'tflite',
+  async open(bytes, name) {
+    const { createTfliteRunner } = await import('../../runtimes/tflite/index.ts');
+    return createTfliteRunner(bytes, { name });
+  },
+};
+
+/** One TFLite variant of the converted model, run in the official LiteRT runtime (LiteRT.js unless `engine` says otherwise). */
+export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource, engine: TfliteEngine = LITERT_JS): Target {
   return {
-    name: `tflite-${variant}`,
+    name: `${engine.prefix}-${variant}`,
     async open(golden) {
       requireGraph(golden);
       const conversion = await source.keras(golden);
       const bytes = await source.tflite(golden, variant);
-      const [{ createTfliteRunner }, { toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([
-        import('../../runtimes/tflite/index.ts'),
-        import('../../convert/index.ts'),
-        import('../../tflite/index.ts'),
-      ]);
-      const runner = await createTfliteRunner(bytes, { name: `${golden.manifest.name} (${variant})` });
+      const [{ toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([import('../../convert/index.ts'), import('../../tflite/index.ts')]);
+      const runner = await engine.open(bytes, `${golden.manifest.name} (${variant})`);
       const inspection = inspectTflite(bytes);
+      const modelInputs = (inputs: readonly Tensor[]) => toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
       const structure: ModelStructure = {
         ops: inspection.operatorHistogram,
         bytes: bytes.byteLength,
@@ -167,9 +182,9 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource)
               },
             }
           : {}),
+        ...(engine.selfTimed ? { selfTimed: (inputs: readonly Tensor[]) => engine.selfTimed!(bytes, golden.manifest.name, `${engine.prefix}-${variant}`, modelInputs(inputs)) } : {}),
         run: async (inputs: readonly Tensor[]) => {
-          const kerasInputs = toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
-          const outputs = await runner.run(kerasInputs);
+          const outputs = await runner.run(modelInputs(inputs));
           return toTorchLayout(outputs.map((t, i) => dequantizeIfNeeded(t, inspection.outputs[i])), conversion.io.outputs);
         },
         close: () => runner.dispose(),

@@ -3,6 +3,7 @@ import type { TorchBridge } from '../../torch/index.ts';
 import { ALL_TARGETS } from '../suite/index.ts';
 import { artifactsSource, conversionCache, kerasTarget, tfliteTarget, type ConversionSource } from './converted.ts';
 import { onnxTarget } from './onnx.ts';
+import { kerasPyTarget, tfConverterTarget, tfliteNativeTarget } from './python-side.ts';
 import type { Target } from './target.ts';
 import { torchTarget } from './torch.ts';
 
@@ -28,6 +29,14 @@ const FACTORIES: Partial<Record<(typeof ALL_TARGETS)[number], TargetFactory>> = 
   'tflite-fp16': (_, conversions) => tfliteTarget('fp16', conversions),
   'tflite-dynamic-int8': (_, conversions) => tfliteTarget('dynamic-int8', conversions),
   'tflite-int8': (_, conversions) => tfliteTarget('int8', conversions),
+  'keras-py': (_, conversions) => kerasPyTarget(conversions),
+  'tflite-native-fp32': (_, conversions) => tfliteNativeTarget('fp32', conversions),
+  'tflite-native-fp16': (_, conversions) => tfliteNativeTarget('fp16', conversions),
+  'tflite-native-dynamic-int8': (_, conversions) => tfliteNativeTarget('dynamic-int8', conversions),
+  'tflite-native-int8': (_, conversions) => tfliteNativeTarget('int8', conversions),
+  'tflite-tfconverter-fp32': (_, conversions) => tfConverterTarget('fp32', conversions),
+  'tflite-tfconverter-dynamic-int8': (_, conversions) => tfConverterTarget('dynamic-int8', conversions),
+  'tflite-tfconverter-int8': (_, conversions) => tfConverterTarget('int8', conversions),
 };
 
 export function availableTargetNames(): string[] {

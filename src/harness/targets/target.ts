@@ -44,6 +44,23 @@ export interface OpenTarget {
   readonly structure?: ModelStructure;
   /** Per-layer errors against PyTorch's intermediate activations (first seed), for first-divergence reports. */
   diagnose?(): Promise<Divergence>;
+  /**
+   * Latency timed inside the engine's own process rather than around `run` (whose file and IPC
+   * transfer would swamp the engine's time): one entry per configuration (e.g. 1 thread, all cores).
+   */
+  selfTimed?(inputs: readonly Tensor[]): Promise<SelfTimedLatency[]>;
+}
+
+/** One configuration of a self-timed engine, for `torchport bench`. */
+export interface SelfTimedLatency {
+  /** The row's name in the latency table (the target, with the configuration when there are several). */
+  readonly name: string;
+  readonly info: RunnerInfo;
+  /** Untimed runs within about `budgetMs` (at least `minRuns`); returns how many were made. */
+  warmUp(budgetMs: number, minRuns: number): Promise<number>;
+  /** Samples in ms within about `budgetMs` (at least `minRuns`). */
+  measure(budgetMs: number, minRuns: number): Promise<number[]>;
+  close(): Promise<void>;
 }
 
 /**

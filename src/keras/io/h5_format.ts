@@ -7,7 +7,9 @@
 // for an HDF5 object header is split into <name>0, <name>1, ... exactly as Keras does.
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
-import { open, stat } from 'node:fs/promises';
+import { copyFile, open, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { registerCustomLayers } from '../builder/registry.ts';
 import { adoptGroupedConvolutions } from '../layers/index.ts';
 import { replaceAtomically } from '../../util/index.ts';
@@ -28,8 +30,38 @@ const h5 = async () => {
   return h5wasm;
 };
 
-/** Writes `filePath` (atomically) in Keras's HDF5 layout. */
+/** The Python (Keras 3) twin of src/keras/layers/: written next to every model.h5. */
+export const KERAS_PYTHON_LAYERS_NAME = 'torchport_layers.py';
+const KERAS_PYTHON_LAYERS = fileURLToPath(new URL(`./${KERAS_PYTHON_LAYERS_NAME}`, import.meta.url));
+
+/**
+ * Writes `filePath` (atomically) in Keras's HDF5 layout, and torchport_layers.py beside it so that
+ * Python Keras loads it: `import torchport_layers` then `keras.models.load_model(filePath)`.
+ */
 export async function saveKerasH5(model: tf.LayersModel, filePath: string): Promise<void> {
+  await writeH5(model, filePath);
+  await replaceAtomically(join(dirname(filePath), KERAS_PYTHON_LAYERS_NAME), (temporary) => copyFile(KERAS_PYTHON_LAYERS, temporary));
+}
+
+/**
+ * Keras 3 deserializes a wrapped layer (Bidirectional's `layer`) with its new serialization rules,
+ * which find a built-in class only through its `module`; TF.js writes none. Adds it (in place).
+ */
+function addWrappedLayerModules(node: unknown): void {
+  if (typeof node !== 'object' || node === null) return;
+  if (Array.isArray(node)) return node.forEach(addWrappedLayerModules);
+  const record = node as Record<string, unknown>;
+  const config = record['config'] as Record<string, unknown> | undefined;
+  const wrapped = record['class_name'] === 'Bidirectional' || record['class_name'] === 'TimeDistributed' ? (config?.['layer'] as Record<string, unknown> | undefined) : undefined;
+  if (wrapped && typeof wrapped === 'object' && !('module' in wrapped) && !TORCHPORT_LAYER_NAMES.has(String(wrapped['class_name']))) {
+    wrapped['module'] = 'keras.layers';
+  }
+  for (const value of Object.values(record)) addWrappedLayerModules(value);
+}
+
+const TORCHPORT_LAYER_NAMES = new Set(registerCustomLayers());
+
+async function writeH5(model: tf.LayersModel, filePath: string): Promise<void> {
   const { File } = await h5();
   const artifacts = await captureArtifacts(model);
   const topology = artifacts.modelTopology as { class_name?: string; config?: unknown; keras_version?: string; backend?: string };
@@ -42,7 +74,9 @@ export async function saveKerasH5(model: tf.LayersModel, filePath: string): Prom
     try {
       file.create_attribute('keras_version', kerasVersion);
       file.create_attribute('backend', backend);
-      file.create_attribute('model_config', JSON.stringify({ class_name: topology.class_name, config: topology.config }));
+      const modelConfig = { class_name: topology.class_name, config: structuredClone(topology.config) };
+      addWrappedLayerModules(modelConfig);
+      file.create_attribute('model_config', JSON.stringify(modelConfig));
       const weightsGroup = file.create_group('model_weights');
       writeNameList(weightsGroup, 'layer_names', layers.map((l) => l.name));
       weightsGroup.create_attribute('backend', backend);

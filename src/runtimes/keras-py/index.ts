@@ -1,0 +1,1 @@
+export { convertToKerasNative, convertWithTensorFlow, createKerasPyRunner, type KerasPyRunnerOptions, type TfConvertOptions } from './runner.ts';

@@ -1,0 +1,58 @@
+// A Runner over real Keras 3 (Python, TensorFlow backend): the model file (.h5 or .keras) is
+// loaded by keras.models.load_model exactly as a user would, with torchport's custom layers
+// registered from src/keras/io/torchport_layers.py, and run through the TensorFlow worker.
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Tensor } from '../../tensor/index.ts';
+import { sharedTfWorker, workerModelRunner, type LoadedModel, type TfWorker } from '../tf-worker/index.ts';
+import type { Runner } from '../runner.ts';
+
+export interface KerasPyRunnerOptions {
+  readonly worker?: TfWorker;
+}
+
+export interface KerasPyModel extends LoadedModel {
+  readonly keras: string;
+  readonly backend: string;
+}
+
+/** Loads `path` (.h5 or .keras) in Keras 3; throws TfWorkerUnavailableError when Keras is not installed. */
+export async function createKerasPyRunner(path: string, options: KerasPyRunnerOptions = {}): Promise<Runner> {
+  const worker = options.worker ?? sharedTfWorker();
+  await worker.requireModule('keras');
+  const loaded = await worker.request<KerasPyModel>('load_keras', { path: resolve(path) });
+  return workerModelRunner(worker, loaded, { engine: 'keras', version: loaded.keras, backend: loaded.backend, threads: (await worker.info()).cpus });
+}
+
+/** Loads `from` in Keras 3 and saves it in the Keras 3 native format at `to` (a .keras file). */
+export async function convertToKerasNative(from: string, to: string, options: KerasPyRunnerOptions = {}): Promise<{ bytes: number }> {
+  const worker = options.worker ?? sharedTfWorker();
+  await worker.requireModule('keras');
+  const loaded = await worker.request<KerasPyModel>('load_keras', { path: resolve(from) });
+  try {
+    return await worker.request<{ bytes: number }>('save_keras', { handle: loaded.handle, path: resolve(to) });
+  } finally {
+    await worker.request('close', { handle: loaded.handle });
+  }
+}
+
+export interface TfConvertOptions extends KerasPyRunnerOptions {
+  readonly variant: 'fp32' | 'fp16' | 'dynamic-int8' | 'int8';
+  /** The static batch size of the converted model's inputs. */
+  readonly batch: number;
+  /** Calibration samples for int8 (each one tensor per input, in the Keras model's layout). */
+  readonly representative?: ReadonlyArray<readonly Tensor[]>;
+}
+
+/** TensorFlow's TFLiteConverter on a Keras model file (.h5 / .keras): the bytes of the .tflite it writes. */
+export async function convertWithTensorFlow(path: string, options: TfConvertOptions): Promise<Uint8Array> {
+  const worker = options.worker ?? sharedTfWorker();
+  await worker.requireModule('keras');
+  const samples = options.representative ?? [];
+  return worker.withTensors(samples.flat(), async (paths, dir) => {
+    const perSample = samples.map((sample, k) => paths.slice(k * sample.length, (k + 1) * sample.length));
+    const out = join(dir, 'model.tflite');
+    await worker.request('tf_convert', { path: resolve(path), out, variant: options.variant, batch: options.batch, representative: perSample });
+    return new Uint8Array(await readFile(out));
+  });
+}

@@ -1,0 +1,1 @@
+export { createTfliteNativeRunner, type TfliteNativeRunner, type TfliteNativeRunnerOptions } from './runner.ts';

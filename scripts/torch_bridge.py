@@ -342,8 +342,12 @@ def method_export_onnx(params):
     with torch.no_grad():
         names = output_names(flatten_outputs(fixture["module"](*inputs)))
     temporary = f"{params['path']}.tmp-{os.getpid()}"
+    import inspect
     import warnings
 
+    # torch >= 2.x's exporter writes the weights beside the model ("<file>.data", named after the temporary
+    # file) unless told otherwise: a golden holds one self-contained model.onnx.
+    single_file = {"external_data": False} if "external_data" in inspect.signature(torch.onnx.export).parameters else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about Python values are expected
         torch.onnx.export(
@@ -354,6 +358,7 @@ def method_export_onnx(params):
             input_names=[f"input_{i}" for i in range(len(inputs))],
             output_names=names,
             do_constant_folding=True,
+            **single_file,
         )
     os.replace(temporary, params["path"])
     return {"path": params["path"], "opset": int(params.get("opset", 17)), "outputs": names}

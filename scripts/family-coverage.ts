@@ -76,8 +76,11 @@ async function runOne(fixture: string): Promise<Run> {
   });
   const seconds = Math.round((Date.now() - started) / 1000);
   try {
-    const rows = (JSON.parse(cli.stdout) as { results: Row[] }).results;
-    return { fixture, seconds, rows: rows.map(({ model, target, status, reason, maxAbsDiff, maxAbsReference }) => ({ model, target, status, reason, maxAbsDiff, maxAbsReference })) };
+    const report = JSON.parse(cli.stdout) as { results: Row[]; checks: { check: string; pass: boolean; problems: string[] }[] };
+    const rows = report.results.map(({ model, target, status, reason, maxAbsDiff, maxAbsReference }) => ({ model, target, status, reason, maxAbsDiff, maxAbsReference }));
+    // A golden that fails its own checks gets no rows: say why instead of "no rows".
+    const failed = report.checks.filter((c) => !c.pass).map((c) => `${c.check}: ${c.problems.join('; ')}`);
+    return { fixture, seconds, rows, ...(rows.length === 0 && failed.length ? { died: failed.join('\n') } : {}) };
   } catch {
     const tail = (cli.stderr || cli.stdout || `exit ${cli.exitCode}`).split('\n').filter((l) => !/^\[\d|npm warn/.test(l)).slice(-12).join('\n');
     return { fixture, seconds, rows: [], died: (cli.timedOut ? 'timed out; ' : '') + tail };

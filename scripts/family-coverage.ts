@@ -114,14 +114,16 @@ function summarize(run: Run, target: string): TargetSummary {
 
 const num = (x: number | null): string => (x === null ? '' : x === 0 ? '0' : x.toExponential(1));
 
+/** Refusal or crash: a refusal is torchport's own message naming what is unsupported. */
+const REFUSAL = /no Keras conversion is known|unsupported|not supported|refused|refuses|cannot be converted|which Keras keeps apart|Rewrite those parts/i;
+const CRASH = /Cannot read propert|is not a function|is not iterable|Cannot use 'in' operator|TypeError|RangeError|ReferenceError|Traceback|RuntimeError|non-finite|timed out|out of memory|Maximum call stack|cannot load it/i;
+const isRefusal = (s: TargetSummary): boolean => s.status === 'error' && REFUSAL.test(s.message) && !CRASH.test(s.message);
+
 function cell(s: TargetSummary): string {
   const errors = s.maxAbs === null ? '' : ` ${num(s.maxAbs)} / ${num(s.maxRel)}`;
-  return { pass: 'pass', fail: 'FAIL', error: 'refused', skip: 'skip', died: 'died' }[s.status] + errors;
+  const label = s.status === 'error' ? (isRefusal(s) ? 'refused' : 'crash') : { pass: 'pass', fail: 'FAIL', skip: 'skip', died: 'died' }[s.status];
+  return label + errors;
 }
-
-/** Refusal or crash: a refusal is torchport's own message naming what is unsupported. */
-const REFUSAL = /no Keras conversion is known|unsupported|not supported|refused|refuses|cannot be converted|Rewrite those parts/i;
-const CRASH = /Cannot read propert|is not a function|is not iterable|Cannot use 'in' operator|TypeError|RangeError|ReferenceError|Traceback|RuntimeError|non-finite|timed out|out of memory|Maximum call stack/i;
 
 /** One key per distinct problem: node names, module paths, numbers and temp paths taken out. */
 function messageKeys(message: string): string[] {
@@ -142,8 +144,7 @@ function groups(runs: readonly Run[], kind: 'refused' | 'crashed'): { key: strin
     for (const target of TARGETS) {
       const s = summarize(run, target);
       if (s.status !== 'error' && s.status !== 'died') continue;
-      const isRefusal = s.status === 'error' && REFUSAL.test(s.message) && !CRASH.test(s.message);
-      if ((kind === 'refused') !== isRefusal) continue;
+      if ((kind === 'refused') !== isRefusal(s)) continue;
       for (const key of messageKeys(s.message)) {
         const g = found.get(key) ?? { key, families: new Set<string>(), targets: new Set<string>() };
         g.families.add(nameOf(run.fixture));

@@ -486,7 +486,13 @@ def method_capture_graph(params):
 
 # torch 2.x defaults to the dynamo exporter, which writes the weights to a separate .data file next
 # to the temporary path; the TorchScript exporter (torch 1.13's only one) writes one self-contained file.
-ONNX_EXPORT_OPTIONS = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+# A golden holds one self-contained model.onnx: where the exporter can write weights beside the model
+# ("<file>.data", named after the temporary file), it is told not to.
+_EXPORT_PARAMETERS = inspect.signature(torch.onnx.export).parameters
+ONNX_EXPORT_OPTIONS = {
+    **({"dynamo": False} if "dynamo" in _EXPORT_PARAMETERS else {}),
+    **({"external_data": False} if "external_data" in _EXPORT_PARAMETERS else {}),
+}
 
 
 def method_export_onnx(params):
@@ -517,6 +523,8 @@ def method_export_onnx(params):
         # A failed export may have written part of the file: never leave it inside a golden.
         if os.path.exists(temporary):
             os.remove(temporary)
+        if os.path.exists(f"{temporary}.data"):
+            os.remove(f"{temporary}.data")
     return {"path": params["path"], "opset": int(params.get("opset", 17)), "outputs": names}
 
 

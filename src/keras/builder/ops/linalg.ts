@@ -23,7 +23,7 @@ interface Projection {
 /** x @ W with W a constant 2-D matrix: Dense over x's last axis. */
 function project(node: OpNode, ctx: BuildContext, { x: xArg, weight, outIn, bias }: Projection): KValue[] {
   if (!isValueArg(xArg)) throw new Unsupported('a product whose left operand is a constant (transpose it: (x.mT @ W.mT).mT, or use nn.Linear)');
-  if (!isTensorConstant(weight)) throw new Unsupported('a product of two computed tensors here');
+  if (!isTensorConstant(weight)) throw new Unsupported('a weight operand computed from the inputs (only a parameter or buffer matrix converts here: use nn.Linear, or keep the weight a parameter)');
   const source = constantSource(node, ctx, weight);
   if (source.shape.length !== 2) throw new Unsupported(`a product with a constant of rank ${source.shape.length} (only a 2-D constant matrix becomes a Dense layer; use nn.Linear)`);
   const units = outIn ? source.shape[0]! : source.shape[1]!;
@@ -65,6 +65,7 @@ const functionalLinear: Converter = (node, ctx) => {
 /** torch.addmm(bias, x, W, beta=1, alpha=1) with constant W and bias. */
 const addmm: Converter = (node, ctx) => {
   const args = node.bind(['input', 'mat1', 'mat2', 'beta=', 'alpha=']);
+  if (!isTensorConstant(args['mat2'])) throw new Unsupported('addmm of computed matrices (only torch.addmm(bias, x, W) with a parameter W and bias converts: use nn.Linear)');
   if (num(args['beta'], 'beta', 1) !== 1 || num(args['alpha'], 'alpha', 1) !== 1) throw new Unsupported('addmm with beta or alpha other than 1 (write beta * input + alpha * (mat1 @ mat2))');
   return project(node, ctx, { x: args['mat1'], weight: args['mat2'], outIn: false, bias: args['input'] });
 };

@@ -28,7 +28,7 @@ function reducedAxes(node: OpNode, ctx: BuildContext, dimArg: GraphArg | undefin
     throw new Unsupported(`${what} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= the non-batch axes and reduce the batch outside the model`);
   }
   const reduced = [...new Set(dims.map((d) => (d < 0 ? d + rank : d)))].sort((a, b) => a - b);
-  if (reduced.includes(0)) node.fail(`${what} over dim 0 reduces the batch axis (a Keras model keeps it); reduce non-batch axes only, or reduce the batch outside the model`);
+  if (reduced.includes(0)) throw new Unsupported(`${what} over dim 0 reduces the batch axis (a Keras model keeps it); reduce non-batch axes only, or reduce the batch outside the model`);
   const keepDims = bool(keepArg, 'keepdim', false);
   const axes = reduced.map((d) => kerasAxis(x.layout, d)).sort((a, b) => a - b);
   const kept = x.layout.perm.filter((axis) => !reduced.includes(axis));
@@ -69,11 +69,6 @@ function extremum(op: 'max' | 'min'): Converter {
     if (outputUsed(node, ctx, 1)) throw new Unsupported(`the indices of ${op}(dim) (arg${op} is not supported; use .values or amax/amin)`);
     return [values, values];
   };
-}
-
-function checkExtremum(node: OpNode): string | undefined {
-  if (node.node.outputs.length > 1 && node.node.args.length < 2 && node.node.kwargs['dim'] === undefined) return 'max/min over every axis reduces the batch axis too (a Keras model keeps it); pass dim= a non-batch axis';
-  return undefined;
 }
 
 /** var / std (and var_mean / std_mean): torch 1.13's unbiased= or correction=. */
@@ -182,8 +177,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['Tensor.amax', 'torch.amax'], op(reduction('max'))),
     ...spellings(['Tensor.amin', 'torch.amin'], op(reduction('min'))),
     ...spellings(['Tensor.prod', 'torch.prod'], op(reduction('prod'))),
-    ...spellings(['Tensor.max', 'torch.max'], op(extremum('max'), checkExtremum)),
-    ...spellings(['Tensor.min', 'torch.min'], op(extremum('min'), checkExtremum)),
+    ...spellings(['Tensor.max', 'torch.max'], op(extremum('max'))),
+    ...spellings(['Tensor.min', 'torch.min'], op(extremum('min'))),
     ...spellings(['Tensor.var', 'torch.var'], op(spread('var', false))),
     ...spellings(['Tensor.std', 'torch.std'], op(spread('std', false))),
     'torch.var_mean': op(spread('var', true)),

@@ -4,9 +4,11 @@
 // the batched product of ./math.ts.
 import * as tf from '@tensorflow/tfjs';
 import type { GraphArg } from '../../../torch/index.ts';
+import { BatchMatMul } from '../../layers/index.ts';
 import { IDENTITY, permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
-import { Unsupported, isTensorConstant, isValueArg, num, type OpNode } from '../op_node.ts';
+import { identityPerm } from '../layout.ts';
+import { Unsupported, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
 import { input, nameFor, outputShape, type Converter } from './common.ts';
 import { constantSource } from './constants.ts';
 import { matmul as matmulOfValues } from './math.ts';
@@ -70,14 +72,79 @@ const addmm: Converter = (node, ctx) => {
   return project(node, ctx, { x: args['mat1'], weight: args['mat2'], outIn: false, bias: args['input'] });
 };
 
+/** An einsum operand list: torch.einsum(eq, a, b) or torch.einsum(eq, [a, b]). */
+function einsumOperands(node: OpNode): GraphArg[] {
+  const rest = node.node.args.slice(1);
+  const only = rest[0];
+  return rest.length === 1 && only !== undefined && 'list' in only ? [...only.list] : rest;
+}
+
+interface Contraction {
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+/** Is `a,b->out` a batched matrix product (shared leading batch letters, one contracted letter)? */
+function batchedProduct(a: string, b: string, out: string): Contraction | undefined {
+  const r = a.length;
+  if (r < 3 || b.length !== r || out.length !== r) return undefined;
+  const batch = out.slice(0, r - 2);
+  if (a.slice(0, r - 2) !== batch || b.slice(0, r - 2) !== batch) return undefined;
+  const [i, k] = [out[r - 2]!, out[r - 1]!];
+  const aMat = a.slice(r - 2);
+  const bMat = b.slice(r - 2);
+  const j = [...aMat].find((c) => c !== i);
+  if (j === undefined || new Set([...batch, i, j, k]).size !== r + 1) return undefined;
+  if (aMat !== i + j && aMat !== j + i) return undefined;
+  if (bMat !== j + k && bMat !== k + j) return undefined;
+  return { transposeA: aMat === j + i, transposeB: bMat === k + j };
+}
+
+/**
+ * torch.einsum for the contractions that are one matrix product: a batched product of two computed
+ * tensors ('bij,bjk->bik', attention's 'bhqd,bhkd->bhqk', '...ij,...jk->...ik') and a projection by a
+ * constant matrix over the last axis ('bnd,de->bne').
+ */
+const einsum: Converter = (node, ctx) => {
+  const equation = literal(node.node.args[0], 'equation');
+  if (typeof equation !== 'string') throw new Unsupported('an einsum without a literal equation string');
+  const operands = einsumOperands(node);
+  const [lhs, out] = equation.replace(/\s/g, '').split('->');
+  if (out === undefined) throw new Unsupported(`einsum '${equation}' without an explicit '->' output`);
+  const inputs = lhs!.split(',');
+  if (inputs.length !== 2 || operands.length !== 2) throw new Unsupported(`einsum '${equation}' (only two-operand matrix products convert; write other contractions with permute / sum / *)`);
+  const [a, b] = operands;
+  if (isTensorConstant(b) && isValueArg(a)) {
+    const [left, right] = [inputs[0]!, inputs[1]!];
+    const contracted = left[left.length - 1]!;
+    const kept = left.slice(0, -1);
+    if (right.length === 2 && right.includes(contracted) && !kept.includes(right.replace(contracted, '')) && out === kept + right.replace(contracted, '')) {
+      return project(node, ctx, { x: a, weight: b, outIn: right[0] !== contracted });
+    }
+    throw new Unsupported(`einsum '${equation}' with a constant operand (only a projection of the last axis, like 'bnd,de->bne', converts; use nn.Linear)`);
+  }
+  if (!isValueArg(a) || !isValueArg(b)) throw new Unsupported(`einsum '${equation}' with a constant first operand (put the computed tensor first)`);
+  const [x, y] = [input(node, ctx, a), input(node, ctx, b)];
+  // '...' stands for the same leading axes on both sides: spell them with letters einsum does not use.
+  const spare = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].filter((c) => !equation.includes(c));
+  const expand = (spec: string, rank: number): string => (spec.includes('...') ? spec.replace('...', spare.slice(0, rank - (spec.length - 3)).join('')) : spec);
+  const contraction = batchedProduct(expand(inputs[0]!, x.torchShape.length), expand(inputs[1]!, y.torchShape.length), expand(out, outputShape(node, ctx).length));
+  if (!contraction) throw new Unsupported(`einsum '${equation}' (only batched matrix products like 'bij,bjk->bik' and projections like 'bnd,de->bne' convert; write other contractions with permute / sum / *)`);
+  if (!x.torchShape.slice(0, -2).every((d, i) => d === y.torchShape[i])) throw new Unsupported(`einsum '${equation}' broadcasting batch axes`);
+  const plainOrder = (value: KValue): KValue => ctx.relayout(value, identityPerm(value.torchShape.length), node, 'a batched product needs the axes in PyTorch order');
+  const layer = new BatchMatMul({ ...contraction, name: nameFor(node, ctx) });
+  return [ctx.apply(layer, [plainOrder(x), plainOrder(y)], outputShape(node, ctx), { perm: identityPerm(x.torchShape.length) })];
+};
+
 const MATMUL = op(matmul, checkMatmul);
 
 export const FAMILY: OpFamily = {
   name: 'Matrix products',
-  layers: [],
+  layers: [BatchMatMul],
   ops: {
     ...spellings(['torch.matmul', 'torch.bmm', 'torch.mm', 'Tensor.matmul', 'Tensor.bmm', 'Tensor.mm', 'Tensor.__matmul__'], MATMUL),
     'F.linear': op(functionalLinear),
     'torch.addmm': op(addmm),
+    'torch.einsum': op(einsum),
   },
 };

@@ -133,6 +133,7 @@ export const BUILTINS = {
   UNIDIRECTIONAL_SEQUENCE_LSTM: { code: 44, options: 'UnidirectionalSequenceLSTMOptions', version: version.one, firstRuntime: UNLISTED, int8: FLOAT },
   STRIDED_SLICE: { code: 45, options: 'StridedSliceOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: sameAsInput() },
   EXP: { code: 47, options: 'ExpOptions', version: version.int8Input, firstRuntime: UNLISTED, int8: FLOAT },
+  TOPK_V2: { code: 48, options: undefined, version: version.one, firstRuntime: { 1: '1.7.0' }, int8: FLOAT },
   SPLIT: { code: 49, options: 'SplitOptions', version: version.split, firstRuntime: { 1: '1.5.0', 2: '1.14.0' }, int8: sameAsInput(1) },
   LOG_SOFTMAX: { code: 50, options: 'LogSoftmaxOptions', version: version.int8Input, firstRuntime: { 1: '1.14.0', 2: '1.14.0' }, int8: fixed(16 / 256, 127) },
   CAST: { code: 53, options: 'CastOptions', version: version.one, firstRuntime: UNLISTED, int8: FLOAT },

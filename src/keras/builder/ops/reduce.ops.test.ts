@@ -11,6 +11,7 @@ const PASSING = [
   'vector_norm_ord1_dim1', 'vector_norm_ord2_dim_neg1_keepdim', 'vector_norm_inf_dim_neg1', 'vector_norm_neg_inf_dim1', 'vector_norm_dims23',
   'normalize_default', 'normalize_p2_dim_neg1', 'normalize_p1_dim1', 'normalize_inf_dim2',
   'logsumexp_dim1', 'logsumexp_dim_neg1_keepdim', 'logsumexp_dims12', 'logsumexp_large',
+  'topk_k2_values', 'topk_rank4_dim1',
 ];
 
 const REFUSED: Readonly<Record<string, RegExp>> = {
@@ -18,6 +19,8 @@ const REFUSED: Readonly<Record<string, RegExp>> = {
   max_all: /Tensor\.max.*max over every axis reduces the batch axis too.*pass dim= a non-batch axis/s,
   std_all: /Tensor\.std.*std over every axis reduces the batch axis too.*pass dim= the non-batch axes/s,
   max_values_and_indices: /Tensor\.max.*the indices of max\(dim\) \(argmax is not supported; use \.values or amax\/amin\)/s,
+  topk_k2_last: /torch\.topk.*the indices of topk \(only \.values converts: TFLite gives int32 indices where PyTorch gives int64\)/s,
+  topk_smallest: /torch\.topk.*topk with largest=False \(take the topk of -x and negate the values\)/s,
 };
 
 describeOpCases('reductions of the operator suite', 'reductions', 'red', PASSING, REFUSED);

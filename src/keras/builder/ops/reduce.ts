@@ -3,7 +3,7 @@
 // the whole map); anything else is torchport's Reduce layer.
 import * as tf from '@tensorflow/tfjs';
 import type { GraphArg } from '../../../torch/index.ts';
-import { LogSoftmax, Reduce, Statistic, type ReduceOp } from '../../layers/index.ts';
+import { LogSoftmax, Reduce, Statistic, TopK, type ReduceOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { kerasAxis, samePerm } from '../layout.ts';
 import { Unsupported, bool, ints, isValueArg, num, type OpNode } from '../op_node.ts';
@@ -119,6 +119,22 @@ const normalize: Converter = (node, ctx) => {
   return [ctx.apply(new Statistic({ op: 'normalize', axes, keepDims: true, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, eps, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
 };
 
+/** x.topk(k, dim).values (largest, sorted): TOPK_V2 over the last Keras axis. */
+const topk: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'k', 'dim=', 'largest=', 'sorted=']);
+  const k = num(args['k'], 'k');
+  if (!bool(args['largest'], 'largest', true)) throw new Unsupported('topk with largest=False (take the topk of -x and negate the values)');
+  if (outputUsed(node, ctx, 1)) throw new Unsupported('the indices of topk (only .values converts: TFLite gives int32 indices where PyTorch gives int64)');
+  let x = ctx.plain(firstInput(node, ctx), node);
+  const rank = x.torchShape.length;
+  const dimArg = ints(args['dim'], 'dim')?.[0] ?? -1;
+  const dim = dimArg < 0 ? dimArg + rank : dimArg;
+  if (dim === 0) throw new Unsupported('topk over dim 0 runs across the batch axis (a Keras model keeps it); take topk over a non-batch axis');
+  if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, 'topk runs over the last Keras axis only');
+  const values = ctx.apply(new TopK({ k, name: nameFor(node, ctx) }), x, outputShape(node, ctx), x.layout);
+  return node.node.outputs.length > 1 ? [values, values] : [values];
+};
+
 const logsumexp: Converter = (node, ctx) => {
   const args = node.bind(['input', 'dim=', 'keepdim=']);
   const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], 'logsumexp');
@@ -166,7 +182,7 @@ const LOG_SOFTMAX = op(logSoftmax);
 
 export const FAMILY: OpFamily = {
   name: 'Softmax and reductions',
-  layers: [LogSoftmax, Reduce, Statistic],
+  layers: [LogSoftmax, Reduce, Statistic, TopK],
   ops: {
     Softmax: SOFTMAX,
     LogSoftmax: LOG_SOFTMAX,
@@ -187,5 +203,6 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.linalg.vector_norm', 'torch._C._linalg.linalg_vector_norm'], op(norm(['input', 'ord=', 'dim=', 'keepdim=', 'dtype=', 'out='], 'ord'))),
     'F.normalize': op(normalize),
     ...spellings(['Tensor.logsumexp', 'torch.logsumexp'], op(logsumexp)),
+    ...spellings(['Tensor.topk', 'torch.topk'], op(topk)),
   },
 };

@@ -9,6 +9,7 @@ import * as attention from './ops/attention.ts';
 import * as condition from './ops/condition.ts';
 import * as conv from './ops/conv.ts';
 import * as elementwise from './ops/elementwise.ts';
+import * as linalg from './ops/linalg.ts';
 import * as linear from './ops/linear.ts';
 import * as math from './ops/math.ts';
 import * as norm from './ops/norm.ts';
@@ -28,6 +29,7 @@ export const FAMILIES: readonly OpFamily[] = [
   reduce.FAMILY,
   elementwise.FAMILY,
   math.FAMILY,
+  linalg.FAMILY,
   condition.FAMILY,
   shape.FAMILY,
   pad.FAMILY,

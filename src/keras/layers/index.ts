@@ -9,6 +9,8 @@ export { Slice, type SliceArgs } from './slice.ts';
 export { Resize2D, type Resize2DArgs } from './resize2d.ts';
 export { ConstantArithmetic, type ArithmeticOp, type ConstantArithmeticArgs } from './constant_arithmetic.ts';
 export { Reduce, type ReduceOp, type ReduceArgs } from './reduce.ts';
+export { Statistic, type StatisticArgs } from './statistic.ts';
+export { TopK, type TopKArgs } from './top_k.ts';
 export { Subtract } from './subtract.ts';
 export { LogSoftmax } from './log_softmax.ts';
 export { ConstantTensor, type ConstantTensorArgs } from './constant_tensor.ts';

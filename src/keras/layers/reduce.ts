@@ -1,5 +1,5 @@
 // A reduction over static axes (PyTorch's x.mean(dims) / sum / amax where no pooling layer fits).
-// Lowers to TFLite MEAN / SUM / REDUCE_MAX.
+// Lowers to TFLite MEAN / SUM / REDUCE_MAX / REDUCE_MIN / REDUCE_PROD.
 import * as tf from '@tensorflow/tfjs';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
@@ -8,7 +8,7 @@ import { KerasLayerConfigError } from './grouped_conv2d.ts';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
-const REDUCE_OPS = ['mean', 'sum', 'max'] as const;
+const REDUCE_OPS = ['mean', 'sum', 'max', 'min', 'prod'] as const;
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
 export interface ReduceArgs extends NonNullable<LayerArgs> {
@@ -18,7 +18,7 @@ export interface ReduceArgs extends NonNullable<LayerArgs> {
   keepDims: boolean;
 }
 
-const APPLY: Readonly<Record<ReduceOp, (x: tf.Tensor, axes: number[], keepDims: boolean) => tf.Tensor>> = { mean: tf.mean, sum: tf.sum, max: tf.max };
+const APPLY: Readonly<Record<ReduceOp, (x: tf.Tensor, axes: number[], keepDims: boolean) => tf.Tensor>> = { mean: tf.mean, sum: tf.sum, max: tf.max, min: tf.min, prod: tf.prod };
 
 export class Reduce extends tf.layers.Layer {
   static readonly className = 'Reduce';

@@ -171,7 +171,6 @@ export const FAMILY: OpFamily = {
   name: 'Math functions and matrix products',
   layers: [BatchMatMul, Clamp, Cumsum, MathFunction],
   ops: {
-    ...spellings(['torch.matmul', 'torch.bmm', 'Tensor.matmul', 'Tensor.bmm', 'Tensor.__matmul__'], op(matmul, checkMatmul)),
     ...spellings(['torch.sqrt', 'Tensor.sqrt'], op(unary('sqrt'))),
     ...spellings(['torch.rsqrt', 'Tensor.rsqrt'], op(unary('rsqrt'))),
     ...spellings(['torch.exp', 'Tensor.exp'], op(unary('exp'))),

@@ -2,37 +2,151 @@
 // channels-last map is Keras's global average pooling (or, keeping dims, an average pooling over
 // the whole map); anything else is torchport's Reduce layer.
 import * as tf from '@tensorflow/tfjs';
-import { LogSoftmax, Reduce, type ReduceOp } from '../../layers/index.ts';
+import type { GraphArg } from '../../../torch/index.ts';
+import { LogSoftmax, Reduce, Statistic, TopK, type ReduceOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { kerasAxis, samePerm } from '../layout.ts';
-import { Unsupported, bool, ints, type OpNode } from '../op_node.ts';
+import { Unsupported, bool, ints, isValueArg, num, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
+
+interface Reduced {
+  readonly x: KValue;
+  /** Keras axes reduced, ascending. */
+  readonly axes: number[];
+  readonly keepDims: boolean;
+  /** Layout of the result. */
+  readonly perm: readonly number[];
+}
+
+/** Which Keras axes `dims` (PyTorch dims of the node's first input) reduce, and the result's layout. */
+function reducedAxes(node: OpNode, ctx: BuildContext, dimArg: GraphArg | undefined, keepArg: GraphArg | undefined, what: string): Reduced {
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const rank = x.torchShape.length;
+  const dims = ints(dimArg, 'dim');
+  if (dims === undefined || dims.length === 0) {
+    throw new Unsupported(`${what} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= the non-batch axes and reduce the batch outside the model`);
+  }
+  const reduced = [...new Set(dims.map((d) => (d < 0 ? d + rank : d)))].sort((a, b) => a - b);
+  if (reduced.includes(0)) throw new Unsupported(`${what} over dim 0 reduces the batch axis (a Keras model keeps it); reduce non-batch axes only, or reduce the batch outside the model`);
+  const keepDims = bool(keepArg, 'keepdim', false);
+  const axes = reduced.map((d) => kerasAxis(x.layout, d)).sort((a, b) => a - b);
+  const kept = x.layout.perm.filter((axis) => !reduced.includes(axis));
+  const perm = keepDims ? x.layout.perm : kept.map((axis) => axis - reduced.filter((d) => d < axis).length);
+  return { x, axes, keepDims, perm };
+}
+
+const noDtype = (arg: GraphArg | undefined): void => {
+  if (arg !== undefined && !('const' in arg && arg.const === null)) throw new Unsupported('a dtype argument (cast the input before reducing instead)');
+};
 
 export function reduction(op: ReduceOp): Converter {
   return (node, ctx) => {
     const args = node.bind(['input', 'dim=', 'keepdim=', 'dtype=']);
-    if (args['dtype'] !== undefined && !('const' in args['dtype'] && args['dtype'].const === null)) throw new Unsupported('a dtype argument');
-    const x = ctx.plain(firstInput(node, ctx), node);
-    const rank = x.torchShape.length;
-    const dims = ints(args['dim'], 'dim');
-    if (dims === undefined || dims.length === 0) throw new Unsupported('reduces every axis, the batch included');
-    const reduced = [...new Set(dims.map((d) => (d < 0 ? d + rank : d)))].sort();
-    if (reduced.includes(0)) node.fail('reduces the batch axis');
-    const keepDims = bool(args['keepdim'], 'keepdim', false);
-    const axes = reduced.map((d) => kerasAxis(x.layout, d)).sort((a, b) => a - b);
-    const out = outputShape(node, ctx);
-    const kept = x.layout.perm.filter((axis) => !reduced.includes(axis));
-    const perm = keepDims ? x.layout.perm : kept.map((axis) => axis - reduced.filter((d) => d < axis).length);
-    return [ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, out, { perm })];
+    noDtype(args['dtype']);
+    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], op);
+    return [ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, outputShape(node, ctx), { perm })];
   };
 }
+
+/** Is output `i` of the node read by any other node or returned? */
+function outputUsed(node: OpNode, ctx: BuildContext, i: number): boolean {
+  const id = node.node.outputs[i];
+  if (id === undefined) return false;
+  const read = (arg: GraphArg): boolean => ('value' in arg && arg.value === id) || ('list' in arg && arg.list.some(read));
+  return ctx.graph.outputs.some((o) => o.value === id) || ctx.graph.nodes.some((n) => n.args.some(read) || Object.values(n.kwargs).some(read));
+}
+
+/** x.max(dim) / x.min(dim): the values; the indices only when nothing reads them. */
+function extremum(op: 'max' | 'min'): Converter {
+  return (node, ctx) => {
+    const args = node.bind(['input', 'dim=', 'keepdim=']);
+    if (args['dim'] !== undefined && isValueArg(args['dim'])) throw new Unsupported(`torch.${op} of two tensors (use torch.maximum / torch.minimum)`);
+    if (args['dim'] === undefined) throw new Unsupported(`${op} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= a non-batch axis`);
+    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], op);
+    const values = ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, outputShape(node, ctx), { perm });
+    if (node.node.outputs.length < 2) return [values];
+    if (outputUsed(node, ctx, 1)) throw new Unsupported(`the indices of ${op}(dim) (arg${op} is not supported; use .values or amax/amin)`);
+    return [values, values];
+  };
+}
+
+/** var / std (and var_mean / std_mean): torch 1.13's unbiased= or correction=. */
+function spread(op: 'var' | 'std', withMean: boolean): Converter {
+  return (node, ctx) => {
+    const args = node.bind(['input', 'dim=', 'unbiased=', 'keepdim=', 'correction=']);
+    const unbiased = args['unbiased'];
+    if (unbiased !== undefined && isValueArg(unbiased)) throw new Unsupported('unbiased must be a boolean');
+    // x.std(True) binds unbiased to dim's slot: torch's (input, unbiased) overload.
+    const dimArg = args['dim'] !== undefined && 'const' in args['dim'] && typeof args['dim'].const === 'boolean' ? undefined : args['dim'];
+    const unbiasedFlag = dimArg === args['dim'] ? bool(unbiased, 'unbiased', true) : bool(args['dim'], 'unbiased', true);
+    const correction = args['correction'] !== undefined ? num(args['correction'], 'correction', 1) : unbiasedFlag ? 1 : 0;
+    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, dimArg, args['keepdim'], op);
+    const out = outputShape(node, ctx);
+    const result = ctx.apply(new Statistic({ op, axes, keepDims, correction, name: nameFor(node, ctx) }), x, out, { perm });
+    if (!withMean) return [result];
+    const mean = ctx.apply(new Reduce({ op: 'mean', axes, keepDims, name: nameFor(node, ctx, '__mean') }), x, outputShape(node, ctx, 1), { perm });
+    return [result, mean];
+  };
+}
+
+/** The order of torch.norm (p) and linalg.vector_norm (ord): a number, inf, -inf, or 'fro' (= 2). */
+function order(arg: GraphArg | undefined, fallback: number): number {
+  const raw = arg !== undefined && 'const' in arg ? arg.const : undefined;
+  if (raw === 'fro') return 2;
+  if (raw === 'nuc') throw new Unsupported("the nuclear norm (p='nuc') needs a singular value decomposition");
+  const p = num(arg, 'p', fallback);
+  if (p === 0) throw new Unsupported('the 0-norm (a count of non-zero entries)');
+  return p;
+}
+
+function norm(signature: readonly string[], orderName: string): Converter {
+  return (node, ctx) => {
+    const args = node.bind(signature);
+    noDtype(args['dtype']);
+    const p = order(args[orderName], 2);
+    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], 'norm');
+    return [ctx.apply(new Statistic({ op: 'norm', axes, keepDims, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
+  };
+}
+
+const normalize: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'p=', 'dim=', 'eps=', 'out=']);
+  const p = order(args['p'], 2);
+  const eps = num(args['eps'], 'eps', 1e-12);
+  const dim = args['dim'] ?? { const: 1 };
+  const { x, axes, perm } = reducedAxes(node, ctx, dim, { const: true }, 'normalize');
+  return [ctx.apply(new Statistic({ op: 'normalize', axes, keepDims: true, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, eps, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
+};
+
+/** x.topk(k, dim).values (largest, sorted): TOPK_V2 over the last Keras axis. */
+const topk: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'k', 'dim=', 'largest=', 'sorted=']);
+  const k = num(args['k'], 'k');
+  if (!bool(args['largest'], 'largest', true)) throw new Unsupported('topk with largest=False (take the topk of -x and negate the values)');
+  if (outputUsed(node, ctx, 1)) throw new Unsupported('the indices of topk (only .values converts: TFLite gives int32 indices where PyTorch gives int64)');
+  let x = ctx.plain(firstInput(node, ctx), node);
+  const rank = x.torchShape.length;
+  const dimArg = ints(args['dim'], 'dim')?.[0] ?? -1;
+  const dim = dimArg < 0 ? dimArg + rank : dimArg;
+  if (dim === 0) throw new Unsupported('topk over dim 0 runs across the batch axis (a Keras model keeps it); take topk over a non-batch axis');
+  if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, 'topk runs over the last Keras axis only');
+  const values = ctx.apply(new TopK({ k, name: nameFor(node, ctx) }), x, outputShape(node, ctx), x.layout);
+  return node.node.outputs.length > 1 ? [values, values] : [values];
+};
+
+const logsumexp: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'dim=', 'keepdim=']);
+  const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], 'logsumexp');
+  return [ctx.apply(new Statistic({ op: 'logsumexp', axes, keepDims, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
+};
 
 function reduceLayer(node: OpNode, ctx: BuildContext, x: KValue, op: ReduceOp, axes: number[], keepDims: boolean): tf.layers.Layer {
   const rank = x.torchShape.length;
   const name = nameFor(node, ctx);
   const spatial = Array.from({ length: rank - 2 }, (_, i) => i + 1);
-  if (op !== 'sum' && (rank === 3 || rank === 4) && samePerm(axes, spatial)) {
+  // Pooling only averages or takes the maximum.
+  if ((op === 'mean' || op === 'max') && (rank === 3 || rank === 4) && samePerm(axes, spatial)) {
     const window = spatial.map((axis) => x.tensor.shape[axis] as number);
     if (!keepDims) {
       if (rank === 4) return op === 'mean' ? tf.layers.globalAveragePooling2d({ name }) : tf.layers.globalMaxPooling2d({ name });
@@ -68,7 +182,7 @@ const LOG_SOFTMAX = op(logSoftmax);
 
 export const FAMILY: OpFamily = {
   name: 'Softmax and reductions',
-  layers: [LogSoftmax, Reduce],
+  layers: [LogSoftmax, Reduce, Statistic, TopK],
   ops: {
     Softmax: SOFTMAX,
     LogSoftmax: LOG_SOFTMAX,
@@ -77,5 +191,18 @@ export const FAMILY: OpFamily = {
     ...spellings(['Tensor.mean', 'torch.mean'], op(reduction('mean'))),
     ...spellings(['Tensor.sum', 'torch.sum'], op(reduction('sum'))),
     ...spellings(['Tensor.amax', 'torch.amax'], op(reduction('max'))),
+    ...spellings(['Tensor.amin', 'torch.amin'], op(reduction('min'))),
+    ...spellings(['Tensor.prod', 'torch.prod'], op(reduction('prod'))),
+    ...spellings(['Tensor.max', 'torch.max'], op(extremum('max'))),
+    ...spellings(['Tensor.min', 'torch.min'], op(extremum('min'))),
+    ...spellings(['Tensor.var', 'torch.var'], op(spread('var', false))),
+    ...spellings(['Tensor.std', 'torch.std'], op(spread('std', false))),
+    'torch.var_mean': op(spread('var', true)),
+    'torch.std_mean': op(spread('std', true)),
+    ...spellings(['Tensor.norm', 'torch.norm'], op(norm(['input', 'p=', 'dim=', 'keepdim=', 'out=', 'dtype='], 'p'))),
+    ...spellings(['torch.linalg.vector_norm', 'torch._C._linalg.linalg_vector_norm'], op(norm(['input', 'ord=', 'dim=', 'keepdim=', 'dtype=', 'out='], 'ord'))),
+    'F.normalize': op(normalize),
+    ...spellings(['Tensor.logsumexp', 'torch.logsumexp'], op(logsumexp)),
+    ...spellings(['Tensor.topk', 'torch.topk'], op(topk)),
   },
 };

@@ -106,7 +106,7 @@ export function constantTensor(ctx: LoweringContext): IrTensor {
   return ctx.constant('value', new Tensor('float32', shape, data));
 }
 
-const REDUCERS = { mean: 'MEAN', sum: 'SUM', max: 'REDUCE_MAX' } as const;
+const REDUCERS = { mean: 'MEAN', sum: 'SUM', max: 'REDUCE_MAX', min: 'REDUCE_MIN', prod: 'REDUCE_PROD' } as const;
 
 /** A reduction over static (Keras-layout) axes: MEAN / SUM / REDUCE_MAX. */
 export function reduce(ctx: LoweringContext, layer: { readonly op: keyof typeof REDUCERS; readonly axes: readonly number[]; readonly keepDims: boolean }): IrTensor {

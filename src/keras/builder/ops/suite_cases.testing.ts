@@ -1,0 +1,72 @@
+// For the op-family tests: runs `torchport verify suites/ops.json <cases>` once (one torch worker
+// records every temporary golden against real torch) and returns each case's rows per target.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/testing.ts';
+
+export const FLOAT_TARGETS = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8'] as const;
+
+export interface CaseRow {
+  readonly model: string;
+  readonly target: string;
+  readonly status: string;
+  readonly reason?: string;
+}
+
+const ROOT = resolve(import.meta.dirname, '../../../..');
+
+/** Verifies suites/ops/<family>/<prefix>_<case>.py for each case on `targets`; rows grouped by case name. */
+export async function verifyOpCases(family: string, prefix: string, cases: readonly string[], targets: readonly string[]): Promise<Map<string, CaseRow[]>> {
+  const reports = await mkdtemp(join(tmpdir(), 'torchport-ops-'));
+  try {
+    const files = cases.map((name) => `suites/ops/${family}/${prefix}_${name}.py`);
+    const result = await runCli(['verify', 'suites/ops.json', ...files, '--targets', targets.join(','), '--json', '--report', reports], { cwd: ROOT, env: process.env });
+    const rows = (JSON.parse(result.out) as { results: CaseRow[] }).results;
+    const byCase = new Map<string, CaseRow[]>();
+    for (const row of rows) {
+      const name = row.model.slice(prefix.length + 1);
+      byCase.set(name, [...(byCase.get(name) ?? []), row]);
+    }
+    return byCase;
+  } finally {
+    await rm(reports, { recursive: true, force: true });
+  }
+}
+
+/** "case target: status (reason)" for every row that did not pass, to show in a failed expectation. */
+export const notPassing = (byCase: ReadonlyMap<string, readonly CaseRow[]>): string[] =>
+  [...byCase.entries()].flatMap(([name, rows]) => rows.filter((r) => r.status !== 'pass').map((r) => `${name} ${r.target}: ${r.status} ${r.reason ?? ''}`));
+
+const targetsOf = (rows: readonly CaseRow[]): string[] => [...new Set(rows.map((r) => r.target))].sort();
+
+/**
+ * One describe block for a family: the `passing` cases must pass on every float target, each
+ * `refused` case must be refused on each target with a message matching its pattern and naming the
+ * module path.
+ */
+export function describeOpCases(title: string, family: string, prefix: string, passing: readonly string[], refused: Readonly<Record<string, RegExp>>): void {
+  describe(title, () => {
+    let byCase: Map<string, CaseRow[]>;
+    beforeAll(async () => {
+      byCase = await verifyOpCases(family, prefix, [...passing, ...Object.keys(refused)], FLOAT_TARGETS);
+    }, 1_200_000);
+
+    it('convert and match torch on every float target', () => {
+      const rows = new Map(passing.map((name) => [name, byCase.get(name) ?? []]));
+      for (const [name, caseRows] of rows) expect(targetsOf(caseRows), name).toEqual([...FLOAT_TARGETS].sort());
+      expect(notPassing(rows)).toEqual([]);
+    });
+
+    it.each(Object.entries(refused))('%s is refused with a message naming the op and what to do', (name, message) => {
+      const rows = byCase.get(name) ?? [];
+      expect(targetsOf(rows)).toEqual([...FLOAT_TARGETS].sort());
+      for (const row of rows) {
+        expect(row.status).toBe('error');
+        expect(row.reason).toMatch(message);
+        expect(row.reason).toMatch(/module path '\(root\)'/);
+      }
+    });
+  });
+}

@@ -13,6 +13,7 @@ import * as linear from './ops/linear.ts';
 import * as math from './ops/math.ts';
 import * as norm from './ops/norm.ts';
 import * as pad from './ops/pad.ts';
+import * as pointwise from './ops/pointwise.ts';
 import * as pool from './ops/pool.ts';
 import * as recurrent from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
@@ -28,6 +29,7 @@ export const FAMILIES: readonly OpFamily[] = [
   reduce.FAMILY,
   elementwise.FAMILY,
   math.FAMILY,
+  pointwise.FAMILY,
   condition.FAMILY,
   shape.FAMILY,
   pad.FAMILY,

@@ -17,6 +17,7 @@ import * as pointwise from './ops/pointwise.ts';
 import * as pool from './ops/pool.ts';
 import * as recurrent from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
+import * as reorder from './ops/reorder.ts';
 import * as resize from './ops/resize.ts';
 import * as shape from './ops/shape.ts';
 
@@ -32,6 +33,7 @@ export const FAMILIES: readonly OpFamily[] = [
   pointwise.FAMILY,
   condition.FAMILY,
   shape.FAMILY,
+  reorder.FAMILY,
   pad.FAMILY,
   resize.FAMILY,
   attention.FAMILY,

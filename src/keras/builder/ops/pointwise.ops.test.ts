@@ -1,15 +1,10 @@
 // The operator-suite cases the pointwise family converts, verified against real torch 1.13 on every
 // float target (one verify call: one torch worker), and the refusals it words.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../cli/testing.ts';
+import { describe, expect, it } from 'vitest';
 import { parseCapturedGraph } from '../../../torch/index.ts';
 import { buildKerasModel } from '../index.ts';
+import { verifySuiteCases } from './suite_testing.ts';
 
-const repo = new URL('../../../../', import.meta.url).pathname;
-const FLOAT_TARGETS = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8'];
 
 const CASES = [
   'remainder_scalar', 'remainder_int', 'remainder_negative_divisor', 'remainder_tensor', 'fmod_scalar', 'fmod_int', 'fmod_tensor',
@@ -22,28 +17,11 @@ const CASES = [
   'logsigmoid', 'mish_module', 'selu', 'softplus_beta_threshold', 'softshrink', 'softsign', 'tanhshrink', 'threshold', 'trunc',
 ];
 
-interface ResultRow {
-  readonly model: string;
-  readonly target: string;
-  readonly pass: boolean;
-}
-
 describe('pointwise ops against torch', () => {
-  const dirs: string[] = [];
-  afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
-
   it('every suite case passes on keras and every float TFLite variant', { timeout: 900_000 }, async () => {
-    const reports = await mkdtemp(join(tmpdir(), 'pointwise-ops-'));
-    dirs.push(reports);
-    const files = CASES.map((name) => `suites/ops/elementwise/ew_${name}.py`);
-    const result = await runCli(['verify', 'suites/ops.json', ...files, '--targets', FLOAT_TARGETS.join(','), '--report', reports, '--json'], {
-      cwd: repo,
-      env: { ...process.env, CI: '' },
-    });
-    const rows = (JSON.parse(result.out) as { results: ResultRow[] }).results;
-    const failing = [...new Set(rows.filter((row) => !row.pass).map((row) => `${row.model} on ${row.target}`))];
-    expect(failing).toEqual([]);
-    for (const name of CASES) for (const target of FLOAT_TARGETS) expect(rows.some((row) => row.model === `ew_${name}` && row.target === target), `ew_${name} on ${target}`).toBe(true);
+    const result = await verifySuiteCases('elementwise', 'ew_', CASES);
+    expect(result.failing).toEqual([]);
+    expect(result.missing).toEqual([]);
     expect(result.code).toBe(0);
   });
 });

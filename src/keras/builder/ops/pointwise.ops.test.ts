@@ -1,9 +1,7 @@
 // The operator-suite cases the pointwise family converts, verified against real torch 1.13 on every
 // float target (one verify call: one torch worker), and the refusals it words.
 import { describe, expect, it } from 'vitest';
-import { parseCapturedGraph } from '../../../torch/index.ts';
-import { buildKerasModel } from '../index.ts';
-import { verifySuiteCases } from './suite_testing.ts';
+import { buildOneOp, verifySuiteCases } from './suite_testing.ts';
 
 
 const CASES = [
@@ -27,26 +25,12 @@ describe('pointwise ops against torch', () => {
 });
 
 describe('pointwise refusals', () => {
-  const graph = (op: string, args: unknown[], kwargs: Record<string, unknown> = {}) =>
-    parseCapturedGraph(
-      JSON.stringify({
-        format: 'torchport-graph',
-        version: 1,
-        inputs: [{ name: 'input_0', value: 'v0' }],
-        outputs: [{ name: 'output_0', value: 'v1' }],
-        values: { v0: { shape: [1, 4, 6], dtype: 'float32' }, v1: { shape: [1, 4, 6], dtype: 'float32' } },
-        modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] } },
-        nodes: [{ name: 'head.op', kind: 'function', op, scope: 'head', args, kwargs, outputs: ['v1'], structure: 'tensor' }],
-        constants: {},
-      }),
-      'synthetic graph',
-    );
-  const build = (op: string, args: unknown[], kwargs: Record<string, unknown> = {}) => () => buildKerasModel(graph(op, args, kwargs), { weights: new Map(), constants: new Map() });
+  const build = buildOneOp;
 
   it('names the node, its module path and what is supported', () => {
-    expect(build('torch.round', [{ value: 'v0' }], { decimals: { const: 0.5 } })).toThrow(/node 'head\.op'.*torch\.round.*'head'.*decimals=0\.5 \(an integer is needed\)/s);
-    expect(build('torch.remainder', [{ value: 'v0' }, { const: 'two' }])).toThrow(/node 'head\.op'.*torch\.remainder.*remainder with operand "two" \(a number or a computed tensor is supported/s);
-    expect(build('torch.div', [{ value: 'v0' }, { const: 2 }], { rounding_mode: { const: 'ceil' } })).toThrow(/node 'head\.op'.*rounding_mode="ceil" \(None, 'floor' and 'trunc' are supported\)/s);
-    expect(build('F.softplus', [{ value: 'v0' }], { beta: { const: 0 } })).toThrow(/node 'head\.op'.*softplus with beta=0/s);
+    expect(build('torch.round', [{ value: 'v0' }], { decimals: { const: 0.5 } })).toThrow(/node 'block\.op'.*torch\.round.*'block'.*decimals=0\.5 \(an integer is needed\)/s);
+    expect(build('torch.remainder', [{ value: 'v0' }, { const: 'two' }])).toThrow(/node 'block\.op'.*torch\.remainder.*remainder with operand "two" \(a number or a computed tensor is supported/s);
+    expect(build('torch.div', [{ value: 'v0' }, { const: 2 }], { rounding_mode: { const: 'ceil' } })).toThrow(/node 'block\.op'.*rounding_mode="ceil" \(None, 'floor' and 'trunc' are supported\)/s);
+    expect(build('F.softplus', [{ value: 'v0' }], { beta: { const: 0 } })).toThrow(/node 'block\.op'.*softplus with beta=0/s);
   });
 });

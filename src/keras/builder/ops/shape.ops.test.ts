@@ -1,8 +1,6 @@
 // The operator-suite shape cases that convert, verified against real torch 1.13 on every float target.
 import { describe, expect, it } from 'vitest';
-import { parseCapturedGraph } from '../../../torch/index.ts';
-import { buildKerasModel } from '../index.ts';
-import { verifySuiteCases } from './suite_testing.ts';
+import { buildOneOp, verifySuiteCases } from './suite_testing.ts';
 
 // expand_as_shape_only: the second input is read for its shape only (the TFLite lowering crashed on it).
 const CASES = [
@@ -21,23 +19,7 @@ describe('shape ops against torch', () => {
 });
 
 describe('reordering refusals', () => {
-  const build = (op: string, args: unknown[], kwargs: Record<string, unknown> = {}) => () =>
-    buildKerasModel(
-      parseCapturedGraph(
-        JSON.stringify({
-          format: 'torchport-graph',
-          version: 1,
-          inputs: [{ name: 'input_0', value: 'v0' }],
-          outputs: [{ name: 'output_0', value: 'v1' }],
-          values: { v0: { shape: [2, 3, 4], dtype: 'float32' }, v1: { shape: [2, 3, 4], dtype: 'float32' } },
-          modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] } },
-          nodes: [{ name: 'block.op', kind: 'function', op, scope: 'block', args, kwargs, outputs: ['v1'], structure: 'tensor' }],
-          constants: {},
-        }),
-        'synthetic graph',
-      ),
-      { weights: new Map(), constants: new Map() },
-    );
+  const build = buildOneOp;
 
   it('names the node, its module path and what to do', () => {
     expect(build('torch.roll', [{ value: 'v0' }, { const: 1 }, { const: 0 }])).toThrow(/node 'block\.op'.*'block'.*roll along dim 0, the batch: samples would trade places \(roll a non-batch axis/s);

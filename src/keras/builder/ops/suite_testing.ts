@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../cli/testing.ts';
+import { parseCapturedGraph } from '../../../torch/index.ts';
+import { buildKerasModel } from '../index.ts';
 
 const repo = new URL('../../../../', import.meta.url).pathname;
 export const FLOAT_TARGETS = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8'] as const;
@@ -38,4 +40,19 @@ export async function verifySuiteCases(family: string, prefix: string, names: re
   } finally {
     await rm(reports, { recursive: true, force: true });
   }
+}
+
+/** Builds a one-node graph (node 'block.op' in module 'block', input and output of `shape`); throws what the builder throws. */
+export function buildOneOp(op: string, args: unknown[], kwargs: Record<string, unknown> = {}, shape: readonly number[] = [2, 3, 4]): () => void {
+  const graph = {
+    format: 'torchport-graph',
+    version: 1,
+    inputs: [{ name: 'input_0', value: 'v0' }],
+    outputs: [{ name: 'output_0', value: 'v1' }],
+    values: { v0: { shape, dtype: 'float32' }, v1: { shape, dtype: 'float32' } },
+    modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] } },
+    nodes: [{ name: 'block.op', kind: 'function', op, scope: 'block', args, kwargs, outputs: ['v1'], structure: 'tensor' }],
+    constants: {},
+  };
+  return () => buildKerasModel(parseCapturedGraph(JSON.stringify(graph), 'synthetic graph'), { weights: new Map(), constants: new Map() });
 }

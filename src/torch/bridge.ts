@@ -124,7 +124,8 @@ export class TorchBridge {
     try {
       const paths = await this.writeInputs(dir, inputs);
       const { outputs } = await this.request('run', { handle: fixture.handle, inputs: paths, outputDir: dir }, fixture.path);
-      return Promise.all(outputs.map(async (out) => ({ name: out.name, tensor: decodeNpy(await readFile(out.path), out.path) })));
+      // Awaited here: the finally below deletes the directory the reads come from.
+      return await Promise.all(outputs.map(async (out) => ({ name: out.name, tensor: decodeNpy(await readFile(out.path), out.path) })));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

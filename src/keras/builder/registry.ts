@@ -14,9 +14,11 @@ import * as linear from './ops/linear.ts';
 import * as math from './ops/math.ts';
 import * as norm from './ops/norm.ts';
 import * as pad from './ops/pad.ts';
+import * as pointwise from './ops/pointwise.ts';
 import * as pool from './ops/pool.ts';
 import * as recurrent from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
+import * as reorder from './ops/reorder.ts';
 import * as resize from './ops/resize.ts';
 import * as shape from './ops/shape.ts';
 
@@ -30,8 +32,10 @@ export const FAMILIES: readonly OpFamily[] = [
   elementwise.FAMILY,
   math.FAMILY,
   linalg.FAMILY,
+  pointwise.FAMILY,
   condition.FAMILY,
   shape.FAMILY,
+  reorder.FAMILY,
   pad.FAMILY,
   resize.FAMILY,
   attention.FAMILY,

@@ -107,8 +107,15 @@ export function lowerKerasModel(model: tf.LayersModel, batchSize: number, settin
     const value = valueOf.get(output.id)!;
     graph.outputs.push({ id: value.id, name: model.outputNames[i] ?? graph.value(value.id).name });
   });
-  // Graph inputs in the model's input order.
-  const order = model.inputs.map((input) => valueOf.get(input.id)!.id);
+  // Graph inputs in the model's input order. An input only read for its shape (x.expand_as(y)) is
+  // on no path to an output, so the walk above never met it: it stays an input no operator reads.
+  const order = model.inputs.map((input) => {
+    const known = valueOf.get(input.id);
+    if (known) return known.id;
+    const where = { layer: input.sourceLayer.name, className: 'InputLayer' };
+    const shape = resolveShape(input.shape, where) ?? input.shape.map((d) => d ?? 1);
+    return graph.addValue({ name: input.sourceLayer.name, shape, dtype: input.dtype === 'int32' ? 'int32' : 'float32', layer: input.sourceLayer.name }).id;
+  });
   graph.inputs.splice(0, graph.inputs.length, ...order);
   return { graph, layers, kerasWeightBytes };
 }

@@ -1,7 +1,8 @@
 // Elementwise activations: they do not care about layout, so a value keeps whatever layout it has
 // (a flattened channels-last vector included).
 import * as tf from '@tensorflow/tfjs';
-import { GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
+import { Clamp, GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
+import { Pointwise } from './pointwise.ts';
 import { Unsupported, num, str, type OpNode } from '../op_node.ts';
 import type { BuildContext } from '../context.ts';
 import { firstInput, nameFor, type Converter } from './common.ts';
@@ -43,18 +44,20 @@ export const leakyReluFunction = elementwise((node) => {
   return leaky(num(args['negative_slope'], 'negative_slope', 0.01));
 });
 
-/** tfjs's ELU layer only implements alpha 1. */
+/** tfjs's ELU layer only implements alpha 1; other alphas are a Pointwise ELU. */
 function elu(alpha: number): Make {
-  if (alpha !== 1) throw new Unsupported(`ELU alpha ${alpha} (tfjs's ELU supports alpha 1 only)`);
-  return (name) => tf.layers.elu({ alpha, name });
+  if (alpha === 1) return (name) => tf.layers.elu({ alpha, name });
+  if (!(alpha > 0)) throw new Unsupported(`ELU alpha ${alpha} (a positive alpha is supported)`);
+  return (name) => new Pointwise({ fn: 'elu', alpha, name });
 }
 export const eluModule = elementwise((node) => elu(node.attrNumber('alpha')));
 export const eluFunction = elementwise((node) => elu(num(node.bind(['input', 'alpha=', 'inplace='])['alpha'], 'alpha', 1)));
 
-/** Hardtanh(0, 6) is ReLU6; other bounds have no single Keras layer. */
+/** Hardtanh(0, 6) is ReLU6; other bounds clamp. */
 function hardtanh(min: number, max: number): Make {
   if (min === 0 && max === 6) return activation('relu6');
-  throw new Unsupported(`Hardtanh(${min}, ${max}) is only supported as ReLU6 (0, 6)`);
+  if (!(min < max)) throw new Unsupported(`Hardtanh(${min}, ${max}): min_val must be below max_val`);
+  return (name) => new Clamp({ min, max, name });
 }
 export const hardtanhModule = elementwise((node) => hardtanh(node.attrNumber('min_val'), node.attrNumber('max_val')));
 export const hardtanhFunction = elementwise((node) => {
@@ -62,10 +65,12 @@ export const hardtanhFunction = elementwise((node) => {
   return hardtanh(num(args['min_val'], 'min_val', -1), num(args['max_val'], 'max_val', 1));
 });
 
-/** tfjs softplus is log(1 + exp(x)); PyTorch's (beta 1, threshold 20) differs by < 3e-9 above 20. */
+/** tfjs softplus is log(1 + exp(x)); PyTorch's (beta 1, threshold 20) differs by < 3e-9 above 20. Other betas: Pointwise. */
 export const softplusModule = elementwise((node) => {
-  if (node.attrNumber('beta') !== 1) throw new Unsupported(`Softplus beta ${node.attrNumber('beta')} is not 1`);
-  return activation('softplus');
+  const [beta, threshold] = [node.attrNumber('beta'), node.attrNumber('threshold')];
+  if (beta === 1 && threshold === 20) return activation('softplus');
+  if (beta === 0) throw new Unsupported('Softplus beta 0 (a division by zero)');
+  return (name) => new Pointwise({ fn: 'softplus', beta, threshold, name });
 });
 
 /** PReLU: one slope per channel (Keras axis -1), shared over the other axes. */

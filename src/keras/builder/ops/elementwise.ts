@@ -35,12 +35,6 @@ function operands(node: OpNode, reflected: boolean): Operands {
   return { a: first, b: second, reversed: reflected };
 }
 
-export function checkBinary(node: OpNode, op: ArithmeticOp): string | undefined {
-  const [first, second] = node.node.args;
-  if (op === 'div' && isValueArg(first) && isValueArg(second)) return 'division of two computed tensors (no Keras layer divides; multiply by a reciprocal in PyTorch)';
-  return undefined;
-}
-
 export function binary(op: ArithmeticOp, reflected = false): Converter {
   return (node, ctx) => {
     const { a, b, reversed } = operands(node, reflected);
@@ -65,7 +59,7 @@ export function binary(op: ArithmeticOp, reflected = false): Converter {
   };
 }
 
-function mergeValues(node: OpNode, ctx: BuildContext, merge: (args: { name: string }) => tf.layers.Layer, left: KValue, right: KValue, out: readonly number[]): KValue {
+export function mergeValues(node: OpNode, ctx: BuildContext, merge: (args: { name: string }) => tf.layers.Layer, left: KValue, right: KValue, out: readonly number[]): KValue {
   if (left.torchShape.length !== right.torchShape.length) node.fail(`operands of rank ${left.torchShape.length} and ${right.torchShape.length}; only equal ranks are supported`);
   const sameFlat = left.layout.source !== undefined && JSON.stringify(left.layout) === JSON.stringify(right.layout);
   if (sameFlat) return ctx.apply(merge({ name: nameFor(node, ctx) }), [left, right], out, left.layout);
@@ -106,7 +100,7 @@ export const negate: Converter = (node, ctx) => {
   return [ctx.apply(new ConstantArithmetic({ op: 'mul', scalar: -1, name: nameFor(node, ctx) }), x, x.torchShape, x.layout)];
 };
 
-const arithmetic = (kind: ArithmeticOp, reflected = false) => op(binary(kind, reflected), (node) => checkBinary(node, kind));
+const arithmetic = (kind: ArithmeticOp, reflected = false) => op(binary(kind, reflected));
 const NEGATE = op(negate);
 
 export const FAMILY: OpFamily = {
@@ -117,10 +111,6 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.sub', 'Tensor.sub', 'Tensor.sub_', 'Tensor.__sub__', 'Tensor.__isub__'], arithmetic('sub')),
     'Tensor.__rsub__': arithmetic('sub', true),
     ...spellings(['torch.mul', 'Tensor.mul', 'Tensor.mul_', 'Tensor.__mul__', 'Tensor.__imul__', 'Tensor.__rmul__'], arithmetic('mul')),
-    ...spellings(['torch.div', 'Tensor.div', 'Tensor.div_', 'Tensor.__truediv__', 'Tensor.__itruediv__'], arithmetic('div')),
-    'Tensor.__rtruediv__': arithmetic('div', true),
     ...spellings(['Tensor.neg', 'torch.neg', 'Tensor.__neg__'], NEGATE),
-    'torch.maximum': op(extremum('maximum')),
-    'torch.minimum': op(extremum('minimum')),
   },
 };

@@ -11,6 +11,7 @@ import { identityPerm, kerasAxis, samePerm } from '../layout.ts';
 import { Unsupported, isValueArg, literal, num, valueId, type OpNode } from '../op_node.ts';
 import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
+import { binaryOp } from './pointwise.ts';
 
 /** An elementwise function keeps its input's layout (a flattened channels-last vector included). */
 export function unary(fn: Exclude<MathFunctionName, 'pow'>): Converter {
@@ -20,23 +21,17 @@ export function unary(fn: Exclude<MathFunctionName, 'pow'>): Converter {
   };
 }
 
-/** pow(x, p) / x ** p with a number p; p = 0.5 is sqrt, p = 1 nothing. */
+/** pow(x, p) / x ** p: a number p (0.5 is sqrt, 1 nothing), else a tensor exponent or a number base. */
 export const pow: Converter = (node, ctx) => {
   const args = node.bind(['input', 'exponent']);
-  if (isValueArg(args['exponent'])) throw new Unsupported('pow with a computed exponent (only a number is supported)');
+  if (isValueArg(args['exponent']) || !isValueArg(args['input'])) return [binaryOp('pow', args['input'], args['exponent'], node, ctx)];
   const exponent = literal(args['exponent'], 'exponent');
-  if (typeof exponent !== 'number') throw new Unsupported(`pow exponent ${JSON.stringify(exponent)} (only a number is supported)`);
+  if (typeof exponent !== 'number') throw new Unsupported(`pow exponent ${JSON.stringify(exponent)} (a number or a computed tensor is supported)`);
   const x = firstInput(node, ctx);
   if (exponent === 1) return [x];
   const layer = exponent === 0.5 ? new MathFunction({ fn: 'sqrt', name: nameFor(node, ctx) }) : new MathFunction({ fn: 'pow', exponent, name: nameFor(node, ctx) });
   return [ctx.apply(layer, x, x.torchShape, x.layout)];
 };
-
-export function checkPow(node: OpNode): string | undefined {
-  const exponent = node.node.args[1] ?? node.node.kwargs['exponent'];
-  if (exponent === undefined || !('const' in exponent) || typeof exponent.const !== 'number') return 'pow with an exponent that is not a number (a tensor or a computed value)';
-  return undefined;
-}
 
 /** clamp / clip with number bounds: ReLU / ReLU6 when they are (0, none) / (0, 6), else Clamp. */
 export const clamp: Converter = (node, ctx) => {
@@ -177,7 +172,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.log', 'Tensor.log'], op(unary('log'))),
     ...spellings(['torch.erf', 'Tensor.erf', 'torch.special.erf'], op(unary('erf'))),
     ...spellings(['torch.abs', 'Tensor.abs', 'Tensor.__abs__'], op(unary('abs'))),
-    ...spellings(['torch.pow', 'Tensor.pow', 'Tensor.__pow__'], op(pow, checkPow)),
+    ...spellings(['torch.trunc', 'Tensor.trunc', 'torch.fix', 'Tensor.fix'], op(unary('trunc'))),
+    ...spellings(['torch.pow', 'Tensor.pow', 'Tensor.__pow__'], op(pow)),
     ...spellings(['torch.clamp', 'torch.clip', 'Tensor.clamp', 'Tensor.clip', 'Tensor.clamp_'], CLAMP),
     ...spellings(['torch.clamp_min', 'Tensor.clamp_min'], op(oneSidedClamp('min'))),
     ...spellings(['torch.clamp_max', 'Tensor.clamp_max'], op(oneSidedClamp('max'))),

@@ -149,7 +149,7 @@ class Recorder(TorchFunctionMode):
                 self.keep_alive.append(arg)
             return {"constant": constant}, False
         if isinstance(arg, torch.Size):
-            return {"list": list(arg)}, False
+            return {"list": [{"const": int(d)} for d in arg]}, False  # encoded like any int list
         if isinstance(arg, (list, tuple)):
             items = [self.encode(a) for a in arg]
             return {"list": [e for e, _ in items]}, any(d for _, d in items)

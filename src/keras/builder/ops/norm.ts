@@ -70,7 +70,14 @@ export function layerNorm(node: OpNode, ctx: BuildContext): KValue[] {
   const module = node.node.module!;
   const affine = node.attrs['elementwise_affine'] !== false;
   const x = trailingLast(node, ctx, firstInput(node, ctx), shape.length);
-  const layer = ctx.sharedLayer(module, (name) => new TorchNorm({ mode: 'trailing', count: shape.length, epsilon: node.attrNumber('eps'), paramShape: affine ? shape : null, name }));
+  const epsilon = node.attrNumber('eps');
+  if (shape.length === 1) {
+    // Keras's own LayerNormalization (a model.h5 other Keras tools load without torchport's layers).
+    ctx.epsilons[module] = epsilon;
+    const layer = ctx.sharedLayer(module, (name) => tf.layers.layerNormalization({ axis: -1, epsilon, center: affine, scale: affine, name }));
+    return [ctx.apply(layer, x, x.torchShape, x.layout)];
+  }
+  const layer = ctx.sharedLayer(module, (name) => new TorchNorm({ mode: 'trailing', count: shape.length, epsilon, paramShape: affine ? shape : null, name }));
   return [ctx.apply(layer, x, x.torchShape, x.layout)];
 }
 

@@ -14,6 +14,7 @@ import * as math from './ops/math.ts';
 import * as norm from './ops/norm.ts';
 import * as pad from './ops/pad.ts';
 import * as pool from './ops/pool.ts';
+import * as prelu from './ops/prelu.ts';
 import * as recurrent from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
 import * as resize from './ops/resize.ts';
@@ -25,6 +26,7 @@ export const FAMILIES: readonly OpFamily[] = [
   norm.FAMILY,
   pool.FAMILY,
   activation.FAMILY,
+  prelu.FAMILY,
   reduce.FAMILY,
   elementwise.FAMILY,
   math.FAMILY,

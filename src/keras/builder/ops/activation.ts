@@ -3,7 +3,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
 import { Unsupported, num, str, type OpNode } from '../op_node.ts';
-import type { BuildContext } from '../context.ts';
 import { firstInput, nameFor, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 

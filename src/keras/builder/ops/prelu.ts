@@ -66,11 +66,17 @@ export function prelu(node: OpNode, ctx: BuildContext): KValue[] {
   return [ctx.apply(layer, x, x.torchShape, x.layout)];
 }
 
+const COMPUTED_WEIGHT = 'F.prelu with a computed weight (only a parameter or a constant tensor is supported): make the slopes an nn.Parameter';
+
+export function checkFunctionalPrelu(node: OpNode): string | undefined {
+  return isTensorConstant(node.bind(['input', 'weight'])['weight']) ? undefined : COMPUTED_WEIGHT;
+}
+
 /** F.prelu(x, weight): the weight is a parameter (or a constant) of 1 or C slopes. */
 export function functionalPrelu(node: OpNode, ctx: BuildContext): KValue[] {
   const args = node.bind(['input', 'weight']);
   const weight = args['weight'];
-  if (!isTensorConstant(weight)) throw new Unsupported('F.prelu with a computed weight (only a parameter or a constant tensor is supported): make the slopes an nn.Parameter');
+  if (!isTensorConstant(weight)) throw new Unsupported(COMPUTED_WEIGHT);
   const shape = 'param' in weight ? ctx.tensorShape(weight.param) : ctx.graph.constants[weight.constant]?.shape;
   if (!shape) return node.fail('its weight has no recorded shape');
   const channels = shape.reduce((a, b) => a * b, 1);
@@ -86,6 +92,6 @@ export const FAMILY: OpFamily = {
   layers: [],
   ops: {
     PReLU: op(prelu),
-    ...spellings(['F.prelu', 'torch.prelu'], op(functionalPrelu)),
+    ...spellings(['F.prelu', 'torch.prelu'], op(functionalPrelu, checkFunctionalPrelu)),
   },
 };

@@ -109,7 +109,7 @@ async function runBatch(fixtures: string[]): Promise<BatchRecord[]> {
     timeout: Number(args['timeout-min']) * 60_000,
     maxBuffer: 1 << 30,
   });
-  let rows: ReportRow[] | null = null;
+  let rows: ReportRow[] | null;
   try {
     rows = (JSON.parse(cli.stdout) as { results: ReportRow[] }).results;
   } catch {

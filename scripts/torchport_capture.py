@@ -8,7 +8,8 @@ call with concrete values instead: shape arithmetic simply evaluates, specialise
 
 What is recorded:
 - leaf modules (classes from torch.nn that are not containers: Conv2d, BatchNorm2d, ReLU,
-  MultiheadAttention, LSTM, ...) as one "module" node each, with their public attributes;
+  MultiheadAttention, LSTM, ...) as one "module" node each, with their public attributes; the
+  composite Transformer classes are traced into their parts instead (TRACED_THROUGH);
 - every other torch call that produces a tensor from graph-dependent tensors (functional ops,
   Tensor methods and operators) as a "function" node, scoped by the user module whose forward
   made it;
@@ -31,8 +32,15 @@ class CaptureError(Exception):
     pass
 
 
+# torch.nn modules built from other modules that the converter has no conversion of its own for:
+# they are traced into their parts (Linear, LayerNorm, MultiheadAttention, functional calls).
+TRACED_THROUGH = ("Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer")
+
+
 def is_leaf_module(module):
     cls = type(module)
+    if cls.__module__ == "torch.nn.modules.transformer" and cls.__name__ in TRACED_THROUGH:
+        return False
     return cls.__module__.startswith("torch.nn.modules") and not isinstance(module, CONTAINERS)
 
 
@@ -141,7 +149,7 @@ class Recorder(TorchFunctionMode):
                 self.keep_alive.append(arg)
             return {"constant": constant}, False
         if isinstance(arg, torch.Size):
-            return {"list": list(arg)}, False
+            return {"list": [{"const": int(d)} for d in arg]}, False  # encoded like any int list
         if isinstance(arg, (list, tuple)):
             items = [self.encode(a) for a in arg]
             return {"list": [e for e, _ in items]}, any(d for _, d in items)

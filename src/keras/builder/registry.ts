@@ -16,6 +16,7 @@ import * as norm from './ops/norm.ts';
 import * as pad from './ops/pad.ts';
 import * as pointwise from './ops/pointwise.ts';
 import * as pool from './ops/pool.ts';
+import * as prelu from './ops/prelu.ts';
 import * as recurrent from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
 import * as reorder from './ops/reorder.ts';
@@ -28,6 +29,7 @@ export const FAMILIES: readonly OpFamily[] = [
   norm.FAMILY,
   pool.FAMILY,
   activation.FAMILY,
+  prelu.FAMILY,
   reduce.FAMILY,
   elementwise.FAMILY,
   math.FAMILY,

@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import { Clamp, GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
 import { Pointwise } from './pointwise.ts';
 import { Unsupported, num, str, type OpNode } from '../op_node.ts';
-import type { BuildContext } from '../context.ts';
 import { firstInput, nameFor, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 
@@ -73,20 +72,6 @@ export const softplusModule = elementwise((node) => {
   return (name) => new Pointwise({ fn: 'softplus', beta, threshold, name });
 });
 
-/** PReLU: one slope per channel (Keras axis -1), shared over the other axes. */
-export const prelu = (node: OpNode, ctx: BuildContext) => {
-  const x = ctx.plain(firstInput(node, ctx), node);
-  const rank = x.torchShape.length;
-  const channels = node.attrNumber('num_parameters');
-  let value = x;
-  if (channels > 1 && rank > 2 && x.layout.perm[rank - 1] !== 1) {
-    value = ctx.relayout(x, [...x.layout.perm.filter((a) => a !== 1), 1], node, 'PReLU keeps one slope per channel on the last Keras axis');
-  }
-  const sharedAxes = Array.from({ length: rank - 1 }, (_, i) => i + 1).filter((axis) => channels === 1 || axis !== rank - 1);
-  const layer = ctx.sharedLayer(node.node.module!, (name) => tf.layers.prelu({ sharedAxes: sharedAxes.length > 0 ? sharedAxes : null, name } as never));
-  return [ctx.apply(layer, value, value.torchShape, value.layout)];
-};
-
 const RELU = op(relu);
 const RELU6 = op(relu6);
 const SIGMOID = op(sigmoid);
@@ -111,7 +96,6 @@ export const FAMILY: OpFamily = {
     ELU: op(eluModule),
     Hardtanh: op(hardtanhModule),
     Softplus: op(softplusModule),
-    PReLU: op(prelu),
     ...spellings(['F.relu', 'F.relu_', 'torch.relu', 'torch.relu_', 'Tensor.relu', 'Tensor.relu_'], RELU),
     'F.relu6': RELU6,
     ...spellings(['F.hardtanh', 'F.hardtanh_'], op(hardtanhFunction)),

@@ -5,12 +5,15 @@
 // kernel area (count_include_pad=False, windows clipped by ceil_mode), with a constant multiply.
 import * as tf from '@tensorflow/tfjs';
 import { Tensor } from '../../../tensor/index.ts';
-import { ConstantArithmetic, ConstantPadding } from '../../layers/index.ts';
+import type { IrTensor } from '../../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../../tflite/lower/index.ts';
+import { ConstantArithmetic, ConstantPadding, KerasLayerConfigError } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
+import type { LowerableLayer } from '../family.ts';
 import { channelsLastPerm } from '../layout.ts';
 import { Unsupported, bool, expand, literal, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
-import { op, type OpFamily } from '../family.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 const LOWEST_FLOAT32 = -3.4028234663852886e38;
 
@@ -144,18 +147,95 @@ export const avgPool1d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, mo
 export const maxPool2dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'max', 2));
 export const avgPool2dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'avg', 2));
 
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+/** PyTorch's adaptive pooling bins along one axis: [floor(i * in / out), ceil((i + 1) * in / out)). */
+function bins(size: number, out: number): [number, number][] {
+  return Array.from({ length: out }, (_, i) => [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)] as [number, number]);
+}
+
+/**
+ * Adaptive pooling to any output size (bins that do not divide the input, overlap or repeat when
+ * the output is larger): one axis at a time (a mean or max over a rectangle is the same taken
+ * row-wise then column-wise), each bin a slice reduced along that axis, the bins concatenated.
+ */
+export class AdaptivePool extends tf.layers.Layer implements LowerableLayer {
+  static readonly className = 'AdaptivePool';
+  readonly kind: 'max' | 'avg';
+  readonly outputSize: number[];
+
+  constructor(args: LayerArgs & { kind: 'max' | 'avg'; outputSize: number[] }) {
+    super(args);
+    if (args.kind !== 'max' && args.kind !== 'avg') throw new KerasLayerConfigError(`AdaptivePool kind must be 'max' or 'avg', got ${JSON.stringify(args.kind)}`);
+    if (!Array.isArray(args.outputSize) || args.outputSize.some((d) => !Number.isInteger(d) || d < 1)) throw new KerasLayerConfigError(`AdaptivePool outputSize must be positive integers, got ${JSON.stringify(args.outputSize)}`);
+    this.kind = args.kind;
+    this.outputSize = [...args.outputSize];
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [shape[0]!, ...this.outputSize, shape[shape.length - 1]!];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      let x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      this.outputSize.forEach((out, i) => {
+        const axis = i + 1;
+        const size = x.shape[axis]!;
+        if (size === out) return;
+        const parts = bins(size, out).map(([start, end]) => {
+          const begin = x.shape.map((_, a) => (a === axis ? start : 0));
+          const extent = x.shape.map((d, a) => (a === axis ? end - start : d));
+          const slice = tf.slice(x, begin, extent);
+          return this.kind === 'max' ? tf.max(slice, axis, true) : tf.mean(slice, axis, true);
+        });
+        x = tf.concat(parts, axis);
+      });
+      return x;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), kind: this.kind, outputSize: this.outputSize };
+  }
+
+  lower(ctx: LoweringContext): IrTensor {
+    let x = ctx.inputs[0]!;
+    this.outputSize.forEach((out, i) => {
+      const axis = i + 1;
+      const size = x.shape[axis]!;
+      if (size === out) return;
+      const source = x;
+      const parts = bins(size, out).map(([start, end], b) => {
+        const extent = source.shape.map((d, a) => (a === axis ? end - start : d));
+        const slice = ctx.op('SLICE', [source, ctx.int32(`a${axis}_${b}_begin`, source.shape.map((_, a) => (a === axis ? start : 0))), ctx.int32(`a${axis}_${b}_size`, extent)], { shape: extent, suffix: `a${axis}_${b}_slice` });
+        if (end - start === 1) return slice;
+        const reduced = extent.map((d, a) => (a === axis ? 1 : d));
+        return ctx.op(this.kind === 'max' ? 'REDUCE_MAX' : 'MEAN', [slice, ctx.int32(`a${axis}_${b}_axis`, [axis])], { shape: reduced, suffix: `a${axis}_${b}_reduce` }, { keepDims: true });
+      });
+      const shape = source.shape.map((d, a) => (a === axis ? out : d));
+      const last = this.outputSize.slice(i + 1).every((o, j) => o === source.shape[axis + 1 + j]);
+      x = parts.length === 1 ? parts[0]! : ctx.op('CONCATENATION', parts, { shape, suffix: last ? undefined : `a${axis}_concat` }, { axis });
+    });
+    return x;
+  }
+}
+
 /**
  * Adaptive pooling to sizes that divide the input is a plain pooling with window = stride =
- * in / out (to 1x1: the whole map, keeping the spatial axes as Keras's global pooling cannot).
+ * in / out (to 1x1: the whole map, keeping the spatial axes as Keras's global pooling cannot);
+ * any other size is torchport's AdaptivePool.
  */
 function adaptive(node: OpNode, ctx: BuildContext, kind: 'max' | 'avg'): KValue[] {
   const out = outputShape(node, ctx);
   const spatial = out.length - 2;
+  if (spatial < 1 || spatial > 3) throw new Unsupported(`adaptive pooling over ${spatial} spatial axes (1-D, 2-D and 3-D are supported)`);
   const x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(out.length), node, 'pooling runs channels-last');
   const factors = x.torchShape.slice(2).map((size, i) => size / out[i + 2]!);
-  if (factors.some((f) => !Number.isInteger(f))) node.fail(`adaptive pooling from [${x.torchShape.slice(2).join(', ')}] to [${out.slice(2).join(', ')}] needs sizes that divide the input`);
   if (factors.every((f) => f === 1)) return [x];
   const name = nameFor(node, ctx);
+  if (spatial === 3 || factors.some((f) => !Number.isInteger(f))) return [ctx.apply(new AdaptivePool({ kind, outputSize: out.slice(2), name }), x, out, x.layout)];
   const layer =
     spatial === 2
       ? (kind === 'max' ? tf.layers.maxPooling2d : tf.layers.averagePooling2d)({ poolSize: pair(factors), strides: pair(factors), padding: 'valid', name })
@@ -166,31 +246,17 @@ function adaptive(node: OpNode, ctx: BuildContext, kind: 'max' | 'avg'): KValue[
 export const adaptiveAvgPool = (node: OpNode, ctx: BuildContext) => adaptive(node, ctx, 'avg');
 export const adaptiveMaxPool = (node: OpNode, ctx: BuildContext) => adaptive(node, ctx, 'max');
 
-/** Checked before building: adaptive pooling needs divisible sizes. */
-export function checkAdaptive(node: OpNode, shapes: (id: string) => readonly number[] | undefined): string | undefined {
-  const first = node.node.args[0];
-  const input = first && 'value' in first ? shapes(first.value) : undefined;
-  const output = node.node.outputs[0] ? shapes(node.node.outputs[0]) : undefined;
-  if (!input || !output) return undefined;
-  const bad = input.slice(2).some((size, i) => size % output[i + 2]! !== 0);
-  return bad ? `adaptive pooling from [${input.slice(2).join(', ')}] to [${output.slice(2).join(', ')}]: only output sizes that divide the input are supported` : undefined;
-}
-
 export const FAMILY: OpFamily = {
   name: 'Pooling',
-  layers: [ConstantArithmetic, ConstantPadding],
+  layers: [AdaptivePool, ConstantArithmetic, ConstantPadding],
   ops: {
     MaxPool2d: op(maxPool2d),
     MaxPool1d: op(maxPool1d),
     AvgPool2d: op(avgPool2d),
     AvgPool1d: op(avgPool1d),
-    AdaptiveAvgPool2d: op(adaptiveAvgPool, checkAdaptive),
-    AdaptiveAvgPool1d: op(adaptiveAvgPool, checkAdaptive),
-    AdaptiveMaxPool2d: op(adaptiveMaxPool, checkAdaptive),
+    ...spellings(['AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d', 'F.adaptive_avg_pool1d', 'F.adaptive_avg_pool2d', 'F.adaptive_avg_pool3d'], op(adaptiveAvgPool)),
+    ...spellings(['AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d', 'F.adaptive_max_pool1d', 'F.adaptive_max_pool2d', 'F.adaptive_max_pool3d'], op(adaptiveMaxPool)),
     'F.max_pool2d': op(maxPool2dFunction),
     'F.avg_pool2d': op(avgPool2dFunction),
-    'F.adaptive_avg_pool2d': op(adaptiveAvgPool, checkAdaptive),
-    'F.adaptive_avg_pool1d': op(adaptiveAvgPool, checkAdaptive),
-    'F.adaptive_max_pool2d': op(adaptiveMaxPool, checkAdaptive),
   },
 };

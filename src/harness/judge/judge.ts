@@ -230,14 +230,22 @@ function structureChecks(golden: Golden, model: string, target: TargetRecord, su
   const allowance = suite.structure.fixtures[model];
   const maxTranspose = allowance?.maxTranspose ?? suite.structure.maxTranspose;
   if (maxTranspose !== null && transposes > maxTranspose) {
-    problems.push(`${transposes} TRANSPOSE ops (the suite allows ${maxTranspose}${allowance ? `: ${allowance.reason}` : ''})`);
+    problems.push(
+      `${transposes} TRANSPOSE ops (the suite allows ${maxTranspose}${allowance ? `: ${allowance.reason}` : ''}); ` +
+        `if the model needs them, set structure.fixtures.${model}.maxTranspose (with a reason) in the suite`,
+    );
   }
-  if (!suite.structure.allowCustomOps && structure.customOps.length > 0) problems.push(`custom/Flex ops ${structure.customOps.join(', ')} (the suite allows none)`);
+  if (!suite.structure.allowCustomOps && structure.customOps.length > 0) {
+    problems.push(`custom/Flex ops ${structure.customOps.join(', ')} (the suite allows none: structure.allowCustomOps is false)`);
+  }
   const acceptedBytes = golden.manifest.accepted[target.target]?.bytes;
   if (suite.structure.maxSizeGrowth !== null && acceptedBytes) {
     const growth = structure.bytes / acceptedBytes - 1;
     if (growth > suite.structure.maxSizeGrowth) {
-      problems.push(`model is ${structure.bytes} bytes, ${(growth * 100).toFixed(1)}% larger than the accepted ${acceptedBytes} (limit ${(suite.structure.maxSizeGrowth * 100).toFixed(1)}%)`);
+      problems.push(
+        `model is ${structure.bytes} bytes, ${(growth * 100).toFixed(1)}% larger than the accepted ${acceptedBytes} ` +
+          `(limit ${(suite.structure.maxSizeGrowth * 100).toFixed(1)}%: the suite's structure.maxSizeGrowth; if the growth is intended, accept it with \`torchport verify --update\`)`,
+      );
     }
   }
   return [{ model, target: target.target, check: 'structure', pass: problems.length === 0, problems }];

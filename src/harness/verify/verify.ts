@@ -46,14 +46,12 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
         runDir: options.runDir,
         ...(options.suite.seeds ? { seeds: options.suite.seeds } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        needsDiagnosis: (golden, target, outputs, references) =>
+        needsDiagnosis: (golden, target, outputs, references, outputScales) =>
           references.some((reference, i) => {
             const output = golden.manifest.outputs[i]?.name ?? `output_${i}`;
             const tolerance = resolveTolerance(options.suite, golden.manifest.tolerance, golden.manifest.name, target, output);
-            // Without the output scale a quant-steps rule judges by its relative fallback: close enough
-            // to decide whether a per-layer diagnosis is worth its extra conversion.
             const actual = outputs[i];
-            return !actual || !compareTensors(actual, reference, tolerance).pass;
+            return !actual || !compareTensors(actual, reference, tolerance, { outputScale: outputScales?.[i] ?? null }).pass;
           }),
       }),
     );

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { MANIFEST_FILE, allowSkips, defaultSuite, goldenNameOf, loadGolden, loadSuite, runIdFor, verifyModels, type ModelSource, type Suite } from '../harness/index.ts';
+import { DEFAULT_TARGETS, MANIFEST_FILE, allowSkips, defaultSuite, goldenNameOf, loadGolden, loadSuite, runIdFor, verifyModels, type ModelSource, type Suite } from '../harness/index.ts';
 import { summaryTable, writeReports } from '../report/index.ts';
 import { cleanupOnInterrupt } from '../util/index.ts';
 import { print, printError, type CliContext } from './context.ts';
@@ -162,7 +162,7 @@ export async function resolveInputs(ctx: CliContext, inputs: readonly string[]):
   if (problems.length) throw new UsageError(problems.join('\n'));
   if (!suite) {
     const defaultPath = join(ctx.cwd, DEFAULT_SUITE);
-    suite = existsSync(defaultPath) ? await loadSuite(defaultPath) : defaultSuite(availableTargetNames());
+    suite = existsSync(defaultPath) ? await loadSuite(defaultPath) : defaultSuite([...DEFAULT_TARGETS]);
   }
   if (fixtures.length === 0 && goldens.length === 0) fixtures.push(...(await suiteFixtures(ctx, suite)));
   return { suite, fixtures, goldens };

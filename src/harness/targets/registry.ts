@@ -39,6 +39,13 @@ const FACTORIES: Partial<Record<(typeof ALL_TARGETS)[number], TargetFactory>> = 
   'tflite-tfconverter-int8': (_, conversions) => tfConverterTarget('int8', conversions),
 };
 
+/**
+ * The targets a project without a suite of its own is verified on: they need the npm packages and a
+ * torch, nothing more. keras-py and tflite-native need the TensorFlow side of `npm run setup`, and
+ * TensorFlow's converter refuses some models outright: a suite asks for those deliberately.
+ */
+export const DEFAULT_TARGETS = ['torch', 'onnx', 'keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8', 'tflite-int8'] as const;
+
 export function availableTargetNames(): string[] {
   return ALL_TARGETS.filter((name) => FACTORIES[name]);
 }

@@ -19,7 +19,9 @@ import { Unsupported, bool, isTensorConstant, isValueArg, literal, type OpNode }
 import { nameFor, outputShape } from './common.ts';
 import { op, type OpFamily } from '../family.ts';
 
-const SIGNATURE = ['query', 'key', 'value', 'key_padding_mask=', 'need_weights=', 'attn_mask=', 'average_attn_weights='];
+// is_causal (torch 2.x, passed by nn.TransformerEncoderLayer) is only a hint that attn_mask is the
+// causal mask (PyTorch refuses it without one): the mask itself is what converts.
+const SIGNATURE = ['query', 'key', 'value', 'key_padding_mask=', 'need_weights=', 'attn_mask=', 'average_attn_weights=', 'is_causal='];
 
 export function checkMultiheadAttention(node: OpNode): string | undefined {
   let args: ReturnType<OpNode['bind']>;

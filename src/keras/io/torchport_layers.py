@@ -1,5 +1,5 @@
 """torchport's custom Keras layers for Keras 3 (Python), with the same math as the TF.js layers
-in torchport's src/keras/layers/.
+in torchport's src/keras/layers/ and its op-family modules (src/keras/builder/ops/).
 
 torchport writes this file next to every model.h5 it saves. Load a model with either
 
@@ -521,11 +521,350 @@ class TorchGRU(keras.layers.Layer):
         return {**super().get_config(), "units": self.units, "go_backwards": self.go_backwards, "return_sequences": self.return_sequences}
 
 
+def _config_name(value):
+    """A config string Keras's legacy .h5 loader may have turned into the Keras function it names ("sin", "max")."""
+    return getattr(value, "__name__", value)
+
+
+def _single(inputs):
+    return inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+
+
+def _trunc(x):
+    """Toward zero (float32 -> int32 -> float32), as TF.js and TFLite's CAST do."""
+    return ops.cast(ops.cast(x, "int32"), "float32")
+
+
+def _adaptive_bins(size, out):
+    """PyTorch's adaptive pooling bins along one axis: [floor(i * in / out), ceil((i + 1) * in / out))."""
+    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
+@_register
+class AdaptivePool(keras.layers.Layer):
+    """Adaptive max / average pooling of a channels-last tensor to any output size, one spatial axis at a time."""
+
+    def __init__(self, kind, output_size, **kwargs):
+        super().__init__(**kwargs)
+        kind = _config_name(kind)
+        if kind not in ("max", "avg"):
+            raise ValueError(f"AdaptivePool kind must be 'max' or 'avg', got {kind!r}")
+        self.kind = kind
+        self.output_size = _positive_ints(output_size, "AdaptivePool output_size")
+
+    def call(self, x):
+        reduce = ops.max if self.kind == "max" else ops.mean
+        for i, out in enumerate(self.output_size):
+            axis = i + 1
+            size = x.shape[axis]
+            if size is None:
+                raise ValueError(f"AdaptivePool '{self.name}' needs static spatial sizes")
+            if size == out:
+                continue
+            parts = []
+            for start, end in _adaptive_bins(size, out):
+                index = tuple(slice(start, end) if a == axis else slice(None) for a in range(len(x.shape)))
+                parts.append(reduce(x[index], axis=axis, keepdims=True))
+            x = ops.concatenate(parts, axis=axis)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *self.output_size, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind, "output_size": list(self.output_size)}
+
+
+@_register
+class Cumsum(keras.layers.Layer):
+    """A running sum along one non-batch axis (PyTorch's cumsum)."""
+
+    def __init__(self, axis, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int) or axis < 1:
+            raise ValueError(f"Cumsum axis must be an integer >= 1 (axis 0 is the batch), got {axis!r}")
+        self.axis = int(axis)
+
+    def call(self, x):
+        return ops.cumsum(_single(x), axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+def _softplus(x, beta, threshold):
+    """PyTorch's softplus: x itself where beta * x exceeds the threshold."""
+    y = ops.multiply(x, beta)
+    return ops.divide(ops.maximum(y, ops.log1p(ops.exp(ops.minimum(y, threshold)))), beta)
+
+
+def _elu(x, alpha, inner, scale):
+    """scale * (max(0, x) + alpha * (exp(min(0, x) * inner) - 1)): ELU, CELU and SELU."""
+    negative = ops.multiply(alpha, ops.subtract(ops.exp(ops.multiply(ops.minimum(x, 0.0), inner)), 1.0))
+    return ops.multiply(ops.add(ops.relu(x), negative), scale)
+
+
+def _above(x, bound):
+    return ops.cast(ops.greater(x, bound), "float32")
+
+
+_POINTWISE = {
+    "sin": lambda x, p: ops.sin(x),
+    "cos": lambda x, p: ops.cos(x),
+    "tan": lambda x, p: ops.divide(ops.sin(x), ops.cos(x)),
+    "sinh": lambda x, p: ops.sinh(x),
+    "cosh": lambda x, p: ops.cosh(x),
+    "floor": lambda x, p: ops.floor(x),
+    "ceil": lambda x, p: ops.ceil(x),
+    # Halves to even, as PyTorch (and TF.js) round.
+    "round": lambda x, p: ops.round(x),
+    "reciprocal": lambda x, p: ops.divide(1.0, x),
+    "sign": lambda x, p: ops.sign(x),
+    "square": lambda x, p: ops.multiply(x, x),
+    "log1p": lambda x, p: ops.log1p(x),
+    "log2": lambda x, p: ops.divide(ops.log(x), math.log(2)),
+    "log10": lambda x, p: ops.divide(ops.log(x), math.log(10)),
+    "expm1": lambda x, p: ops.expm1(x),
+    "exp2": lambda x, p: ops.power(ops.convert_to_tensor(2.0, dtype=x.dtype), x),
+    "frac": lambda x, p: ops.subtract(x, _trunc(x)),
+    "softplus": lambda x, p: _softplus(x, p["beta"], p["threshold"]),
+    "mish": lambda x, p: ops.multiply(x, ops.tanh(_softplus(x, 1.0, 20.0))),
+    "erfc": lambda x, p: ops.subtract(1.0, ops.erf(x)),
+    "elu": lambda x, p: _elu(x, p["alpha"], 1.0, 1.0),
+    "celu": lambda x, p: _elu(x, p["alpha"], 1.0 / p["alpha"], 1.0),
+    "selu": lambda x, p: _elu(x, _SELU_ALPHA, 1.0, _SELU_SCALE),
+    "softsign": lambda x, p: ops.divide(x, ops.add(ops.abs(x), 1.0)),
+    "tanhshrink": lambda x, p: ops.subtract(x, ops.tanh(x)),
+    "hardshrink": lambda x, p: ops.multiply(x, _above(ops.abs(x), p["alpha"])),
+    "softshrink": lambda x, p: ops.subtract(x, ops.clip(x, -p["alpha"], p["alpha"])),
+    "threshold": lambda x, p: ops.add(ops.multiply(x, _above(x, p["threshold"])), ops.multiply(p["value"], ops.subtract(1.0, _above(x, p["threshold"])))),
+}
+
+
+@_register
+class Pointwise(keras.layers.Layer):
+    """One pointwise function of one tensor (trigonometry, rounding, softplus, ELU family, shrinks, ...)."""
+
+    def __init__(self, fn, beta=1.0, threshold=20.0, alpha=1.0, value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        fn = _config_name(fn)
+        if fn not in _POINTWISE:
+            raise ValueError(f"Pointwise fn must be one of {', '.join(_POINTWISE)}, got {fn!r}")
+        self.fn = fn
+        self.beta = float(beta)
+        self.threshold = float(threshold)
+        self.alpha = float(alpha)
+        self.value = float(value)
+
+    def call(self, x):
+        params = {"beta": self.beta, "threshold": self.threshold, "alpha": self.alpha, "value": self.value}
+        return _POINTWISE[self.fn](_single(x), params)
+
+    def get_config(self):
+        return {**super().get_config(), "fn": self.fn, "beta": self.beta, "threshold": self.threshold, "alpha": self.alpha, "value": self.value}
+
+
+_POINTWISE_BINARY = {
+    "div": ops.divide,
+    "pow": ops.power,
+    "floor_divide": lambda a, b: ops.floor(ops.divide(a, b)),
+    "trunc_divide": lambda a, b: _trunc(ops.divide(a, b)),
+    # Python's sign rule (the divisor's), then C's (the dividend's).
+    "remainder": lambda a, b: ops.subtract(a, ops.multiply(ops.floor(ops.divide(a, b)), b)),
+    "fmod": lambda a, b: ops.subtract(a, ops.multiply(_trunc(ops.divide(a, b)), b)),
+    "maximum": ops.maximum,
+    "minimum": ops.minimum,
+}
+
+
+@_register
+class PointwiseBinary(keras.layers.Layer):
+    """a (op) b of two tensors, or of the input and the number `scalar` (b, or a when `reversed`)."""
+
+    def __init__(self, fn, scalar=None, reversed=False, **kwargs):
+        super().__init__(**kwargs)
+        fn = _config_name(fn)
+        if fn not in _POINTWISE_BINARY:
+            raise ValueError(f"PointwiseBinary fn must be one of {', '.join(_POINTWISE_BINARY)}, got {fn!r}")
+        self.fn = fn
+        self.scalar = scalar
+        self.reversed = bool(reversed)
+
+    def call(self, inputs):
+        queue = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if self.scalar is None:
+            a, b = queue[0], queue[1]
+        else:
+            c = ops.convert_to_tensor(float(self.scalar), dtype=queue[0].dtype)
+            a, b = (c, queue[0]) if self.reversed else (queue[0], c)
+        return _POINTWISE_BINARY[self.fn](a, b)
+
+    def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
+            if len(input_shape) == 1:
+                return tuple(input_shape[0])
+            a, b = input_shape[0], input_shape[1]
+            return tuple(bd if ad == 1 else ad for ad, bd in zip(a, b))
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "fn": self.fn, "scalar": self.scalar, "reversed": self.reversed}
+
+
+_STATISTIC_OPS = ("var", "std", "norm", "logsumexp", "normalize")
+
+
+@_register
+class Statistic(keras.layers.Layer):
+    """var / std (with a correction), vector norms of order p, logsumexp and F.normalize over static non-batch axes."""
+
+    def __init__(self, op, axes, keep_dims=False, correction=1, p=2, eps=1e-12, **kwargs):
+        super().__init__(**kwargs)
+        op = _config_name(op)
+        if op not in _STATISTIC_OPS:
+            raise ValueError(f"Statistic op must be one of {', '.join(_STATISTIC_OPS)}, got {op!r}")
+        self.op = op
+        self.axes = sorted(_positive_ints(axes, "Statistic axes"))
+        self.keep_dims = op == "normalize" or bool(keep_dims)
+        self.correction = correction
+        self.p = _config_number(2 if p is None else p)
+        if math.isnan(self.p) or self.p == 0:
+            raise ValueError(f"Statistic order p must be a non-zero number or 'inf' / '-inf', got {p!r}")
+        self.eps = eps
+
+    def _norm(self, x, keep_dims):
+        axis, p = tuple(self.axes), self.p
+        if p == 2:
+            return ops.sqrt(ops.sum(ops.square(x), axis=axis, keepdims=keep_dims))
+        if p == 1:
+            return ops.sum(ops.abs(x), axis=axis, keepdims=keep_dims)
+        if p == math.inf:
+            return ops.max(ops.abs(x), axis=axis, keepdims=keep_dims)
+        if p == -math.inf:
+            return ops.min(ops.abs(x), axis=axis, keepdims=keep_dims)
+        return ops.power(ops.sum(ops.power(ops.abs(x), float(p)), axis=axis, keepdims=keep_dims), 1.0 / p)
+
+    def call(self, x):
+        x = _single(x)
+        axis = tuple(self.axes)
+        if self.op in ("var", "std"):
+            count = math.prod(x.shape[a] for a in self.axes)
+            divisor = max(count - self.correction, 0)
+            centered = ops.subtract(x, ops.mean(x, axis=axis, keepdims=True))
+            variance = ops.multiply(ops.sum(ops.square(centered), axis=axis, keepdims=self.keep_dims), 1.0 / divisor if divisor else math.inf)
+            return variance if self.op == "var" else ops.sqrt(variance)
+        if self.op == "norm":
+            return self._norm(x, self.keep_dims)
+        if self.op == "normalize":
+            return ops.divide(x, ops.maximum(self._norm(x, True), self.eps))
+        return ops.logsumexp(x, axis=axis, keepdims=self.keep_dims)
+
+    def compute_output_shape(self, input_shape):
+        if self.op == "normalize":
+            return tuple(input_shape)
+        if self.keep_dims:
+            return tuple(1 if i in self.axes else d for i, d in enumerate(input_shape))
+        return tuple(d for i, d in enumerate(input_shape) if i not in self.axes)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "op": self.op,
+            "axes": list(self.axes),
+            "keep_dims": self.keep_dims,
+            "correction": self.correction,
+            "p": _encode_number(self.p),
+            "eps": self.eps,
+        }
+
+
+@_register
+class TopK(keras.layers.Layer):
+    """The k largest values along the last axis, largest first (x.topk(k).values)."""
+
+    def __init__(self, k, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"TopK k must be a positive integer, got {k!r}")
+        self.k = int(k)
+
+    def call(self, x):
+        return ops.top_k(_single(x), self.k, sorted=True)[0]
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.k)
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k}
+
+
+@_register
+class TorchNorm(keras.layers.Layer):
+    """PyTorch's LayerNorm over the last `count` axes ('trailing') or GroupNorm / InstanceNorm with `count` groups
+    of the last (channel) axis ('grouped'): biased variance, then the weights gamma and beta (shape param_shape)."""
+
+    def __init__(self, mode, count, epsilon, param_shape=None, scale=True, center=True, **kwargs):
+        super().__init__(**kwargs)
+        if mode not in ("trailing", "grouped"):
+            raise ValueError(f"TorchNorm mode must be 'trailing' or 'grouped', got {mode!r}")
+        if not isinstance(count, int) or count < 1:
+            raise ValueError(f"TorchNorm count must be a positive integer, got {count!r}")
+        self.mode = mode
+        self.count = int(count)
+        self.epsilon = float(epsilon)
+        self.param_shape = None if param_shape is None else _positive_ints(param_shape, "TorchNorm param_shape")
+        self.scale = self.param_shape is not None and bool(scale)
+        self.center = self.param_shape is not None and bool(center)
+
+    def build(self, input_shape):
+        self.gamma = self.add_weight(name="gamma", shape=self.param_shape, initializer="ones") if self.scale else None
+        self.beta = self.add_weight(name="beta", shape=self.param_shape, initializer="zeros") if self.center else None
+
+    def call(self, x):
+        x = _single(x)
+        shape = list(x.shape)
+        rank = len(shape)
+        if self.mode == "trailing":
+            work, axes = None, tuple(range(rank - self.count, rank))
+        else:
+            channels = shape[-1]
+            work = [-1, *shape[1:-1], self.count, channels // self.count]
+            axes = tuple(i for i in range(1, rank + 1) if i != rank - 1)
+        grouped = x if work is None else ops.reshape(x, work)
+        mean = ops.mean(grouped, axis=axes, keepdims=True)
+        centered = ops.subtract(grouped, mean)
+        variance = ops.mean(ops.multiply(centered, centered), axis=axes, keepdims=True)
+        y = ops.multiply(centered, ops.rsqrt(ops.add(variance, self.epsilon)))
+        if work is not None:
+            y = ops.reshape(y, [-1, *shape[1:]])
+        if self.gamma is not None:
+            y = ops.multiply(y, self.gamma)
+        if self.beta is not None:
+            y = ops.add(y, self.beta)
+        return y
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "mode": self.mode,
+            "count": self.count,
+            "epsilon": self.epsilon,
+            "param_shape": self.param_shape,
+            "scale": self.scale,
+            "center": self.center,
+        }
+
+
 CUSTOM_OBJECTS = {
     cls.__name__: cls
     for cls in (
         HardSigmoid, HardSwish, GeluTanh, BatchMatMul, BroadcastTo, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather,
         GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StridedSlice, TorchGRU,
+        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm,
     )
 }
 """Every layer by the class name model.h5 uses: `keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS)`."""

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKeras, toKerasLayout, type KerasConversion } from '../../convert/index.ts';
 import { loadGolden } from '../../harness/golden/index.ts';
 import { saveKerasH5 } from '../../keras/io/index.ts';
-import * as tfjsLayers from '../../keras/layers/index.ts';
+import { registerCustomLayers } from '../../keras/builder/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import { createKerasRunner } from '../keras/index.ts';
 import { TfWorker } from '../tf-worker/index.ts';
@@ -59,10 +59,9 @@ describe.skipIf(!available)('torchport models in real Keras 3', () => {
     );
     expect(loaded.exitCode, String(loaded.stderr)).toBe(0);
     const python = JSON.parse(String(loaded.stdout).trim().split('\n').pop()!) as string[];
-    const tfjs = Object.values(tfjsLayers)
-      .flatMap((value) => (typeof value === 'function' && typeof (value as { className?: unknown }).className === 'string' ? [(value as { className: string }).className] : []))
-      // Keras has its own Subtract layer with the same config.
-      .filter((name) => name !== 'Subtract');
+    // Every custom layer class the builder registers: src/keras/layers and the op families' own (src/keras/builder/ops).
+    // Keras has its own Subtract layer with the same config.
+    const tfjs = registerCustomLayers().filter((name) => name !== 'Subtract');
     expect(python).toEqual([...new Set(tfjs)].sort());
   });
 

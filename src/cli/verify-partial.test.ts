@@ -13,7 +13,7 @@ describe('torchport verify with a fixture that cannot be recorded', () => {
     try {
       const { code } = await runCli(
         ['verify', fixture('raising.py'), fixture('two_outputs_noisy.py'), '--targets', 'torch', '--golden', join(work, 'golden'), '--report', join(work, 'reports')],
-        { cwd: work, env: process.env },
+        { cwd: work, env: { ...process.env, CI: 'false' } },
       );
       // Before: the first fixture's error ended the run (exit 2), nothing was verified and no report written.
       expect(code).toBe(1);

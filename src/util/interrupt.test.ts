@@ -24,7 +24,7 @@ describe('cleanupOnInterrupt', () => {
     try {
       const cli = execa(process.execPath, [join(root, 'bin/torchport.mjs'), 'verify', hanging, '--targets', 'keras', '--report', join(temp, 'reports')], {
         cwd: root,
-        env: { ...process.env, TMPDIR: temp, TORCHPORT_BRIDGE_TIMEOUT_MS: '600000' },
+        env: { ...process.env, CI: 'false', TMPDIR: temp, TORCHPORT_BRIDGE_TIMEOUT_MS: '600000' },
         reject: false,
       });
       // The temporary golden appears once the worker is up and recording has begun.
@@ -48,7 +48,7 @@ describe('cleanupOnInterrupt', () => {
     try {
       const cli = execa(process.execPath, [join(root, 'bin/torchport.mjs'), 'golden', 'add', stuck, '--golden', goldenRoot], {
         cwd: root,
-        env: { ...process.env, TMPDIR: temp, TORCHPORT_BRIDGE_TIMEOUT_MS: '600000' },
+        env: { ...process.env, CI: 'false', TMPDIR: temp, TORCHPORT_BRIDGE_TIMEOUT_MS: '600000' },
         reject: false,
       });
       const staging = await waitFor(async () => (await readdir(goldenRoot).catch(() => [])).find((n) => n.startsWith('.hangs_in_forward.tmp-')), 60_000);

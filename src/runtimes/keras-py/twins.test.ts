@@ -36,7 +36,7 @@ describe.skipIf(!available)('the Python twins of the op-family layers in real Ke
       const fixtures = Object.values(FIXTURES).map((path) => join(ROOT, path));
       const { code, out, err } = await runCli(['verify', ...fixtures, '--targets', 'keras-py', '--golden', join(work, 'golden'), '--report', join(work, 'reports')], {
         cwd: work,
-        env: process.env,
+        env: { ...process.env, CI: 'false' },
       });
       expect(code, `${out}\n${err}`).toBe(0);
       const report = JSON.parse(await readFile(join(work, 'reports', 'latest', 'report.json'), 'utf8')) as RunReport;

@@ -47,7 +47,7 @@ afterAll(async () => {
 async function verify(fixtures: readonly string[], targets: readonly string[], tag: string): Promise<Row[]> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const report = join(work, `${tag}-${attempt}`);
-    const cli = await execa(process.execPath, [join(ROOT, 'bin', 'torchport.mjs'), 'verify', 'suites/ops.json', ...fixtures, '--targets', targets.join(','), '--report', report, '--json'], { cwd: ROOT, reject: false });
+    const cli = await execa(process.execPath, [join(ROOT, 'bin', 'torchport.mjs'), 'verify', 'suites/ops.json', ...fixtures, '--targets', targets.join(','), '--report', report, '--json'], { cwd: ROOT, reject: false, env: { ...process.env, CI: 'false' } });
     const json = cli.stdout.slice(cli.stdout.indexOf('{'));
     if (json.startsWith('{')) return (JSON.parse(json) as { results: Row[] }).results;
     if (!/ENOENT: no such file or directory, open '.*output_\d+\.npy'/.test(cli.stderr)) throw new Error(`torchport verify died: ${cli.stderr.slice(-2000)}`);

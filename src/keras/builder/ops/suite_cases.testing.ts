@@ -22,7 +22,7 @@ export async function verifyOpCases(family: string, prefix: string, cases: reado
   const reports = await mkdtemp(join(tmpdir(), 'torchport-ops-'));
   try {
     const files = cases.map((name) => `suites/ops/${family}/${prefix}_${name}.py`);
-    const result = await runCli(['verify', 'suites/ops.json', ...files, '--targets', targets.join(','), '--json', '--report', reports], { cwd: ROOT, env: process.env });
+    const result = await runCli(['verify', 'suites/ops.json', ...files, '--targets', targets.join(','), '--json', '--report', reports], { cwd: ROOT, env: { ...process.env, CI: 'false' } });
     const rows = (JSON.parse(result.out) as { results: CaseRow[] }).results;
     const byCase = new Map<string, CaseRow[]>();
     for (const row of rows) {

@@ -17,22 +17,27 @@ export interface CaseRow {
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 
-/** Verifies suites/ops/<family>/<prefix>_<case>.py for each case on `targets`; rows grouped by case name. */
-export async function verifyOpCases(family: string, prefix: string, cases: readonly string[], targets: readonly string[]): Promise<Map<string, CaseRow[]>> {
+/** One `torchport verify` over suites/ops/<family>/<filePrefix><case>.py: its exit code and every row. */
+export async function verifyOpCaseFiles(family: string, filePrefix: string, cases: readonly string[], targets: readonly string[]): Promise<{ code: number; rows: CaseRow[] }> {
   const reports = await mkdtemp(join(tmpdir(), 'torchport-ops-'));
   try {
-    const files = cases.map((name) => `suites/ops/${family}/${prefix}_${name}.py`);
+    const files = cases.map((name) => `suites/ops/${family}/${filePrefix}${name}.py`);
     const result = await runCli(['verify', 'suites/ops.json', ...files, '--targets', targets.join(','), '--json', '--report', reports], { cwd: ROOT, env: { ...process.env, CI: 'false' } });
-    const rows = (JSON.parse(result.out) as { results: CaseRow[] }).results;
-    const byCase = new Map<string, CaseRow[]>();
-    for (const row of rows) {
-      const name = row.model.slice(prefix.length + 1);
-      byCase.set(name, [...(byCase.get(name) ?? []), row]);
-    }
-    return byCase;
+    return { code: result.code, rows: (JSON.parse(result.out) as { results: CaseRow[] }).results };
   } finally {
     await rm(reports, { recursive: true, force: true });
   }
+}
+
+/** Verifies suites/ops/<family>/<prefix>_<case>.py for each case on `targets`; rows grouped by case name. */
+export async function verifyOpCases(family: string, prefix: string, cases: readonly string[], targets: readonly string[]): Promise<Map<string, CaseRow[]>> {
+  const { rows } = await verifyOpCaseFiles(family, `${prefix}_`, cases, targets);
+  const byCase = new Map<string, CaseRow[]>();
+  for (const row of rows) {
+    const name = row.model.slice(prefix.length + 1);
+    byCase.set(name, [...(byCase.get(name) ?? []), row]);
+  }
+  return byCase;
 }
 
 /** "case target: status (reason)" for every row that did not pass, to show in a failed expectation. */

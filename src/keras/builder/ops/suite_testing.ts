@@ -1,20 +1,8 @@
 // For the op-family tests: `torchport verify` of operator-suite fixtures against real torch (one
 // verify call: one torch worker), on keras and every float TFLite variant.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli } from '../../../cli/testing.ts';
 import { parseCapturedGraph } from '../../../torch/index.ts';
 import { buildKerasModel } from '../index.ts';
-
-const repo = new URL('../../../../', import.meta.url).pathname;
-export const FLOAT_TARGETS = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8'] as const;
-
-interface ResultRow {
-  readonly model: string;
-  readonly target: string;
-  readonly pass: boolean;
-}
+import { FLOAT_TARGETS, verifyOpCaseFiles } from './suite_cases.testing.ts';
 
 export interface SuiteVerification {
   readonly code: number;
@@ -26,20 +14,10 @@ export interface SuiteVerification {
 
 /** Verifies `suites/ops/<family>/<prefix><name>.py` for each name with the suite's tolerances. */
 export async function verifySuiteCases(family: string, prefix: string, names: readonly string[]): Promise<SuiteVerification> {
-  const reports = await mkdtemp(join(tmpdir(), `${family}-ops-`));
-  try {
-    const files = names.map((name) => `suites/ops/${family}/${prefix}${name}.py`);
-    const result = await runCli(['verify', 'suites/ops.json', ...files, '--targets', FLOAT_TARGETS.join(','), '--report', reports, '--json'], {
-      cwd: repo,
-      env: { ...process.env, CI: '' },
-    });
-    const rows = (JSON.parse(result.out) as { results: ResultRow[] }).results;
-    const failing = [...new Set(rows.filter((row) => !row.pass).map((row) => `${row.model} on ${row.target}`))];
-    const missing = names.flatMap((name) => FLOAT_TARGETS.filter((target) => !rows.some((row) => row.model === `${prefix}${name}` && row.target === target)).map((target) => `${prefix}${name} on ${target}`));
-    return { code: result.code, failing, missing };
-  } finally {
-    await rm(reports, { recursive: true, force: true });
-  }
+  const { code, rows } = await verifyOpCaseFiles(family, prefix, names, FLOAT_TARGETS);
+  const failing = [...new Set(rows.filter((row) => row.status !== 'pass').map((row) => `${row.model} on ${row.target}`))];
+  const missing = names.flatMap((name) => FLOAT_TARGETS.filter((target) => !rows.some((row) => row.model === `${prefix}${name}` && row.target === target)).map((target) => `${prefix}${name} on ${target}`));
+  return { code, failing, missing };
 }
 
 /** Builds a one-node graph (node 'block.op' in module 'block', input and output of `shape`); throws what the builder throws. */

@@ -240,6 +240,9 @@ function structureChecks(golden: Golden, model: string, target: TargetRecord, su
   if (!suite.structure.allowCustomOps && structure.customOps.length > 0) {
     problems.push(`custom/Flex ops ${structure.customOps.join(', ')} (the suite allows none: structure.allowCustomOps is false)`);
   }
+  // A zero point or scale that breaks an operator's int8 rule offsets every value by whole
+  // quantization steps, which the output error alone cannot tell from rounding.
+  for (const problem of structure.int8Parameters ?? []) problems.push(`int8 parameters: ${problem}`);
   const acceptedBytes = golden.manifest.accepted[target.target]?.bytes;
   if (suite.structure.maxSizeGrowth !== null && acceptedBytes) {
     const growth = structure.bytes / acceptedBytes - 1;

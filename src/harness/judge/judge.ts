@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { decodeNpy, type Tensor } from '../../tensor/index.ts';
 import { describeError } from '../../errors.ts';
 import { FP32_TOLERANCE, compareTensors, type Tolerance } from '../compare/index.ts';
-import { loadGolden, type Golden } from '../golden/index.ts';
+import { loadGolden, type Golden } from '../../golden/index.ts';
 import type { ModelRecord, RunRecord, TargetRecord } from '../run/index.ts';
 import { fixtureTolerance, resolveTolerance, skipAllowance, type Suite } from '../suite/index.ts';
 import type { JudgedCheck, ResultRow, RunReport, TargetSummary } from './report.ts';

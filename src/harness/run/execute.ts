@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describeError } from '../../errors.ts';
 import { encodeNpy, seededInputs, type Tensor } from '../../tensor/index.ts';
 import type { TorchBridge } from '../../torch/index.ts';
-import { MANIFEST_FILE, goldenNameOf, loadGolden, recordCommand, recordGolden, verifyGolden, type Golden } from '../golden/index.ts';
+import { MANIFEST_FILE, goldenNameOf, loadGolden, recordCommand, recordGolden, verifyGolden, type Golden } from '../../golden/index.ts';
 import { TargetUnavailableError, type OpenTarget, type Target } from '../targets/index.ts';
 import type { CheckResult, ModelRecord, SeedRecord, TargetRecord } from './record.ts';
 

@@ -6,7 +6,7 @@ import { Tensor } from '../../tensor/index.ts';
 import type { InspectedTensor, TfliteInspection } from '../../tflite/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import type { Runner } from '../../runtimes/index.ts';
-import type { Golden } from '../golden/index.ts';
+import type { Golden } from '../../golden/index.ts';
 import { kerasLayerErrors } from './divergence.ts';
 import { TargetUnavailableError, type ModelStructure, type SelfTimedLatency, type Target } from './target.ts';
 

@@ -1,7 +1,7 @@
 import { TorchportError } from '../../errors.ts';
 import type { RunnerInfo } from '../../runtimes/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
-import type { Golden } from '../golden/index.ts';
+import type { Golden } from '../../golden/index.ts';
 
 /** What a converted model looks like, for the structural checks (TFLite targets fill it in). */
 export interface ModelStructure {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describeError } from '../../errors.ts';
 import type { BridgeVersions, TorchBridge } from '../../torch/index.ts';
-import { acceptLevels, goldenNameOf } from '../golden/index.ts';
+import { acceptLevels, goldenNameOf } from '../../golden/index.ts';
 import { judgeRun, type RunReport } from '../judge/index.ts';
 import { describeEnvironment, executeModel, type ExecuteOptions, type ModelRecord, type ModelSource, type RunRecord } from '../run/index.ts';
 import { fixtureTolerance, resolveTolerance, type Suite } from '../suite/index.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FP32_TOLERANCE, errorMetrics } from '../../harness/compare/index.ts';
-import { listGoldenDirs, loadGolden, type Golden } from '../../harness/golden/index.ts';
+import { listGoldenDirs, loadGolden, type Golden } from '../../golden/index.ts';
 import { defaultSuite, fixtureTolerance, resolveTolerance } from '../../harness/suite/index.ts';
 import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
 import { Tensor } from '../../tensor/index.ts';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKeras, lowerToTflite, toKerasLayout, toTorchLayout, type KerasConversion } from '../../convert/index.ts';
 import { compareTensors } from '../../harness/compare/index.ts';
-import { listGoldenDirs, loadGolden, type Golden } from '../../harness/golden/index.ts';
+import { listGoldenDirs, loadGolden, type Golden } from '../../golden/index.ts';
 import { fixtureTolerance, loadSuite, resolveTolerance } from '../../harness/suite/index.ts';
 import { createTfliteRunner } from '../../runtimes/tflite/index.ts';
 import { inspectTflite, modelGraphs, readTflite, type TfliteInspection } from '../index.ts';

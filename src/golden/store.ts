@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { TorchportError } from '../../errors.ts';
-import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
-import { BridgeRequestError, FixtureLiteralError, decodeSafetensors, readFixtureLiteral, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
-import { cleanupOnInterrupt, listFilesRecursive, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../../util/index.ts';
-import { checkFixtureTolerance } from '../suite/index.ts';
+import { TorchportError } from '../errors.ts';
+import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../tensor/index.ts';
+import { BridgeRequestError, FixtureLiteralError, decodeSafetensors, readFixtureLiteral, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../torch/index.ts';
+import { cleanupOnInterrupt, listFilesRecursive, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../util/index.ts';
+import { checkFixtureTolerance } from '../harness/suite/index.ts';
 import { DISCRIMINATION_FIX, discriminationProblems } from './discrimination.ts';
 import {
   ACTIVATIONS_FILE,

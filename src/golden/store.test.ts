@@ -2,10 +2,10 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile, appendFile 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TorchBridge } from '../../torch/index.ts';
+import { TorchBridge } from '../torch/index.ts';
 import { GoldenExistsError, GoldenWriteRefusedError, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from './index.ts';
 
-const testFixture = (name: string) => new URL(`../../torch/test-fixtures/${name}`, import.meta.url).pathname;
+const testFixture = (name: string) => new URL(`../torch/test-fixtures/${name}`, import.meta.url).pathname;
 
 describe('goldens recorded with real torch', () => {
   let bridge: TorchBridge;

@@ -1,8 +1,8 @@
 // golden/<name>/manifest.json: the one file that says what a golden holds. This module owns its
 // on-disk format; everything else goes through `parseManifest` and the `GoldenManifest` type.
-import { TorchportError } from '../../errors.ts';
-import { isDType, parseInputDistribution, type DType, type InputDistribution } from '../../tensor/index.ts';
-import { sha256 } from '../../util/index.ts';
+import { TorchportError } from '../errors.ts';
+import { isDType, parseInputDistribution, type DType, type InputDistribution } from '../tensor/index.ts';
+import { sha256 } from '../util/index.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'torchport-golden';

@@ -2,8 +2,8 @@
 // not change with the input, that sit far below the float32 tolerance, or that are NaN/Inf let
 // anything pass; `golden add` refuses them and `golden verify` flags them, unless the fixture
 // says why it is kept anyway (DISCRIMINATION_WAIVER).
-import type { Tensor } from '../../tensor/index.ts';
-import { FP32_TOLERANCE } from '../compare/index.ts';
+import type { Tensor } from '../tensor/index.ts';
+import { FP32_TOLERANCE } from '../harness/compare/index.ts';
 
 /** Outputs whose largest |value| over every seed stays below this cannot tell 0 from the reference. */
 export const MIN_OUTPUT_MAGNITUDE = 100 * FP32_TOLERANCE.atol;

@@ -5,17 +5,17 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeNpy, encodeNpy, Tensor } from '../../tensor/index.ts';
-import { TorchBridge } from '../../torch/index.ts';
-import { sha256File } from '../../util/index.ts';
-import { judgeRun } from '../judge/index.ts';
-import { parseRunRecord } from '../run/index.ts';
-import { defaultSuite } from '../suite/index.ts';
-import { onnxTarget, torchTarget } from '../targets/index.ts';
-import { RUN_RECORD_FILE, verifyModels } from '../verify/index.ts';
+import { decodeNpy, encodeNpy, Tensor } from '../tensor/index.ts';
+import { TorchBridge } from '../torch/index.ts';
+import { sha256File } from '../util/index.ts';
+import { judgeRun } from '../harness/judge/index.ts';
+import { parseRunRecord } from '../harness/run/index.ts';
+import { defaultSuite } from '../harness/suite/index.ts';
+import { onnxTarget, torchTarget } from '../harness/targets/index.ts';
+import { RUN_RECORD_FILE, verifyModels } from '../harness/verify/index.ts';
 import { GoldenDiscriminationError, acceptLevels, loadGolden, parseManifest, recordGolden, serializeManifest, verifyGolden } from './index.ts';
 
-const testFixture = (name: string) => new URL(`../../torch/test-fixtures/${name}`, import.meta.url).pathname;
+const testFixture = (name: string) => new URL(`../torch/test-fixtures/${name}`, import.meta.url).pathname;
 const python = (lines: string[]) => `${lines.join('\n')}\n`;
 
 describe('golden integrity with real torch', () => {

@@ -5,6 +5,7 @@ import { describeError } from '../../errors.ts';
 import { encodeNpy, seededInputs, type Tensor } from '../../tensor/index.ts';
 import type { TorchBridge } from '../../torch/index.ts';
 import { MANIFEST_FILE, goldenNameOf, loadGolden, recordCommand, recordGolden, verifyGolden, type Golden } from '../../golden/index.ts';
+import { fixtureTolerance } from '../suite/index.ts';
 import { TargetUnavailableError, type OpenTarget, type Target } from '../targets/index.ts';
 import type { CheckResult, ModelRecord, SeedRecord, TargetRecord } from './record.ts';
 
@@ -61,6 +62,7 @@ export async function executeModel(source: ModelSource, options: ExecuteOptions)
     }
     options.onProgress?.(`${model}: recording golden`);
     try {
+      await fixtureTolerance(fixture!); // a TOLERANCE typo fails before anything is written
       await recordGolden(options.bridge!, fixture!, { goldenRoot, ci: options.ci });
       recorded = true;
     } catch (error) {

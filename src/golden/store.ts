@@ -100,9 +100,9 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
   const where = `fixture ${fixturePath}`;
   const inputDistribution = parseInputDistribution(fixture.inputDistribution, `${where}: INPUT_DISTRIBUTION`);
   const tolerance = fixture.tolerance ?? null;
-  // Whether the tolerance itself is valid is the suite's to say (harness fixtureTolerance, which
-  // callers run before recording). verify reads TOLERANCE from the source (it must work without torch, and never from the
-  // manifest): the value the fixture evaluates to must be the one its source spells.
+  // verify reads TOLERANCE from the fixture's source (it must work without torch, and never from
+  // the manifest): the value the fixture evaluates to must be the one its source spells. Whether
+  // the tolerance itself is valid is the suite's to say (harness fixtureTolerance, run by callers).
   const spelled = readFixtureLiteral(fixtureBytes.toString('utf8'), 'TOLERANCE', fixturePath) ?? null;
   if (!isDeepStrictEqual(spelled, tolerance)) {
     throw new FixtureLiteralError(

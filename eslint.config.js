@@ -62,6 +62,14 @@ export default tseslint.config(
     },
   },
   {
+    // The golden format sits below convert/ and harness/ (both read goldens; it reads neither).
+    files: ['src/golden/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [ENGINE_PATTERN, { group: ['**/harness/**', '**/harness', '**/convert/**', '**/convert', '**/cli/**'], message: 'src/golden/ sits below convert/ and harness/: it must not import them.' }] }],
+    },
+  },
+  {
     files: ['src/tflite/ir/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [ENGINE_PATTERN, { group: ['**/lower/**', '**/lower', '**/quantize/**', '**/quantize'], message: 'src/tflite/ir imports neither lowering nor quantization.' }] }],

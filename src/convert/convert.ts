@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Golden } from '../harness/golden/index.ts';
+import type { Golden } from '../golden/index.ts';
 import { buildKerasModel, type BuildReport, type IORecord } from '../keras/builder/index.ts';
 import { loadKerasH5, loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
 import { initTfjsBackend } from '../runtimes/keras/index.ts';

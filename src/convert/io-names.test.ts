@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGolden } from '../harness/golden/index.ts';
+import { loadGolden } from '../golden/index.ts';
 import { createTfliteRunner } from '../runtimes/tflite/index.ts';
 import { inspectTflite } from '../tflite/index.ts';
 import { QUANTIZE_VARIANTS } from '../tflite/lower/index.ts';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGolden } from '../harness/golden/index.ts';
+import { loadGolden } from '../golden/index.ts';
 import { createTfliteRunner } from '../runtimes/tflite/index.ts';
 import { inspectTflite } from '../tflite/index.ts';
 import { ConversionOptionsError, type ConversionResult } from '../tflite/lower/index.ts';

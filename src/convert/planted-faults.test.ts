@@ -51,10 +51,14 @@ const BUILT_IN = {
   'tflite-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
 };
 
-// Not planted here: an int8 zero point +1. On the conv output it is invisible by construction (the
-// producer quantizes and the consumer dequantizes with the same parameters); on the flatten's
-// RESHAPE output it moves the worst seed from 7.1 to 6.1 output steps, inside the 8 this model
-// needs without faults: the quant-steps rule cannot see a one-step shift here (issue 12, item 11).
+// An int8 zero point +1 on an activation changes what the model computes only where the consumer
+// reads the tensor with other parameters than its producer wrote it with: on the output of an
+// operator that copies int8 values (the flatten's RESHAPE here). On a requantizing operator's
+// output (a conv) both sides use the new zero point and nothing but the clamp bound moves. The
+// RESHAPE fault shifts every FC input by one step: the worst seed goes from 7.1 to 6.1 output
+// steps, the others to at most 2.3, the signed mean stays within +-0.3 step (without the fault it
+// spans -0.46..+0.27), so the numbers cannot give it away; the int8 rule check of the target
+// (equal parameters across RESHAPE, as the TFLite quantization spec requires) does.
 
 const CONVERTED = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8', 'tflite-int8'];
 
@@ -154,7 +158,8 @@ describe('verify --artifacts on planted faults', () => {
     filter.data = data;
   }
 
-  const faults: Record<string, { target: string; plant: (dir: string) => Promise<void> }> = {
+  /** `check`: the fault is caught by a failed check of the target rather than by a failing row. */
+  const faults: Record<string, { target: string; plant: (dir: string) => Promise<void>; check?: RegExp }> = {
     'keras conv kernel H/W swapped': {
       target: 'keras',
       plant: kerasFault({
@@ -211,6 +216,15 @@ describe('verify --artifacts on planted faults', () => {
         bias.data = new Uint8Array(values.buffer);
       }),
     },
+    'tflite-int8 zero point +1 on an activation': {
+      target: 'tflite-int8',
+      plant: tfliteFault('int8', (model) => {
+        const reshape = model.operators.find((op) => op.op === 'RESHAPE')!;
+        const tensor = model.tensors[reshape.outputs[0]!]!;
+        tensor.quantization = { ...tensor.quantization!, zeroPoint: tensor.quantization!.zeroPoint.map((z) => z + 1) };
+      }),
+      check: /CHECK FAILED faulty_net tflite-int8 structure:\n\s+- int8 parameters: RESHAPE \(operator \d+\) reads ".*" with scale \S+, zero point -?\d+ but writes ".*" with scale \S+, zero point -?\d+: its int8 kernel copies values without rescaling them \(every value it copies from ".*" is read 1 quantization step lower in ".*"\)/,
+    },
   };
 
   it('the unmutated artifacts pass on every converted target over 10 seeds (no false alarm)', async () => {
@@ -224,7 +238,7 @@ describe('verify --artifacts on planted faults', () => {
       const dir = await planted(name.replace(/[^a-z0-9]+/gi, '-'), fault.plant);
       const result = await verify(dir, fault.target);
       expect(result.code, result.out + result.err).toBe(1);
-      expect(result.out).toMatch(new RegExp(`faulty_net\\s+${fault.target}\\s+\\d+/10\\s.*(FAIL|ERROR)`));
+      expect(result.out).toMatch(fault.check ?? new RegExp(`faulty_net\\s+${fault.target}\\s+\\d+/10\\s.*(FAIL|ERROR)`));
     }, 120_000);
   }
 

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadGolden } from '../harness/golden/index.ts';
+import { loadGolden } from '../golden/index.ts';
 import { executeTflite } from '../runtimes/tflite/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import { inspectTflite, type TfliteInspection } from '../tflite/index.ts';

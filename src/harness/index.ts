@@ -1,5 +1,5 @@
 export * from './compare/index.ts';
-export * from './golden/index.ts';
+export * from '../golden/index.ts';
 export * from './judge/index.ts';
 export * from './run/index.ts';
 export * from './suite/index.ts';

@@ -9,5 +9,6 @@ export {
   writeSafetensorsFile,
   type SafetensorsFile,
 } from './safetensors.ts';
+export { FixtureLiteralError, readFixtureLiteral } from './fixture-literal.ts';
 export { GRAPH_FORMAT, GraphFormatError, parseCapturedGraph, type CapturedGraph, type GraphArg, type GraphNode, type ModuleInfo, type OutputStructure, type ValueInfo } from './graph.ts';
 export * from './checkpoint/index.ts';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { DEFAULT_SEED_COUNT, GoldenMissingError, goldenNameOf, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from '../../harness/index.ts';
+import { DEFAULT_SEED_COUNT, GoldenMissingError, fixtureTolerance, goldenNameOf, listGoldenDirs, loadGolden, recordGolden, verifyGolden } from '../../harness/index.ts';
 import { describeDistribution } from '../../tensor/index.ts';
 import { TORCH_INSTALL_HINT } from '../../torch/index.ts';
 import { print, printError, type CliContext } from '../context.ts';
@@ -37,6 +37,7 @@ export function registerGolden(program: Command, ctx: CliContext): void {
       const opened = await openBridge(ctx);
       if (!opened.bridge) throw new UsageError(`recording a golden needs torch. ${opened.unavailable ?? TORCH_INSTALL_HINT}`);
       try {
+        await fixtureTolerance(path); // a TOLERANCE typo fails before anything is written
         const manifest = await recordGolden(opened.bridge, path, {
           goldenRoot: resolve(ctx.cwd, options.golden),
           ...(options.name ? { name: options.name } : {}),

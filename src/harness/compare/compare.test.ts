@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MIN_OUTPUT_MAGNITUDE } from '../../golden/index.ts';
 import { Tensor } from '../../tensor/index.ts';
 import { allclose, compareTensors, errorMetrics, FP32_TOLERANCE, layerErrorMetrics, parseTolerance, ToleranceError, type AllcloseTolerance } from './index.ts';
 
@@ -145,5 +146,11 @@ describe('layerErrorMetrics (intermediate layers, where -inf fills are legitimat
     expect(layerErrorMetrics(t([-Infinity, 1]), t([-1e4, 1])).maxAbsDiff).toBe(Infinity);
     expect(layerErrorMetrics(t([Infinity, 1]), t([-Infinity, 1])).maxAbsDiff).toBe(Infinity);
     expect(layerErrorMetrics(t([NaN, 1]), t([NaN, 1])).maxAbsDiff).toBe(Infinity);
+  });
+});
+
+describe('the golden discrimination bound', () => {
+  it('stays 100 x the float32 tolerance (the golden module, below the harness, keeps its own copy of the number)', () => {
+    expect(MIN_OUTPUT_MAGNITUDE).toBe(100 * FP32_TOLERANCE.atol);
   });
 });

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { decodeNpy, type Tensor } from '../../tensor/index.ts';
 import { describeError } from '../../errors.ts';
 import { FP32_TOLERANCE, compareTensors, type Tolerance } from '../compare/index.ts';
-import { loadGolden, type Golden } from '../golden/index.ts';
+import { loadGolden, type Golden } from '../../golden/index.ts';
 import type { ModelRecord, RunRecord, TargetRecord } from '../run/index.ts';
-import { resolveTolerance, skipAllowance, type Suite } from '../suite/index.ts';
+import { fixtureTolerance, resolveTolerance, skipAllowance, type Suite } from '../suite/index.ts';
 import type { JudgedCheck, ResultRow, RunReport, TargetSummary } from './report.ts';
 
 /**
@@ -22,14 +22,16 @@ export async function judgeRun(record: RunRecord, runDir: string, suite: Suite):
     checks.push(...model.checks);
     if (model.targets.length === 0) continue;
     let golden: Golden;
+    let policy: unknown;
     try {
       golden = await loadGolden(model.golden);
+      policy = await fixtureTolerance(golden.fixturePath);
     } catch (error) {
       checks.push({ model: model.model, check: 'golden', pass: false, problems: [`cannot judge: ${describeError(error)}`] });
       continue;
     }
     for (const target of model.targets) {
-      const rows = await judgeTarget(golden, model, target, runDir, suite).catch((error: unknown): ResultRow[] => [
+      const rows = await judgeTarget(golden, policy, model, target, runDir, suite).catch((error: unknown): ResultRow[] => [
         { model: model.model, target: target.target, seed: null, output: null, status: 'error', pass: false, reason: `cannot judge: ${describeError(error)}`, rule: 'allclose', tolerance: FP32_TOLERANCE },
       ]);
       results.push(...rows);
@@ -58,9 +60,9 @@ export async function judgeRun(record: RunRecord, runDir: string, suite: Suite):
   };
 }
 
-async function judgeTarget(golden: Golden, model: ModelRecord, target: TargetRecord, runDir: string, suite: Suite): Promise<ResultRow[]> {
-  const { manifest } = golden;
-  const toleranceOf = (output: string): Tolerance => resolveTolerance(suite, manifest.tolerance, model.model, target.target, output);
+/** `policy` is the fixture's TOLERANCE (read from the fixture, never from the golden's manifest). */
+async function judgeTarget(golden: Golden, policy: unknown, model: ModelRecord, target: TargetRecord, runDir: string, suite: Suite): Promise<ResultRow[]> {
+  const toleranceOf = (output: string): Tolerance => resolveTolerance(suite, policy, model.model, target.target, output);
   const base = { model: model.model, target: target.target };
   const whole = (status: ResultRow['status'], reason: string): ResultRow[] => [
     { ...base, seed: null, output: null, status, pass: false, reason, rule: toleranceOf('output_0').rule, tolerance: toleranceOf('output_0') },
@@ -238,6 +240,9 @@ function structureChecks(golden: Golden, model: string, target: TargetRecord, su
   if (!suite.structure.allowCustomOps && structure.customOps.length > 0) {
     problems.push(`custom/Flex ops ${structure.customOps.join(', ')} (the suite allows none: structure.allowCustomOps is false)`);
   }
+  // A zero point or scale that breaks an operator's int8 rule offsets every value by whole
+  // quantization steps, which the output error alone cannot tell from rounding.
+  for (const problem of structure.int8Parameters ?? []) problems.push(`int8 parameters: ${problem}`);
   const acceptedBytes = golden.manifest.accepted[target.target]?.bytes;
   if (suite.structure.maxSizeGrowth !== null && acceptedBytes) {
     const growth = structure.bytes / acceptedBytes - 1;

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { describeError } from '../../errors.ts';
 import { encodeNpy, seededInputs, type Tensor } from '../../tensor/index.ts';
 import type { TorchBridge } from '../../torch/index.ts';
-import { MANIFEST_FILE, goldenNameOf, loadGolden, recordCommand, recordGolden, verifyGolden, type Golden } from '../golden/index.ts';
+import { MANIFEST_FILE, goldenNameOf, loadGolden, recordCommand, recordGolden, verifyGolden, type Golden } from '../../golden/index.ts';
+import { fixtureTolerance } from '../suite/index.ts';
 import { TargetUnavailableError, type OpenTarget, type Target } from '../targets/index.ts';
 import type { CheckResult, ModelRecord, SeedRecord, TargetRecord } from './record.ts';
 
@@ -26,7 +27,7 @@ export interface ExecuteOptions {
    * Whether a target's first-seed outputs fail their reference, so its per-layer diagnosis (often a
    * second conversion) is worth running. Without it, targets are never diagnosed.
    */
-  readonly needsDiagnosis?: (golden: Golden, target: string, outputs: readonly Tensor[], references: readonly Tensor[], outputScales?: ReadonlyArray<number | null>) => boolean;
+  readonly needsDiagnosis?: (golden: Golden, target: string, outputs: readonly Tensor[], references: readonly Tensor[], outputScales?: ReadonlyArray<number | null>) => Promise<boolean>;
   /** Restrict to these seeds (default: every seed of the golden). */
   readonly seeds?: readonly number[];
   readonly onProgress?: (message: string) => void;
@@ -61,6 +62,7 @@ export async function executeModel(source: ModelSource, options: ExecuteOptions)
     }
     options.onProgress?.(`${model}: recording golden`);
     try {
+      await fixtureTolerance(fixture!); // a TOLERANCE typo fails before anything is written
       await recordGolden(options.bridge!, fixture!, { goldenRoot, ci: options.ci });
       recorded = true;
     } catch (error) {
@@ -135,7 +137,7 @@ async function runTarget(golden: Golden, target: Target, seeds: readonly number[
       if (seed === seeds[0]) nondeterministic = await checkRepeatable(open, inputs, outputs, seed);
       // Diagnosed once, at the first seed that fails (judged with the output's quantization scale, as
       // the verdict will be: a quant-steps rule must not fall back to its relative bound here).
-      if (!divergence && open.diagnose && options.needsDiagnosis?.(golden, target.name, outputs, await golden.outputs(seed), open.outputScales)) {
+      if (!divergence && open.diagnose && (await options.needsDiagnosis?.(golden, target.name, outputs, await golden.outputs(seed), open.outputScales))) {
         divergence = await open.diagnose().catch(() => undefined);
       }
       const names = golden.manifest.outputs.map((spec, i) => spec.name ?? `output_${i}`);

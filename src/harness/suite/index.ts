@@ -4,6 +4,7 @@ export {
   allowSkips,
   checkFixtureTolerance,
   defaultSuite,
+  fixtureTolerance,
   loadSuite,
   parseSuite,
   resolveTolerance,

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { TorchportError } from '../../errors.ts';
+import { readFixtureLiteral } from '../../torch/index.ts';
 import { parseTolerance, type Tolerance } from '../compare/index.ts';
 
 export class SuiteFormatError extends TorchportError {
@@ -268,4 +269,16 @@ export function checkFixtureTolerance(value: unknown, where: string): void {
     if (error instanceof TorchportError) throw new SuiteFormatError(`${where}: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * A fixture's TOLERANCE, read from its source (policy lives in the fixture, never in the golden's
+ * recorded data; read without Python so that verify works where torch is absent) and checked
+ * against every target. Undefined when the fixture has none.
+ */
+export async function fixtureTolerance(fixturePath: string): Promise<unknown> {
+  const source = await readFile(fixturePath, 'utf8');
+  const value = readFixtureLiteral(source, 'TOLERANCE', fixturePath);
+  if (value !== undefined) checkFixtureTolerance(value, `fixture ${fixturePath}: TOLERANCE`);
+  return value;
 }

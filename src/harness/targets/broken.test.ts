@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKeras, type KerasConversion } from '../../convert/index.ts';
-import type { Golden } from '../golden/index.ts';
+import type { Golden } from '../../golden/index.ts';
 import { loadSuite } from '../suite/index.ts';
 import { verifyModels } from '../verify/index.ts';
 import { kerasTarget, type ConversionSource } from './index.ts';

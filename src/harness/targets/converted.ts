@@ -6,7 +6,7 @@ import { Tensor } from '../../tensor/index.ts';
 import type { InspectedTensor, TfliteInspection } from '../../tflite/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import type { Runner } from '../../runtimes/index.ts';
-import type { Golden } from '../golden/index.ts';
+import type { Golden } from '../../golden/index.ts';
 import { kerasLayerErrors } from './divergence.ts';
 import { TargetUnavailableError, type ModelStructure, type SelfTimedLatency, type Target } from './target.ts';
 
@@ -161,14 +161,27 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
       requireGraph(golden);
       const conversion = await source.keras(golden);
       const bytes = await source.tflite(golden, variant);
-      const [{ toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([import('../../convert/index.ts'), import('../../tflite/index.ts')]);
+      const [{ toKerasLayout, toTorchLayout }, { inspectTflite, readTflite }, { int8ParameterProblems }] = await Promise.all([
+        import('../../convert/index.ts'),
+        import('../../tflite/index.ts'),
+        import('../../tflite/quantize/index.ts'),
+      ]);
       const runner = await engine.open(bytes, `${golden.manifest.name} (${variant})`);
       const inspection = inspectTflite(bytes);
       const modelInputs = (inputs: readonly Tensor[]) => toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
+      // A file torchport's reader cannot decode (another converter's) is still run and judged by
+      // LiteRT; only the int8 rule check, which needs every tensor's parameters, is left out for it.
+      let int8Parameters: string[];
+      try {
+        int8Parameters = int8ParameterProblems(readTflite(bytes).model);
+      } catch {
+        int8Parameters = [];
+      }
       const structure: ModelStructure = {
         ops: inspection.operatorHistogram,
         bytes: bytes.byteLength,
         customOps: Object.keys(inspection.operatorHistogram).filter((op) => op === 'CUSTOM' || op.startsWith('Flex')),
+        int8Parameters,
       };
       return {
         info: runner.info,

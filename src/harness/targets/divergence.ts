@@ -3,7 +3,7 @@
 import type { KerasConversion } from '../../convert/index.ts';
 import { Tensor, inversePermutation } from '../../tensor/index.ts';
 import { layerErrorMetrics } from '../compare/index.ts';
-import type { Golden } from '../golden/index.ts';
+import type { Golden } from '../../golden/index.ts';
 import type { Divergence, DivergentLayer } from './target.ts';
 
 /**

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
-import type { Golden } from '../golden/index.ts';
+import type { Golden } from '../../golden/index.ts';
 import { tfliteTarget, type ConversionSource, type TfliteEngine } from './converted.ts';
 import { TargetUnavailableError, type SelfTimedLatency, type Target } from './target.ts';
 

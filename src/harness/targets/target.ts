@@ -1,7 +1,7 @@
 import { TorchportError } from '../../errors.ts';
 import type { RunnerInfo } from '../../runtimes/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
-import type { Golden } from '../golden/index.ts';
+import type { Golden } from '../../golden/index.ts';
 
 /** What a converted model looks like, for the structural checks (TFLite targets fill it in). */
 export interface ModelStructure {
@@ -10,6 +10,8 @@ export interface ModelStructure {
   readonly bytes: number;
   /** Custom or Flex ops (never wanted when a builtin exists). */
   readonly customOps: readonly string[];
+  /** Operators whose int8 tensors break their quantization rule (full int8): each a failure of the target. */
+  readonly int8Parameters?: readonly string[];
 }
 
 /** Per-layer errors of a failing target against PyTorch's intermediate activations (first seed). */

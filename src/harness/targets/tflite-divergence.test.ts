@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildKeras, lowerToTflite } from '../../convert/index.ts';
 import { readTflite, writeTflite } from '../../tflite/index.ts';
-import { listGoldenDirs, loadGolden } from '../golden/index.ts';
+import { listGoldenDirs, loadGolden } from '../../golden/index.ts';
 import { LAYER_TOLERANCE, TfliteDivergenceError, convertForDivergence, tfliteLayerErrors } from './tflite-divergence.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

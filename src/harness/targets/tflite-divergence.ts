@@ -12,7 +12,7 @@ import type { TfliteInspection } from '../../tflite/index.ts';
 import { inversePermutation, type Tensor } from '../../tensor/index.ts';
 import type { QuantizeVariant } from '../../tflite/lower/index.ts';
 import { layerErrorMetrics } from '../compare/index.ts';
-import type { Golden } from '../golden/index.ts';
+import type { Golden } from '../../golden/index.ts';
 import type { Divergence, DivergentLayer } from './target.ts';
 
 /**

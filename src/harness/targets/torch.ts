@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { TorchportError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import { readSafetensorsFile, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
-import { recordCommand, type Golden } from '../golden/index.ts';
+import { recordCommand, type Golden } from '../../golden/index.ts';
 import type { Target } from './target.ts';
 
 /** build() no longer produces the golden's weights: a checkpoint it loads, a helper or the initialisation changed. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TorchBridge } from '../../torch/index.ts';
 import { sha256File } from '../../util/index.ts';
-import { parseManifest, recordGolden, serializeManifest } from '../golden/index.ts';
+import { parseManifest, recordGolden, serializeManifest } from '../../golden/index.ts';
 import { judgeRun } from '../judge/index.ts';
 import { parseRunRecord } from '../run/index.ts';
 import { defaultSuite, parseSuite } from '../suite/index.ts';

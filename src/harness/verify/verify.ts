@@ -2,10 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describeError } from '../../errors.ts';
 import type { BridgeVersions, TorchBridge } from '../../torch/index.ts';
-import { acceptLevels, goldenNameOf } from '../golden/index.ts';
+import { acceptLevels, goldenNameOf } from '../../golden/index.ts';
 import { judgeRun, type RunReport } from '../judge/index.ts';
 import { describeEnvironment, executeModel, type ExecuteOptions, type ModelRecord, type ModelSource, type RunRecord } from '../run/index.ts';
-import { resolveTolerance, type Suite } from '../suite/index.ts';
+import { fixtureTolerance, resolveTolerance, type Suite } from '../suite/index.ts';
 import { compareTensors } from '../compare/index.ts';
 import type { Target } from '../targets/index.ts';
 
@@ -36,6 +36,7 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
   const startedAt = new Date();
   await mkdir(options.runDir, { recursive: true });
   const models: ModelRecord[] = [];
+  const policies = new Map<string, unknown>();
   for (const source of sources) {
     models.push(
       await executeModelSafely(source, {
@@ -46,13 +47,15 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
         runDir: options.runDir,
         ...(options.suite.seeds ? { seeds: options.suite.seeds } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        needsDiagnosis: (golden, target, outputs, references, outputScales) =>
-          references.some((reference, i) => {
+        needsDiagnosis: async (golden, target, outputs, references, outputScales) => {
+          if (!policies.has(golden.fixturePath)) policies.set(golden.fixturePath, await fixtureTolerance(golden.fixturePath));
+          return references.some((reference, i) => {
             const output = golden.manifest.outputs[i]?.name ?? `output_${i}`;
-            const tolerance = resolveTolerance(options.suite, golden.manifest.tolerance, golden.manifest.name, target, output);
+            const tolerance = resolveTolerance(options.suite, policies.get(golden.fixturePath), golden.manifest.name, target, output);
             const actual = outputs[i];
             return !actual || !compareTensors(actual, reference, tolerance, { outputScale: outputScales?.[i] ?? null }).pass;
-          }),
+          });
+        },
       }),
     );
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy } from '../../tensor/index.ts';
 import { TorchBridge, TorchUnavailableError, type BridgeVersions } from '../../torch/index.ts';
-import { MANIFEST_FILE, loadGolden, recordCommand } from '../golden/index.ts';
+import { MANIFEST_FILE, loadGolden, recordCommand } from '../../golden/index.ts';
 import type { RunReport } from '../judge/index.ts';
 import type { RunRecord } from '../run/index.ts';
 import { parseSuite, skipAllowance, type Suite } from '../suite/index.ts';

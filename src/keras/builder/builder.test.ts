@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FP32_TOLERANCE, errorMetrics } from '../../harness/compare/index.ts';
-import { listGoldenDirs, loadGolden, type Golden } from '../../harness/golden/index.ts';
-import { defaultSuite, resolveTolerance } from '../../harness/suite/index.ts';
+import { listGoldenDirs, loadGolden, type Golden } from '../../golden/index.ts';
+import { defaultSuite, fixtureTolerance, resolveTolerance } from '../../harness/suite/index.ts';
 import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
 import { Tensor } from '../../tensor/index.ts';
 import { loadTfjsLayersModel, saveTfjsLayersModel } from '../io/index.ts';
@@ -74,7 +74,7 @@ describe('buildKerasModel reproduces every golden on every seed (wasm)', () => {
     const name = golden.manifest.name;
     it(name, async () => {
       const { model, report } = await build(golden);
-      const tolerance = resolveTolerance(defaultSuite(), golden.manifest.tolerance, name, 'keras', 'output_0');
+      const tolerance = resolveTolerance(defaultSuite(), await fixtureTolerance(golden.fixturePath), name, 'keras', 'output_0');
       const atol = tolerance.rule === 'allclose' ? tolerance.atol : FP32_TOLERANCE.atol;
       expect(report.outputs.map((o) => o.torchShape)).toEqual(golden.manifest.outputs.map((o) => o.shape));
       expect(report.transfer.problems).toEqual([]);

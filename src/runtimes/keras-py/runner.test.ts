@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKeras, toKerasLayout, type KerasConversion } from '../../convert/index.ts';
-import { loadGolden } from '../../harness/golden/index.ts';
+import { loadGolden } from '../../golden/index.ts';
 import { saveKerasH5 } from '../../keras/io/index.ts';
 import { registerCustomLayers } from '../../keras/builder/index.ts';
 import type { Tensor } from '../../tensor/index.ts';

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKeras, lowerToTflite, toKerasLayout, toTorchLayout, type KerasConversion } from '../../convert/index.ts';
 import { compareTensors } from '../../harness/compare/index.ts';
-import { listGoldenDirs, loadGolden, type Golden } from '../../harness/golden/index.ts';
-import { loadSuite, resolveTolerance } from '../../harness/suite/index.ts';
+import { listGoldenDirs, loadGolden, type Golden } from '../../golden/index.ts';
+import { fixtureTolerance, loadSuite, resolveTolerance } from '../../harness/suite/index.ts';
 import { createTfliteRunner } from '../../runtimes/tflite/index.ts';
 import { inspectTflite, modelGraphs, readTflite, type TfliteInspection } from '../index.ts';
 import { QUANTIZE_VARIANTS, type ConversionResult, type QuantizeVariant } from './index.ts';
@@ -44,6 +44,7 @@ async function judge(golden: Golden, keras: KerasConversion, variant: QuantizeVa
   const scales = outputScales(inspectTflite(result.bytes));
   const runner = await createTfliteRunner(result.bytes, { name: `${golden.manifest.name} (${variant})` });
   const verdicts: Verdict[] = [];
+  const policy = await fixtureTolerance(golden.fixturePath);
   try {
     for (const seed of golden.manifest.seeds) {
       const outputs = toTorchLayout(await runner.run(toKerasLayout(await golden.inputs(seed), keras.io.inputs)), keras.io.outputs);
@@ -51,7 +52,7 @@ async function judge(golden: Golden, keras: KerasConversion, variant: QuantizeVa
       expect(outputs).toHaveLength(references.length);
       references.forEach((reference, i) => {
         const output = golden.manifest.outputs[i]!.name;
-        const tolerance = resolveTolerance(suite, golden.manifest.tolerance, golden.manifest.name, `tflite-${variant}`, output);
+        const tolerance = resolveTolerance(suite, policy, golden.manifest.name, `tflite-${variant}`, output);
         const comparison = compareTensors(outputs[i]!, reference, tolerance, { outputScale: scales[i] ?? null });
         verdicts.push({ output, seed, pass: comparison.pass, ...(comparison.reason ? { reason: comparison.reason } : {}) });
       });

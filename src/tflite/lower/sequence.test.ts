@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadGolden } from '../../harness/golden/index.ts';
+import { loadGolden } from '../../golden/index.ts';
 import { buildKerasModel } from '../../keras/builder/index.ts';
 import { BatchMatMul, Clamp, Compare, Gather, MathFunction, Select, StridedSlice } from '../../keras/layers/index.ts';
 import { initTfjsBackend } from '../../runtimes/keras/index.ts';

@@ -5,3 +5,4 @@ export { calibrate, type CalibrateOptions, type CalibrationResult, type ExecuteM
 export { DEFAULT_OBSERVER, OBSERVERS, type Observer } from './observers.ts';
 export { emitInt8, type FloatOpCause, type Int8EmitOptions } from './int8.ts';
 export { QuantizationError } from './errors.ts';
+export { int8ParameterProblems } from './spec-check.ts';

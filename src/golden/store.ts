@@ -1,10 +1,10 @@
+import { isDeepStrictEqual } from 'node:util';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { TorchportError } from '../../errors.ts';
-import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../../tensor/index.ts';
-import { BridgeRequestError, decodeSafetensors, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
-import { cleanupOnInterrupt, listFilesRecursive, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../../util/index.ts';
-import { checkFixtureTolerance } from '../suite/index.ts';
+import { TorchportError } from '../errors.ts';
+import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../tensor/index.ts';
+import { BridgeRequestError, FixtureLiteralError, decodeSafetensors, readFixtureLiteral, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../torch/index.ts';
+import { cleanupOnInterrupt, listFilesRecursive, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../util/index.ts';
 import { DISCRIMINATION_FIX, discriminationProblems } from './discrimination.ts';
 import {
   ACTIVATIONS_FILE,
@@ -12,11 +12,12 @@ import {
   GRAPH_FILE,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
+  GoldenManifestError,
   ONNX_FILE,
   MANIFEST_VERSION,
   WEIGHTS_FILE,
   inputFile,
-  manifestDigestProblem,
+  manifestEdits,
   outputFile,
   parseManifest,
   serializeManifest,
@@ -99,7 +100,16 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
   const where = `fixture ${fixturePath}`;
   const inputDistribution = parseInputDistribution(fixture.inputDistribution, `${where}: INPUT_DISTRIBUTION`);
   const tolerance = fixture.tolerance ?? null;
-  if (tolerance !== null) checkFixtureTolerance(tolerance, `${where}: TOLERANCE`);
+  // verify reads TOLERANCE from the fixture's source (it must work without torch, and never from
+  // the manifest): the value the fixture evaluates to must be the one its source spells. Whether
+  // the tolerance itself is valid is the suite's to say (harness fixtureTolerance, run by callers).
+  const spelled = readFixtureLiteral(fixtureBytes.toString('utf8'), 'TOLERANCE', fixturePath) ?? null;
+  if (!isDeepStrictEqual(spelled, tolerance)) {
+    throw new FixtureLiteralError(
+      `${where}: TOLERANCE evaluates to ${JSON.stringify(tolerance)} when the fixture runs but reads as ${JSON.stringify(spelled)} from its source; ` +
+        'assign it once at module level as a literal (e.g. TOLERANCE = {"atol": 1e-4}) so verify, which reads it without running Python, uses the value the fixture means',
+    );
+  }
   const versions = await bridge.versions();
 
   await mkdir(options.goldenRoot, { recursive: true });
@@ -147,7 +157,6 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       seeds,
       graph,
       onnx,
-      tolerance,
       accepted: {},
       files,
       dependencies: await hashDependencies(fixture.dependencies ?? [], target),
@@ -337,8 +346,11 @@ export async function verifyGolden(dir: string): Promise<GoldenVerification> {
   else if (fixtureHash !== manifest.fixture.sha256) {
     problems.push(`fixture ${golden.fixturePath}: changed since the golden was recorded; re-record with \`${recordCommand(golden.fixturePath, manifest.name)} --update\``);
   }
-  const digestProblem = manifestDigestProblem(await readFile(join(dir, MANIFEST_FILE), 'utf8'));
-  if (digestProblem) problems.push(digestProblem);
+  const manifestText = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  problems.push(...manifestEdits(manifestText, reRecordHint(golden)));
+  if (manifest.version === MANIFEST_VERSION && 'tolerance' in (JSON.parse(manifestText) as object)) {
+    problems.push(`manifest.json carries "tolerance", which no golden records: tolerances are read from the fixture's TOLERANCE and the suite only; ${reRecordHint(golden)}`);
+  }
   for (const [path, expected] of Object.entries(manifest.dependencies)) {
     const absolute = resolve(dir, path);
     const actual = await sha256File(absolute).catch(() => undefined);
@@ -375,6 +387,11 @@ async function recordedOutputProblems(golden: Golden): Promise<string[]> {
   return weak.length ? [`golden ${manifest.name} cannot tell a broken converter from a correct one:\n  ${weak.join('\n  ')}\n  ${DISCRIMINATION_FIX}`] : [];
 }
 
+/** How to get a valid golden back after a hand edit of its manifest. */
+function reRecordHint(golden: Golden): string {
+  return `restore the file (git checkout) or re-record the golden with \`${recordCommand(golden.fixturePath, golden.manifest.name)} --update\``;
+}
+
 /** The golden directories under `root` (hidden staging directories excluded), sorted by name. */
 export async function listGoldenDirs(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
@@ -405,7 +422,11 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function acceptLevels(dir: string, levels: Readonly<Record<string, Omit<AcceptedLevel, 'acceptedAt'>>>, ci: boolean): Promise<GoldenManifest> {
   if (ci) throw new GoldenWriteRefusedError(`refusing to update accepted error levels of ${dir} under CI (CI is set); run with --update locally and commit the manifest`);
-  const { manifest } = await loadGolden(dir);
+  const golden = await loadGolden(dir);
+  const { manifest } = golden;
+  // Accepting levels re-signs the manifest: never over a hand edit.
+  const edits = manifestEdits(await readFile(join(dir, MANIFEST_FILE), 'utf8'), reRecordHint(golden));
+  if (edits.length > 0) throw new GoldenManifestError(`refusing to accept error levels into ${dir}: ${edits.join('; ')}`);
   const acceptedAt = new Date().toISOString();
   const accepted = { ...manifest.accepted };
   for (const [target, level] of Object.entries(levels)) accepted[target] = { ...level, acceptedAt };

@@ -1,13 +1,17 @@
 // golden/<name>/manifest.json: the one file that says what a golden holds. This module owns its
 // on-disk format; everything else goes through `parseManifest` and the `GoldenManifest` type.
-import { TorchportError } from '../../errors.ts';
-import { isDType, parseInputDistribution, type DType, type InputDistribution } from '../../tensor/index.ts';
-import { sha256 } from '../../util/index.ts';
+import { TorchportError } from '../errors.ts';
+import { isDType, parseInputDistribution, type DType, type InputDistribution } from '../tensor/index.ts';
+import { sha256 } from '../util/index.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'torchport-golden';
-/** 2 adds `dependencies`, `waiver` and `digest`; version 1 manifests still parse but fail `golden verify`. */
-export const MANIFEST_VERSION = 2;
+/**
+ * 2 adds `dependencies`, `waiver` and one `digest`; 3 drops `tolerance` (policy is read from the
+ * fixture and the suite, never from recorded data) and keeps a digest per field (`digests`), so a
+ * hand edit is named. Versions 1 and 2 still parse; 1 fails `golden verify`.
+ */
+export const MANIFEST_VERSION = 3;
 export const WEIGHTS_FILE = 'weights.safetensors';
 export const GRAPH_FILE = 'graph.json';
 export const CONSTANTS_FILE = 'constants.safetensors';
@@ -24,7 +28,7 @@ export interface TensorSpec {
 
 export interface GoldenManifest {
   readonly format: typeof MANIFEST_FORMAT;
-  readonly version: 1 | typeof MANIFEST_VERSION;
+  readonly version: 1 | 2 | typeof MANIFEST_VERSION;
   readonly name: string;
   /** The fixture file, relative to the golden's directory, and its SHA-256 when recorded. */
   readonly fixture: { readonly path: string; readonly sha256: string };
@@ -38,9 +42,6 @@ export interface GoldenManifest {
   readonly graph: { readonly nodes: number } | { readonly error: string };
   /** The ONNX export (model.onnx), or why torch.onnx.export failed. */
   readonly onnx: { readonly opset: number } | { readonly error: string };
-  /** The fixture's TOLERANCE override, if it has one. */
-  /** The fixture's TOLERANCE as written (a tolerance or a map by target; see suite/resolveTolerance), or null. */
-  readonly tolerance: unknown;
   /**
    * The error level each target reached when it was last accepted (`--update`), and its model size:
    * the drift ratchet fails a run whose error grows well past it even while under tolerance.
@@ -79,26 +80,48 @@ export function outputFile(seed: number, name: string): string {
 }
 
 /**
- * Writes the manifest with its digest: the SHA-256 of every other field, so a hand edit of any
- * recorded field (a tolerance, the accepted levels, the seeds, a shape) is detected by `golden verify`.
+ * Writes the manifest in the current format with a digest per recorded field (the SHA-256 of the
+ * field's canonical JSON), so a hand edit of any of them (the accepted levels, the seeds, a shape,
+ * a file hash) is detected by `golden verify` and named.
  */
 export function serializeManifest(manifest: GoldenManifest): string {
   const files = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => a.localeCompare(b)));
-  const body = { ...manifest, files } as Record<string, unknown>;
+  const body = { ...manifest, version: MANIFEST_VERSION, files } as Record<string, unknown>;
+  delete body['digests'];
   delete body['digest'];
-  return `${JSON.stringify({ ...body, digest: manifestDigest(body) }, null, 2)}\n`;
+  const digests = Object.fromEntries(Object.keys(body).map((field) => [field, fieldDigest(body[field])]));
+  return `${JSON.stringify({ ...body, digests }, null, 2)}\n`;
 }
 
-/** Why the manifest's recorded fields no longer match its digest (a hand edit), or null. */
-export function manifestDigestProblem(text: string): string | null {
+/**
+ * The recorded fields whose content no longer matches the digest written with them (a hand edit),
+ * each in words; `fix` says how to get a valid golden back. Empty when the manifest is intact.
+ */
+export function manifestEdits(text: string, fix: string): string[] {
   const raw = JSON.parse(text) as Record<string, unknown>;
-  if (raw['version'] === 1) return 'manifest.json is format 1: it has no digest and records no dependencies; re-record the golden with `golden add --update`';
-  const { digest, ...body } = raw;
-  if (typeof digest !== 'string') return 'manifest.json has no digest';
-  const expected = manifestDigest(body);
-  return digest === expected ? null : `manifest.json: recorded fields were edited by hand (digest ${expected.slice(0, 12)}…, recorded ${digest.slice(0, 12)}…); re-record the golden (\`golden add --update\`) or accept levels with \`verify --update\` instead`;
+  if (raw['version'] === 1) return ['manifest.json is format 1: it has no digest and records no dependencies; re-record the golden with `golden add --update`'];
+  if (raw['version'] === 2) {
+    const { digest, ...body } = raw;
+    if (typeof digest === 'string' && digest === manifestDigest(body)) return [];
+    return [`manifest.json: recorded fields were edited by hand (format 2 has one digest for all of them); ${fix}`];
+  }
+  const { digests, ...body } = raw;
+  if (typeof digests !== 'object' || digests === null || Array.isArray(digests)) return [`manifest.json has no "digests": it was not written by torchport; ${fix}`];
+  const recorded = digests as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const field of Object.keys(body)) {
+    if (!(field in recorded)) problems.push(`manifest.json: "${field}" is not a recorded field (added by hand${field === 'tolerance' ? '; tolerances belong in the fixture\'s TOLERANCE or the suite' : ''}); ${fix}`);
+    else if (recorded[field] !== fieldDigest(body[field])) problems.push(`manifest.json: "${field}" was edited by hand since the golden was recorded (its digest no longer matches); ${fix}`);
+  }
+  for (const field of Object.keys(recorded)) if (!(field in body)) problems.push(`manifest.json: "${field}" was removed by hand; ${fix}`);
+  return problems;
 }
 
+function fieldDigest(value: unknown): string {
+  return sha256(canonicalJson(value ?? null));
+}
+
+/** Format 2's single digest over every other field. */
 function manifestDigest(body: Record<string, unknown>): string {
   return sha256(canonicalJson(body));
 }
@@ -126,7 +149,7 @@ export function parseManifest(text: string, where: string): GoldenManifest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('not a JSON object');
   const m = raw as Record<string, unknown>;
   if (m['format'] !== MANIFEST_FORMAT) fail(`"format" must be "${MANIFEST_FORMAT}", got ${JSON.stringify(m['format'])}`);
-  if (m['version'] !== MANIFEST_VERSION && m['version'] !== 1) fail(`unsupported manifest version ${JSON.stringify(m['version'])} (this torchport reads versions 1 and ${MANIFEST_VERSION})`);
+  if (m['version'] !== MANIFEST_VERSION && m['version'] !== 2 && m['version'] !== 1) fail(`unsupported manifest version ${JSON.stringify(m['version'])} (this torchport reads versions 1 to ${MANIFEST_VERSION})`);
   const text_ = (value: unknown, field: string): string => (typeof value === 'string' && value.length > 0 ? value : fail(`"${field}" must be a non-empty string`));
   const object = (value: unknown, field: string): Record<string, unknown> =>
     typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : fail(`"${field}" must be an object`);
@@ -171,7 +194,6 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     seeds: seeds as number[],
     graph: parseGraphRecord(m['graph'], fail),
     onnx: parseOnnxRecord(m['onnx'], fail),
-    tolerance: m['tolerance'] ?? null,
     accepted: parseAccepted(m['accepted'], fail),
     files: files as Record<string, string>,
     dependencies: dependencies as Record<string, string>,

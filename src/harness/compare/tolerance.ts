@@ -1,4 +1,5 @@
 import { TorchportError } from '../../errors.ts';
+import type { Float64BudgetTolerance } from './float64-budget.ts';
 
 /** numpy.allclose: |a - r| <= atol + rtol * |r| element-wise. The float32 rule. */
 export interface AllcloseTolerance {
@@ -39,11 +40,14 @@ export interface QuantStepsTolerance {
   readonly fallbackRelError: number;
 }
 
-export type Tolerance = ScaledTolerance | AllcloseTolerance | RelativeTolerance | QuantStepsTolerance;
+export type Tolerance = ScaledTolerance | AllcloseTolerance | RelativeTolerance | QuantStepsTolerance | Float64BudgetTolerance;
 export type ToleranceRule = Tolerance['rule'];
 
 /** The float32 default: max-abs-diff <= 1e-5 x max(1, max|reference|) against PyTorch. */
 export const FP32_TOLERANCE: ScaledTolerance = Object.freeze({ rule: 'scaled', atol: 1e-5 });
+
+/** The float64 budget's measured defaults (docs/tolerances.md, scripts/float64-budget.ts). */
+export const FLOAT64_BUDGET: Float64BudgetTolerance = Object.freeze({ rule: 'float64-budget', k: 4, floor: 1e-6, fallbackAtol: 1e-5 });
 
 export class ToleranceError extends TorchportError {
   readonly code = 'E_TOLERANCE';
@@ -54,6 +58,7 @@ const FIELDS: Record<ToleranceRule, readonly string[]> = {
   allclose: ['atol', 'rtol'],
   relative: ['maxRelError'],
   'quant-steps': ['steps', 'minCosine', 'fallbackRelError'],
+  'float64-budget': ['k', 'floor', 'fallbackAtol'],
 };
 
 /**
@@ -88,6 +93,8 @@ export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE,
       return { rule: 'relative', maxRelError: read('maxRelError') };
     case 'quant-steps':
       return { rule: 'quant-steps', steps: read('steps'), minCosine: read('minCosine', 0), fallbackRelError: read('fallbackRelError', 0.05) };
+    case 'float64-budget':
+      return { rule: 'float64-budget', k: read('k', FLOAT64_BUDGET.k), floor: read('floor', FLOAT64_BUDGET.floor), fallbackAtol: read('fallbackAtol', FP32_TOLERANCE.atol) };
   }
 }
 
@@ -101,5 +108,7 @@ export function describeTolerance(tolerance: Tolerance): string {
       return `max|diff|/max|ref| <= ${tolerance.maxRelError}`;
     case 'quant-steps':
       return `|diff| <= ${tolerance.steps} x output scale, cosine >= ${tolerance.minCosine}`;
+    case 'float64-budget':
+      return `|diff vs float64| <= max(${tolerance.k} x PyTorch float32's, ${tolerance.floor} x max(1, max|ref|))`;
   }
 }

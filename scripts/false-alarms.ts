@@ -3,7 +3,8 @@
 // default suite. Every failing row is a false alarm: the converters are the ones that pass the
 // committed goldens. Prints one line per golden and writes the counts as JSON.
 //
-//   npx tsx scripts/false-alarms.ts [--seeds 10] [--targets LIST] [--out reports/false-alarms.json] [fixture names...]
+//   npx tsx scripts/false-alarms.ts [--seeds 10] [--targets LIST] [--suite suites/default.json] [--out reports/false-alarms.json] [fixture names...]
+//   (--suite: judge under another suite's tolerances, e.g. one whose float targets use the float64-budget rule)
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -13,9 +14,9 @@ import { TorchBridge } from '../src/torch/index.ts';
 import { resolveFixtures } from '../src/cli/environment.ts';
 
 const root = new URL('../', import.meta.url).pathname;
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { seeds: { type: 'string', default: '10' }, targets: { type: 'string' }, out: { type: 'string', default: join(root, 'reports', 'false-alarms.json') } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { seeds: { type: 'string', default: '10' }, targets: { type: 'string' }, suite: { type: 'string', default: join(root, 'suites', 'default.json') }, out: { type: 'string', default: join(root, 'reports', 'false-alarms.json') } } });
 const seedCount = Number(values.seeds);
-const suite = await loadSuite(join(root, 'suites', 'default.json'));
+const suite = await loadSuite(values.suite!);
 const targets = values.targets ? values.targets.split(',') : suite.targets.filter((t) => availableTargetNames().includes(t));
 const fixtures = (await resolveFixtures({ cwd: root } as never, [])).filter((f) => positionals.length === 0 || positionals.includes(basename(f, '.py')));
 

@@ -21,6 +21,8 @@ import { TorchBridge } from '../src/torch/index.ts';
 import { listFilesRecursive, sha256, writeFileAtomic } from '../src/util/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
+/** The k values the summary tries. */
+const KS = [1, 2, 3, 4, 8];
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -134,6 +136,8 @@ function tabulate(reports: RunReport[]): void {
   const header = ['golden', 'PT fp32 vs f64', ...targets.flatMap((t) => [`${t} vs f64`, 'ratio'])];
   const lines: string[][] = [];
   const ratios = new Map<string, number[]>(targets.map((t) => [t, []]));
+  /** Per target and k: rows the rule with that k (and the default floor) would fail. */
+  const failing = new Map<string, Map<number, number>>(targets.map((t) => [t, new Map(KS.map((k) => [k, 0]))]));
   /** Per target, rows whose PyTorch error is 0 or whose ratio is above 1: how large the floor must be. */
   const floorNeeded = new Map<string, number>(targets.map((t) => [t, 0]));
   const fallbacks = new Map<string, string>();
@@ -159,6 +163,7 @@ function tabulate(reports: RunReport[]): void {
       for (const r of ofTarget) {
         if (r.float64.ratio !== null) ratios.get(target)!.push(r.float64.ratio);
         const scale = Math.max(1, r.maxAbsReference ?? 0);
+        for (const k of KS) if (r.float64.maxAbsDiff > Math.max(k * r.float64.torchMaxAbsDiff, FLOAT64_BUDGET.floor * scale)) failing.get(target)!.set(k, failing.get(target)!.get(k)! + 1);
         if (r.float64.ratio === null || r.float64.ratio > FLOAT64_BUDGET.k) floorNeeded.set(target, Math.max(floorNeeded.get(target)!, r.float64.maxAbsDiff / scale));
       }
       cells.push(fmt(error), ratioText(worst.float64.ratio));
@@ -174,10 +179,10 @@ function tabulate(reports: RunReport[]): void {
   for (const target of targets) {
     const sorted = [...ratios.get(target)!].sort((a, b) => a - b);
     const q = (p: number): string => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2) : '-');
-    const over = (k: number): number => sorted.filter((v) => v > k).length;
+    const fails = KS.map((k) => failing.get(target)!.get(k)).join('/');
     console.log(
       `${target.padEnd(14)} rows ${String(sorted.length).padStart(5)}  ratio median ${q(0.5)}  p95 ${q(0.95)}  max ${q(1)}  ` +
-        `rows over k=2/4/8: ${over(2)}/${over(4)}/${over(8)}  largest error/max(1,|ref|) on a row over k=${FLOAT64_BUDGET.k} or exact: ${fmt(floorNeeded.get(target))}`,
+        `failing at k=${KS.join('/')} (floor ${FLOAT64_BUDGET.floor}): ${fails}  largest error/max(1,|ref|) on a row over k=${FLOAT64_BUDGET.k} or exact: ${fmt(floorNeeded.get(target))}`,
     );
   }
   const judged = rows.filter((r) => r.float64 && 'maxAbsDiff' in r.float64);

@@ -46,6 +46,10 @@ describe('float64Error and the float64-budget rule', () => {
 
   it('parses with the measured defaults and rejects unknown fields', () => {
     expect(parseTolerance({ rule: 'float64-budget' })).toEqual(FLOAT64_BUDGET);
+    // A fixture's TOLERANCE written for the absolute rules still means them over a float64-budget base.
+    expect(parseTolerance({ atol: 1e-5, rtol: 1e-5 }, FLOAT64_BUDGET)).toEqual({ rule: 'allclose', atol: 1e-5, rtol: 1e-5 });
+    expect(parseTolerance({ atol: 1e-4 }, FLOAT64_BUDGET)).toEqual({ rule: 'scaled', atol: 1e-4 });
+    expect(parseTolerance({ k: 16 }, FLOAT64_BUDGET)).toEqual({ ...FLOAT64_BUDGET, k: 16 });
     expect(() => parseTolerance({ rule: 'float64-budget', kk: 2 })).toThrow(/unknown field\(s\) kk for rule "float64-budget" \(known: k, floor, fallbackAtol\)/);
   });
 });

@@ -73,7 +73,7 @@ export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE,
   }
   const spec = value as Record<string, unknown>;
   // Without a rule the base's rule applies, except that an rtol asks for allclose (numpy's rule).
-  const rule = spec['rule'] ?? (base.rule === 'scaled' && 'rtol' in spec ? 'allclose' : base.rule);
+  const rule = spec['rule'] ?? (base.rule === 'scaled' && 'rtol' in spec ? 'allclose' : base.rule === 'float64-budget' ? absoluteRuleOf(spec) : base.rule);
   if (typeof rule !== 'string' || !(rule in FIELDS)) throw new ToleranceError(`${where}: unknown rule ${JSON.stringify(rule)} (known: ${Object.keys(FIELDS).join(', ')})`);
   const fields = FIELDS[rule as ToleranceRule];
   const unknown = Object.keys(spec).filter((key) => key !== 'rule' && !fields.includes(key));
@@ -96,6 +96,11 @@ export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE,
     case 'float64-budget':
       return { rule: 'float64-budget', k: read('k', FLOAT64_BUDGET.k), floor: read('floor', FLOAT64_BUDGET.floor), fallbackAtol: read('fallbackAtol', FP32_TOLERANCE.atol) };
   }
+}
+
+/** Over a float64-budget base, an {atol} or {atol, rtol} without a rule asks for the scaled or the allclose rule (a fixture's TOLERANCE). */
+function absoluteRuleOf(spec: Record<string, unknown>): ToleranceRule {
+  return 'rtol' in spec ? 'allclose' : 'atol' in spec ? 'scaled' : 'float64-budget';
 }
 
 export function describeTolerance(tolerance: Tolerance): string {

@@ -23,6 +23,8 @@ import { listFilesRecursive, sha256, writeFileAtomic } from '../src/util/index.t
 const root = resolve(import.meta.dirname, '..');
 /** The k values the summary tries. */
 const KS = [1, 2, 3, 4, 8];
+/** The scaled rule's default atol, for the comparison. */
+const SCALED_ATOL = 1e-5;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -136,8 +138,10 @@ function tabulate(reports: RunReport[]): void {
   const header = ['golden', 'PT fp32 vs f64', ...targets.flatMap((t) => [`${t} vs f64`, 'ratio'])];
   const lines: string[][] = [];
   const ratios = new Map<string, number[]>(targets.map((t) => [t, []]));
-  /** Per target and k: rows the rule with that k (and the default floor) would fail. */
+  /** Per target and k: rows the scaled rule passes (correct conversions) that the budget with that k and the default floor would fail. */
   const failing = new Map<string, Map<number, number>>(targets.map((t) => [t, new Map(KS.map((k) => [k, 0]))]));
+  /** Per target: the default budget's limit over the scaled rule's (1e-5 x max(1, max|ref|)), and rows the two judge differently. */
+  const againstScaled = new Map<string, { limits: number[]; onlyBudgetFails: number; onlyScaledFails: number }>(targets.map((t) => [t, { limits: [], onlyBudgetFails: 0, onlyScaledFails: 0 }]));
   /** Per target, rows whose PyTorch error is 0 or whose ratio is above 1: how large the floor must be. */
   const floorNeeded = new Map<string, number>(targets.map((t) => [t, 0]));
   const fallbacks = new Map<string, string>();
@@ -163,8 +167,16 @@ function tabulate(reports: RunReport[]): void {
       for (const r of ofTarget) {
         if (r.float64.ratio !== null) ratios.get(target)!.push(r.float64.ratio);
         const scale = Math.max(1, r.maxAbsReference ?? 0);
-        for (const k of KS) if (r.float64.maxAbsDiff > Math.max(k * r.float64.torchMaxAbsDiff, FLOAT64_BUDGET.floor * scale)) failing.get(target)!.set(k, failing.get(target)!.get(k)! + 1);
-        if (r.float64.ratio === null || r.float64.ratio > FLOAT64_BUDGET.k) floorNeeded.set(target, Math.max(floorNeeded.get(target)!, r.float64.maxAbsDiff / scale));
+        const budgetLimit = Math.max(FLOAT64_BUDGET.k * r.float64.torchMaxAbsDiff, FLOAT64_BUDGET.floor * scale);
+        const scaledLimit = SCALED_ATOL * scale;
+        const versus = againstScaled.get(target)!;
+        versus.limits.push(budgetLimit / scaledLimit);
+        const budgetPasses = r.float64.maxAbsDiff <= budgetLimit;
+        const scaledPasses = (r.maxAbsDiff ?? Infinity) <= scaledLimit;
+        if (!budgetPasses && scaledPasses) versus.onlyBudgetFails++;
+        if (budgetPasses && !scaledPasses) versus.onlyScaledFails++;
+        for (const k of KS) if (scaledPasses && r.float64.maxAbsDiff > Math.max(k * r.float64.torchMaxAbsDiff, FLOAT64_BUDGET.floor * scale)) failing.get(target)!.set(k, failing.get(target)!.get(k)! + 1);
+        if (scaledPasses && (r.float64.ratio === null || r.float64.ratio > FLOAT64_BUDGET.k)) floorNeeded.set(target, Math.max(floorNeeded.get(target)!, r.float64.maxAbsDiff / scale));
       }
       cells.push(fmt(error), ratioText(worst.float64.ratio));
     }
@@ -180,9 +192,13 @@ function tabulate(reports: RunReport[]): void {
     const sorted = [...ratios.get(target)!].sort((a, b) => a - b);
     const q = (p: number): string => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2) : '-');
     const fails = KS.map((k) => failing.get(target)!.get(k)).join('/');
+    const versus = againstScaled.get(target)!;
+    const limits = [...versus.limits].sort((a, b) => a - b);
     console.log(
       `${target.padEnd(14)} rows ${String(sorted.length).padStart(5)}  ratio median ${q(0.5)}  p95 ${q(0.95)}  max ${q(1)}  ` +
-        `failing at k=${KS.join('/')} (floor ${FLOAT64_BUDGET.floor}): ${fails}  largest error/max(1,|ref|) on a row over k=${FLOAT64_BUDGET.k} or exact: ${fmt(floorNeeded.get(target))}`,
+        `rows the scaled rule passes that would fail at k=${KS.join('/')} (floor ${FLOAT64_BUDGET.floor}): ${fails}  largest error/max(1,|ref|) of a row the scaled rule passes above k=${FLOAT64_BUDGET.k} or exact: ${fmt(floorNeeded.get(target))}\n` +
+        `${''.padEnd(14)} default budget limit / scaled limit: median ${limits[Math.floor(limits.length / 2)]?.toFixed(3) ?? '-'} max ${limits.at(-1)?.toFixed(3) ?? '-'}; ` +
+        `rows only the budget fails ${versus.onlyBudgetFails}, only the scaled rule fails ${versus.onlyScaledFails}`,
     );
   }
   const judged = rows.filter((r) => r.float64 && 'maxAbsDiff' in r.float64);

@@ -71,8 +71,8 @@ describe('torchport CLI', () => {
     });
     expect(result.err).toMatch(/torch is unavailable, using committed goldens only/);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/seed_single_conv\s+torch\s+-\s+-\s+-\s+-\s+scaled 0\.00001\s+-\s+SKIP: no Python interpreter with torch was found/);
-    expect(result.out).toMatch(/seed_single_conv\s+onnx\s+3\/3\s+\S+\s+\S+\s+\d+\.\d\dx\s+scaled 0\.00001\s+\S+\s+PASS/);
+    expect(result.out).toMatch(/seed_single_conv\s+torch\s+-\s+-\s+-\s+-\s+float64-budget 4\s+-\s+SKIP: no Python interpreter with torch was found/);
+    expect(result.out).toMatch(/seed_single_conv\s+onnx\s+3\/3\s+\S+\s+\S+\s+\d+\.\d\dx\s+float64-budget 4\s+\S+\s+PASS/);
   });
 
   it('run under CI fails a fixture without a golden and tells how to record it', async () => {

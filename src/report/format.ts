@@ -42,7 +42,7 @@ function limitOf(row: ResultRow): number | undefined {
     case 'quant-steps':
       return row.needed?.parameter === 'steps' ? t.steps : t.fallbackRelError;
     case 'float64-budget':
-      return row.needed?.parameter === 'k' ? t.k : t.fallbackAtol;
+      return row.needed?.parameter === 'atol' ? t.fallbackAtol : t.k;
   }
 }
 

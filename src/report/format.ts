@@ -101,7 +101,8 @@ function float64Cell(rows: readonly ResultRow[]): Float64Cell | undefined {
 export function formatRatio(cell: Float64Cell | undefined): string {
   if (!cell) return '-';
   if ('unavailable' in cell) return 'n/a';
-  return cell.ratio === null ? 'exact' : `${cell.ratio.toFixed(2)}x`;
+  if (cell.ratio === null) return 'exact';
+  return cell.ratio < 100 ? `${cell.ratio.toFixed(2)}x` : `${cell.ratio.toExponential(1)}x`; // reduced-precision variants cost 1e3-1e5x
 }
 
 /**

@@ -18,7 +18,11 @@ export async function loadFloat64Outputs(goldenDir: string, record: Float64Recor
     const path = join(goldenDir, float64File(seed, name));
     const bytes = await readFile(path).catch(() => undefined);
     if (bytes === undefined) return { unavailable: `${float64File(seed, name)} is missing from the golden; ${FLOAT64_RECORD_HINT}` };
-    outputs.set(name, decodeNpy(bytes, path));
+    try {
+      outputs.set(name, decodeNpy(bytes, path));
+    } catch (error) {
+      return { unavailable: `${float64File(seed, name)} cannot be read (${(error as Error).message}); ${FLOAT64_RECORD_HINT}` };
+    }
   }
   return { outputs };
 }

@@ -46,7 +46,10 @@ export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tol
   switch (tolerance.rule) {
     case 'float64-budget': {
       const error = context.float64 ? float64Error(actual, reference, context.float64) : null;
-      if (error === null) return compareTensors(actual, reference, { rule: 'scaled', atol: tolerance.fallbackAtol }, context);
+      if (error === null) {
+        const fallback = compareTensors(actual, reference, { rule: 'scaled', atol: tolerance.fallbackAtol }, context);
+        return fallback.pass ? fallback : { ...fallback, reason: `no float64 answer, judged by the scaled fallback: ${fallback.reason}` };
+      }
       const verdict = judgeFloat64Budget(error, tolerance);
       return judged(verdict.pass, { parameter: 'k', value: verdict.neededK }, `${verdict.reason};${where}`);
     }

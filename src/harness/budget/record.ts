@@ -5,7 +5,7 @@
 // record); it imports nothing from the golden store, which calls it.
 import { describeError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/index.ts';
-import { BridgeRequestError, BridgeTimeoutError, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
+import { BridgeCrashedError, BridgeRequestError, BridgeTimeoutError, type FixtureHandle, type TorchBridge } from '../../torch/index.ts';
 
 /** The folder of a golden holding the float64 outputs, one .npy per seed and float output. */
 export const FLOAT64_DIR = 'float64';
@@ -43,7 +43,8 @@ export async function recordFloat64(bridge: TorchBridge, fixture: FixtureHandle,
     try {
       produced = await bridge.run(fixture, inputs, { float64: true });
     } catch (error) {
-      if (!(error instanceof BridgeRequestError || error instanceof BridgeTimeoutError)) throw error;
+      // A float64 copy doubles the model's memory: a worker that dies or hangs on it costs the budget, not the golden.
+      if (!(error instanceof BridgeRequestError || error instanceof BridgeTimeoutError || error instanceof BridgeCrashedError)) throw error;
       return { record: { error: `the model cannot run in float64 (seed ${seed}): ${describeError(error).split('\n')[0]}` }, files: [] };
     }
     const problem = mismatch(outputs, produced);

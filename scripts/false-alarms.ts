@@ -3,8 +3,10 @@
 // default suite. Every failing row is a false alarm: the converters are the ones that pass the
 // committed goldens. Prints one line per golden and writes the counts as JSON.
 //
-//   npx tsx scripts/false-alarms.ts [--seeds 10] [--targets LIST] [--out reports/false-alarms.json] [fixture names...]
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+//   npx tsx scripts/false-alarms.ts [--seeds 10] [--targets LIST] [--suite suites/default.json] [--out reports/false-alarms.json] [fixture names...]
+//   (--suite: judge under another suite's tolerances, e.g. one whose float targets use the float64-budget rule;
+//    --reports DIR: keep each golden's report.json there, e.g. for scripts/float64-budget.ts --from DIR)
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,12 +15,13 @@ import { TorchBridge } from '../src/torch/index.ts';
 import { resolveFixtures } from '../src/cli/environment.ts';
 
 const root = new URL('../', import.meta.url).pathname;
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { seeds: { type: 'string', default: '10' }, targets: { type: 'string' }, out: { type: 'string', default: join(root, 'reports', 'false-alarms.json') } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { seeds: { type: 'string', default: '10' }, targets: { type: 'string' }, suite: { type: 'string', default: join(root, 'suites', 'default.json') }, reports: { type: 'string' }, out: { type: 'string', default: join(root, 'reports', 'false-alarms.json') } } });
 const seedCount = Number(values.seeds);
-const suite = await loadSuite(join(root, 'suites', 'default.json'));
+const suite = await loadSuite(values.suite!);
 const targets = values.targets ? values.targets.split(',') : suite.targets.filter((t) => availableTargetNames().includes(t));
 const fixtures = (await resolveFixtures({ cwd: root } as never, [])).filter((f) => positionals.length === 0 || positionals.includes(basename(f, '.py')));
 
+if (values.reports) await mkdir(values.reports, { recursive: true });
 const bridge = new TorchBridge();
 const torch = await bridge.versions();
 const work = await mkdtemp(join(tmpdir(), 'torchport-false-alarms-'));
@@ -58,6 +61,7 @@ try {
     results.push(entry);
     console.log(`${name.padEnd(32)} ${String(entry.judged).padStart(4)} rows judged  ${entry.falseAlarms} false alarm(s)  ${((Date.now() - started) / 1000).toFixed(0)}s`);
     for (const line of entry.failing) console.log(`    ${line}`);
+    if (values.reports) await writeFile(join(values.reports, `${name}.report.json`), JSON.stringify(report));
     await rm(join(work, 'runs', name), { recursive: true, force: true });
   }
 } finally {

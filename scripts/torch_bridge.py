@@ -438,7 +438,18 @@ def method_load_weights(params):
             "WeightsError",
             f"{params['path']} does not fit the fixture's model: missing {list(missing)}, unexpected {list(unexpected)}",
         )
+    fixture.pop("double", None)  # the float64 copy was made from the old weights
     return {"tensors": len(state)}
+
+
+def double_model(fixture):
+    """A float64 copy of the fixture's model (made once per fixture): the reference a float32 run is
+    measured against. The fixture's own model stays float32."""
+    if "double" not in fixture:
+        import copy
+
+        fixture["double"] = copy.deepcopy(fixture["module"]).double().eval()
+    return fixture["double"]
 
 
 def method_run(params):
@@ -447,8 +458,21 @@ def method_run(params):
     expected = fixture["shapes"]
     if len(inputs) != len(expected):
         raise BridgeRequestError("InputError", f"the model takes {len(expected)} inputs, got {len(inputs)}")
-    with torch.no_grad():
-        result = fixture["module"](*inputs)
+    float64 = bool(params.get("float64"))
+    module = fixture["module"]
+    if float64:
+        # Integer inputs (token ids) stay integer; only floating-point inputs are widened.
+        module = double_model(fixture)
+        inputs = [x.double() if x.is_floating_point() else x for x in inputs]
+    # In float64 the tensors forward() creates without a dtype (torch.zeros(n)) are float64 as well.
+    default_dtype = torch.get_default_dtype()
+    try:
+        if float64:
+            torch.set_default_dtype(torch.float64)
+        with torch.no_grad():
+            result = module(*inputs)
+    finally:
+        torch.set_default_dtype(default_dtype)
     pairs = flatten_outputs(result)
     names = output_names(pairs)
     out_dir = params["outputDir"]
@@ -457,6 +481,11 @@ def method_run(params):
         path = os.path.join(out_dir, f"{name}.npy")
         if tensor.dtype == torch.bfloat16:
             tensor = tensor.float()
+        if float64 and tensor.is_floating_point() and tensor.dtype != torch.float64:
+            raise BridgeRequestError(
+                "Float64Error",
+                f"{name} is {str(tensor.dtype).replace('torch.', '')} when the model runs in float64: forward() casts to a narrower float type, so there is no float64 answer",
+            )
         write_npy(path, tensor)
         outputs.append({"name": name, "path": path, "shape": list(tensor.shape), "dtype": str(tensor.dtype).replace("torch.", "")})
     return {"outputs": outputs}

@@ -43,10 +43,10 @@ describe('torchport CLI', () => {
     const result = await cli(['run', '--targets', 'torch,onnx'], { cwd: project });
     expect(result.err).toMatch(/tiny: recording golden/);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/tiny\s+torch\s+3\/3\s+0\s+0\s+scaled 0\.000001\s+0\s+PASS/);
+    expect(result.out).toMatch(/tiny\s+torch\s+3\/3\s+0\s+0\s+1\.00x\s+scaled 0\.000001\s+0\s+PASS/);
     const report = JSON.parse(await readFile(join(project, 'reports', 'latest', 'report.json'), 'utf8'));
     expect(report.summary).toMatchObject({ pass: true, rows: 12, passed: 12 }); // torch and onnx: 3 seeds x 2 outputs each
-    expect(result.out).toMatch(/tiny\s+onnx\s+3\/3\s+\S+\s+\S+\s+scaled 0\.000001\s+\S+\s+PASS/);
+    expect(result.out).toMatch(/tiny\s+onnx\s+3\/3\s+\S+\s+\S+\s+\d+\.\d\dx\s+scaled 0\.000001\s+\S+\s+PASS/);
     for (const file of ['report.md', 'report.html', 'junit.xml']) expect((await readFile(join(project, 'reports', 'latest', file), 'utf8')).length).toBeGreaterThan(100);
     expect(report.results[0]).toMatchObject({ model: 'tiny', target: 'torch', seed: 5, output: 'output_0', pass: true, maxAbsDiff: 0 });
     expect(report.environment.torch).toMatch(/^\d/);
@@ -71,8 +71,8 @@ describe('torchport CLI', () => {
     });
     expect(result.err).toMatch(/torch is unavailable, using committed goldens only/);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/seed_single_conv\s+torch\s+-\s+-\s+-\s+scaled 0\.00001\s+-\s+SKIP: no Python interpreter with torch was found/);
-    expect(result.out).toMatch(/seed_single_conv\s+onnx\s+3\/3\s+\S+\s+\S+\s+scaled 0\.00001\s+\S+\s+PASS/);
+    expect(result.out).toMatch(/seed_single_conv\s+torch\s+-\s+-\s+-\s+-\s+float64-budget 4\s+-\s+SKIP: no Python interpreter with torch was found/);
+    expect(result.out).toMatch(/seed_single_conv\s+onnx\s+3\/3\s+\S+\s+\S+\s+\d+\.\d\dx\s+float64-budget 4\s+\S+\s+PASS/);
   });
 
   it('run under CI fails a fixture without a golden and tells how to record it', async () => {

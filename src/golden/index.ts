@@ -19,3 +19,5 @@ export {
   type RecordOptions,
 } from './store.ts';
 export { MIN_OUTPUT_MAGNITUDE, discriminationProblems } from './discrimination.ts';
+export { FLOAT64_DIR, float64File, parseFloat64Record, recordFloat64, type Float64Record, type RecordedSeed } from './float64-record.ts';
+export { FLOAT64_RECORD_HINT, loadFloat64Outputs, type Float64Outputs } from './float64-reference.ts';

@@ -3,6 +3,7 @@
 import { TorchportError } from '../errors.ts';
 import { isDType, parseInputDistribution, type DType, type InputDistribution } from '../tensor/index.ts';
 import { sha256 } from '../util/index.ts';
+import { parseFloat64Record, type Float64Record } from './float64-record.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'torchport-golden';
@@ -56,6 +57,8 @@ export interface GoldenManifest {
   readonly dependencies: Readonly<Record<string, string>>;
   /** The fixture's DISCRIMINATION_WAIVER: why outputs that cannot tell a broken converter apart are accepted. */
   readonly waiver: string | null;
+  /** PyTorch's float64 outputs (files under float64/), or why the model cannot run in float64; absent in older goldens. */
+  readonly float64?: Float64Record;
 }
 
 export interface AcceptedLevel {
@@ -180,6 +183,7 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(`"dependencies"["${path}"] must be a SHA-256 hex digest`);
   }
   const waiver = m['waiver'] ?? null;
+  const float64 = parseFloat64Record(m['float64'], fail);
   if (waiver !== null && (typeof waiver !== 'string' || waiver.trim() === '')) fail('"waiver" must be null or the written reason');
   return {
     format: MANIFEST_FORMAT,
@@ -198,6 +202,7 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     files: files as Record<string, string>,
     dependencies: dependencies as Record<string, string>,
     waiver: waiver as string | null,
+    ...(float64 ? { float64 } : {}),
   };
 }
 

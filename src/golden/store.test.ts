@@ -33,7 +33,9 @@ describe('goldens recorded with real torch', () => {
     expect(manifest).not.toHaveProperty('tolerance'); // policy is read from the fixture, never recorded
     expect(manifest.outputs.map((o) => o.name)).toEqual(['output_0', 'output_1']);
     expect(Object.keys(manifest.files).sort()).toEqual([
-      'activations.safetensors', 'constants.safetensors', 'graph.json', 'model.onnx',
+      'activations.safetensors', 'constants.safetensors',
+      'float64/seed-5/output_0.npy', 'float64/seed-5/output_1.npy', 'float64/seed-6/output_0.npy', 'float64/seed-6/output_1.npy', 'float64/seed-7/output_0.npy', 'float64/seed-7/output_1.npy',
+      'graph.json', 'model.onnx',
       'seed-5/input_0.npy', 'seed-5/input_1.npy', 'seed-5/output_0.npy', 'seed-5/output_1.npy',
       'seed-6/input_0.npy', 'seed-6/input_1.npy', 'seed-6/output_0.npy', 'seed-6/output_1.npy',
       'seed-7/input_0.npy', 'seed-7/input_1.npy', 'seed-7/output_0.npy', 'seed-7/output_1.npy',
@@ -93,7 +95,7 @@ describe('goldens recorded with real torch', () => {
     const second = await recordGolden(bridge, fixture, { goldenRoot: dir, ci: false, update: true, seedCount: 1 });
     expect(second.seeds).toEqual([5]);
     expect(second.createdAt >= first.createdAt).toBe(true);
-    expect(await readdir(join(dir, 'tiny'))).toEqual(['activations.safetensors', 'constants.safetensors', 'graph.json', 'manifest.json', 'model.onnx', 'seed-5', 'weights.safetensors']);
+    expect(await readdir(join(dir, 'tiny'))).toEqual(['activations.safetensors', 'constants.safetensors', 'float64', 'graph.json', 'manifest.json', 'model.onnx', 'seed-5', 'weights.safetensors']);
     expect((await verifyGolden(join(dir, 'tiny'))).ok).toBe(true);
   });
 

@@ -5,6 +5,7 @@ import { TorchportError } from '../errors.ts';
 import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, type Tensor } from '../tensor/index.ts';
 import { BridgeRequestError, FixtureLiteralError, decodeSafetensors, readFixtureLiteral, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../torch/index.ts';
 import { cleanupOnInterrupt, listFilesRecursive, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../util/index.ts';
+import { recordFloat64, type RecordedSeed } from './float64-record.ts';
 import { DISCRIMINATION_FIX, discriminationProblems } from './discrimination.ts';
 import {
   ACTIVATIONS_FILE,
@@ -129,6 +130,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
     const onnx = (options.onnx ?? true) ? await exportOnnxInto(bridge, fixture, firstInputs, staging, files) : { error: 'not exported: recorded with --no-onnx' };
     let outputs: TensorSpec[] | undefined;
     const recorded: Array<{ seed: number; outputs: Tensor[] }> = [];
+    const float64Runs: RecordedSeed[] = [];
     for (const seed of seeds) {
       const tensors = seededInputs(fixture.inputShapes, inputDistribution, seed);
       await writeTensors(staging, files, tensors.map((tensor, i) => [inputFile(seed, inputs[i]!.name), tensor]));
@@ -136,8 +138,11 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       const specs = produced.map(({ name: outputName, tensor }) => ({ name: outputName, shape: [...tensor.shape], dtype: tensor.dtype }));
       outputs ??= specs;
       recorded.push({ seed, outputs: produced.map((p) => p.tensor) });
+      float64Runs.push({ seed, inputs: tensors, outputs: produced });
       await writeTensors(staging, files, produced.map(({ name: outputName, tensor }) => [outputFile(seed, outputName), tensor]));
     }
+    const float64 = await recordFloat64(bridge, fixture, float64Runs);
+    await writeTensors(staging, files, float64.files);
     await bridge.unload(fixture);
     const weak = discriminationProblems(outputs!.map((o) => o.name), recorded);
     if (weak.length > 0 && !fixture.discriminationWaiver) {
@@ -161,6 +166,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       files,
       dependencies: await hashDependencies(fixture.dependencies ?? [], target),
       waiver: fixture.discriminationWaiver ?? null,
+      float64: float64.record,
     };
     await writeFile(join(staging, MANIFEST_FILE), serializeManifest(manifest));
     if (options.update) await replaceDirectory(staging, target);

@@ -5,3 +5,4 @@ export * from './run/index.ts';
 export * from './suite/index.ts';
 export * from './targets/index.ts';
 export * from './verify/index.ts';
+export * from './budget/index.ts';

@@ -24,7 +24,12 @@ export interface MatrixCell {
   readonly limit: number | undefined;
   readonly needed: number | undefined;
   readonly reason?: string;
+  /** Against PyTorch's float64 answer: the worst error, PyTorch float32's own, and the worst row's ratio (the rounding cost); or why there is none. */
+  readonly float64?: Float64Cell;
 }
+
+export type Float64Cell = { readonly maxAbsDiff: number; readonly torchMaxAbsDiff: number; readonly ratio: number | null } | { readonly unavailable: string };
+
 
 function limitOf(row: ResultRow): number | undefined {
   const t = row.tolerance;
@@ -36,6 +41,8 @@ function limitOf(row: ResultRow): number | undefined {
       return t.maxRelError;
     case 'quant-steps':
       return row.needed?.parameter === 'steps' ? t.steps : t.fallbackRelError;
+    case 'float64-budget':
+      return row.needed?.parameter === 'atol' ? t.fallbackAtol : t.k;
   }
 }
 
@@ -54,6 +61,7 @@ export function matrixCells(report: RunReport): MatrixCell[] {
     const maxAbsDiff = rows.reduce<number | undefined>((m, r) => (r.maxAbsDiff === undefined ? m : Math.max(m ?? 0, r.maxAbsDiff)), undefined);
     const relError = rows.reduce<number | undefined>((m, r) => (r.relError === undefined ? m : Math.max(m ?? 0, r.relError)), undefined);
     const reason = rows.find((r) => r.status === status && r.reason)?.reason;
+    const float64 = float64Cell(rows);
     return {
       model: first.model,
       target: first.target,
@@ -67,8 +75,34 @@ export function matrixCells(report: RunReport): MatrixCell[] {
       limit: worstNeeded ? limitOf(worstNeeded) : limitOf(first),
       needed: worstNeeded?.needed?.value,
       ...(reason ? { reason } : {}),
+      ...(float64 ? { float64 } : {}),
     };
   });
+}
+
+/** The rows' float64 columns folded: worst errors and the worst row's ratio; unavailable when no row has one. */
+function float64Cell(rows: readonly ResultRow[]): Float64Cell | undefined {
+  let cell: { maxAbsDiff: number; torchMaxAbsDiff: number; ratio: number | null } | undefined;
+  for (const { float64 } of rows) {
+    if (!float64 || !('maxAbsDiff' in float64)) continue;
+    const worse = cell === undefined || (cell.ratio !== null && (float64.ratio === null || float64.ratio > cell.ratio));
+    cell = {
+      maxAbsDiff: Math.max(cell?.maxAbsDiff ?? 0, float64.maxAbsDiff),
+      torchMaxAbsDiff: Math.max(cell?.torchMaxAbsDiff ?? 0, float64.torchMaxAbsDiff),
+      ratio: worse ? float64.ratio : cell!.ratio,
+    };
+  }
+  if (cell) return cell;
+  const missing = rows.find((r) => r.float64 && 'unavailable' in r.float64)?.float64;
+  return missing;
+}
+
+/** The rounding cost for a table cell: "1.93x", "exact" (PyTorch float32 equals float64), "n/a" (no float64 answer), "-" (no float output). */
+export function formatRatio(cell: Float64Cell | undefined): string {
+  if (!cell) return '-';
+  if ('unavailable' in cell) return 'n/a';
+  if (cell.ratio === null) return 'exact';
+  return cell.ratio < 100 ? `${cell.ratio.toFixed(2)}x` : `${cell.ratio.toExponential(1)}x`; // reduced-precision variants cost 1e3-1e5x
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RunReport, TargetSummary } from '../harness/index.ts';
-import { formatNumber, matrixCells, verdictLine, type MatrixCell } from './format.ts';
+import { formatNumber, formatRatio, matrixCells, verdictLine, type MatrixCell } from './format.ts';
 import { latencyHtml } from './latency.ts';
 
 function html(text: string): string {
@@ -67,7 +67,7 @@ ${models
         .map((target) => {
           const c = cellFor(model, target);
           if (!c) return '<td class="empty"></td>';
-          const title = `${c.status}; max|diff| ${formatNumber(c.maxAbsDiff)}; rel err ${formatNumber(c.relError)}; ${c.rule} limit ${c.limit}; needed ${formatNumber(c.needed)}${c.reason ? `\n${c.reason}` : ''}`;
+          const title = `${c.status}; max|diff| ${formatNumber(c.maxAbsDiff)}; rel err ${formatNumber(c.relError)}; vs float64 ${formatRatio(c.float64)}; ${c.rule} limit ${c.limit}; needed ${formatNumber(c.needed)}${c.reason ? `\n${c.reason}` : ''}`;
           return `<td style="background:${cellColour(c)}" title="${html(title)}"><span>${c.status === 'pass' ? formatNumber(c.needed) : c.status.toUpperCase()}</span></td>`;
         })
         .join('')}</tr>`,

@@ -71,6 +71,16 @@ describe('report.md and the terminal table', () => {
     expect(summaryTable(shortened)).toContain("(… = reason shortened; the full text of every reason is in this run's report.json and report.html)");
   });
 
+  it("shows each line's error against the float64 answer, PyTorch float32's own, and the rounding cost", () => {
+    const row = report.results.find((r) => r.model === 'seed_single_conv')!;
+    if (!row.float64 || !('ratio' in row.float64)) throw new Error('seed_single_conv has a float64 answer: the row must carry its column');
+    const md = renderMarkdown(report);
+    expect(md).toContain("| vs float64 (PyTorch fp32's) | rounding cost |");
+    expect(md).toMatch(/\| seed_single_conv \| onnx \| 3\/3 \| [\d.e+-]+ \| [\d.e+-]+ \| [\d.]+e-\d+ \([\d.]+e-\d+\) \| \d+\.\d\dx \|/);
+    expect(summaryTable(report)).toMatch(/vs f64/);
+    expect(summaryTable(report)).toMatch(/seed_single_conv\s+onnx\s+3\/3\s+\S+\s+\S+\s+\d+\.\d\dx /);
+  });
+
   it('the terminal table counts rows and model x target lines', () => {
     const table = summaryTable(report);
     expect(table.split('\n').at(-1)).toMatch(/^FAIL: \d+ passed, \d+ failed, 0 errors, 0 skipped of \d+ rows \(seed x output\) on 2 model x target lines, 2 models; 0 failed checks$/);

@@ -1,5 +1,5 @@
 import type { RunReport } from '../harness/index.ts';
-import { countsLine, formatNumber, matrixCells, shortenReason, verdictLine, type MatrixCell } from './format.ts';
+import { countsLine, formatNumber, formatRatio, matrixCells, shortenReason, verdictLine, type MatrixCell } from './format.ts';
 import { latencyMarkdown } from './latency.ts';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', error: '💥', skip: '⏭️', nondeterministic: '🎲' };
@@ -35,13 +35,20 @@ function problemLines(report: RunReport): string[] {
 
 function fullTable(report: RunReport): string[] {
   return [
-    '| model | target | seeds | max abs diff | rel err | rule (limit) | needed | status |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | target | seeds | max abs diff | rel err | vs float64 (PyTorch fp32\'s) | rounding cost | rule (limit) | needed | status |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...matrixCells(report).map(
       (c) =>
-        `| ${escape(c.model)} | ${escape(c.target)} | ${c.seeds ? `${c.seedsPassed}/${c.seeds}` : '-'} | ${formatNumber(c.maxAbsDiff)} | ${formatNumber(c.relError)} | ${c.rule} (${c.limit ?? '-'}) | ${formatNumber(c.needed)} | ${ICON[c.status]} ${c.status}${c.reason && c.status !== 'pass' ? `: ${escape(shortenReason(c.reason, 160).text)}` : ''} |`,
+        `| ${escape(c.model)} | ${escape(c.target)} | ${c.seeds ? `${c.seedsPassed}/${c.seeds}` : '-'} | ${formatNumber(c.maxAbsDiff)} | ${formatNumber(c.relError)} | ${float64Errors(c)} | ${formatRatio(c.float64)} | ${c.rule} (${c.limit ?? '-'}) | ${formatNumber(c.needed)} | ${ICON[c.status]} ${c.status}${c.reason && c.status !== 'pass' ? `: ${escape(shortenReason(c.reason, 160).text)}` : ''} |`,
     ),
   ];
+}
+
+/** "6.0e-7 (7.7e-7)": the line's worst error against PyTorch's float64 answer, and PyTorch float32's own. */
+function float64Errors(cell: MatrixCell): string {
+  if (!cell.float64) return '-';
+  if ('unavailable' in cell.float64) return `n/a: ${escape(shortenReason(cell.float64.unavailable, 80).text)}`;
+  return `${formatNumber(cell.float64.maxAbsDiff)} (${formatNumber(cell.float64.torchMaxAbsDiff)})`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RunReport } from '../harness/index.ts';
-import { formatNumber, matrixCells, shortenReason, verdictLine } from './format.ts';
+import { formatNumber, formatRatio, matrixCells, shortenReason, verdictLine } from './format.ts';
 
 /** How much of a reason fits a terminal table line. */
 const REASON_WIDTH = 110;
@@ -21,9 +21,10 @@ export function summaryTable(report: RunReport): string {
       shortened ||= reason.shortened;
       status += `: ${reason.text}`;
     }
-    return [cell.model, cell.target, cell.seeds ? `${cell.seedsPassed}/${cell.seeds}` : '-', formatNumber(cell.maxAbsDiff), formatNumber(cell.relError), `${cell.rule} ${cell.limit ?? '-'}`, formatNumber(cell.needed), status];
+    return [cell.model, cell.target, cell.seeds ? `${cell.seedsPassed}/${cell.seeds}` : '-', formatNumber(cell.maxAbsDiff), formatNumber(cell.relError), formatRatio(cell.float64), `${cell.rule} ${cell.limit ?? '-'}`, formatNumber(cell.needed), status];
   });
-  const table = formatTable(['model', 'target', 'seeds ok', 'max|diff|', 'rel err', 'rule limit', 'needed', 'status'], lines);
+  // "vs f64": the error against PyTorch's float64 answer as a multiple of PyTorch float32's own (1x = as good as PyTorch).
+  const table = formatTable(['model', 'target', 'seeds ok', 'max|diff|', 'rel err', 'vs f64', 'rule limit', 'needed', 'status'], lines);
   const failedChecks = report.checks.filter((c) => !c.pass);
   const checkLines = failedChecks.map((c) => `CHECK FAILED ${c.model}${c.target ? ` ${c.target}` : ''} ${c.check}:\n${c.problems.map((p) => `  - ${p}`).join('\n')}`);
   const note = shortened ? ['(… = reason shortened; the full text of every reason is in this run\'s report.json and report.html)'] : [];

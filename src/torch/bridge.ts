@@ -128,13 +128,17 @@ export class TorchBridge {
     await this.request('load_weights', { handle: fixture.handle, path: resolve(path) }, fixture.path);
   }
 
-  /** Runs the model on `inputs` (in PyTorch's layout) and returns its outputs, named. */
-  async run(fixture: FixtureHandle, inputs: readonly Tensor[]): Promise<Array<{ name: string; tensor: Tensor }>> {
+  /**
+   * Runs the model on `inputs` (in PyTorch's layout) and returns its outputs, named. With `float64`
+   * a float64 copy of the model runs on the inputs widened to float64 (integer inputs stay integer);
+   * a model that cannot (no double kernel, a cast to float32 inside forward) fails the request.
+   */
+  async run(fixture: FixtureHandle, inputs: readonly Tensor[], options: { float64?: boolean } = {}): Promise<Array<{ name: string; tensor: Tensor }>> {
     this.checkHandle(fixture);
     const dir = await mkdtemp(join(await this.scratchDir(), 'run-'));
     try {
       const paths = await this.writeInputs(dir, inputs);
-      const { outputs } = await this.request('run', { handle: fixture.handle, inputs: paths, outputDir: dir }, fixture.path);
+      const { outputs } = await this.request('run', { handle: fixture.handle, inputs: paths, outputDir: dir, ...(options.float64 ? { float64: true } : {}) }, fixture.path);
       // Awaited here, inside the try: the folder is removed only after every output was read.
       return await Promise.all(outputs.map(async (out) => ({ name: out.name, tensor: decodeNpy(await readFile(out.path), out.path) })));
     } finally {

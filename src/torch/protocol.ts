@@ -42,7 +42,8 @@ export interface BridgeMethods {
   load_fixture: { params: { path: string }; result: LoadFixtureResult };
   state_dict: { params: { handle: string; path: string }; result: { path: string; tensors: StateDictEntry[] } };
   load_weights: { params: { handle: string; path: string }; result: { tensors: number } };
-  run: { params: { handle: string; inputs: string[]; outputDir: string }; result: { outputs: RunOutput[] } };
+  /** `float64`: run a float64 copy of the model on the inputs widened to float64 (integer inputs stay integer). */
+  run: { params: { handle: string; inputs: string[]; outputDir: string; float64?: boolean }; result: { outputs: RunOutput[] } };
   capture_graph: {
     params: { handle: string; inputs: string[]; graphPath: string; constantsPath: string; activationsPath?: string };
     result: { nodes: number; constants: number };

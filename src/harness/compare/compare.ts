@@ -1,11 +1,12 @@
 import type { Tensor } from '../../tensor/index.ts';
 import { allclose, errorMetrics, findIncomparability, type ErrorMetrics, type Incomparable } from './metrics.ts';
+import { float64Error, judgeFloat64Budget } from './float64-budget.ts';
 import type { Tolerance } from './tolerance.ts';
 
 /** What the rule measured and what value of its own parameter would have passed. */
 export interface Needed {
   /** atol (allclose), maxRelError (relative), steps (quant-steps), or relative error when a quant rule fell back. */
-  readonly parameter: 'atol' | 'maxRelError' | 'steps';
+  readonly parameter: 'atol' | 'maxRelError' | 'steps' | 'k';
   readonly value: number;
 }
 
@@ -29,6 +30,8 @@ export type Comparison =
 export interface CompareContext {
   /** Scale of the quantized tensor the output was dequantized from (quant-steps rule). */
   readonly outputScale?: number | null;
+  /** PyTorch's float64 answer for this output (float64-budget rule); without it that rule falls back to the scaled rule. */
+  readonly float64?: Tensor | null;
 }
 
 export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tolerance, context: CompareContext = {}): Comparison {
@@ -41,6 +44,15 @@ export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tol
   const judged = (pass: boolean, needed: Needed, reason: string): Comparison => ({ pass, tolerance, metrics, needed, ...(pass ? {} : { reason }) });
 
   switch (tolerance.rule) {
+    case 'float64-budget': {
+      const error = context.float64 ? float64Error(actual, reference, context.float64) : null;
+      if (error === null) {
+        const fallback = compareTensors(actual, reference, { rule: 'scaled', atol: tolerance.fallbackAtol }, context);
+        return fallback.pass ? fallback : { ...fallback, reason: `no float64 answer, judged by the scaled fallback: ${fallback.reason}` };
+      }
+      const verdict = judgeFloat64Budget(error, tolerance);
+      return judged(verdict.pass, { parameter: 'k', value: verdict.neededK }, `${verdict.reason};${where}`);
+    }
     case 'scaled': {
       const scale = Math.max(1, metrics.maxAbsReference);
       const needed = metrics.maxAbsDiff / scale;

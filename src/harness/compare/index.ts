@@ -1,6 +1,7 @@
 export { compareTensors, type CompareContext, type Comparison, type Needed } from './compare.ts';
 export { allclose, errorMetrics, findIncomparability, layerErrorMetrics, type AllcloseVerdict, type ErrorMetrics, type Incomparable } from './metrics.ts';
 export {
+  FLOAT64_BUDGET,
   FP32_TOLERANCE,
   ToleranceError,
   describeTolerance,
@@ -12,3 +13,4 @@ export {
   type Tolerance,
   type ToleranceRule,
 } from './tolerance.ts';
+export { float64Error, judgeFloat64Budget, type BudgetVerdict, type Float64BudgetTolerance, type Float64Error } from './float64-budget.ts';

@@ -1,4 +1,5 @@
 import { TorchportError } from '../../errors.ts';
+import type { Float64BudgetTolerance } from './float64-budget.ts';
 
 /** numpy.allclose: |a - r| <= atol + rtol * |r| element-wise. The float32 rule. */
 export interface AllcloseTolerance {
@@ -39,11 +40,14 @@ export interface QuantStepsTolerance {
   readonly fallbackRelError: number;
 }
 
-export type Tolerance = ScaledTolerance | AllcloseTolerance | RelativeTolerance | QuantStepsTolerance;
+export type Tolerance = ScaledTolerance | AllcloseTolerance | RelativeTolerance | QuantStepsTolerance | Float64BudgetTolerance;
 export type ToleranceRule = Tolerance['rule'];
 
 /** The float32 default: max-abs-diff <= 1e-5 x max(1, max|reference|) against PyTorch. */
 export const FP32_TOLERANCE: ScaledTolerance = Object.freeze({ rule: 'scaled', atol: 1e-5 });
+
+/** The float64 budget's measured defaults (docs/tolerances.md, scripts/float64-budget.ts). */
+export const FLOAT64_BUDGET: Float64BudgetTolerance = Object.freeze({ rule: 'float64-budget', k: 4, floor: 1e-6, fallbackAtol: 1e-5 });
 
 export class ToleranceError extends TorchportError {
   readonly code = 'E_TOLERANCE';
@@ -54,6 +58,7 @@ const FIELDS: Record<ToleranceRule, readonly string[]> = {
   allclose: ['atol', 'rtol'],
   relative: ['maxRelError'],
   'quant-steps': ['steps', 'minCosine', 'fallbackRelError'],
+  'float64-budget': ['k', 'floor', 'fallbackAtol'],
 };
 
 /**
@@ -68,7 +73,7 @@ export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE,
   }
   const spec = value as Record<string, unknown>;
   // Without a rule the base's rule applies, except that an rtol asks for allclose (numpy's rule).
-  const rule = spec['rule'] ?? (base.rule === 'scaled' && 'rtol' in spec ? 'allclose' : base.rule);
+  const rule = spec['rule'] ?? (base.rule === 'scaled' && 'rtol' in spec ? 'allclose' : base.rule === 'float64-budget' ? absoluteRuleOf(spec) : base.rule);
   if (typeof rule !== 'string' || !(rule in FIELDS)) throw new ToleranceError(`${where}: unknown rule ${JSON.stringify(rule)} (known: ${Object.keys(FIELDS).join(', ')})`);
   const fields = FIELDS[rule as ToleranceRule];
   const unknown = Object.keys(spec).filter((key) => key !== 'rule' && !fields.includes(key));
@@ -88,7 +93,14 @@ export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE,
       return { rule: 'relative', maxRelError: read('maxRelError') };
     case 'quant-steps':
       return { rule: 'quant-steps', steps: read('steps'), minCosine: read('minCosine', 0), fallbackRelError: read('fallbackRelError', 0.05) };
+    case 'float64-budget':
+      return { rule: 'float64-budget', k: read('k', FLOAT64_BUDGET.k), floor: read('floor', FLOAT64_BUDGET.floor), fallbackAtol: read('fallbackAtol', FP32_TOLERANCE.atol) };
   }
+}
+
+/** Over a float64-budget base, an {atol} or {atol, rtol} without a rule asks for the scaled or the allclose rule (a fixture's TOLERANCE). */
+function absoluteRuleOf(spec: Record<string, unknown>): ToleranceRule {
+  return 'rtol' in spec ? 'allclose' : 'atol' in spec ? 'scaled' : 'float64-budget';
 }
 
 export function describeTolerance(tolerance: Tolerance): string {
@@ -101,5 +113,7 @@ export function describeTolerance(tolerance: Tolerance): string {
       return `max|diff|/max|ref| <= ${tolerance.maxRelError}`;
     case 'quant-steps':
       return `|diff| <= ${tolerance.steps} x output scale, cosine >= ${tolerance.minCosine}`;
+    case 'float64-budget':
+      return `|diff vs float64| <= max(${tolerance.k} x PyTorch float32's, ${tolerance.floor} x max(1, max|ref|))`;
   }
 }

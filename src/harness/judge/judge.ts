@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeNpy, type Tensor } from '../../tensor/index.ts';
 import { describeError } from '../../errors.ts';
+import { float64Answer, float64Column, loadFloat64Outputs } from '../budget/index.ts';
 import { FP32_TOLERANCE, compareTensors, type Tolerance } from '../compare/index.ts';
 import { loadGolden, type Golden } from '../../golden/index.ts';
 import type { ModelRecord, RunRecord, TargetRecord } from '../run/index.ts';
@@ -79,6 +80,7 @@ async function judgeTarget(golden: Golden, policy: unknown, model: ModelRecord, 
       continue;
     }
     const references = await golden.outputs(seed.seed);
+    const float64 = await loadFloat64Outputs(golden.dir, golden.manifest.float64, seed.seed);
     if (seed.outputs.length !== references.length) {
       rows.push({ ...whole('fail', `produced ${seed.outputs.length} outputs, the reference has ${references.length}`)[0]!, seed: seed.seed });
       continue;
@@ -87,13 +89,14 @@ async function judgeTarget(golden: Golden, policy: unknown, model: ModelRecord, 
       const { name, file } = seed.outputs[i]!;
       const actual = decodeNpy(await readFile(join(runDir, file)), join(runDir, file));
       const tolerance = toleranceOf(name);
-      const comparison = compareTensors(actual, reference, tolerance, { outputScale: target.outputScales?.[i] ?? null });
+      const comparison = compareTensors(actual, reference, tolerance, { outputScale: target.outputScales?.[i] ?? null, float64: float64Answer(float64, name) });
       const row = { ...base, seed: seed.seed, output: name, rule: tolerance.rule, tolerance };
       if (!('metrics' in comparison)) {
         rows.push({ ...row, status: 'fail', pass: false, reason: comparison.reason });
         continue;
       }
       const { metrics } = comparison;
+      const column = float64Column(actual, reference, float64, name);
       const flaky = !comparison.pass && target.nondeterministic;
       rows.push({
         ...row,
@@ -113,6 +116,7 @@ async function judgeTarget(golden: Golden, policy: unknown, model: ModelRecord, 
         maxAbsReference: metrics.maxAbsReference,
         ...(metrics.worst ? { worst: { index: metrics.worst.index, actual: metrics.worst.actual, reference: metrics.worst.reference } } : {}),
         ...topOneAgreement(actual, reference),
+        ...(column ? { float64: column } : {}),
       });
     }
   }

@@ -1,6 +1,7 @@
 // report.json: the contract a run is judged into. Every other report format (markdown, JUnit,
 // HTML, the terminal table) is rendered from this object.
 import type { RunnerInfo } from '../../runtimes/index.ts';
+import type { Float64Column } from '../budget/index.ts';
 import type { Needed, Tolerance, ToleranceRule } from '../compare/index.ts';
 import type { CheckResult, RunEnvironment } from '../run/index.ts';
 import type { Divergence, ModelStructure } from '../targets/index.ts';
@@ -36,6 +37,8 @@ export interface ResultRow {
   readonly worst?: { readonly index: readonly number[]; readonly actual: number; readonly reference: number };
   /** Classifier-shaped outputs: the fraction of batch rows whose argmax agrees with PyTorch's. */
   readonly top1Agreement?: number;
+  /** Error against PyTorch's float64 answer, PyTorch float32's own, and their ratio (the rounding cost); or why there is no float64 answer. */
+  readonly float64?: Float64Column;
 }
 
 /** Golden checks from the run, plus the judge's own: drift ratchet and structure. */

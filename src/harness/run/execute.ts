@@ -27,7 +27,7 @@ export interface ExecuteOptions {
    * Whether a target's first-seed outputs fail their reference, so its per-layer diagnosis (often a
    * second conversion) is worth running. Without it, targets are never diagnosed.
    */
-  readonly needsDiagnosis?: (golden: Golden, target: string, outputs: readonly Tensor[], references: readonly Tensor[], outputScales?: ReadonlyArray<number | null>) => Promise<boolean>;
+  readonly needsDiagnosis?: (golden: Golden, target: string, outputs: readonly Tensor[], references: readonly Tensor[], outputScales: ReadonlyArray<number | null> | undefined, seed: number) => boolean | Promise<boolean>;
   /** Restrict to these seeds (default: every seed of the golden). */
   readonly seeds?: readonly number[];
   readonly onProgress?: (message: string) => void;
@@ -137,7 +137,7 @@ async function runTarget(golden: Golden, target: Target, seeds: readonly number[
       if (seed === seeds[0]) nondeterministic = await checkRepeatable(open, inputs, outputs, seed);
       // Diagnosed once, at the first seed that fails (judged with the output's quantization scale, as
       // the verdict will be: a quant-steps rule must not fall back to its relative bound here).
-      if (!divergence && open.diagnose && (await options.needsDiagnosis?.(golden, target.name, outputs, await golden.outputs(seed), open.outputScales))) {
+      if (!divergence && open.diagnose && (await options.needsDiagnosis?.(golden, target.name, outputs, await golden.outputs(seed), open.outputScales, seed))) {
         divergence = await open.diagnose().catch(() => undefined);
       }
       const names = golden.manifest.outputs.map((spec, i) => spec.name ?? `output_${i}`);

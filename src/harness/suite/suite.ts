@@ -247,6 +247,8 @@ export function resolveTolerance(suite: Suite, fixtureTolerance: unknown, model:
  * and each reduced-precision variant judged by its own rule (README "Tolerances"), never by float32's.
  */
 const BUILT_IN_TARGET_TOLERANCES = {
+  // Float32 targets: the float64 error budget (docs/tolerances.md); a golden without float64 answers falls back to the scaled rule.
+  '*': { rule: 'float64-budget' },
   'tflite-fp16': { rule: 'relative', maxRelError: 0.001 },
   'tflite-dynamic-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
   'tflite-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },

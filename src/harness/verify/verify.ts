@@ -7,6 +7,7 @@ import { judgeRun, type RunReport } from '../judge/index.ts';
 import { describeEnvironment, executeModel, type ExecuteOptions, type ModelRecord, type ModelSource, type RunRecord } from '../run/index.ts';
 import { fixtureTolerance, resolveTolerance, type Suite } from '../suite/index.ts';
 import { compareTensors } from '../compare/index.ts';
+import { float64Answer, loadFloat64Outputs } from '../budget/index.ts';
 import type { Target } from '../targets/index.ts';
 
 export const RUN_RECORD_FILE = 'run.json';
@@ -47,13 +48,14 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
         runDir: options.runDir,
         ...(options.suite.seeds ? { seeds: options.suite.seeds } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        needsDiagnosis: async (golden, target, outputs, references, outputScales) => {
+        needsDiagnosis: async (golden, target, outputs, references, outputScales, seed) => {
           if (!policies.has(golden.fixturePath)) policies.set(golden.fixturePath, await fixtureTolerance(golden.fixturePath));
+          const float64 = await loadFloat64Outputs(golden.dir, golden.manifest.float64, seed);
           return references.some((reference, i) => {
             const output = golden.manifest.outputs[i]?.name ?? `output_${i}`;
             const tolerance = resolveTolerance(options.suite, policies.get(golden.fixturePath), golden.manifest.name, target, output);
             const actual = outputs[i];
-            return !actual || !compareTensors(actual, reference, tolerance, { outputScale: outputScales?.[i] ?? null }).pass;
+            return !actual || !compareTensors(actual, reference, tolerance, { outputScale: outputScales?.[i] ?? null, float64: float64Answer(float64, output) }).pass;
           });
         },
       }),

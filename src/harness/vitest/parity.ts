@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy } from '../../tensor/index.ts';
 import { TorchBridge, TorchUnavailableError, type BridgeVersions } from '../../torch/index.ts';
+import { float64Answer, loadFloat64Outputs } from '../budget/index.ts';
 import { MANIFEST_FILE, loadGolden, recordCommand } from '../../golden/index.ts';
 import type { RunReport } from '../judge/index.ts';
 import type { RunRecord } from '../run/index.ts';
@@ -99,12 +100,13 @@ export function parityTests(model: string): void {
           expect.soft(seed.error, `${model} / ${target} / seed ${seed.seed} failed to run`).toBeUndefined();
           if (!seed.outputs) continue;
           const references = await golden.outputs(seed.seed);
+          const float64 = await loadFloat64Outputs(golden.dir, golden.manifest.float64, seed.seed);
           for (const [i, output] of seed.outputs.entries()) {
             const actual = decodeNpy(await readFile(join(work, 'run', output.file)));
             const row = rows.find((r) => r.seed === seed.seed && r.output === output.name)!;
             expect
               .soft(actual)
-              .toMatchReference(references[i]!, row.tolerance, { outputScale: record.outputScales?.[i] ?? null, label: `${model} / ${target} / seed ${seed.seed} / ${output.name}`, ...(divergence ? { divergence } : {}) });
+              .toMatchReference(references[i]!, row.tolerance, { outputScale: record.outputScales?.[i] ?? null, float64: float64Answer(float64, output.name), label: `${model} / ${target} / seed ${seed.seed} / ${output.name}`, ...(divergence ? { divergence } : {}) });
           }
         }
         const failedChecks = outcome.report.checks.filter((c) => c.target === target && !c.pass);

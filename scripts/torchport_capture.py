@@ -32,6 +32,19 @@ class CaptureError(Exception):
     pass
 
 
+CONCATENATIONS = ("torch.cat", "torch.concat", "torch.concatenate")
+
+
+def without_empty_operands(args):
+    """torch.cat's tensors without the empty ones, which add nothing: a key/value cache starts as an empty
+    tensor that each step concatenates onto (transformers' DynamicCache), and a converter has no layer for a
+    tensor with no elements."""
+    if not args or not isinstance(args[0], (list, tuple)):
+        return args
+    tensors = [t for t in args[0] if not (isinstance(t, torch.Tensor) and t.numel() == 0)]
+    return (tensors if tensors else list(args[0]), *args[1:])
+
+
 # torch.nn modules built from other modules that the converter has no conversion of its own for:
 # they are traced into their parts (Linear, LayerNorm, MultiheadAttention, functional calls).
 TRACED_THROUGH = ("Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer")
@@ -251,6 +264,8 @@ class Recorder(TorchFunctionMode):
             name = op_name(func)
             short = name.split(".")[-1]
             if short not in NON_COMPUTING and name not in ("Tensor.__get__", "Tensor.__set__"):
+                if name in CONCATENATIONS:
+                    args = without_empty_operands(args)
                 self.record("function", name, args, kwargs, result)
         return result
 

@@ -1,6 +1,7 @@
 // The graph capture (scripts/torchport_capture.py) on what model libraries write: subclasses of torch.nn
 // modules defined outside torch (recorded by what they compute, or traced into their calls; never refused for
-// their class name) and models that compute more than they return (those nodes are left out). Each fixture is
+// their class name), models that compute more than they return (those nodes are left out) and concatenations
+// onto an empty cache (the empty operand is left out). Each fixture is
 // captured through the bridge and then verified against torch on keras and tflite-fp32.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,11 +58,17 @@ describe('graph capture of library-style modules', () => {
     expect(Object.keys(graph.values)).toHaveLength(3);
   });
 
-  it('all three convert and match torch on keras and tflite-fp32', async () => {
-    const names = ['subclass_init_only', 'subclass_forward', 'unused_head'];
+  it('records torch.cat without its empty operands (a key/value cache on its first call)', async () => {
+    const graph = (await capture('empty_cache_cat')) as Graph & { nodes: ReadonlyArray<{ op: string; args: ReadonlyArray<{ list?: unknown[] }> }> };
+    const cats = graph.nodes.filter((n) => n.op === 'torch.cat');
+    expect(cats.map((n) => n.args[0]!.list!.length)).toEqual([1, 2]);
+  });
+
+  it('all of them convert and match torch on keras and tflite-fp32', async () => {
+    const names = ['subclass_init_only', 'subclass_forward', 'unused_head', 'empty_cache_cat'];
     const result = await runCli(['verify', ...names.map(fixture), '--targets', 'keras,tflite-fp32', '--json', '--report', join(dir, 'reports')], { cwd: ROOT, env: { ...process.env, CI: 'false' } });
     const rows = (JSON.parse(result.out) as { results: Array<{ model: string; target: string; status: string; reason?: string }> }).results;
     expect(rows.filter((r) => r.status !== 'pass').map((r) => `${r.model} ${r.target}: ${r.reason ?? r.status}`)).toEqual([]);
-    expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(6);
+    expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(8);
   }, 600_000);
 });

@@ -15,7 +15,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => join(import.meta.dirname, 'test-fixtures', `${name}.py`);
 
 interface Graph {
-  readonly nodes: ReadonlyArray<{ readonly name: string; readonly kind: string; readonly op: string; readonly module?: string }>;
+  readonly nodes: ReadonlyArray<{ readonly name: string; readonly kind: string; readonly op: string; readonly args: ReadonlyArray<{ readonly list?: readonly unknown[] }> }>;
   readonly modules: Readonly<Record<string, { readonly type: string; readonly class: string; readonly leaf: boolean; readonly parameters: readonly string[] }>>;
   readonly values: Readonly<Record<string, unknown>>;
 }
@@ -59,7 +59,7 @@ describe('graph capture of library-style modules', () => {
   });
 
   it('records torch.cat without its empty operands (a key/value cache on its first call)', async () => {
-    const graph = (await capture('empty_cache_cat')) as Graph & { nodes: ReadonlyArray<{ op: string; args: ReadonlyArray<{ list?: unknown[] }> }> };
+    const graph = await capture('empty_cache_cat');
     const cats = graph.nodes.filter((n) => n.op === 'torch.cat');
     expect(cats.map((n) => n.args[0]!.list!.length)).toEqual([1, 2]);
   });

@@ -1,4 +1,5 @@
-// F.scaled_dot_product_attention against real torch (the project's .venv, torch 2.x): small fixtures
+// F.scaled_dot_product_attention and repeat_interleave (grouped-query attention's repeated key/value heads)
+// against real torch (the project's .venv, torch 2.x): small fixtures
 // written to a temporary folder, recorded and verified by one `torchport verify` on keras and every
 // TFLite variant; then the refusals users see for what does not convert.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -37,6 +38,9 @@ const PASSING: Readonly<Record<string, Case>> = {
   computed_float_mask: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=v.mean(-1, keepdim=True).transpose(-1, -2))' },
   gqa: { shapes: '[[1, 4, 5, 8], [1, 2, 5, 8], [1, 2, 5, 8]]', forward: 'return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)' },
   gqa_float_mask: { shapes: '[[1, 6, 5, 8], [1, 2, 5, 8], [1, 2, 5, 4]]', init: "self.register_buffer('m', torch.randn(1, 6, 5, 5, generator=torch.Generator().manual_seed(1)))", forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m, enable_gqa=True, scale=0.5)' },
+  // Key/value heads repeated for their query heads before the attention (transformers without enable_gqa).
+  gqa_repeat_interleave: { shapes: '[[1, 4, 5, 8], [1, 2, 5, 8], [1, 2, 5, 8]]', forward: 'return F.scaled_dot_product_attention(q, k.repeat_interleave(2, dim=1), torch.repeat_interleave(v, 2, dim=-3), is_causal=True)' },
+  repeat_interleave_features: { shapes: '[[1, 2, 5, 4], [1, 2, 6, 8], [1, 2, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q.repeat_interleave(2, dim=3), k, v)' },
   // Heads split from [B, T, E] tokens and merged back, as every transformer block does.
   heads: { shapes: '[[1, 5, 16], [1, 6, 16], [1, 6, 16]]', forward: 'q, k, v = (t.view(1, t.shape[1], 2, 8).transpose(1, 2) for t in (q, k, v)); return F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(1, 5, 16)' },
 };
@@ -44,6 +48,8 @@ const PASSING: Readonly<Record<string, Case>> = {
 const REFUSED: Readonly<Record<string, Case & { readonly message: RegExp }>> = {
   dropout: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, dropout_p=0.1)', message: /F\.scaled_dot_product_attention.*dropout_p=0\.1 drops random attention weights on every call; pass dropout_p=0 at inference/s },
   broadcast_batch: { shapes: '[[1, 2, 5, 8], [1, 1, 6, 8], [1, 1, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q, k, v)', message: /query leading axes \[1, 2\] and key\/value leading axes \[1, 1\] differ; equal ones are supported \(for fewer key\/value heads pass enable_gqa=True\)/ },
+  repeat_interleave_batch: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v).repeat_interleave(2, dim=0)', message: /Tensor\.repeat_interleave.*along dim 0, the batch axis/s },
+  repeat_interleave_counts: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v).repeat_interleave(torch.tensor([1, 2]), dim=1)', message: /only a positive integer count is supported \(not a tensor of per-slice counts\)/ },
   low_rank_computed_mask: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=q[:, 0] @ k[:, 0].transpose(-1, -2) > 0)', message: /attn_mask computed from the inputs has rank 3, the scores rank 4: unsqueeze it/ },
 };
 
@@ -79,7 +85,7 @@ interface Row {
   readonly reason?: string;
 }
 
-describe('F.scaled_dot_product_attention against torch', () => {
+describe('F.scaled_dot_product_attention and repeat_interleave against torch', () => {
   let dir: string;
   let rows: Row[];
   beforeAll(async () => {

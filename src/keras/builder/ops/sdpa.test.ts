@@ -38,6 +38,14 @@ const PASSING: Readonly<Record<string, Case>> = {
   computed_float_mask: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=v.mean(-1, keepdim=True).transpose(-1, -2))' },
   gqa: { shapes: '[[1, 4, 5, 8], [1, 2, 5, 8], [1, 2, 5, 8]]', forward: 'return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)' },
   gqa_float_mask: { shapes: '[[1, 6, 5, 8], [1, 2, 5, 8], [1, 2, 5, 4]]', init: "self.register_buffer('m', torch.randn(1, 6, 5, 5, generator=torch.Generator().manual_seed(1)))", forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m, enable_gqa=True, scale=0.5)' },
+  // Llama's rotary position embedding: cos/sin tables folded from arange (constants, each used for q and k),
+  // rotate_half as a cat of the negated upper half and the lower half, then causal attention.
+  rotary: {
+    shapes: '[[1, 2, 6, 8], [1, 2, 6, 8], [1, 2, 6, 4]]',
+    forward:
+      'inv = 1.0 / (10000 ** (torch.arange(0, 8, 2).float() / 8)); freqs = torch.arange(6).float()[:, None] * inv[None]; emb = torch.cat((freqs, freqs), dim=-1); cos, sin = emb.cos(), emb.sin(); ' +
+      'half = lambda x: torch.cat((-x[..., 4:], x[..., :4]), dim=-1); q = q * cos + half(q) * sin; k = k * cos + half(k) * sin; return F.scaled_dot_product_attention(q, k, v, is_causal=True)',
+  },
   // Key/value heads repeated for their query heads before the attention (transformers without enable_gqa).
   gqa_repeat_interleave: { shapes: '[[1, 4, 5, 8], [1, 2, 5, 8], [1, 2, 5, 8]]', forward: 'return F.scaled_dot_product_attention(q, k.repeat_interleave(2, dim=1), torch.repeat_interleave(v, 2, dim=-3), is_causal=True)' },
   repeat_interleave_features: { shapes: '[[1, 2, 5, 4], [1, 2, 6, 8], [1, 2, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q.repeat_interleave(2, dim=3), k, v)' },

@@ -8,14 +8,16 @@
 //   npx tsx scripts/family-coverage.ts --tabulate      # re-tabulate the saved runs, running nothing
 //
 // Each fixture is one `torchport verify <suite> <fixture> --targets <suite targets> --json` (recorded into a
-// temporary golden, so it needs the Python of scripts/requirements-families.txt: TORCHPORT_PYTHON, default
-// .venv-families/bin/python when it exists). One fixture per run so a crash or a hang costs one family only.
+// temporary golden, so it needs a Python with timm and transformers: TORCHPORT_PYTHON, else the project's .venv
+// (scripts/requirements.txt), else .venv-families; suites/families/python.ts). One fixture per run so a crash or
+// a hang costs one family only.
 // Runs are kept under <out>/runs/<fixture>.json; --only re-measures those and keeps the others.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { familyPython } from '../suites/families/python.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -33,7 +35,7 @@ const suitePath = resolve(ROOT, args.suite);
 const suite = JSON.parse(await readFile(suitePath, 'utf8')) as { fixtures: string[]; targets: string[] };
 const TARGETS = suite.targets;
 const SHOWN = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8', 'tflite-int8', 'onnx'].filter((t) => TARGETS.includes(t));
-const VENV_PYTHON = join(ROOT, '.venv-families', 'bin', 'python');
+const PYTHON = familyPython(ROOT);
 
 interface Row {
   readonly model: string;
@@ -65,7 +67,7 @@ async function runOne(fixture: string): Promise<Run> {
     HF_HUB_OFFLINE: '1',
     TRANSFORMERS_OFFLINE: '1',
     TORCHPORT_BRIDGE_TIMEOUT_MS: String(Number(args['timeout-min']) * 60_000),
-    ...(process.env['TORCHPORT_PYTHON'] || !existsSync(VENV_PYTHON) ? {} : { TORCHPORT_PYTHON: VENV_PYTHON }),
+    ...(PYTHON ? { TORCHPORT_PYTHON: PYTHON } : {}),
   };
   const cli = await execa(process.execPath, [join(ROOT, 'bin', 'torchport.mjs'), 'verify', suitePath, resolve(ROOT, fixture), '--targets', TARGETS.join(','), '--json', '--report', join(outDir, 'reports')], {
     cwd: ROOT,

@@ -534,27 +534,46 @@ def method_export_onnx(params):
     temporary = f"{params['path']}.tmp-{os.getpid()}"
     import warnings
 
+    opset = int(params.get("opset", 17))
+    attempts = [(opset, ONNX_EXPORT_OPTIONS)]
+    if "dynamo" in _EXPORT_PARAMETERS:
+        # What the TorchScript exporter has no conversion for (F.scaled_dot_product_attention with enable_gqa=True,
+        # transformers' Llama attention) the dynamo exporter may export. It is asked for opset 18 at least: its
+        # conversion down to 17 leaves Split with opset 18's num_outputs attribute, which ONNX Runtime refuses.
+        attempts.append((max(opset, 18), {"dynamo": True, **({"external_data": False} if "external_data" in _EXPORT_PARAMETERS else {})}))
+    failures = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer warnings about Python values are expected
-            torch.onnx.export(
-                fixture["module"],
-                tuple(inputs),
-                temporary,
-                opset_version=int(params.get("opset", 17)),
-                input_names=[f"input_{i}" for i in range(len(inputs))],
-                output_names=names,
-                do_constant_folding=True,
-                **ONNX_EXPORT_OPTIONS,
-            )
-        os.replace(temporary, params["path"])
+        for attempt_opset, options in attempts:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # tracer warnings about Python values are expected
+                    torch.onnx.export(
+                        fixture["module"],
+                        tuple(inputs),
+                        temporary,
+                        opset_version=attempt_opset,
+                        input_names=[f"input_{i}" for i in range(len(inputs))],
+                        output_names=names,
+                        do_constant_folding=True,
+                        **options,
+                    )
+            except Exception as error:  # noqa: BLE001 - every exporter's failure is reported below
+                exporter = "dynamo exporter" if options.get("dynamo") else "TorchScript exporter"
+                failures.append(f"{exporter} (opset {attempt_opset}): {type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}")
+                remove_partial_export(temporary)
+                continue
+            os.replace(temporary, params["path"])
+            return {"path": params["path"], "opset": attempt_opset, "outputs": names}
+        raise RuntimeError("torch.onnx.export failed: " + "; ".join(failures))
     finally:
-        # A failed export may have written part of the file: never leave it inside a golden.
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        if os.path.exists(f"{temporary}.data"):
-            os.remove(f"{temporary}.data")
-    return {"path": params["path"], "opset": int(params.get("opset", 17)), "outputs": names}
+        remove_partial_export(temporary)
+
+
+def remove_partial_export(temporary):
+    """A failed export may have written part of the file: never leave it inside a golden."""
+    for path in (temporary, f"{temporary}.data"):
+        if os.path.exists(path):
+            os.remove(path)
 
 
 def method_time_run(params):

@@ -32,16 +32,53 @@ class CaptureError(Exception):
     pass
 
 
+CONCATENATIONS = ("torch.cat", "torch.concat", "torch.concatenate")
+
+
+def without_empty_operands(args):
+    """torch.cat's tensors without the empty ones, which add nothing: a key/value cache starts as an empty
+    tensor that each step concatenates onto (transformers' DynamicCache), and a converter has no layer for a
+    tensor with no elements."""
+    if not args or not isinstance(args[0], (list, tuple)):
+        return args
+    tensors = [t for t in args[0] if not (isinstance(t, torch.Tensor) and t.numel() == 0)]
+    return (tensors if tensors else list(args[0]), *args[1:])
+
+
 # torch.nn modules built from other modules that the converter has no conversion of its own for:
 # they are traced into their parts (Linear, LayerNorm, MultiheadAttention, functional calls).
 TRACED_THROUGH = ("Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer")
 
 
+# Methods a subclass may define without changing what its torch.nn base computes.
+NON_COMPUTING_METHODS = {"__init__", "extra_repr", "reset_parameters", "_reset_parameters", "__repr__", "__setstate__", "__getstate__", "_load_from_state_dict", "_save_to_state_dict", "init_weights", "_init_weights"}
+
+
+def torch_class(cls):
+    """The torch.nn class whose computation `cls` performs: cls itself when torch defines it; for a subclass
+    defined elsewhere (a library's `class Norm(nn.LayerNorm)` that only changes __init__) the torch.nn class it
+    inherits forward from, so the module is recorded by what it computes. None when a class outside torch
+    overrides forward or another method (then the module is traced into its calls, never refused for its name)."""
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("torch.nn.modules"):
+            return klass
+        own = {name for name, attribute in vars(klass).items() if callable(attribute) or isinstance(attribute, (staticmethod, classmethod, property))}
+        if own - NON_COMPUTING_METHODS:
+            return None
+    return None
+
+
 def is_leaf_module(module):
-    cls = type(module)
-    if cls.__module__ == "torch.nn.modules.transformer" and cls.__name__ in TRACED_THROUGH:
+    cls = torch_class(type(module))
+    if cls is None or (cls.__module__ == "torch.nn.modules.transformer" and cls.__name__ in TRACED_THROUGH):
         return False
-    return cls.__module__.startswith("torch.nn.modules") and not isinstance(module, CONTAINERS)
+    return cls is not torch.nn.Module and not issubclass(cls, CONTAINERS)
+
+
+def module_type(module):
+    """The class name a leaf module is recorded under: its torch.nn class (see torch_class)."""
+    cls = torch_class(type(module)) if is_leaf_module(module) else None
+    return (cls or type(module)).__name__
 
 
 def op_name(func):
@@ -227,6 +264,8 @@ class Recorder(TorchFunctionMode):
             name = op_name(func)
             short = name.split(".")[-1]
             if short not in NON_COMPUTING and name not in ("Tensor.__get__", "Tensor.__set__"):
+                if name in CONCATENATIONS:
+                    args = without_empty_operands(args)
                 self.record("function", name, args, kwargs, result)
         return result
 
@@ -270,7 +309,7 @@ class Recorder(TorchFunctionMode):
                 finally:
                     self.leaf_depth -= 1
                 if self.leaf_depth == 0:
-                    self.record("module", type(module).__name__, args, kwargs, result, module=path)
+                    self.record("module", module_type(module), args, kwargs, result, module=path)
                 return result
             self.scope.append(path)
             try:
@@ -294,7 +333,7 @@ def module_tree(model):
     tree = {}
     for path, module in model.named_modules():
         tree[path] = {
-            "type": type(module).__name__,
+            "type": module_type(module),
             "class": f"{type(module).__module__}.{type(module).__qualname__}",
             "leaf": is_leaf_module(module),
             "attributes": module_attributes(module) if is_leaf_module(module) else {},
@@ -333,8 +372,12 @@ def capture(model, inputs, flatten_outputs, keep_activations=False):
         if value is None or value not in recorder.dynamic:
             raise CaptureError(f"output {name} does not depend on the model's inputs (a constant or a parameter); it cannot be captured")
         outputs.append({"name": name, "value": value})
+    recorder.nodes = live_nodes(recorder.nodes, {output["value"] for output in outputs})
+    kept = {graph_input["value"] for graph_input in graph_inputs} | {value for node in recorder.nodes for value in node["outputs"]}
+    recorder.values = {value: info for value, info in recorder.values.items() if value in kept}
+    recorder.activations = {value: tensor for value, tensor in recorder.activations.items() if value in kept}
     referenced = set()
-    collect_constants([node["args"] for node in recorder.nodes] + [node["kwargs"] for node in recorder.nodes], referenced)
+    collect_references([node["args"] for node in recorder.nodes] + [node["kwargs"] for node in recorder.nodes], "constant", referenced)
     constants = {cid: t for cid, t in recorder.constants.items() if cid in referenced}
     graph = {
         "format": "torchport-graph",
@@ -351,12 +394,28 @@ def capture(model, inputs, flatten_outputs, keep_activations=False):
     return graph, constants, recorder.activations
 
 
-def collect_constants(encoded, found):
+def collect_references(encoded, kind, found):
+    """Adds the ids of every {kind: id} reference ("value", "constant") in an encoded argument to `found`."""
     if isinstance(encoded, dict):
-        if "constant" in encoded:
-            found.add(encoded["constant"])
+        if isinstance(encoded.get(kind), str):  # not a user's dict argument that has such a key
+            found.add(encoded[kind])
         for value in encoded.values():
-            collect_constants(value, found)
+            collect_references(value, kind, found)
     elif isinstance(encoded, list):
         for value in encoded:
-            collect_constants(value, found)
+            collect_references(value, kind, found)
+
+
+def live_nodes(nodes, outputs):
+    """The nodes the outputs depend on. A model computes more than it returns (transformers' BERT runs its
+    pooler, ConvNeXt its final norm, beside the last_hidden_state a wrapper returns): those nodes and the
+    parameters only they read are left out of the graph, so the converter neither builds them nor asks for
+    their weights."""
+    live = set(outputs)
+    kept = []
+    for node in reversed(nodes):
+        if not live.intersection(node["outputs"]):
+            continue
+        kept.append(node)
+        collect_references([node["args"], node["kwargs"]], "value", live)
+    return kept[::-1]

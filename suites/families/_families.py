@@ -1,7 +1,8 @@
 """Helpers for the model-family fixtures (timm_*.py, hf_*.py). Files starting with '_' are not fixtures.
 
-The libraries are test-time dependencies: scripts/requirements-families.txt. Nothing is downloaded: every
-model is built from a config with random weights (HF_HUB_OFFLINE is set before transformers is imported).
+The libraries are test-time dependencies of the project's Python environment (scripts/requirements.txt, installed
+into .venv by `npm run setup`). Nothing is downloaded: every model is built from a config with random weights
+(HF_HUB_OFFLINE is set before transformers is imported).
 """
 import importlib
 import os
@@ -11,14 +12,14 @@ import types
 import torch
 import torch.nn as nn
 
-REQUIREMENTS = "scripts/requirements-families.txt"
+REQUIREMENTS = "scripts/requirements.txt"
 
 
 def _missing(package, error):
     return ImportError(
-        f"this fixture needs the Python package '{package}' ({error}). Install the family suite's environment: "
-        f"python3 -m venv .venv-families && .venv-families/bin/pip install -r {REQUIREMENTS}, "
-        "then run torchport with TORCHPORT_PYTHON=$PWD/.venv-families/bin/python"
+        f"this fixture needs the Python package '{package}' ({error}), a test-time dependency of the project's "
+        f"Python environment: run `npm run setup` (it installs {REQUIREMENTS} into .venv), or "
+        f"`pip install -r {REQUIREMENTS}` into the interpreter TORCHPORT_PYTHON names"
     )
 
 

@@ -154,7 +154,11 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
         problems.push(missingProblem(where, layer.name, tensorName, modulePath, moduleTensors, weightRule, allNames));
         continue;
       }
-      if (!take(tensorName, `'${layer.name}/${weight}'`, layer.name)) continue;
+      // A tensor the builder named itself may fill several layers on purpose (a graph constant or a parameter
+      // used directly in forward more than once: rotary embeddings' cos/sin tables multiply both q and k).
+      const named = override?.tensor !== undefined;
+      if (named) takenBy.set(tensorName, takenBy.get(tensorName) ?? `'${layer.name}/${weight}'`);
+      else if (!take(tensorName, `'${layer.name}/${weight}'`, layer.name)) continue;
       if (!isFloatDType(torch.dtype) && !(weightRule.mask && torch.dtype === 'bool')) {
         problems.push({ code: 'E_TRANSFER_DTYPE', layer: layer.name, tensor: tensorName, message: `${where}: PyTorch tensor '${tensorName}' is ${torch.dtype}, not floating point` });
         continue;

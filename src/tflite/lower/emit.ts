@@ -24,13 +24,27 @@ export function emitFloat(graph: IrGraph, variant: FloatVariant, options: FloatE
   g.output(...outputIds.map((id) => tensorOf.get(id)!));
   const model = g.build(`torchport ${variant}`);
   if (subgraphs.length > 0) model.subgraphs = subgraphs;
-  const names = options.exposeAll ? outputIds.map((id) => graph.value(id).name) : graph.outputs.map((o) => o.name);
+  const names = options.exposeAll ? uniqueNames(outputIds.map((id) => graph.value(id).name)) : graph.outputs.map((o) => o.name);
   model.signature = {
     key: DEFAULT_SIGNATURE_KEY,
     inputs: graph.inputs.map((id) => ({ name: graph.value(id).name, tensor: tensorOf.get(id)! })),
     outputs: outputIds.map((id, i) => ({ name: names[i]!, tensor: tensorOf.get(id)! })),
   };
   return { model, outputIds };
+}
+
+/**
+ * Signature names made unique: LiteRT looks outputs up by name, and a Keras layer applied several times (ALBERT
+ * shares one transformer layer across its depth) names each call's IR values alike, so the calibration model
+ * that exposes every tensor failed to run ("Output name (null) was not found"). Repeats get "#2", "#3"...
+ */
+export function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const count = (seen.get(name) ?? 0) + 1;
+    seen.set(name, count);
+    return count === 1 ? name : `${name}#${count}`;
+  });
 }
 
 /**

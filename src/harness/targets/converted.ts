@@ -165,14 +165,9 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
       const runner = await engine.open(bytes, `${golden.manifest.name} (${variant})`);
       const inspection = inspectTflite(bytes);
       const modelInputs = (inputs: readonly Tensor[]) => toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
-      const structure: ModelStructure = {
-        ops: inspection.operatorHistogram,
-        bytes: bytes.byteLength,
-        customOps: Object.keys(inspection.operatorHistogram).filter((op) => op === 'CUSTOM' || op.startsWith('Flex')),
-      };
       return {
         info: runner.info,
-        structure,
+        structure: tfliteStructure(inspection, bytes),
         outputScales: outputScales(inspection),
         ...(conversion.build && source.tfliteDebug
           ? {
@@ -194,6 +189,15 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
 }
 
 
+/** Operator histogram, size and custom / Flex ops of a TFLite model, for the structural checks. */
+export function tfliteStructure(inspection: TfliteInspection, bytes: Uint8Array): ModelStructure {
+  return {
+    ops: inspection.operatorHistogram,
+    bytes: bytes.byteLength,
+    customOps: Object.keys(inspection.operatorHistogram).filter((op) => op === 'CUSTOM' || op.startsWith('Flex')),
+  };
+}
+
 /**
  * The scale of the quantized tensor each output was dequantized from: the output's own scale for
  * int8 I/O, else the scale of the DEQUANTIZE op's input that produced it. Null for float outputs.
@@ -209,7 +213,7 @@ function outputScales(inspection: TfliteInspection): Array<number | null> {
 }
 
 /** int8-I/O models take quantized inputs: q = round(x / scale) + zeroPoint, clamped to int8. */
-function quantizeInputIfNeeded(tensor: Tensor, input: InspectedTensor | undefined): Tensor {
+export function quantizeInputIfNeeded(tensor: Tensor, input: InspectedTensor | undefined): Tensor {
   if (!input || input.type !== 'int8' || !input.quantization?.scale?.length) return tensor;
   const scale = input.quantization.scale[0]!;
   const zero = Number(input.quantization.zeroPoint?.[0] ?? 0);
@@ -220,7 +224,7 @@ function quantizeInputIfNeeded(tensor: Tensor, input: InspectedTensor | undefine
 }
 
 /** int8 outputs back to floats: x = (q - zeroPoint) * scale. */
-function dequantizeIfNeeded(tensor: Tensor, output: InspectedTensor | undefined): Tensor {
+export function dequantizeIfNeeded(tensor: Tensor, output: InspectedTensor | undefined): Tensor {
   if (tensor.dtype !== 'int8' && tensor.dtype !== 'uint8') return tensor;
   const scale = output?.quantization?.scale?.[0] ?? 1;
   const zero = Number(output?.quantization?.zeroPoint?.[0] ?? 0);

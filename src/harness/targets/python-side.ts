@@ -13,7 +13,7 @@ import { tfliteTarget, type ConversionSource, type TfliteEngine } from './conver
 import { TargetUnavailableError, type SelfTimedLatency, type Target } from './target.ts';
 
 /** The worker's packages are missing: a skip with the reason, not an error of the model. */
-async function unlessUnavailable<T>(work: () => Promise<T>): Promise<T> {
+export async function unlessUnavailable<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -32,26 +32,28 @@ const NATIVE_LITERT: TfliteEngine = {
       const { createTfliteNativeRunner } = await import('../../runtimes/tflite-native/index.ts');
       return createTfliteNativeRunner(bytes, { name });
     }),
-  // One interpreter on 1 thread and one on every core, each timed inside the worker.
-  async selfTimed(bytes, name, targetName, inputs) {
-    const { createTfliteNativeRunner } = await import('../../runtimes/tflite-native/index.ts');
-    const threadCounts = [...new Set([1, availableParallelism()])];
-    return Promise.all(
-      threadCounts.map(async (threads): Promise<SelfTimedLatency> => {
-        const runner = await createTfliteNativeRunner(bytes, { name, threads });
-        return {
-          name: threadCounts.length === 1 ? targetName : `${targetName} (${threads} thr)`,
-          info: runner.info,
-          async warmUp(budgetMs, minRuns) {
-            return minRuns + (await runner.bench(inputs, { warmup: minRuns, runs: RUNS_CAP, minRuns: 1, maxSeconds: budgetMs / 1000 })).length;
-          },
-          measure: (budgetMs, minRuns) => runner.bench(inputs, { warmup: 0, runs: RUNS_CAP, minRuns, maxSeconds: budgetMs / 1000 }),
-          close: () => runner.dispose(),
-        };
-      }),
-    );
-  },
+  selfTimed: (bytes, name, targetName, inputs) => nativeSelfTimed(bytes, name, targetName, inputs),
 };
+
+/** One interpreter on 1 thread and one on every core, each timed inside the worker. */
+export async function nativeSelfTimed(bytes: Uint8Array, name: string, targetName: string, inputs: readonly Tensor[]): Promise<SelfTimedLatency[]> {
+  const { createTfliteNativeRunner } = await import('../../runtimes/tflite-native/index.ts');
+  const threadCounts = [...new Set([1, availableParallelism()])];
+  return Promise.all(
+    threadCounts.map(async (threads): Promise<SelfTimedLatency> => {
+      const runner = await createTfliteNativeRunner(bytes, { name, threads });
+      return {
+        name: threadCounts.length === 1 ? targetName : `${targetName} (${threads} thr)`,
+        info: runner.info,
+        async warmUp(budgetMs, minRuns) {
+          return minRuns + (await runner.bench(inputs, { warmup: minRuns, runs: RUNS_CAP, minRuns: 1, maxSeconds: budgetMs / 1000 })).length;
+        },
+        measure: (budgetMs, minRuns) => runner.bench(inputs, { warmup: 0, runs: RUNS_CAP, minRuns, maxSeconds: budgetMs / 1000 }),
+        close: () => runner.dispose(),
+      };
+    }),
+  );
+}
 
 /** One TFLite variant run in the native LiteRT interpreter (ai-edge-litert). */
 export function tfliteNativeTarget(variant: QuantizeVariant, source: ConversionSource): Target {

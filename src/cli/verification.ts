@@ -122,6 +122,9 @@ function describeFiles(files: readonly ModelFile[]): string {
 export async function targetsOfFiles(files: readonly ModelFile[], models: number, targetList: string | undefined): Promise<Target[]> {
   if (models !== 1) throw new UsageError(`${describeFiles(files)}: name exactly one golden (or fixture) to check the file against, got ${models}`);
   const targets = (await Promise.all(files.map((file) => fileTargets(file)))).flat();
+  const names = targets.map((t) => t.name);
+  const twice = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (twice.length) throw new UsageError(`${describeFiles(files)}: several files would run as ${twice.join(', ')} (same format and variant); verify them in separate runs`);
   return targetList ? pickFileTargets(targetList, targets, '--targets') : targets;
 }
 

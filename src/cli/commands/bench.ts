@@ -29,8 +29,8 @@ interface BenchCliOptions {
   rounds: string;
   warmup: string;
   ratioReference: string;
-  tflite?: string;
-  keras?: string;
+  tflite?: string[];
+  keras?: string[];
   layout?: LayoutChoice;
 }
 
@@ -58,8 +58,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--rounds <n>', 'interleaved rounds per model', String(DEFAULT_PLAN.rounds))
     .option('--warmup <ms>', 'warm-up time per target per model (never measured)', String(DEFAULT_PLAN.warmupMs))
     .option('--ratio-reference <target>', 'ratios are given relative to this target when it ran', 'onnx')
-    .option('--tflite <file>', 'time this .tflite (from any converter) instead of torchport\'s conversion, in LiteRT.js and the native interpreter; one golden')
-    .option('--keras <file>', 'time this Keras model (.h5, .keras or model.json, from any converter) in TF.js and/or Keras 3; one golden')
+    .option('--tflite <files...>', 'time these .tflite files (from any converter) instead of torchport\'s conversion, in LiteRT.js and the native interpreter; one golden')
+    .option('--keras <files...>', 'time this Keras model (.h5, .keras or model.json, from any converter) in TF.js and/or Keras 3; one golden')
     .addOption(layoutOption())
     .action(async (inputs: string[], options: BenchCliOptions) => runBench(ctx, inputs, options));
 }

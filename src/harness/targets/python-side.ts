@@ -108,16 +108,17 @@ export class KerasFormatMismatchError extends TorchportError {
 }
 
 /**
- * The converted Keras model as a user gets it: saved as model.h5 (with torchport_layers.py beside
- * it), loaded by keras.models.load_model in Keras 3, saved again as model.keras and loaded from
- * that. Each run computes both; the .h5 model's outputs are compared, the .keras model's must equal them.
+ * The converted Keras model as a user gets it: written as model.h5 and as model.keras (Keras 3's
+ * native format, torchport's own writer), torchport_layers.py beside them, each loaded by
+ * keras.models.load_model in Keras 3. Each run computes both; the .h5 model's outputs are
+ * compared, the .keras model's must equal them.
  */
 export function kerasPyTarget(source: ConversionSource): Target {
   return {
     name: 'keras-py',
     async open(golden) {
       const conversion = await source.keras(golden);
-      const [{ saveKerasH5 }, { createKerasPyRunner, convertToKerasNative }, { toKerasLayout, toTorchLayout }] = await Promise.all([
+      const [{ saveKeras3, saveKerasH5 }, { createKerasPyRunner }, { toKerasLayout, toTorchLayout }] = await Promise.all([
         import('../../keras/io/index.ts'),
         import('../../runtimes/keras-py/index.ts'),
         import('../../convert/index.ts'),
@@ -127,11 +128,8 @@ export function kerasPyTarget(source: ConversionSource): Target {
         const h5 = join(dir, 'model.h5');
         const native = join(dir, 'model.keras');
         await saveKerasH5(conversion.model, h5);
-        const [fromH5, fromKeras] = await unlessUnavailable(async () => {
-          const first = await createKerasPyRunner(h5);
-          await convertToKerasNative(h5, native);
-          return [first, await createKerasPyRunner(native)] as const;
-        });
+        await saveKeras3(conversion.model, native);
+        const [fromH5, fromKeras] = await unlessUnavailable(async () => [await createKerasPyRunner(h5), await createKerasPyRunner(native)] as const);
         return {
           info: fromH5.info,
           async run(inputs: readonly Tensor[]) {

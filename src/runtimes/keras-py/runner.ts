@@ -30,18 +30,6 @@ export async function createKerasPyRunner(path: string, options: KerasPyRunnerOp
   return { ...runner, ports: { inputs: loaded.inputs, outputs: loaded.outputs } };
 }
 
-/** Loads `from` in Keras 3 and saves it in the Keras 3 native format at `to` (a .keras file). */
-export async function convertToKerasNative(from: string, to: string, options: KerasPyRunnerOptions = {}): Promise<{ bytes: number }> {
-  const worker = options.worker ?? sharedTfWorker();
-  await worker.requireModule('keras');
-  const loaded = await worker.request<KerasPyModel>('load_keras', { path: resolve(from) });
-  try {
-    return await worker.request<{ bytes: number }>('save_keras', { handle: loaded.handle, path: resolve(to) });
-  } finally {
-    await worker.request('close', { handle: loaded.handle });
-  }
-}
-
 export interface TfConvertOptions extends KerasPyRunnerOptions {
   readonly variant: 'fp32' | 'fp16' | 'dynamic-int8' | 'int8';
   /** The static batch size of the converted model's inputs. */

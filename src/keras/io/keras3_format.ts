@@ -62,7 +62,8 @@ export async function saveKeras3(model: tf.LayersModel, filePath: string): Promi
   addWrappedLayerModules(config);
   const weights = await weightsFile(model, filePath);
   const metadata = { keras_version: KERAS_FORMAT_VERSION, date_saved: new Date().toISOString().slice(0, 19).replace('T', '@') };
-  const zipped = zipSync({ 'metadata.json': strToU8(JSON.stringify(metadata)), 'config.json': strToU8(JSON.stringify(config)), 'model.weights.h5': weights });
+  // Stored, not deflated, as Keras writes it: float weights barely compress and deflating them is slow.
+  const zipped = zipSync({ 'metadata.json': strToU8(JSON.stringify(metadata)), 'config.json': strToU8(JSON.stringify(config)), 'model.weights.h5': weights }, { level: 0 });
   await writeFileAtomic(filePath, zipped);
 }
 

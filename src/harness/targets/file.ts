@@ -34,12 +34,9 @@ export interface ModelFile {
 
 /** The targets a model file runs on, by format; their names say the engine and (TFLite) the variant. */
 export async function fileTargets(file: ModelFile): Promise<Target[]> {
-  const size = await stat(file.path).then(
-    (s) => (s.isFile() ? s.size : -1),
-    () => -2,
-  );
-  if (size === -2) throw new ModelFileError(`--${file.kind} ${file.path}: no such file`);
-  if (size < 0) throw new ModelFileError(`--${file.kind} ${file.path}: not a file`);
+  const info = await stat(file.path).catch(() => null);
+  if (!info) throw new ModelFileError(`--${file.kind} ${file.path}: no such file`);
+  if (!info.isFile()) throw new ModelFileError(`--${file.kind} ${file.path}: not a file`);
   const ext = extname(file.path).toLowerCase();
   if (file.kind === 'tflite') {
     const bytes = new Uint8Array(await readFile(file.path));

@@ -137,21 +137,6 @@ def tf_convert(params):
     return {"path": params["out"], "bytes": len(data), "tensorflow": tf.__version__}
 
 
-def save_keras(params):
-    entry = model_entry(params, "keras")
-    path = params["path"]
-    if not path.endswith(".keras"):
-        raise WorkerRequestError("ModelFileError", f"{path}: the Keras 3 format needs a .keras file name")
-    temporary = f"{path}.tmp-{os.getpid()}.keras"
-    try:
-        entry["model"].save(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return {"path": path, "bytes": os.path.getsize(path)}
-
-
 def run_keras(entry, inputs):
     outputs = entry["model"](inputs if len(inputs) > 1 else inputs[0], training=False)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
@@ -268,7 +253,7 @@ def close(params):
     return {}
 
 
-METHODS = {"tf_convert": tf_convert, "load_keras": load_keras, "save_keras": save_keras, "load_tflite": load_tflite, "run": run, "bench": bench, "close": close}
+METHODS = {"tf_convert": tf_convert, "load_keras": load_keras, "load_tflite": load_tflite, "run": run, "bench": bench, "close": close}
 
 
 def send(message):

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { DEFAULT_TARGETS, MANIFEST_FILE, allowSkips, defaultSuite, goldenNameOf, loadGolden, loadSuite, runIdFor, verifyModels, type ModelSource, type Suite } from '../harness/index.ts';
+import { DEFAULT_TARGETS, MANIFEST_FILE, allowSkips, defaultSuite, fileTargets, goldenNameOf, loadGolden, loadSuite, runIdFor, verifyModels, type ModelFile, type ModelSource, type Suite, type Target } from '../harness/index.ts';
 import { summaryTable, writeReports } from '../report/index.ts';
 import { cleanupOnInterrupt } from '../util/index.ts';
 import { print, printError, type CliContext } from './context.ts';
@@ -31,6 +31,8 @@ export interface VerificationRequest {
   readonly shard?: Shard;
   /** `run`: record missing goldens of fixtures into the golden root. `verify`: into a temporary one. */
   readonly recordIntoGoldenRoot: boolean;
+  /** Verify these model files (any converter's output) instead of converting: `--tflite` / `--keras`. */
+  readonly files?: readonly ModelFile[];
 }
 
 /** Runs a parity verification end to end, prints the table, writes the reports; sets the exit code. */
@@ -38,10 +40,13 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
   const resolved = await resolveInputs(ctx, request.inputs);
   const { suite } = resolved;
   const { goldens, fixtures } = request.shard ? inShard(resolved.goldens, resolved.fixtures, request.shard) : resolved;
-  const targetNames = request.targets ? parseTargetList(request.targets) : suite.targets.filter((t) => availableTargetNames().includes(t));
+  const files = request.files?.length ? await modelFileTargets(request, goldens.length + fixtures.length) : null;
+  const targetNames = files ? files.map((t) => t.name) : request.targets ? parseTargetList(request.targets) : suite.targets.filter((t) => availableTargetNames().includes(t));
   const seeds = request.seeds ? parseSeeds(request.seeds) : suite.seeds;
-  const allowed = request.allowSkip ? parseTargetList(request.allowSkip, '--allow-skip') : [];
-  const effectiveSuite: Suite = allowSkips({ ...suite, targets: targetNames, seeds }, allowed, 'allowed by --allow-skip');
+  const allowed = request.allowSkip ? (files ? pickFileTargets(request.allowSkip, files, '--allow-skip').map((t) => t.name) : parseTargetList(request.allowSkip, '--allow-skip')) : [];
+  const base: Suite = { ...suite, targets: targetNames, seeds };
+  // The TRANSPOSE limit is a rule for torchport's writer; another converter's count is reported, not judged.
+  const effectiveSuite: Suite = allowSkips(files ? { ...base, structure: { ...base.structure, maxTranspose: null, fixtures: {} } } : base, allowed, 'allowed by --allow-skip');
   const ci = isCI(ctx.env);
   await refuseMismatchedFixtures(fixtures, request.goldenRoot);
   // Python and torch start only when something needs them: the torch target, or a golden to record.
@@ -71,7 +76,7 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
     const runDir = join(request.reportRoot, runId);
     const { report } = await verifyModels(sources, {
       suite: effectiveSuite,
-      targets: createTargets(targetNames, { bridge: opened.bridge, torchUnavailable: opened.unavailable, ...(request.artifactsDir ? { artifactsDir: request.artifactsDir } : {}) }),
+      targets: files ?? createTargets(targetNames, { bridge: opened.bridge, torchUnavailable: opened.unavailable, ...(request.artifactsDir ? { artifactsDir: request.artifactsDir } : {}) }),
       goldenRoot: request.goldenRoot,
       runDir,
       runId,
@@ -97,6 +102,40 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
     if (scratch) await rm(scratch, { recursive: true, force: true });
     forgetScratch?.();
   }
+}
+
+/**
+ * The targets of `--tflite` / `--keras` files: one per engine that reads the format (`--targets`
+ * picks among them). A file is checked against one model, so exactly one golden or fixture.
+ */
+async function modelFileTargets(request: VerificationRequest, models: number): Promise<Target[]> {
+  const clashing = [request.artifactsDir ? '--artifacts' : '', request.update ? '--update' : '', request.shard ? '--shard' : ''].filter(Boolean);
+  if (clashing.length) throw new UsageError(`${describeFiles(request.files!)} cannot be combined with ${clashing.join(', ')}: they apply to torchport's own conversion`);
+  return targetsOfFiles(request.files!, models, request.targets);
+}
+
+function describeFiles(files: readonly ModelFile[]): string {
+  return files.map((f) => `--${f.kind} ${f.path}`).join(' ');
+}
+
+/** The targets of model files checked against one model (`verify` and `bench`), narrowed by `--targets`. */
+export async function targetsOfFiles(files: readonly ModelFile[], models: number, targetList: string | undefined): Promise<Target[]> {
+  if (models !== 1) throw new UsageError(`${describeFiles(files)}: name exactly one golden (or fixture) to check the file against, got ${models}`);
+  const targets = (await Promise.all(files.map((file) => fileTargets(file)))).flat();
+  const names = targets.map((t) => t.name);
+  const twice = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (twice.length) throw new UsageError(`${describeFiles(files)}: several files would run as ${twice.join(', ')} (same format and variant); verify them in separate runs`);
+  return targetList ? pickFileTargets(targetList, targets, '--targets') : targets;
+}
+
+/** A comma-separated list of file target names, with or without their variant (`file-tflite-native`). */
+function pickFileTargets(list: string, targets: readonly Target[], option: string): Target[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const engineOf = (name: string) => name.replace(/-(fp32|fp16|dynamic-int8|int8)$/, '');
+  const matching = (name: string) => targets.filter((t) => t.name === name || engineOf(t.name) === name);
+  const unknown = names.filter((name) => matching(name).length === 0);
+  if (names.length === 0 || unknown.length) throw new UsageError(`${option}: ${unknown.join(', ') || '(none given)'} is not a target of the given file(s); they run on: ${targets.map((t) => t.name).join(', ')}`);
+  return targets.filter((t) => names.some((name) => matching(name).includes(t)));
 }
 
 /**

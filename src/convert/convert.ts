@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Golden } from '../golden/index.ts';
 import { buildKerasModel, type BuildReport, type IORecord } from '../keras/builder/index.ts';
-import { loadKerasH5, loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
+import { loadKerasH5, loadTfjsLayersModel, saveKeras3, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
 import { initTfjsBackend } from '../runtimes/keras/index.ts';
 import { executeTflite } from '../runtimes/tflite/index.ts';
 import type { Tensor } from '../tensor/index.ts';
@@ -18,6 +18,8 @@ import { seededRepresentativeData, type RepresentativeData } from './representat
 
 export { ArtifactsError, CONVERSION_FILE } from './artifacts-record.ts';
 export const KERAS_DIR = 'keras';
+/** Keras 3's native format, written next to model.h5. */
+const KERAS3_NAME = 'model.keras';
 
 /** DIR/model.tflite, DIR/model.fp16.tflite, DIR/model.dynamic-int8.tflite, DIR/model.int8.tflite. */
 export function tfliteFileName(variant: QuantizeVariant): string {
@@ -140,7 +142,8 @@ export interface ConversionRecord {
   readonly version: typeof CONVERSION_RECORD_VERSION;
   readonly model: string;
   readonly io: Conversion['io'];
-  readonly keras: { readonly modelJson: string; readonly h5: string; readonly layers: number | null; readonly parameters: number | null; readonly permutes: number | null };
+  /** keras3: the Keras 3 native file (model.keras), absent in records written before it. */
+  readonly keras: { readonly modelJson: string; readonly h5: string; readonly keras3?: string; readonly layers: number | null; readonly parameters: number | null; readonly permutes: number | null };
   readonly tflite: Readonly<
     Partial<
       Record<
@@ -167,6 +170,7 @@ export async function writeArtifacts(conversion: Conversion, dir: string): Promi
   await mkdir(kerasDir, { recursive: true });
   const saved = await saveTfjsLayersModel(conversion.keras, kerasDir);
   await saveKerasH5(conversion.keras, join(kerasDir, 'model.h5'));
+  await saveKeras3(conversion.keras, join(kerasDir, KERAS3_NAME));
   const tflite: Record<string, ConversionRecord['tflite'][QuantizeVariant]> = {};
   for (const [variant, result] of conversion.tflite) {
     const file = tfliteFileName(variant);
@@ -182,6 +186,7 @@ export async function writeArtifacts(conversion: Conversion, dir: string): Promi
     keras: {
       modelJson: join(KERAS_DIR, saved.modelJsonPath.split('/').pop()!),
       h5: join(KERAS_DIR, 'model.h5'),
+      keras3: join(KERAS_DIR, KERAS3_NAME),
       layers: conversion.build?.layerCount ?? null,
       parameters: conversion.build?.parameterCount ?? null,
       permutes: conversion.build?.permuteCount ?? null,

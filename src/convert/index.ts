@@ -18,3 +18,4 @@ export {
   type LowerOptions,
 } from './convert.ts';
 export { CALIBRATION_SEED_BASE, DEFAULT_CALIBRATION_SAMPLES, RepresentativeDataError, seededRepresentativeData, userRepresentativeData, type RepresentativeData } from './representative.ts';
+export { KerasFileConversionError, convertKerasFile, loadKerasModelFile, writeTfliteFiles, type KerasFileConversion, type KerasFileConversionOptions } from './keras-file.ts';

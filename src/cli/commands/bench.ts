@@ -4,13 +4,14 @@ import { join, relative, resolve } from 'node:path';
 import { cpus, platform, release } from 'node:os';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_PLAN, benchModels, benchReport, createBaseline, loadBaseline, parseSlowdownHook, saveBaseline, torchReference, type MeasurePlan } from '../../bench/index.ts';
-import { MANIFEST_FILE, describeEnvironment, goldenNameOf, runIdFor } from '../../harness/index.ts';
+import { MANIFEST_FILE, describeEnvironment, goldenNameOf, runIdFor, type LayoutChoice } from '../../harness/index.ts';
 import { latencyTable, writeReports } from '../../report/index.ts';
 import { print, printError, type CliContext } from '../context.ts';
 import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR, isCI, openBridge, type OpenedBridge } from '../environment.ts';
 import { createProgress } from '../progress.ts';
 import { availableTargetNames, createTargets, parseTargetList } from '../targets.ts';
-import { resolveInputs } from '../verification.ts';
+import { resolveInputs, targetsOfFiles } from '../verification.ts';
+import { layoutOption, modelFilesOf } from './verify.ts';
 
 /** The target timed inside the PyTorch bridge rather than through the `Target` interface. */
 const REFERENCE_TARGET = 'torch';
@@ -28,6 +29,9 @@ interface BenchCliOptions {
   rounds: string;
   warmup: string;
   ratioReference: string;
+  tflite?: string[];
+  keras?: string[];
+  layout?: LayoutChoice;
 }
 
 export function registerBench(program: Command, ctx: CliContext): void {
@@ -54,6 +58,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--rounds <n>', 'interleaved rounds per model', String(DEFAULT_PLAN.rounds))
     .option('--warmup <ms>', 'warm-up time per target per model (never measured)', String(DEFAULT_PLAN.warmupMs))
     .option('--ratio-reference <target>', 'ratios are given relative to this target when it ran', 'onnx')
+    .option('--tflite <files...>', 'time these .tflite files (from any converter) instead of torchport\'s conversion, in LiteRT.js and the native interpreter; one golden')
+    .option('--keras <files...>', 'time this Keras model (.h5, .keras or model.json, from any converter) in TF.js and/or Keras 3; one golden')
+    .addOption(layoutOption())
     .action(async (inputs: string[], options: BenchCliOptions) => runBench(ctx, inputs, options));
 }
 
@@ -89,7 +96,10 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
     else missing.push(`${relative(ctx.cwd, fixture)} has no golden under ${relative(ctx.cwd, goldenRoot) || '.'}; record it first: torchport golden add ${relative(ctx.cwd, fixture)}`);
   }
   if (missing.length) throw new UsageError(missing.join('\n'));
-  const names = options.targets ? parseTargetList(options.targets) : suite.targets.filter((t) => availableTargetNames().includes(t));
+  const files = modelFilesOf(ctx, options);
+  if (files.length && (baseline || againstDir || options.saveBaseline)) throw new UsageError('--tflite / --keras time a file once; --baseline, --against and --save-baseline apply to torchport\'s own conversion');
+  const fileTargets = files.length ? await targetsOfFiles(files, goldens.length, options.targets) : null;
+  const names = fileTargets ? fileTargets.map((t) => t.name) : options.targets ? parseTargetList(options.targets) : suite.targets.filter((t) => availableTargetNames().includes(t));
   const unknownSlowdown = [...slowdown.keys()].filter((t) => !names.includes(t) || t === REFERENCE_TARGET);
   if (unknownSlowdown.length) throw new UsageError(`the slowdown hook names ${unknownSlowdown.join(', ')}, which this run does not time in Node (targets: ${names.join(', ')})`);
 
@@ -99,7 +109,7 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
   const progress = createProgress(ctx, { total: goldens.length });
   try {
     const result = await benchModels(goldens, {
-      targets: createTargets(names.filter((n) => n !== REFERENCE_TARGET), { bridge: opened.bridge, torchUnavailable: opened.unavailable }),
+      targets: fileTargets ?? createTargets(names.filter((n) => n !== REFERENCE_TARGET), { bridge: opened.bridge, torchUnavailable: opened.unavailable }),
       reference: wantsReference ? torchReference(opened.bridge, opened.unavailable ? { unavailable: opened.unavailable } : {}) : null,
       plan,
       gate: { threshold, alpha: 0.05, confidence: 0.95 },

@@ -23,7 +23,7 @@ describe('torchport convert, then verify --artifacts on the exact bytes', () => 
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/conv_dw_bn_relu6_linear: Keras model with \d+ layers, \d+ parameters, 0 inserted permutes/);
     expect((await readdir(out)).sort()).toEqual(['conversion.json', 'keras', 'model.dynamic-int8.tflite', 'model.fp16.tflite', 'model.int8.tflite', 'model.tflite']);
-    expect((await readdir(join(out, 'keras'))).sort()).toEqual(['group1-shard1of1.bin', 'model.h5', 'model.json', 'torchport_layers.py']);
+    expect((await readdir(join(out, 'keras'))).sort()).toEqual(['group1-shard1of1.bin', 'model.h5', 'model.json', 'model.keras', 'torchport_layers.py']);
     const record = JSON.parse(await readFile(join(out, 'conversion.json'), 'utf8'));
     expect(record.representative).toMatchObject({ count: 32, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     for (const variant of ['fp32', 'fp16', 'dynamic-int8', 'int8']) expect(record.tflite[variant].operators['TRANSPOSE'] ?? 0).toBe(0);

@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.ts';
 import { MANIFEST_FILE, goldenNameOf, loadGolden, recordGolden } from '../../harness/index.ts';
 import { formatTable } from '../../report/index.ts';
 import { Tensor, decodeNpy } from '../../tensor/index.ts';
-import { print, type CliContext } from '../context.ts';
+import { print, printError, type CliContext } from '../context.ts';
 import { DEFAULT_GOLDEN_DIR, openBridge } from '../environment.ts';
 
 const VARIANTS = ['fp32', 'fp16', 'dynamic-int8', 'int8'] as const;
@@ -19,6 +19,7 @@ type RecurrenceStrategy = (typeof RECURRENCE_STRATEGIES)[number];
 const OBSERVERS = ['min-max', 'percentile', 'mse', 'entropy'] as const;
 
 interface ConvertFlags {
+  keras?: string;
   out: string;
   golden: string;
   quantize: string;
@@ -36,7 +37,8 @@ export function registerConvert(program: Command, ctx: CliContext): void {
       'Convert a model: the golden\'s captured PyTorch graph -> a Keras model (DIR/keras/model.json + weights, DIR/keras/model.h5) -> ' +
         'TFLite (DIR/model.tflite, model.fp16.tflite, model.dynamic-int8.tflite, model.int8.tflite) and DIR/conversion.json.',
     )
-    .argument('<model>', 'a golden directory, or a fixture file (.py; its golden is used, or recorded on the fly when torch is present)')
+    .argument('[model]', 'a golden directory, or a fixture file (.py; its golden is used, or recorded on the fly when torch is present)')
+    .option('--keras <file>', 'instead of a golden: your own Keras model (the TF.js model.json or .h5 `torchport transfer` filled) -> the TFLite files, named, laid out and ordered as its inputs and outputs; --representative samples are then in the Keras model\'s layout')
     .requiredOption('--out <dir>', 'output directory')
     .option('--golden <dir>', 'golden root directory (for fixture files)', DEFAULT_GOLDEN_DIR)
     .option('--quantize <list>', `TFLite variants, comma-separated: ${VARIANTS.join(', ')}`, VARIANTS.join(','))
@@ -48,10 +50,16 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         .default('loop'),
     )
     .addOption(new Option('--observer <name>', 'int8: how each tensor\'s range is chosen from the calibration data (docs/quantization.md); default min-max').choices(OBSERVERS))
-    .option('--representative <npy...>', 'calibration data for int8: .npy files in PyTorch layout, each one sample or a stack [N, ...] of samples (default: 32 seeded samples of the fixture\'s input distribution)')
-    .action(async (model: string, flags: ConvertFlags) => {
+    .option('--representative <npy...>', 'calibration data for int8: .npy files in PyTorch layout (with --keras: the Keras model\'s layout), each one sample or a stack [N, ...] of samples (default: 32 seeded samples of the fixture\'s input distribution)')
+    .action(async (model: string | undefined, flags: ConvertFlags) => {
       const variants = parseVariants(flags.quantize);
       const keepFloat = parseKeepFloat(flags.keepFloat, variants);
+      if (flags.keras !== undefined) {
+        if (model !== undefined) throw new UsageError(`give either a golden / fixture (${model}) or --keras ${flags.keras}, not both`);
+        await convertKerasModel(ctx, flags.keras, flags, variants, keepFloat);
+        return;
+      }
+      if (model === undefined) throw new UsageError('convert needs a golden directory, a fixture file (.py) or --keras <model.json|model.h5>');
       const { golden, cleanup } = await resolveGolden(ctx, model, resolve(ctx.cwd, flags.golden));
       try {
         const { convertGolden, userRepresentativeData, writeArtifacts } = await import('../../convert/index.ts');
@@ -82,6 +90,30 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         await cleanup();
       }
     });
+}
+
+/** `convert --keras`: the user's Keras model to the TFLite variants (no golden, no Keras files written). */
+async function convertKerasModel(ctx: CliContext, path: string, flags: ConvertFlags, variants: Variant[], keepFloat: string[] | undefined): Promise<void> {
+  const { convertKerasFile, writeTfliteFiles } = await import('../../convert/index.ts');
+  const file = resolve(ctx.cwd, path);
+  if (!existsSync(file)) throw new UsageError(`--keras ${path}: no such file`);
+  const samples = flags.representative;
+  const representative = samples ? { source: samples.join(', '), read: (shapes: readonly (readonly number[])[]) => readSamples(ctx, samples, shapes) } : undefined;
+  const conversion = await convertKerasFile(file, { variants, int8Io: flags.int8Io, ...(representative ? { representative } : {}), ...(keepFloat ? { keepFloat } : {}), ...(flags.recurrence ? { recurrence: flags.recurrence } : {}), ...(flags.observer ? { observer: flags.observer } : {}) });
+  try {
+    const out = resolve(ctx.cwd, flags.out);
+    const files = await writeTfliteFiles(conversion, out);
+    const { model } = conversion;
+    print(ctx, `${path}: Keras model ${model.name} with ${model.layers.length} layers, ${model.countParams()} parameters; inputs ${model.inputNames.map((n, i) => `${n} [${conversion.inputShapes[i]!.join(', ')}]`).join(', ')}; outputs ${model.outputNames.join(', ')}`);
+    const rows = [...conversion.tflite].map(([variant, result], i) => [variant, files[i]!, String(result.bytes.byteLength), String(result.report.operatorCount), `${(conversion.milliseconds.tflite[variant] ?? 0).toFixed(0)} ms`]);
+    print(ctx, formatTable(['variant', 'file', 'bytes', 'ops', 'converted in'], rows));
+    const calibration = conversion.representative;
+    if (calibration?.seeded) printError(ctx, `warning: int8 calibrated on ${calibration.source} of a standard normal distribution, not on your data: give --representative FILE.npy (samples in the Keras model's layout) for an int8 model worth shipping`);
+    else if (calibration) print(ctx, `int8 calibration: ${calibration.source} (${calibration.count} samples), sha256 ${calibration.sha256}, observer ${calibration.observer}`);
+    print(ctx, `wrote ${relative(ctx.cwd, out) || '.'}/ (${files.join(', ')}); check them against PyTorch with \`torchport verify GOLDEN --tflite FILE\``);
+  } finally {
+    conversion.model.dispose();
+  }
 }
 
 function parseKeepFloat(list: string | undefined, variants: readonly Variant[]): string[] | undefined {
@@ -116,17 +148,20 @@ async function resolveGolden(ctx: CliContext, model: string, goldenRoot: string)
   return { golden: await loadGolden(join(scratch, goldenNameOf(path))), cleanup: () => rm(scratch, { recursive: true, force: true }) };
 }
 
-/** Single-input models only: each file one sample of the input's shape, or a stack [N, ...shape]. */
+/** Single-input models only: each file one sample of the input's shape, or a stack [N, ...shape] (or [N, ...] for a batch of 1). */
 async function readSamples(ctx: CliContext, files: readonly string[], shapes: readonly (readonly number[])[]): Promise<Tensor[][]> {
   if (shapes.length !== 1) throw new UsageError(`--representative .npy files work for single-input models; this model has ${shapes.length} inputs`);
   const shape = shapes[0]!;
   const samples: Tensor[][] = [];
   for (const file of files) {
     const tensor = decodeNpy(new Uint8Array(await readFile(resolve(ctx.cwd, file))), file).toFloat32();
-    if (tensor.shape.length === shape.length) samples.push([tensor]);
-    else if (tensor.shape.length === shape.length + 1) {
-      const size = tensor.size / tensor.shape[0]!;
-      for (let i = 0; i < tensor.shape[0]!; i++) samples.push([new Tensor('float32', shape, tensor.data.slice(i * size, (i + 1) * size))]);
+    // With a batch of 1, [N, ...rest] is N samples of [1, ...rest]: how a dataset of images is usually saved.
+    const batchOfSamples = shape[0] === 1 && tensor.shape.length === shape.length && tensor.shape[0]! > 1 && tensor.shape.slice(1).every((d, i) => d === shape[i + 1]);
+    if (tensor.shape.length === shape.length && !batchOfSamples) samples.push([tensor]);
+    else if (tensor.shape.length === shape.length + 1 || batchOfSamples) {
+      const count = tensor.shape[0]!;
+      const size = tensor.size / count;
+      for (let i = 0; i < count; i++) samples.push([new Tensor('float32', shape, tensor.data.slice(i * size, (i + 1) * size))]);
     } else throw new UsageError(`${file}: shape [${tensor.shape.join(', ')}] is neither the input shape [${shape.join(', ')}] nor a stack of them`);
   }
   return samples;

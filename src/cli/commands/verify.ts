@@ -1,9 +1,23 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../errors.ts';
+import type { LayoutChoice, ModelFile } from '../../harness/index.ts';
 import { resolve } from 'node:path';
 import type { CliContext } from '../context.ts';
 import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR } from '../environment.ts';
 import { parseShard } from '../shard.ts';
 import { runVerification } from '../verification.ts';
+
+/** --layout, shared by `verify` and `bench`. */
+export function layoutOption(): Option {
+  return new Option('--layout <layout>', "with --tflite / --keras: the file's layout for every tensor of rank >= 3 when its shapes fit both").choices(['channels-first', 'channels-last']);
+}
+
+/** The --tflite / --keras files of a command line. */
+export function modelFilesOf(ctx: CliContext, options: { tflite?: string[]; keras?: string[]; layout?: LayoutChoice }): ModelFile[] {
+  const files: ModelFile[] = (['tflite', 'keras'] as const).flatMap((kind) => (options[kind] ?? []).map((path) => ({ kind, path: resolve(ctx.cwd, path), ...(options.layout ? { layout: options.layout } : {}) })));
+  if (options.layout && files.length === 0) throw new UsageError('--layout applies to --tflite / --keras files');
+  return files;
+}
 
 export function registerVerify(program: Command, ctx: CliContext): void {
   program
@@ -21,8 +35,12 @@ export function registerVerify(program: Command, ctx: CliContext): void {
     .option('--artifacts <dir>', 'verify the files that will ship (the output of `torchport convert`: DIR/keras/, DIR/*.tflite) instead of converting afresh')
     .option('--update', 'accept this run\'s error levels and model sizes as the goldens\' new baseline (drift ratchet); refused under CI', false)
     .option('--shard <i/n>', 'verify only the i-th of n slices of the models (CI job matrices); merge the pieces with `torchport report --merge`')
+    .option('--tflite <files...>', 'verify these .tflite files (from any converter) against the golden, in LiteRT.js and the native interpreter (targets file-tflite[-native]-<variant>); inputs and outputs are matched by name, position or shape and layout')
+    .option('--keras <files...>', 'verify this Keras model (.h5, .keras or TF.js model.json, from any converter) against the golden, in TF.js and/or real Keras 3 (targets file-keras, file-keras-py)')
+    .addOption(layoutOption())
     .option('--json', 'print the report as JSON instead of the table', false)
-    .action(async (inputs: string[], options: { targets?: string; allowSkip?: string; seeds?: string; golden: string; report: string; artifacts?: string; shard?: string; update: boolean; json: boolean }) => {
+    .action(async (inputs: string[], options: { targets?: string; allowSkip?: string; seeds?: string; golden: string; report: string; artifacts?: string; shard?: string; update: boolean; json: boolean; tflite?: string[]; keras?: string[]; layout?: LayoutChoice }) => {
+      const files = modelFilesOf(ctx, options);
       await runVerification(ctx, {
         inputs,
         goldenRoot: resolve(ctx.cwd, options.golden),
@@ -35,6 +53,7 @@ export function registerVerify(program: Command, ctx: CliContext): void {
         update: options.update,
         json: options.json,
         recordIntoGoldenRoot: false,
+        ...(files.length ? { files } : {}),
       });
     });
 }

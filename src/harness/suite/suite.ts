@@ -84,6 +84,17 @@ const SAME_MODEL_AS: Readonly<Record<string, string>> = {
   'tflite-tfconverter-fp32': 'tflite-fp32',
   'tflite-tfconverter-dynamic-int8': 'tflite-dynamic-int8',
   'tflite-tfconverter-int8': 'tflite-int8',
+  // A model file from any converter (`verify --tflite / --keras`), named by engine and variant.
+  'file-keras': 'keras',
+  'file-keras-py': 'keras',
+  'file-tflite-fp32': 'tflite-fp32',
+  'file-tflite-fp16': 'tflite-fp16',
+  'file-tflite-dynamic-int8': 'tflite-dynamic-int8',
+  'file-tflite-int8': 'tflite-int8',
+  'file-tflite-native-fp32': 'tflite-fp32',
+  'file-tflite-native-fp16': 'tflite-fp16',
+  'file-tflite-native-dynamic-int8': 'tflite-dynamic-int8',
+  'file-tflite-native-int8': 'tflite-int8',
 };
 
 export async function loadSuite(path: string): Promise<Suite> {
@@ -217,7 +228,7 @@ function optionalCount(value: unknown, where: string): number | null {
 }
 
 /** Targets whose outputs are float32 computations: a fixture's plain TOLERANCE applies to them. */
-const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32', 'keras-py', 'tflite-native-fp32', 'tflite-tfconverter-fp32']);
+const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32', 'keras-py', 'tflite-native-fp32', 'tflite-tfconverter-fp32', 'file-keras', 'file-keras-py', 'file-tflite-fp32', 'file-tflite-native-fp32']);
 
 /**
  * The tolerance for one output of one model on one target. Layers, later ones winning:

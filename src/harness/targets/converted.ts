@@ -161,31 +161,16 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
       requireGraph(golden);
       const conversion = await source.keras(golden);
       const bytes = await source.tflite(golden, variant);
-      const [{ toKerasLayout, toTorchLayout }, { inspectTflite, readTflite }, { int8ParameterProblems }] = await Promise.all([
+      const [{ toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([
         import('../../convert/index.ts'),
         import('../../tflite/index.ts'),
-        import('../../tflite/quantize/index.ts'),
       ]);
       const runner = await engine.open(bytes, `${golden.manifest.name} (${variant})`);
       const inspection = inspectTflite(bytes);
       const modelInputs = (inputs: readonly Tensor[]) => toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
-      // A file torchport's reader cannot decode (another converter's) is still run and judged by
-      // LiteRT; only the int8 rule check, which needs every tensor's parameters, is left out for it.
-      let int8Parameters: string[];
-      try {
-        int8Parameters = int8ParameterProblems(readTflite(bytes).model);
-      } catch {
-        int8Parameters = [];
-      }
-      const structure: ModelStructure = {
-        ops: inspection.operatorHistogram,
-        bytes: bytes.byteLength,
-        customOps: Object.keys(inspection.operatorHistogram).filter((op) => op === 'CUSTOM' || op.startsWith('Flex')),
-        int8Parameters,
-      };
       return {
         info: runner.info,
-        structure,
+        structure: await tfliteStructure(inspection, bytes),
         outputScales: outputScales(inspection),
         ...(conversion.build && source.tfliteDebug
           ? {
@@ -207,6 +192,25 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
 }
 
 
+/** Operator histogram, size and custom / Flex ops of a TFLite model, for the structural checks. */
+export async function tfliteStructure(inspection: TfliteInspection, bytes: Uint8Array): Promise<ModelStructure> {
+  const [{ readTflite }, { int8ParameterProblems }] = await Promise.all([import('../../tflite/index.ts'), import('../../tflite/quantize/index.ts')]);
+  // A file torchport's reader cannot decode (another converter's) is still run and judged by
+  // LiteRT; only the int8 rule check, which needs every tensor's parameters, is left out for it.
+  let int8Parameters: string[];
+  try {
+    int8Parameters = int8ParameterProblems(readTflite(bytes).model);
+  } catch {
+    int8Parameters = [];
+  }
+  return {
+    ops: inspection.operatorHistogram,
+    bytes: bytes.byteLength,
+    customOps: Object.keys(inspection.operatorHistogram).filter((op) => op === 'CUSTOM' || op.startsWith('Flex')),
+    int8Parameters,
+  };
+}
+
 /**
  * The scale of the quantized tensor each output was dequantized from: the output's own scale for
  * int8 I/O, else the scale of the DEQUANTIZE op's input that produced it. Null for float outputs.
@@ -222,7 +226,7 @@ function outputScales(inspection: TfliteInspection): Array<number | null> {
 }
 
 /** int8-I/O models take quantized inputs: q = round(x / scale) + zeroPoint, clamped to int8. */
-function quantizeInputIfNeeded(tensor: Tensor, input: InspectedTensor | undefined): Tensor {
+export function quantizeInputIfNeeded(tensor: Tensor, input: InspectedTensor | undefined): Tensor {
   if (!input || input.type !== 'int8' || !input.quantization?.scale?.length) return tensor;
   const scale = input.quantization.scale[0]!;
   const zero = Number(input.quantization.zeroPoint?.[0] ?? 0);
@@ -233,7 +237,7 @@ function quantizeInputIfNeeded(tensor: Tensor, input: InspectedTensor | undefine
 }
 
 /** int8 outputs back to floats: x = (q - zeroPoint) * scale. */
-function dequantizeIfNeeded(tensor: Tensor, output: InspectedTensor | undefined): Tensor {
+export function dequantizeIfNeeded(tensor: Tensor, output: InspectedTensor | undefined): Tensor {
   if (tensor.dtype !== 'int8' && tensor.dtype !== 'uint8') return tensor;
   const scale = output?.quantization?.scale?.[0] ?? 1;
   const zero = Number(output?.quantization?.zeroPoint?.[0] ?? 0);

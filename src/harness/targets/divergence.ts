@@ -32,15 +32,8 @@ export async function kerasLayerErrors(golden: Golden, conversion: KerasConversi
     }
   }
   const { toKerasLayout } = await import('../../convert/index.ts');
-  const { createKerasProbeRunner } = await import('../../runtimes/keras/index.ts');
   const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), conversion.io.inputs);
-  const runner = await createKerasProbeRunner(conversion.model, outputs);
-  let results: Tensor[];
-  try {
-    results = await runner.run(inputs);
-  } finally {
-    await runner.dispose();
-  }
+  const results = await probeLayerOutputs(conversion.model, outputs, inputs);
   const layers: DivergentLayer[] = [];
   for (const probe of probes) {
     const reference = activations.get(probe.value)!.toFloat32();
@@ -49,6 +42,22 @@ export async function kerasLayerErrors(golden: Golden, conversion: KerasConversi
     const metrics = layerErrorMetrics(actual.reshape(reference.shape), reference);
     layers.push({ module: probe.node.module ?? probe.node.name, op: probe.node.op, convertedName: build.valueLayers[probe.value]!.layer, maxAbsDiff: metrics.maxAbsDiff, maxAbsReference: metrics.maxAbsReference });
   }
+  return divergenceOf(layers);
+}
+
+/** The outputs of these layers of a Keras model for the given inputs (the model's layout). */
+export async function probeLayerOutputs(model: KerasConversion['model'], outputs: ReadonlyArray<{ layer: string; call: number }>, inputs: readonly Tensor[]): Promise<Tensor[]> {
+  const { createKerasProbeRunner } = await import('../../runtimes/keras/index.ts');
+  const runner = await createKerasProbeRunner(model, outputs);
+  try {
+    return await runner.run(inputs);
+  } finally {
+    await runner.dispose();
+  }
+}
+
+/** The first layer, in execution order, past the threshold. */
+export function divergenceOf(layers: DivergentLayer[]): Divergence {
   const first = layers.find((l) => !(l.maxAbsDiff <= ABS + REL * l.maxAbsReference)) ?? null;
   return { first, layers, tolerance: ABS };
 }

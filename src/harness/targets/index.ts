@@ -4,3 +4,5 @@ export { DEFAULT_TARGETS, UnknownTargetError, availableTargetNames, createTarget
 export { onnxTarget } from './onnx.ts';
 export { StaleWeightsError, torchTarget } from './torch.ts';
 export { KerasFormatMismatchError, kerasPyTarget, tfConverterTarget, tfliteNativeTarget } from './python-side.ts';
+export { ModelFileError, fileTargets, tfliteVariantOf, type ModelFile, type ModelFileKind } from './file.ts';
+export { IoMatchError, matchIo, type IoBinding, type LayoutChoice } from './io-match.ts';

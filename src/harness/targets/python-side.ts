@@ -13,7 +13,7 @@ import { tfliteTarget, type ConversionSource, type TfliteEngine } from './conver
 import { TargetUnavailableError, type SelfTimedLatency, type Target } from './target.ts';
 
 /** The worker's packages are missing: a skip with the reason, not an error of the model. */
-async function unlessUnavailable<T>(work: () => Promise<T>): Promise<T> {
+export async function unlessUnavailable<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -32,26 +32,28 @@ const NATIVE_LITERT: TfliteEngine = {
       const { createTfliteNativeRunner } = await import('../../runtimes/tflite-native/index.ts');
       return createTfliteNativeRunner(bytes, { name });
     }),
-  // One interpreter on 1 thread and one on every core, each timed inside the worker.
-  async selfTimed(bytes, name, targetName, inputs) {
-    const { createTfliteNativeRunner } = await import('../../runtimes/tflite-native/index.ts');
-    const threadCounts = [...new Set([1, availableParallelism()])];
-    return Promise.all(
-      threadCounts.map(async (threads): Promise<SelfTimedLatency> => {
-        const runner = await createTfliteNativeRunner(bytes, { name, threads });
-        return {
-          name: threadCounts.length === 1 ? targetName : `${targetName} (${threads} thr)`,
-          info: runner.info,
-          async warmUp(budgetMs, minRuns) {
-            return minRuns + (await runner.bench(inputs, { warmup: minRuns, runs: RUNS_CAP, minRuns: 1, maxSeconds: budgetMs / 1000 })).length;
-          },
-          measure: (budgetMs, minRuns) => runner.bench(inputs, { warmup: 0, runs: RUNS_CAP, minRuns, maxSeconds: budgetMs / 1000 }),
-          close: () => runner.dispose(),
-        };
-      }),
-    );
-  },
+  selfTimed: (bytes, name, targetName, inputs) => nativeSelfTimed(bytes, name, targetName, inputs),
 };
+
+/** One interpreter on 1 thread and one on every core, each timed inside the worker. */
+export async function nativeSelfTimed(bytes: Uint8Array, name: string, targetName: string, inputs: readonly Tensor[]): Promise<SelfTimedLatency[]> {
+  const { createTfliteNativeRunner } = await import('../../runtimes/tflite-native/index.ts');
+  const threadCounts = [...new Set([1, availableParallelism()])];
+  return Promise.all(
+    threadCounts.map(async (threads): Promise<SelfTimedLatency> => {
+      const runner = await createTfliteNativeRunner(bytes, { name, threads });
+      return {
+        name: threadCounts.length === 1 ? targetName : `${targetName} (${threads} thr)`,
+        info: runner.info,
+        async warmUp(budgetMs, minRuns) {
+          return minRuns + (await runner.bench(inputs, { warmup: minRuns, runs: RUNS_CAP, minRuns: 1, maxSeconds: budgetMs / 1000 })).length;
+        },
+        measure: (budgetMs, minRuns) => runner.bench(inputs, { warmup: 0, runs: RUNS_CAP, minRuns, maxSeconds: budgetMs / 1000 }),
+        close: () => runner.dispose(),
+      };
+    }),
+  );
+}
 
 /** One TFLite variant run in the native LiteRT interpreter (ai-edge-litert). */
 export function tfliteNativeTarget(variant: QuantizeVariant, source: ConversionSource): Target {
@@ -106,16 +108,17 @@ export class KerasFormatMismatchError extends TorchportError {
 }
 
 /**
- * The converted Keras model as a user gets it: saved as model.h5 (with torchport_layers.py beside
- * it), loaded by keras.models.load_model in Keras 3, saved again as model.keras and loaded from
- * that. Each run computes both; the .h5 model's outputs are compared, the .keras model's must equal them.
+ * The converted Keras model as a user gets it: written as model.h5 and as model.keras (Keras 3's
+ * native format, torchport's own writer), torchport_layers.py beside them, each loaded by
+ * keras.models.load_model in Keras 3. Each run computes both; the .h5 model's outputs are
+ * compared, the .keras model's must equal them.
  */
 export function kerasPyTarget(source: ConversionSource): Target {
   return {
     name: 'keras-py',
     async open(golden) {
       const conversion = await source.keras(golden);
-      const [{ saveKerasH5 }, { createKerasPyRunner, convertToKerasNative }, { toKerasLayout, toTorchLayout }] = await Promise.all([
+      const [{ saveKeras3, saveKerasH5 }, { createKerasPyRunner }, { toKerasLayout, toTorchLayout }] = await Promise.all([
         import('../../keras/io/index.ts'),
         import('../../runtimes/keras-py/index.ts'),
         import('../../convert/index.ts'),
@@ -125,11 +128,8 @@ export function kerasPyTarget(source: ConversionSource): Target {
         const h5 = join(dir, 'model.h5');
         const native = join(dir, 'model.keras');
         await saveKerasH5(conversion.model, h5);
-        const [fromH5, fromKeras] = await unlessUnavailable(async () => {
-          const first = await createKerasPyRunner(h5);
-          await convertToKerasNative(h5, native);
-          return [first, await createKerasPyRunner(native)] as const;
-        });
+        await saveKeras3(conversion.model, native);
+        const [fromH5, fromKeras] = await unlessUnavailable(async () => [await createKerasPyRunner(h5), await createKerasPyRunner(native)] as const);
         return {
           info: fromH5.info,
           async run(inputs: readonly Tensor[]) {

@@ -47,7 +47,7 @@ export async function saveKerasH5(model: tf.LayersModel, filePath: string): Prom
  * Keras 3 deserializes a wrapped layer (Bidirectional's `layer`) with its new serialization rules,
  * which find a built-in class only through its `module`; TF.js writes none. Adds it (in place).
  */
-function addWrappedLayerModules(node: unknown): void {
+export function addWrappedLayerModules(node: unknown): void {
   if (typeof node !== 'object' || node === null) return;
   if (Array.isArray(node)) return node.forEach(addWrappedLayerModules);
   const record = node as Record<string, unknown>;

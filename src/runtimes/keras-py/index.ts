@@ -1,1 +1,1 @@
-export { convertToKerasNative, convertWithTensorFlow, createKerasPyRunner, type KerasPyRunnerOptions, type TfConvertOptions } from './runner.ts';
+export { convertWithTensorFlow, createKerasPyRunner, type KerasPyRunner, type KerasPyRunnerOptions, type TfConvertOptions } from './runner.ts';

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Tensor } from '../../tensor/index.ts';
-import { sharedTfWorker, workerModelRunner, type LoadedModel, type TfWorker } from '../tf-worker/index.ts';
+import { sharedTfWorker, workerModelRunner, type IoSpec, type LoadedModel, type TfWorker } from '../tf-worker/index.ts';
 import type { Runner } from '../runner.ts';
 
 export interface KerasPyRunnerOptions {
@@ -16,24 +16,18 @@ export interface KerasPyModel extends LoadedModel {
   readonly backend: string;
 }
 
+export interface KerasPyRunner extends Runner {
+  /** The model's inputs and outputs as Keras 3 reports them (null: any size). */
+  readonly ports: { readonly inputs: readonly IoSpec[]; readonly outputs: readonly IoSpec[] };
+}
+
 /** Loads `path` (.h5 or .keras) in Keras 3; throws TfWorkerUnavailableError when Keras is not installed. */
-export async function createKerasPyRunner(path: string, options: KerasPyRunnerOptions = {}): Promise<Runner> {
+export async function createKerasPyRunner(path: string, options: KerasPyRunnerOptions = {}): Promise<KerasPyRunner> {
   const worker = options.worker ?? sharedTfWorker();
   await worker.requireModule('keras');
   const loaded = await worker.request<KerasPyModel>('load_keras', { path: resolve(path) });
-  return workerModelRunner(worker, loaded, { engine: 'keras', version: loaded.keras, backend: loaded.backend, threads: (await worker.info()).cpus });
-}
-
-/** Loads `from` in Keras 3 and saves it in the Keras 3 native format at `to` (a .keras file). */
-export async function convertToKerasNative(from: string, to: string, options: KerasPyRunnerOptions = {}): Promise<{ bytes: number }> {
-  const worker = options.worker ?? sharedTfWorker();
-  await worker.requireModule('keras');
-  const loaded = await worker.request<KerasPyModel>('load_keras', { path: resolve(from) });
-  try {
-    return await worker.request<{ bytes: number }>('save_keras', { handle: loaded.handle, path: resolve(to) });
-  } finally {
-    await worker.request('close', { handle: loaded.handle });
-  }
+  const runner = workerModelRunner(worker, loaded, { engine: 'keras', version: loaded.keras, backend: loaded.backend, threads: (await worker.info()).cpus });
+  return { ...runner, ports: { inputs: loaded.inputs, outputs: loaded.outputs } };
 }
 
 export interface TfConvertOptions extends KerasPyRunnerOptions {

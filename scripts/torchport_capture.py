@@ -14,7 +14,12 @@ What is recorded:
   Tensor methods and operators) as a "function" node, scoped by the user module whose forward
   made it;
 - computations that do not depend on the inputs (torch.arange, parameter arithmetic) are folded:
-  their results become constant tensors.
+  their results become constant tensors (holding their content when a node reads them, so a constant
+  written in place after it was made is read with the write);
+- in-place writes (`y[:, 0] = v`, `y.add_(v)`, `ReLU(inplace=True)`) as nodes that make a new value of the
+  tensor written; a write into a view made by indexing also as the assignment into its base. A tensor
+  changed by a write the graph cannot show (through a view made by view/transpose/...) is refused when
+  read, instead of being read with its old content.
 """
 
 import json
@@ -33,6 +38,18 @@ class CaptureError(Exception):
 
 
 CONCATENATIONS = ("torch.cat", "torch.concat", "torch.concatenate")
+
+# Operators that write into their left operand (`x += y`); methods do the same when named with a trailing _.
+INPLACE_OPERATORS = {"__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__", "__imatmul__"}
+
+
+def storage_owner(tensor):
+    """The tensor whose storage a view looks into (the tensor itself when it is not a view)."""
+    return tensor._base if tensor._base is not None else tensor
+
+
+def is_inplace(short_name):
+    return short_name in INPLACE_OPERATORS or (short_name.endswith("_") and not short_name.startswith("_"))
 
 
 def without_empty_operands(args):
@@ -149,12 +166,24 @@ class Recorder(TorchFunctionMode):
         self.activations = {}  # value id -> tensor (only when asked)
         self.keep_activations = False
         self.suspended = 0  # > 0 while the recorder itself computes (copies of activations)
+        # In-place writes. Every recorded tensor keeps the version counter (tensor._version, shared by a
+        # tensor and its views, bumped by every in-place write) it had when recorded: a tensor whose counter
+        # moved on was written by something the graph does not show, and using it would bake in the old
+        # value. A view made by indexing (x[:, 0]) remembers its base and index, so a write into it is
+        # recorded as the assignment into the base (x[:, 0] = ...) that it is.
+        self.version_of = {}  # value id -> tensor._version when recorded
+        self.constant_version = {}  # constant id -> tensor._version when copied
+        self.indexed_view = {}  # id(view) -> (base tensor, index)
+        # While an in-place write is recorded: the tensor written (by the tensor owning its storage, as the
+        # version counter is shared) -> its version before the write.
+        self.written = {}
 
     # -- values ---------------------------------------------------------------------------------
     def new_value(self, tensor, dynamic):
         value = f"v{len(self.values)}"
         self.values[value] = {"shape": list(tensor.shape), "dtype": str(tensor.dtype).replace("torch.", "")}
         self.value_of[id(tensor)] = value
+        self.version_of[value] = tensor._version
         self.keep_alive.append(tensor)
         if dynamic:
             self.dynamic.add(value)
@@ -174,16 +203,20 @@ class Recorder(TorchFunctionMode):
         if isinstance(arg, torch.Tensor):
             value = self.value_of.get(id(arg))
             if value is not None:
+                if self.version_of[value] not in (arg._version, self.written.get(id(storage_owner(arg)))):
+                    raise CaptureError(
+                        f"a tensor the model reads ({'x'.join(map(str, arg.shape)) or 'scalar'} {str(arg.dtype).replace('torch.', '')}, "
+                        f"made by node {self.producer_of(value)}) was changed by an in-place write torchport cannot follow: an in-place op "
+                        "on a view of it (made by view/reshape/transpose/narrow/split/...), or on the tensor it is a view of; write that step out of place, "
+                        "e.g. build the new tensor with torch.cat or torch.where, or assign with an index (x[:, 0] = y), which is supported"
+                    )
                 return {"value": value}, value in self.dynamic
             name = self.param_name.get(id(arg))
             if name is not None:
                 return {"param": name}, False
             constant = self.constant_of.get(id(arg))
-            if constant is None:
-                constant = f"c{len(self.constants)}"
-                self.constants[constant] = self.copy(arg)
-                self.constant_of[id(arg)] = constant
-                self.keep_alive.append(arg)
+            if constant is None or self.constant_version[constant] != arg._version:
+                constant = self.new_constant(arg)
             return {"constant": constant}, False
         if isinstance(arg, torch.Size):
             return {"list": [{"const": int(d)} for d in arg]}, False  # encoded like any int list
@@ -208,6 +241,22 @@ class Recorder(TorchFunctionMode):
             return {"const": str(arg)}, False
         return {"repr": repr(arg)[:200]}, False
 
+    def new_constant(self, tensor):
+        """A constant holding the tensor's current content (a tensor written in place since gets a new one,
+        so nodes recorded before the write keep the old content)."""
+        constant = f"c{len(self.constants)}"
+        self.constants[constant] = self.copy(tensor)
+        self.constant_of[id(tensor)] = constant
+        self.constant_version[constant] = tensor._version
+        self.keep_alive.append(tensor)
+        return constant
+
+    def producer_of(self, value):
+        for node in reversed(self.nodes):
+            if value in node["outputs"]:
+                return f"'{node['name']}' ({node['op']})"
+        return "(a graph input)"
+
     def flat_tensors(self, result):
         if isinstance(result, torch.Tensor):
             return [result]
@@ -229,11 +278,8 @@ class Recorder(TorchFunctionMode):
             # Does not depend on the inputs: its results are constants, not graph nodes.
             for tensor in outputs:
                 self.value_of.pop(id(tensor), None)
-                if id(tensor) not in self.param_name and id(tensor) not in self.constant_of:
-                    constant = f"c{len(self.constants)}"
-                    self.constants[constant] = self.copy(tensor)
-                    self.constant_of[id(tensor)] = constant
-                    self.keep_alive.append(tensor)
+                if id(tensor) not in self.param_name:
+                    self.new_constant(tensor)
             return
         scope = module if kind == "module" else self.scope[-1]
         base = module if kind == "module" else (f"{scope}.{op.split('.')[-1].strip('_')}" if scope else op.split(".")[-1].strip("_"))
@@ -259,15 +305,56 @@ class Recorder(TorchFunctionMode):
     # -- interception -----------------------------------------------------------------------------
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        target = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        version_before = target._version if target is not None else None
         result = func(*args, **kwargs)
         if self.leaf_depth == 0 and self.suspended == 0:
             name = op_name(func)
             short = name.split(".")[-1]
-            if short not in NON_COMPUTING and name not in ("Tensor.__get__", "Tensor.__set__"):
+            # Tensor.__setitem__ is recorded by traced_setitem, which every assignment goes through.
+            if short not in NON_COMPUTING and name not in ("Tensor.__get__", "Tensor.__set__", "Tensor.__setitem__"):
                 if name in CONCATENATIONS:
                     args = without_empty_operands(args)
-                self.record("function", name, args, kwargs, result)
+                if target is not None and result is target and is_inplace(short):
+                    self.record_write(name, args, kwargs, target, version_before)
+                else:
+                    self.record("function", name, args, kwargs, result)
         return result
+
+    def record_write(self, name, args, kwargs, tensor, version_before, kind="function", module=None):
+        """Records an in-place write into `tensor` (done already: its version counter moved on from
+        `version_before`) as a node making a new value of it; then, when `tensor` is a view made by indexing,
+        the assignment into its base (`base[index] = tensor`), which the write changed too."""
+        self.written[id(storage_owner(tensor))] = version_before
+        try:
+            self.record(kind, name, args, kwargs, tensor, module=module)
+        finally:
+            del self.written[id(storage_owner(tensor))]
+        origin = self.indexed_view.get(id(tensor))
+        if origin is not None and self.value_of.get(id(tensor)) in self.dynamic:
+            base, index = origin
+            # A view shares its base's version counter: the base too stood at version_before.
+            self.record_write("Tensor.__setitem__", (base, index, tensor), {}, base, version_before)
+
+    def traced_setitem(self, original):
+        """Tensor.__setitem__, recorded as a node that makes a new value of the tensor assigned into (the
+        torch-function mode alone would see a call that returns None and so record nothing, leaving later
+        reads of the tensor with its old content: silently wrong)."""
+        recorder = self
+        depth = [0]
+
+        def __setitem__(tensor, index, value):
+            version_before = tensor._version
+            depth[0] += 1
+            try:
+                original(tensor, index, value)
+            finally:
+                depth[0] -= 1
+            if depth[0] == 0 and recorder.leaf_depth == 0 and recorder.suspended == 0:
+                recorder.record_write("Tensor.__setitem__", (tensor, index, value), {}, tensor, version_before)
+
+        __setitem__.__qualname__ = "Tensor.__setitem__"
+        return __setitem__
 
     def traced_getitem(self, original):
         """Tensor.__getitem__ that is always recorded. torch 1.13 indexes with a plain int (x[0],
@@ -283,8 +370,11 @@ class Recorder(TorchFunctionMode):
             finally:
                 depth[0] -= 1
             # The outermost call records it, unless the mode already did (slices, tensor indices).
-            if depth[0] == 0 and recorder.leaf_depth == 0 and recorder.suspended == 0 and isinstance(result, torch.Tensor) and id(result) not in recorder.value_of:
-                recorder.record("function", "Tensor.__getitem__", (tensor, index), {}, result)
+            if depth[0] == 0 and recorder.leaf_depth == 0 and recorder.suspended == 0 and isinstance(result, torch.Tensor):
+                if id(result) not in recorder.value_of:
+                    recorder.record("function", "Tensor.__getitem__", (tensor, index), {}, result)
+                if result._base is not None:
+                    recorder.indexed_view[id(result)] = (tensor, index)
             return result
 
         __getitem__.__qualname__ = "Tensor.__getitem__"
@@ -303,13 +393,18 @@ class Recorder(TorchFunctionMode):
 
         def forward(*args, **kwargs):
             if leaf:
+                target = args[0] if args and isinstance(args[0], torch.Tensor) else None
+                version_before = target._version if target is not None else None
                 self.leaf_depth += 1
                 try:
                     result = original(*args, **kwargs)
                 finally:
                     self.leaf_depth -= 1
                 if self.leaf_depth == 0:
-                    self.record("module", module_type(module), args, kwargs, result, module=path)
+                    if target is not None and result is target and target._version != version_before:  # ReLU(inplace=True)
+                        self.record_write(module_type(module), args, kwargs, target, version_before, kind="module", module=path)
+                    else:
+                        self.record("module", module_type(module), args, kwargs, result, module=path)
                 return result
             self.scope.append(path)
             try:
@@ -353,12 +448,15 @@ def capture(model, inputs, flatten_outputs, keep_activations=False):
         graph_inputs.append({"name": f"input_{i}", "value": value})
     originals = recorder.wrap_modules()
     original_getitem = torch.Tensor.__getitem__
+    original_setitem = torch.Tensor.__setitem__
     torch.Tensor.__getitem__ = recorder.traced_getitem(original_getitem)
+    torch.Tensor.__setitem__ = recorder.traced_setitem(original_setitem)
     try:
         with torch.no_grad(), recorder:
             result = model(*inputs)
     finally:
         torch.Tensor.__getitem__ = original_getitem
+        torch.Tensor.__setitem__ = original_setitem
         for module, had_own, original in originals:
             if had_own:
                 module.forward = original

@@ -1,7 +1,8 @@
 // The graph capture (scripts/torchport_capture.py) on what model libraries write: subclasses of torch.nn
 // modules defined outside torch (recorded by what they compute, or traced into their calls; never refused for
 // their class name), models that compute more than they return (those nodes are left out) and concatenations
-// onto an empty cache (the empty operand is left out). Each fixture is
+// onto an empty cache (the empty operand is left out), and in-place writes (recorded as the new value of the
+// tensor written, or refused when they reach it through a view the graph cannot show). Each fixture is
 // captured through the bridge and then verified against torch on keras and tflite-fp32.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,11 +65,20 @@ describe('graph capture of library-style modules', () => {
     expect(cats.map((n) => n.args[0]!.list!.length)).toEqual([1, 2]);
   });
 
+  it('records an assignment into a tensor, and a write into an indexing view of it, as nodes making its new value', async () => {
+    const graph = await capture('index_assign');
+    expect(graph.nodes.map((n) => n.op)).toEqual(['Tensor.mul', 'Tensor.__setitem__', 'Tensor.__getitem__', 'Tensor.__getitem__', 'Tensor.add_', 'Tensor.__setitem__', 'Tensor.__setitem__', 'Tensor.add']);
+  });
+
+  it('refuses a tensor written through a view it cannot follow, naming the tensor, its producer and the fix', async () => {
+    await expect(capture('write_through_view')).rejects.toThrow(/2x3x4 float32, made by node 'add' \(Tensor\.add\)\) was changed by an in-place write torchport cannot follow.*write that step out of place/s);
+  });
+
   it('all of them convert and match torch on keras and tflite-fp32', async () => {
-    const names = ['subclass_init_only', 'subclass_forward', 'unused_head', 'empty_cache_cat'];
+    const names = ['subclass_init_only', 'subclass_forward', 'unused_head', 'empty_cache_cat', 'constant_written'];
     const result = await runCli(['verify', ...names.map(fixture), '--targets', 'keras,tflite-fp32', '--json', '--report', join(dir, 'reports')], { cwd: ROOT, env: { ...process.env, CI: 'false' } });
     const rows = (JSON.parse(result.out) as { results: Array<{ model: string; target: string; status: string; reason?: string }> }).results;
     expect(rows.filter((r) => r.status !== 'pass').map((r) => `${r.model} ${r.target}: ${r.reason ?? r.status}`)).toEqual([]);
-    expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(8);
+    expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(10);
   }, 600_000);
 });

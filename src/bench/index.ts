@@ -6,6 +6,6 @@ export { DEFAULT_PLAN, measureInterleaved, type MeasurePlan, type Measurement, t
 export { torchReference, type ReferenceTimer } from './reference.ts';
 export { benchReport } from './report.ts';
 export { AGAINST_SUFFIX, VARIANT_CHECKS, benchModels, type BenchOptions, type BenchResult } from './run.ts';
-export { SLOWDOWN_ENV_VAR, SlowdownHookError, parseSlowdownHook, withSlowdown, type SlowdownPlan } from './slowdown.ts';
+export { withSlowdown, type SlowdownPlan } from './slowdown.ts';
 export { median, quantileSorted, summarize, thin } from './summary.ts';
 export { compareSamples, describeComparison, type Comparison, type GateOptions, type Verdict } from './verdict.ts';

@@ -1,6 +1,6 @@
 export { BridgeCrashedError, BridgeRequestError, BridgeTimeoutError, TorchBridge, type BridgeOptions, type FixtureHandle } from './bridge.ts';
 export type { BridgeVersions } from './protocol.ts';
-export { PROJECT_VENV_PYTHON, PYTHON_ENV_VAR, TORCH_INSTALL_HINT, TorchUnavailableError, findTorchPython, pythonCandidates, type TorchPython } from './python.ts';
+export { PROJECT_VENV_PYTHON, TORCH_INSTALL_HINT, TorchUnavailableError, findTorchPython, pythonCandidates, type TorchPython } from './python.ts';
 export {
   SafetensorsFormatError,
   decodeSafetensors,

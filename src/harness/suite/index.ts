@@ -13,3 +13,4 @@ export {
   type Suite,
   type TargetTolerances,
 } from './suite.ts';
+export { DEFAULT_SUITE_FILE, resolveDefaultSuite } from './default.ts';

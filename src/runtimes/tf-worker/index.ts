@@ -1,5 +1,4 @@
 export {
-  TF_PYTHON_ENV_VAR,
   TfWorker,
   TfWorkerCrashedError,
   TfWorkerRequestError,

@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKerasModel, kerasInputOf, loadKerasFixture, maxAbsDiff, toTorchLayout } from '../../keras/fixtures/index.ts';
 import { MODEL_JSON_NAME, WEIGHTS_BIN_NAME, loadKerasH5, loadTfjsLayersModel, saveTfjsLayersModel } from '../../keras/io/index.ts';
-import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { createKerasRunner } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { main } from '../main.ts';
 
 let dir: string;

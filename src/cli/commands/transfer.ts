@@ -99,7 +99,7 @@ async function runTransfer(ctx: CliContext, flags: TransferFlags): Promise<0 | 1
   const [{ saveKerasH5, saveTfjsLayersModel }, { formatTransferReport, transferWeights }, { describeTfjsBackend, initTfjsBackend }] = await Promise.all([
     import('../../keras/io/index.ts'),
     import('../../keras/transfer/index.ts'),
-    import('../../runtimes/keras/index.ts'),
+    import('../../runtimes/tfjs/index.ts'),
   ]);
   const weightsPath = path.resolve(ctx.cwd, flags.weights);
   const kerasPath = path.resolve(ctx.cwd, flags.keras);

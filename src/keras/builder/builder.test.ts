@@ -1,6 +1,6 @@
 // Every recorded golden with a captured graph becomes a Keras model that reproduces PyTorch's
 // outputs on every seed (wasm backend, NCHW goldens permuted to the model's layout and back).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FP32_TOLERANCE, errorMetrics } from '../../harness/compare/index.ts';
 import { listGoldenDirs, loadGolden, type Golden } from '../../harness/golden/index.ts';
 import { defaultSuite, resolveTolerance } from '../../harness/suite/index.ts';
-import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { createKerasRunner } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../tensor/index.ts';
 import { loadTfjsLayersModel, saveTfjsLayersModel } from '../io/index.ts';
 import { buildKerasModel, type BuildReport } from './index.ts';

@@ -1,11 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKerasModel, kerasInputOf, loadKerasFixture, maxAbsDiff, toTorchLayout, type KerasFixtureName } from '../fixtures/index.ts';
-import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { createKerasRunner } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import { transferWeights } from '../transfer/index.ts';
 import { KerasModelFileError, MODEL_JSON_NAME, WEIGHTS_BIN_NAME, loadKerasH5, loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from './index.ts';

@@ -1,7 +1,7 @@
 // For apps: plain `tf.loadLayersModel` reads torchport's model.json once torchport's custom layers
 // are registered with TensorFlow.js. Importing torchport's layers registers them; this function
 // makes that an explicit call and says what it registered.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import * as layers from '../layers/index.ts';
 
 /**

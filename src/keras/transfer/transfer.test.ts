@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KERAS_FIXTURES, buildKerasModel, kerasInputOf, loadKerasFixture, maxAbsDiff, toTorchLayout } from '../fixtures/index.ts';
-import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { createKerasRunner } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../tensor/index.ts';
 import { WeightTransferError, transferWeights, type TransferProblem } from './index.ts';
 

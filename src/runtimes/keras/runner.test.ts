@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKerasModel, kerasInputOf, loadKerasFixture, maxAbsDiff, toTorchLayout } from '../../keras/fixtures/index.ts';
 import { transferWeights } from '../../keras/transfer/index.ts';
 import { Tensor } from '../../tensor/index.ts';
-import { KerasInputError, createKerasRunner, initTfjsBackend } from './index.ts';
+import { initTfjsBackend } from '../tfjs/index.ts';
+import { KerasInputError, createKerasRunner } from './index.ts';
 
 beforeAll(async () => {
   await initTfjsBackend('wasm');

@@ -14,11 +14,11 @@
 //   size). 0.05 leaves about 1.5x margin over the worst case measured while still failing any
 //   real mistake (a wrong scale, a wrong channel axis, an unfolded BatchNorm), which shows up as
 //   errors of 10-100%.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KERAS_FIXTURES } from '../../keras/fixtures/index.ts';
 import { createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { Tensor, seededInput, STANDARD_NORMAL } from '../../tensor/index.ts';
 import { TfliteGraphBuilder, inspectTflite, writeTflite } from '../index.ts';
 import { cosineSimilarity } from '../testing/fixtures.ts';

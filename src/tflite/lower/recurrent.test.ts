@@ -2,10 +2,10 @@
 // they lower (tfjs), on seeded weights and inputs: every direction and both cells, at batch 2, as
 // loops (two sequence lengths that must give the same operator count, state that starts from
 // zero on every run) and unrolled.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TorchGRU } from '../../keras/layers/index.ts';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
 import { Tensor, seededInput } from '../../tensor/index.ts';
 import { inspectTflite } from '../index.ts';

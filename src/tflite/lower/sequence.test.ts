@@ -1,13 +1,13 @@
 // The lowerings of the transformer/sequence layers (./layers/sequence.ts), each checked in LiteRT
 // against the Keras layer it lowers (tfjs), on seeded inputs; and a batch-size mismatch is refused.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadGolden } from '../../harness/golden/index.ts';
 import { buildKerasModel } from '../../keras/builder/index.ts';
 import { BatchMatMul, Clamp, Compare, Gather, MathFunction, Select, StridedSlice } from '../../keras/layers/index.ts';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { TfliteInputError, createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
 import { Tensor, seededInput } from '../../tensor/index.ts';
 import { inspectTflite } from '../index.ts';

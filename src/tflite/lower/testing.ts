@@ -1,6 +1,6 @@
 // Test support for the converter: the Keras fixtures with their torch references, converted and
 // run in LiteRT.
-import * as tfjs from '@tensorflow/tfjs';
+import { tf as tfjs } from '../../runtimes/tfjs/index.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,6 +1,5 @@
 export {
   ALL_TARGETS,
-  SuiteFormatError,
   allowSkips,
   checkFixtureTolerance,
   defaultSuite,
@@ -8,9 +7,6 @@ export {
   parseSuite,
   resolveTolerance,
   skipAllowance,
-  type FixtureOverrides,
-  type SkipAllowances,
   type Suite,
-  type TargetTolerances,
 } from './suite.ts';
-export { DEFAULT_SUITE_FILE, resolveDefaultSuite } from './default.ts';
+export { resolveDefaultSuite } from './default.ts';

@@ -1,1 +1,1 @@
-export { convertToKerasNative, convertWithTensorFlow, createKerasPyRunner, type KerasPyRunnerOptions, type TfConvertOptions } from './runner.ts';
+export { convertToKerasNative, convertWithTensorFlow, createKerasPyRunner } from './runner.ts';

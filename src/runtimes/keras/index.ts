@@ -1,2 +1,2 @@
 export { KerasInputError, createKerasRunner } from './runner.ts';
-export { createKerasProbeRunner, type LayerOutput } from './probe.ts';
+export { createKerasProbeRunner } from './probe.ts';

@@ -2,4 +2,4 @@
 // that builds, reads or runs a tfjs-layers model takes `tf` from here, and the backend it computes
 // on is chosen here too (backend.ts), so which engine and which backend is decided in one module.
 export * as tf from '@tensorflow/tfjs';
-export { TfjsBackendError, activeTfjsBackend, describeTfjsBackend, initTfjsBackend, type TfjsBackendStatus } from './backend.ts';
+export { activeTfjsBackend, describeTfjsBackend, initTfjsBackend } from './backend.ts';

@@ -13,6 +13,7 @@ describe('readConfig', () => {
       tfjsBackend: 'auto',
       suite: undefined,
       benchSlowdown: new Map(),
+      fuzzSeed: undefined,
     });
   });
 
@@ -26,6 +27,8 @@ describe('readConfig', () => {
     expect(config.python).toBe('/opt/py/bin/python');
     expect(config.tfPython).toBeUndefined();
     expect(config.suite).toBe('suites/mine.json');
+    expect(readConfig({ TORCHPORT_FUZZ_SEED: '42' }).fuzzSeed).toBe(42);
+    expect(() => readConfig({ TORCHPORT_FUZZ_SEED: 'abc' })).toThrow(/TORCHPORT_FUZZ_SEED="abc" is not a whole number/);
   });
 
   it('parses the tfjs backend override, refusing an unknown backend instead of guessing', () => {

@@ -24,6 +24,7 @@ export const ENV = {
   tfjsBackend: 'TORCHPORT_TFJS_BACKEND',
   suite: 'TORCHPORT_SUITE',
   benchSlowdown: 'TORCHPORT_BENCH_INJECT_SLOWDOWN',
+  fuzzSeed: 'TORCHPORT_FUZZ_SEED',
 } as const;
 
 export interface TorchportConfig {
@@ -42,6 +43,8 @@ export interface TorchportConfig {
   readonly suite: string | undefined;
   /** TORCHPORT_BENCH_INJECT_SLOWDOWN: the test-only planted slowdown of `torchport bench`. */
   readonly benchSlowdown: SlowdownPlan;
+  /** TORCHPORT_FUZZ_SEED: the seed of the fast-check tests (unset: fixed under CI, fresh locally). */
+  readonly fuzzSeed: number | undefined;
 }
 
 export const DEFAULT_BRIDGE_TIMEOUT_MS = 120_000;
@@ -70,6 +73,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TorchportConfi
     tfjsBackend: attempt(() => parseTfjsBackendRequest(env[ENV.tfjsBackend]), 'auto'),
     suite: nonEmpty(env[ENV.suite]),
     benchSlowdown: attempt(() => parseSlowdownHook(env[ENV.benchSlowdown]), new Map()),
+    fuzzSeed: attempt(() => parseSeed(env[ENV.fuzzSeed]), undefined),
   };
   if (problems.length) throw new ConfigError(`environment: ${problems.join('; ')}`);
   return config;
@@ -92,6 +96,14 @@ function parseTimeout(value: string | undefined): number {
   const ms = Number(text);
   if (!Number.isSafeInteger(ms) || ms <= 0) throw new ConfigError(`${ENV.bridgeTimeoutMs}=${JSON.stringify(value)} is not a positive whole number of milliseconds (default ${DEFAULT_BRIDGE_TIMEOUT_MS})`);
   return ms;
+}
+
+function parseSeed(value: string | undefined): number | undefined {
+  const text = nonEmpty(value);
+  if (text === undefined) return undefined;
+  const seed = Number(text);
+  if (!Number.isSafeInteger(seed)) throw new ConfigError(`${ENV.fuzzSeed}=${JSON.stringify(value)} is not a whole number`);
+  return seed;
 }
 
 export function parseTfjsBackendRequest(value: string | undefined): TfjsBackendRequest {

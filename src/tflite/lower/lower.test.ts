@@ -21,7 +21,7 @@ import { createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.t
 import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { Tensor, seededInput, STANDARD_NORMAL } from '../../tensor/index.ts';
 import { TfliteGraphBuilder, inspectTflite, writeTflite } from '../index.ts';
-import { cosineSimilarity } from '../testing/fixtures.ts';
+import { errorMetrics } from '../../harness/compare/index.ts';
 import { ConversionOptionsError, KerasLoweringError, QUANTIZE_VARIANTS, convertKerasToTflite, type LoweringContext, type QuantizeVariant } from './index.ts';
 import {
   LOWERING_FIXTURES,
@@ -97,7 +97,7 @@ describe('more Keras layers, against PyTorch (scripts/make_lowering_references.p
           // cosine similarity >= 0.99 and relative error <= 0.12 (1.25x the 9.4% measured on ops2d).
           outputs.forEach((output, i) => {
             expect(relativeError(output, fixture.outputs[i]!).relative).toBeLessThanOrEqual(0.12);
-            expect(cosineSimilarity(output, fixture.outputs[i]!)).toBeGreaterThanOrEqual(0.99);
+            expect(errorMetrics(output, fixture.outputs[i]!).cosineSimilarity).toBeGreaterThanOrEqual(0.99);
           });
         } else {
           outputs.forEach((output, i) => checkParity(variant, output, fixture.outputs[i]!));

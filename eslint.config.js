@@ -1,13 +1,14 @@
 // Lint rules kept modest on purpose: they pass on the whole tree without reformatting it. The
-// architectural rules: only src/runtimes/ drives an engine (tfjs, LiteRT, ONNX Runtime); src/keras/
-// builds and reads Keras models, which in torchport are tfjs-layers models, so it may import tfjs.
-// Type-only imports (`import type * as tf`) are allowed everywhere: they load no engine. And the
-// float IR (src/tflite/ir) sits below lowering and quantization, which must not import back up.
+// architectural rules: only src/runtimes/ imports an engine (tfjs, LiteRT, ONNX Runtime). src/keras/
+// builds tfjs-layers models, and takes `tf` from src/runtimes/tfjs/ (the engine module that also
+// chooses the backend), like every other module, test and script. Type-only imports
+// (`import type * as tf`) are allowed everywhere: they load no engine. And the float IR
+// (src/tflite/ir) sits below lowering and quantization, which must not import back up.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const ENGINES = ['@tensorflow/*', '@litertjs/*', 'onnxruntime-node', 'onnxruntime-common'];
-const ENGINE_MESSAGE = 'Only src/runtimes/ (and src/keras/, whose models are tfjs-layers models) may load an engine: go through a Runner (src/runtimes/runner.ts).';
+const ENGINE_MESSAGE = 'Only src/runtimes/ may load an engine: run models through a Runner (src/runtimes/runner.ts); build tfjs layers with `tf` from src/runtimes/tfjs/index.ts.';
 const ENGINE_PATTERN = { group: ENGINES, allowTypeImports: true, message: ENGINE_MESSAGE };
 
 export default tseslint.config(
@@ -32,8 +33,8 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
   },
   {
-    files: ['src/**/*.ts'],
-    ignores: ['src/runtimes/**', 'src/keras/**', 'src/**/*.test.ts', 'src/**/testing.ts', 'src/**/testing/**'],
+    files: ['src/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['src/runtimes/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [ENGINE_PATTERN] }],
       'no-restricted-syntax': [

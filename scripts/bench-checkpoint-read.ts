@@ -9,12 +9,13 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readConfig } from '../src/config/index.ts';
 import { readCheckpointFile, type Checkpoint } from '../src/torch/index.ts';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '120' }, runs: { type: 'string', default: '5' } } });
 const targetMb = Number(values.mb);
 const runs = Number(values.runs);
-const python = process.env['TORCHPORT_PYTHON'] ?? '/usr/bin/python3';
+const python = readConfig().python ?? '/usr/bin/python3';
 
 const MAKE = `
 import sys, torch

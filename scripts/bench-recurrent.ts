@@ -6,11 +6,11 @@
 //
 // Latency: warm-up runs are not measured; each measured run includes copying the input in and
 // reading the output back. Single-threaded LiteRT (compat wasm build under plain Node).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../src/runtimes/tfjs/index.ts';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { TorchGRU } from '../src/keras/layers/index.ts';
-import { initTfjsBackend } from '../src/runtimes/keras/index.ts';
+import { initTfjsBackend } from '../src/runtimes/tfjs/index.ts';
 import { createTfliteRunner } from '../src/runtimes/tflite/index.ts';
 import { seededInput } from '../src/tensor/index.ts';
 import { RECURRENCE_STRATEGIES, convertKerasToTflite, type RecurrenceStrategy } from '../src/tflite/lower/index.ts';

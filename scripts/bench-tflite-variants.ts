@@ -8,12 +8,12 @@
 //
 // Latency: warm-up runs are not measured; each measured run includes copying the input in and
 // reading every output back. Single-threaded LiteRT (compat wasm build under plain Node).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../src/runtimes/tfjs/index.ts';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { KERAS_FIXTURES } from '../src/keras/fixtures/index.ts';
 import { groupedConv2d } from '../src/keras/layers/index.ts';
-import { initTfjsBackend } from '../src/runtimes/keras/index.ts';
+import { initTfjsBackend } from '../src/runtimes/tfjs/index.ts';
 import { createTfliteRunner, executeTflite } from '../src/runtimes/tflite/index.ts';
 import { STANDARD_NORMAL, Tensor, seededInput } from '../src/tensor/index.ts';
 import { QUANTIZE_VARIANTS, convertKerasToTflite, type QuantizeVariant } from '../src/tflite/lower/index.ts';

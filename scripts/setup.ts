@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readConfig } from '../src/config/index.ts';
 import { findTorchPython, PROJECT_VENV_PYTHON, TorchUnavailableError } from '../src/torch/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,7 +36,7 @@ async function canImport(python: string, module: string): Promise<boolean> {
 
 /** The base interpreter the venv is made from: TORCHPORT_BASE_PYTHON, else python3 on PATH. */
 function basePython(): string {
-  return process.env['TORCHPORT_BASE_PYTHON']?.trim() || 'python3';
+  return readConfig().basePython;
 }
 
 async function ensureVenv(): Promise<void> {

@@ -1,11 +1,8 @@
-export { BASELINE_FORMAT, BaselineError, createBaseline, loadBaseline, parseBaseline, saveBaseline, type Baseline, type BaselineEntry } from './baseline.ts';
-export { bootstrapMedianRatio, type RatioInterval } from './bootstrap.ts';
-export { CALIBRATION_KERNEL, runCalibrationKernel } from './calibration.ts';
-export { mannWhitneyU, normalUpperTail, type MannWhitneyResult } from './mann-whitney.ts';
-export { DEFAULT_PLAN, measureInterleaved, type MeasurePlan, type Measurement, type SelfTimedWorkload, type TimedWorkload, type Workload } from './measure.ts';
-export { torchReference, type ReferenceTimer } from './reference.ts';
+export { createBaseline, loadBaseline, saveBaseline } from './baseline.ts';
+export { DEFAULT_PLAN, measureInterleaved, type MeasurePlan, type Workload } from './measure.ts';
+export { torchReference } from './reference.ts';
 export { benchReport } from './report.ts';
-export { AGAINST_SUFFIX, VARIANT_CHECKS, benchModels, type BenchOptions, type BenchResult } from './run.ts';
-export { SLOWDOWN_ENV_VAR, SlowdownHookError, parseSlowdownHook, withSlowdown, type SlowdownPlan } from './slowdown.ts';
-export { median, quantileSorted, summarize, thin } from './summary.ts';
-export { compareSamples, describeComparison, type Comparison, type GateOptions, type Verdict } from './verdict.ts';
+export { benchModels, type BenchOptions, type BenchResult } from './run.ts';
+export { withSlowdown } from './slowdown.ts';
+export { median } from './summary.ts';
+export { compareSamples, describeComparison } from './verdict.ts';

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,14 +11,18 @@ function cli(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } 
   return runCli(argv, { cwd: options.cwd ?? repo, env: options.env ?? { ...process.env, CI: '' } });
 }
 
-describe('torchport CLI', () => {
+// Each test stands alone (any order, any subset): the one `run` that records the project's golden
+// happens in beforeAll, and a test that changes files works on its own copy.
+describe.shuffle('torchport CLI', () => {
   let project: string;
+  let recorded: Awaited<ReturnType<typeof cli>>;
   beforeAll(async () => {
     // A throwaway project: one fixture, goldens and reports written inside it.
     project = await mkdtemp(join(tmpdir(), 'cli-test-'));
     await mkdir(join(project, 'suites', 'fixtures'), { recursive: true });
     await copyFile(join(repo, 'src/torch/test-fixtures/two_outputs_noisy.py'), join(project, 'suites', 'fixtures', 'tiny.py'));
-  });
+    recorded = await cli(['run', '--targets', 'torch,onnx'], { cwd: project });
+  }, 180_000);
   afterAll(() => rm(project, { recursive: true, force: true }));
 
   it('prints help for every command with exit code 0', async () => {
@@ -40,7 +44,7 @@ describe('torchport CLI', () => {
   });
 
   it('run: records the missing golden, passes, prints the table and writes reports/latest/report.json', async () => {
-    const result = await cli(['run', '--targets', 'torch,onnx'], { cwd: project });
+    const result = recorded;
     expect(result.err).toMatch(/tiny: recording golden/);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/tiny\s+torch\s+3\/3\s+0\s+0\s+1\.00x\s+scaled 0\.000001\s+0\s+PASS/);
@@ -55,11 +59,14 @@ describe('torchport CLI', () => {
   });
 
   it('golden list and verify see the recorded golden; verify exits 1 naming a tampered file', async () => {
-    const list = await cli(['golden', 'list', '--json'], { cwd: project });
+    const own = await mkdtemp(join(project, 'tamper-'));
+    for (const dir of ['golden', 'suites']) await cp(join(project, dir), join(own, dir), { recursive: true });
+    const list = await cli(['golden', 'list', '--json'], { cwd: own });
     expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ name: 'tiny', seeds: [5, 6, 7], distribution: 'uniform[-2, 2)' })]);
-    expect((await cli(['golden', 'verify'], { cwd: project })).code).toBe(0);
-    await writeFile(join(project, 'golden', 'tiny', 'seed-6', 'output_1.npy'), 'garbage');
-    const verify = await cli(['golden', 'verify'], { cwd: project });
+    const intact = await cli(['golden', 'verify'], { cwd: own });
+    expect(intact.code, intact.out + intact.err).toBe(0);
+    await writeFile(join(own, 'golden', 'tiny', 'seed-6', 'output_1.npy'), 'garbage');
+    const verify = await cli(['golden', 'verify'], { cwd: own });
     expect(verify.code).toBe(1);
     expect(verify.out).toMatch(/FAIL {2}tiny\n\s+seed-6\/output_1\.npy: content changed since recording/);
   });

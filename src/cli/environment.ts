@@ -8,12 +8,6 @@ export const DEFAULT_GOLDEN_DIR = 'golden';
 export const DEFAULT_FIXTURES_DIR = 'suites/fixtures';
 export const DEFAULT_REPORTS_DIR = 'reports';
 
-/** CI is on when CI is set to anything but "" / "0" / "false" (as vitest and most CI tools read it). */
-export function isCI(env: NodeJS.ProcessEnv): boolean {
-  const value = env['CI'];
-  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
-}
-
 export interface OpenedBridge {
   readonly bridge: TorchBridge | null;
   readonly versions: BridgeVersions | null;
@@ -26,7 +20,7 @@ export interface OpenedBridge {
  * work can go on without torch.
  */
 export async function openBridge(ctx: CliContext): Promise<OpenedBridge> {
-  const bridge = new TorchBridge({ env: ctx.env, onStderr: (line) => printError(ctx, `[python] ${line}`) });
+  const bridge = new TorchBridge({ env: ctx.env, config: ctx.config, onStderr: (line) => printError(ctx, `[python] ${line}`) });
   try {
     return { bridge, versions: await bridge.versions(), unavailable: null };
   } catch (error) {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ConfigError, readConfig, type TorchportConfig } from '../config/index.ts';
 import { describeError, isTorchportError } from '../errors.ts';
 import { printError, type CliContext } from './context.ts';
 import { registerBench } from './commands/bench.ts';
@@ -53,13 +54,17 @@ function* allCommands(command: Command): Generator<Command> {
 
 /** Runs the CLI on `argv` (without node and script) and returns the process exit code. */
 export async function main(argv: readonly string[], io: Partial<CliContext> = {}): Promise<number> {
-  const ctx: CliContext = {
-    stdout: io.stdout ?? process.stdout,
-    stderr: io.stderr ?? process.stderr,
-    cwd: io.cwd ?? process.cwd(),
-    env: io.env ?? process.env,
-    exitCode: 0,
-  };
+  const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  let config: TorchportConfig;
+  try {
+    config = io.config ?? readConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    stderr.write(`torchport: ${error.message} [${error.code}]\n`);
+    return error.exitCode;
+  }
+  const ctx: CliContext = { stdout: io.stdout ?? process.stdout, stderr, cwd: io.cwd ?? process.cwd(), env, config, exitCode: 0 };
   const program = buildProgram(ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });

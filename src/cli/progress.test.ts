@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from './context.ts';
+import { readConfig } from '../config/index.ts';
 import { createProgress } from './progress.ts';
 
 function capture(isTTY: boolean): { stream: Writable & { isTTY?: boolean }; text: () => string } {
@@ -9,7 +10,7 @@ function capture(isTTY: boolean): { stream: Writable & { isTTY?: boolean }; text
   return { stream, text: () => text };
 }
 
-const ctx = (env: NodeJS.ProcessEnv = {}): CliContext => ({ stdout: process.stdout, stderr: process.stderr, cwd: '.', env, exitCode: 0 });
+const ctx = (env: NodeJS.ProcessEnv = {}): CliContext => ({ stdout: process.stdout, stderr: process.stderr, cwd: '.', env, config: readConfig(env), exitCode: 0 });
 
 describe('progress', () => {
   it('on a TTY: one redrawn line with model n/N and the time left from the models done so far', () => {
@@ -24,6 +25,14 @@ describe('progress', () => {
     progress.done();
     const frames = out.text().split('\r\x1b[2K').filter(Boolean);
     expect(frames).toEqual(['[0s] model 1/4 a: keras', '[5s] model 1/4 a: onnx', '[10s, ~30s left] model 2/4 b: keras']);
+  });
+
+  it('CI=false on a TTY is not CI: the live line stays (CI is read one way, src/config)', () => {
+    const out = capture(true);
+    const progress = createProgress(ctx({ CI: 'false' }), { total: 2, stream: out.stream, now: () => 0 });
+    progress.update('m1: keras');
+    progress.done();
+    expect(out.text().split('\r\x1b[2K').filter(Boolean)).toEqual(['[0s] model 1/2 m1: keras']);
   });
 
   it('elsewhere (CI logs): plain lines, no escape codes', () => {

@@ -79,13 +79,24 @@ describe('a green run means the model was checked', () => {
   it('under CI, verify records nothing: a fixture without a committed golden fails with the command that records it', async () => {
     await mkdir(join(project, 'new'), { recursive: true });
     await copyFile(testFixture('two_outputs_noisy.py'), join(project, 'new', 'fresh.py'));
-    const before = await readdir(tmpdir());
-    const result = await cli(['verify', 'new/fresh.py', '--targets', 'onnx'], { CI: 'true' });
+    // A private TMPDIR (this file runs in its own process): other test files record temporary
+    // goldens into the shared one at the same time.
+    const temp = await mkdtemp(join(project, 'tmp-'));
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = temp;
+    let result: Awaited<ReturnType<typeof cli>>;
+    try {
+      expect(tmpdir()).toBe(temp);
+      result = await cli(['verify', 'new/fresh.py', '--targets', 'onnx'], { CI: 'true' });
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
     expect(result.code).toBe(1);
     expect(result.out).toMatch(/golden fresh is missing and goldens are not recorded under CI; record it locally with `npx torchport golden add .*fresh\.py`/);
     expect(result.err).not.toMatch(/recording/);
     expect(existsSync(join(project, 'golden', 'fresh'))).toBe(false);
-    expect((await readdir(tmpdir())).filter((e) => e.startsWith('torchport-golden-') && !before.includes(e))).toEqual([]);
+    expect(await readdir(temp)).toEqual([]);
   });
 
   it('refuses a fixture path that is not the file its golden was recorded from, naming both', async () => {

@@ -3,16 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { DEFAULT_TARGETS, MANIFEST_FILE, allowSkips, defaultSuite, fileTargets, goldenNameOf, loadGolden, loadSuite, runIdFor, verifyModels, type ModelFile, type ModelSource, type Suite, type Target } from '../harness/index.ts';
+import { DEFAULT_TARGETS, MANIFEST_FILE, allowSkips, fileTargets, goldenNameOf, loadGolden, loadSuite, resolveDefaultSuite, runIdFor, verifyModels, type ModelFile, type ModelSource, type Suite, type Target } from '../harness/index.ts';
 import { summaryTable, writeReports } from '../report/index.ts';
 import { cleanupOnInterrupt } from '../util/index.ts';
 import { print, printError, type CliContext } from './context.ts';
-import { DEFAULT_FIXTURES_DIR, isCI, openBridge, resolveFixtures, type OpenedBridge } from './environment.ts';
+import { DEFAULT_FIXTURES_DIR, openBridge, resolveFixtures, type OpenedBridge } from './environment.ts';
 import { createProgress } from './progress.ts';
 import { shardOf, type Shard } from './shard.ts';
 import { availableTargetNames, createTargets, parseTargetList } from './targets.ts';
 
-const DEFAULT_SUITE = 'suites/default.json';
 
 export interface VerificationRequest {
   /** Golden directories, fixture files (.py) and/or one suite file (.json). Empty: the default suite. */
@@ -47,7 +46,7 @@ export async function runVerification(ctx: CliContext, request: VerificationRequ
   const base: Suite = { ...suite, targets: targetNames, seeds };
   // The TRANSPOSE limit is a rule for torchport's writer; another converter's count is reported, not judged.
   const effectiveSuite: Suite = allowSkips(files ? { ...base, structure: { ...base.structure, maxTranspose: null, fixtures: {} } } : base, allowed, 'allowed by --allow-skip');
-  const ci = isCI(ctx.env);
+  const ci = ctx.config.ci;
   await refuseMismatchedFixtures(fixtures, request.goldenRoot);
   // Python and torch start only when something needs them: the torch target, or a golden to record.
   const needsTorch = targetNames.includes('torch') || fixtures.some((f) => !existsSync(join(request.goldenRoot, goldenNameOf(f), MANIFEST_FILE)));
@@ -199,10 +198,7 @@ export async function resolveInputs(ctx: CliContext, inputs: readonly string[]):
     else problems.push(`${input}: not a golden directory, a fixture (.py) or a suite (.json)`);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
-  if (!suite) {
-    const defaultPath = join(ctx.cwd, DEFAULT_SUITE);
-    suite = existsSync(defaultPath) ? await loadSuite(defaultPath) : defaultSuite([...DEFAULT_TARGETS]);
-  }
+  suite ??= await resolveDefaultSuite(ctx.cwd, DEFAULT_TARGETS);
   if (fixtures.length === 0 && goldens.length === 0) fixtures.push(...(await suiteFixtures(ctx, suite)));
   return { suite, fixtures, goldens };
 }

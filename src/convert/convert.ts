@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Golden } from '../golden/index.ts';
 import { buildKerasModel, type BuildReport, type IORecord } from '../keras/builder/index.ts';
 import { loadKerasH5, loadTfjsLayersModel, saveKeras3, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
-import { initTfjsBackend } from '../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../runtimes/tfjs/index.ts';
 import { executeTflite } from '../runtimes/tflite/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type QuantizeVariant, type RecurrenceStrategy } from '../tflite/lower/index.ts';

@@ -12,6 +12,7 @@ import { createTfliteRunner } from '../runtimes/tflite/index.ts';
 import { inspectTflite } from '../tflite/index.ts';
 import { QUANTIZE_VARIANTS } from '../tflite/lower/index.ts';
 import { buildKeras, lowerToTflite, tfliteFileName, toKerasLayout, toTorchLayout, type KerasConversion } from './index.ts';
+import { atMost } from '../../test/support/tolerance.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const golden = await loadGolden(path.join(ROOT, 'golden/two_inputs_two_outputs'));
@@ -73,11 +74,7 @@ describe('two_inputs_two_outputs: PyTorch names and order through TFLite', () =>
         const references = await golden.outputs(seed);
         expect(outputs.map((t) => t.shape)).toEqual(golden.manifest.outputs.map((s) => s.shape));
         outputs.forEach((output, i) => {
-          const a = output.toFloat32().data;
-          const b = references[i]!.toFloat32().data;
-          let worst = 0;
-          for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k]! - b[k]!));
-          expect(worst, `${outputNames[i]} seed ${seed}`).toBeLessThanOrEqual(1e-5);
+          expect(output).toMatchReference(references[i]!, atMost(1e-5), { label: `${outputNames[i]} seed ${seed}` });
         });
       }
     } finally {

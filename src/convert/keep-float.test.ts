@@ -10,6 +10,7 @@ import { createTfliteRunner } from '../runtimes/tflite/index.ts';
 import { inspectTflite } from '../tflite/index.ts';
 import { ConversionOptionsError, type ConversionResult } from '../tflite/lower/index.ts';
 import { buildKeras, lowerToTflite, toKerasLayout, toTorchLayout, type KerasConversion } from './index.ts';
+import { layerErrorMetrics } from '../harness/compare/index.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const golden = await loadGolden(path.join(ROOT, 'golden/vit_tiny'));
@@ -29,11 +30,7 @@ async function outputErrors(keras: KerasConversion, result: ConversionResult): P
     for (const seed of golden.manifest.seeds) {
       const [output] = toTorchLayout(await runner.run(toKerasLayout(await golden.inputs(seed), keras.io.inputs)), keras.io.outputs);
       const [reference] = await golden.outputs(seed);
-      const a = output!.toFloat32().data;
-      const b = reference!.toFloat32().data;
-      let worst = 0;
-      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-      errors.push(worst);
+      errors.push(layerErrorMetrics(output!, reference!).maxAbsDiff);
     }
     return errors;
   } finally {

@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { extname, join } from 'node:path';
 import { TorchportError } from '../errors.ts';
 import { loadKerasH5, loadTfjsLayersModel } from '../keras/io/index.ts';
-import { initTfjsBackend } from '../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../runtimes/tfjs/index.ts';
 import { executeTflite } from '../runtimes/tflite/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import { QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type QuantizeVariant, type RecurrenceStrategy } from '../tflite/lower/index.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/testing.ts';
 import { loadKerasH5, loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from '../keras/io/index.ts';
-import { initTfjsBackend } from '../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../runtimes/tfjs/index.ts';
 import { readTflite, writeTflite, type TfliteModel } from '../tflite/index.ts';
 import { hashArtifactFiles } from './artifacts-record.ts';
 import { tfliteFileName } from './convert.ts';
@@ -119,7 +119,7 @@ describe('verify --artifacts on planted faults', () => {
       await writeFile(jsonPath, JSON.stringify(json));
     }
     const model = await loadTfjsLayersModel(jsonPath);
-    const tf = await import('@tensorflow/tfjs');
+    const { tf } = await import('../runtimes/tfjs/index.ts');
     if (edit.weights) {
       for (const layer of model.layers) {
         const weights = layer.getWeights();
@@ -268,7 +268,7 @@ describe('verify --artifacts on planted faults', () => {
       const model = await loadKerasH5(join(dir, 'keras', 'model.h5'));
       const fc = model.getLayer('fc');
       const [kernel, bias] = fc.getWeights();
-      const tf = await import('@tensorflow/tfjs');
+      const { tf } = await import('../runtimes/tfjs/index.ts');
       fc.setWeights([kernel!, tf.add(bias!, 1e-3)]);
       await saveKerasH5(model, join(dir, 'keras', 'model.h5'));
     });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeRun, parseSuite, type RunReport } from '../harness/index.ts';
 import { renderHtml } from './index.ts';
-import { countColour, decodePng } from './testing/png.ts';
+import { countColour, decodePng } from '../../test/support/png.ts';
 import { recordOnnxRun } from './testing/run.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';

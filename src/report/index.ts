@@ -1,6 +1,6 @@
-export { REPORT_FILES, writeReports } from './write.ts';
+export { writeReports } from './write.ts';
 export { formatTable, summaryTable } from './table.ts';
 export { renderHtml } from './html.ts';
 export { renderJunit } from './junit.ts';
 export { renderMarkdown } from './markdown.ts';
-export { latencyHtml, latencyMarkdown, latencyTable, latencyVerdictLine } from './latency.ts';
+export { latencyTable } from './latency.ts';

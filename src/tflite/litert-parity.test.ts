@@ -6,7 +6,9 @@ import { createTfliteRunner } from '../runtimes/tflite/index.ts';
 import type { Runner } from '../runtimes/index.ts';
 import { Tensor } from '../tensor/index.ts';
 import { TfliteGraphBuilder, readTflite, writeTflite, type TfliteModel } from './index.ts';
-import { cosineSimilarity, fixture, maxAbsDiff, values } from './testing/fixtures.ts';
+import { errorMetrics } from '../harness/compare/index.ts';
+import { fixture, values } from './testing/fixtures.ts';
+import { atMost } from '../../test/support/tolerance.ts';
 
 const FLOAT_TOLERANCE = 1e-5;
 const runners: Runner[] = [];
@@ -39,7 +41,7 @@ describe('float32 models in LiteRT match PyTorch to 1e-5', () => {
   it('CONV_2D, SAME padding, fused RELU6', async () => {
     const [y] = await run(floatConv('conv_relu6_same', { padding: 'SAME', stride: 1, activation: 'RELU6' }), [fixture('conv_relu6_same', 'input')]);
     const expected = fixture('conv_relu6_same', 'output');
-    expect(maxAbsDiff(y!, expected)).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    expect(y!).toMatchReference(expected, atMost(FLOAT_TOLERANCE));
     // The clamp really happened: the reference has values at both RELU6 bounds.
     expect(values(expected).some((v) => v === 0) && values(expected).some((v) => v === 6)).toBe(true);
   });
@@ -47,7 +49,7 @@ describe('float32 models in LiteRT match PyTorch to 1e-5', () => {
   it('CONV_2D, VALID padding, stride 2', async () => {
     const [y] = await run(floatConv('conv_valid_stride2', { padding: 'VALID', stride: 2, activation: 'NONE' }), [fixture('conv_valid_stride2', 'input')]);
     expect(y!.shape).toEqual([1, 4, 4, 5]);
-    expect(maxAbsDiff(y!, fixture('conv_valid_stride2', 'output'))).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    expect(y!).toMatchReference(fixture('conv_valid_stride2', 'output'), atMost(FLOAT_TOLERANCE));
   });
 
   it('DEPTHWISE_CONV_2D (1HWC filter), fused RELU', async () => {
@@ -61,7 +63,7 @@ describe('float32 models in LiteRT match PyTorch to 1e-5', () => {
     g.op('DEPTHWISE_CONV_2D', [x, w, b], [y], { padding: 'SAME', strideW: 1, strideH: 1, depthMultiplier: 1, fusedActivationFunction: 'RELU' });
     g.output(y);
     const [out] = await run(g.build(c), [input]);
-    expect(maxAbsDiff(out!, fixture(c, 'output'))).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    expect(out!).toMatchReference(fixture(c, 'output'), atMost(FLOAT_TOLERANCE));
   });
 
   it('FULLY_CONNECTED with bias, batch of 2', async () => {
@@ -74,7 +76,7 @@ describe('float32 models in LiteRT match PyTorch to 1e-5', () => {
     g.op('FULLY_CONNECTED', [x, w, b], [y], {});
     g.output(y);
     const [out] = await run(g.build(c), [fixture(c, 'input')]);
-    expect(maxAbsDiff(out!, fixture(c, 'output'))).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    expect(out!).toMatchReference(fixture(c, 'output'), atMost(FLOAT_TOLERANCE));
   });
 
   it('ADD broadcasting [3, 1] against [2, 3, 4], two graph inputs', async () => {
@@ -86,7 +88,7 @@ describe('float32 models in LiteRT match PyTorch to 1e-5', () => {
     g.op('ADD', [a, b], [y], {});
     g.output(y);
     const [out] = await run(g.build(c), [fixture(c, 'a'), fixture(c, 'b')]);
-    expect(maxAbsDiff(out!, fixture(c, 'output'))).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    expect(out!).toMatchReference(fixture(c, 'output'), atMost(FLOAT_TOLERANCE));
   });
 
   it('MEAN over H and W (global average pooling)', async () => {
@@ -98,7 +100,7 @@ describe('float32 models in LiteRT match PyTorch to 1e-5', () => {
     g.op('MEAN', [x, axes], [y], { keepDims: false });
     g.output(y);
     const [out] = await run(g.build(c), [fixture(c, 'input')]);
-    expect(maxAbsDiff(out!, fixture(c, 'output'))).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    expect(out!).toMatchReference(fixture(c, 'output'), atMost(FLOAT_TOLERANCE));
   });
 
   it('float16 filter + DEQUANTIZE feeding CONV_2D (float32 activations)', async () => {
@@ -118,7 +120,7 @@ describe('float32 models in LiteRT match PyTorch to 1e-5', () => {
     const bytes = writeTflite(model);
     expect(readTflite(bytes).operatorCodes.find((code) => code.name === 'DEQUANTIZE')?.version).toBe(3);
     const [out] = await run(model, [fixture(c, 'input')]);
-    expect(maxAbsDiff(out!, fixture(c, 'output'))).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    expect(out!).toMatchReference(fixture(c, 'output'), atMost(FLOAT_TOLERANCE));
   });
 });
 
@@ -149,8 +151,7 @@ describe('quantized models in LiteRT', () => {
     const perChannel = filter.length / scales.length;
     const l1 = scales.map((s, channel) => filter.slice(channel * perChannel, (channel + 1) * perChannel).reduce((sum, v) => sum + Math.abs(v) * s, 0));
     const bound = (maxInput / 254) * Math.max(...l1) + FLOAT_TOLERANCE;
-    const diff = maxAbsDiff(out!, fixture(c, 'output'));
-    expect(diff).toBeLessThanOrEqual(bound);
+    expect(out!).toMatchReference(fixture(c, 'output'), atMost(bound));
     // Not trivially passing: the output is far larger than the bound.
     expect(Math.max(...values(fixture(c, 'output')).map(Math.abs))).toBeGreaterThan(10 * bound);
   });
@@ -196,9 +197,9 @@ describe('quantized models in LiteRT', () => {
     const scaleOut = values(fixture(c, 'io_quantization'))[2]!;
     // Against torch simulating the integer kernel: LiteRT requantizes with a fixed-point
     // multiplier whose rounding may differ from exact rounding by one output step.
-    expect(maxAbsDiff(out!, fixture(c, 'output_dequantized'))).toBeLessThanOrEqual(scaleOut * (1 + 1e-5));
+    expect(out!).toMatchReference(fixture(c, 'output_dequantized'), atMost(scaleOut * (1 + 1e-5)));
     // Against torch's float conv: the quantized model tracks it closely in direction.
-    expect(cosineSimilarity(out!, fixture(c, 'output_float'))).toBeGreaterThan(0.999);
+    expect(errorMetrics(out!, fixture(c, 'output_float')).cosineSimilarity).toBeGreaterThan(0.999);
   });
 
   it('the same model with int8 inputs and outputs (no QUANTIZE/DEQUANTIZE)', async () => {
@@ -208,7 +209,7 @@ describe('quantized models in LiteRT', () => {
     const [out] = await runner.run([fixture(c, 'input_int8')]);
     expect(out!.dtype).toBe('int8');
     // One quantization step, as above, now counted in integers.
-    expect(maxAbsDiff(out!, fixture(c, 'output_int8'))).toBeLessThanOrEqual(1);
+    expect(out!).toMatchReference(fixture(c, 'output_int8'), atMost(1));
   });
 });
 

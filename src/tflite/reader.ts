@@ -294,9 +294,7 @@ function readOptions(name: OptionsTableName, table: TableView | undefined, where
         break;
       case 'enum': {
         const code = table ? table.i8(field.slot, key, field.values.indexOf(field.default)) : field.values.indexOf(field.default);
-        const value = field.values[code];
-        if (value === undefined) table!.file.fail(`${where}: ${name}.${key} has unknown value ${code} (known: ${field.values.join(', ')})`);
-        values[key] = value;
+        values[key] = field.values[code] ?? table!.file.fail(`${where}: ${name}.${key} has unknown value ${code} (known: ${field.values.join(', ')})`);
         break;
       }
       case 'int32[]': {

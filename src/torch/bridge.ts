@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { readConfig, type TorchportConfig } from '../config/index.ts';
 import { TorchportError } from '../errors.ts';
 import { cleanupOnInterrupt } from '../util/index.ts';
 import { decodeNpy, encodeNpy, type Tensor } from '../tensor/index.ts';
@@ -46,7 +47,10 @@ export class BridgeCrashedError extends TorchportError {
 }
 
 export interface BridgeOptions {
+  /** The worker's environment (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Interpreter and timeout settings (default: parsed from `env`). */
+  readonly config?: TorchportConfig;
   /** Per request; a fixture that takes longer is killed. Default 120 s (TORCHPORT_BRIDGE_TIMEOUT_MS). */
   readonly requestTimeoutMs?: number;
   /** Until the worker has imported torch and said it is ready. Default 180 s. */
@@ -95,13 +99,13 @@ export class TorchBridge {
   private queue: Promise<unknown> = Promise.resolve();
   private tempDir: string | undefined;
   private closed = false;
+  private readonly config: TorchportConfig;
   private readonly requestTimeoutMs: number;
   private readonly startTimeoutMs: number;
 
   constructor(private readonly options: BridgeOptions = {}) {
-    const env = options.env ?? process.env;
-    const fromEnv = Number(env['TORCHPORT_BRIDGE_TIMEOUT_MS']);
-    this.requestTimeoutMs = options.requestTimeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 120_000);
+    this.config = options.config ?? readConfig(options.env ?? process.env);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? this.config.bridgeTimeoutMs;
     this.startTimeoutMs = options.startTimeoutMs ?? 180_000;
   }
 
@@ -329,7 +333,7 @@ export class TorchBridge {
     const env = this.options.env ?? process.env;
     this.closeOnInterrupt();
     const attempts: PythonAttempt[] = [];
-    for (const executable of pythonCandidates(env)) {
+    for (const executable of pythonCandidates(this.config.python)) {
       const outcome = await this.spawn(executable, env);
       if ('worker' in outcome) {
         this.worker = outcome.worker;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli/testing.ts';
+import { readConfig } from '../config/index.ts';
 import { PROJECT_VENV_PYTHON, pythonCandidates } from './index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,11 +16,11 @@ const DEBIAN_PYTHON = '/usr/bin/python3';
 
 describe('pythonCandidates', () => {
   it('tries the project .venv before the system interpreters, and TORCHPORT_PYTHON alone when set', () => {
-    const candidates = pythonCandidates({});
+    const candidates = pythonCandidates(undefined);
     if (existsSync(PROJECT_VENV_PYTHON)) expect(candidates[0]).toBe(PROJECT_VENV_PYTHON);
     else expect(candidates).not.toContain(PROJECT_VENV_PYTHON);
     expect(candidates).toContain(DEBIAN_PYTHON);
-    expect(pythonCandidates({ TORCHPORT_PYTHON: ' /opt/py/bin/python ' })).toEqual(['/opt/py/bin/python']);
+    expect(pythonCandidates(readConfig({ TORCHPORT_PYTHON: ' /opt/py/bin/python ' }).python)).toEqual(['/opt/py/bin/python']);
   });
 });
 

@@ -1,10 +1,10 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readConfig } from '../config/index.ts';
 import { TorchportError } from '../errors.ts';
 
 /** The environment variable that names the Python interpreter to use, before any search. */
-export const PYTHON_ENV_VAR = 'TORCHPORT_PYTHON';
 
 /** The project's own environment, made by `npm run setup` (scripts/setup.ts) with pinned packages. */
 export const PROJECT_VENV_PYTHON = fileURLToPath(new URL('../../.venv/bin/python', import.meta.url));
@@ -35,8 +35,7 @@ export interface PythonAttempt {
 }
 
 /** The interpreters to try, in order: TORCHPORT_PYTHON alone when it is set. */
-export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  const chosen = env[PYTHON_ENV_VAR]?.trim();
+export function pythonCandidates(chosen: string | undefined): string[] {
   if (chosen) return [chosen];
   return existsSync(PROJECT_VENV_PYTHON) ? [PROJECT_VENV_PYTHON, ...PYTHON_CANDIDATES] : [...PYTHON_CANDIDATES];
 }
@@ -55,7 +54,7 @@ const PROBE = 'import json, platform, torch; print(json.dumps({"python": platfor
  */
 export async function findTorchPython(env: NodeJS.ProcessEnv = process.env): Promise<TorchPython> {
   const attempts: PythonAttempt[] = [];
-  for (const executable of pythonCandidates(env)) {
+  for (const executable of pythonCandidates(readConfig(env).python)) {
     const result = await execa(executable, ['-c', PROBE], { reject: false, timeout: 120_000, env, extendEnv: false });
     if (result.exitCode === 0) {
       try {

@@ -36,21 +36,6 @@ export function sha256Chunked(bytes: Uint8Array): string {
   return updateHash(createHash('sha256'), bytes).digest('hex');
 }
 
-/** The first `length` bytes of a file (fewer when it is shorter) and its size. */
-export function readHead(path: string, length: number): { head: Uint8Array; size: number } {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const head = new Uint8Array(Math.min(length, size));
-    readFully(fd, head, 0, () => {
-      throw new Error(`${path} shrank while being read`);
-    });
-    return { head, size };
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** One contiguous block for `length` bytes of `path`, or an error that says why there cannot be one. */
 export function allocateBlock(path: string, length: number): Uint8Array {
   if (length > MAX_ARRAY_BYTES) {

@@ -17,16 +17,19 @@ function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return runCli(argv, { cwd: repo, env: { ...process.env, CI: '1', TORCHPORT_BENCH_INJECT_SLOWDOWN: '', ...env } });
 }
 
-describe('torchport bench', () => {
+describe.shuffle('torchport bench', () => {
+  // Tests run in any order: the baseline the gating tests compare with is saved in beforeAll.
   let dir: string;
+  let first: Awaited<ReturnType<typeof cli>>;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bench-cli-'));
-  });
+    first = await cli(['bench', golden, ...quick, '--json', '--save-baseline', join(dir, 'baseline.json'), '--report', join(dir, 'reports')]);
+  }, 180_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('times the target, writes the latency section into every report and saves a baseline', async () => {
     const baseline = join(dir, 'baseline.json');
-    const result = await cli(['bench', golden, ...quick, '--json', '--save-baseline', baseline, '--report', join(dir, 'reports')]);
+    const result = first;
     expect(result.code).toBe(0);
     const report = JSON.parse(result.out) as RunReport;
     expect(report.summary.pass).toBe(true);

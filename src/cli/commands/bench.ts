@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { cpus, platform, release } from 'node:os';
 import { UsageError } from '../../errors.ts';
-import { DEFAULT_PLAN, benchModels, benchReport, createBaseline, loadBaseline, parseSlowdownHook, saveBaseline, torchReference, type MeasurePlan } from '../../bench/index.ts';
+import { DEFAULT_PLAN, benchModels, benchReport, createBaseline, loadBaseline, saveBaseline, torchReference, type MeasurePlan } from '../../bench/index.ts';
 import { MANIFEST_FILE, describeEnvironment, goldenNameOf, runIdFor, type LayoutChoice } from '../../harness/index.ts';
 import { latencyTable, writeReports } from '../../report/index.ts';
 import { print, printError, type CliContext } from '../context.ts';
-import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR, isCI, openBridge, type OpenedBridge } from '../environment.ts';
+import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR, openBridge, type OpenedBridge } from '../environment.ts';
 import { createProgress } from '../progress.ts';
 import { availableTargetNames, createTargets, parseTargetList } from '../targets.ts';
 import { resolveInputs, targetsOfFiles } from '../verification.ts';
@@ -79,7 +79,7 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
     rounds: number(options.rounds, '--rounds', (n) => Number.isInteger(n) && n >= 2, 'an integer of at least 2'),
     warmupMs: number(options.warmup, '--warmup', (n) => n >= 0, 'a non-negative number of milliseconds'),
   };
-  const slowdown = parseSlowdownHook(ctx.env); // test-only hook, read once here
+  const slowdown = ctx.config.benchSlowdown; // test-only hook
   const baselinePath = options.baseline ? resolve(ctx.cwd, options.baseline) : null;
   const baseline = baselinePath ? { baseline: await loadBaseline(baselinePath), path: relative(ctx.cwd, baselinePath) || baselinePath } : null;
   if (baseline && options.against) throw new UsageError('--baseline and --against are two gates; give one');
@@ -130,7 +130,7 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
       onProgress: (message) => progress.update(message),
     });
     progress.done();
-    const environment = await describeEnvironment({ torch: opened.versions, torchUnavailable: wantsReference ? opened.unavailable : null, ci: isCI(ctx.env), cwd: ctx.cwd });
+    const environment = await describeEnvironment({ torch: opened.versions, torchUnavailable: wantsReference ? opened.unavailable : null, ci: ctx.config.ci, cwd: ctx.cwd });
     const runId = runIdFor(startedAt);
     const report = benchReport(result, { runId, suite: suite.name, startedAt, environment });
     const reportRoot = join(resolve(ctx.cwd, options.report), 'bench');

@@ -1,14 +1,14 @@
 // The seed workflow end to end from the CLI: a hand-written Keras model, filled with the PyTorch
 // weights by `transfer`, converted to the four TFLite variants by `convert --keras`, each checked
 // against the PyTorch golden by `verify --tflite`.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveTfjsLayersModel } from '../../keras/io/index.ts';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { encodeNpy, seededInputs } from '../../tensor/index.ts';
 import { runCli } from '../testing.ts';
 

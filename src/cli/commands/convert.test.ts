@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,15 +10,18 @@ function cli(argv: string[]) {
   return runCli(argv, { cwd: repo, env: { ...process.env, CI: 'true', TORCHPORT_PYTHON: '/nonexistent/python3' } });
 }
 
-describe('torchport convert, then verify --artifacts on the exact bytes', () => {
+describe.shuffle('torchport convert, then verify --artifacts on the exact bytes', () => {
+  // Tests run in any order: the conversion happens in beforeAll, tampering works on a copy.
   let out: string;
+  let converted: Awaited<ReturnType<typeof cli>>;
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'convert-test-'));
-  });
-  afterAll(() => rm(out, { recursive: true, force: true }));
+    converted = await cli(['convert', 'golden/conv_dw_bn_relu6_linear', '--out', out]);
+  }, 180_000);
+  afterAll(() => Promise.all([out, `${out}-tampered`, `${out}-reports`, `${out}-mse`, `${out}-bad`].map((dir) => rm(dir, { recursive: true, force: true }))));
 
   it('writes the Keras model (TF.js + .h5), four TFLite variants and conversion.json', async () => {
-    const result = await cli(['convert', 'golden/conv_dw_bn_relu6_linear', '--out', out]);
+    const result = converted;
     expect(result.err).not.toMatch(/torchport:/);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/conv_dw_bn_relu6_linear: Keras model with \d+ layers, \d+ parameters, 0 inserted permutes/);
@@ -39,28 +42,31 @@ describe('torchport convert, then verify --artifacts on the exact bytes', () => 
     const other = await cli(['verify', 'golden/seed_single_conv', '--artifacts', out, '--targets', 'keras', '--report', `${out}-reports`]);
     expect(other.code).toBe(1);
     expect(other.out).toMatch(/were converted from conv_dw_bn_relu6_linear, not seed_single_conv/);
-    const path = join(out, 'model.fp16.tflite');
+    const copy = `${out}-tampered`;
+    await cp(out, copy, { recursive: true });
+    const path = join(copy, 'model.fp16.tflite');
     const bytes = await readFile(path);
     bytes[bytes.length - 5]! ^= 0xff;
     await writeFile(path, bytes);
-    const tampered = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', out, '--targets', 'tflite-fp16', '--report', `${out}-reports`]);
+    const tampered = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', copy, '--targets', 'tflite-fp16', '--report', `${out}-reports`]);
     expect(tampered.code).toBe(1);
     expect(tampered.out).toMatch(/model\.fp16\.tflite: changed since conversion/);
   });
 
   it('exits 2 on bad input', async () => {
-    expect((await cli(['convert', 'golden/nope', '--out', out])).code).toBe(2);
-    expect((await cli(['convert', 'golden/seed_single_conv', '--out', out, '--quantize', 'int4'])).err).toMatch(/unknown variant\(s\) int4/);
-    const observer = await cli(['convert', 'golden/seed_single_conv', '--out', out, '--observer', 'median']);
+    const bad = `${out}-bad`;
+    expect((await cli(['convert', 'golden/nope', '--out', bad])).code).toBe(2);
+    expect((await cli(['convert', 'golden/seed_single_conv', '--out', bad, '--quantize', 'int4'])).err).toMatch(/unknown variant\(s\) int4/);
+    const observer = await cli(['convert', 'golden/seed_single_conv', '--out', bad, '--observer', 'median']);
     expect(observer.code).toBe(2);
     expect(observer.err).toMatch(/Allowed choices are min-max, percentile, mse, entropy/);
   });
 
   it('--observer picks the int8 calibration observer', async () => {
-    const result = await cli(['convert', 'golden/seed_single_conv', '--out', join(out, 'mse'), '--quantize', 'int8', '--observer', 'mse']);
+    const result = await cli(['convert', 'golden/seed_single_conv', '--out', `${out}-mse`, '--quantize', 'int8', '--observer', 'mse']);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/int8 calibration: 32 seeded samples .*, observer mse/);
-    expect(JSON.parse(await readFile(join(out, 'mse', 'conversion.json'), 'utf8')).representative.observer).toBe('mse');
+    expect(JSON.parse(await readFile(join(`${out}-mse`, 'conversion.json'), 'utf8')).representative.observer).toBe('mse');
   });
 });
 

@@ -6,7 +6,7 @@ import { DEFAULT_SEED_COUNT, GoldenMissingError, fixtureTolerance, goldenNameOf,
 import { describeDistribution } from '../../tensor/index.ts';
 import { TORCH_INSTALL_HINT } from '../../torch/index.ts';
 import { print, printError, type CliContext } from '../context.ts';
-import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR, isCI, openBridge } from '../environment.ts';
+import { DEFAULT_GOLDEN_DIR, DEFAULT_REPORTS_DIR, openBridge } from '../environment.ts';
 import { runVerification } from '../verification.ts';
 import { formatTable } from '../../report/index.ts';
 
@@ -43,7 +43,7 @@ export function registerGolden(program: Command, ctx: CliContext): void {
           ...(options.name ? { name: options.name } : {}),
           seedCount,
           update: options.update,
-          ci: isCI(ctx.env),
+          ci: ctx.config.ci,
           onnx: options.onnx,
           activations: options.activations,
         });

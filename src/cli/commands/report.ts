@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { defaultSuite, judgeRun, loadSuite, mergeReports, parseRunRecord, type RunReport } from '../../harness/index.ts';
+import { judgeRun, loadSuite, resolveDefaultSuite, mergeReports, parseRunRecord, type RunReport } from '../../harness/index.ts';
 import { renderMarkdown, summaryTable, writeReports } from '../../report/index.ts';
 import { print, type CliContext } from '../context.ts';
 import { availableTargetNames } from '../targets.ts';
@@ -40,11 +40,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
         throw new UsageError(`--from ${options.from}: ${error.message}`);
       });
       const record = parseRunRecord(text, path);
-      const suitePath = options.suite ? resolve(ctx.cwd, options.suite) : join(ctx.cwd, 'suites/default.json');
-      const suite = await loadSuite(suitePath).catch((error) => {
-        if (options.suite) throw error;
-        return defaultSuite(availableTargetNames());
-      });
+      const suite = options.suite ? await loadSuite(resolve(ctx.cwd, options.suite)) : await resolveDefaultSuite(ctx.cwd, availableTargetNames());
       const report = await judgeRun(record, dirname(path), suite);
       await writeReports(report, options.out ? resolve(ctx.cwd, options.out) : dirname(path));
       show(report);

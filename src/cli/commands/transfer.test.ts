@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildKerasModel, kerasInputOf, loadKerasFixture, maxAbsDiff, toTorchLayout } from '../../keras/fixtures/index.ts';
+import { buildKerasModel, kerasInputOf, loadKerasFixture, toTorchLayout } from '../../keras/fixtures/index.ts';
 import { MODEL_JSON_NAME, WEIGHTS_BIN_NAME, loadKerasH5, loadTfjsLayersModel, saveTfjsLayersModel } from '../../keras/io/index.ts';
-import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { createKerasRunner } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { main } from '../main.ts';
+import { atMost } from '../../../test/support/tolerance.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -58,7 +60,7 @@ describe('torchport transfer', () => {
       const runner = await createKerasRunner(model);
       const [output] = await runner.run([kerasInputOf(fixture)]);
       await runner.dispose();
-      expect(maxAbsDiff(toTorchLayout(fixture, output!), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+      expect(toTorchLayout(fixture, output!)).toMatchReference(fixture.torchOutput, atMost(1e-5));
     }
   });
 
@@ -99,7 +101,7 @@ describe('torchport transfer', () => {
     const runner = await createKerasRunner(await loadTfjsLayersModel(path.join(dir, 'out-pth', MODEL_JSON_NAME)));
     const [output] = await runner.run([kerasInputOf(fixture)]);
     await runner.dispose();
-    expect(maxAbsDiff(toTorchLayout(fixture, output!), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+    expect(toTorchLayout(fixture, output!)).toMatchReference(fixture.torchOutput, atMost(1e-5));
     const wrongKey = await cli('transfer', '--weights', pth, '--key', 'optimizer', '--keras', keras, '--out', 'x');
     expect(wrongKey.code).toBe(2);
     expect(wrongKey.stderr).toMatch(/optimizer/);
@@ -134,7 +136,7 @@ describe('torchport transfer: PyTorch modules named differently from the Keras l
     const runner = await createKerasRunner(await loadTfjsLayersModel(path.join(dir, out, MODEL_JSON_NAME)));
     const [output] = await runner.run([kerasInputOf(fixture)]);
     await runner.dispose();
-    expect(maxAbsDiff(toTorchLayout(fixture, output!), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+    expect(toTorchLayout(fixture, output!)).toMatchReference(fixture.torchOutput, atMost(1e-5));
   }
 
   it('the failure says which flags carry the advice; --module-names (inline JSON or a file) follows it', async () => {

@@ -96,15 +96,15 @@ function parseEpsilon(value: string): number {
 
 async function runTransfer(ctx: CliContext, flags: TransferFlags): Promise<0 | 1> {
   // tfjs and h5wasm load only when the command runs, so other commands start fast.
-  const [{ saveKerasH5, saveTfjsLayersModel }, { formatTransferReport, transferWeights }, { TFJS_BACKEND_ENV, describeTfjsBackend, initTfjsBackend, parseTfjsBackendRequest }] = await Promise.all([
+  const [{ saveKerasH5, saveTfjsLayersModel }, { formatTransferReport, transferWeights }, { describeTfjsBackend, initTfjsBackend }] = await Promise.all([
     import('../../keras/io/index.ts'),
     import('../../keras/transfer/index.ts'),
-    import('../../runtimes/keras/index.ts'),
+    import('../../runtimes/tfjs/index.ts'),
   ]);
   const weightsPath = path.resolve(ctx.cwd, flags.weights);
   const kerasPath = path.resolve(ctx.cwd, flags.keras);
   const outDir = path.resolve(ctx.cwd, flags.out);
-  const backend = await initTfjsBackend(parseTfjsBackendRequest(ctx.env[TFJS_BACKEND_ENV]));
+  const backend = await initTfjsBackend(ctx.config.tfjsBackend);
   const explicitNames = flags.moduleNames ? await readModuleNames(ctx, flags.moduleNames) : {};
   const stateDict = await loadStateDict(weightsPath, flags.key);
   const model = await loadKerasModel(kerasPath);

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKeras, toKerasLayout, toTorchLayout } from '../../convert/index.ts';
 import { createKerasRunner } from '../../runtimes/keras/index.ts';

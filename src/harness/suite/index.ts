@@ -1,16 +1,12 @@
 export {
   ALL_TARGETS,
-  SuiteFormatError,
   allowSkips,
-  checkFixtureTolerance,
   defaultSuite,
   fixtureTolerance,
   loadSuite,
   parseSuite,
   resolveTolerance,
   skipAllowance,
-  type FixtureOverrides,
-  type SkipAllowances,
   type Suite,
-  type TargetTolerances,
 } from './suite.ts';
+export { resolveDefaultSuite } from './default.ts';

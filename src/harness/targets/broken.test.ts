@@ -1,6 +1,6 @@
 // Deliberately broken conversions must be caught by the default suite, with the right first
 // divergent layer named: the classic mistakes of hand-written PyTorch -> Keras ports.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -156,7 +156,7 @@ function kerasFileTarget(file: ModelFile, engine: KerasEngineName): Target {
         const runner = await unlessUnavailable(async () => (await import('../../runtimes/keras-py/index.ts')).createKerasPyRunner(file.path));
         return kerasOpenTarget(golden, file, runner, runner.ports);
       }
-      const [io, { createKerasRunner, initTfjsBackend }] = await Promise.all([import('../../keras/io/index.ts'), import('../../runtimes/keras/index.ts')]);
+      const [io, { createKerasRunner }, { initTfjsBackend }] = await Promise.all([import('../../keras/io/index.ts'), import('../../runtimes/keras/index.ts'), import('../../runtimes/tfjs/index.ts')]);
       await initTfjsBackend();
       const format = extname(file.path).toLowerCase() === '.json' ? 'TF.js model.json' : 'Keras .h5';
       const model = await (format === 'TF.js model.json' ? io.loadTfjsLayersModel(file.path) : io.loadKerasH5(file.path)).catch((error: unknown) => {

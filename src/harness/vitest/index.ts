@@ -1,2 +1,1 @@
-export { PARITY_REPORT_DIR, parityTests } from './parity.ts';
-export { toMatchReference, type ReferenceContext } from './matcher.ts';
+export { parityTests } from './parity.ts';

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../../config/index.ts';
 import { decodeNpy } from '../../tensor/index.ts';
 import { TorchBridge, TorchUnavailableError, type BridgeVersions } from '../../torch/index.ts';
 import { float64Answer, loadFloat64Outputs } from '../budget/index.ts';
@@ -25,7 +26,7 @@ const PROJECT_ROOT = new URL('../../../', import.meta.url).pathname;
 export const PARITY_REPORT_DIR = 'reports/vitest';
 
 function loadSuiteSync(): Suite {
-  const path = process.env['TORCHPORT_SUITE'] ?? join(PROJECT_ROOT, 'suites', 'default.json');
+  const path = readConfig().suite ?? join(PROJECT_ROOT, 'suites', 'default.json');
   return parseSuite(JSON.parse(readFileSync(path, 'utf8')), path);
 }
 

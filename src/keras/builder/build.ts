@@ -1,6 +1,6 @@
 // buildKerasModel: a captured PyTorch graph -> a channels-last tfjs layers model whose layer
 // names are the PyTorch module paths, filled by the name-based weight transfer.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { CapturedGraph } from '../../torch/index.ts';
 import { transferWeights, type TransferReport } from '../transfer/index.ts';

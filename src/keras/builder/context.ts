@@ -1,6 +1,6 @@
 // The state of one build: Keras tensors for graph values (with their layouts), layer naming and
 // sharing, inserted permutes, and what weight transfer needs to know beyond layer classes.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { CapturedGraph } from '../../torch/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { WeightLayout, WeightOverride } from '../transfer/index.ts';

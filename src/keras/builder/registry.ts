@@ -1,7 +1,7 @@
 // The registry of op families: every PyTorch call the builder converts, looked up by its captured
 // name, and every custom Keras layer class the families build. Adding an op is adding it to one
 // family module (./ops/<family>.ts) and, for a new family, one line in FAMILIES.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { KerasBuildError } from './errors.ts';
 import type { CustomLayerClass, OpFamily, OpSpec } from './family.ts';
 import * as activation from './ops/activation.ts';

@@ -5,7 +5,7 @@
 //   /model_weights/<layer>/<layer>/kernel:0   the dataset (weight names contain '/', so groups)
 // Name lists are fixed-length byte strings, as h5py writes numpy bytes arrays; a list too large
 // for an HDF5 object header is split into <name>0, <name>1, ... exactly as Keras does.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import h5wasm from 'h5wasm/node';
 import { copyFile, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -1,14 +1,16 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildKerasModel, kerasInputOf, loadKerasFixture, maxAbsDiff, toTorchLayout, type KerasFixtureName } from '../fixtures/index.ts';
-import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { buildKerasModel, kerasInputOf, loadKerasFixture, toTorchLayout, type KerasFixtureName } from '../fixtures/index.ts';
+import { createKerasRunner } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import { transferWeights } from '../transfer/index.ts';
 import { KerasModelFileError, MODEL_JSON_NAME, WEIGHTS_BIN_NAME, loadKerasH5, loadTfjsLayersModel, saveKerasH5, saveTfjsLayersModel } from './index.ts';
+import { atMost } from '../../../test/support/tolerance.ts';
 
 const PYTHON = process.env['TORCHPORT_PYTHON'] ?? '/usr/bin/python3';
 let dir: string;
@@ -49,8 +51,8 @@ describe('TF.js layers format', () => {
       const before = await predict(model, kerasInputOf(fixture));
       const loaded = await loadTfjsLayersModel(saved.modelJsonPath);
       const after = await predict(loaded, kerasInputOf(fixture));
-      expect(maxAbsDiff(after, before)).toBe(0);
-      expect(maxAbsDiff(toTorchLayout(fixture, after), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+      expect(after).toMatchReference(before, atMost(0));
+      expect(toTorchLayout(fixture, after)).toMatchReference(fixture.torchOutput, atMost(1e-5));
     });
   }
 
@@ -61,7 +63,7 @@ describe('TF.js layers format', () => {
     await writeFile(file, JSON.stringify(topology));
     const loaded = await loadTfjsLayersModel(file);
     transferWeights(fixture.stateDict, loaded);
-    expect(maxAbsDiff(toTorchLayout(fixture, await predict(loaded, kerasInputOf(fixture))), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+    expect(toTorchLayout(fixture, await predict(loaded, kerasInputOf(fixture)))).toMatchReference(fixture.torchOutput, atMost(1e-5));
   });
 
   it('loads a Python Keras topology whose grouped conv is Conv2D(groups=4) as GroupedConv2D', async () => {
@@ -75,7 +77,7 @@ describe('TF.js layers format', () => {
     const loaded = await loadTfjsLayersModel(file);
     expect(loaded.getLayer('gconv').getClassName()).toBe('GroupedConv2D');
     transferWeights(fixture.stateDict, loaded);
-    expect(maxAbsDiff(await predict(loaded, kerasInputOf(fixture)), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+    expect(await predict(loaded, kerasInputOf(fixture))).toMatchReference(fixture.torchOutput, atMost(1e-5));
   });
 
   it('refuses hostile or broken files with a typed error', async () => {
@@ -112,8 +114,8 @@ describe('Keras HDF5 format', () => {
     const before = await predict(model, kerasInputOf(fixture));
     const loaded = await loadKerasH5(file);
     const after = await predict(loaded, kerasInputOf(fixture));
-    expect(maxAbsDiff(after, before)).toBe(0);
-    expect(maxAbsDiff(toTorchLayout(fixture, after), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+    expect(after).toMatchReference(before, atMost(0));
+    expect(toTorchLayout(fixture, after)).toMatchReference(fixture.torchOutput, atMost(1e-5));
   });
 
   it("has Keras's documented layout, as h5py reads it", async () => {
@@ -198,7 +200,7 @@ with h5py.File(path, 'w') as f:
 `;
     execFileSync(PYTHON, ['-c', script, file, config, JSON.stringify(Array.from(kernel))]);
     const loaded = await loadKerasH5(file);
-    expect(maxAbsDiff(toTorchLayout(fixture, await predict(loaded, kerasInputOf(fixture))), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+    expect(toTorchLayout(fixture, await predict(loaded, kerasInputOf(fixture)))).toMatchReference(fixture.torchOutput, atMost(1e-5));
   });
 
   it('refuses files that are not Keras HDF5 models', async () => {

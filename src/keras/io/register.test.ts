@@ -1,17 +1,17 @@
 // A fresh Node process, as an app would be: TensorFlow.js alone refuses torchport's model.json
-// ("Unknown layer"); after registerTorchportLayers() plain tf.loadLayersModel reads it.
+// ("Unknown layer"); after registerLayers() from torchport/layers plain tf.loadLayersModel reads it.
 import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { HardSwish } from '../layers/index.ts';
 import { saveTfjsLayersModel } from './index.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-describe('registerTorchportLayers', () => {
+describe('registerLayers (torchport/layers)', () => {
   it('lets plain tf.loadLayersModel read a model with torchport layers in a process that had refused it', async () => {
     // Inside the project, so the app script resolves @tensorflow/tfjs from node_modules as an app would.
     await mkdir(join(ROOT, '.torchport-cache'), { recursive: true });
@@ -32,8 +32,8 @@ describe('registerTorchportLayers', () => {
           "const weights = readFileSync(`${dir}/${json.weightsManifest[0].paths[0]}`);",
           'const load = () => tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }));',
           "const before = await load().then(() => 'loaded', (e) => String(e.message));",
-          `const { registerTorchportLayers } = await import(${JSON.stringify(join(ROOT, 'src/keras/io/register.ts'))});`,
-          'const names = registerTorchportLayers();',
+          `const { registerLayers } = await import(${JSON.stringify(join(ROOT, 'src/layers.ts'))});`,
+          'const names = registerLayers();',
           'const m = await load();',
           'const y = await (m.predict(tf.tensor2d([[-4, -1, 1, 4]])) as tf.Tensor).data();',
           'console.log(JSON.stringify({ before, names, y: Array.from(y) }));',

@@ -3,7 +3,7 @@
 // artifacts through withSaveHandler and we write them; loading goes through fromMemory.
 // model.json and its shards may come from anyone, so every path, size and count is checked
 // before a byte of weights is read.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { registerCustomLayers } from '../builder/registry.ts';

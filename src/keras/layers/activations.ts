@@ -1,6 +1,6 @@
 // PyTorch's hard activations have no exact tfjs built-in: Keras's `hardSigmoid` is 0.2x + 0.5
 // (TF 2.x), PyTorch's is relu6(x + 3) / 6. These two layers compute PyTorch's definitions.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { geluTanh, hardSigmoid, hardSwish } from '../../tflite/lower/layers/index.ts';

@@ -2,7 +2,7 @@
 // PyTorch's matmul / bmm of two computed tensors (attention scores, attention-weighted values).
 // tfjs-layers has only Dot, which contracts without batching over the middle axes. Lowers to
 // TFLite BATCH_MATMUL (adj_x / adj_y for the transposes).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { batchMatMul } from '../../tflite/lower/layers/index.ts';

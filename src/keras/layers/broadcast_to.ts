@@ -1,6 +1,6 @@
 // Broadcasts size-1 axes to a static shape (PyTorch's x.expand(...) / expand_as, e.g. an SE gate
 // expanded to the feature map). tfjs-layers has no such layer. Lowers to TFLite BROADCAST_TO.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { broadcastTo } from '../../tflite/lower/layers/index.ts';

@@ -2,7 +2,7 @@
 // in the config, or a tensor (a parameter used directly in forward, a folded constant) held as
 // the weight `value`, already broadcast-aligned to the input's Keras layout. tfjs-layers has no
 // layer for arithmetic with a constant. Lowers to TFLite ADD / SUB / MUL / DIV.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { IDENTITY, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';

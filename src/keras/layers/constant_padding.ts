@@ -1,7 +1,7 @@
 // Pads the spatial axes of a channels-last tensor with a constant. Keras's ZeroPadding only pads
 // with 0; PyTorch's max pooling pads with -inf, which the builder writes as the lowest float32
 // (the value TFLite converters give PADV2) so that padding never wins a max.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { constantPadding } from '../../tflite/lower/layers/index.ts';

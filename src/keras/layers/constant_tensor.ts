@@ -3,7 +3,7 @@
 // constant tensors. The layer holds the constant as its weight `value` (leading axis 1) and
 // repeats it over the batch of its input, which it reads only for the batch size. Lowers to a
 // TFLite constant buffer.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { IDENTITY, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';

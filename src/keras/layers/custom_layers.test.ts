@@ -1,8 +1,8 @@
 // Every custom layer survives tfjs's own serialization: a model using all of them, saved to
 // model.json artifacts and read back by the plain tf.loadLayersModel, computes the same outputs.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { registerCustomLayers } from '../builder/index.ts';
 import {
   BroadcastTo,

@@ -1,7 +1,7 @@
 // x gathered at constant indices along one axis: PyTorch's index_select with a fixed index
 // tensor, or x[..., idx] with a constant integer tensor. tfjs-layers has no gather layer.
 // Lowers to TFLite GATHER with an int32 constant.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { gather } from '../../tflite/lower/layers/index.ts';

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { GroupedConv2D, KerasLayerConfigError, adoptGroupedConvolutions, groupedConv2d } from './index.ts';
 
 beforeAll(async () => {

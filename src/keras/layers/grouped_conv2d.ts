@@ -8,7 +8,7 @@
 //   concatenates the results (output channels of group g are filters g*F/G .. (g+1)*F/G - 1,
 //   PyTorch's order).
 // Channels-last only; no activation (add an Activation layer after it).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { CONV2D_RULE, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext, LoweringSettings } from '../../tflite/lower/index.ts';

@@ -1,7 +1,7 @@
 // log(softmax(x)) over the last axis, computed stably (x - logsumexp(x)) as PyTorch's log_softmax
 // does: log of a Softmax layer's output loses precision where probabilities underflow. tfjs-layers
 // has no such layer. Lowers to TFLite LOG_SOFTMAX.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { logSoftmax } from '../../tflite/lower/layers/index.ts';

@@ -3,7 +3,7 @@
 // sqrt, rsqrt, exp, log, erf, abs, pow(x, p), x.long() read as a number, clamp(x, min, max)).
 // Lower to the TFLite builtin of the same name (erf has none, trunc is a CAST to int32 and back:
 // see src/tflite/lower/layers/sequence.ts).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { clamp, mathFunction } from '../../tflite/lower/layers/index.ts';

@@ -1,6 +1,6 @@
 // A reduction over static axes (PyTorch's x.mean(dims) / sum / amax where no pooling layer fits).
 // Lowers to TFLite MEAN / SUM / REDUCE_MAX / REDUCE_MIN / REDUCE_PROD.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { reduce } from '../../tflite/lower/layers/index.ts';

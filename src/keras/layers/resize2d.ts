@@ -4,7 +4,7 @@
 // - bilinear, align_corners=True: corner pixels aligned;
 // - nearest: src = floor(dst * in / out), tfjs's nearest without either flag.
 // Lowers to TFLite RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR with the same two flags.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { resize2d } from '../../tflite/lower/layers/index.ts';

@@ -2,7 +2,7 @@
 // Select picks elementwise between two operands under a condition: PyTorch's where(cond, a, b)
 // and masked_fill(mask, v) (= where(mask, v, x)). tfjs-layers has neither. Lower to TFLite's
 // GREATER / GREATER_EQUAL / LESS / LESS_EQUAL / EQUAL / NOT_EQUAL and SELECT_V2.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { IDENTITY, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';

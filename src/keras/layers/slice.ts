@@ -1,6 +1,6 @@
 // A static slice of a tensor (PyTorch's x[:, a:b], torch.split / chunk pieces): tfjs-layers has
 // no slicing layer. Lowers to TFLite SLICE.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { slice } from '../../tflite/lower/layers/index.ts';

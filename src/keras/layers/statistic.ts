@@ -1,7 +1,7 @@
 // Statistic: PyTorch's var / std (with a correction), vector norms of any order, logsumexp and
 // F.normalize over static non-batch axes. One layer each, so the TFLite lowering sees the whole
 // formula and the Keras model stays one node per PyTorch call.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { statistic, type StatisticOp } from '../../tflite/lower/layers/index.ts';

@@ -1,7 +1,7 @@
 // A static strided slice (PyTorch's x[:, a:b:s] with a step other than 1): begin, end and
 // stride per non-batch axis, positive strides only (PyTorch allows no others). tfjs-layers has
 // no slicing layer; Slice covers step 1. Lowers to TFLite STRIDED_SLICE.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { stridedSlice } from '../../tflite/lower/layers/index.ts';

@@ -1,7 +1,7 @@
 // x - y of two tensors (same rank, broadcasting like PyTorch): Python Keras has a Subtract merge
 // layer, tfjs-layers does not. Same class name and config as Keras's, so Python Keras reads it as
 // its own. Lowers to TFLite SUB.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { subtract } from '../../tflite/lower/layers/index.ts';

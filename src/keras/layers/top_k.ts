@@ -1,6 +1,6 @@
 // TopK: the k largest values along the last axis, largest first (PyTorch's x.topk(k, dim).values
 // once the builder has put dim last). Lowers to TFLite TOPK_V2, whose int32 indices go unused.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
 import { topK } from '../../tflite/lower/layers/index.ts';

@@ -9,7 +9,7 @@
 // `recurrent_kernel` (H, 3H) are weight_ih / weight_hh transposed, `bias` and `recurrent_bias` (3H)
 // are bias_ih / bias_hh. Input (batch, steps, features); output every step's h (batch, steps, H)
 // when returnSequences (the default), else the last one. The initial state is zero.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { IDENTITY, permute, type LayerRule } from '../transfer/index.ts';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext, LoweringSettings } from '../../tflite/lower/index.ts';

@@ -4,9 +4,7 @@ export {
   transferWeights,
   type TransferOptions,
   type TransferProblem,
-  type TransferProblemCode,
   type TransferReport,
-  type WeightAssignment,
   type WeightOverride,
 } from './transfer.ts';
 export { IDENTITY, permute, type WeightLayout } from './layouts.ts';

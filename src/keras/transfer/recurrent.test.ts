@@ -2,7 +2,7 @@
 // direction into a Bidirectional's backward layer, tfjs's hard_sigmoid default refused. The
 // end-to-end check (outputs at 1e-5 against PyTorch) is the parity suite of the goldens
 // lstm_text_classifier and gru_sequence.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../tensor/index.ts';
 import { WeightTransferError, transferWeights } from './index.ts';

@@ -1,9 +1,11 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KERAS_FIXTURES, buildKerasModel, kerasInputOf, loadKerasFixture, maxAbsDiff, toTorchLayout } from '../fixtures/index.ts';
-import { createKerasRunner, initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { KERAS_FIXTURES, buildKerasModel, kerasInputOf, loadKerasFixture, toTorchLayout } from '../fixtures/index.ts';
+import { createKerasRunner } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../tensor/index.ts';
 import { WeightTransferError, transferWeights, type TransferProblem } from './index.ts';
+import { atMost } from '../../../test/support/tolerance.ts';
 
 const TOLERANCE = 1e-5;
 
@@ -24,8 +26,7 @@ describe('transferWeights reproduces torch at 1e-5 on the wasm backend', () => {
       const runner = await createKerasRunner(model);
       const [output] = await runner.run([kerasInputOf(fixture)]);
       await runner.dispose();
-      const diff = maxAbsDiff(toTorchLayout(fixture, output!), fixture.torchOutput);
-      expect(diff).toBeLessThanOrEqual(TOLERANCE);
+      expect(toTorchLayout(fixture, output!)).toMatchReference(fixture.torchOutput, atMost(TOLERANCE));
     });
   }
 
@@ -42,7 +43,7 @@ describe('transferWeights reproduces torch at 1e-5 on the wasm backend', () => {
     const runner = await createKerasRunner(model);
     const [output] = await runner.run([kerasInputOf(fixture)]);
     await runner.dispose();
-    expect(maxAbsDiff(output!, fixture.torchOutput)).toBeGreaterThan(1e-3);
+    expect(output!).not.toMatchReference(fixture.torchOutput, atMost(1e-3));
   });
 
   it('ignores num_batches_tracked and reports the layouts it applied', async () => {

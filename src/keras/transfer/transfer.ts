@@ -1,7 +1,7 @@
 // Name-based weight transfer: Keras layer `L` is filled from the PyTorch tensors `L.<param>`,
 // as its rule says (./rules.ts). Everything is checked before anything is written, so a strict transfer
 // that fails leaves the model untouched.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { TorchportError } from '../../errors.ts';
 import { Tensor as FloatTensor, isFloatDType, type Shape, type Tensor } from '../../tensor/index.ts';
 import { describeLayout, expectedTorchShape, toKerasLayout, type WeightLayout } from './layouts.ts';

@@ -14,6 +14,7 @@ import { createKerasRunner } from '../keras/index.ts';
 import { TfWorker } from '../tf-worker/index.ts';
 import { workerHas } from '../tf-worker/testing.ts';
 import { createKerasPyRunner } from './index.ts';
+import { atMost } from '../../../test/support/tolerance.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const worker = new TfWorker();
@@ -76,10 +77,7 @@ describe.skipIf(!available)('torchport models in real Keras 3', () => {
         expect(runner.info.engine).toBe('keras');
         expect(runner.info.backend).toBe('tensorflow');
         const [actual] = await runner.run(inputs);
-        expect(actual!.shape).toEqual(expected[0]!.shape);
-        const [a, b] = [actual!.data as Float32Array, expected[0]!.data as Float32Array];
-        const worst = a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i]!)), 0);
-        expect(worst).toBeLessThan(1e-5);
+        expect(actual!).toMatchReference(expected[0]!, atMost(1e-5));
       } finally {
         await runner.dispose();
       }

@@ -1,13 +1,2 @@
-export {
-  TFJS_BACKEND_ENV,
-  TfjsBackendError,
-  activeTfjsBackend,
-  describeTfjsBackend,
-  initTfjsBackend,
-  parseTfjsBackendRequest,
-  type TfjsBackendKind,
-  type TfjsBackendRequest,
-  type TfjsBackendStatus,
-} from './backend.ts';
 export { KerasInputError, createKerasRunner } from './runner.ts';
-export { createKerasProbeRunner, type LayerOutput } from './probe.ts';
+export { createKerasProbeRunner } from './probe.ts';

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildKerasModel, kerasInputOf, loadKerasFixture, maxAbsDiff, toTorchLayout } from '../../keras/fixtures/index.ts';
+import { buildKerasModel, kerasInputOf, loadKerasFixture, toTorchLayout } from '../../keras/fixtures/index.ts';
 import { transferWeights } from '../../keras/transfer/index.ts';
 import { Tensor } from '../../tensor/index.ts';
-import { KerasInputError, createKerasRunner, initTfjsBackend } from './index.ts';
+import { initTfjsBackend } from '../tfjs/index.ts';
+import { KerasInputError, createKerasRunner } from './index.ts';
+import { atMost } from '../../../test/support/tolerance.ts';
 
 beforeAll(async () => {
   await initTfjsBackend('wasm');
@@ -25,10 +27,10 @@ describe('createKerasRunner', () => {
     const tensorsAfterFirstRun = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) {
       const [again] = await runner.run([input]);
-      expect(maxAbsDiff(again!, first!)).toBe(0);
+      expect(again!).toMatchReference(first!, atMost(0));
     }
     expect(tf.memory().numTensors).toBe(tensorsAfterFirstRun);
-    expect(maxAbsDiff(toTorchLayout(fixture, first!), fixture.torchOutput)).toBeLessThanOrEqual(1e-5);
+    expect(toTorchLayout(fixture, first!)).toMatchReference(fixture.torchOutput, atMost(1e-5));
 
     const weightTensors = model.weights.length;
     await runner.dispose();
@@ -60,7 +62,7 @@ describe('createKerasRunner', () => {
     transferWeights(fixture.stateDict, model);
     const runner = await createKerasRunner(model);
     const [out] = await runner.run([fixture.torchInput]);
-    expect(maxAbsDiff(out!, fixture.torchOutput)).toBe(0);
+    expect(out!).toMatchReference(fixture.torchOutput, atMost(0));
     const tooBig = new Tensor('int64', [1, 7], BigInt64Array.from([1n, 2n, 3n, 4n, 5n, 6n, 2n ** 40n]));
     await expect(runner.run([tooBig])).rejects.toThrow(/does not fit the model's int32 input/);
     await expect(runner.run([Tensor.zeros('float32', [1, 7])])).rejects.toThrow(/is int32 but got float32/);

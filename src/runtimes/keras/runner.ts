@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TorchportError } from '../../errors.ts';
 import { Tensor, isFloatDType } from '../../tensor/index.ts';
 import type { Runner, RunnerInfo } from '../runner.ts';
-import { activeTfjsBackend, initTfjsBackend } from './backend.ts';
+import { activeTfjsBackend, initTfjsBackend } from '../tfjs/index.ts';
 
 /** Inputs that do not fit the model (count, shape, dtype). */
 export class KerasInputError extends TorchportError {

@@ -1,1 +1,1 @@
-export { OnnxRuntimeError, createOnnxRunner, type OnnxRunnerOptions } from './runner.ts';
+export { OnnxRuntimeError, createOnnxRunner } from './runner.ts';

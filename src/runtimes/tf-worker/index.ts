@@ -1,7 +1,5 @@
 export {
-  TF_PYTHON_ENV_VAR,
   TfWorker,
-  TfWorkerCrashedError,
   TfWorkerRequestError,
   TfWorkerUnavailableError,
   benchWorkerModel,
@@ -10,6 +8,4 @@ export {
   type BenchPlan,
   type IoSpec,
   type LoadedModel,
-  type TfWorkerInfo,
-  type TfWorkerOptions,
 } from './worker.ts';

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ENV, readConfig, type TorchportConfig } from '../../config/index.ts';
 import { TorchportError } from '../../errors.ts';
 import { decodeNpy, encodeNpy, type Tensor } from '../../tensor/index.ts';
 import { PROJECT_VENV_PYTHON } from '../../torch/index.ts';
@@ -20,7 +21,6 @@ const STDERR_TAIL_CHARS = 8 * 1024;
 const START_TIMEOUT_MS = 120_000;
 
 /** The environment variable naming the interpreter for the TensorFlow-side worker (default: the project's .venv). */
-export const TF_PYTHON_ENV_VAR = 'TORCHPORT_TF_PYTHON';
 
 /** No interpreter with the needed package: the targets that need it are skipped with this reason. */
 export class TfWorkerUnavailableError extends TorchportError {
@@ -77,7 +77,10 @@ interface Live {
 }
 
 export interface TfWorkerOptions {
+  /** The worker's environment (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where TORCHPORT_TF_PYTHON comes from (default: parsed from `env`). */
+  readonly config?: TorchportConfig;
   /** Per request (loading a model imports TensorFlow on first use). Default 300 s. */
   readonly requestTimeoutMs?: number;
 }
@@ -95,8 +98,7 @@ export class TfWorker {
 
   /** The interpreter the worker runs on: TORCHPORT_TF_PYTHON, else the project's .venv, else python3. */
   executable(): string {
-    const env = this.options.env ?? process.env;
-    const chosen = env[TF_PYTHON_ENV_VAR]?.trim();
+    const chosen = (this.options.config ?? readConfig(this.options.env ?? process.env)).tfPython;
     if (chosen) return chosen;
     return existsSync(PROJECT_VENV_PYTHON) ? PROJECT_VENV_PYTHON : 'python3';
   }
@@ -109,7 +111,7 @@ export class TfWorker {
   async requireModule(distribution: string): Promise<string> {
     const info = await this.info();
     const version = info.modules[distribution];
-    if (!version) throw new TfWorkerUnavailableError(`${distribution} is not installed for ${info.executable}; run \`npm run setup\` (or point ${TF_PYTHON_ENV_VAR} at a Python that has it)`);
+    if (!version) throw new TfWorkerUnavailableError(`${distribution} is not installed for ${info.executable}; run \`npm run setup\` (or point ${ENV.tfPython} at a Python that has it)`);
     return version;
   }
 
@@ -216,7 +218,7 @@ export class TfWorker {
         if (!live) reject(error);
       };
       child.on('error', (error) =>
-        fail(new TfWorkerUnavailableError(`cannot start the TensorFlow worker with ${executable} (${error.message}); run \`npm run setup\` or set ${TF_PYTHON_ENV_VAR}`, { cause: error })),
+        fail(new TfWorkerUnavailableError(`cannot start the TensorFlow worker with ${executable} (${error.message}); run \`npm run setup\` or set ${ENV.tfPython}`, { cause: error })),
       );
       child.on('exit', (code, signal) => {
         const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;

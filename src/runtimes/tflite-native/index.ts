@@ -1,1 +1,1 @@
-export { createTfliteNativeRunner, type TfliteNativeRunner, type TfliteNativeRunnerOptions } from './runner.ts';
+export { createTfliteNativeRunner } from './runner.ts';

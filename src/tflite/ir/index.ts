@@ -1,1 +1,1 @@
-export { IrGraph, type IrDType, type IrLoop, type IrOp, type IrTensor, type IrValue } from './graph.ts';
+export { IrGraph, type IrDType, type IrLoop, type IrOp, type IrTensor } from './graph.ts';

@@ -1,7 +1,4 @@
-export { DEBUG_DESCRIPTION, QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionReport, type ConversionResult, type ConvertOptions, type LayerMapping, type QuantizeVariant } from './convert.ts';
-export type { LoweringContext, LoweringSettings, LayerInfo, OutputSpec } from './context.ts';
-export type { IrDType, IrGraph, IrOp, IrTensor, IrValue } from '../ir/index.ts';
-export type { Rewrite } from './passes.ts';
-export type { GroupedConvolutionStrategy } from './layers/conv.ts';
+export { DEBUG_DESCRIPTION, QUANTIZE_VARIANTS, convertKerasToTflite, type ConversionResult, type ConvertOptions, type QuantizeVariant } from './convert.ts';
+export type { LoweringContext, LoweringSettings } from './context.ts';
 export { RECURRENCE_STRATEGIES, type RecurrenceStrategy } from './loop.ts';
-export { ConversionOptionsError, KerasLoweringError, type LoweringProblem } from './errors.ts';
+export { ConversionOptionsError, KerasLoweringError } from './errors.ts';

@@ -14,14 +14,14 @@
 //   size). 0.05 leaves about 1.5x margin over the worst case measured while still failing any
 //   real mistake (a wrong scale, a wrong channel axis, an unfolded BatchNorm), which shows up as
 //   errors of 10-100%.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KERAS_FIXTURES } from '../../keras/fixtures/index.ts';
 import { createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { Tensor, seededInput, STANDARD_NORMAL } from '../../tensor/index.ts';
 import { TfliteGraphBuilder, inspectTflite, writeTflite } from '../index.ts';
-import { cosineSimilarity } from '../testing/fixtures.ts';
+import { errorMetrics } from '../../harness/compare/index.ts';
 import { ConversionOptionsError, KerasLoweringError, QUANTIZE_VARIANTS, convertKerasToTflite, type LoweringContext, type QuantizeVariant } from './index.ts';
 import {
   LOWERING_FIXTURES,
@@ -97,7 +97,7 @@ describe('more Keras layers, against PyTorch (scripts/make_lowering_references.p
           // cosine similarity >= 0.99 and relative error <= 0.12 (1.25x the 9.4% measured on ops2d).
           outputs.forEach((output, i) => {
             expect(relativeError(output, fixture.outputs[i]!).relative).toBeLessThanOrEqual(0.12);
-            expect(cosineSimilarity(output, fixture.outputs[i]!)).toBeGreaterThanOrEqual(0.99);
+            expect(errorMetrics(output, fixture.outputs[i]!).cosineSimilarity).toBeGreaterThanOrEqual(0.99);
           });
         } else {
           outputs.forEach((output, i) => checkParity(variant, output, fixture.outputs[i]!));

@@ -2,14 +2,15 @@
 // they lower (tfjs), on seeded weights and inputs: every direction and both cells, at batch 2, as
 // loops (two sequence lengths that must give the same operator count, state that starts from
 // zero on every run) and unrolled.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TorchGRU } from '../../keras/layers/index.ts';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
 import { Tensor, seededInput } from '../../tensor/index.ts';
 import { inspectTflite } from '../index.ts';
 import { convertKerasToTflite, type RecurrenceStrategy } from './index.ts';
+import { atMost } from '../../../test/support/tolerance.ts';
 
 beforeAll(async () => {
   await initTfjsBackend('wasm');
@@ -44,15 +45,6 @@ function keras(model: tf.LayersModel, input: Tensor): Tensor {
   return result;
 }
 
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.toFloat32().data;
-  const y = b.toFloat32().data;
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
-  return worst;
-}
-
 /** Converts a one-layer model (fp32, batch 2), checks LiteRT against Keras to 1e-5, returns its operators. */
 async function convertAndCompare(make: LayerFactory, steps: number, recurrence: RecurrenceStrategy): Promise<{ operatorCount: number; histogram: Record<string, number> }> {
   const model = oneLayerModel(make, steps);
@@ -64,7 +56,7 @@ async function convertAndCompare(make: LayerFactory, steps: number, recurrence: 
     try {
       const input = seededInput([BATCH, steps, FEATURES], { kind: 'normal', mean: 0, std: 1 }, 3, steps);
       const [actual] = await runner.run([input]);
-      expect(maxAbsDiff(actual!, keras(model, input))).toBeLessThanOrEqual(1e-5);
+      expect(actual!).toMatchReference(keras(model, input), atMost(1e-5));
     } finally {
       await runner.dispose();
     }
@@ -104,8 +96,8 @@ describe('recurrent layers lower to one WHILE per direction', () => {
       const [a] = await runner.run([first]);
       await runner.run([other]);
       const [b] = await runner.run([first]);
-      expect(maxAbsDiff(a!, b!)).toBe(0);
-      expect(maxAbsDiff(a!, keras(model, first))).toBeLessThanOrEqual(1e-5);
+      expect(a!).toMatchReference(b!, atMost(0));
+      expect(a!).toMatchReference(keras(model, first), atMost(1e-5));
     } finally {
       await runner.dispose();
       model.dispose();
@@ -139,7 +131,7 @@ describe('recurrent layers lower to one WHILE per direction', () => {
       // gives the weight-quantized variants.
       const expected = keras(model, samples[0]![0]!);
       const range = Math.max(...Array.from(expected.data as Float32Array)) - Math.min(...Array.from(expected.data as Float32Array));
-      expect(maxAbsDiff(actual!, expected)).toBeLessThanOrEqual(0.05 * range);
+      expect(actual!).toMatchReference(expected, atMost(0.05 * range));
     } finally {
       await runner.dispose();
       model.dispose();

@@ -1,17 +1,18 @@
 // The lowerings of the transformer/sequence layers (./layers/sequence.ts), each checked in LiteRT
 // against the Keras layer it lowers (tfjs), on seeded inputs; and a batch-size mismatch is refused.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../runtimes/tfjs/index.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadGolden } from '../../golden/index.ts';
 import { buildKerasModel } from '../../keras/builder/index.ts';
 import { BatchMatMul, Clamp, Compare, Gather, MathFunction, Select, StridedSlice } from '../../keras/layers/index.ts';
-import { initTfjsBackend } from '../../runtimes/keras/index.ts';
+import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { TfliteInputError, createTfliteRunner, executeTflite } from '../../runtimes/tflite/index.ts';
 import { Tensor, seededInput } from '../../tensor/index.ts';
 import { inspectTflite } from '../index.ts';
 import { convertKerasToTflite } from './index.ts';
+import { FP32_TOLERANCE, layerErrorMetrics } from '../../harness/compare/index.ts';
 
 const GOLDEN_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../golden');
 
@@ -33,10 +34,7 @@ async function compare(make: (inputs: tf.SymbolicTensor[]) => tf.SymbolicTensor,
   const runner = await createTfliteRunner(bytes, { name: model.name });
   try {
     const [actual] = await runner.run(values);
-    expect(actual!.shape).toEqual(reference.shape);
-    const scale = Math.max(1, ...Array.from(reference.data as Float32Array, Math.abs));
-    const worst = Math.max(...Array.from(actual!.toFloat32().data, (v, i) => Math.abs(v - (reference.data as Float32Array)[i]!)));
-    expect(worst).toBeLessThanOrEqual(1e-5 * scale);
+    expect(actual!).toMatchReference(reference, FP32_TOLERANCE);
   } finally {
     await runner.dispose();
     tf.dispose(expected);
@@ -148,7 +146,7 @@ describe('values that are -inf under full int8', () => {
       const expected = model.predict(tf.tensor(samples[0]![0]!.data as Float32Array, [1, 5, 5])) as tf.Tensor;
       const reference = expected.dataSync() as Float32Array;
       const range = Math.max(...reference) - Math.min(...reference);
-      const worst = Math.max(...Array.from(actual!.toFloat32().data, (v, i) => Math.abs(v - reference[i]!)));
+      const worst = layerErrorMetrics(actual!, new Tensor('float32', expected.shape, reference)).maxAbsDiff;
       // Within 5% of the output range (the suite's relative bound for quantized variants); a mask
       // that lost its -inf (int8 has no infinity) would leak weight to future positions.
       expect(worst).toBeLessThanOrEqual(0.05 * range);

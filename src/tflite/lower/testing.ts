@@ -1,6 +1,6 @@
 // Test support for the converter: the Keras fixtures with their torch references, converted and
 // run in LiteRT.
-import * as tfjs from '@tensorflow/tfjs';
+import { tf as tfjs } from '../../runtimes/tfjs/index.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { STANDARD_NORMAL, Tensor, decodeNpy, seededInput } from '../../tensor/in
 import { decodeSafetensors } from '../../torch/index.ts';
 import { inspectTflite } from '../index.ts';
 import { convertKerasToTflite, type ConversionResult, type ConvertOptions } from './index.ts';
+import { layerErrorMetrics } from '../../harness/compare/index.ts';
 
 export interface LoadedFixture {
   readonly fixture: KerasFixture;
@@ -63,19 +64,11 @@ export function torchLayout(loaded: LoadedFixture, output: Tensor): Tensor {
   return toTorchLayout(loaded.fixture, output);
 }
 
-/** max |a - b| / max |reference|. */
+/** max |a - b| / max |reference|, from the harness's layer metrics (one NaN and infinity rule). */
 export function relativeError(actual: Tensor, reference: Tensor): { maxAbsDiff: number; maxAbsReference: number; relative: number } {
   if (actual.shape.join() !== reference.shape.join()) throw new Error(`shapes differ: [${actual.shape.join(', ')}] vs [${reference.shape.join(', ')}]`);
-  const x = actual.toFloat32().data;
-  const y = reference.toFloat32().data;
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < x.length; i++) {
-    const d = Math.abs(x[i]! - y[i]!);
-    if (!(d <= diff)) diff = d;
-    ref = Math.max(ref, Math.abs(y[i]!));
-  }
-  return { maxAbsDiff: diff, maxAbsReference: ref, relative: diff / ref };
+  const { maxAbsDiff, maxAbsReference } = layerErrorMetrics(actual, reference);
+  return { maxAbsDiff, maxAbsReference, relative: maxAbsDiff / maxAbsReference };
 }
 
 // The Keras side of scripts/make_lowering_references.py: same layer names as the torch modules,

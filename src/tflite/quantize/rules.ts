@@ -3,7 +3,7 @@
 import { BUILTINS, type BuiltinRecord, type Int8Rule } from '../schema/builtins.ts';
 import type { OperatorName } from '../schema/index.ts';
 
-export type { Int8Rule, OutputRule } from '../schema/builtins.ts';
+export type { Int8Rule } from '../schema/builtins.ts';
 
 /** Operators full int8 writes quantized; the others stay float32 between DEQUANTIZE and QUANTIZE. */
 export const INT8_RULES: Partial<Record<OperatorName, Int8Rule>> = Object.fromEntries(

@@ -50,11 +50,9 @@ export const TENSOR_TYPE_BYTES: Partial<Record<TensorType, number>> = {
 
 /** `enum Padding : byte`. */
 export const PADDINGS = ['SAME', 'VALID'] as const;
-export type Padding = (typeof PADDINGS)[number];
 
 /** `enum ActivationFunctionType : byte`. */
 export const ACTIVATIONS = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH', 'SIGN_BIT'] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
 
 /** `enum FullyConnectedOptionsWeightsFormat : byte`. */
 export const FC_WEIGHTS_FORMATS = ['DEFAULT', 'SHUFFLED4x16INT8'] as const;

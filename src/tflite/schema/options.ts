@@ -180,11 +180,3 @@ export type OptionsOf<N extends OptionsTableName> = {
 
 /** Plain values of any options table, as the generic encoder/decoder see them. */
 export type OptionValues = Record<string, boolean | number | string | readonly number[]>;
-
-const TABLE_BY_UNION_TYPE = new Map<number, OptionsTableName>(
-  Object.entries(OPTIONS_TABLES).map(([name, table]) => [table.unionType, name as OptionsTableName]),
-);
-
-export function optionsTableForUnionType(unionType: number): OptionsTableName | undefined {
-  return TABLE_BY_UNION_TYPE.get(unionType);
-}

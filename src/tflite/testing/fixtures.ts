@@ -13,26 +13,3 @@ export function fixture(testCase: string, name: string): Tensor {
 export function values(tensor: Tensor): number[] {
   return Array.from(tensor.toFloat32().data);
 }
-
-export function maxAbsDiff(a: Tensor, b: Tensor): number {
-  if (a.shape.join() !== b.shape.join()) throw new Error(`shapes differ: [${a.shape.join(', ')}] vs [${b.shape.join(', ')}]`);
-  const x = a.toFloat32().data;
-  const y = b.toFloat32().data;
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
-  return worst;
-}
-
-export function cosineSimilarity(a: Tensor, b: Tensor): number {
-  const x = a.toFloat32().data;
-  const y = b.toFloat32().data;
-  let dot = 0;
-  let nx = 0;
-  let ny = 0;
-  for (let i = 0; i < x.length; i++) {
-    dot += x[i]! * y[i]!;
-    nx += x[i]! * x[i]!;
-    ny += y[i]! * y[i]!;
-  }
-  return dot / Math.sqrt(nx * ny);
-}

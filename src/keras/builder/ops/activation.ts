@@ -1,6 +1,6 @@
 // Elementwise activations: they do not care about layout, so a value keeps whatever layout it has
 // (a flattened channels-last vector included).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Clamp, GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
 import { Pointwise } from './pointwise.ts';
 import { Unsupported, num, str, type OpNode } from '../op_node.ts';

@@ -8,7 +8,7 @@
 // constant the way PyTorch merges them: a boolean True (masked) is -inf, a float mask is added
 // as is (see MASKED). A key_padding_mask computed from the inputs is
 // added per batch row (addComputedPadding).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../../tensor/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import { BatchMatMul, BroadcastTo, ConstantArithmetic, Reduce, Select, Slice } from '../../layers/index.ts';

@@ -1,7 +1,7 @@
 // Convolutions. Keras runs them channels-last; PyTorch's symmetric padding only equals Keras
 // 'same' at stride 1 with odd kernels (Keras/TF SAME pads the bottom/right first), so any other
 // padding becomes an explicit zero padding followed by a 'valid' convolution.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { ConstantPadding, GroupedConv2D } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';

@@ -2,7 +2,7 @@
 // they share a layout (broadcasting in Keras works like PyTorch's for equal ranks). A Python
 // number, a parameter used directly in forward or a folded constant becomes ConstantArithmetic;
 // a tensor constant is stored broadcast-aligned to the value's Keras layout.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import { ConstantArithmetic, MathFunction, Subtract, type ArithmeticOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';

@@ -2,7 +2,7 @@
 // forward: x @ W, torch.mm(x, W), F.linear(x, W, b), torch.addmm(b, x, W)) is a Dense layer on the
 // last axis, whose kernel the weight transfer fills from the constant; two computed tensors go to
 // the batched product of ./math.ts.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import { BatchMatMul } from '../../layers/index.ts';
 import { IDENTITY, permute } from '../../transfer/index.ts';

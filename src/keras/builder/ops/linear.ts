@@ -1,7 +1,7 @@
 // Linear -> Dense on the last Keras axis. After a flatten of a channels-last map, Keras's features
 // come in NHWC order; the kernel rows are reordered to match (told to the weight transfer), so no
 // transpose runs at inference.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { MathFunction } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';

@@ -1,7 +1,7 @@
 // Elementwise math (sqrt, rsqrt, exp, log, erf, abs, pow with a constant exponent, clamp with
 // constant bounds), running sums (cumsum) and the matrix product of two computed tensors
 // (matmul / bmm / @).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';
 import { BatchMatMul, Clamp, KerasLayerConfigError, MathFunction, type MathFunctionName } from '../../layers/index.ts';

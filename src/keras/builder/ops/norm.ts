@@ -2,7 +2,7 @@
 // Keras axis for channels-last maps); LayerNorm normalizes PyTorch's trailing axes (kept trailing
 // and in order in Keras, so gamma keeps PyTorch's layout); GroupNorm and InstanceNorm normalize
 // groups of the channel axis (kept last in Keras) with every spatial axis.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../../tensor/index.ts';
 import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';

@@ -1,7 +1,7 @@
 // F.pad with a constant. PyTorch lists (before, after) pairs from the last axis backwards; on a
 // channels-last map, padding H and W lands on Keras's spatial axes (ZeroPadding2D for zeros,
 // ConstantPadding otherwise). Negative pads crop (a Slice).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { ConstantPadding, Slice } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { Unsupported, ints, num, str, type OpNode } from '../op_node.ts';

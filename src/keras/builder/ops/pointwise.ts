@@ -3,7 +3,7 @@
 // log1p / log2 / log10 / expm1, and the binary ops of two computed tensors or of a tensor and a
 // number: true / floor / truncating division, remainder (Python's sign rule) and fmod (C's), pow
 // with a tensor exponent or a number base, maximum / minimum.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';
 import { Tensor } from '../../../tensor/index.ts';

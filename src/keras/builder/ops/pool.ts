@@ -3,7 +3,7 @@
 // needs after. Max pooling pads with the lowest float (padding never wins a max, PyTorch's
 // -inf); average pooling pads with zeros and fixes the divisor where PyTorch's differs from
 // kernel area (count_include_pad=False, windows clipped by ceil_mode), with a constant multiply.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../../tensor/index.ts';
 import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';

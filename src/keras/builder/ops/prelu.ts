@@ -2,7 +2,7 @@
 // One nn.PReLU() may be called on tensors of different shapes (8 then 16 channels, a map then a
 // feature vector); a Keras PReLU's alpha has its input's shape, so each input shape gets its own
 // Keras layer, all filled from the module's one weight.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { kerasShapeOf } from '../layout.ts';
 import { Unsupported, isTensorConstant, type OpNode } from '../op_node.ts';

@@ -9,7 +9,7 @@
 // The output sequence and h_n are supported; reading c_n (an LSTM's final cell state) is reported
 // as unsupported. h_n is built from the layers' output sequences: a forward direction's final state
 // is its output at the last step, a backward direction's its output at step 0.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Slice, TorchGRU } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';

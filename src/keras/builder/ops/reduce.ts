@@ -1,7 +1,7 @@
 // Reductions over PyTorch dims, on the Keras axes holding them. Averaging every spatial axis of a
 // channels-last map is Keras's global average pooling (or, keeping dims, an average pooling over
 // the whole map); anything else is torchport's Reduce layer.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import { LogSoftmax, Reduce, Statistic, TopK, type ReduceOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';

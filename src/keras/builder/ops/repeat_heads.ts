@@ -2,7 +2,7 @@
 // key/value heads repeated for the query heads they serve: torch.repeat_interleave(k, n, dim=1)). In Keras's
 // own axis order, so no transpose: a unit axis is inserted after the repeated one (Reshape), broadcast to n
 // (BroadcastTo) and merged back (Reshape): copy i lands at positions i * n .. i * n + n - 1, as in PyTorch.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { BroadcastTo } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { identityPerm, kerasAxis, kerasShapeOf } from '../layout.ts';

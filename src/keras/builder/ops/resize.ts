@@ -1,7 +1,7 @@
 // Upsample / F.interpolate. Integer nearest-neighbour upscaling is Keras's UpSampling2D; every
 // other case (bilinear in either align_corners mode, non-integer sizes) is torchport's Resize2D,
 // which samples exactly as PyTorch does.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Resize2D } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';

@@ -13,7 +13,7 @@
 // head serving G consecutive query heads) repeats no key or value: the query heads of one group
 // are folded into the query axis ([.., H, L, E] -> [.., H / G, G * L, E], the same bytes), the
 // products run per key/value head, and the scores are unfolded back to [.., H, L, S] for the mask.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../../tensor/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import { BatchMatMul, BroadcastTo, ConstantArithmetic, Select } from '../../layers/index.ts';

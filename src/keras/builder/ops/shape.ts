@@ -1,7 +1,7 @@
 // Shape ops. A reshape is rewritten for the value's layout when every group of PyTorch axes it
 // merges or splits sits in Keras in the same order (then a Keras Reshape does it, or nothing);
 // transposes only change the layout; cat/split/slice use the Keras axis of the PyTorch dim.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../runtimes/tfjs/index.ts';
 import { BroadcastTo, Slice, StridedSlice } from '../../layers/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';

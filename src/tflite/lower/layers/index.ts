@@ -2,7 +2,7 @@
 export { compare, gather, select } from './condition.ts';
 export { groupedConv2d } from './conv.ts';
 export { torchGru } from './recurrent.ts';
-export { statistic, topK, type StatisticOp, type StatisticSpec } from './statistic.ts';
+export { statistic, topK, type StatisticOp } from './statistic.ts';
 export { batchMatMul, clamp, mathFunction, stridedSlice } from './sequence.ts';
 export {
   broadcastTo,

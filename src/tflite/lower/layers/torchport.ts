@@ -145,7 +145,7 @@ export function cropping2d(ctx: LoweringContext): IrTensor {
   requireChannelsLast(ctx);
   const x = ctx.inputs[0]!;
   const raw = ctx.config<number | number[] | number[][]>('cropping') ?? 0;
-  const [[top], [left]] = typeof raw === 'number' ? [[raw], [raw]] : Array.isArray(raw[0]) ? (raw as number[][]) : [[raw[0] as number], [raw[1] as number]];
+  const [[top], [left]] = typeof raw === 'number' ? [[raw], [raw]] : Array.isArray(raw[0]) ? (raw as [number[], number[]]) : [[raw[0] as number], [raw[1] as number]];
   const shape = outputShape(ctx);
   return ctx.op('SLICE', [x, ctx.int32('begin', [0, top!, left!, 0]), ctx.int32('size', shape)], { shape });
 }

@@ -7,13 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { ENV, readConfig, type TfjsBackendKind, type TfjsBackendRequest } from '../../config/index.ts';
 import { TorchportError } from '../../errors.ts';
-
-export const TFJS_BACKEND_ENV = 'TORCHPORT_TFJS_BACKEND';
-
-const TFJS_BACKEND_KINDS = ['node', 'wasm', 'cpu'] as const;
-export type TfjsBackendKind = (typeof TFJS_BACKEND_KINDS)[number];
-export type TfjsBackendRequest = TfjsBackendKind | 'auto';
 
 /** The backend could not be set up (or the override names an unknown one). */
 export class TfjsBackendError extends TorchportError {
@@ -79,14 +74,6 @@ const STRATEGIES: Readonly<Record<TfjsBackendKind, BackendStrategy>> = {
 
 const AUTO_ORDER: readonly TfjsBackendKind[] = ['node', 'wasm', 'cpu'];
 
-/** Parses the override once; an unknown value is an error, never silently `auto`. */
-export function parseTfjsBackendRequest(value: string | undefined): TfjsBackendRequest {
-  const text = value?.trim().toLowerCase() ?? '';
-  if (text === '' || text === 'auto') return 'auto';
-  if ((TFJS_BACKEND_KINDS as readonly string[]).includes(text)) return text as TfjsBackendKind;
-  throw new TfjsBackendError(`${TFJS_BACKEND_ENV}=${JSON.stringify(value)} is not a backend: use one of auto, ${TFJS_BACKEND_KINDS.join(', ')}`);
-}
-
 let active: TfjsBackendStatus | undefined;
 let pending: Promise<TfjsBackendStatus> | undefined;
 
@@ -95,7 +82,7 @@ let pending: Promise<TfjsBackendStatus> | undefined;
  * TORCHPORT_TFJS_BACKEND (default `auto`). Repeated calls with the same request return the
  * backend already chosen; a different explicit request switches backends.
  */
-export async function initTfjsBackend(request: TfjsBackendRequest = parseTfjsBackendRequest(process.env[TFJS_BACKEND_ENV])): Promise<TfjsBackendStatus> {
+export async function initTfjsBackend(request: TfjsBackendRequest = readConfig().tfjsBackend): Promise<TfjsBackendStatus> {
   if (pending) {
     const current = await pending;
     if (request === 'auto' || request === current.kind) return current;
@@ -134,7 +121,7 @@ async function select(request: TfjsBackendRequest): Promise<TfjsBackendStatus> {
     skipped.push({ kind, reason });
   }
   const causes = skipped.map((s) => `  ${s.kind}: ${s.reason}`).join('\n');
-  const hint = request === 'auto' ? '' : ` (set ${TFJS_BACKEND_ENV}=auto to fall back to another backend)`;
+  const hint = request === 'auto' ? '' : ` (set ${ENV.tfjsBackend}=auto to fall back to another backend)`;
   throw new TfjsBackendError(`no TensorFlow.js backend could be initialised${hint}:\n${causes}`);
 }
 

@@ -148,24 +148,26 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
 }
 
 /**
- * Ops that accept values whose batch is not PyTorch axis 0 (after x.transpose(0, 1) of a
- * sequence-first model, or a recurrent layer's h_n): layout-only ops, indexing and squeezing, and
- * nn.MultiheadAttention(batch_first=False). Every
- * other op assumes PyTorch axis 0 is the batch, so it gets a clear error instead of a wrong axis.
+ * Ops that accept values whose Keras axis 0 is not PyTorch axis 0 (after x.transpose(0, 1) of a
+ * sequence-first model, a recurrent layer's h_n, timm's qkv.permute(2, 0, 3, 1, 4)): layout-only
+ * ops, indexing, squeezing and splitting, and nn.MultiheadAttention(batch_first=False). Every other
+ * op assumes Keras axis 0 holds PyTorch axis 0, so the values it reads are moved back first.
  */
 const BATCH_MOVED_OPS = new Set([
   'Tensor.transpose', 'torch.transpose', 'Tensor.permute', 'torch.permute', 'MultiheadAttention', 'Tensor.contiguous', 'Dropout', 'Identity', 'F.dropout',
-  // Indexing and squeezing away other axes (h_n[-1], h_n.squeeze(0)); ./ops/shape.ts checks the batch stays.
-  'Tensor.__getitem__', 'Tensor.squeeze', 'torch.squeeze',
+  // Indexing, squeezing and splitting away other axes (h_n[-1], h_n.squeeze(0), qkv.unbind(0)): ./ops/shape.ts.
+  'Tensor.__getitem__', 'Tensor.squeeze', 'torch.squeeze', 'torch.unbind', 'Tensor.unbind', 'torch.split', 'Tensor.split', 'torch.chunk', 'Tensor.chunk',
+  'Tensor.t', 'torch.t', 'torch.movedim', 'Tensor.movedim', 'torch.moveaxis', 'Tensor.moveaxis', 'Tensor.swapaxes', 'torch.swapaxes', 'Tensor.swapdims', 'torch.swapdims',
 ]);
 
+/** Values read by `node` whose Keras axis 0 holds another PyTorch axis are re-laid out with PyTorch axis 0 there. */
 function checkBatchAxis(node: OpNode, ctx: BuildContext, reads: readonly string[]): void {
   if (BATCH_MOVED_OPS.has(node.op)) return;
   for (const id of reads) {
-    const batchAxis = ctx.values.get(id)?.layout.perm[0] ?? 0;
-    if (batchAxis !== 0) {
-      throw new Unsupported(`reads value ${id}, whose batch is PyTorch axis ${batchAxis} (after a transpose of the batch axis); only transposes and nn.MultiheadAttention(batch_first=False) take such values: transpose the batch back to axis 0 first`);
-    }
+    const value = ctx.values.get(id);
+    if (!value || value.layout.perm[0] === 0) continue;
+    const perm = [0, ...value.layout.perm.filter((axis) => axis !== 0)];
+    ctx.values.set(id, ctx.relayout(value, perm, node, `${node.op} needs PyTorch axis 0 on Keras axis 0`));
   }
 }
 

@@ -4,9 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { CapturedGraph } from '../../torch/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { WeightLayout, WeightOverride } from '../transfer/index.ts';
+import { foldBatch, unfoldBatch } from './batch_axis.ts';
 import { KerasBuildError } from './errors.ts';
 import { describePerm, kerasShapeOf, onlyUnitAxesMove, permuteDims, samePerm, type Layout } from './layout.ts';
-import { Unsupported, type OpNode } from './op_node.ts';
+import type { OpNode } from './op_node.ts';
 
 /** A graph value on the Keras side. */
 export interface KValue {
@@ -158,8 +159,13 @@ export class BuildContext {
   relayout(value: KValue, perm: readonly number[], node: OpNode, reason: string): KValue {
     const plain = this.plain(value, node);
     if (samePerm(plain.layout.perm, perm)) return plain;
-    if (plain.layout.perm[0] !== perm[0]) throw new Unsupported(`${reason}, but that would move the batch axis (PyTorch axis ${plain.layout.perm[0]} is Keras's batch here): transpose the batch back to axis 0 first`);
     const shape = plain.torchShape;
+    if (plain.layout.perm[0] !== perm[0]) {
+      // Keras axis 0 changes: fold it into a unit axis, permute, unfold (static shapes).
+      const folded = foldBatch(this, plain, `${node.name}__fold`);
+      const moved = this.relayout(folded, [0, ...perm.map((axis) => axis + 1)], node, reason);
+      return unfoldBatch(this, moved, `${node.name}__unfold`);
+    }
     const targetShape = kerasShapeOf(shape, perm).slice(1);
     if (onlyUnitAxesMove(shape, plain.layout.perm, perm)) {
       const layer = tf.layers.reshape({ targetShape, name: this.layerName(`${node.name}__reshape`) });

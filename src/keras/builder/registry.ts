@@ -12,6 +12,7 @@ import * as elementwise from './ops/elementwise.ts';
 import * as linalg from './ops/linalg.ts';
 import * as linear from './ops/linear.ts';
 import * as math from './ops/math.ts';
+import * as movement from './ops/movement.ts';
 import * as norm from './ops/norm.ts';
 import * as pad from './ops/pad.ts';
 import * as pointwise from './ops/pointwise.ts';
@@ -42,6 +43,7 @@ export const FAMILIES: readonly OpFamily[] = [
   resize.FAMILY,
   attention.FAMILY,
   recurrent.FAMILY,
+  movement.FAMILY,
 ];
 
 interface RegisteredOp extends OpSpec {

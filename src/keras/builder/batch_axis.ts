@@ -1,0 +1,35 @@
+// PyTorch's batch axis as an ordinary axis. Keras keeps axis 0 apart (no Keras layer reshapes,
+// slices, concatenates or transposes it), but every captured graph has static shapes, so a value
+// can be folded: Keras [d0, d1, ...] -> [1, d0, d1, ...], a unit axis in front that no PyTorch axis
+// maps to. On the folded value every PyTorch axis is a non-batch Keras axis and the usual layers
+// apply; unfolding reshapes back. Both are one StaticReshape (TFLite RESHAPE, no data moves). A
+// model that folds runs at the traced batch size only.
+import { StaticReshape } from '../layers/index.ts';
+import type { BuildContext, KValue } from './context.ts';
+import { KerasBuildError } from './errors.ts';
+import { kerasShapeOf } from './layout.ts';
+
+/**
+ * `x` (plain layout) with a leading unit axis: PyTorch shape [1, ...shape], layout [0, ...perm + 1];
+ * PyTorch axis d of x is axis d + 1 of the result.
+ */
+export function foldBatch(ctx: BuildContext, x: KValue, name: string): KValue {
+  const perm = [0, ...x.layout.perm.map((axis) => axis + 1)];
+  const layer = new StaticReshape({ shape: [1, ...kerasShapeOf(x.torchShape, x.layout.perm)], name: ctx.layerName(name) });
+  return ctx.apply(layer, x, [1, ...x.torchShape], { perm });
+}
+
+/**
+ * The inverse of foldBatch: a value of PyTorch shape [1, ...shape] whose unit axis is Keras axis 0
+ * becomes a value of PyTorch shape `shape` whose Keras axis 0 holds PyTorch axis perm[1] - 1 (not
+ * necessarily 0: relayout the folded value first to choose).
+ */
+export function unfoldBatch(ctx: BuildContext, folded: KValue, name: string): KValue {
+  if (folded.torchShape[0] !== 1 || folded.layout.perm[0] !== 0 || folded.layout.source !== undefined || folded.torchShape.length < 2) {
+    throw new KerasBuildError(`internal: unfoldBatch needs a plain folded value, got [${folded.torchShape.join(', ')}] in layout [${folded.layout.perm.join(', ')}]`);
+  }
+  const shape = folded.torchShape.slice(1);
+  const perm = folded.layout.perm.slice(1).map((axis) => axis - 1);
+  const layer = new StaticReshape({ shape: kerasShapeOf(shape, perm), name: ctx.layerName(name) });
+  return ctx.apply(layer, folded, shape, { perm });
+}

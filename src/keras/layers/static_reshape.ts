@@ -1,0 +1,58 @@
+// A reshape of the whole tensor, batch axis included, to one fixed shape. Keras's Reshape never
+// touches the batch axis; torchport's graphs have static shapes (the traced ones), so an op that
+// moves data across PyTorch's batch axis (cat/split/slice on dim 0, flatten to 1-D, a reshape that
+// folds patches into the batch) is built on a value whose batch is first folded into a unit axis
+// ([B, ...] -> [1, B, ...]) and unfolded afterwards. The model then runs at the traced batch size
+// only. Lowers to TFLite RESHAPE.
+import * as tf from '@tensorflow/tfjs';
+import type { IrTensor } from '../../tflite/ir/index.ts';
+import type { LoweringContext } from '../../tflite/lower/index.ts';
+import { reshape } from '../../tflite/lower/layers/index.ts';
+import { KerasLayerConfigError } from './grouped_conv2d.ts';
+
+type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
+
+export interface StaticReshapeArgs extends NonNullable<LayerArgs> {
+  /** The full output shape, batch axis included. */
+  shape: number[];
+}
+
+export class StaticReshape extends tf.layers.Layer {
+  static readonly className = 'StaticReshape';
+  readonly shape: number[];
+
+  constructor(args: StaticReshapeArgs) {
+    super(args);
+    if (!Array.isArray(args.shape) || args.shape.length === 0 || args.shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new KerasLayerConfigError(`StaticReshape shape must be a non-empty list of positive integers, got ${JSON.stringify(args.shape)}`);
+    }
+    this.shape = [...args.shape];
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const known = shape.slice(1).every((d) => d !== null);
+    const size = (dims: readonly (number | null)[]) => dims.reduce((a: number, b) => a * (b ?? 1), 1);
+    if (known && shape[0] !== null && size(shape) !== size(this.shape)) {
+      throw new KerasLayerConfigError(`StaticReshape '${this.name}' cannot reshape [${shape.join(', ')}] to [${this.shape.join(', ')}]`);
+    }
+    return [...this.shape];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      const size = this.shape.reduce((a, b) => a * b, 1);
+      if (x.size !== size) throw new KerasLayerConfigError(`StaticReshape '${this.name}' was built for ${size} elements ([${this.shape.join(', ')}]) but got [${x.shape.join(', ')}]: run the model at the batch size it was converted for`);
+      return tf.reshape(x, this.shape);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), shape: [...this.shape] };
+  }
+
+  lower(ctx: LoweringContext): IrTensor {
+    return reshape(ctx);
+  }
+}

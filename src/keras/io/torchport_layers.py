@@ -463,6 +463,24 @@ class Slice(keras.layers.Layer):
 
 
 @_register
+class StaticReshape(keras.layers.Layer):
+    """A reshape of the whole tensor, batch axis included, to one fixed shape (static shapes only)."""
+
+    def __init__(self, shape, **kwargs):
+        super().__init__(**kwargs)
+        self.shape = _positive_ints(shape, "StaticReshape shape")
+
+    def call(self, x):
+        return ops.reshape(x, self.shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(self.shape)
+
+    def get_config(self):
+        return {**super().get_config(), "shape": list(self.shape)}
+
+
+@_register
 class StridedSlice(keras.layers.Layer):
     """A static strided slice: begin, end, stride (>= 1) per non-batch axis."""
 
@@ -863,7 +881,7 @@ CUSTOM_OBJECTS = {
     cls.__name__: cls
     for cls in (
         HardSigmoid, HardSwish, GeluTanh, BatchMatMul, BroadcastTo, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather,
-        GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StridedSlice, TorchGRU,
+        GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StaticReshape, StridedSlice, TorchGRU,
         AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm,
     )
 }

@@ -382,7 +382,7 @@ export const FAMILY: OpFamily = {
   layers: [BroadcastTo, Slice, StaticReshape, StridedSlice],
   ops: {
     ...spellings(['Identity', 'Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout', 'F.dropout', 'F.dropout2d', 'Tensor.contiguous', 'Tensor.clone', 'Tensor.detach'], op(passThrough)),
-    ...spellings(['Tensor.unflatten', 'torch.unflatten', 'Flatten', 'Unflatten', 'torch.flatten', 'Tensor.flatten', 'Tensor.view', 'Tensor.reshape', 'torch.reshape', 'Tensor.squeeze', 'torch.squeeze', 'Tensor.unsqueeze', 'torch.unsqueeze'], RESHAPE),
+    ...spellings(['Tensor.reshape_as', 'Tensor.view_as', 'Tensor.unflatten', 'torch.unflatten', 'Flatten', 'Unflatten', 'torch.flatten', 'Tensor.flatten', 'Tensor.view', 'Tensor.reshape', 'torch.reshape', 'Tensor.squeeze', 'torch.squeeze', 'Tensor.unsqueeze', 'torch.unsqueeze'], RESHAPE),
     ...spellings(['Tensor.transpose', 'torch.transpose'], op(transpose)),
     ...spellings(['Tensor.permute', 'torch.permute'], op(permuteOp)),
     ...spellings(['Tensor.t', 'torch.t'], op(transpose2d)),

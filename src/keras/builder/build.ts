@@ -81,7 +81,11 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
     const torchShape = graph.values[input.value]!.shape;
     const perm = options.inputLayouts?.[input.name] ?? defaultInputPerm(graph, input.value, torchShape.length);
     const kerasShape = kerasShapeOf(torchShape, perm);
-    const tensor = tf.input({ shape: kerasShape.slice(1), name: ctx.layerName(input.name), dtype: 'float32' });
+    // An input whose batch differs from the first input's ([3, 1] beside [2, 1, 4]) keeps its size
+    // static: the TFLite lowering resolves open batch axes to the first input's batch size.
+    const batch = graph.values[graph.inputs[0]!.value]!.shape[0];
+    const shapeArgs = torchShape.length > 0 && torchShape[0] !== batch ? { batchShape: kerasShape } : { shape: kerasShape.slice(1) };
+    const tensor = tf.input({ ...shapeArgs, name: ctx.layerName(input.name), dtype: 'float32' });
     inputs.push(tensor);
     ctx.values.set(input.value, { tensor, layout: { perm }, torchShape, layer: tensor.sourceLayer.name, call: 0 });
     inputRecords.push(ioRecord(input.name, torchShape, perm));

@@ -10,13 +10,22 @@ import { KerasBuildError } from './errors.ts';
 import { kerasShapeOf } from './layout.ts';
 
 /**
+ * `x` reshaped as a whole to Keras shape `kerasShape` (PyTorch shape `torchShape` in `perm`). Axis 0
+ * stays open when it is the model's batch size (the lowering resolves an open axis 0 to it).
+ */
+export function reshapeWhole(ctx: BuildContext, x: KValue, kerasShape: readonly number[], torchShape: readonly number[], perm: readonly number[], name: string): KValue {
+  const batch = ctx.graph.values[ctx.graph.inputs[0]?.value ?? '']?.shape[0];
+  const layer = new StaticReshape({ shape: [...kerasShape], openBatch: kerasShape[0] === batch, name: ctx.layerName(name) });
+  return ctx.apply(layer, x, torchShape, { perm: [...perm] });
+}
+
+/**
  * `x` (plain layout) with a leading unit axis: PyTorch shape [1, ...shape], layout [0, ...perm + 1];
  * PyTorch axis d of x is axis d + 1 of the result.
  */
 export function foldBatch(ctx: BuildContext, x: KValue, name: string): KValue {
   const perm = [0, ...x.layout.perm.map((axis) => axis + 1)];
-  const layer = new StaticReshape({ shape: [1, ...kerasShapeOf(x.torchShape, x.layout.perm)], name: ctx.layerName(name) });
-  return ctx.apply(layer, x, [1, ...x.torchShape], { perm });
+  return reshapeWhole(ctx, x, [1, ...kerasShapeOf(x.torchShape, x.layout.perm)], [1, ...x.torchShape], perm, name);
 }
 
 /**
@@ -30,6 +39,5 @@ export function unfoldBatch(ctx: BuildContext, folded: KValue, name: string): KV
   }
   const shape = folded.torchShape.slice(1);
   const perm = folded.layout.perm.slice(1).map((axis) => axis - 1);
-  const layer = new StaticReshape({ shape: kerasShapeOf(shape, perm), name: ctx.layerName(name) });
-  return ctx.apply(layer, folded, shape, { perm });
+  return reshapeWhole(ctx, folded, kerasShapeOf(shape, perm), shape, perm, name);
 }

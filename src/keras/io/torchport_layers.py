@@ -466,18 +466,19 @@ class Slice(keras.layers.Layer):
 class StaticReshape(keras.layers.Layer):
     """A reshape of the whole tensor, batch axis included, to one fixed shape (static shapes only)."""
 
-    def __init__(self, shape, **kwargs):
+    def __init__(self, shape, open_batch=False, **kwargs):
         super().__init__(**kwargs)
         self.shape = _positive_ints(shape, "StaticReshape shape")
+        self.open_batch = bool(open_batch)
 
     def call(self, x):
         return ops.reshape(x, self.shape)
 
     def compute_output_shape(self, input_shape):
-        return tuple(self.shape)
+        return (None if self.open_batch else self.shape[0], *self.shape[1:])
 
     def get_config(self):
-        return {**super().get_config(), "shape": list(self.shape)}
+        return {**super().get_config(), "shape": list(self.shape), "open_batch": self.open_batch}
 
 
 @_register

@@ -15,11 +15,17 @@ type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 export interface StaticReshapeArgs extends NonNullable<LayerArgs> {
   /** The full output shape, batch axis included. */
   shape: number[];
+  /**
+   * Report axis 0 as open (null) rather than shape[0]: when shape[0] is the model's batch size, so
+   * the output joins the model's other batch-sized tensors (a Concatenate refuses null beside 2).
+   */
+  openBatch?: boolean;
 }
 
 export class StaticReshape extends tf.layers.Layer {
   static readonly className = 'StaticReshape';
   readonly shape: number[];
+  readonly openBatch: boolean;
 
   constructor(args: StaticReshapeArgs) {
     super(args);
@@ -27,6 +33,7 @@ export class StaticReshape extends tf.layers.Layer {
       throw new KerasLayerConfigError(`StaticReshape shape must be a non-empty list of positive integers, got ${JSON.stringify(args.shape)}`);
     }
     this.shape = [...args.shape];
+    this.openBatch = args.openBatch ?? false;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -36,7 +43,7 @@ export class StaticReshape extends tf.layers.Layer {
     if (known && shape[0] !== null && size(shape) !== size(this.shape)) {
       throw new KerasLayerConfigError(`StaticReshape '${this.name}' cannot reshape [${shape.join(', ')}] to [${this.shape.join(', ')}]`);
     }
-    return [...this.shape];
+    return [this.openBatch ? null : this.shape[0]!, ...this.shape.slice(1)];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -49,7 +56,7 @@ export class StaticReshape extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), shape: [...this.shape] };
+    return { ...super.getConfig(), shape: [...this.shape], openBatch: this.openBatch };
   }
 
   lower(ctx: LoweringContext): IrTensor {

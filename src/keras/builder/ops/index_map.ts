@@ -8,7 +8,8 @@
 // (GATHER), Add; the model then runs at the traced batch size only.
 import * as tf from '@tensorflow/tfjs';
 import { Tensor, sizeOf, stridesOf } from '../../../tensor/index.ts';
-import { ConstantTensor, Gather, StaticReshape } from '../../layers/index.ts';
+import { ConstantTensor, Gather } from '../../layers/index.ts';
+import { reshapeWhole } from '../batch_axis.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { canonicalPerm, kerasShapeOf } from '../layout.ts';
 import { Unsupported, type OpNode } from '../op_node.ts';
@@ -113,7 +114,7 @@ export function gatherByMap(node: OpNode, ctx: BuildContext, inputs: readonly KV
   const needsZero = refsPerElement.some((refs) => refs.length < layers);
   const zero = needsZero ? fillBase + allFills.push(0) - 1 : -1;
 
-  const flatInputs = plain.map((value, i) => ctx.apply(new StaticReshape({ shape: [1, positions[i]!.length], name: nameFor(node, ctx, `__flat${i}`) }), value, [1, positions[i]!.length], { perm: [0, 1] }));
+  const flatInputs = plain.map((value, i) => reshapeWhole(ctx, value, [1, positions[i]!.length], [1, positions[i]!.length], [0, 1], `${node.name}__flat${i}`));
   const parts = [...flatInputs];
   if (allFills.length > 0) {
     const layer = new ConstantTensor({ shape: [allFills.length], name: nameFor(node, ctx, '__fills') });
@@ -130,7 +131,7 @@ export function gatherByMap(node: OpNode, ctx: BuildContext, inputs: readonly KV
     gathered.push(identity ? joined : ctx.apply(new Gather({ axis: 1, indices, name: nameFor(node, ctx, `__gather${layer === 0 ? '' : layer}`) }), joined, [1, total], { perm: [0, 1] }));
   }
   const summed = gathered.length === 1 ? gathered[0]! : ctx.apply(tf.layers.add({ name: nameFor(node, ctx, '__sum') }), gathered, [1, total], { perm: [0, 1] });
-  return ctx.apply(new StaticReshape({ shape: kerasOut, name: nameFor(node, ctx) }), summed, outShape, { perm });
+  return reshapeWhole(ctx, summed, kerasOut, outShape, perm, node.name);
 }
 
 /** Broadcasts multi-index `out` (of the broadcast shape) onto a tensor of shape `shape` (PyTorch's rules: trailing axes align, size-1 axes repeat). */

@@ -124,6 +124,7 @@ CASES = [
     c("mobilevit_unfold", "x = x.reshape(2 * 4 * 2, 2, 2, 2).transpose(1, 2); return x.reshape(2, 4, 4, 4).transpose(1, 3).reshape(2 * 4, 4, 4)", [[2, 4, 4, 4]]),
     c("mobilevit_fold", "x = x.contiguous().view(2, 4, 4, 4).transpose(1, 3).reshape(2 * 4 * 2, 2, 2, 2); return x.transpose(1, 2).reshape(2, 4, 4, 4)", [[8, 4, 4]]),
     c("gather_computed_from_constants", "x.gather(1, torch.arange(3).flip(0).view(1, 3, 1).expand(2, 3, 4))"),
+    c("cat_with_batch_folded", "torch.cat([x, x.flatten().view(2, 3, 4) * 2], dim=1)"),
     c("reshape_as", "x.reshape_as(y) * y", [[2, 12], [2, 3, 4]]),
     c("view_as", "x.view_as(y) + 1", [[2, 3, 4], [2, 12]]),
     # padding

@@ -23,6 +23,8 @@ const CASES = [
   // the batch axis with static shapes
   'cat_batch', 'stack_batch', 'squeeze_batch', 'flatten_1d', 'reshape_minus1', 'view_batch_merge', 'permute_batch_moved', 'transpose_batch',
   'unbind_batch', 'split_batch', 'split_batch_sizes', 'chunk_batch', 'unbind_qkv_timm', 'unbind_last', 'mobilevit_unfold', 'mobilevit_fold',
+  // an unfolded value beside the model's batch-sized values (a Concatenate refused [2, 3, 4] beside [null, 3, 4])
+  'cat_with_batch_folded',
   'pad_reflect', 'pad_reflect_uneven', 'pad_replicate', 'pad_circular', 'pad_constant_value', 'pad_constant_channels',
   'reflection_pad2d', 'replication_pad2d', 'reflection_pad1d', 'replication_pad1d', 'zero_pad2d', 'constant_pad1d',
   'identity_return_input', 'identity_module', 'identity_clone', 'identity_contiguous_view', 'identity_dropout',

@@ -84,7 +84,7 @@ describe('conditions and gathers the builder refuses', () => {
       constants,
     });
 
-  it('names gathers at computed indices, two index tensors, and one-argument torch.where', () => {
+  it('names gathers at computed indices and one-argument torch.where (two constant index tensors convert)', () => {
     const json = refused(
       [
         node('ids', 'function', 'Tensor.long', '', 'v0', 'v1'),
@@ -104,9 +104,8 @@ describe('conditions and gathers the builder refuses', () => {
     }
     expect(error).toBeInstanceOf(UnsupportedOpsError);
     const message = (error as UnsupportedOpsError).message;
-    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['pick', 'both', 'nonzero']);
+    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['pick', 'nonzero']);
     expect(message).toMatch(/node 'pick': .*gathers at computed indices/);
-    expect(message).toMatch(/node 'both': .*indexes with more than one tensor/);
     expect(message).toMatch(/node 'nonzero': .*torch\.where\(condition\) with one argument/);
   });
 });

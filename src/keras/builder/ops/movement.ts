@@ -1,8 +1,7 @@
 // Data movement with static indices, each op one index map (./index_map.ts): repeat, tile,
-// repeat_interleave, expand / broadcast_to / broadcast_tensors to any shape, copy_, pixel_shuffle
-// and pixel_unshuffle, im2col (F.unfold / nn.Unfold) and col2im (F.fold / nn.Fold), Tensor.unfold
-// windows, gather / take_along_dim, scatter / scatter_add / index_add / index_put at constant
-// indices, triu / tril.
+// repeat_interleave, expand / broadcast_to / broadcast_tensors to any shape, copy_, im2col
+// (F.unfold / nn.Unfold) and col2im (F.fold / nn.Fold), Tensor.unfold windows, gather /
+// take_along_dim, scatter / scatter_add / index_add / index_put at constant indices, triu / tril.
 import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { Unsupported, bool, expand as expandInts, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
@@ -92,33 +91,6 @@ const broadcastTensors: Converter = (node, ctx) => {
   if (!list.every(isValueArg)) throw new Unsupported('broadcasts constants with computed tensors');
   return list.map((arg, i) => broadcastValue(node, ctx, input(node, ctx, arg), outputShape(node, ctx, i)));
 };
-
-/** pixel_shuffle(r): out[..., c, h*r + i, w*r + j] = in[..., c*r*r + i*r + j, h, w]. */
-function shuffle(node: OpNode, ctx: BuildContext, r: number): KValue {
-  const x = firstInput(node, ctx);
-  if (x.torchShape.length < 3) throw new Unsupported(`pixel_shuffle of a rank-${x.torchShape.length} tensor (needs (*, C, H, W))`);
-  return gatherByMap(node, ctx, [x], outputShape(node, ctx), (o) => {
-    const n = o.length;
-    const [c, h, w] = [o[n - 3]!, o[n - 2]!, o[n - 1]!];
-    return at([...o.slice(0, n - 3), c * r * r + (h % r) * r + (w % r), Math.floor(h / r), Math.floor(w / r)]);
-  });
-}
-
-/** pixel_unshuffle(r): out[..., c*r*r + i*r + j, h, w] = in[..., c, h*r + i, w*r + j]. */
-function unshuffle(node: OpNode, ctx: BuildContext, r: number): KValue {
-  const x = firstInput(node, ctx);
-  if (x.torchShape.length < 3) throw new Unsupported(`pixel_unshuffle of a rank-${x.torchShape.length} tensor (needs (*, C, H, W))`);
-  return gatherByMap(node, ctx, [x], outputShape(node, ctx), (o) => {
-    const n = o.length;
-    const [ch, h, w] = [o[n - 3]!, o[n - 2]!, o[n - 1]!];
-    const [c, i, j] = [Math.floor(ch / (r * r)), Math.floor(ch / r) % r, ch % r];
-    return at([...o.slice(0, n - 3), c, h * r + i, w * r + j]);
-  });
-}
-
-const factor = (node: OpNode, arg: GraphArg | undefined, attr: string): number => (node.node.kind === 'module' ? node.attrNumber(attr) : num(arg, attr));
-const pixelShuffle: Converter = (node, ctx) => [shuffle(node, ctx, factor(node, node.node.args[1] ?? node.node.kwargs['upscale_factor'], 'upscale_factor'))];
-const pixelUnshuffle: Converter = (node, ctx) => [unshuffle(node, ctx, factor(node, node.node.args[1] ?? node.node.kwargs['downscale_factor'], 'downscale_factor'))];
 
 interface Window {
   readonly kernel: number[];
@@ -328,8 +300,6 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.repeat_interleave', 'Tensor.repeat_interleave'], op(repeatInterleave)),
     'torch.broadcast_tensors': op(broadcastTensors),
     'Tensor.copy_': op(copyInto),
-    ...spellings(['F.pixel_shuffle', 'torch.pixel_shuffle', 'PixelShuffle'], op(pixelShuffle)),
-    ...spellings(['F.pixel_unshuffle', 'torch.pixel_unshuffle', 'PixelUnshuffle'], op(pixelUnshuffle)),
     ...spellings(['F.unfold', 'Unfold'], op(im2col)),
     ...spellings(['F.fold', 'Fold'], op(col2im)),
     'Tensor.unfold': op(windows),

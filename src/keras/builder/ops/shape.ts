@@ -138,7 +138,12 @@ export const reshape: Converter = (node, ctx) => {
 };
 
 function transposeBy(node: OpNode, ctx: BuildContext, dims: readonly number[]): KValue[] {
-  const x = ctx.plain(firstInput(node, ctx), node);
+  return [permuteValue(node, ctx, firstInput(node, ctx), dims)];
+}
+
+/** x.permute(dims): only the layout changes (no Keras layer). */
+function permuteValue(node: OpNode, ctx: BuildContext, value: KValue, dims: readonly number[]): KValue {
+  const x = ctx.plain(value, node);
   const rank = x.torchShape.length;
   const order = dims.map((d) => (d < 0 ? d + rank : d));
   // Moving PyTorch's batch axis (x.transpose(0, 1) before a sequence-first module) is a layout
@@ -146,8 +151,35 @@ function transposeBy(node: OpNode, ctx: BuildContext, dims: readonly number[]): 
   // in BATCH_MOVED_OPS (build.ts) accept such values.
   // Output axis j is input axis order[j]: Keras axis i, holding input axis perm[i], now holds output axis order.indexOf(perm[i]).
   const perm = x.layout.perm.map((axis) => order.indexOf(axis));
-  return [{ ...x, torchShape: order.map((axis) => x.torchShape[axis]!), layout: { perm } }];
+  return { ...x, torchShape: order.map((axis) => x.torchShape[axis]!), layout: { perm } };
 }
+
+/**
+ * pixel_shuffle(r) as PyTorch defines it: (*, C*r*r, H, W) viewed as (*, C, r, r, H, W), permuted
+ * to (*, C, H, r, W, r) and merged to (*, C, H*r, W*r); on a channels-last map that is a Reshape, one
+ * Transpose and a Reshape. pixel_unshuffle runs the same steps backwards.
+ */
+function shuffleValue(node: OpNode, ctx: BuildContext, x: KValue, r: number, up: boolean): KValue {
+  const shape = x.torchShape;
+  const n = shape.length;
+  if (n < 3) throw new Unsupported(`pixel_${up ? '' : 'un'}shuffle of a rank-${n} tensor (needs (*, C, H, W))`);
+  const lead = shape.slice(0, n - 3);
+  const [c, h, w] = [shape[n - 3]!, shape[n - 2]!, shape[n - 1]!];
+  const k = lead.length;
+  const axes = (...rest: number[]) => [...identityPerm(k), ...rest.map((a) => a + k)];
+  if (up) {
+    const split = reshapeTo(node, ctx, x, [...lead, c / (r * r), r, r, h, w]);
+    const moved = permuteValue(node, ctx, split, axes(0, 3, 1, 4, 2));
+    return reshapeTo(node, ctx, moved, [...lead, c / (r * r), h * r, w * r]);
+  }
+  const split = reshapeTo(node, ctx, x, [...lead, c, h / r, r, w / r, r]);
+  const moved = permuteValue(node, ctx, split, axes(0, 2, 4, 1, 3));
+  return reshapeTo(node, ctx, moved, [...lead, c * r * r, h / r, w / r]);
+}
+
+const factor = (node: OpNode, key: string): number => (node.node.kind === 'module' ? node.attrNumber(key) : num(node.node.args[1] ?? node.node.kwargs[key], key));
+const pixelShuffle: Converter = (node, ctx) => [shuffleValue(node, ctx, firstInput(node, ctx), factor(node, 'upscale_factor'), true)];
+const pixelUnshuffle: Converter = (node, ctx) => [shuffleValue(node, ctx, firstInput(node, ctx), factor(node, 'downscale_factor'), false)];
 
 export const transpose: Converter = (node, ctx) => {
   const args = node.bind(['input', 'dim0', 'dim1']);
@@ -390,6 +422,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['Tensor.swapaxes', 'torch.swapaxes', 'Tensor.swapdims', 'torch.swapdims'], op(transpose)),
     ...spellings(['Tensor.narrow', 'torch.narrow'], op(narrow)),
     ...spellings(['torch.unbind', 'Tensor.unbind'], op(unbind)),
+    ...spellings(['F.pixel_shuffle', 'torch.pixel_shuffle', 'PixelShuffle'], op(pixelShuffle)),
+    ...spellings(['F.pixel_unshuffle', 'torch.pixel_unshuffle', 'PixelUnshuffle'], op(pixelUnshuffle)),
     ...spellings(['torch.cat', 'torch.concat'], CAT),
     ...spellings(['torch.split', 'Tensor.split', 'torch.chunk', 'Tensor.chunk'], SPLIT),
     ...spellings(['Tensor.expand', 'Tensor.expand_as', 'torch.broadcast_to', 'Tensor.broadcast_to'], op(expand)),

@@ -37,6 +37,7 @@ CASES = [
     c("expand_as_shape_only", "x.expand_as(y)", [[2, 3, 1], [2, 3, 4]]),
     c("expand_as_gate", "x * y.mean(dim=1, keepdim=True).expand_as(x)", [[2, 3, 4], [2, 3, 4]]),
     c("expand_middle", "x[:, :1].expand(-1, 3, -1)"),
+    c("expand_as_parameter", "x * 2 + self.bias.expand_as(x)", X4, init="self.bias = nn.Parameter(torch.randn(1, 3, 1, 1))"),
     c("expand_rank_up", "x.expand(2, 2, 3, 4)", [[3, 4]]),
     c("expand_rank_up_batch", "x.expand(2, 3, 4)", [[1, 3, 4]]),
     c("broadcast_to", "torch.broadcast_to(x, (2, 3, 4))", [[3, 1]]),

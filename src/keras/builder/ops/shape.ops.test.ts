@@ -5,7 +5,7 @@ import { buildOneOp, verifySuiteCases } from './suite_testing.ts';
 
 // expand_as_shape_only: the second input is read for its shape only (the TFLite lowering crashed on it).
 const CASES = [
-  'expand_as_shape_only', 'expand_as_gate', 'expand_middle', 'expand_rank_up', 'expand_rank_up_batch', 'broadcast_to',
+  'expand_as_shape_only', 'expand_as_gate', 'expand_middle', 'expand_as_parameter', 'expand_rank_up', 'expand_rank_up_batch', 'broadcast_to',
   // two inputs of different batch sizes (Keras predict sliced the second; TFLite gave it the first's batch)
   'broadcast_tensors', 'broadcast_tensors_sum', 'index_put_constant',
   'roll_last', 'roll_negative_shift_dim1', 'roll_swin_shift', 'roll_two_dims', 'roll_flattened', 'roll_batch_axis',

@@ -394,10 +394,23 @@ export const getItem: Converter = (node, ctx) => {
   return [reshapeTo(node, ctx, value, out)];
 };
 
+/**
+ * What expand reads: a computed tensor, or a parameter expanded to a computed tensor's shape
+ * (`self.bias.expand_as(features)`): a ConstantTensor repeated over that tensor's batch.
+ */
+function expandSource(node: OpNode, ctx: BuildContext, out: readonly number[]): KValue {
+  const [self, other] = node.node.args;
+  if (!isTensorConstant(self)) return ctx.plain(firstInput(node, ctx), node);
+  if (!isValueArg(other)) throw new Unsupported('expands a constant to a shape that does not come from a computed tensor');
+  const like = ctx.plain(input(node, ctx, other, 'other'), node);
+  const constant = constantValue(node, ctx, self, out.length, like.layout.perm.length === out.length ? like.layout.perm : canonicalPerm(out.length), like);
+  return { ...constant, torchShape: [like.torchShape[0]!, ...constant.torchShape.slice(1)] };
+}
+
 /** expand / expand_as / broadcast_to: size-1 axes repeated to the recorded shape (BroadcastTo when rank and batch stay). */
 export const expand: Converter = (node, ctx) => {
-  const x = ctx.plain(firstInput(node, ctx), node);
   const out = outputShape(node, ctx);
+  const x = expandSource(node, ctx, out);
   // To a higher rank or along the batch axis: a gather at static positions.
   if (out.length !== x.torchShape.length || out[0] !== x.torchShape[0]) return [broadcastValue(node, ctx, x, out)];
   const target = kerasShapeOf(out, x.layout.perm).slice(1);

@@ -83,6 +83,7 @@ CASES = [
     c("index_negative_list", "x[:, [-1, 0]]"),
     c("index_two_lists", "x[:, [0, 1], [1, 2]]"),
     c("index_bool_constant", "x[:, [True, False, True]]"),
+    c("index_bool_buffer", "x[:, self.mask]", init="self.register_buffer('mask', torch.tensor([True, False, True]))"),
     # slicing with steps and negative indices
     c("slice_step2", "x[:, ::2]"),
     c("slice_offset_step2", "x[:, :, 1::2]"),

@@ -12,6 +12,7 @@ import { ConstantTensor, Gather } from '../../layers/index.ts';
 import { reshapeWhole } from '../batch_axis.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { canonicalPerm, kerasShapeOf } from '../layout.ts';
+import { KerasBuildError } from '../errors.ts';
 import { Unsupported, type OpNode } from '../op_node.ts';
 import { nameFor } from './common.ts';
 
@@ -96,7 +97,7 @@ export function gatherByMap(node: OpNode, ctx: BuildContext, inputs: readonly KV
     const refs = (Array.isArray(mapped) ? mapped : [mapped]) as readonly Ref[];
     const flat = refs.map((ref) => {
       if ('fill' in ref) {
-        if (ref.fill < 0 || ref.fill >= fills.length) throw new Unsupported(`internal index map: fill ${ref.fill} of ${fills.length}`);
+        if (ref.fill < 0 || ref.fill >= fills.length) throw new KerasBuildError(`internal: ${node.where} refers to fill ${ref.fill} of ${fills.length}`);
         return fillBase + ref.fill;
       }
       const source = plain[ref.input]!;

@@ -17,10 +17,11 @@ type Piece =
 const isNone = (item: GraphArg): boolean => 'const' in item && item.const === null;
 const isAdvanced = (item: GraphArg): boolean => 'list' in item || isTensorConstant(item);
 
-/** Whether `x[index]` needs the general path: a list, several tensors, or the batch axis touched. */
-export function needsIndexMap(items: readonly GraphArg[], x: KValue): boolean {
+/** Whether `x[index]` needs the general path: a list, several tensors, a bool mask, or the batch axis touched. */
+export function needsIndexMap(ctx: BuildContext, items: readonly GraphArg[], x: KValue): boolean {
   if (items.some((item) => 'list' in item)) return true;
-  if (items.filter(isTensorConstant).length > 1) return true;
+  const tensors = items.filter(isTensorConstant);
+  if (tensors.length > 1 || tensors.some((item) => ctx.tensorOf(item)?.dtype === 'bool')) return true;
   if (items.some(isNone)) return false;
   const first = items[0];
   const batchTouched = first !== undefined && !('ellipsis' in first) && !('slice' in first && (first.slice as readonly GraphArg[]).every((part) => 'const' in part && part.const === null));
@@ -30,8 +31,7 @@ export function needsIndexMap(items: readonly GraphArg[], x: KValue): boolean {
 /** One advanced index as integer positions (bools select where true). */
 function advancedIndex(node: OpNode, ctx: BuildContext, item: GraphArg, size: number): { shape: number[]; data: number[] } {
   const raw = constantInts(node, ctx, item, 'index');
-  const isBool = 'list' in item ? (literal(item, 'index') as unknown[]).flat(8).every((v) => typeof v === 'boolean') : false;
-  if (isBool) {
+  if (raw.bool) {
     if (raw.shape.length !== 1 || raw.data.length !== size) throw new Unsupported(`a boolean index of length ${raw.data.length} on an axis of size ${size}`);
     const data = raw.data.flatMap((v, i) => (v ? [i] : []));
     return { shape: [data.length], data };

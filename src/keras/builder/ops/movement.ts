@@ -12,6 +12,8 @@ import { broadcastIndex, flatOf, forEachIndex, gatherByMap, unravel, type Ref } 
 interface IntTensor {
   readonly shape: readonly number[];
   readonly data: readonly number[];
+  /** A mask (bool dtype, or a list of Python bools) rather than positions. */
+  readonly bool: boolean;
 }
 
 /** A constant integer tensor argument (a buffer, a folded torch.tensor(...)). */
@@ -21,12 +23,12 @@ export function constantInts(node: OpNode, ctx: BuildContext, arg: GraphArg | un
     const raw = literal(arg, what);
     const flat = (Array.isArray(raw) ? raw.flat(8) : [raw]) as unknown[];
     if (!flat.every((v) => Number.isInteger(v) || typeof v === 'boolean')) throw new Unsupported(`${what} must be integers, got ${JSON.stringify(raw)}`);
-    return { shape: Array.isArray(raw) ? [raw.length] : [], data: flat.map(Number) };
+    return { shape: Array.isArray(raw) ? [raw.length] : [], data: flat.map(Number), bool: flat.length > 0 && flat.every((v) => typeof v === 'boolean') };
   }
   const tensor = ctx.tensorOf(arg);
   if (!tensor) node.fail(`its ${what} ${JSON.stringify(arg)} is not among the model's tensors`);
   if (!['int64', 'int32', 'int16', 'int8', 'uint8', 'bool'].includes(tensor.dtype)) throw new Unsupported(`${what} of dtype ${tensor.dtype} (integer indices only)`);
-  return { shape: tensor.shape, data: tensor.toArray() };
+  return { shape: tensor.shape, data: tensor.toArray(), bool: tensor.dtype === 'bool' };
 }
 
 /** An index in [-size, size) made non-negative. */

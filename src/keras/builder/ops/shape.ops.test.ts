@@ -17,7 +17,7 @@ const CASES = [
   'unfold_k2_s2', 'unfold_k3_p1', 'unfold_module_dilated', 'fold_k2_s2', 'fold_module_overlap', 'unfold_fold_roundtrip', 'tensor_unfold_windows', 'tensor_unfold_overlap',
   'gather_dim1', 'gather_last', 'take_along_dim', 'gather_computed_from_constants',
   'scatter_dim1_src', 'scatter_value', 'scatter_add', 'index_add_constant', 'index_select_dim1', 'masked_select_constant_mask',
-  'index_list_dim1', 'index_list_batch', 'index_list_last_repeated', 'index_negative_list', 'index_two_lists', 'index_bool_constant',
+  'index_list_dim1', 'index_list_batch', 'index_list_last_repeated', 'index_negative_list', 'index_two_lists', 'index_bool_constant', 'index_bool_buffer',
   'slice_step2', 'slice_offset_step2', 'slice_negative_start', 'slice_negative_stop', 'select_negative', 'slice_start_stop_step', 'slice_hw_steps',
   'select_then_unsqueeze', 'slice_batch', 'select_batch', 'copy_into_empty',
   // the batch axis with static shapes

@@ -355,7 +355,7 @@ export const getItem: Converter = (node, ctx) => {
   const indexed: number[] = [];
   const index = node.node.args[1];
   const items = indexItems(node, ctx, x);
-  if (needsIndexMap(items, x)) return [indexByMap(node, ctx, x, items)];
+  if (needsIndexMap(ctx, items, x)) return [indexByMap(node, ctx, x, items)];
   const rank = x.torchShape.length;
   const ellipsis = items.findIndex((item) => 'ellipsis' in item);
   const explicit = items.filter((item) => !('ellipsis' in item)).length;

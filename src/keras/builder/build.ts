@@ -9,6 +9,7 @@ import { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './erro
 import { channelsLastPerm, identityPerm, inversePerm, kerasShapeOf, type Layout } from './layout.ts';
 import { OpNode, Unsupported } from './op_node.ts';
 import { findOp } from './registry.ts';
+import { outputOfRecordedKind } from './ops/casts.ts';
 
 export interface BuildOptions {
   /** The Keras model's name (default "torchport"). */
@@ -115,7 +116,8 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   const outputs = graph.outputs.map((output) => {
     const value = ctx.values.get(output.value);
     if (!value) throw new KerasBuildError(`graph output ${output.name} (value ${output.value}) was not built`);
-    const plain = ctx.plain(value, new OpNode({ name: output.name, kind: 'function', op: 'output', scope: '', args: [], kwargs: {}, outputs: [], structure: null }, graph));
+    const outputNode = new OpNode({ name: output.name, kind: 'function', op: 'output', scope: '', args: [], kwargs: {}, outputs: [], structure: null }, graph);
+    const plain = outputOfRecordedKind(outputNode, ctx, ctx.plain(value, outputNode), graph.values[output.value]?.dtype ?? 'float32');
     outputRecords.push(ioRecord(output.name, plain.torchShape, plain.layout.perm));
     return plain.tensor;
   });

@@ -83,6 +83,11 @@ export class BuildContext {
     return this.tensors.constants.get(arg.constant);
   }
 
+  /** A state-dict tensor, read without taking it from the weight transfer (see tensorOf). */
+  peekTensor(name: string): Tensor | undefined {
+    return this.tensors.weights.get(name);
+  }
+
   /** Shape of a state-dict tensor (a parameter used directly in forward). */
   tensorShape(name: string): readonly number[] | undefined {
     return this.tensors.weights.get(name)?.shape;

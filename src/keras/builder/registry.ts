@@ -6,6 +6,7 @@ import { KerasBuildError } from './errors.ts';
 import type { CustomLayerClass, OpFamily, OpSpec } from './family.ts';
 import * as activation from './ops/activation.ts';
 import * as attention from './ops/attention.ts';
+import * as casts from './ops/casts.ts';
 import * as condition from './ops/condition.ts';
 import * as conv from './ops/conv.ts';
 import * as elementwise from './ops/elementwise.ts';
@@ -42,6 +43,7 @@ export const FAMILIES: readonly OpFamily[] = [
   resize.FAMILY,
   attention.FAMILY,
   recurrent.FAMILY,
+  casts.FAMILY,
 ];
 
 interface RegisteredOp extends OpSpec {

@@ -859,12 +859,30 @@ class TorchNorm(keras.layers.Layer):
         }
 
 
+
+@_register
+class Cast(keras.layers.Layer):
+    """A model output of PyTorch integer or bool kind: float32 whole numbers cast to int32 (or bool)."""
+
+    def __init__(self, to, **kwargs):
+        super().__init__(**kwargs)
+        if to not in ("int32", "bool"):
+            raise ValueError(f"Cast to must be int32 or bool, got {to!r}")
+        self.to = to
+
+    def call(self, x):
+        return ops.cast(_single(x), self.to)
+
+    def get_config(self):
+        return {**super().get_config(), "to": self.to}
+
+
 CUSTOM_OBJECTS = {
     cls.__name__: cls
     for cls in (
         HardSigmoid, HardSwish, GeluTanh, BatchMatMul, BroadcastTo, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather,
         GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StridedSlice, TorchGRU,
-        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm,
+        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast,
     )
 }
 """Every layer by the class name model.h5 uses: `keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS)`."""

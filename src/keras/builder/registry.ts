@@ -18,6 +18,7 @@ import * as pad from './ops/pad.ts';
 import * as pointwise from './ops/pointwise.ts';
 import * as pool from './ops/pool.ts';
 import * as prelu from './ops/prelu.ts';
+import * as ranking from './ops/ranking.ts';
 import * as recurrent from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
 import * as reorder from './ops/reorder.ts';
@@ -44,6 +45,7 @@ export const FAMILIES: readonly OpFamily[] = [
   attention.FAMILY,
   recurrent.FAMILY,
   casts.FAMILY,
+  ranking.FAMILY,
 ];
 
 interface RegisteredOp extends OpSpec {

@@ -877,12 +877,41 @@ class Cast(keras.layers.Layer):
         return {**super().get_config(), "to": self.to}
 
 
+
+@_register
+class Ranking(keras.layers.Layer):
+    """The k largest (or smallest) values along the last axis, or their positions as float32."""
+
+    def __init__(self, k, largest=True, returns="values", **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"Ranking k must be a positive integer, got {k!r}")
+        if returns not in ("values", "indices"):
+            raise ValueError(f"Ranking returns must be values or indices, got {returns!r}")
+        self.k = int(k)
+        self.largest = bool(largest)
+        self.returns = returns
+
+    def call(self, x):
+        x = _single(x)
+        values, indices = ops.top_k(x if self.largest else -x, self.k, sorted=True)
+        if self.returns == "indices":
+            return ops.cast(indices, "float32")
+        return values if self.largest else -values
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.k)
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k, "largest": self.largest, "returns": self.returns}
+
+
 CUSTOM_OBJECTS = {
     cls.__name__: cls
     for cls in (
         HardSigmoid, HardSwish, GeluTanh, BatchMatMul, BroadcastTo, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather,
         GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StridedSlice, TorchGRU,
-        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast,
+        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast, Ranking,
     )
 }
 """Every layer by the class name model.h5 uses: `keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS)`."""

@@ -3,12 +3,15 @@
 // the whole map); anything else is torchport's Reduce layer.
 import * as tf from '@tensorflow/tfjs';
 import type { GraphArg } from '../../../torch/index.ts';
-import { LogSoftmax, Reduce, Statistic, TopK, type ReduceOp } from '../../layers/index.ts';
+import { LogSoftmax, Reduce, Statistic, type ReduceOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { kerasAxis, samePerm } from '../layout.ts';
 import { Unsupported, bool, ints, isValueArg, num, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
+import { extremum as elementwiseExtremum } from './elementwise.ts';
+import { extremumIndices, outputUsed } from './ranking.ts';
+import { castValue } from './casts.ts';
 
 interface Reduced {
   readonly x: KValue;
@@ -49,25 +52,35 @@ export function reduction(op: ReduceOp): Converter {
   };
 }
 
-/** Is output `i` of the node read by any other node or returned? */
-function outputUsed(node: OpNode, ctx: BuildContext, i: number): boolean {
-  const id = node.node.outputs[i];
-  if (id === undefined) return false;
-  const read = (arg: GraphArg): boolean => ('value' in arg && arg.value === id) || ('list' in arg && arg.list.some(read));
-  return ctx.graph.outputs.some((o) => o.value === id) || ctx.graph.nodes.some((n) => n.args.some(read) || Object.values(n.kwargs).some(read));
-}
-
 /** x.max(dim) / x.min(dim): the values; the indices only when nothing reads them. */
 function extremum(op: 'max' | 'min'): Converter {
   return (node, ctx) => {
     const args = node.bind(['input', 'dim=', 'keepdim=']);
-    if (args['dim'] !== undefined && isValueArg(args['dim'])) throw new Unsupported(`torch.${op} of two tensors (use torch.maximum / torch.minimum)`);
+    // torch.max(x, y): the elementwise maximum of two tensors.
+    if (args['dim'] !== undefined && isValueArg(args['dim'])) return elementwiseExtremum(op === 'max' ? 'maximum' : 'minimum')(node, ctx);
     if (args['dim'] === undefined) throw new Unsupported(`${op} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= a non-batch axis`);
     const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], op);
     const values = ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, outputShape(node, ctx), { perm });
     if (node.node.outputs.length < 2) return [values];
-    if (outputUsed(node, ctx, 1)) throw new Unsupported(`the indices of ${op}(dim) (arg${op} is not supported; use .values or amax/amin)`);
-    return [values, values];
+    if (!outputUsed(node, ctx, 1)) return [values, values];
+    return [values, extremumIndices(node, ctx, op, ints(args['dim'], 'dim')![0]!, keepDims)];
+  };
+}
+
+/**
+ * all / any / count_nonzero over dims: the truth values as 1 / 0, then a min / max / sum; all and
+ * any compare the result with 0 again (PyTorch returns bool), count_nonzero stays a count.
+ */
+function truthReduction(kind: 'all' | 'any' | 'count_nonzero'): Converter {
+  return (node, ctx) => {
+    const args = node.bind(kind === 'count_nonzero' ? ['input', 'dim='] : ['input', 'dim=', 'keepdim=']);
+    if (args['dim'] === undefined) throw new Unsupported(`${kind} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= the non-batch axes`);
+    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], kind);
+    const truth = castValue(node, ctx, castValue(node, ctx, x, 'float', 'bool'), 'bool', 'float');
+    const op: ReduceOp = kind === 'all' ? 'min' : kind === 'any' ? 'max' : 'sum';
+    const out = outputShape(node, ctx);
+    const reduced = ctx.apply(new Reduce({ op, axes, keepDims, name: nameFor(node, ctx, '__reduce') }), truth, out, { perm });
+    return [kind === 'count_nonzero' ? reduced : castValue(node, ctx, reduced, 'float', 'bool')];
   };
 }
 
@@ -119,22 +132,6 @@ const normalize: Converter = (node, ctx) => {
   return [ctx.apply(new Statistic({ op: 'normalize', axes, keepDims: true, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, eps, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
 };
 
-/** x.topk(k, dim).values (largest, sorted): TOPK_V2 over the last Keras axis. */
-const topk: Converter = (node, ctx) => {
-  const args = node.bind(['input', 'k', 'dim=', 'largest=', 'sorted=']);
-  const k = num(args['k'], 'k');
-  if (!bool(args['largest'], 'largest', true)) throw new Unsupported('topk with largest=False (take the topk of -x and negate the values)');
-  if (outputUsed(node, ctx, 1)) throw new Unsupported('the indices of topk (only .values converts: TFLite gives int32 indices where PyTorch gives int64)');
-  let x = ctx.plain(firstInput(node, ctx), node);
-  const rank = x.torchShape.length;
-  const dimArg = ints(args['dim'], 'dim')?.[0] ?? -1;
-  const dim = dimArg < 0 ? dimArg + rank : dimArg;
-  if (dim === 0) throw new Unsupported('topk over dim 0 runs across the batch axis (a Keras model keeps it); take topk over a non-batch axis');
-  if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, 'topk runs over the last Keras axis only');
-  const values = ctx.apply(new TopK({ k, name: nameFor(node, ctx) }), x, outputShape(node, ctx), x.layout);
-  return node.node.outputs.length > 1 ? [values, values] : [values];
-};
-
 const logsumexp: Converter = (node, ctx) => {
   const args = node.bind(['input', 'dim=', 'keepdim=']);
   const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], 'logsumexp');
@@ -182,7 +179,7 @@ const LOG_SOFTMAX = op(logSoftmax);
 
 export const FAMILY: OpFamily = {
   name: 'Softmax and reductions',
-  layers: [LogSoftmax, Reduce, Statistic, TopK],
+  layers: [LogSoftmax, Reduce, Statistic],
   ops: {
     Softmax: SOFTMAX,
     LogSoftmax: LOG_SOFTMAX,
@@ -203,6 +200,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.linalg.vector_norm', 'torch._C._linalg.linalg_vector_norm'], op(norm(['input', 'ord=', 'dim=', 'keepdim=', 'dtype=', 'out='], 'ord'))),
     'F.normalize': op(normalize),
     ...spellings(['Tensor.logsumexp', 'torch.logsumexp'], op(logsumexp)),
-    ...spellings(['Tensor.topk', 'torch.topk'], op(topk)),
+    ...spellings(['Tensor.all', 'torch.all'], op(truthReduction('all'))),
+    ...spellings(['Tensor.any', 'torch.any'], op(truthReduction('any'))),
+    ...spellings(['Tensor.count_nonzero', 'torch.count_nonzero'], op(truthReduction('count_nonzero'))),
   },
 };

@@ -241,5 +241,5 @@ function defaultInputPerm(graph: CapturedGraph, value: string, rank: number): nu
 }
 
 function ioRecord(name: string, torchShape: readonly number[], perm: readonly number[]): IORecord {
-  return { name, torchShape: [...torchShape], kerasShape: kerasShapeOf(torchShape, perm), toKeras: [...perm], toTorch: inversePerm(perm) };
+  return { name, torchShape: [...torchShape], kerasShape: torchShape.length === 0 ? [1] : kerasShapeOf(torchShape, perm), toKeras: [...perm], toTorch: inversePerm(perm) };
 }

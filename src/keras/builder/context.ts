@@ -191,7 +191,8 @@ export class BuildContext {
 
 /** Every Keras tensor must have the shape its layout says: catches converter mistakes early. */
 function checkShape(value: KValue, layer: tf.layers.Layer): void {
-  const expected = value.layout.source === undefined ? kerasShapeOf(value.torchShape, value.layout.perm) : value.torchShape;
+  // A 0-d value (a reduction of every axis) is held as Keras shape [1].
+  const expected = value.torchShape.length === 0 ? [1] : value.layout.source === undefined ? kerasShapeOf(value.torchShape, value.layout.perm) : value.torchShape;
   const actual = value.tensor.shape;
   const ok = actual.length === expected.length && actual.every((dim, i) => i === 0 || dim === expected[i]);
   if (!ok) {

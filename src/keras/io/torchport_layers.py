@@ -906,12 +906,31 @@ class Ranking(keras.layers.Layer):
         return {**super().get_config(), "k": self.k, "largest": self.largest, "returns": self.returns}
 
 
+
+@_register
+class StaticReshape(keras.layers.Layer):
+    """Reshapes the whole tensor, batch axis included, to one static shape (an op across the batch)."""
+
+    def __init__(self, shape, **kwargs):
+        super().__init__(**kwargs)
+        self.shape = _positive_ints(shape, "StaticReshape shape")
+
+    def call(self, x):
+        return ops.reshape(_single(x), self.shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(self.shape)
+
+    def get_config(self):
+        return {**super().get_config(), "shape": list(self.shape)}
+
+
 CUSTOM_OBJECTS = {
     cls.__name__: cls
     for cls in (
         HardSigmoid, HardSwish, GeluTanh, BatchMatMul, BroadcastTo, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather,
         GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StridedSlice, TorchGRU,
-        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast, Ranking,
+        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast, Ranking, StaticReshape,
     )
 }
 """Every layer by the class name model.h5 uses: `keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS)`."""

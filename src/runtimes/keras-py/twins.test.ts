@@ -25,6 +25,7 @@ const FIXTURES: Record<string, string> = {
   PointwiseBinary: 'suites/ops/elementwise/ew_remainder_tensor.py',
   Ranking: 'suites/ops/reductions/red_sort_descending.py',
   Statistic: 'suites/ops/reductions/red_std_dim_neg1_keepdim_biased.py',
+  StaticReshape: 'suites/ops/reductions/red_sum_dim0.py',
   TopK: 'suites/ops/reductions/red_topk_k2_values.py',
   TorchNorm: 'suites/ops/layers/layer_groupnorm_2groups.py',
 };
@@ -32,7 +33,7 @@ const FIXTURES: Record<string, string> = {
 const modelName = (path: string) => path.split('/').pop()!.replace(/\.py$/, '');
 
 describe.skipIf(!available)('the Python twins of the op-family layers in real Keras 3', () => {
-  it('give PyTorch\'s outputs: AdaptivePool, Cast, Cumsum, Pointwise, PointwiseBinary, Ranking, Statistic, TopK, TorchNorm', async () => {
+  it('give PyTorch\'s outputs: AdaptivePool, Cast, Cumsum, Pointwise, PointwiseBinary, Ranking, Statistic, StaticReshape, TopK, TorchNorm', async () => {
     const work = await mkdtemp(join(tmpdir(), 'keras-py-twins-'));
     try {
       const fixtures = Object.values(FIXTURES).map((path) => join(ROOT, path));

@@ -8,7 +8,8 @@ import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';
 import { KerasLayerConfigError, Reduce, TopK } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
-import { kerasAxis } from '../layout.ts';
+import { identityPerm, kerasAxis } from '../layout.ts';
+import { StaticReshape, dropLift, liftBatch } from './batch_axis.ts';
 import { Unsupported, bool, ints, num, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, type Converter } from './common.ts';
 import { op, spellings, type LowerableLayer, type OpFamily } from '../family.ts';
@@ -78,15 +79,30 @@ export function outputUsed(node: OpNode, ctx: BuildContext, i: number): boolean 
   return ctx.graph.outputs.some((o) => o.value === id) || ctx.graph.nodes.some((n) => n.args.some(read) || Object.values(n.kwargs).some(read));
 }
 
-/** The node's input with PyTorch dim `dim` on the last Keras axis, and that dim made non-negative. */
-function rankedInput(node: OpNode, ctx: BuildContext, dimArg: number, what: string): { x: KValue; dim: number } {
+/**
+ * The node's input with PyTorch dim `dim` on the last Keras axis, and that dim made non-negative.
+ * Ranking along dim 0 (or, `flatten`, the flattened tensor) runs on the input lifted into one
+ * sample (./batch_axis.ts); `lifted` says the result must be dropped back.
+ */
+function rankedInput(node: OpNode, ctx: BuildContext, dimArg: number, what: string, flatten: boolean): { x: KValue; dim: number; lifted: boolean } {
   let x = ctx.plain(firstInput(node, ctx), node);
   const rank = x.torchShape.length;
-  if (!Number.isInteger(dimArg) || dimArg < -rank || dimArg >= rank) throw new Unsupported(`dim ${dimArg} is out of range for a rank-${rank} tensor`);
-  const dim = dimArg < 0 ? dimArg + rank : dimArg;
-  if (dim === 0) throw new Unsupported(`${what} over dim 0 runs across the batch axis (a Keras model keeps it); rank along a non-batch axis`);
-  if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, `${what} runs over the last Keras axis only`);
-  return { x, dim };
+  if (!Number.isInteger(dimArg) || dimArg < -Math.max(rank, 1) || dimArg >= Math.max(rank, 1)) throw new Unsupported(`dim ${dimArg} is out of range for a rank-${rank} tensor`);
+  let dim = dimArg < 0 ? dimArg + rank : dimArg;
+  const lifted = flatten || dim === 0;
+  if (lifted) {
+    x = liftBatch(node, ctx, x);
+    dim += 1;
+    if (flatten) {
+      const plain = ctx.relayout(x, identityPerm(rank + 1), node, `${what} of the flattened tensor reads it in PyTorch's order`);
+      const size = x.torchShape.reduce((a, b) => a * b, 1);
+      x = ctx.apply(new StaticReshape({ shape: [1, size], name: nameFor(node, ctx, '__flatten') }), plain, [1, size], { perm: [0, 1] });
+      dim = 1;
+    }
+  }
+  const last = x.torchShape.length - 1;
+  if (kerasAxis(x.layout, dim) !== last) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, `${what} runs over the last Keras axis only`);
+  return { x, dim, lifted };
 }
 
 interface RankRequest {
@@ -96,20 +112,23 @@ interface RankRequest {
   /** Keep the ranked dim (of size k); false drops it (k must be 1). */
   readonly keepDim: boolean;
   readonly what: string;
+  /** Rank the flattened tensor (argmax without dim); `dim` is then ignored. */
+  readonly flatten?: boolean;
 }
 
 /** Values (or indices) of a ranking; `suffix` tells the two layers of one node apart. */
 function rank(node: OpNode, ctx: BuildContext, request: RankRequest, output: RankingOutput, suffix = ''): KValue {
-  const { x, dim } = rankedInput(node, ctx, request.dim, request.what);
+  const { x, dim, lifted } = rankedInput(node, ctx, request.dim, request.what, request.flatten === true);
   const size = x.torchShape[dim]!;
   if (!Number.isInteger(request.k) || request.k < 1 || request.k > size) throw new Unsupported(`k=${request.k} for a dim of size ${size}`);
   const shape = x.torchShape.map((d, i) => (i === dim ? request.k : d));
   const layer = !request.largest || output === 'indices' ? new Ranking({ k: request.k, largest: request.largest, returns: output, name: nameFor(node, ctx, suffix) }) : new TopK({ k: request.k, name: nameFor(node, ctx, suffix) });
   const ranked = ctx.apply(layer, x, shape, x.layout);
-  if (request.keepDim) return ranked;
+  if (request.keepDim) return lifted ? dropLift(node, ctx, ranked) : ranked;
   const kept = x.layout.perm.filter((axis) => axis !== dim).map((axis) => (axis > dim ? axis - 1 : axis));
   const dropped = shape.filter((_, i) => i !== dim);
-  return ctx.apply(tf.layers.reshape({ targetShape: kept.slice(1).map((axis) => dropped[axis]!), name: nameFor(node, ctx, `${suffix}__squeeze`) }), ranked, dropped, { perm: kept });
+  const squeezed = ctx.apply(tf.layers.reshape({ targetShape: kept.slice(1).map((axis) => dropped[axis]!), name: nameFor(node, ctx, `${suffix}__squeeze`) }), ranked, dropped, { perm: kept });
+  return lifted ? dropLift(node, ctx, squeezed) : squeezed;
 }
 
 /** The values and indices outputs a node records (indices built only when something reads them). */
@@ -151,9 +170,9 @@ function argExtremum(op: 'max' | 'min'): Converter {
   return (node, ctx) => {
     const args = node.bind(['input', 'dim=', 'keepdim=']);
     const dim = ints(args['dim'], 'dim')?.[0];
-    if (dim === undefined) throw new Unsupported(`arg${op} without dim indexes the flattened tensor, batch included (a Keras model keeps the batch): pass dim= a non-batch axis`);
     const keepDim = bool(args['keepdim'], 'keepdim', false);
-    return [rank(node, ctx, { dim, k: 1, largest: op === 'max', keepDim, what: `arg${op}` }, 'indices')];
+    if (dim === undefined && keepDim) throw new Unsupported(`arg${op} without dim and keepdim=True (pass dim=, or drop keepdim)`);
+    return [rank(node, ctx, { dim: dim ?? 0, k: 1, largest: op === 'max', keepDim, what: `arg${op}`, flatten: dim === undefined }, 'indices')];
   };
 }
 

@@ -15,14 +15,14 @@ const PASSING = [
   'max_values_and_indices', 'min_values_and_indices_keepdim', 'argmax_dim1', 'argmax_dim_neg1_keepdim', 'argmin_dim2',
   'argmin_dim_neg2_keepdim', 'argmax_dim1_float', 'topk_k2_last', 'topk_k1_dim1', 'topk_smallest', 'topk_indices',
   'sort_last_values', 'sort_descending', 'argsort_last', 'all_positive', 'any_large', 'count_nonzero_positive', 'median_dim1_values',
+  // across the batch axis: the whole tensor lifted into one sample
+  'max_all', 'min_all', 'max_dim0_batch', 'amax_all_axes', 'amin_dim0', 'prod_all', 'prod_dim0', 'std_all', 'std_all_biased',
+  'var_all', 'norm_fro_all', 'vector_norm_all', 'sum_all', 'mean_all', 'sum_dim0', 'mean_dim0_keepdim', 'mean_dims023',
+  'cumsum_dim0', 'argmax_all', 'argmin_all', 'argmax_dim0_batch',
 ];
 
 const REFUSED: Readonly<Record<string, RegExp>> = {
-  prod_dim0: /Tensor\.prod.*prod over dim 0 reduces the batch axis \(a Keras model keeps it\); reduce non-batch axes only/s,
-  max_all: /Tensor\.max.*max over every axis reduces the batch axis too.*pass dim= a non-batch axis/s,
-  std_all: /Tensor\.std.*std over every axis reduces the batch axis too.*pass dim= the non-batch axes/s,
-  argmax_all: /Tensor\.argmax.*argmax without dim indexes the flattened tensor, batch included.*pass dim= a non-batch axis/s,
-  argmax_dim0_batch: /Tensor\.argmax.*argmax over dim 0 runs across the batch axis.*rank along a non-batch axis/s,
+  cumprod_dim_neg1: /Tensor\.cumprod.*no Keras conversion is known for function Tensor\.cumprod/s,
 };
 
 describeOpCases('reductions of the operator suite', 'reductions', 'red', PASSING, REFUSED);

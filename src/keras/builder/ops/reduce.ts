@@ -5,13 +5,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { GraphArg } from '../../../torch/index.ts';
 import { LogSoftmax, Reduce, Statistic, type ReduceOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
-import { kerasAxis, samePerm } from '../layout.ts';
+import { identityPerm, kerasAxis, samePerm } from '../layout.ts';
 import { Unsupported, bool, ints, isValueArg, num, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 import { extremum as elementwiseExtremum } from './elementwise.ts';
 import { extremumIndices, outputUsed } from './ranking.ts';
 import { castValue } from './casts.ts';
+import { StaticReshape, dropLift, liftBatch } from './batch_axis.ts';
 
 interface Reduced {
   readonly x: KValue;
@@ -20,23 +21,33 @@ interface Reduced {
   readonly keepDims: boolean;
   /** Layout of the result. */
   readonly perm: readonly number[];
+  /** The PyTorch shape of the reduction's output `i` as built (lifted: with a leading 1). */
+  readonly out: (i?: number) => number[];
+  /** The built result as the node's output (lifted: reshaped back to the recorded shape). */
+  readonly finish: (value: KValue) => KValue;
 }
 
-/** Which Keras axes `dims` (PyTorch dims of the node's first input) reduce, and the result's layout. */
-function reducedAxes(node: OpNode, ctx: BuildContext, dimArg: GraphArg | undefined, keepArg: GraphArg | undefined, what: string): Reduced {
-  const x = ctx.plain(firstInput(node, ctx), node);
-  const rank = x.torchShape.length;
+/**
+ * Which Keras axes `dims` (PyTorch dims of the node's first input) reduce, and the result's layout.
+ * No dims (every axis) or dim 0 reduce across the batch: the input is lifted into one sample first
+ * (./batch_axis.ts) and the dims move one axis up.
+ */
+function reducedAxes(node: OpNode, ctx: BuildContext, dimArg: GraphArg | undefined, keepArg: GraphArg | undefined): Reduced {
+  const input = ctx.plain(firstInput(node, ctx), node);
+  const rank = input.torchShape.length;
   const dims = ints(dimArg, 'dim');
-  if (dims === undefined || dims.length === 0) {
-    throw new Unsupported(`${what} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= the non-batch axes and reduce the batch outside the model`);
-  }
-  const reduced = [...new Set(dims.map((d) => (d < 0 ? d + rank : d)))].sort((a, b) => a - b);
-  if (reduced.includes(0)) throw new Unsupported(`${what} over dim 0 reduces the batch axis (a Keras model keeps it); reduce non-batch axes only, or reduce the batch outside the model`);
+  const every = dims === undefined || dims.length === 0;
+  if (!every && dims.some((d) => !Number.isInteger(d) || d < -rank || d >= rank)) throw new Unsupported(`dim ${JSON.stringify(dims)} is out of range for a rank-${rank} tensor`);
+  const wanted = every ? identityPerm(rank) : [...new Set(dims.map((d) => (d < 0 ? d + rank : d)))];
+  const lifted = wanted.includes(0);
+  const x = lifted ? liftBatch(node, ctx, input) : input;
+  const reduced = wanted.map((d) => (lifted ? d + 1 : d)).sort((a, b) => a - b);
   const keepDims = bool(keepArg, 'keepdim', false);
   const axes = reduced.map((d) => kerasAxis(x.layout, d)).sort((a, b) => a - b);
   const kept = x.layout.perm.filter((axis) => !reduced.includes(axis));
   const perm = keepDims ? x.layout.perm : kept.map((axis) => axis - reduced.filter((d) => d < axis).length);
-  return { x, axes, keepDims, perm };
+  const out = (i = 0): number[] => (lifted ? [1, ...outputShape(node, ctx, i)] : outputShape(node, ctx, i));
+  return { x, axes, keepDims, perm, out, finish: (value) => (lifted ? dropLift(node, ctx, value) : value) };
 }
 
 const noDtype = (arg: GraphArg | undefined): void => {
@@ -47,8 +58,8 @@ export function reduction(op: ReduceOp): Converter {
   return (node, ctx) => {
     const args = node.bind(['input', 'dim=', 'keepdim=', 'dtype=']);
     noDtype(args['dtype']);
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], op);
-    return [ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, outputShape(node, ctx), { perm })];
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+    return [finish(ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, out(), { perm }))];
   };
 }
 
@@ -58,9 +69,8 @@ function extremum(op: 'max' | 'min'): Converter {
     const args = node.bind(['input', 'dim=', 'keepdim=']);
     // torch.max(x, y): the elementwise maximum of two tensors.
     if (args['dim'] !== undefined && isValueArg(args['dim'])) return elementwiseExtremum(op === 'max' ? 'maximum' : 'minimum')(node, ctx);
-    if (args['dim'] === undefined) throw new Unsupported(`${op} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= a non-batch axis`);
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], op);
-    const values = ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, outputShape(node, ctx), { perm });
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+    const values = finish(ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, out(), { perm }));
     if (node.node.outputs.length < 2) return [values];
     if (!outputUsed(node, ctx, 1)) return [values, values];
     return [values, extremumIndices(node, ctx, op, ints(args['dim'], 'dim')![0]!, keepDims)];
@@ -74,12 +84,10 @@ function extremum(op: 'max' | 'min'): Converter {
 function truthReduction(kind: 'all' | 'any' | 'count_nonzero'): Converter {
   return (node, ctx) => {
     const args = node.bind(kind === 'count_nonzero' ? ['input', 'dim='] : ['input', 'dim=', 'keepdim=']);
-    if (args['dim'] === undefined) throw new Unsupported(`${kind} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= the non-batch axes`);
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], kind);
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
     const truth = castValue(node, ctx, castValue(node, ctx, x, 'float', 'bool'), 'bool', 'float');
     const op: ReduceOp = kind === 'all' ? 'min' : kind === 'any' ? 'max' : 'sum';
-    const out = outputShape(node, ctx);
-    const reduced = ctx.apply(new Reduce({ op, axes, keepDims, name: nameFor(node, ctx, '__reduce') }), truth, out, { perm });
+    const reduced = finish(ctx.apply(new Reduce({ op, axes, keepDims, name: nameFor(node, ctx, '__reduce') }), truth, out(), { perm }));
     return [kind === 'count_nonzero' ? reduced : castValue(node, ctx, reduced, 'float', 'bool')];
   };
 }
@@ -94,11 +102,10 @@ function spread(op: 'var' | 'std', withMean: boolean): Converter {
     const dimArg = args['dim'] !== undefined && 'const' in args['dim'] && typeof args['dim'].const === 'boolean' ? undefined : args['dim'];
     const unbiasedFlag = dimArg === args['dim'] ? bool(unbiased, 'unbiased', true) : bool(args['dim'], 'unbiased', true);
     const correction = args['correction'] !== undefined ? num(args['correction'], 'correction', 1) : unbiasedFlag ? 1 : 0;
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, dimArg, args['keepdim'], op);
-    const out = outputShape(node, ctx);
-    const result = ctx.apply(new Statistic({ op, axes, keepDims, correction, name: nameFor(node, ctx) }), x, out, { perm });
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, dimArg, args['keepdim']);
+    const result = finish(ctx.apply(new Statistic({ op, axes, keepDims, correction, name: nameFor(node, ctx) }), x, out(), { perm }));
     if (!withMean) return [result];
-    const mean = ctx.apply(new Reduce({ op: 'mean', axes, keepDims, name: nameFor(node, ctx, '__mean') }), x, outputShape(node, ctx, 1), { perm });
+    const mean = finish(ctx.apply(new Reduce({ op: 'mean', axes, keepDims, name: nameFor(node, ctx, '__mean') }), x, out(1), { perm }));
     return [result, mean];
   };
 }
@@ -118,8 +125,8 @@ function norm(signature: readonly string[], orderName: string): Converter {
     const args = node.bind(signature);
     noDtype(args['dtype']);
     const p = order(args[orderName], 2);
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], 'norm');
-    return [ctx.apply(new Statistic({ op: 'norm', axes, keepDims, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+    return [finish(ctx.apply(new Statistic({ op: 'norm', axes, keepDims, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, name: nameFor(node, ctx) }), x, out(), { perm }))];
   };
 }
 
@@ -128,14 +135,14 @@ const normalize: Converter = (node, ctx) => {
   const p = order(args['p'], 2);
   const eps = num(args['eps'], 'eps', 1e-12);
   const dim = args['dim'] ?? { const: 1 };
-  const { x, axes, perm } = reducedAxes(node, ctx, dim, { const: true }, 'normalize');
-  return [ctx.apply(new Statistic({ op: 'normalize', axes, keepDims: true, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, eps, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
+  const { x, axes, perm, out, finish } = reducedAxes(node, ctx, dim, { const: true });
+  return [finish(ctx.apply(new Statistic({ op: 'normalize', axes, keepDims: true, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, eps, name: nameFor(node, ctx) }), x, out(), { perm }))];
 };
 
 const logsumexp: Converter = (node, ctx) => {
   const args = node.bind(['input', 'dim=', 'keepdim=']);
-  const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], 'logsumexp');
-  return [ctx.apply(new Statistic({ op: 'logsumexp', axes, keepDims, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
+  const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+  return [finish(ctx.apply(new Statistic({ op: 'logsumexp', axes, keepDims, name: nameFor(node, ctx) }), x, out(), { perm }))];
 };
 
 function reduceLayer(node: OpNode, ctx: BuildContext, x: KValue, op: ReduceOp, axes: number[], keepDims: boolean): tf.layers.Layer {
@@ -179,7 +186,7 @@ const LOG_SOFTMAX = op(logSoftmax);
 
 export const FAMILY: OpFamily = {
   name: 'Softmax and reductions',
-  layers: [LogSoftmax, Reduce, Statistic],
+  layers: [LogSoftmax, Reduce, Statistic, StaticReshape],
   ops: {
     Softmax: SOFTMAX,
     LogSoftmax: LOG_SOFTMAX,

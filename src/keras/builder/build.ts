@@ -78,11 +78,14 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   const ctx = new BuildContext(graph, tensors);
   const inputs: tf.SymbolicTensor[] = [];
   const inputRecords: IORecord[] = [];
+  // Inputs whose first axes differ in size ([3, 4] @ [4, 5]) share no batch: each gets its static shape.
+  const staticBatch = new Set(graph.inputs.map((input) => graph.values[input.value]!.shape[0])).size > 1;
   for (const input of graph.inputs) {
     const torchShape = graph.values[input.value]!.shape;
     const perm = options.inputLayouts?.[input.name] ?? defaultInputPerm(graph, input.value, torchShape.length);
     const kerasShape = kerasShapeOf(torchShape, perm);
-    const tensor = tf.input({ shape: kerasShape.slice(1), name: ctx.layerName(input.name), dtype: 'float32' });
+    const name = ctx.layerName(input.name);
+    const tensor = staticBatch ? tf.input({ batchShape: kerasShape, name, dtype: 'float32' }) : tf.input({ shape: kerasShape.slice(1), name, dtype: 'float32' });
     inputs.push(tensor);
     ctx.values.set(input.value, { tensor, layout: { perm }, torchShape, layer: tensor.sourceLayer.name, call: 0 });
     inputRecords.push(ioRecord(input.name, torchShape, perm));

@@ -37,7 +37,9 @@ export async function createKerasRunner(model: tf.LayersModel, options: KerasRun
       inputs.forEach((input, i) => checkInput(model.name, inputSpecs[i]!, input));
       const outputs = tf.tidy(() => {
         const xs = inputs.map((input, i) => toTfTensor(input, inputSpecs[i]!.dtype));
-        const ys = model.predict(xs.length === 1 ? xs[0]! : xs);
+        // execute, not predict: predict slices every input by the first one's batch size and widens
+        // 1-D inputs to [n, 1], which breaks inputs of different static shapes ([3, 4] @ [4, 5]).
+        const ys = model.execute(xs.length === 1 ? xs[0]! : xs, model.outputs.map((output) => output.name));
         return Array.isArray(ys) ? ys : [ys];
       });
       try {

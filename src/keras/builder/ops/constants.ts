@@ -60,5 +60,6 @@ export function constantValue(node: OpNode, ctx: BuildContext, arg: { param: str
   if (torchShape[0] !== 1) node.fail(`constant ${JSON.stringify(arg as GraphArg)} of shape [${source.shape.join(', ')}] varies along the batch axis`);
   const layer = new ConstantTensor({ shape: kerasShapeOf(torchShape, perm).slice(1), name: nameFor(node, ctx, '__constant') });
   ctx.fillFrom(layer.name, 'value', source.tensor, { kind: 'aligned', rank, axes: perm });
-  return ctx.apply(layer, batchOf, torchShape, { perm });
+  // The layer repeats the constant for every sample of `batchOf`: that is the value's batch size.
+  return ctx.apply(layer, batchOf, [batchOf.torchShape[0] ?? 1, ...torchShape.slice(1)], { perm });
 }

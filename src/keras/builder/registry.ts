@@ -7,6 +7,7 @@ import type { CustomLayerClass, OpFamily, OpSpec } from './family.ts';
 import * as activation from './ops/activation.ts';
 import * as attention from './ops/attention.ts';
 import * as casts from './ops/casts.ts';
+import * as composite from './ops/composite.ts';
 import * as condition from './ops/condition.ts';
 import * as conv from './ops/conv.ts';
 import * as elementwise from './ops/elementwise.ts';
@@ -46,6 +47,7 @@ export const FAMILIES: readonly OpFamily[] = [
   recurrent.FAMILY,
   casts.FAMILY,
   ranking.FAMILY,
+  composite.FAMILY,
 ];
 
 interface RegisteredOp extends OpSpec {

@@ -13,6 +13,7 @@ import { firstInput, input, nameFor, outputShape, type Converter } from './commo
 import { op, spellings, type OpFamily } from '../family.ts';
 import { binaryOp } from './pointwise.ts';
 import { dropLift, liftBatch } from './batch_axis.ts';
+import { clampByTensors } from './composite.ts';
 
 /** An elementwise function keeps its input's layout (a flattened channels-last vector included). */
 export function unary(fn: Exclude<MathFunctionName, 'pow'>): Converter {
@@ -37,6 +38,7 @@ export const pow: Converter = (node, ctx) => {
 /** clamp / clip with number bounds: ReLU / ReLU6 when they are (0, none) / (0, 6), else Clamp. */
 export const clamp: Converter = (node, ctx) => {
   const args = node.bind(['input', 'min=', 'max=']);
+  if (isValueArg(args['min']) || isValueArg(args['max'])) return clampByTensors(node, ctx);
   const bound = (key: 'min' | 'max'): number | null => {
     const arg = args[key];
     if (arg !== undefined && !('const' in arg)) throw new Unsupported(`clamp with a tensor ${key} (only numbers are supported)`);

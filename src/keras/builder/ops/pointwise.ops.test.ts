@@ -16,6 +16,9 @@ const CASES = [
   // two inputs broadcast across the batch axis or of different ranks (lifted), torch.max(x, y)
   'mul_broadcast_middle', 'sub_broadcast_batch', 'add_broadcast_both', 'add_broadcast_last', 'div_broadcast_rank_up', 'minimum_broadcast',
   'max_binary',
+  // composites of existing layers
+  'glu_last', 'glu_dim1', 'glu_module_dim_neg2', 'softmin_last', 'logical_and', 'logical_or_not', 'addcmul', 'lerp_scalar', 'hypot',
+  'xlogy_positive', 'clamp_tensor_bounds',
 ];
 
 describe('pointwise ops against torch', () => {

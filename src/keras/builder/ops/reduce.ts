@@ -170,15 +170,21 @@ export const logSoftmax: Converter = (node, ctx) => softmaxLike(node, ctx, (name
 function softmaxLike(node: OpNode, ctx: BuildContext, make: (name: string) => tf.layers.Layer): KValue[] {
   const dimArg = node.node.module !== undefined ? node.attrs['dim'] : ints(node.bind(['input', 'dim=', '_stacklevel=', 'dtype='])['dim'], 'dim')?.[0];
   if (typeof dimArg !== 'number') throw new Unsupported('softmax without an explicit dim');
-  const value = firstInput(node, ctx);
+  return [normalizedOver(node, ctx, firstInput(node, ctx), dimArg, make)];
+}
+
+/** softmax of `value` over PyTorch dim `dimArg` (F.softmin feeds it -x). */
+export const softmaxOf = (node: OpNode, ctx: BuildContext, value: KValue, dimArg: number): KValue => normalizedOver(node, ctx, value, dimArg, (name) => tf.layers.softmax({ axis: -1, name }));
+
+function normalizedOver(node: OpNode, ctx: BuildContext, value: KValue, dimArg: number, make: (name: string) => tf.layers.Layer): KValue {
   const rank = value.torchShape.length;
   const dim = dimArg < 0 ? dimArg + rank : dimArg;
   // Over all features of a flattened vector the order does not matter: no need to reorder it.
-  if (value.layout.source !== undefined && rank === 2 && dim === 1) return [ctx.apply(make(nameFor(node, ctx)), value, value.torchShape, value.layout)];
+  if (value.layout.source !== undefined && rank === 2 && dim === 1) return ctx.apply(make(nameFor(node, ctx)), value, value.torchShape, value.layout);
   let x = ctx.plain(value, node);
   // tfjs (and TFLite's SOFTMAX) normalize the last axis only.
   if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, 'softmax runs over the last Keras axis only');
-  return [ctx.apply(make(nameFor(node, ctx)), x, x.torchShape, x.layout)];
+  return ctx.apply(make(nameFor(node, ctx)), x, x.torchShape, x.layout);
 }
 
 const SOFTMAX = op(softmax);

@@ -11,7 +11,7 @@ const PASSING = [
   'matmul_1d_1d', 'matmul_1d_2d', 'matmul_2d_1d', 'matmul_2d_2d', 'matmul_2d_3d', 'matmul_3d_2d', 'matmul_3d_1d', 'matmul_1d_3d',
   'matmul_4d_2d', 'matmul_4d_3d_broadcast', 'matmul_batch_broadcast_1', 'mm', 'mv', 'dot', 'outer', 'matmul_constant_left',
   'addmm_alpha_beta', 'addmm_inputs', 'baddbmm', 'baddbmm_alpha_beta', 'addbmm', 'addbmm_alpha_beta', 'addmv',
-  'einsum_mm', 'einsum_outer', 'einsum_rowwise_dot', 'einsum_transpose', 'einsum_permute_nhwc', 'einsum_sum_all_but_batch',
+  'einsum_mm', 'einsum_outer', 'einsum_rowwise_dot', 'einsum_transpose', 'einsum_permute_nhwc', 'einsum_sum_all_but_batch', 'tensordot',
 ];
 
 const REFUSED: Readonly<Record<string, RegExp>> = {

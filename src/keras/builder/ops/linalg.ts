@@ -306,6 +306,25 @@ function generalContraction(node: OpNode, ctx: BuildContext, equation: string, [
   return dropLift(node, ctx, held);
 }
 
+/** torch.tensordot(a, b, dims): the einsum contracting the given axes pairs (or a's last n with b's first n). */
+const tensordot: Converter = (node, ctx) => {
+  const args = node.bind(['a', 'b', 'dims=', 'out=']);
+  const [x, y] = [input(node, ctx, args['a'], 'a'), input(node, ctx, args['b'], 'b')];
+  const [ra, rb] = [x.torchShape.length, y.torchShape.length];
+  const raw = literal(args['dims'], 'dims') ?? 2;
+  const pairs: [number[], number[]] | undefined =
+    typeof raw === 'number' ? [Array.from({ length: raw }, (_, i) => ra - raw + i), Array.from({ length: raw }, (_, i) => i)] : Array.isArray(raw) && raw.length === 2 ? [[raw[0]].flat() as number[], [raw[1]].flat() as number[]] : undefined;
+  if (!pairs || pairs[0].length !== pairs[1].length || [...pairs[0], ...pairs[1]].some((d) => !Number.isInteger(d))) throw new Unsupported(`tensordot dims ${JSON.stringify(raw)} (an int or two lists of axes)`);
+  const letters = [...'abcdefghijklmnopqrstuvwxyz'];
+  const a = letters.slice(0, ra);
+  const b = letters.slice(ra, ra + rb);
+  pairs[0].forEach((d, i) => {
+    b[(pairs[1][i]! + rb) % rb] = a[(d + ra) % ra]!;
+  });
+  const out = [...a.filter((c) => !b.includes(c)), ...b.filter((c) => !a.includes(c))].join('');
+  return [generalContraction(node, ctx, `${a.join('')},${b.join('')}->${out}`, [x, a.join('')], [y, b.join('')], out)];
+};
+
 const MATMUL = op(matmul, checkMatmul);
 
 export const FAMILY: OpFamily = {
@@ -321,5 +340,6 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.mv', 'Tensor.mv', 'torch.dot', 'Tensor.dot'], MATMUL),
     ...spellings(['torch.outer', 'Tensor.outer', 'torch.ger'], op(outer)),
     'torch.einsum': op(einsum),
+    'torch.tensordot': op(tensordot),
   },
 };

@@ -37,9 +37,9 @@ export async function createKerasRunner(model: tf.LayersModel, options: KerasRun
       inputs.forEach((input, i) => checkInput(model.name, inputSpecs[i]!, input));
       const outputs = tf.tidy(() => {
         const xs = inputs.map((input, i) => toTfTensor(input, inputSpecs[i]!.dtype));
-        // execute, not predict: predict slices every input by the first one's batch size and widens
+        // apply, not predict: predict slices every input by the first one's batch size and widens
         // 1-D inputs to [n, 1], which breaks inputs of different static shapes ([3, 4] @ [4, 5]).
-        const ys = model.execute(xs.length === 1 ? xs[0]! : xs, model.outputs.map((output) => output.name));
+        const ys = model.apply(xs.length === 1 ? xs[0]! : xs, { training: false }) as tf.Tensor | tf.Tensor[];
         return Array.isArray(ys) ? ys : [ys];
       });
       try {

@@ -65,7 +65,8 @@ export function toKerasLayout(tensors: readonly Tensor[], records: readonly IORe
 }
 
 export function toTorchLayout(tensors: readonly Tensor[], records: readonly IORecord[]): Tensor[] {
-  return tensors.map((tensor, i) => (records[i] ? tensor.permute(records[i]!.toTorch) : tensor));
+  // A 0-d PyTorch output is a Keras / TFLite tensor of shape [1].
+  return tensors.map((tensor, i) => (!records[i] ? tensor : records[i]!.torchShape.length === 0 ? tensor.reshape([]) : tensor.permute(records[i]!.toTorch)));
 }
 
 /** The Keras half of a conversion: the model built from the golden's captured graph. */

@@ -3,11 +3,14 @@
 // can be folded: Keras [d0, d1, ...] -> [1, d0, d1, ...], a unit axis in front that no PyTorch axis
 // maps to. On the folded value every PyTorch axis is a non-batch Keras axis and the usual layers
 // apply; unfolding reshapes back. Both are one StaticReshape (TFLite RESHAPE, no data moves). A
-// model that folds runs at the traced batch size only.
+// model that folds runs at the traced batch size only. Ops that reduce, rank or multiply across the
+// batch axis lift the whole tensor into one sample the same way (liftBatch, dropLift).
 import { StaticReshape } from '../layers/index.ts';
 import type { BuildContext, KValue } from './context.ts';
 import { KerasBuildError } from './errors.ts';
-import { kerasShapeOf } from './layout.ts';
+import { identityPerm, kerasShapeOf } from './layout.ts';
+import type { OpNode } from './op_node.ts';
+import { nameFor } from './ops/common.ts';
 
 /**
  * `x` reshaped as a whole to Keras shape `kerasShape` (PyTorch shape `torchShape` in `perm`). Axis 0
@@ -40,4 +43,38 @@ export function unfoldBatch(ctx: BuildContext, folded: KValue, name: string): KV
   const shape = folded.torchShape.slice(1);
   const perm = folded.layout.perm.slice(1).map((axis) => axis - 1);
   return reshapeWhole(ctx, folded, kerasShapeOf(shape, perm), shape, perm, name);
+}
+
+/** The Keras shape a value of PyTorch shape `torchShape` in layout `perm` has (a 0-d value: [1]). */
+const kerasFull = (torchShape: readonly number[], perm: readonly number[]): number[] => (torchShape.length === 0 ? [1] : kerasShapeOf(torchShape, perm));
+
+/**
+ * An op across the batch axis (x.sum(), x.max(dim=0), x.cumsum(0), argmax of the flattened tensor):
+ * x (PyTorch shape S, batch on axis 0) lifted into one sample, PyTorch shape [1, ...S], its layout
+ * shifted, so the op runs on non-batch axes with its family's usual layers. The lifted value keeps a
+ * static axis 0.
+ */
+export function liftBatch(node: OpNode, ctx: BuildContext, x: KValue): KValue {
+  const plain = ctx.plain(x, node);
+  const perm = [0, ...plain.layout.perm.map((axis) => axis + 1)];
+  const torchShape = [1, ...plain.torchShape];
+  const layer = new StaticReshape({ shape: kerasFull(torchShape, perm), name: nameFor(node, ctx, '__lift') });
+  return ctx.apply(layer, plain, torchShape, { perm });
+}
+
+/**
+ * A lifted result (PyTorch shape [1, ...R]) as a value of shape R, whose first axis becomes the Keras
+ * batch (fixed size; a 0-d R is Keras shape [1], layout []). Its layout keeps the lifted order when
+ * that leaves R's axis 0 first; otherwise R is put back in PyTorch's order first.
+ */
+export function dropLift(node: OpNode, ctx: BuildContext, lifted: KValue): KValue {
+  const shape = lifted.torchShape.slice(1);
+  let value = lifted;
+  let perm = lifted.layout.perm.slice(1).map((axis) => axis - 1);
+  if (shape.length > 0 && perm[0] !== 0) {
+    value = ctx.relayout(lifted, identityPerm(lifted.torchShape.length), node, 'a result that was computed across the batch axis needs its first axis first');
+    perm = identityPerm(shape.length);
+  }
+  const layer = new StaticReshape({ shape: kerasFull(shape, perm), name: nameFor(node, ctx, '__unlift') });
+  return ctx.apply(layer, value, shape, { perm });
 }

@@ -9,6 +9,7 @@ import { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './erro
 import { channelsLastPerm, identityPerm, inversePerm, kerasShapeOf, type Layout } from './layout.ts';
 import { OpNode, Unsupported } from './op_node.ts';
 import { findOp } from './registry.ts';
+import { outputOfRecordedKind } from './ops/casts.ts';
 
 export interface BuildOptions {
   /** The Keras model's name (default "torchport"). */
@@ -77,15 +78,17 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   const ctx = new BuildContext(graph, tensors);
   const inputs: tf.SymbolicTensor[] = [];
   const inputRecords: IORecord[] = [];
+  const batch = graph.inputs.length > 0 ? graph.values[graph.inputs[0]!.value]!.shape[0] : undefined;
   for (const input of graph.inputs) {
     const torchShape = graph.values[input.value]!.shape;
     const perm = options.inputLayouts?.[input.name] ?? defaultInputPerm(graph, input.value, torchShape.length);
     const kerasShape = kerasShapeOf(torchShape, perm);
-    // An input whose batch differs from the first input's ([3, 1] beside [2, 1, 4]) keeps its size
-    // static: the TFLite lowering resolves open batch axes to the first input's batch size.
-    const batch = graph.values[graph.inputs[0]!.value]!.shape[0];
+    // An input whose batch differs from the first input's ([3, 1] beside [2, 1, 4], [3, 4] @ [4, 5])
+    // keeps its size static: the TFLite lowering resolves open batch axes to the first input's batch
+    // size, and ops on such inputs (matmul, broadcasting) lift them into one sample by their static shape.
+    const name = ctx.layerName(input.name);
     const shapeArgs = torchShape.length > 0 && torchShape[0] !== batch ? { batchShape: kerasShape } : { shape: kerasShape.slice(1) };
-    const tensor = tf.input({ ...shapeArgs, name: ctx.layerName(input.name), dtype: 'float32' });
+    const tensor = tf.input({ ...shapeArgs, name, dtype: 'float32' });
     inputs.push(tensor);
     ctx.values.set(input.value, { tensor, layout: { perm }, torchShape, layer: tensor.sourceLayer.name, call: 0 });
     inputRecords.push(ioRecord(input.name, torchShape, perm));
@@ -119,7 +122,8 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   const outputs = graph.outputs.map((output) => {
     const value = ctx.values.get(output.value);
     if (!value) throw new KerasBuildError(`graph output ${output.name} (value ${output.value}) was not built`);
-    const plain = ctx.plain(value, new OpNode({ name: output.name, kind: 'function', op: 'output', scope: '', args: [], kwargs: {}, outputs: [], structure: null }, graph));
+    const outputNode = new OpNode({ name: output.name, kind: 'function', op: 'output', scope: '', args: [], kwargs: {}, outputs: [], structure: null }, graph);
+    const plain = outputOfRecordedKind(outputNode, ctx, ctx.plain(value, outputNode), graph.values[output.value]?.dtype ?? 'float32');
     outputRecords.push(ioRecord(output.name, plain.torchShape, plain.layout.perm));
     return plain.tensor;
   });
@@ -245,5 +249,5 @@ function defaultInputPerm(graph: CapturedGraph, value: string, rank: number): nu
 }
 
 function ioRecord(name: string, torchShape: readonly number[], perm: readonly number[]): IORecord {
-  return { name, torchShape: [...torchShape], kerasShape: kerasShapeOf(torchShape, perm), toKeras: [...perm], toTorch: inversePerm(perm) };
+  return { name, torchShape: [...torchShape], kerasShape: torchShape.length === 0 ? [1] : kerasShapeOf(torchShape, perm), toKeras: [...perm], toTorch: inversePerm(perm) };
 }

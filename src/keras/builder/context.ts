@@ -84,6 +84,11 @@ export class BuildContext {
     return this.tensors.constants.get(arg.constant);
   }
 
+  /** A state-dict tensor, read without taking it from the weight transfer (see tensorOf). */
+  peekTensor(name: string): Tensor | undefined {
+    return this.tensors.weights.get(name);
+  }
+
   /** Shape of a state-dict tensor (a parameter used directly in forward). */
   tensorShape(name: string): readonly number[] | undefined {
     return this.tensors.weights.get(name)?.shape;
@@ -192,7 +197,8 @@ export class BuildContext {
 
 /** Every Keras tensor must have the shape its layout says: catches converter mistakes early. */
 function checkShape(value: KValue, layer: tf.layers.Layer): void {
-  const expected = value.layout.source === undefined ? kerasShapeOf(value.torchShape, value.layout.perm) : value.torchShape;
+  // A 0-d value (a reduction of every axis) is held as Keras shape [1].
+  const expected = value.torchShape.length === 0 ? [1] : value.layout.source === undefined ? kerasShapeOf(value.torchShape, value.layout.perm) : value.torchShape;
   const actual = value.tensor.shape;
   const ok = actual.length === expected.length && actual.every((dim, i) => i === 0 || dim === expected[i]);
   if (!ok) {

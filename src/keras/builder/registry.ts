@@ -6,6 +6,8 @@ import { KerasBuildError } from './errors.ts';
 import type { CustomLayerClass, OpFamily, OpSpec } from './family.ts';
 import * as activation from './ops/activation.ts';
 import * as attention from './ops/attention.ts';
+import * as casts from './ops/casts.ts';
+import * as composite from './ops/composite.ts';
 import * as condition from './ops/condition.ts';
 import * as conv from './ops/conv.ts';
 import * as elementwise from './ops/elementwise.ts';
@@ -18,6 +20,7 @@ import * as pad from './ops/pad.ts';
 import * as pointwise from './ops/pointwise.ts';
 import * as pool from './ops/pool.ts';
 import * as prelu from './ops/prelu.ts';
+import * as ranking from './ops/ranking.ts';
 import * as recurrent from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
 import * as reorder from './ops/reorder.ts';
@@ -44,6 +47,9 @@ export const FAMILIES: readonly OpFamily[] = [
   attention.FAMILY,
   recurrent.FAMILY,
   movement.FAMILY,
+  casts.FAMILY,
+  ranking.FAMILY,
+  composite.FAMILY,
 ];
 
 interface RegisteredOp extends OpSpec {

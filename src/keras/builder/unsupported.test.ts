@@ -111,7 +111,7 @@ describe('conditions and gathers the builder refuses', () => {
 });
 
 describe('cumsum the builder refuses', () => {
-  it('names a sum along the batch (dim 0 or -rank) and a dtype argument, before building', () => {
+  it('names a dtype argument and an out-of-range dim, before building (a sum along the batch converts)', () => {
     const json = JSON.stringify({
       format: 'torchport-graph',
       version: 1,
@@ -121,7 +121,7 @@ describe('cumsum the builder refuses', () => {
       modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] } },
       nodes: [
         node('batch', 'function', 'torch.cumsum', '', 'v0', 'v1', { args: [{ value: 'v0' }, { const: 0 }] }),
-        node('negative', 'function', 'Tensor.cumsum', '', 'v1', 'v2', { args: [{ value: 'v1' }, { const: -3 }] }),
+        node('negative', 'function', 'Tensor.cumsum', '', 'v1', 'v2', { args: [{ value: 'v1' }, { const: -4 }] }),
         node('typed', 'function', 'torch.cumsum', '', 'v2', 'v3', { args: [{ value: 'v2' }, { const: 1 }], kwargs: { dtype: { const: 'torch.float64' } } }),
       ],
       constants: {},
@@ -133,10 +133,9 @@ describe('cumsum the builder refuses', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(UnsupportedOpsError);
-    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['batch', 'negative', 'typed']);
+    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['negative', 'typed']);
     const message = (error as UnsupportedOpsError).message;
-    expect(message).toMatch(/node 'batch': .*cumsum along dim 0, the batch/);
-    expect(message).toMatch(/node 'negative': .*cumsum along dim 0, the batch/);
+    expect(message).toMatch(/node 'negative': .*dim -4 is out of range for a rank-3 tensor/);
     expect(message).toMatch(/node 'typed': .*a dtype argument: the running sum is computed in float32/);
   });
 });

@@ -2,8 +2,10 @@
 // touches the batch axis; torchport's graphs have static shapes (the traced ones), so an op that
 // moves data across PyTorch's batch axis (cat/split/slice on dim 0, flatten to 1-D, a reshape that
 // folds patches into the batch) is built on a value whose batch is first folded into a unit axis
-// ([B, ...] -> [1, B, ...]) and unfolded afterwards. The model then runs at the traced batch size
-// only. Lowers to TFLite RESHAPE.
+// ([B, ...] -> [1, B, ...]) and unfolded afterwards; an op across the batch (x.sum(), x.max(dim=0),
+// matmul of inputs with different leading sizes) lifts the whole tensor into one sample the same
+// way (../builder/batch_axis.ts). The model then runs at the traced batch size only. Lowers to
+// TFLite RESHAPE.
 import * as tf from '@tensorflow/tfjs';
 import type { IrTensor } from '../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../tflite/lower/index.ts';
@@ -60,6 +62,10 @@ export class StaticReshape extends tf.layers.Layer {
   }
 
   lower(ctx: LoweringContext): IrTensor {
+    const x = ctx.inputs[0]!;
+    const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+    const out = ctx.outputShapes[0] ?? this.shape;
+    if (size(x.shape) !== size(out)) ctx.fail(`reshapes ${size(x.shape)} elements [${x.shape.join(', ')}] to [${out.join(', ')}]`);
     return reshape(ctx);
   }
 }

@@ -8,6 +8,12 @@ PREFIX = "layer"
 X4 = [[2, 4, 6, 6]]
 SEQ = [[2, 3, 8]]
 VOL = [[1, 2, 4, 6, 6]]
+# running statistics and affine parameters of four channels, for the functional normalizations
+BN_STATS = ("self.register_buffer('rm', torch.rand(4) - 0.5); self.register_buffer('rv', torch.rand(4) + 0.5); "
+            "self.w = nn.Parameter(torch.rand(4) + 0.5); self.b = nn.Parameter(torch.randn(4) * 0.3)")
+# a BatchNorm2d subclass defined outside torch.nn whose forward calls F.batch_norm (timm's BatchNormAct2d)
+BN_ACT = ("type('BatchNormAct', (nn.BatchNorm2d,), {'forward': lambda s, x: F.relu(F.batch_norm("
+          "x, s.running_mean, s.running_var, s.weight, s.bias, False, 0.1, s.eps))})")
 TEL = "nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0"
 
 CASES = [
@@ -105,6 +111,7 @@ CASES = [
     layer("lstm_seq_first_two_layers_hn", "nn.LSTM(8, 4, num_layers=2)", [[5, 2, 8]], forward="self.m(x)[1][0]"),
     layer("gru_seq_first", "nn.GRU(8, 6)", [[5, 2, 8]], forward="self.m(x)[0]"),
     layer("gru_seq_first_bidirectional_hn", "nn.GRU(8, 4, bidirectional=True)", [[5, 2, 8]], forward="self.m(x)[1]"),
+    layer("lstm_seq_first_after_transpose", "nn.LSTM(8, 6)", [[2, 5, 8]], forward="self.m(x.transpose(0, 1))[0].transpose(0, 1)"),
     layer("rnn_tanh_batch_first", "nn.RNN(8, 6, batch_first=True)", [[2, 5, 8]], forward="self.m(x)[0]"),
     layer("lstm_cell", "nn.LSTMCell(8, 6)", [[2, 8]], forward="self.m(x)[0]"),
     layer("gru_cell", "nn.GRUCell(8, 6)", [[2, 8]]),
@@ -139,4 +146,21 @@ CASES = [
     layer("channel_shuffle_like_flatten", "nn.Flatten(1, 2)", X4),
     layer("unflatten_module", "nn.Unflatten(1, (2, 2))", X4),
     layer("dropout2d_eval", "nn.Dropout2d(0.3)", X4),
+    # functional forms with weights given as tensors, whatever module calls them (issue 20: timm's
+    # BatchNormAct2d subclasses nn.BatchNorm2d and calls F.batch_norm; StdConv2d convolves a
+    # standardized weight)
+    c("batch_norm_functional", "F.batch_norm(x, self.rm, self.rv, self.w, self.b, False, 0.1, 1e-3)", X4, init=BN_STATS),
+    c("batch_norm_functional_no_affine", "F.batch_norm(x, self.rm[:3], self.rv[:3])", SEQ, init=BN_STATS),
+    c("batch_norm_functional_features", "F.batch_norm(x, self.rm.repeat(2), self.rv.repeat(2), self.w.repeat(2), None)", [[2, 8]], init=BN_STATS),
+    layer("batch_norm_subclass_act", BN_ACT + "(4)", X4, forward="self.m(self.m(x))"),
+    c("instance_norm_running_stats_functional", "F.instance_norm(x, self.rm, self.rv, self.w, self.b, use_input_stats=False)", X4, init=BN_STATS),
+    c("group_norm_functional_affine", "F.group_norm(x, 2, self.w, self.b, 1e-6)", X4, init=BN_STATS),
+    c("conv2d_functional_bias_depthwise", "F.conv2d(x, self.w, self.b, padding=1, groups=4)", X4,
+      init="self.w = nn.Parameter(torch.randn(4, 1, 3, 3) * 0.3); self.b = nn.Parameter(torch.randn(4) * 0.1)"),
+    c("conv2d_functional_grouped_same", "F.conv2d(x, self.w, None, 1, 'same', 1, 2)", X4, init="self.w = nn.Parameter(torch.randn(6, 2, 3, 3) * 0.3)"),
+    c("conv2d_functional_standardized_weight", "F.conv2d(x, (self.w - self.w.mean((1, 2, 3), keepdim=True)) / (self.w.std((1, 2, 3), keepdim=True) + 1e-5), self.b, 2)", X4,
+      init="self.w = nn.Parameter(torch.randn(3, 4, 3, 3)); self.b = nn.Parameter(torch.randn(3) * 0.1)"),
+    c("conv2d_functional_twice", "F.conv2d(F.conv2d(x, self.w, padding=1), self.w, padding=1)", X4, init="self.w = nn.Parameter(torch.randn(4, 4, 3, 3) * 0.2)"),
+    c("conv1d_functional", "F.conv1d(x, self.w, self.b, stride=2, padding=1)", SEQ,
+      init="self.w = nn.Parameter(torch.randn(5, 3, 3) * 0.3); self.b = nn.Parameter(torch.randn(5) * 0.1)"),
 ]

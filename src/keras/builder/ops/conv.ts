@@ -5,9 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { ConstantPadding, GroupedConv2D } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';
-import { Unsupported, type OpNode } from '../op_node.ts';
+import type { GraphArg } from '../../../torch/index.ts';
+import { Unsupported, expand, literal, num, type OpNode } from '../op_node.ts';
+import { checkWeightArgs, fillWeight, layerForWeights, present, requireTensor, tensorArgShape } from './functional.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
-import { op, type OpFamily } from '../family.ts';
+import { op, spellings, type OpFamily } from '../family.ts';
 
 interface ConvSpec {
   readonly spatial: number;
@@ -60,16 +62,16 @@ function zeroPad(node: OpNode, ctx: BuildContext, x: KValue, pads: readonly numb
   return ctx.apply(layer, x, shape, x.layout);
 }
 
-function conv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
-  const spec = convSpec(node, ctx, spatial);
-  const rank = spatial + 2;
+/** Builds the convolution of `spec` on the node's input, with `layerOf` giving (or reusing) its Keras layer. */
+function convolve(node: OpNode, ctx: BuildContext, spec: ConvSpec, layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue[] {
+  const rank = spec.spatial + 2;
   let x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(rank), node, 'convolutions run channels-last');
   const { mode, explicit } = kerasPadding(spec);
   if (explicit) x = zeroPad(node, ctx, x, explicit);
   const common = { strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), useBias: spec.bias, kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
   const depthwise = spec.groups > 1 && spec.groups === spec.inChannels;
-  const layer = ctx.sharedLayer(node.node.module!, (name): tf.layers.Layer => {
-    if (spatial === 1) return tf.layers.conv1d({ ...common, filters: spec.outChannels, kernelSize: spec.kernel[0]!, strides: spec.stride[0]!, dilationRate: spec.dilation[0]!, name });
+  const layer = layerOf((name): tf.layers.Layer => {
+    if (spec.spatial === 1) return tf.layers.conv1d({ ...common, filters: spec.outChannels, kernelSize: spec.kernel[0]!, strides: spec.stride[0]!, dilationRate: spec.dilation[0]!, name });
     if (depthwise) return tf.layers.depthwiseConv2d({ ...common, kernelSize: pair(spec.kernel), depthMultiplier: spec.outChannels / spec.inChannels, depthwiseInitializer: 'zeros', name });
     if (spec.groups > 1) return new GroupedConv2D({ filters: spec.outChannels, kernelSize: pair(spec.kernel), strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), groups: spec.groups, useBias: spec.bias, name });
     return tf.layers.conv2d({ ...common, filters: spec.outChannels, kernelSize: pair(spec.kernel), name });
@@ -77,8 +79,65 @@ function conv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
   return [ctx.apply(layer, x, outputShape(node, ctx), x.layout)];
 }
 
+function conv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
+  return convolve(node, ctx, convSpec(node, ctx, spatial), (make) => ctx.sharedLayer(node.node.module!, make));
+}
+
 export const conv2d = (node: OpNode, ctx: BuildContext) => conv(node, ctx, 2);
 export const conv1d = (node: OpNode, ctx: BuildContext) => conv(node, ctx, 1);
+
+const CONV_SIGNATURE = ['input', 'weight', 'bias=', 'stride=', 'padding=', 'dilation=', 'groups='];
+
+/** F.conv1d / F.conv2d(x, weight, bias, stride, padding, dilation, groups): the kernel sizes and channels come from the weight's shape. */
+function functionalSpec(node: OpNode, ctx: BuildContext, spatial: 1 | 2): { spec: ConvSpec; weight: { param: string } | { constant: string }; bias: GraphArg | undefined } {
+  const op = node.op === 'torch.conv1d' ? 'F.conv1d' : 'F.conv2d';
+  const args = node.bind(CONV_SIGNATURE);
+  checkWeightArgs(op, args, ['weight', 'bias']);
+  const weight = requireTensor(op, args, 'weight', 'a convolution needs its kernel');
+  const shape = tensorArgShape(node, ctx, weight);
+  if (shape.length !== spatial + 2) throw new Unsupported(`${op} with a weight of shape [${shape.join(', ')}] (expected rank ${spatial + 2}: [out, in / groups, ${spatial === 1 ? 'k' : 'kh, kw'}])`);
+  const ints = (key: string, fallback: number): number[] => {
+    const value = literal(args[key], key);
+    return value === undefined || value === null ? new Array<number>(spatial).fill(fallback) : expand(value, spatial, key);
+  };
+  const rawPadding = literal(args['padding'], 'padding');
+  const groups = num(args['groups'], 'groups', 1);
+  const spec: ConvSpec = {
+    spatial,
+    kernel: shape.slice(2),
+    stride: ints('stride', 1),
+    dilation: ints('dilation', 1),
+    padding: rawPadding === 'same' ? 'same' : rawPadding === 'valid' ? new Array<number>(spatial).fill(0) : ints('padding', 0),
+    groups,
+    inChannels: shape[1]! * groups,
+    outChannels: shape[0]!,
+    bias: present(args['bias']),
+  };
+  return { spec, weight, bias: args['bias'] };
+}
+
+/** F.conv1d / F.conv2d with a parameter, buffer or constant weight (timm's StdConv2d, Conv2dSame ...). */
+function functionalConv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
+  const { spec, weight, bias } = functionalSpec(node, ctx, spatial);
+  if (spatial === 1 && spec.groups !== 1) throw new Unsupported(`grouped F.conv1d (groups = ${spec.groups}) has no Keras equivalent here`);
+  const config = JSON.stringify(spec);
+  return convolve(node, ctx, spec, (make) => {
+    const { layer, fresh } = layerForWeights(node, ctx, [weight, bias], config, make);
+    if (fresh) {
+      fillWeight(node, ctx, layer.name, spec.groups > 1 && spec.groups === spec.inChannels ? 'depthwise_kernel' : 'kernel', weight);
+      fillWeight(node, ctx, layer.name, 'bias', bias);
+    }
+    return layer;
+  });
+}
+
+export function checkFunctionalConv(node: OpNode): string | undefined {
+  const args = node.bind(CONV_SIGNATURE);
+  const op = node.op === 'torch.conv1d' ? 'F.conv1d' : 'F.conv2d';
+  checkWeightArgs(op, args, ['weight', 'bias']);
+  requireTensor(op, args, 'weight', 'a convolution needs its kernel');
+  return undefined;
+}
 
 export function checkConv(node: OpNode): string | undefined {
   const mode = node.attrs['padding_mode'];
@@ -125,5 +184,7 @@ export const FAMILY: OpFamily = {
     Conv2d: op(conv2d, checkConv),
     Conv1d: op(conv1d, checkConv),
     ConvTranspose2d: op(convTranspose2d, checkConvTranspose),
+    ...spellings(['F.conv2d', 'torch.conv2d'], op((node, ctx) => functionalConv(node, ctx, 2), checkFunctionalConv)),
+    ...spellings(['F.conv1d', 'torch.conv1d'], op((node, ctx) => functionalConv(node, ctx, 1), checkFunctionalConv)),
   },
 };

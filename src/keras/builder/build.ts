@@ -2,7 +2,7 @@
 // names are the PyTorch module paths, filled by the name-based weight transfer.
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '../../tensor/index.ts';
-import type { CapturedGraph } from '../../torch/index.ts';
+import type { CapturedGraph, GraphNode } from '../../torch/index.ts';
 import { transferWeights, type TransferReport } from '../transfer/index.ts';
 import { BuildContext, type BuildTensors, type InsertedPermute, type KValue } from './context.ts';
 import { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './errors.ts';
@@ -16,7 +16,8 @@ export interface BuildOptions {
   /**
    * Per graph input (input_0, ...): the permutation from PyTorch's layout to the Keras input's.
    * Default: channels-last for rank 4 and 5; for rank 3 channels-last when a 1-D conv, norm or
-   * pool reads the input directly, else PyTorch's order.
+   * pool reads the input directly, batch first ([1, 0, 2]) when only sequence-first LSTM / GRU
+   * modules read it, else PyTorch's order.
    */
   readonly inputLayouts?: Readonly<Record<string, readonly number[]>>;
 }
@@ -157,6 +158,8 @@ const BATCH_MOVED_OPS = new Set([
   'Tensor.transpose', 'torch.transpose', 'Tensor.permute', 'torch.permute', 'MultiheadAttention', 'Tensor.contiguous', 'Dropout', 'Identity', 'F.dropout',
   // Indexing and squeezing away other axes (h_n[-1], h_n.squeeze(0)); ./ops/shape.ts checks the batch stays.
   'Tensor.__getitem__', 'Tensor.squeeze', 'torch.squeeze',
+  // batch_first=False reads (steps, batch, features); ./ops/recurrent.ts checks where the batch is.
+  'LSTM', 'GRU',
 ]);
 
 function checkBatchAxis(node: OpNode, ctx: BuildContext, reads: readonly string[]): void {
@@ -235,7 +238,10 @@ function defaultInputPerm(graph: CapturedGraph, value: string, rank: number): nu
   if (rank >= 4) return channelsLastPerm(rank);
   if (rank !== 3) return identityPerm(rank);
   const readers = graph.nodes.filter((node) => valuesRead(node.args).includes(value));
-  return readers.some((node) => CHANNEL_CONSUMERS.has(node.op)) ? channelsLastPerm(3) : identityPerm(3);
+  if (readers.some((node) => CHANNEL_CONSUMERS.has(node.op))) return channelsLastPerm(3);
+  // A sequence-first (steps, batch, features) input of nn.LSTM / nn.GRU(batch_first=False) is held batch first.
+  const sequenceFirst = (node: GraphNode) => (node.op === 'LSTM' || node.op === 'GRU') && graph.modules[node.module ?? '']?.attributes['batch_first'] === false;
+  return readers.length > 0 && readers.every(sequenceFirst) ? [1, 0, 2] : identityPerm(3);
 }
 
 function ioRecord(name: string, torchShape: readonly number[], perm: readonly number[]): IORecord {

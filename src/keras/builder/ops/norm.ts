@@ -291,14 +291,16 @@ export class TorchNorm extends tf.layers.Layer implements LowerableLayer {
     const grouped = this.mode === 'grouped' ? ctx.op('RESHAPE', [x, ctx.int32('to_groups', work)], { shape: work, suffix: 'to_groups' }, { newShape: work }) : x;
     const reduced = work.map((d, i) => (axes.includes(i) ? 1 : d));
     const axesTensor = ctx.int32('axes', axes);
-    const mean = ctx.op('MEAN', [grouped, axesTensor], { shape: reduced, suffix: 'mean' }, { keepDims: true });
-    const centered = ctx.op('SUB', [grouped, mean], { shape: work, suffix: 'centered' });
-    const squared = ctx.op('MUL', [centered, centered], { shape: work, suffix: 'squared' });
-    const variance = ctx.op('MEAN', [squared, axesTensor], { shape: reduced, suffix: 'variance' }, { keepDims: true });
-    const shifted = ctx.op('ADD', [variance, ctx.constant('epsilon', Tensor.fromNumbers([], [this.epsilon]))], { shape: reduced, suffix: 'variance_eps' });
-    const inverse = ctx.op('RSQRT', [shifted], { shape: reduced, suffix: 'rsqrt' });
+    // Per-sample statistics stay float32 in full int8 (IrOp.keepFloat, docs/quantization.md).
+    const stat = { keepFloat: true } as const;
+    const mean = ctx.op('MEAN', [grouped, axesTensor], { shape: reduced, suffix: 'mean', ...stat }, { keepDims: true });
+    const centered = ctx.op('SUB', [grouped, mean], { shape: work, suffix: 'centered', ...stat });
+    const squared = ctx.op('MUL', [centered, centered], { shape: work, suffix: 'squared', ...stat });
+    const variance = ctx.op('MEAN', [squared, axesTensor], { shape: reduced, suffix: 'variance', ...stat }, { keepDims: true });
+    const shifted = ctx.op('ADD', [variance, ctx.constant('epsilon', Tensor.fromNumbers([], [this.epsilon]))], { shape: reduced, suffix: 'variance_eps', ...stat });
+    const inverse = ctx.op('RSQRT', [shifted], { shape: reduced, suffix: 'rsqrt', ...stat });
     const last = !this.scale && !this.center;
-    let y = ctx.op('MUL', [centered, inverse], { shape: work, suffix: last && this.mode === 'trailing' ? undefined : 'normalized' });
+    let y = ctx.op('MUL', [centered, inverse], { shape: work, suffix: last && this.mode === 'trailing' ? undefined : 'normalized', ...stat });
     if (this.mode === 'grouped') y = ctx.op('RESHAPE', [y, ctx.int32('from_groups', x.shape)], { shape: x.shape, suffix: last ? undefined : 'from_groups' }, { newShape: [...x.shape] });
     if (this.scale) y = ctx.op('MUL', [y, ctx.constant('gamma', ctx.weight('gamma'))], { shape: x.shape, suffix: this.center ? 'scaled' : undefined });
     if (this.center) y = ctx.op('ADD', [y, ctx.constant('beta', ctx.weight('beta'))], { shape: x.shape });

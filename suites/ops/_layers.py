@@ -161,6 +161,8 @@ CASES = [
     c("conv2d_functional_standardized_weight", "F.conv2d(x, (self.w - self.w.mean((1, 2, 3), keepdim=True)) / (self.w.std((1, 2, 3), keepdim=True) + 1e-5), self.b, 2)", X4,
       init="self.w = nn.Parameter(torch.randn(3, 4, 3, 3)); self.b = nn.Parameter(torch.randn(3) * 0.1)"),
     c("conv2d_functional_twice", "F.conv2d(F.conv2d(x, self.w, padding=1), self.w, padding=1)", X4, init="self.w = nn.Parameter(torch.randn(4, 4, 3, 3) * 0.2)"),
+    c("conv_transpose2d_functional", "F.conv_transpose2d(x, self.w, self.b, stride=2, padding=1, output_padding=1)", X4,
+      init="self.w = nn.Parameter(torch.randn(4, 3, 3, 3) * 0.3); self.b = nn.Parameter(torch.randn(3) * 0.1)"),
     c("conv1d_functional", "F.conv1d(x, self.w, self.b, stride=2, padding=1)", SEQ,
       init="self.w = nn.Parameter(torch.randn(5, 3, 3) * 0.3); self.b = nn.Parameter(torch.randn(5) * 0.1)"),
 ]

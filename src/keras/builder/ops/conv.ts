@@ -151,22 +151,63 @@ export function checkConv(node: OpNode): string | undefined {
  * (in - 1) * stride + kernel (at least in * stride); PyTorch's is that minus `padding` on each
  * side plus `output_padding` at the bottom/right, so the Keras result is cropped to it.
  */
+interface TransposeSpec {
+  readonly kernel: number[];
+  readonly stride: number[];
+  readonly padding: number[];
+  readonly outChannels: number;
+  readonly bias: boolean;
+}
+
 export function convTranspose2d(node: OpNode, ctx: BuildContext): KValue[] {
-  const kernel = node.attrInts('kernel_size', 2);
-  const stride = node.attrInts('stride', 2);
-  const padding = node.attrInts('padding', 2);
+  const module = ctx.graph.modules[node.node.module ?? ''];
+  const spec = { kernel: node.attrInts('kernel_size', 2), stride: node.attrInts('stride', 2), padding: node.attrInts('padding', 2), outChannels: node.attrNumber('out_channels'), bias: module?.parameters.includes('bias') ?? false };
+  return transposedConvolution(node, ctx, spec, (make) => ctx.sharedLayer(node.node.module!, make));
+}
+
+function transposedConvolution(node: OpNode, ctx: BuildContext, spec: TransposeSpec, layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue[] {
+  const { kernel, stride, padding } = spec;
   const out = outputShape(node, ctx);
   const x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(4), node, 'convolutions run channels-last');
-  const module = ctx.graph.modules[node.node.module ?? ''];
-  const layer = ctx.sharedLayer(node.node.module!, (name) =>
-    tf.layers.conv2dTranspose({ filters: node.attrNumber('out_channels'), kernelSize: pair(kernel), strides: pair(stride), padding: 'valid', useBias: module?.parameters.includes('bias') ?? false, kernelInitializer: 'zeros', name }),
-  );
+  const layer = layerOf((name) => tf.layers.conv2dTranspose({ filters: spec.outChannels, kernelSize: pair(kernel), strides: pair(stride), padding: 'valid', useBias: spec.bias, kernelInitializer: 'zeros', name }));
   const full = [0, 1].map((i) => x.torchShape[i + 2]! * stride[i]! + Math.max(kernel[i]! - stride[i]!, 0));
   const crop = [0, 1].map((i) => [padding[i]!, full[i]! - padding[i]! - out[i + 2]!] as [number, number]);
   if (crop.some(([, after]) => after < 0)) node.fail(`output_padding larger than padding + (stride - kernel) cannot be expressed by cropping`);
   const y = ctx.apply(layer, x, [out[0]!, out[1]!, full[0]!, full[1]!], x.layout);
   if (crop.every(([a, b]) => a === 0 && b === 0)) return [y];
   return [ctx.apply(tf.layers.cropping2D({ cropping: [crop[0]!, crop[1]!], name: nameFor(node, ctx, '__crop') }), y, out, y.layout)];
+}
+
+const CONV_TRANSPOSE_SIGNATURE = ['input', 'weight', 'bias=', 'stride=', 'padding=', 'output_padding=', 'groups=', 'dilation='];
+
+/** F.conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation) with a parameter, buffer or constant weight (in, out, kh, kw). */
+function functionalConvTranspose2d(node: OpNode, ctx: BuildContext): KValue[] {
+  const args = node.bind(CONV_TRANSPOSE_SIGNATURE);
+  const weight = requireTensor('F.conv_transpose2d', args, 'weight', 'a transposed convolution needs its kernel');
+  const shape = tensorArgShape(node, ctx, weight);
+  if (shape.length !== 4) throw new Unsupported(`F.conv_transpose2d with a weight of shape [${shape.join(', ')}] (expected [in, out / groups, kh, kw])`);
+  const ints = (key: string, fallback: number): number[] => {
+    const value = literal(args[key], key);
+    return value === undefined || value === null ? [fallback, fallback] : expand(value, 2, key);
+  };
+  if (num(args['groups'], 'groups', 1) !== 1) throw new Unsupported(`grouped F.conv_transpose2d (groups = ${num(args['groups'], 'groups', 1)})`);
+  if (ints('dilation', 1).some((d) => d !== 1)) throw new Unsupported('dilated F.conv_transpose2d');
+  const spec = { kernel: shape.slice(2), stride: ints('stride', 1), padding: ints('padding', 0), outChannels: shape[1]!, bias: present(args['bias']) };
+  return transposedConvolution(node, ctx, spec, (make) => {
+    const { layer, fresh } = layerForWeights(node, ctx, [weight, args['bias']], JSON.stringify(spec), make);
+    if (fresh) {
+      fillWeight(node, ctx, layer.name, 'kernel', weight);
+      fillWeight(node, ctx, layer.name, 'bias', args['bias']);
+    }
+    return layer;
+  });
+}
+
+export function checkFunctionalConvTranspose(node: OpNode): string | undefined {
+  const args = node.bind(CONV_TRANSPOSE_SIGNATURE);
+  checkWeightArgs('F.conv_transpose2d', args, ['weight', 'bias']);
+  requireTensor('F.conv_transpose2d', args, 'weight', 'a transposed convolution needs its kernel');
+  return undefined;
 }
 
 export function checkConvTranspose(node: OpNode): string | undefined {
@@ -185,6 +226,7 @@ export const FAMILY: OpFamily = {
     Conv1d: op(conv1d, checkConv),
     ConvTranspose2d: op(convTranspose2d, checkConvTranspose),
     ...spellings(['F.conv2d', 'torch.conv2d'], op((node, ctx) => functionalConv(node, ctx, 2), checkFunctionalConv)),
+    ...spellings(['F.conv_transpose2d', 'torch.conv_transpose2d'], op(functionalConvTranspose2d, checkFunctionalConvTranspose)),
     ...spellings(['F.conv1d', 'torch.conv1d'], op((node, ctx) => functionalConv(node, ctx, 1), checkFunctionalConv)),
   },
 };

@@ -135,6 +135,8 @@ CASES = [
     c("interpolate_downscale_bilinear", "F.interpolate(x, scale_factor=0.5, mode='bilinear', align_corners=False)", X4),
     c("interpolate_1d_linear", "F.interpolate(x, size=12, mode='linear', align_corners=False)", SEQ),
     c("interpolate_1d_nearest_scale", "F.interpolate(x, scale_factor=2, mode='nearest')", SEQ),
+    c("interpolate_1d_linear_align_down", "F.interpolate(x, size=5, mode='linear', align_corners=True)", SEQ),
+    layer("upsample_1d_nearest_module", "nn.Upsample(size=11)", SEQ),
     c("interpolate_bicubic", "F.interpolate(x, scale_factor=2, mode='bicubic', align_corners=False)", X4),
     layer("upsample_module_bilinear", "nn.Upsample(scale_factor=2, mode='bilinear', align_corners=True)", X4),
     layer("upsample_nearest_module", "nn.UpsamplingNearest2d(size=(9, 9))", X4),

@@ -29,6 +29,8 @@ const LAYERS = [
   'layer_prelu_functional', 'layer_prelu_shared_two_widths', 'layer_prelu_shared', 'layer_prelu_per_channel',
   // F.interpolate(size=x.shape[-2:]) (capture of torch.Size arguments)
   'layer_interpolate_size_from_own_shape', 'layer_interpolate_size_tuple_nonint',
+  // 1-D resizing (ops/resize.ts)
+  'layer_interpolate_1d_linear', 'layer_interpolate_1d_nearest_scale', 'layer_interpolate_1d_linear_align_down', 'layer_upsample_1d_nearest_module',
 ].map((name) => `suites/ops/layers/${name}.py`);
 const MODELS = ['convnext_layernorm2d_stage', 'groupnorm_block', 'transformer_encoder_stack', 'alexnet_adaptive_pool', 'prelu_shared_channels', 'seg_head_interpolate'].map((name) => `suites/fixtures-models/${name}.py`);
 

@@ -67,6 +67,8 @@ CASES = [
     layer("conv_transpose1d", "nn.ConvTranspose1d(3, 4, 3, stride=2)", SEQ),
     layer("conv1d_dilated", "nn.Conv1d(3, 4, 3, dilation=2, padding=2)", SEQ),
     layer("conv1d_grouped_stride", "nn.Conv1d(3, 6, 3, stride=2, groups=3)", SEQ),
+    layer("conv1d_grouped_padded", "nn.Conv1d(4, 6, 3, padding=1, groups=2)", [[2, 4, 8]]),
+    layer("conv1d_depthwise_same", "nn.Conv1d(3, 3, 5, padding='same', groups=3, bias=False)", SEQ),
     layer("conv2d_padding_same", "nn.Conv2d(4, 4, 3, padding='same', dilation=2)", X4),
     layer("conv2d_reflect_padding", "nn.Conv2d(4, 2, 3, padding=1, padding_mode='reflect')", X4),
     layer("conv2d_asymmetric_kernel", "nn.Conv2d(4, 2, (1, 3), stride=(2, 1), padding=(0, 1))", X4),

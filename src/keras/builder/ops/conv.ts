@@ -69,6 +69,7 @@ function convolve(node: OpNode, ctx: BuildContext, spec: ConvSpec, layerOf: (mak
   const { mode, explicit } = kerasPadding(spec);
   if (explicit) x = zeroPad(node, ctx, x, explicit);
   const common = { strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), useBias: spec.bias, kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
+  if (spec.spatial === 1 && spec.groups > 1) return [groupedConv1d(node, ctx, spec, x, mode, layerOf)];
   const depthwise = spec.groups > 1 && spec.groups === spec.inChannels;
   const layer = layerOf((name): tf.layers.Layer => {
     if (spec.spatial === 1) return tf.layers.conv1d({ ...common, filters: spec.outChannels, kernelSize: spec.kernel[0]!, strides: spec.stride[0]!, dilationRate: spec.dilation[0]!, name });
@@ -77,6 +78,22 @@ function convolve(node: OpNode, ctx: BuildContext, spec: ConvSpec, layerOf: (mak
     return tf.layers.conv2d({ ...common, filters: spec.outChannels, kernelSize: pair(spec.kernel), name });
   });
   return [ctx.apply(layer, x, outputShape(node, ctx), x.layout)];
+}
+
+/**
+ * A grouped (or depthwise) Conv1d, which Keras's Conv1D cannot express: the signal [N, C, L] as
+ * the image [N, C, 1, L] (Keras [N, 1, L, C]: a reshape) through a GroupedConv2D with a 1 x k
+ * kernel, reshaped back. PyTorch's (out, in / groups, k) weight with a leading unit axis,
+ * permuted, is the (1, k, in / groups, out) kernel.
+ */
+function groupedConv1d(node: OpNode, ctx: BuildContext, spec: ConvSpec, x: KValue, mode: 'same' | 'valid', layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue {
+  const [batch, channels, length] = x.torchShape as [number, number, number];
+  const out = outputShape(node, ctx);
+  const image = ctx.apply(tf.layers.reshape({ targetShape: [1, length, channels], name: nameFor(node, ctx, '__to_2d') }), x, [batch, channels, 1, length], { perm: channelsLastPerm(4) });
+  const layer = layerOf((name) => new GroupedConv2D({ filters: spec.outChannels, kernelSize: [1, spec.kernel[0]!], strides: [1, spec.stride[0]!], padding: mode, dilationRate: [1, spec.dilation[0]!], groups: spec.groups, useBias: spec.bias, name }));
+  ctx.fillFrom(layer.name, 'kernel', undefined, { kind: 'aligned', rank: 4, axes: [0, 3, 2, 1] });
+  const y = ctx.apply(layer, image, [batch, out[1]!, 1, out[2]!], image.layout);
+  return ctx.apply(tf.layers.reshape({ targetShape: [out[2]!, out[1]!], name: nameFor(node, ctx, '__to_1d') }), y, out, { perm: channelsLastPerm(3) });
 }
 
 function conv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
@@ -142,7 +159,6 @@ export function checkFunctionalConv(node: OpNode): string | undefined {
 export function checkConv(node: OpNode): string | undefined {
   const mode = node.attrs['padding_mode'];
   if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}' (only 'zeros' is supported)`;
-  if (node.op === 'Conv1d' && node.attrNumber('groups') !== 1) return `grouped Conv1d (groups = ${node.attrNumber('groups')}) has no Keras equivalent here`;
   return undefined;
 }
 

@@ -19,6 +19,7 @@ const LAYERS = [
   'layer_batch_norm_functional', 'layer_batch_norm_functional_no_affine', 'layer_batch_norm_functional_features', 'layer_batch_norm_subclass_act',
   'layer_instance_norm_running_stats_functional', 'layer_group_norm_functional_affine',
   'layer_conv2d_functional', 'layer_conv2d_functional_bias_depthwise', 'layer_conv2d_functional_grouped_same', 'layer_conv2d_functional_standardized_weight', 'layer_conv2d_functional_twice', 'layer_conv1d_functional', 'layer_conv_transpose2d_functional',
+  'layer_conv1d_grouped_stride', 'layer_conv1d_grouped_padded', 'layer_conv1d_depthwise_same',
   // adaptive pooling (ops/pool.ts)
   'layer_adaptive_avgpool1d_nondividing', 'layer_adaptive_avgpool2d_larger', 'layer_adaptive_avgpool2d_nondividing', 'layer_adaptive_avgpool2d_upscale_nondividing',
   'layer_adaptive_maxpool2d_nondividing', 'layer_adaptive_avgpool3d', 'layer_adaptive_maxpool3d',

@@ -96,7 +96,8 @@ export function defaultRepresentative(golden: Golden): RepresentativeData {
  * (input_0, ..., output_0, ...) in PyTorch's order.
  */
 export async function lowerToTflite(keras: KerasConversion, golden: Golden, variant: QuantizeVariant, options: LowerOptions = {}): Promise<ConversionResult> {
-  const batchSize = golden.manifest.inputs[0]!.shape[0] ?? 1;
+  // Keras's batch: PyTorch's axis 0, except for a sequence-first input held batch first (layout [1, 0, 2]).
+  const batchSize = keras.io.inputs[0]?.kerasShape[0] ?? golden.manifest.inputs[0]!.shape[0] ?? 1;
   const representative = variant === 'int8' ? (options.representative ?? defaultRepresentative(golden)) : undefined;
   return convertKerasToTflite(keras.model, {
     quantize: variant,

@@ -2,7 +2,7 @@
 // names are the PyTorch module paths, filled by the name-based weight transfer.
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '../../tensor/index.ts';
-import type { CapturedGraph } from '../../torch/index.ts';
+import type { CapturedGraph, GraphNode } from '../../torch/index.ts';
 import { transferWeights, type TransferReport } from '../transfer/index.ts';
 import { BuildContext, type BuildTensors, type InsertedPermute, type KValue } from './context.ts';
 import { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './errors.ts';
@@ -17,7 +17,8 @@ export interface BuildOptions {
   /**
    * Per graph input (input_0, ...): the permutation from PyTorch's layout to the Keras input's.
    * Default: channels-last for rank 4 and 5; for rank 3 channels-last when a 1-D conv, norm or
-   * pool reads the input directly, else PyTorch's order.
+   * pool reads the input directly, batch first ([1, 0, 2]) when only sequence-first LSTM / GRU
+   * modules read it, else PyTorch's order.
    */
   readonly inputLayouts?: Readonly<Record<string, readonly number[]>>;
 }
@@ -166,6 +167,8 @@ const BATCH_MOVED_OPS = new Set([
   // Indexing, squeezing and splitting away other axes (h_n[-1], h_n.squeeze(0), qkv.unbind(0)): ./ops/shape.ts.
   'Tensor.__getitem__', 'Tensor.squeeze', 'torch.squeeze', 'torch.unbind', 'Tensor.unbind', 'torch.split', 'Tensor.split', 'torch.chunk', 'Tensor.chunk',
   'Tensor.t', 'torch.t', 'torch.movedim', 'Tensor.movedim', 'torch.moveaxis', 'Tensor.moveaxis', 'Tensor.swapaxes', 'torch.swapaxes', 'Tensor.swapdims', 'torch.swapdims',
+  // batch_first=False reads (steps, batch, features); ./ops/recurrent.ts checks where the batch is.
+  'LSTM', 'GRU',
 ]);
 
 /** Values read by `node` whose Keras axis 0 holds another PyTorch axis are re-laid out with PyTorch axis 0 there. */
@@ -245,7 +248,10 @@ function defaultInputPerm(graph: CapturedGraph, value: string, rank: number): nu
   if (rank >= 4) return channelsLastPerm(rank);
   if (rank !== 3) return identityPerm(rank);
   const readers = graph.nodes.filter((node) => valuesRead(node.args).includes(value));
-  return readers.some((node) => CHANNEL_CONSUMERS.has(node.op)) ? channelsLastPerm(3) : identityPerm(3);
+  if (readers.some((node) => CHANNEL_CONSUMERS.has(node.op))) return channelsLastPerm(3);
+  // A sequence-first (steps, batch, features) input of nn.LSTM / nn.GRU(batch_first=False) is held batch first.
+  const sequenceFirst = (node: GraphNode) => (node.op === 'LSTM' || node.op === 'GRU') && graph.modules[node.module ?? '']?.attributes['batch_first'] === false;
+  return readers.length > 0 && readers.every(sequenceFirst) ? [1, 0, 2] : identityPerm(3);
 }
 
 function ioRecord(name: string, torchShape: readonly number[], perm: readonly number[]): IORecord {

@@ -19,7 +19,7 @@ const node = (name: string, kind: 'module' | 'function', op: string, scope: stri
   ...extra,
 });
 
-// A model a user could write: a reflect-padded conv, a time-major (batch_first=False) LSTM over the flattened map, a cumprod in
+// A model a user could write: a reflect-padded conv, an LSTM with projections (proj_size) over the flattened map, a cumprod in
 // the head, with supported ops in between and after them.
 const graphJson = JSON.stringify({
   format: 'torchport-graph',
@@ -32,7 +32,7 @@ const graphJson = JSON.stringify({
   modules: {
     '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] },
     'features.0': module('Conv2d', { in_channels: 3, out_channels: 4, kernel_size: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, padding_mode: 'reflect' }, ['weight']),
-    rnn: module('LSTM', { input_size: 64, hidden_size: 16, num_layers: 1, bias: true, batch_first: false, bidirectional: false, proj_size: 0 }),
+    rnn: module('LSTM', { input_size: 64, hidden_size: 16, num_layers: 1, bias: true, batch_first: true, bidirectional: false, proj_size: 8 }),
   },
   nodes: [
     node('features.0', 'module', 'Conv2d', 'features.0', 'v0', 'v1'),
@@ -65,7 +65,7 @@ describe('unsupported ops', () => {
     ]);
     expect(unsupported.message).toMatch(/3 unsupported operation/);
     expect(unsupported.message).toMatch(/node 'features\.0': module Conv2d at module path 'features\.0': padding_mode 'reflect'/);
-    expect(unsupported.message).toMatch(/node 'rnn': module LSTM at module path 'rnn': batch_first=False puts the time axis first/);
+    expect(unsupported.message).toMatch(/node 'rnn': module LSTM at module path 'rnn': proj_size \(an LSTM with projections\) has no Keras equivalent/);
     expect(unsupported.message).toMatch(/node 'head\.cumprod': function torch\.cumprod at module path 'head'/);
   });
 });

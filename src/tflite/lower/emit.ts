@@ -24,13 +24,27 @@ export function emitFloat(graph: IrGraph, variant: FloatVariant, options: FloatE
   g.output(...outputIds.map((id) => tensorOf.get(id)!));
   const model = g.build(`torchport ${variant}`);
   if (subgraphs.length > 0) model.subgraphs = subgraphs;
-  const names = options.exposeAll ? outputIds.map((id) => graph.value(id).name) : graph.outputs.map((o) => o.name);
+  const names = options.exposeAll ? uniqueNames(outputIds.map((id) => graph.value(id).name)) : graph.outputs.map((o) => o.name);
   model.signature = {
     key: DEFAULT_SIGNATURE_KEY,
     inputs: graph.inputs.map((id) => ({ name: graph.value(id).name, tensor: tensorOf.get(id)! })),
     outputs: outputIds.map((id, i) => ({ name: names[i]!, tensor: tensorOf.get(id)! })),
   };
   return { model, outputIds };
+}
+
+/**
+ * Signature names must be unique (LiteRT looks outputs up by name: a repeated one is "not found").
+ * Values of a layer applied twice (a module called twice) share the layer's name: later ones get
+ * a `:<k>` suffix.
+ */
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const count = seen.get(name) ?? 0;
+    seen.set(name, count + 1);
+    return count === 0 ? name : `${name}:${count}`;
+  });
 }
 
 /**

@@ -14,11 +14,10 @@ import { nameFor } from './ops/common.ts';
 
 /**
  * `x` reshaped as a whole to Keras shape `kerasShape` (PyTorch shape `torchShape` in `perm`). Axis 0
- * stays open when it is the model's batch size (the lowering resolves an open axis 0 to it).
+ * stays open when it is the model's (Keras) batch size (the lowering resolves an open axis 0 to it).
  */
 export function reshapeWhole(ctx: BuildContext, x: KValue, kerasShape: readonly number[], torchShape: readonly number[], perm: readonly number[], name: string): KValue {
-  const batch = ctx.graph.values[ctx.graph.inputs[0]?.value ?? '']?.shape[0];
-  const layer = new StaticReshape({ shape: [...kerasShape], openBatch: kerasShape[0] === batch, name: ctx.layerName(name) });
+  const layer = new StaticReshape({ shape: [...kerasShape], openBatch: kerasShape[0] === ctx.batchSize, name: ctx.layerName(name) });
   return ctx.apply(layer, x, torchShape, { perm: [...perm] });
 }
 

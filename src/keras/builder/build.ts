@@ -79,16 +79,17 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   const ctx = new BuildContext(graph, tensors);
   const inputs: tf.SymbolicTensor[] = [];
   const inputRecords: IORecord[] = [];
-  const batch = graph.inputs.length > 0 ? graph.values[graph.inputs[0]!.value]!.shape[0] : undefined;
-  for (const input of graph.inputs) {
+  for (const [i, input] of graph.inputs.entries()) {
     const torchShape = graph.values[input.value]!.shape;
     const perm = options.inputLayouts?.[input.name] ?? defaultInputPerm(graph, input.value, torchShape.length);
     const kerasShape = kerasShapeOf(torchShape, perm);
-    // An input whose batch differs from the first input's ([3, 1] beside [2, 1, 4], [3, 4] @ [4, 5])
-    // keeps its size static: the TFLite lowering resolves open batch axes to the first input's batch
-    // size, and ops on such inputs (matmul, broadcasting) lift them into one sample by their static shape.
+    if (i === 0) ctx.batchSize = kerasShape[0];
+    // An input whose Keras batch differs from the first input's ([3, 1] beside [2, 1, 4], [3, 4] @
+    // [4, 5]) keeps its size static: the TFLite lowering resolves open batch axes to the first input's
+    // Keras batch size, and ops on such inputs (matmul, broadcasting) lift them into one sample by
+    // their static shape.
     const name = ctx.layerName(input.name);
-    const shapeArgs = torchShape.length > 0 && torchShape[0] !== batch ? { batchShape: kerasShape } : { shape: kerasShape.slice(1) };
+    const shapeArgs = torchShape.length > 0 && kerasShape[0] !== ctx.batchSize ? { batchShape: kerasShape } : { shape: kerasShape.slice(1) };
     const tensor = tf.input({ ...shapeArgs, name, dtype: 'float32' });
     inputs.push(tensor);
     ctx.values.set(input.value, { tensor, layout: { perm }, torchShape, layer: tensor.sourceLayer.name, call: 0 });

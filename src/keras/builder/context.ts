@@ -57,6 +57,11 @@ export class BuildContext {
   readonly epsilons: Record<string, number> = {};
   /** Tensors the transfer reads besides the state dict (graph constants, divisor maps), by name. */
   readonly extraTensors = new Map<string, Tensor>();
+  /**
+   * The model's batch size: Keras axis 0 of the first input (PyTorch axis 0, or axis 1 of a
+   * sequence-first input held batch first). Set by the builder once the inputs exist.
+   */
+  batchSize: number | undefined;
   private readonly usedNames = new Set<string>();
   private readonly reserved = new Set<string>();
   private readonly sharedLayers = new Map<string, tf.layers.Layer>();

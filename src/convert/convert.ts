@@ -67,7 +67,8 @@ export function toKerasLayout(tensors: readonly Tensor[], records: readonly IORe
 }
 
 export function toTorchLayout(tensors: readonly Tensor[], records: readonly IORecord[]): Tensor[] {
-  return tensors.map((tensor, i) => (records[i] ? tensor.permute(records[i]!.toTorch) : tensor));
+  // A 0-d PyTorch output is a Keras / TFLite tensor of shape [1].
+  return tensors.map((tensor, i) => (!records[i] ? tensor : records[i]!.torchShape.length === 0 ? tensor.reshape([]) : tensor.permute(records[i]!.toTorch)));
 }
 
 /** The Keras half of a conversion: the model built from the golden's captured graph. */
@@ -97,7 +98,8 @@ export function defaultRepresentative(golden: Golden): RepresentativeData {
  * (input_0, ..., output_0, ...) in PyTorch's order.
  */
 export async function lowerToTflite(keras: KerasConversion, golden: Golden, variant: QuantizeVariant, options: LowerOptions = {}): Promise<ConversionResult> {
-  const batchSize = golden.manifest.inputs[0]!.shape[0] ?? 1;
+  // Keras's batch: PyTorch's axis 0, except for a sequence-first input held batch first (layout [1, 0, 2]).
+  const batchSize = keras.io.inputs[0]?.kerasShape[0] ?? golden.manifest.inputs[0]!.shape[0] ?? 1;
   const representative = variant === 'int8' ? (options.representative ?? defaultRepresentative(golden)) : undefined;
   return convertKerasToTflite(keras.model, {
     quantize: variant,

@@ -1,6 +1,6 @@
 export { BYTES_PER_ELEMENT, isDType, isFloatDType, toLittleEndianBytes, viewOf, type DType } from './dtype.ts';
 export { float16BitsToNumber, numberToFloat16Bits } from './float16.ts';
-export { Tensor, TensorShapeError, channelsFirstAxes, channelsLastAxes, inversePermutation, sizeOf, unravelIndex, type Shape } from './tensor.ts';
+export { Tensor, TensorShapeError, channelsFirstAxes, channelsLastAxes, inversePermutation, sizeOf, stridesOf, unravelIndex, type Shape } from './tensor.ts';
 export { NpyFormatError, decodeNpy, encodeNpy } from './npy.ts';
 export {
   InputDistributionError,

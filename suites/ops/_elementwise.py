@@ -149,4 +149,17 @@ CASES = [
     c("hypot", "torch.hypot(x, y)", TWO),
     c("atan2", "torch.atan2(x, y)", TWO),
     c("xlogy_positive", "torch.xlogy(x, y)", TWO, dist=POSITIVE),
+    # dtype casts (issue 20): no-ops, truncation, bool masks to numbers, integer outputs
+    c("cast_roberta_position_ids", "mask = x.gt(0).int()\nidx = (torch.cumsum(mask, dim=1).type_as(mask) + 0) * mask\nreturn idx.long() + 1", [[2, 6]]),
+    c("cast_to_like_tensor", "(x > 0).to(y) * y", TWO),
+    c("cast_type_as_float", "(x > 0).type_as(x) + x"),
+    c("cast_to_dtype_kwarg", "x.to(dtype=torch.float64) * 2"),
+    c("cast_bool_of_rounded", "x.round().bool().float() + x", dist=WIDE),
+    c("cast_bool_output", "x.round().bool()", dist=WIDE),
+    c("cast_mask_long_output", "(x > 0).long()"),
+    c("cast_long_plus_int64_buffer", "(x * 3).long() + self.k", init="self.register_buffer('k', torch.tensor([1, -2, 3, 0]))"),
+    c("cast_arange_float", "x * torch.arange(4).float()"),
+    c("cast_long_ids_embedding", "self.e((x * 3).long() + 1)", [[2, 5]], init="self.e = nn.Embedding(10, 4)", dist={"kind": "uniform", "low": 0.0, "high": 2.9}),
+    c("cast_float_noop", "x.float() * x.double().float()"),
+
 ]

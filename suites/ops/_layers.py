@@ -8,6 +8,12 @@ PREFIX = "layer"
 X4 = [[2, 4, 6, 6]]
 SEQ = [[2, 3, 8]]
 VOL = [[1, 2, 4, 6, 6]]
+# running statistics and affine parameters of four channels, for the functional normalizations
+BN_STATS = ("self.register_buffer('rm', torch.rand(4) - 0.5); self.register_buffer('rv', torch.rand(4) + 0.5); "
+            "self.w = nn.Parameter(torch.rand(4) + 0.5); self.b = nn.Parameter(torch.randn(4) * 0.3)")
+# a BatchNorm2d subclass defined outside torch.nn whose forward calls F.batch_norm (timm's BatchNormAct2d)
+BN_ACT = ("type('BatchNormAct', (nn.BatchNorm2d,), {'forward': lambda s, x: F.relu(F.batch_norm("
+          "x, s.running_mean, s.running_var, s.weight, s.bias, False, 0.1, s.eps))})")
 TEL = "nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0"
 
 CASES = [
@@ -61,6 +67,8 @@ CASES = [
     layer("conv_transpose1d", "nn.ConvTranspose1d(3, 4, 3, stride=2)", SEQ),
     layer("conv1d_dilated", "nn.Conv1d(3, 4, 3, dilation=2, padding=2)", SEQ),
     layer("conv1d_grouped_stride", "nn.Conv1d(3, 6, 3, stride=2, groups=3)", SEQ),
+    layer("conv1d_grouped_padded", "nn.Conv1d(4, 6, 3, padding=1, groups=2)", [[2, 4, 8]]),
+    layer("conv1d_depthwise_same", "nn.Conv1d(3, 3, 5, padding='same', groups=3, bias=False)", SEQ),
     layer("conv2d_padding_same", "nn.Conv2d(4, 4, 3, padding='same', dilation=2)", X4),
     layer("conv2d_reflect_padding", "nn.Conv2d(4, 2, 3, padding=1, padding_mode='reflect')", X4),
     layer("conv2d_asymmetric_kernel", "nn.Conv2d(4, 2, (1, 3), stride=(2, 1), padding=(0, 1))", X4),
@@ -105,6 +113,7 @@ CASES = [
     layer("lstm_seq_first_two_layers_hn", "nn.LSTM(8, 4, num_layers=2)", [[5, 2, 8]], forward="self.m(x)[1][0]"),
     layer("gru_seq_first", "nn.GRU(8, 6)", [[5, 2, 8]], forward="self.m(x)[0]"),
     layer("gru_seq_first_bidirectional_hn", "nn.GRU(8, 4, bidirectional=True)", [[5, 2, 8]], forward="self.m(x)[1]"),
+    layer("lstm_seq_first_after_transpose", "nn.LSTM(8, 6)", [[2, 5, 8]], forward="self.m(x.transpose(0, 1))[0].transpose(0, 1)"),
     layer("rnn_tanh_batch_first", "nn.RNN(8, 6, batch_first=True)", [[2, 5, 8]], forward="self.m(x)[0]"),
     layer("lstm_cell", "nn.LSTMCell(8, 6)", [[2, 8]], forward="self.m(x)[0]"),
     layer("gru_cell", "nn.GRUCell(8, 6)", [[2, 8]]),
@@ -128,6 +137,8 @@ CASES = [
     c("interpolate_downscale_bilinear", "F.interpolate(x, scale_factor=0.5, mode='bilinear', align_corners=False)", X4),
     c("interpolate_1d_linear", "F.interpolate(x, size=12, mode='linear', align_corners=False)", SEQ),
     c("interpolate_1d_nearest_scale", "F.interpolate(x, scale_factor=2, mode='nearest')", SEQ),
+    c("interpolate_1d_linear_align_down", "F.interpolate(x, size=5, mode='linear', align_corners=True)", SEQ),
+    layer("upsample_1d_nearest_module", "nn.Upsample(size=11)", SEQ),
     c("interpolate_bicubic", "F.interpolate(x, scale_factor=2, mode='bicubic', align_corners=False)", X4),
     layer("upsample_module_bilinear", "nn.Upsample(scale_factor=2, mode='bilinear', align_corners=True)", X4),
     layer("upsample_nearest_module", "nn.UpsamplingNearest2d(size=(9, 9))", X4),
@@ -139,4 +150,23 @@ CASES = [
     layer("channel_shuffle_like_flatten", "nn.Flatten(1, 2)", X4),
     layer("unflatten_module", "nn.Unflatten(1, (2, 2))", X4),
     layer("dropout2d_eval", "nn.Dropout2d(0.3)", X4),
+    # functional forms with weights given as tensors, whatever module calls them (issue 20: timm's
+    # BatchNormAct2d subclasses nn.BatchNorm2d and calls F.batch_norm; StdConv2d convolves a
+    # standardized weight)
+    c("batch_norm_functional", "F.batch_norm(x, self.rm, self.rv, self.w, self.b, False, 0.1, 1e-3)", X4, init=BN_STATS),
+    c("batch_norm_functional_no_affine", "F.batch_norm(x, self.rm[:3], self.rv[:3])", SEQ, init=BN_STATS),
+    c("batch_norm_functional_features", "F.batch_norm(x, self.rm.repeat(2), self.rv.repeat(2), self.w.repeat(2), None)", [[2, 8]], init=BN_STATS),
+    layer("batch_norm_subclass_act", BN_ACT + "(4)", X4, forward="self.m(self.m(x))"),
+    c("instance_norm_running_stats_functional", "F.instance_norm(x, self.rm, self.rv, self.w, self.b, use_input_stats=False)", X4, init=BN_STATS),
+    c("group_norm_functional_affine", "F.group_norm(x, 2, self.w, self.b, 1e-6)", X4, init=BN_STATS),
+    c("conv2d_functional_bias_depthwise", "F.conv2d(x, self.w, self.b, padding=1, groups=4)", X4,
+      init="self.w = nn.Parameter(torch.randn(4, 1, 3, 3) * 0.3); self.b = nn.Parameter(torch.randn(4) * 0.1)"),
+    c("conv2d_functional_grouped_same", "F.conv2d(x, self.w, None, 1, 'same', 1, 2)", X4, init="self.w = nn.Parameter(torch.randn(6, 2, 3, 3) * 0.3)"),
+    c("conv2d_functional_standardized_weight", "F.conv2d(x, (self.w - self.w.mean((1, 2, 3), keepdim=True)) / (self.w.std((1, 2, 3), keepdim=True) + 1e-5), self.b, 2)", X4,
+      init="self.w = nn.Parameter(torch.randn(3, 4, 3, 3)); self.b = nn.Parameter(torch.randn(3) * 0.1)"),
+    c("conv2d_functional_twice", "F.conv2d(F.conv2d(x, self.w, padding=1), self.w, padding=1)", X4, init="self.w = nn.Parameter(torch.randn(4, 4, 3, 3) * 0.2)"),
+    c("conv_transpose2d_functional", "F.conv_transpose2d(x, self.w, self.b, stride=2, padding=1, output_padding=1)", X4,
+      init="self.w = nn.Parameter(torch.randn(4, 3, 3, 3) * 0.3); self.b = nn.Parameter(torch.randn(3) * 0.1)"),
+    c("conv1d_functional", "F.conv1d(x, self.w, self.b, stride=2, padding=1)", SEQ,
+      init="self.w = nn.Parameter(torch.randn(5, 3, 3) * 0.3); self.b = nn.Parameter(torch.randn(5) * 0.1)"),
 ]

@@ -37,6 +37,7 @@ CASES = [
     c("expand_as_shape_only", "x.expand_as(y)", [[2, 3, 1], [2, 3, 4]]),
     c("expand_as_gate", "x * y.mean(dim=1, keepdim=True).expand_as(x)", [[2, 3, 4], [2, 3, 4]]),
     c("expand_middle", "x[:, :1].expand(-1, 3, -1)"),
+    c("expand_as_parameter", "x * 2 + self.bias.expand_as(x)", X4, init="self.bias = nn.Parameter(torch.randn(1, 3, 1, 1))"),
     c("expand_rank_up", "x.expand(2, 2, 3, 4)", [[3, 4]]),
     c("expand_rank_up_batch", "x.expand(2, 3, 4)", [[1, 3, 4]]),
     c("broadcast_to", "torch.broadcast_to(x, (2, 3, 4))", [[3, 1]]),
@@ -82,6 +83,7 @@ CASES = [
     c("index_negative_list", "x[:, [-1, 0]]"),
     c("index_two_lists", "x[:, [0, 1], [1, 2]]"),
     c("index_bool_constant", "x[:, [True, False, True]]"),
+    c("index_bool_buffer", "x[:, self.mask]", init="self.register_buffer('mask', torch.tensor([True, False, True]))"),
     # slicing with steps and negative indices
     c("slice_step2", "x[:, ::2]"),
     c("slice_offset_step2", "x[:, :, 1::2]"),
@@ -116,6 +118,17 @@ CASES = [
     c("transpose_batch", "x.transpose(0, 1)"),
     c("unbind_batch", "sum(torch.unbind(x, 0))"),
     c("split_batch", "torch.split(x, 1, dim=0)"),
+    c("split_batch_sizes", "torch.split(x, [1, 3], dim=0)", [[4, 3]]),
+    c("chunk_batch", "a, b = x.chunk(2, dim=0); return a * b", [[4, 3]]),
+    # issue 20's blockers: timm attention's qkv.unbind(0), MobileViT's patches folded into the batch
+    c("unbind_qkv_timm", "q, k, v = x.reshape(2, 4, 3, 2, 3).permute(2, 0, 3, 1, 4).unbind(0); return q * k + v", [[2, 4, 18]]),
+    c("unbind_last", "a, b = x.unbind(-1); return a - b", [[2, 3, 2]]),
+    c("mobilevit_unfold", "x = x.reshape(2 * 4 * 2, 2, 2, 2).transpose(1, 2); return x.reshape(2, 4, 4, 4).transpose(1, 3).reshape(2 * 4, 4, 4)", [[2, 4, 4, 4]]),
+    c("mobilevit_fold", "x = x.contiguous().view(2, 4, 4, 4).transpose(1, 3).reshape(2 * 4 * 2, 2, 2, 2); return x.transpose(1, 2).reshape(2, 4, 4, 4)", [[8, 4, 4]]),
+    c("gather_computed_from_constants", "x.gather(1, torch.arange(3).flip(0).view(1, 3, 1).expand(2, 3, 4))"),
+    c("cat_with_batch_folded", "torch.cat([x, x.flatten().view(2, 3, 4) * 2], dim=1)"),
+    c("reshape_as", "x.reshape_as(y) * y", [[2, 12], [2, 3, 4]]),
+    c("view_as", "x.view_as(y) + 1", [[2, 3, 4], [2, 12]]),
     # padding
     c("pad_reflect", "F.pad(x, (1, 1, 1, 1), mode='reflect')", X4),
     c("pad_reflect_uneven", "F.pad(x, (1, 2, 0, 1), mode='reflect')", X4),

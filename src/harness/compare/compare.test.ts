@@ -61,6 +61,16 @@ describe('compareTensors', () => {
     expect(compareTensors(ints, t([1, 2]), FP32_TOLERANCE).reason).toMatch(/dtype int32 cannot be compared with the reference's float32/);
   });
 
+  it('compares an int32 output with an int64 reference by value, and a bool with an int not at all', () => {
+    const ints = new Tensor('int32', [3], Int32Array.from([1, 2, -3]));
+    const longs = new Tensor('int64', [3], BigInt64Array.from([1n, 2n, -3n]));
+    expect(compareTensors(ints, longs, FP32_TOLERANCE).pass).toBe(true);
+    const off = new Tensor('int64', [3], BigInt64Array.from([1n, 2n, -2n]));
+    expect(compareTensors(ints, off, FP32_TOLERANCE).pass).toBe(false);
+    const bools = new Tensor('bool', [3], Uint8Array.from([1, 1, 0]));
+    expect(compareTensors(bools, longs, FP32_TOLERANCE).reason).toMatch(/dtype bool cannot be compared with the reference's int64/);
+  });
+
   it('compares float16 outputs against float32 references by value', () => {
     const half = t([0.1, 1000]).toFloat16();
     const result = compareTensors(half, t([0.1, 1000]), parseTolerance({ atol: 0, rtol: 1e-3 }));

@@ -43,8 +43,10 @@ export function findIncomparability(actual: Tensor, reference: Tensor): Incompar
   if (actual.shape.length !== reference.shape.length || actual.shape.some((d, i) => d !== reference.shape[i])) {
     return { kind: 'shape', detail: `shape [${actual.shape.join(', ')}] differs from the reference's [${reference.shape.join(', ')}]` };
   }
-  const floatKinds = new Set(['float32', 'float64', 'float16', 'bfloat16']);
-  if (floatKinds.has(actual.dtype) !== floatKinds.has(reference.dtype) || (!floatKinds.has(actual.dtype) && actual.dtype !== reference.dtype)) {
+  // Integer kinds compare by value: tfjs and TFLite activations have no int64, so a port returns
+  // PyTorch's int64 result (argmax, .long()) as int32.
+  const kindOf = (dtype: string): string => (['float32', 'float64', 'float16', 'bfloat16'].includes(dtype) ? 'float' : /^u?int\d+$/.test(dtype) ? 'int' : dtype);
+  if (kindOf(actual.dtype) !== kindOf(reference.dtype)) {
     return { kind: 'dtype', detail: `dtype ${actual.dtype} cannot be compared with the reference's ${reference.dtype}` };
   }
   for (const [side, tensor] of [['output', actual], ['reference', reference]] as const) {

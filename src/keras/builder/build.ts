@@ -2,13 +2,14 @@
 // names are the PyTorch module paths, filled by the name-based weight transfer.
 import { tf } from '../../runtimes/tfjs/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
-import type { CapturedGraph } from '../../torch/index.ts';
+import type { CapturedGraph, GraphNode } from '../../torch/index.ts';
 import { transferWeights, type TransferReport } from '../transfer/index.ts';
 import { BuildContext, type BuildTensors, type InsertedPermute, type KValue } from './context.ts';
 import { KerasBuildError, UnsupportedOpsError, type UnsupportedOp } from './errors.ts';
 import { channelsLastPerm, identityPerm, inversePerm, kerasShapeOf, type Layout } from './layout.ts';
 import { OpNode, Unsupported } from './op_node.ts';
 import { findOp } from './registry.ts';
+import { outputOfRecordedKind } from './ops/casts.ts';
 
 export interface BuildOptions {
   /** The Keras model's name (default "torchport"). */
@@ -16,7 +17,8 @@ export interface BuildOptions {
   /**
    * Per graph input (input_0, ...): the permutation from PyTorch's layout to the Keras input's.
    * Default: channels-last for rank 4 and 5; for rank 3 channels-last when a 1-D conv, norm or
-   * pool reads the input directly, else PyTorch's order.
+   * pool reads the input directly, batch first ([1, 0, 2]) when only sequence-first LSTM / GRU
+   * modules read it, else PyTorch's order.
    */
   readonly inputLayouts?: Readonly<Record<string, readonly number[]>>;
 }
@@ -77,11 +79,18 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   const ctx = new BuildContext(graph, tensors);
   const inputs: tf.SymbolicTensor[] = [];
   const inputRecords: IORecord[] = [];
-  for (const input of graph.inputs) {
+  for (const [i, input] of graph.inputs.entries()) {
     const torchShape = graph.values[input.value]!.shape;
     const perm = options.inputLayouts?.[input.name] ?? defaultInputPerm(graph, input.value, torchShape.length);
     const kerasShape = kerasShapeOf(torchShape, perm);
-    const tensor = tf.input({ shape: kerasShape.slice(1), name: ctx.layerName(input.name), dtype: 'float32' });
+    if (i === 0) ctx.batchSize = kerasShape[0];
+    // An input whose Keras batch differs from the first input's ([3, 1] beside [2, 1, 4], [3, 4] @
+    // [4, 5]) keeps its size static: the TFLite lowering resolves open batch axes to the first input's
+    // Keras batch size, and ops on such inputs (matmul, broadcasting) lift them into one sample by
+    // their static shape.
+    const name = ctx.layerName(input.name);
+    const shapeArgs = torchShape.length > 0 && kerasShape[0] !== ctx.batchSize ? { batchShape: kerasShape } : { shape: kerasShape.slice(1) };
+    const tensor = tf.input({ ...shapeArgs, name, dtype: 'float32' });
     inputs.push(tensor);
     ctx.values.set(input.value, { tensor, layout: { perm }, torchShape, layer: tensor.sourceLayer.name, call: 0 });
     inputRecords.push(ioRecord(input.name, torchShape, perm));
@@ -115,7 +124,8 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
   const outputs = graph.outputs.map((output) => {
     const value = ctx.values.get(output.value);
     if (!value) throw new KerasBuildError(`graph output ${output.name} (value ${output.value}) was not built`);
-    const plain = ctx.plain(value, new OpNode({ name: output.name, kind: 'function', op: 'output', scope: '', args: [], kwargs: {}, outputs: [], structure: null }, graph));
+    const outputNode = new OpNode({ name: output.name, kind: 'function', op: 'output', scope: '', args: [], kwargs: {}, outputs: [], structure: null }, graph);
+    const plain = outputOfRecordedKind(outputNode, ctx, ctx.plain(value, outputNode), graph.values[output.value]?.dtype ?? 'float32');
     outputRecords.push(ioRecord(output.name, plain.torchShape, plain.layout.perm));
     return plain.tensor;
   });
@@ -148,24 +158,28 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
 }
 
 /**
- * Ops that accept values whose batch is not PyTorch axis 0 (after x.transpose(0, 1) of a
- * sequence-first model, or a recurrent layer's h_n): layout-only ops, indexing and squeezing, and
- * nn.MultiheadAttention(batch_first=False). Every
- * other op assumes PyTorch axis 0 is the batch, so it gets a clear error instead of a wrong axis.
+ * Ops that accept values whose Keras axis 0 is not PyTorch axis 0 (after x.transpose(0, 1) of a
+ * sequence-first model, a recurrent layer's h_n, timm's qkv.permute(2, 0, 3, 1, 4)): layout-only
+ * ops, indexing, squeezing and splitting, and nn.MultiheadAttention(batch_first=False). Every other
+ * op assumes Keras axis 0 holds PyTorch axis 0, so the values it reads are moved back first.
  */
 const BATCH_MOVED_OPS = new Set([
   'Tensor.transpose', 'torch.transpose', 'Tensor.permute', 'torch.permute', 'MultiheadAttention', 'Tensor.contiguous', 'Dropout', 'Identity', 'F.dropout',
-  // Indexing and squeezing away other axes (h_n[-1], h_n.squeeze(0)); ./ops/shape.ts checks the batch stays.
-  'Tensor.__getitem__', 'Tensor.squeeze', 'torch.squeeze',
+  // Indexing, squeezing and splitting away other axes (h_n[-1], h_n.squeeze(0), qkv.unbind(0)): ./ops/shape.ts.
+  'Tensor.__getitem__', 'Tensor.squeeze', 'torch.squeeze', 'torch.unbind', 'Tensor.unbind', 'torch.split', 'Tensor.split', 'torch.chunk', 'Tensor.chunk',
+  'Tensor.t', 'torch.t', 'torch.movedim', 'Tensor.movedim', 'torch.moveaxis', 'Tensor.moveaxis', 'Tensor.swapaxes', 'torch.swapaxes', 'Tensor.swapdims', 'torch.swapdims',
+  // batch_first=False reads (steps, batch, features); ./ops/recurrent.ts checks where the batch is.
+  'LSTM', 'GRU',
 ]);
 
+/** Values read by `node` whose Keras axis 0 holds another PyTorch axis are re-laid out with PyTorch axis 0 there. */
 function checkBatchAxis(node: OpNode, ctx: BuildContext, reads: readonly string[]): void {
   if (BATCH_MOVED_OPS.has(node.op)) return;
   for (const id of reads) {
-    const batchAxis = ctx.values.get(id)?.layout.perm[0] ?? 0;
-    if (batchAxis !== 0) {
-      throw new Unsupported(`reads value ${id}, whose batch is PyTorch axis ${batchAxis} (after a transpose of the batch axis); only transposes and nn.MultiheadAttention(batch_first=False) take such values: transpose the batch back to axis 0 first`);
-    }
+    const value = ctx.values.get(id);
+    if (!value || value.layout.perm[0] === 0) continue;
+    const perm = [0, ...value.layout.perm.filter((axis) => axis !== 0)];
+    ctx.values.set(id, ctx.relayout(value, perm, node, `${node.op} needs PyTorch axis 0 on Keras axis 0`));
   }
 }
 
@@ -235,9 +249,12 @@ function defaultInputPerm(graph: CapturedGraph, value: string, rank: number): nu
   if (rank >= 4) return channelsLastPerm(rank);
   if (rank !== 3) return identityPerm(rank);
   const readers = graph.nodes.filter((node) => valuesRead(node.args).includes(value));
-  return readers.some((node) => CHANNEL_CONSUMERS.has(node.op)) ? channelsLastPerm(3) : identityPerm(3);
+  if (readers.some((node) => CHANNEL_CONSUMERS.has(node.op))) return channelsLastPerm(3);
+  // A sequence-first (steps, batch, features) input of nn.LSTM / nn.GRU(batch_first=False) is held batch first.
+  const sequenceFirst = (node: GraphNode) => (node.op === 'LSTM' || node.op === 'GRU') && graph.modules[node.module ?? '']?.attributes['batch_first'] === false;
+  return readers.length > 0 && readers.every(sequenceFirst) ? [1, 0, 2] : identityPerm(3);
 }
 
 function ioRecord(name: string, torchShape: readonly number[], perm: readonly number[]): IORecord {
-  return { name, torchShape: [...torchShape], kerasShape: kerasShapeOf(torchShape, perm), toKeras: [...perm], toTorch: inversePerm(perm) };
+  return { name, torchShape: [...torchShape], kerasShape: torchShape.length === 0 ? [1] : kerasShapeOf(torchShape, perm), toKeras: [...perm], toTorch: inversePerm(perm) };
 }

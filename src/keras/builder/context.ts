@@ -4,9 +4,10 @@ import { tf } from '../../runtimes/tfjs/index.ts';
 import type { CapturedGraph } from '../../torch/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { WeightLayout, WeightOverride } from '../transfer/index.ts';
+import { foldBatch, unfoldBatch } from './batch_axis.ts';
 import { KerasBuildError } from './errors.ts';
 import { describePerm, kerasShapeOf, onlyUnitAxesMove, permuteDims, samePerm, type Layout } from './layout.ts';
-import { Unsupported, type OpNode } from './op_node.ts';
+import type { OpNode } from './op_node.ts';
 
 /** A graph value on the Keras side. */
 export interface KValue {
@@ -56,6 +57,11 @@ export class BuildContext {
   readonly epsilons: Record<string, number> = {};
   /** Tensors the transfer reads besides the state dict (graph constants, divisor maps), by name. */
   readonly extraTensors = new Map<string, Tensor>();
+  /**
+   * The model's batch size: Keras axis 0 of the first input (PyTorch axis 0, or axis 1 of a
+   * sequence-first input held batch first). Set by the builder once the inputs exist.
+   */
+  batchSize: number | undefined;
   private readonly usedNames = new Set<string>();
   private readonly reserved = new Set<string>();
   private readonly sharedLayers = new Map<string, tf.layers.Layer>();
@@ -81,6 +87,11 @@ export class BuildContext {
       return this.tensors.weights.get(arg.param);
     }
     return this.tensors.constants.get(arg.constant);
+  }
+
+  /** A state-dict tensor, read without taking it from the weight transfer (see tensorOf). */
+  peekTensor(name: string): Tensor | undefined {
+    return this.tensors.weights.get(name);
   }
 
   /** Shape of a state-dict tensor (a parameter used directly in forward). */
@@ -158,8 +169,13 @@ export class BuildContext {
   relayout(value: KValue, perm: readonly number[], node: OpNode, reason: string): KValue {
     const plain = this.plain(value, node);
     if (samePerm(plain.layout.perm, perm)) return plain;
-    if (plain.layout.perm[0] !== perm[0]) throw new Unsupported(`${reason}, but that would move the batch axis (PyTorch axis ${plain.layout.perm[0]} is Keras's batch here): transpose the batch back to axis 0 first`);
     const shape = plain.torchShape;
+    if (plain.layout.perm[0] !== perm[0]) {
+      // Keras axis 0 changes: fold it into a unit axis, permute, unfold (static shapes).
+      const folded = foldBatch(this, plain, `${node.name}__fold`);
+      const moved = this.relayout(folded, [0, ...perm.map((axis) => axis + 1)], node, reason);
+      return unfoldBatch(this, moved, `${node.name}__unfold`);
+    }
     const targetShape = kerasShapeOf(shape, perm).slice(1);
     if (onlyUnitAxesMove(shape, plain.layout.perm, perm)) {
       const layer = tf.layers.reshape({ targetShape, name: this.layerName(`${node.name}__reshape`) });
@@ -186,7 +202,8 @@ export class BuildContext {
 
 /** Every Keras tensor must have the shape its layout says: catches converter mistakes early. */
 function checkShape(value: KValue, layer: tf.layers.Layer): void {
-  const expected = value.layout.source === undefined ? kerasShapeOf(value.torchShape, value.layout.perm) : value.torchShape;
+  // A 0-d value (a reduction of every axis) is held as Keras shape [1].
+  const expected = value.torchShape.length === 0 ? [1] : value.layout.source === undefined ? kerasShapeOf(value.torchShape, value.layout.perm) : value.torchShape;
   const actual = value.tensor.shape;
   const ok = actual.length === expected.length && actual.every((dim, i) => i === 0 || dim === expected[i]);
   if (!ok) {

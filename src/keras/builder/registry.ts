@@ -6,17 +6,21 @@ import { KerasBuildError } from './errors.ts';
 import type { CustomLayerClass, OpFamily, OpSpec } from './family.ts';
 import * as activation from './ops/activation.ts';
 import * as attention from './ops/attention.ts';
+import * as casts from './ops/casts.ts';
+import * as composite from './ops/composite.ts';
 import * as condition from './ops/condition.ts';
 import * as conv from './ops/conv.ts';
 import * as elementwise from './ops/elementwise.ts';
 import * as linalg from './ops/linalg.ts';
 import * as linear from './ops/linear.ts';
 import * as math from './ops/math.ts';
+import * as movement from './ops/movement.ts';
 import * as norm from './ops/norm.ts';
 import * as pad from './ops/pad.ts';
 import * as pointwise from './ops/pointwise.ts';
 import * as pool from './ops/pool.ts';
 import * as prelu from './ops/prelu.ts';
+import * as ranking from './ops/ranking.ts';
 import * as recurrent from './ops/recurrent.ts';
 import * as reduce from './ops/reduce.ts';
 import * as reorder from './ops/reorder.ts';
@@ -42,6 +46,10 @@ export const FAMILIES: readonly OpFamily[] = [
   resize.FAMILY,
   attention.FAMILY,
   recurrent.FAMILY,
+  movement.FAMILY,
+  casts.FAMILY,
+  ranking.FAMILY,
+  composite.FAMILY,
 ];
 
 interface RegisteredOp extends OpSpec {

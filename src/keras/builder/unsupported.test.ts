@@ -19,7 +19,7 @@ const node = (name: string, kind: 'module' | 'function', op: string, scope: stri
   ...extra,
 });
 
-// A model a user could write: a reflect-padded conv, a time-major (batch_first=False) LSTM over the flattened map, a cumprod in
+// A model a user could write: a reflect-padded conv, an LSTM with projections (proj_size) over the flattened map, a cumprod in
 // the head, with supported ops in between and after them.
 const graphJson = JSON.stringify({
   format: 'torchport-graph',
@@ -32,7 +32,7 @@ const graphJson = JSON.stringify({
   modules: {
     '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] },
     'features.0': module('Conv2d', { in_channels: 3, out_channels: 4, kernel_size: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, padding_mode: 'reflect' }, ['weight']),
-    rnn: module('LSTM', { input_size: 64, hidden_size: 16, num_layers: 1, bias: true, batch_first: false, bidirectional: false, proj_size: 0 }),
+    rnn: module('LSTM', { input_size: 64, hidden_size: 16, num_layers: 1, bias: true, batch_first: true, bidirectional: false, proj_size: 8 }),
   },
   nodes: [
     node('features.0', 'module', 'Conv2d', 'features.0', 'v0', 'v1'),
@@ -65,7 +65,7 @@ describe('unsupported ops', () => {
     ]);
     expect(unsupported.message).toMatch(/3 unsupported operation/);
     expect(unsupported.message).toMatch(/node 'features\.0': module Conv2d at module path 'features\.0': padding_mode 'reflect'/);
-    expect(unsupported.message).toMatch(/node 'rnn': module LSTM at module path 'rnn': batch_first=False puts the time axis first/);
+    expect(unsupported.message).toMatch(/node 'rnn': module LSTM at module path 'rnn': proj_size \(an LSTM with projections\) has no Keras equivalent/);
     expect(unsupported.message).toMatch(/node 'head\.cumprod': function torch\.cumprod at module path 'head'/);
   });
 });
@@ -84,7 +84,7 @@ describe('conditions and gathers the builder refuses', () => {
       constants,
     });
 
-  it('names gathers at computed indices, two index tensors, and one-argument torch.where', () => {
+  it('names gathers at computed indices and one-argument torch.where (two constant index tensors convert)', () => {
     const json = refused(
       [
         node('ids', 'function', 'Tensor.long', '', 'v0', 'v1'),
@@ -104,15 +104,14 @@ describe('conditions and gathers the builder refuses', () => {
     }
     expect(error).toBeInstanceOf(UnsupportedOpsError);
     const message = (error as UnsupportedOpsError).message;
-    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['pick', 'both', 'nonzero']);
+    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['pick', 'nonzero']);
     expect(message).toMatch(/node 'pick': .*gathers at computed indices/);
-    expect(message).toMatch(/node 'both': .*indexes with more than one tensor/);
     expect(message).toMatch(/node 'nonzero': .*torch\.where\(condition\) with one argument/);
   });
 });
 
 describe('cumsum the builder refuses', () => {
-  it('names a sum along the batch (dim 0 or -rank) and a dtype argument, before building', () => {
+  it('names a dtype argument and an out-of-range dim, before building (a sum along the batch converts)', () => {
     const json = JSON.stringify({
       format: 'torchport-graph',
       version: 1,
@@ -122,7 +121,7 @@ describe('cumsum the builder refuses', () => {
       modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] } },
       nodes: [
         node('batch', 'function', 'torch.cumsum', '', 'v0', 'v1', { args: [{ value: 'v0' }, { const: 0 }] }),
-        node('negative', 'function', 'Tensor.cumsum', '', 'v1', 'v2', { args: [{ value: 'v1' }, { const: -3 }] }),
+        node('negative', 'function', 'Tensor.cumsum', '', 'v1', 'v2', { args: [{ value: 'v1' }, { const: -4 }] }),
         node('typed', 'function', 'torch.cumsum', '', 'v2', 'v3', { args: [{ value: 'v2' }, { const: 1 }], kwargs: { dtype: { const: 'torch.float64' } } }),
       ],
       constants: {},
@@ -134,10 +133,9 @@ describe('cumsum the builder refuses', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(UnsupportedOpsError);
-    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['batch', 'negative', 'typed']);
+    expect((error as UnsupportedOpsError).ops.map((op) => op.node)).toEqual(['negative', 'typed']);
     const message = (error as UnsupportedOpsError).message;
-    expect(message).toMatch(/node 'batch': .*cumsum along dim 0, the batch/);
-    expect(message).toMatch(/node 'negative': .*cumsum along dim 0, the batch/);
+    expect(message).toMatch(/node 'negative': .*dim -4 is out of range for a rank-3 tensor/);
     expect(message).toMatch(/node 'typed': .*a dtype argument: the running sum is computed in float32/);
   });
 });

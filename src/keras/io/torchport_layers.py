@@ -463,6 +463,26 @@ class Slice(keras.layers.Layer):
 
 
 @_register
+class StaticReshape(keras.layers.Layer):
+    """A reshape of the whole tensor, batch axis included, to one fixed shape (static shapes only): a
+    fold of the batch into a unit axis and back, or an op across the batch lifted into one sample."""
+
+    def __init__(self, shape, open_batch=False, **kwargs):
+        super().__init__(**kwargs)
+        self.shape = _positive_ints(shape, "StaticReshape shape")
+        self.open_batch = bool(open_batch)
+
+    def call(self, x):
+        return ops.reshape(_single(x), self.shape)
+
+    def compute_output_shape(self, input_shape):
+        return (None if self.open_batch else self.shape[0], *self.shape[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "shape": list(self.shape), "open_batch": self.open_batch}
+
+
+@_register
 class StridedSlice(keras.layers.Layer):
     """A static strided slice: begin, end, stride (>= 1) per non-batch axis."""
 
@@ -859,12 +879,59 @@ class TorchNorm(keras.layers.Layer):
         }
 
 
+
+@_register
+class Cast(keras.layers.Layer):
+    """A model output of PyTorch integer or bool kind: float32 whole numbers cast to int32 (or bool)."""
+
+    def __init__(self, to, **kwargs):
+        super().__init__(**kwargs)
+        if to not in ("int32", "bool"):
+            raise ValueError(f"Cast to must be int32 or bool, got {to!r}")
+        self.to = to
+
+    def call(self, x):
+        return ops.cast(_single(x), self.to)
+
+    def get_config(self):
+        return {**super().get_config(), "to": self.to}
+
+
+
+@_register
+class Ranking(keras.layers.Layer):
+    """The k largest (or smallest) values along the last axis, or their positions as float32."""
+
+    def __init__(self, k, largest=True, returns="values", **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"Ranking k must be a positive integer, got {k!r}")
+        if returns not in ("values", "indices"):
+            raise ValueError(f"Ranking returns must be values or indices, got {returns!r}")
+        self.k = int(k)
+        self.largest = bool(largest)
+        self.returns = returns
+
+    def call(self, x):
+        x = _single(x)
+        values, indices = ops.top_k(x if self.largest else -x, self.k, sorted=True)
+        if self.returns == "indices":
+            return ops.cast(indices, "float32")
+        return values if self.largest else -values
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.k)
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k, "largest": self.largest, "returns": self.returns}
+
+
 CUSTOM_OBJECTS = {
     cls.__name__: cls
     for cls in (
         HardSigmoid, HardSwish, GeluTanh, BatchMatMul, BroadcastTo, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather,
-        GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StridedSlice, TorchGRU,
-        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm,
+        GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StaticReshape, StridedSlice, TorchGRU,
+        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast, Ranking,
     )
 }
 """Every layer by the class name model.h5 uses: `keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS)`."""

@@ -21,3 +21,4 @@ export { StridedSlice, type StridedSliceArgs } from './strided_slice.ts';
 export { TorchGRU, type TorchGRUArgs } from './torch_gru.ts';
 export { Gather, type GatherArgs } from './gather.ts';
 export { COMPARISONS, Compare, Select, type CompareArgs, type Comparison, type SelectArgs } from './select.ts';
+export { StaticReshape, type StaticReshapeArgs } from './static_reshape.ts';

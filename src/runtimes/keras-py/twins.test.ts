@@ -19,9 +19,12 @@ afterAll(() => worker.close());
 /** The custom layer -> a fixture (or committed golden) whose Keras model uses it. */
 const FIXTURES: Record<string, string> = {
   AdaptivePool: 'suites/ops/layers/layer_adaptive_avgpool2d_nondividing.py',
+  Cast: 'suites/ops/elementwise/ew_cast_mask_long_output.py',
   Cumsum: 'golden/cumsum_ops',
   Pointwise: 'suites/ops/elementwise/ew_softplus_beta_threshold.py',
   PointwiseBinary: 'suites/ops/elementwise/ew_remainder_tensor.py',
+  Ranking: 'suites/ops/reductions/red_sort_descending.py',
+  StaticReshape: 'suites/ops/shape/shape_cat_batch.py',
   Statistic: 'suites/ops/reductions/red_std_dim_neg1_keepdim_biased.py',
   TopK: 'suites/ops/reductions/red_topk_k2_values.py',
   TorchNorm: 'suites/ops/layers/layer_groupnorm_2groups.py',
@@ -30,7 +33,7 @@ const FIXTURES: Record<string, string> = {
 const modelName = (path: string) => path.split('/').pop()!.replace(/\.py$/, '');
 
 describe.skipIf(!available)('the Python twins of the op-family layers in real Keras 3', () => {
-  it('give PyTorch\'s outputs: AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm', async () => {
+  it('give PyTorch\'s outputs: AdaptivePool, Cast, Cumsum, Pointwise, PointwiseBinary, Ranking, StaticReshape, Statistic, TopK, TorchNorm', async () => {
     const work = await mkdtemp(join(tmpdir(), 'keras-py-twins-'));
     try {
       const fixtures = Object.values(FIXTURES).map((path) => join(ROOT, path));

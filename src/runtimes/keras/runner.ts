@@ -37,7 +37,10 @@ export async function createKerasRunner(model: tf.LayersModel, options: KerasRun
       inputs.forEach((input, i) => checkInput(model.name, inputSpecs[i]!, input));
       const outputs = tf.tidy(() => {
         const xs = inputs.map((input, i) => toTfTensor(input, inputSpecs[i]!.dtype));
-        const ys = model.predict(xs.length === 1 ? xs[0]! : xs);
+        // apply, not predict: predict slices every input into batches by the first input's batch size
+        // (a second input with another batch size, [3, 1] beside [2, 1, 4], lost rows) and widens 1-D
+        // inputs to [n, 1], which breaks inputs of different static shapes ([3, 4] @ [4, 5]).
+        const ys = model.apply(xs.length === 1 ? xs[0]! : xs, { training: false }) as tf.Tensor | tf.Tensor[];
         return Array.isArray(ys) ? ys : [ys];
       });
       try {

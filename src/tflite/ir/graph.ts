@@ -30,6 +30,12 @@ export interface IrOp {
   /** Layers whose operators were folded or fused into this one (./passes.ts). */
   fused?: string[];
   /**
+   * Runs in float32 in a full-int8 model whatever its int8 rule says: set by a lowering that knows
+   * the value depends on per-sample statistics whose range calibration cannot bound (a
+   * normalization's mean and 1 / std over a few elements: docs/quantization.md).
+   */
+  keepFloat?: boolean;
+  /**
    * WHILE only: the condition and body graphs. Their inputs are the loop values in the
    * operator's input order; the body's outputs are the next loop values, the condition's one
    * output is a bool. The emitters write them as subgraphs `<name>_cond` and `<name>_body` and

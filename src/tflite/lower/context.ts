@@ -27,6 +27,8 @@ export interface OutputSpec {
   readonly dtype?: IrDType;
   /** Name suffix (`<layer>/<suffix>`); the layer's own output gets the bare layer name later. */
   readonly suffix?: string;
+  /** The operator stays float32 in full int8 (IrOp.keepFloat). */
+  readonly keepFloat?: boolean;
 }
 
 export interface LoweringContext {
@@ -103,7 +105,9 @@ export class LayerLoweringContext implements LoweringContext {
   }
 
   opMulti<Op extends OperatorName>(op: Op, inputs: readonly (IrTensor | null)[], outputs: readonly OutputSpec[], options?: OptionsForOperator<Op>): IrTensor[] {
-    return this.graph.appendOp(op, this.layer.name, inputs, outputs.map((spec) => ({ name: this.uniqueName(spec.suffix), shape: spec.shape, dtype: spec.dtype ?? 'float32' })), options);
+    const produced = this.graph.appendOp(op, this.layer.name, inputs, outputs.map((spec) => ({ name: this.uniqueName(spec.suffix), shape: spec.shape, dtype: spec.dtype ?? 'float32' })), options);
+    if (outputs.some((spec) => spec.keepFloat)) this.graph.ops[this.graph.ops.length - 1]!.keepFloat = true;
+    return produced;
   }
 
   loop(inputs: readonly IrTensor[], outputs: readonly OutputSpec[], graphs: IrLoop): IrTensor[] {

@@ -69,6 +69,7 @@ const FLOAT_OP_REASONS: Readonly<Record<FloatOpCause, string>> = {
   'kept-float': 'kept in float32 (keepFloat): runs between DEQUANTIZE and QUANTIZE',
   'no-int8-rule': 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE',
   loop: 'a recurrence loop: its body runs in float32 (calibration cannot observe values inside a loop), between DEQUANTIZE and QUANTIZE',
+  statistics: "a normalization's per-sample statistics (mean, 1 / std): their range depends on each sample, which calibration cannot bound, so they run in float32 and the normalized values are quantized",
   'non-finite': 'reads or writes values that were ±inf/NaN on the calibration data (a -inf mask fill): int8 has no infinity, so it runs in float32',
 };
 

@@ -28,7 +28,7 @@ export interface Int8EmitOptions {
 }
 
 /** Why an operator of a full-int8 model runs in float32. */
-export type FloatOpCause = 'no-int8-rule' | 'kept-float' | 'loop' | 'non-finite';
+export type FloatOpCause = 'no-int8-rule' | 'kept-float' | 'loop' | 'non-finite' | 'statistics';
 
 export interface Int8Emitted {
   readonly model: TfliteModel;
@@ -135,8 +135,8 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
     const rule = INT8_RULES[op.op];
     const nonFloatOutput = op.outputs.some((id) => graph.value(id).dtype !== 'float32');
     const infinite = touchesNonFinite(op);
-    if (!rule || nonFloatOutput || keptFloat(op) || infinite) {
-      emitFloatOp(op, op.loop ? 'loop' : !rule || nonFloatOutput ? 'no-int8-rule' : infinite ? 'non-finite' : 'kept-float');
+    if (!rule || nonFloatOutput || keptFloat(op) || infinite || op.keepFloat) {
+      emitFloatOp(op, op.loop ? 'loop' : !rule || nonFloatOutput ? 'no-int8-rule' : infinite ? 'non-finite' : keptFloat(op) ? 'kept-float' : 'statistics');
       continue;
     }
     const output = outputQuantization(op, rule);

@@ -19,7 +19,6 @@ import { Unsupported, bool, isTensorConstant, isValueArg, literal, type OpNode }
 import { nameFor, outputShape } from './common.ts';
 import { op, type OpFamily } from '../family.ts';
 import { checkScaledDotProductAttention, scaledDotProductAttention } from './sdpa.ts';
-import { checkRepeatInterleave, repeatInterleave } from './repeat_heads.ts';
 
 // is_causal (torch 2.x, passed by nn.TransformerEncoderLayer) is only a hint that attn_mask is the
 // causal mask (PyTorch refuses it without one): the mask itself is what converts.
@@ -207,7 +206,5 @@ export const FAMILY: OpFamily = {
     MultiheadAttention: op(multiheadAttention, checkMultiheadAttention),
     'F.scaled_dot_product_attention': op(scaledDotProductAttention, checkScaledDotProductAttention),
     // Grouped-query attention's key/value heads repeated for their query heads (any non-batch axis converts).
-    'torch.repeat_interleave': op(repeatInterleave, checkRepeatInterleave),
-    'Tensor.repeat_interleave': op(repeatInterleave, checkRepeatInterleave),
   },
 };

@@ -105,13 +105,6 @@ export function checkIndexing(node: OpNode): string | undefined {
   return undefined;
 }
 
-/** x.float() of a bool tensor: where(x, 1, 0); of a float tensor: x. */
-export const toFloat: Converter = (node, ctx) => {
-  const [self] = node.node.args;
-  if (!isBoolValue(ctx, self)) return [firstInput(node, ctx)];
-  return [select(node, ctx, [{ arg: self, role: 'condition' }, { arg: { const: 1 }, role: 'whenTrue' }, { arg: { const: 0 }, role: 'whenFalse' }])];
-};
-
 /** zeros_like / ones_like / full_like of a computed tensor: a constant of its shape (its values are never read). */
 export function fillLike(kind: 'zeros' | 'ones' | 'full'): Converter {
   return (node, ctx) => {
@@ -172,7 +165,6 @@ export const FAMILY: OpFamily = {
   name: 'Comparisons, conditions and gathers',
   layers: [Compare, ConstantTensor, Gather, Select],
   ops: {
-    'Tensor.float': op(toFloat),
     ...comparisonOps(),
     ...spellings(['torch.where', 'Tensor.where'], op(where, checkWhere)),
     ...spellings(['Tensor.masked_fill', 'Tensor.masked_fill_', 'torch.masked_fill'], op(maskedFill)),

@@ -4,9 +4,10 @@
 // a tensor constant is stored broadcast-aligned to the value's Keras layout.
 import { tf } from '../../../runtimes/tfjs/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
-import { ConstantArithmetic, MathFunction, Subtract, type ArithmeticOp } from '../../layers/index.ts';
+import { ConstantArithmetic, MathFunction, StaticReshape, Subtract, type ArithmeticOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { constantSource } from './constants.ts';
+import { identityPerm } from '../layout.ts';
 import { Unsupported, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
 import { input, nameFor, outputShape, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
@@ -60,7 +61,7 @@ export function binary(op: ArithmeticOp, reflected = false): Converter {
 }
 
 export function mergeValues(node: OpNode, ctx: BuildContext, merge: (args: { name: string }) => tf.layers.Layer, left: KValue, right: KValue, out: readonly number[]): KValue {
-  if (left.torchShape.length !== right.torchShape.length) node.fail(`operands of rank ${left.torchShape.length} and ${right.torchShape.length}; only equal ranks are supported`);
+  if (left.torchShape.length !== right.torchShape.length || left.torchShape[0] !== right.torchShape[0]) return liftedMerge(node, ctx, merge, left, right, out);
   const sameFlat = left.layout.source !== undefined && JSON.stringify(left.layout) === JSON.stringify(right.layout);
   if (sameFlat) return ctx.apply(merge({ name: nameFor(node, ctx) }), [left, right], out, left.layout);
   const [l, r] = [ctx.plain(left, node), ctx.plain(right, node)];
@@ -69,6 +70,22 @@ export function mergeValues(node: OpNode, ctx: BuildContext, merge: (args: { nam
   const perm = full.layout.perm;
   const aligned = [l, r].map((v) => ctx.relayout(v, perm, node, 'both operands of an elementwise op need one layout'));
   return ctx.apply(merge({ name: nameFor(node, ctx) }), aligned, out, { perm });
+}
+
+/**
+ * Operands of different ranks or batch sizes ([2, 3, 4] + [4], [2, 3, 4] * [1, 3, 1]): PyTorch
+ * broadcasts across the batch axis too, so both are reshaped whole into one sample of the result's
+ * rank ([1, 1, 1, 4], [1, 1, 3, 1]: ../batch_axis.ts), merged, and the result reshaped back.
+ */
+function liftedMerge(node: OpNode, ctx: BuildContext, merge: (args: { name: string }) => tf.layers.Layer, left: KValue, right: KValue, out: readonly number[]): KValue {
+  const rank = out.length;
+  const lift = (value: KValue, suffix: string): KValue => {
+    const plain = ctx.relayout(value, identityPerm(value.torchShape.length), node, 'operands broadcast across the batch axis are read in PyTorch order');
+    const shape = [1, ...new Array<number>(rank - value.torchShape.length).fill(1), ...value.torchShape];
+    return ctx.apply(new StaticReshape({ shape, name: nameFor(node, ctx, `__${suffix}`) }), plain, shape, { perm: identityPerm(rank + 1) });
+  };
+  const merged = ctx.apply(merge({ name: nameFor(node, ctx, '__merge') }), [lift(left, 'left'), lift(right, 'right')], [1, ...out], { perm: identityPerm(rank + 1) });
+  return ctx.apply(new StaticReshape({ shape: rank === 0 ? [1] : [...out], name: nameFor(node, ctx) }), merged, out, { perm: identityPerm(rank) });
 }
 
 function withTensor(node: OpNode, ctx: BuildContext, op: ArithmeticOp, value: KValue, constant: { param: string } | { constant: string }, reversed: boolean, out: readonly number[]): KValue {

@@ -7,13 +7,16 @@ const PASSING = [
   'linear_functional', 'linear_functional_no_bias', 'addmm',
   'matmul_3d_3d', 'matmul_4d_4d', 'bmm', 'matmul_self_transpose',
   'einsum_bmm', 'einsum_attention_scores', 'einsum_attention_values', 'einsum_ellipsis', 'einsum_constant_projection',
+  // every rank combination and broadcast batch axes: computed on the whole tensors (lifted)
+  'matmul_1d_1d', 'matmul_1d_2d', 'matmul_2d_1d', 'matmul_2d_2d', 'matmul_2d_3d', 'matmul_3d_2d', 'matmul_3d_1d', 'matmul_1d_3d',
+  'matmul_4d_2d', 'matmul_4d_3d_broadcast', 'matmul_batch_broadcast_1', 'mm', 'mv', 'dot', 'outer', 'matmul_constant_left',
+  'addmm_alpha_beta', 'addmm_inputs', 'baddbmm', 'baddbmm_alpha_beta', 'addbmm', 'addbmm_alpha_beta', 'addmv',
+  'einsum_mm', 'einsum_outer', 'einsum_rowwise_dot', 'einsum_transpose', 'einsum_permute_nhwc', 'einsum_sum_all_but_batch', 'tensordot',
 ];
 
 const REFUSED: Readonly<Record<string, RegExp>> = {
-  matmul_constant_left: /Tensor\.matmul.*a product whose left operand is a constant \(transpose it: \(x\.mT @ W\.mT\)\.mT, or use nn\.Linear\)/s,
-  bmm_constant: /torch\.bmm.*a product with a constant of rank 3 \(only a 2-D constant matrix becomes a Dense layer; use nn\.Linear\)/s,
-  addmm_alpha_beta: /torch\.addmm.*addmm of computed matrices \(only torch\.addmm\(bias, x, W\) with a parameter W and bias converts: use nn\.Linear\)/s,
-  einsum_transpose: /torch\.einsum.*einsum 'bij->bji' \(only two-operand matrix products convert; write other contractions with permute \/ sum \/ \*\)/s,
+  bmm_constant: /torch\.bmm.*a product of a constant of shape \[2, 4, 5\] with a computed tensor of rank 3 \(a 2-D constant matrix on the right becomes a Dense layer; use nn\.Linear\)/s,
+  einsum_trace: /torch\.einsum.*einsum 'bii->b' repeats a letter \(a diagonal or trace: write it with torch\.diagonal and sum\)/s,
   einsum_channel_mix: /torch\.einsum.*einsum 'bchw,oc->bohw' with a constant operand \(only a projection of the last axis, like 'bnd,de->bne', converts; use nn\.Linear\)/s,
 };
 

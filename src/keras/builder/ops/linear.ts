@@ -2,12 +2,11 @@
 // come in NHWC order; the kernel rows are reordered to match (told to the weight transfer), so no
 // transpose runs at inference.
 import { tf } from '../../../runtimes/tfjs/index.ts';
-import { MathFunction } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import type { OpNode } from '../op_node.ts';
-import { firstInput, nameFor, outputShape } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { firstInput, outputShape } from './common.ts';
+import { op, type OpFamily } from '../family.ts';
 
 export function linear(node: OpNode, ctx: BuildContext): KValue[] {
   const module = node.node.module!;
@@ -40,26 +39,11 @@ export function checkEmbedding(node: OpNode): string | undefined {
   return undefined;
 }
 
-/**
- * x.long() / x.int(): token ids arrive as float32 whole numbers (the golden's inputs are float32)
- * and only an Embedding may read the result; Keras's Embedding casts them itself.
- */
-export function integerCast(node: OpNode, ctx: BuildContext): KValue[] {
-  const out = node.node.outputs[0];
-  const readers = ctx.graph.nodes.filter((n) => n.args.some((a) => 'value' in a && a.value === out));
-  const x = firstInput(node, ctx);
-  // nn.Embedding truncates float ids itself; anything else (tokens.long() == PAD) reads the
-  // truncated values, kept as float32: integral, so comparisons with integers are exact.
-  if (readers.every((n) => n.op === 'Embedding')) return [x];
-  return [ctx.apply(new MathFunction({ fn: 'trunc', name: nameFor(node, ctx) }), x, x.torchShape, x.layout)];
-}
-
 export const FAMILY: OpFamily = {
-  name: 'Linear, embedding and integer casts',
-  layers: [MathFunction],
+  name: 'Linear and embedding',
+  layers: [],
   ops: {
     Linear: op(linear),
     Embedding: op(embedding, checkEmbedding),
-    ...spellings(['Tensor.long', 'Tensor.int'], op(integerCast)),
   },
 };

@@ -12,6 +12,8 @@ import { Unsupported, isValueArg, literal, num, valueId, type OpNode } from '../
 import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 import { binaryOp } from './pointwise.ts';
+import { dropLift, liftBatch } from '../batch_axis.ts';
+import { clampByTensors } from './composite.ts';
 
 /** An elementwise function keeps its input's layout (a flattened channels-last vector included). */
 export function unary(fn: Exclude<MathFunctionName, 'pow'>): Converter {
@@ -36,6 +38,7 @@ export const pow: Converter = (node, ctx) => {
 /** clamp / clip with number bounds: ReLU / ReLU6 when they are (0, none) / (0, 6), else Clamp. */
 export const clamp: Converter = (node, ctx) => {
   const args = node.bind(['input', 'min=', 'max=']);
+  if (isValueArg(args['min']) || isValueArg(args['max'])) return clampByTensors(node, ctx);
   const bound = (key: 'min' | 'max'): number | null => {
     const arg = args[key];
     if (arg !== undefined && !('const' in arg)) throw new Unsupported(`clamp with a tensor ${key} (only numbers are supported)`);
@@ -135,15 +138,13 @@ export class Cumsum extends tf.layers.Layer implements LowerableLayer {
 
 const CUMSUM_SIGNATURE = ['input', 'dim', 'dtype='];
 
-/** The PyTorch dim of a cumsum, in [1, rank); refuses what float32 CUMSUM cannot reproduce. */
+/** The PyTorch dim of a cumsum, in [0, rank); refuses what float32 CUMSUM cannot reproduce. */
 function cumsumDim(node: OpNode, rank: number): number {
   const args = node.bind(CUMSUM_SIGNATURE);
   if (literal(args['dtype'], 'dtype') != null) throw new Unsupported('a dtype argument: the running sum is computed in float32; drop dtype= or cast afterwards');
   const dim = num(args['dim'], 'dim');
   if (!Number.isInteger(dim) || dim < -rank || dim >= rank) throw new Unsupported(`dim ${dim} is out of range for a rank-${rank} tensor`);
-  const axis = dim < 0 ? dim + rank : dim;
-  if (axis === 0) throw new Unsupported('cumsum along dim 0, the batch: samples would no longer be independent (move the summed axis off the batch)');
-  return axis;
+  return dim < 0 ? dim + rank : dim;
 }
 
 export function checkCumsum(node: OpNode, shapes: (value: string) => readonly number[] | undefined): string | undefined {
@@ -155,9 +156,13 @@ export function checkCumsum(node: OpNode, shapes: (value: string) => readonly nu
 
 /** A flattened channels-last value is put back in PyTorch's feature order first: the sum runs in order. */
 const cumsum: Converter = (node, ctx) => {
-  const x = ctx.plain(firstInput(node, ctx), node);
-  const axis = kerasAxis(x.layout, cumsumDim(node, x.torchShape.length));
-  return [ctx.apply(new Cumsum({ axis, name: nameFor(node, ctx) }), x, x.torchShape, x.layout)];
+  const input = ctx.plain(firstInput(node, ctx), node);
+  const dim = cumsumDim(node, input.torchShape.length);
+  // Along dim 0 (across the batch) the sum runs on the input lifted into one sample.
+  const x = dim === 0 ? liftBatch(node, ctx, input) : input;
+  const axis = kerasAxis(x.layout, dim === 0 ? 1 : dim);
+  const summed = ctx.apply(new Cumsum({ axis, name: nameFor(node, ctx) }), x, x.torchShape, x.layout);
+  return [dim === 0 ? dropLift(node, ctx, summed) : summed];
 };
 
 const CLAMP = op(clamp);

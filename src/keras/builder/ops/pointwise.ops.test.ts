@@ -13,6 +13,12 @@ const CASES = [
   'minimum_constant', 'maximum_tensors', 'fmax_constant_buffer', 'log2', 'log10', 'log1p', 'expm1', 'exp2', 'eq_int_after_round',
   'celu', 'elu_alpha', 'erfc', 'hardshrink', 'hardtanh_bounds', 'hardtanh_default', 'hardtanh_module_0_1', 'hardtanh_module_negative',
   'logsigmoid', 'mish_module', 'selu', 'softplus_beta_threshold', 'softshrink', 'softsign', 'tanhshrink', 'threshold', 'trunc',
+  // two inputs broadcast across the batch axis or of different ranks (lifted), torch.max(x, y)
+  'mul_broadcast_middle', 'sub_broadcast_batch', 'add_broadcast_both', 'add_broadcast_last', 'div_broadcast_rank_up', 'minimum_broadcast',
+  'max_binary',
+  // composites of existing layers
+  'glu_last', 'glu_dim1', 'glu_module_dim_neg2', 'softmin_last', 'logical_and', 'logical_or_not', 'addcmul', 'lerp_scalar', 'hypot',
+  'xlogy_positive', 'clamp_tensor_bounds',
 ];
 
 describe('pointwise ops against torch', () => {

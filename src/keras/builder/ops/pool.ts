@@ -146,6 +146,8 @@ export const maxPool1d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, mo
 export const avgPool1d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, moduleSpec(node, 'avg', 1));
 export const maxPool2dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'max', 2));
 export const avgPool2dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'avg', 2));
+export const maxPool1dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'max', 1));
+export const avgPool1dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'avg', 1));
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -258,5 +260,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d', 'F.adaptive_max_pool1d', 'F.adaptive_max_pool2d', 'F.adaptive_max_pool3d'], op(adaptiveMaxPool)),
     'F.max_pool2d': op(maxPool2dFunction),
     'F.avg_pool2d': op(avgPool2dFunction),
+    // F.avg_pool1d is the C function torch.avg_pool1d (no divisor_override); F.max_pool1d a Python function.
+    ...spellings(['F.max_pool1d', 'torch.max_pool1d'], op(maxPool1dFunction)),
+    ...spellings(['F.avg_pool1d', 'torch.avg_pool1d'], op(avgPool1dFunction)),
   },
 };

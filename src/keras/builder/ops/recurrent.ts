@@ -1,4 +1,5 @@
-// nn.LSTM and nn.GRU (batch_first) -> Keras recurrent layers, one per PyTorch layer:
+// nn.LSTM and nn.GRU -> Keras recurrent layers, one per PyTorch layer (batch_first=False: the same
+// layers on the batch-first Keras tensor of a value held in layout [1, 0, 2]):
 // - LSTM: tfjs's LSTM (recurrentActivation sigmoid, PyTorch's; tfjs defaults to hard_sigmoid),
 //   wrapped in Bidirectional (mergeMode concat: forward features first, like PyTorch) when the
 //   module is bidirectional; every layer returns its whole sequence so the next can read it.
@@ -13,14 +14,13 @@ import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Slice, TorchGRU } from '../../layers/index.ts';
 import { permute } from '../../transfer/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
-import { identityPerm } from '../layout.ts';
+import { describePerm, identityPerm, samePerm } from '../layout.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import { Unsupported, isTensorConstant, type OpNode } from '../op_node.ts';
 import { firstInput, outputShape } from './common.ts';
 import { op, type OpFamily } from '../family.ts';
 
 export function checkRecurrent(node: OpNode): string | undefined {
-  if (node.attrs['batch_first'] !== true) return 'batch_first=False puts the time axis first; build the module with batch_first=True (Keras keeps the batch first)';
   if ((node.attrs['proj_size'] ?? 0) !== 0) return 'proj_size (an LSTM with projections) has no Keras equivalent';
   if (node.attrs['bias'] !== true) return 'bias=False is not supported (Keras recurrent layers here are built with biases)';
   const initial = node.node.args[1] ?? node.node.kwargs['hx'];
@@ -55,7 +55,8 @@ export function recurrent(node: OpNode, ctx: BuildContext): KValue[] {
   const hidden = node.attrNumber('hidden_size');
   const layers = node.attrNumber('num_layers');
   const bidirectional = node.attrs['bidirectional'] === true;
-  let x = ctx.relayout(ctx.plain(firstInput(node, ctx), node), identityPerm(3), node, 'a recurrent layer reads (batch, steps, features)');
+  const batchFirst = node.attrs['batch_first'] === true;
+  let x = batchFirst ? ctx.relayout(ctx.plain(firstInput(node, ctx), node), identityPerm(3), node, 'a recurrent layer reads (batch, steps, features)') : batchFirstView(node, ctx, firstInput(node, ctx));
   const [batch, steps] = [x.torchShape[0]!, x.torchShape[1]!];
   const width = hidden * (bidirectional ? 2 : 1);
   const sequences: KValue[] = [];
@@ -66,11 +67,27 @@ export function recurrent(node: OpNode, ctx: BuildContext): KValue[] {
     if (x.torchShape.join() !== [batch, steps, width].join()) throw new Unsupported(`layer ${k} built shape [${x.torchShape.join(', ')}], expected [${batch}, ${steps}, ${width}]`);
     sequences.push(x);
   }
+  // batch_first=False: PyTorch's (steps, batch, features) is the same Keras tensor, held in layout [1, 0, 2].
+  if (!batchFirst) x = { ...x, torchShape: [steps, batch, width], layout: { perm: [1, 0, 2] } };
   const out = outputShape(node, ctx, node.node.outputs.indexOf(sequence!));
   if (out.join() !== x.torchShape.join()) throw new Unsupported(`output shape [${out.join(', ')}] differs from the built [${x.torchShape.join(', ')}]`);
   // An unread c_n (and h_n when unread) gets the sequence as a placeholder: nothing reads it.
   const hN = isRead(finalHidden) ? finalHiddenState(node, ctx, sequences, hidden, bidirectional) : x;
   return node.node.outputs.map((value) => (value === finalHidden ? hN : x));
+}
+
+/**
+ * A sequence-first input (steps, batch, features) as the batch-first value Keras's recurrent layers
+ * read: it must be held batch first already (layout [1, 0, 2]: a model input read by the module,
+ * or x.transpose(0, 1) of a batch-first value), since Keras cannot move its batch axis.
+ */
+function batchFirstView(node: OpNode, ctx: BuildContext, input: KValue): KValue {
+  const x = ctx.plain(input, node);
+  const [steps, batch, features] = x.torchShape as [number, number, number];
+  if (!samePerm(x.layout.perm, [1, 0, 2])) {
+    throw new Unsupported(`batch_first=False on a value held time-first in Keras (layout ${describePerm(x.layout.perm)}), whose batch axis Keras cannot move: feed the module a model input directly or x.transpose(0, 1) of a batch-first value, or build it with batch_first=True`);
+  }
+  return { ...x, torchShape: [batch, steps, features], layout: { perm: identityPerm(3) } };
 }
 
 /**

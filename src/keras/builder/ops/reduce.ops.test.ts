@@ -12,15 +12,17 @@ const PASSING = [
   'normalize_default', 'normalize_p2_dim_neg1', 'normalize_p1_dim1', 'normalize_inf_dim2',
   'logsumexp_dim1', 'logsumexp_dim_neg1_keepdim', 'logsumexp_dims12', 'logsumexp_large',
   'topk_k2_values', 'topk_rank4_dim1',
+  'max_values_and_indices', 'min_values_and_indices_keepdim', 'argmax_dim1', 'argmax_dim_neg1_keepdim', 'argmin_dim2',
+  'argmin_dim_neg2_keepdim', 'argmax_dim1_float', 'topk_k2_last', 'topk_k1_dim1', 'topk_smallest', 'topk_indices',
+  'sort_last_values', 'sort_descending', 'argsort_last', 'all_positive', 'any_large', 'count_nonzero_positive', 'median_dim1_values',
+  // across the batch axis: the whole tensor lifted into one sample
+  'max_all', 'min_all', 'max_dim0_batch', 'amax_all_axes', 'amin_dim0', 'prod_all', 'prod_dim0', 'std_all', 'std_all_biased',
+  'var_all', 'norm_fro_all', 'vector_norm_all', 'sum_all', 'mean_all', 'sum_dim0', 'mean_dim0_keepdim', 'mean_dims023',
+  'cumsum_dim0', 'argmax_all', 'argmin_all', 'argmax_dim0_batch',
 ];
 
 const REFUSED: Readonly<Record<string, RegExp>> = {
-  prod_dim0: /Tensor\.prod.*prod over dim 0 reduces the batch axis \(a Keras model keeps it\); reduce non-batch axes only/s,
-  max_all: /Tensor\.max.*max over every axis reduces the batch axis too.*pass dim= a non-batch axis/s,
-  std_all: /Tensor\.std.*std over every axis reduces the batch axis too.*pass dim= the non-batch axes/s,
-  max_values_and_indices: /Tensor\.max.*the indices of max\(dim\) \(argmax is not supported; use \.values or amax\/amin\)/s,
-  topk_k2_last: /torch\.topk.*the indices of topk \(only \.values converts: TFLite gives int32 indices where PyTorch gives int64\)/s,
-  topk_smallest: /torch\.topk.*topk with largest=False \(take the topk of -x and negate the values\)/s,
+  cumprod_dim_neg1: /Tensor\.cumprod.*no Keras conversion is known for function Tensor\.cumprod/s,
 };
 
 describeOpCases('reductions of the operator suite', 'reductions', 'red', PASSING, REFUSED);

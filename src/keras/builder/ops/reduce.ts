@@ -3,12 +3,16 @@
 // the whole map); anything else is torchport's Reduce layer.
 import { tf } from '../../../runtimes/tfjs/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
-import { LogSoftmax, Reduce, Statistic, TopK, type ReduceOp } from '../../layers/index.ts';
+import { LogSoftmax, Reduce, StaticReshape, Statistic, type ReduceOp } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
-import { kerasAxis, samePerm } from '../layout.ts';
+import { identityPerm, kerasAxis, samePerm } from '../layout.ts';
 import { Unsupported, bool, ints, isValueArg, num, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, outputShape, pair, type Converter } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
+import { extremum as elementwiseExtremum } from './elementwise.ts';
+import { extremumIndices, outputUsed } from './ranking.ts';
+import { castValue } from './casts.ts';
+import { dropLift, liftBatch } from '../batch_axis.ts';
 
 interface Reduced {
   readonly x: KValue;
@@ -17,23 +21,33 @@ interface Reduced {
   readonly keepDims: boolean;
   /** Layout of the result. */
   readonly perm: readonly number[];
+  /** The PyTorch shape of the reduction's output `i` as built (lifted: with a leading 1). */
+  readonly out: (i?: number) => number[];
+  /** The built result as the node's output (lifted: reshaped back to the recorded shape). */
+  readonly finish: (value: KValue) => KValue;
 }
 
-/** Which Keras axes `dims` (PyTorch dims of the node's first input) reduce, and the result's layout. */
-function reducedAxes(node: OpNode, ctx: BuildContext, dimArg: GraphArg | undefined, keepArg: GraphArg | undefined, what: string): Reduced {
-  const x = ctx.plain(firstInput(node, ctx), node);
-  const rank = x.torchShape.length;
+/**
+ * Which Keras axes `dims` (PyTorch dims of the node's first input) reduce, and the result's layout.
+ * No dims (every axis) or dim 0 reduce across the batch: the input is lifted into one sample first
+ * (../batch_axis.ts) and the dims move one axis up.
+ */
+function reducedAxes(node: OpNode, ctx: BuildContext, dimArg: GraphArg | undefined, keepArg: GraphArg | undefined): Reduced {
+  const input = ctx.plain(firstInput(node, ctx), node);
+  const rank = input.torchShape.length;
   const dims = ints(dimArg, 'dim');
-  if (dims === undefined || dims.length === 0) {
-    throw new Unsupported(`${what} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= the non-batch axes and reduce the batch outside the model`);
-  }
-  const reduced = [...new Set(dims.map((d) => (d < 0 ? d + rank : d)))].sort((a, b) => a - b);
-  if (reduced.includes(0)) throw new Unsupported(`${what} over dim 0 reduces the batch axis (a Keras model keeps it); reduce non-batch axes only, or reduce the batch outside the model`);
+  const every = dims === undefined || dims.length === 0;
+  if (!every && dims.some((d) => !Number.isInteger(d) || d < -rank || d >= rank)) throw new Unsupported(`dim ${JSON.stringify(dims)} is out of range for a rank-${rank} tensor`);
+  const wanted = every ? identityPerm(rank) : [...new Set(dims.map((d) => (d < 0 ? d + rank : d)))];
+  const lifted = wanted.includes(0);
+  const x = lifted ? liftBatch(node, ctx, input) : input;
+  const reduced = wanted.map((d) => (lifted ? d + 1 : d)).sort((a, b) => a - b);
   const keepDims = bool(keepArg, 'keepdim', false);
   const axes = reduced.map((d) => kerasAxis(x.layout, d)).sort((a, b) => a - b);
   const kept = x.layout.perm.filter((axis) => !reduced.includes(axis));
   const perm = keepDims ? x.layout.perm : kept.map((axis) => axis - reduced.filter((d) => d < axis).length);
-  return { x, axes, keepDims, perm };
+  const out = (i = 0): number[] => (lifted ? [1, ...outputShape(node, ctx, i)] : outputShape(node, ctx, i));
+  return { x, axes, keepDims, perm, out, finish: (value) => (lifted ? dropLift(node, ctx, value) : value) };
 }
 
 const noDtype = (arg: GraphArg | undefined): void => {
@@ -44,30 +58,37 @@ export function reduction(op: ReduceOp): Converter {
   return (node, ctx) => {
     const args = node.bind(['input', 'dim=', 'keepdim=', 'dtype=']);
     noDtype(args['dtype']);
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], op);
-    return [ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, outputShape(node, ctx), { perm })];
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+    return [finish(ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, out(), { perm }))];
   };
-}
-
-/** Is output `i` of the node read by any other node or returned? */
-function outputUsed(node: OpNode, ctx: BuildContext, i: number): boolean {
-  const id = node.node.outputs[i];
-  if (id === undefined) return false;
-  const read = (arg: GraphArg): boolean => ('value' in arg && arg.value === id) || ('list' in arg && arg.list.some(read));
-  return ctx.graph.outputs.some((o) => o.value === id) || ctx.graph.nodes.some((n) => n.args.some(read) || Object.values(n.kwargs).some(read));
 }
 
 /** x.max(dim) / x.min(dim): the values; the indices only when nothing reads them. */
 function extremum(op: 'max' | 'min'): Converter {
   return (node, ctx) => {
     const args = node.bind(['input', 'dim=', 'keepdim=']);
-    if (args['dim'] !== undefined && isValueArg(args['dim'])) throw new Unsupported(`torch.${op} of two tensors (use torch.maximum / torch.minimum)`);
-    if (args['dim'] === undefined) throw new Unsupported(`${op} over every axis reduces the batch axis too (a Keras model keeps it); pass dim= a non-batch axis`);
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], op);
-    const values = ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, outputShape(node, ctx), { perm });
+    // torch.max(x, y): the elementwise maximum of two tensors.
+    if (args['dim'] !== undefined && isValueArg(args['dim'])) return elementwiseExtremum(op === 'max' ? 'maximum' : 'minimum')(node, ctx);
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+    const values = finish(ctx.apply(reduceLayer(node, ctx, x, op, axes, keepDims), x, out(), { perm }));
     if (node.node.outputs.length < 2) return [values];
-    if (outputUsed(node, ctx, 1)) throw new Unsupported(`the indices of ${op}(dim) (arg${op} is not supported; use .values or amax/amin)`);
-    return [values, values];
+    if (!outputUsed(node, ctx, 1)) return [values, values];
+    return [values, extremumIndices(node, ctx, op, ints(args['dim'], 'dim')![0]!, keepDims)];
+  };
+}
+
+/**
+ * all / any / count_nonzero over dims: the truth values as 1 / 0, then a min / max / sum; all and
+ * any compare the result with 0 again (PyTorch returns bool), count_nonzero stays a count.
+ */
+function truthReduction(kind: 'all' | 'any' | 'count_nonzero'): Converter {
+  return (node, ctx) => {
+    const args = node.bind(kind === 'count_nonzero' ? ['input', 'dim='] : ['input', 'dim=', 'keepdim=']);
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+    const truth = castValue(node, ctx, castValue(node, ctx, x, 'float', 'bool'), 'bool', 'float');
+    const op: ReduceOp = kind === 'all' ? 'min' : kind === 'any' ? 'max' : 'sum';
+    const reduced = finish(ctx.apply(new Reduce({ op, axes, keepDims, name: nameFor(node, ctx, '__reduce') }), truth, out(), { perm }));
+    return [kind === 'count_nonzero' ? reduced : castValue(node, ctx, reduced, 'float', 'bool')];
   };
 }
 
@@ -81,11 +102,10 @@ function spread(op: 'var' | 'std', withMean: boolean): Converter {
     const dimArg = args['dim'] !== undefined && 'const' in args['dim'] && typeof args['dim'].const === 'boolean' ? undefined : args['dim'];
     const unbiasedFlag = dimArg === args['dim'] ? bool(unbiased, 'unbiased', true) : bool(args['dim'], 'unbiased', true);
     const correction = args['correction'] !== undefined ? num(args['correction'], 'correction', 1) : unbiasedFlag ? 1 : 0;
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, dimArg, args['keepdim'], op);
-    const out = outputShape(node, ctx);
-    const result = ctx.apply(new Statistic({ op, axes, keepDims, correction, name: nameFor(node, ctx) }), x, out, { perm });
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, dimArg, args['keepdim']);
+    const result = finish(ctx.apply(new Statistic({ op, axes, keepDims, correction, name: nameFor(node, ctx) }), x, out(), { perm }));
     if (!withMean) return [result];
-    const mean = ctx.apply(new Reduce({ op: 'mean', axes, keepDims, name: nameFor(node, ctx, '__mean') }), x, outputShape(node, ctx, 1), { perm });
+    const mean = finish(ctx.apply(new Reduce({ op: 'mean', axes, keepDims, name: nameFor(node, ctx, '__mean') }), x, out(1), { perm }));
     return [result, mean];
   };
 }
@@ -105,8 +125,8 @@ function norm(signature: readonly string[], orderName: string): Converter {
     const args = node.bind(signature);
     noDtype(args['dtype']);
     const p = order(args[orderName], 2);
-    const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], 'norm');
-    return [ctx.apply(new Statistic({ op: 'norm', axes, keepDims, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
+    const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+    return [finish(ctx.apply(new Statistic({ op: 'norm', axes, keepDims, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, name: nameFor(node, ctx) }), x, out(), { perm }))];
   };
 }
 
@@ -115,30 +135,14 @@ const normalize: Converter = (node, ctx) => {
   const p = order(args['p'], 2);
   const eps = num(args['eps'], 'eps', 1e-12);
   const dim = args['dim'] ?? { const: 1 };
-  const { x, axes, perm } = reducedAxes(node, ctx, dim, { const: true }, 'normalize');
-  return [ctx.apply(new Statistic({ op: 'normalize', axes, keepDims: true, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, eps, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
-};
-
-/** x.topk(k, dim).values (largest, sorted): TOPK_V2 over the last Keras axis. */
-const topk: Converter = (node, ctx) => {
-  const args = node.bind(['input', 'k', 'dim=', 'largest=', 'sorted=']);
-  const k = num(args['k'], 'k');
-  if (!bool(args['largest'], 'largest', true)) throw new Unsupported('topk with largest=False (take the topk of -x and negate the values)');
-  if (outputUsed(node, ctx, 1)) throw new Unsupported('the indices of topk (only .values converts: TFLite gives int32 indices where PyTorch gives int64)');
-  let x = ctx.plain(firstInput(node, ctx), node);
-  const rank = x.torchShape.length;
-  const dimArg = ints(args['dim'], 'dim')?.[0] ?? -1;
-  const dim = dimArg < 0 ? dimArg + rank : dimArg;
-  if (dim === 0) throw new Unsupported('topk over dim 0 runs across the batch axis (a Keras model keeps it); take topk over a non-batch axis');
-  if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, 'topk runs over the last Keras axis only');
-  const values = ctx.apply(new TopK({ k, name: nameFor(node, ctx) }), x, outputShape(node, ctx), x.layout);
-  return node.node.outputs.length > 1 ? [values, values] : [values];
+  const { x, axes, perm, out, finish } = reducedAxes(node, ctx, dim, { const: true });
+  return [finish(ctx.apply(new Statistic({ op: 'normalize', axes, keepDims: true, p: p === Infinity ? 'inf' : p === -Infinity ? '-inf' : p, eps, name: nameFor(node, ctx) }), x, out(), { perm }))];
 };
 
 const logsumexp: Converter = (node, ctx) => {
   const args = node.bind(['input', 'dim=', 'keepdim=']);
-  const { x, axes, keepDims, perm } = reducedAxes(node, ctx, args['dim'], args['keepdim'], 'logsumexp');
-  return [ctx.apply(new Statistic({ op: 'logsumexp', axes, keepDims, name: nameFor(node, ctx) }), x, outputShape(node, ctx), { perm })];
+  const { x, axes, keepDims, perm, out, finish } = reducedAxes(node, ctx, args['dim'], args['keepdim']);
+  return [finish(ctx.apply(new Statistic({ op: 'logsumexp', axes, keepDims, name: nameFor(node, ctx) }), x, out(), { perm }))];
 };
 
 function reduceLayer(node: OpNode, ctx: BuildContext, x: KValue, op: ReduceOp, axes: number[], keepDims: boolean): tf.layers.Layer {
@@ -166,15 +170,21 @@ export const logSoftmax: Converter = (node, ctx) => softmaxLike(node, ctx, (name
 function softmaxLike(node: OpNode, ctx: BuildContext, make: (name: string) => tf.layers.Layer): KValue[] {
   const dimArg = node.node.module !== undefined ? node.attrs['dim'] : ints(node.bind(['input', 'dim=', '_stacklevel=', 'dtype='])['dim'], 'dim')?.[0];
   if (typeof dimArg !== 'number') throw new Unsupported('softmax without an explicit dim');
-  const value = firstInput(node, ctx);
+  return [normalizedOver(node, ctx, firstInput(node, ctx), dimArg, make)];
+}
+
+/** softmax of `value` over PyTorch dim `dimArg` (F.softmin feeds it -x). */
+export const softmaxOf = (node: OpNode, ctx: BuildContext, value: KValue, dimArg: number): KValue => normalizedOver(node, ctx, value, dimArg, (name) => tf.layers.softmax({ axis: -1, name }));
+
+function normalizedOver(node: OpNode, ctx: BuildContext, value: KValue, dimArg: number, make: (name: string) => tf.layers.Layer): KValue {
   const rank = value.torchShape.length;
   const dim = dimArg < 0 ? dimArg + rank : dimArg;
   // Over all features of a flattened vector the order does not matter: no need to reorder it.
-  if (value.layout.source !== undefined && rank === 2 && dim === 1) return [ctx.apply(make(nameFor(node, ctx)), value, value.torchShape, value.layout)];
+  if (value.layout.source !== undefined && rank === 2 && dim === 1) return ctx.apply(make(nameFor(node, ctx)), value, value.torchShape, value.layout);
   let x = ctx.plain(value, node);
   // tfjs (and TFLite's SOFTMAX) normalize the last axis only.
   if (kerasAxis(x.layout, dim) !== rank - 1) x = ctx.relayout(x, [...x.layout.perm.filter((axis) => axis !== dim), dim], node, 'softmax runs over the last Keras axis only');
-  return [ctx.apply(make(nameFor(node, ctx)), x, x.torchShape, x.layout)];
+  return ctx.apply(make(nameFor(node, ctx)), x, x.torchShape, x.layout);
 }
 
 const SOFTMAX = op(softmax);
@@ -182,7 +192,7 @@ const LOG_SOFTMAX = op(logSoftmax);
 
 export const FAMILY: OpFamily = {
   name: 'Softmax and reductions',
-  layers: [LogSoftmax, Reduce, Statistic, TopK],
+  layers: [LogSoftmax, Reduce, Statistic, StaticReshape],
   ops: {
     Softmax: SOFTMAX,
     LogSoftmax: LOG_SOFTMAX,
@@ -203,6 +213,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.linalg.vector_norm', 'torch._C._linalg.linalg_vector_norm'], op(norm(['input', 'ord=', 'dim=', 'keepdim=', 'dtype=', 'out='], 'ord'))),
     'F.normalize': op(normalize),
     ...spellings(['Tensor.logsumexp', 'torch.logsumexp'], op(logsumexp)),
-    ...spellings(['Tensor.topk', 'torch.topk'], op(topk)),
+    ...spellings(['Tensor.all', 'torch.all'], op(truthReduction('all'))),
+    ...spellings(['Tensor.any', 'torch.any'], op(truthReduction('any'))),
+    ...spellings(['Tensor.count_nonzero', 'torch.count_nonzero'], op(truthReduction('count_nonzero'))),
   },
 };

@@ -49,6 +49,9 @@ const PASSING: Readonly<Record<string, Case>> = {
   // Key/value heads repeated for their query heads before the attention (transformers without enable_gqa).
   gqa_repeat_interleave: { shapes: '[[1, 4, 5, 8], [1, 2, 5, 8], [1, 2, 5, 8]]', forward: 'return F.scaled_dot_product_attention(q, k.repeat_interleave(2, dim=1), torch.repeat_interleave(v, 2, dim=-3), is_causal=True)' },
   repeat_interleave_features: { shapes: '[[1, 2, 5, 4], [1, 2, 6, 8], [1, 2, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q.repeat_interleave(2, dim=3), k, v)' },
+  // Along the batch axis and with per-slice counts: the general gather at static positions (ops/movement.ts).
+  repeat_interleave_batch: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v).repeat_interleave(2, dim=0)' },
+  repeat_interleave_counts: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v).repeat_interleave(torch.tensor([1, 2]), dim=1)' },
   // Heads split from [B, T, E] tokens and merged back, as every transformer block does.
   heads: { shapes: '[[1, 5, 16], [1, 6, 16], [1, 6, 16]]', forward: 'q, k, v = (t.view(1, t.shape[1], 2, 8).transpose(1, 2) for t in (q, k, v)); return F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(1, 5, 16)' },
 };
@@ -56,8 +59,6 @@ const PASSING: Readonly<Record<string, Case>> = {
 const REFUSED: Readonly<Record<string, Case & { readonly message: RegExp }>> = {
   dropout: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, dropout_p=0.1)', message: /F\.scaled_dot_product_attention.*dropout_p=0\.1 drops random attention weights on every call; pass dropout_p=0 at inference/s },
   broadcast_batch: { shapes: '[[1, 2, 5, 8], [1, 1, 6, 8], [1, 1, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q, k, v)', message: /query leading axes \[1, 2\] and key\/value leading axes \[1, 1\] differ; equal ones are supported \(for fewer key\/value heads pass enable_gqa=True\)/ },
-  repeat_interleave_batch: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v).repeat_interleave(2, dim=0)', message: /Tensor\.repeat_interleave.*along dim 0, the batch axis/s },
-  repeat_interleave_counts: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v).repeat_interleave(torch.tensor([1, 2]), dim=1)', message: /only a positive integer count is supported \(not a tensor of per-slice counts\)/ },
   low_rank_computed_mask: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=q[:, 0] @ k[:, 0].transpose(-1, -2) > 0)', message: /attn_mask computed from the inputs has rank 3, the scores rank 4: unsqueeze it/ },
 };
 

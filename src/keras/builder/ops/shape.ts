@@ -2,15 +2,19 @@
 // merges or splits sits in Keras in the same order (then a Keras Reshape does it, or nothing);
 // transposes only change the layout; cat/split/slice use the Keras axis of the PyTorch dim.
 import { tf } from '../../../runtimes/tfjs/index.ts';
-import { BroadcastTo, Slice, StridedSlice } from '../../layers/index.ts';
+import { BroadcastTo, Slice, StaticReshape, StridedSlice } from '../../layers/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
+import { foldBatch, unfoldBatch } from '../batch_axis.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { canonicalPerm, identityPerm, kerasAxis, kerasShapeOf, samePerm } from '../layout.ts';
 import { Unsupported, ints, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
-import { checkIndexing, gatherAxis } from './condition.ts';
+import { gatherAxis } from './condition.ts';
 import { constantValue } from './constants.ts';
 import { firstInput, input, nameFor, outputShape, passThrough, type Converter } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { op, spellings, type Check, type OpFamily } from '../family.ts';
+import { gatherByMap } from './index_map.ts';
+import { indexByMap, needsIndexMap } from './indexing.ts';
+import { broadcastValue } from './movement.ts';
 
 interface AxisGroup {
   readonly from: number[];
@@ -49,12 +53,23 @@ function placeUnitAxes(dataOrder: readonly number[], shape: readonly number[]): 
   return [0, ...dataOrder, ...identityPerm(rank).filter((axis) => axis > 0 && shape[axis] === 1)];
 }
 
-/** The value reshaped to PyTorch shape `outShape` (same batch). */
+/** `x` with a leading unit axis (PyTorch axis d is axis d + 1): ./batch_axis.ts. */
+const fold = (node: OpNode, ctx: BuildContext, x: KValue, i = 0): KValue => foldBatch(ctx, ctx.plain(x, node), `${node.name}__fold${i === 0 ? '' : i}`);
+
+/** The inverse of fold, with PyTorch axis 0 on Keras axis 0 (a Permute first when it is not next in line). */
+function unfold(node: OpNode, ctx: BuildContext, folded: KValue, i = 0): KValue {
+  const perm = folded.layout.perm;
+  const ready = perm[1] === 1 ? folded : ctx.relayout(folded, [0, 1, ...perm.filter((axis) => axis > 1)], node, 'an op across the batch axis left PyTorch axis 0 elsewhere');
+  return unfoldBatch(ctx, ready, `${node.name}__unfold${i === 0 ? '' : i}`);
+}
+
+/** The value reshaped to PyTorch shape `outShape` (any shape with as many elements). */
 function reshapeTo(node: OpNode, ctx: BuildContext, value: KValue, outShape: readonly number[]): KValue {
   if (value.layout.source !== undefined && samePerm(value.torchShape, outShape)) return value;
   let x = ctx.plain(value, node);
   const inShape = x.torchShape;
-  if (inShape[0] !== outShape[0]) node.fail(`reshape [${inShape.join(', ')}] -> [${outShape.join(', ')}] changes the batch axis, which Keras keeps apart`);
+  // A reshape across the batch axis (flatten to 1-D, patches folded into the batch): on the folded value.
+  if (inShape[0] !== outShape[0]) return unfold(node, ctx, reshapeTo(node, ctx, fold(node, ctx, x), [1, ...outShape]));
   const groups = reshapeGroups(inShape, outShape);
   if (!groups) node.fail(`cannot match the axes of reshape [${inShape.join(', ')}] -> [${outShape.join(', ')}]`);
   const groupOf = new Map<number, AxisGroup>();
@@ -123,7 +138,12 @@ export const reshape: Converter = (node, ctx) => {
 };
 
 function transposeBy(node: OpNode, ctx: BuildContext, dims: readonly number[]): KValue[] {
-  const x = ctx.plain(firstInput(node, ctx), node);
+  return [permuteValue(node, ctx, firstInput(node, ctx), dims)];
+}
+
+/** x.permute(dims): only the layout changes (no Keras layer). */
+function permuteValue(node: OpNode, ctx: BuildContext, value: KValue, dims: readonly number[]): KValue {
+  const x = ctx.plain(value, node);
   const rank = x.torchShape.length;
   const order = dims.map((d) => (d < 0 ? d + rank : d));
   // Moving PyTorch's batch axis (x.transpose(0, 1) before a sequence-first module) is a layout
@@ -131,8 +151,35 @@ function transposeBy(node: OpNode, ctx: BuildContext, dims: readonly number[]): 
   // in BATCH_MOVED_OPS (build.ts) accept such values.
   // Output axis j is input axis order[j]: Keras axis i, holding input axis perm[i], now holds output axis order.indexOf(perm[i]).
   const perm = x.layout.perm.map((axis) => order.indexOf(axis));
-  return [{ ...x, torchShape: order.map((axis) => x.torchShape[axis]!), layout: { perm } }];
+  return { ...x, torchShape: order.map((axis) => x.torchShape[axis]!), layout: { perm } };
 }
+
+/**
+ * pixel_shuffle(r) as PyTorch defines it: (*, C*r*r, H, W) viewed as (*, C, r, r, H, W), permuted
+ * to (*, C, H, r, W, r) and merged to (*, C, H*r, W*r); on a channels-last map that is a Reshape, one
+ * Transpose and a Reshape. pixel_unshuffle runs the same steps backwards.
+ */
+function shuffleValue(node: OpNode, ctx: BuildContext, x: KValue, r: number, up: boolean): KValue {
+  const shape = x.torchShape;
+  const n = shape.length;
+  if (n < 3) throw new Unsupported(`pixel_${up ? '' : 'un'}shuffle of a rank-${n} tensor (needs (*, C, H, W))`);
+  const lead = shape.slice(0, n - 3);
+  const [c, h, w] = [shape[n - 3]!, shape[n - 2]!, shape[n - 1]!];
+  const k = lead.length;
+  const axes = (...rest: number[]) => [...identityPerm(k), ...rest.map((a) => a + k)];
+  if (up) {
+    const split = reshapeTo(node, ctx, x, [...lead, c / (r * r), r, r, h, w]);
+    const moved = permuteValue(node, ctx, split, axes(0, 3, 1, 4, 2));
+    return reshapeTo(node, ctx, moved, [...lead, c / (r * r), h * r, w * r]);
+  }
+  const split = reshapeTo(node, ctx, x, [...lead, c, h / r, r, w / r, r]);
+  const moved = permuteValue(node, ctx, split, axes(0, 2, 4, 1, 3));
+  return reshapeTo(node, ctx, moved, [...lead, c * r * r, h / r, w / r]);
+}
+
+const factor = (node: OpNode, key: string): number => (node.node.kind === 'module' ? node.attrNumber(key) : num(node.node.args[1] ?? node.node.kwargs[key], key));
+const pixelShuffle: Converter = (node, ctx) => [shuffleValue(node, ctx, firstInput(node, ctx), factor(node, 'upscale_factor'), true)];
+const pixelUnshuffle: Converter = (node, ctx) => [shuffleValue(node, ctx, firstInput(node, ctx), factor(node, 'downscale_factor'), false)];
 
 export const transpose: Converter = (node, ctx) => {
   const args = node.bind(['input', 'dim0', 'dim1']);
@@ -144,6 +191,41 @@ export const transpose: Converter = (node, ctx) => {
 };
 
 export const permuteOp: Converter = (node, ctx) => transposeBy(node, ctx, ints(node.bind(['input', '*dims'])['dims'], 'dims') ?? []);
+
+/** x.t(): a 2-D transpose; 0-D and 1-D tensors are returned as they are. */
+const transpose2d: Converter = (node, ctx) => {
+  const x = firstInput(node, ctx);
+  return x.torchShape.length < 2 ? [x] : transposeBy(node, ctx, [1, 0]);
+};
+
+/** movedim / moveaxis(source, destination): the moved axes land at `destination`, the rest keep their order. */
+const movedim: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'source', 'destination']);
+  const rank = firstInput(node, ctx).torchShape.length;
+  const norm = (d: number) => (d < 0 ? d + rank : d);
+  const source = (ints(args['source'], 'source') ?? []).map(norm);
+  const destination = (ints(args['destination'], 'destination') ?? []).map(norm);
+  if (source.length !== destination.length) throw new Unsupported(`movedim with ${source.length} source and ${destination.length} destination dims`);
+  const order = new Array<number>(rank).fill(-1);
+  source.forEach((axis, i) => (order[destination[i]!] = axis));
+  const rest = identityPerm(rank).filter((axis) => !source.includes(axis));
+  for (let j = 0; j < rank; j++) if (order[j] === -1) order[j] = rest.shift()!;
+  return transposeBy(node, ctx, order);
+};
+
+/** narrow(dim, start, length): a slice (a gather when dim is on Keras's axis 0). */
+const narrow: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'dim', 'start', 'length']);
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const rank = x.torchShape.length;
+  const rawDim = num(args['dim'], 'dim');
+  const dim = rawDim < 0 ? rawDim + rank : rawDim;
+  const rawStart = num(args['start'], 'start');
+  const start = rawStart < 0 ? rawStart + x.torchShape[dim]! : rawStart;
+  const length = num(args['length'], 'length');
+  if (kerasAxis(x.layout, dim) !== 0) return [sliceAxis(node, ctx, x, dim, start, length)];
+  return [gatherByMap(node, ctx, [x], outputShape(node, ctx), (o) => ({ input: 0, index: o.map((i, d) => (d === dim ? i + start : i)) }))];
+};
 
 export const cat: Converter = (node, ctx) => {
   const args = node.bind(['tensors', 'dim=']);
@@ -158,13 +240,22 @@ export const cat: Converter = (node, ctx) => {
     if (isTensorConstant(arg)) return constantValue(node, ctx, arg, rank, perm, computed[0]!);
     throw new Unsupported(`concatenates ${JSON.stringify(arg)}`);
   });
-  const dim = num(args['dim'], 'dim', 0);
-  const aligned = values.map((v) => ctx.relayout(v, perm, node, 'cat inputs must share a layout'));
-  const axis = kerasAxis(aligned[0]!.layout, dim);
-  if (axis === 0) node.fail('concatenates along the batch axis');
-  if (aligned.length === 1) return [aligned[0]!];
-  return [ctx.apply(tf.layers.concatenate({ axis, name: nameFor(node, ctx) }), aligned, outputShape(node, ctx), { perm })];
+  return [catValues(node, ctx, values, num(args['dim'], 'dim', 0), outputShape(node, ctx))];
 };
+
+/** One Concatenate along PyTorch dim `dim` (on the folded values when that is Keras's axis 0). */
+function catValues(node: OpNode, ctx: BuildContext, values: readonly KValue[], rawDim: number, out: readonly number[]): KValue {
+  const perm = values[0]!.layout.perm;
+  const dim = rawDim < 0 ? rawDim + perm.length : rawDim;
+  const aligned = values.map((v) => ctx.relayout(v, perm, node, 'cat inputs must share a layout'));
+  if (aligned.length === 1) return aligned[0]!;
+  const axis = kerasAxis(aligned[0]!.layout, dim);
+  if (axis === 0) {
+    const folded = aligned.map((v, i) => fold(node, ctx, v, i));
+    return unfold(node, ctx, catValues(node, ctx, folded, dim + 1, [1, ...out]));
+  }
+  return ctx.apply(tf.layers.concatenate({ axis, name: nameFor(node, ctx) }), aligned, out, { perm });
+}
 
 /** Slices `x` to [begin, begin + size) on PyTorch axis `dim` (one Slice layer). */
 function sliceAxis(node: OpNode, ctx: BuildContext, x: KValue, dim: number, begin: number, size: number, suffix = ''): KValue {
@@ -184,13 +275,30 @@ export const split: Converter = (node, ctx) => {
   const rank = x.torchShape.length;
   const rawDim = num(node.node.kwargs['dim'] ?? node.node.args[2], 'dim', 0);
   const dim = rawDim < 0 ? rawDim + rank : rawDim;
-  if (dim === 0) node.fail('splits along the batch axis');
+  const folded = kerasAxis(x.layout, dim) === 0;
+  const source = folded ? fold(node, ctx, x) : x;
   let begin = 0;
   return node.node.outputs.map((_, i) => {
     const size = outputShape(node, ctx, i)[dim]!;
-    const piece = sliceAxis(node, ctx, x, dim, begin, size, i === 0 ? '' : `__${i}`);
+    const piece = sliceAxis(node, ctx, source, folded ? dim + 1 : dim, begin, size, i === 0 ? '' : `__${i}`);
     begin += size;
-    return piece;
+    return folded ? unfold(node, ctx, piece, i) : piece;
+  });
+};
+
+/** unbind(dim): one slice per position along dim, the axis dropped (timm's q, k, v = qkv.unbind(0)). */
+export const unbind: Converter = (node, ctx) => {
+  const x = ctx.plain(firstInput(node, ctx), node);
+  const rank = x.torchShape.length;
+  const rawDim = num(node.node.args[1] ?? node.node.kwargs['dim'], 'dim', 0);
+  const dim = rawDim < 0 ? rawDim + rank : rawDim;
+  const folded = kerasAxis(x.layout, dim) === 0;
+  const source = folded ? fold(node, ctx, x) : x;
+  return node.node.outputs.map((_, i) => {
+    const out = outputShape(node, ctx, i);
+    const suffix = i === 0 ? '' : `__${i}`;
+    if (!folded) return dropUnitAxes(node, ctx, sliceAxis(node, ctx, source, dim, i, 1, suffix), [dim], out);
+    return unfold(node, ctx, reshapeTo(node, ctx, sliceAxis(node, ctx, source, dim + 1, i, 1, suffix), [1, ...out]), i);
   });
 };
 
@@ -216,12 +324,27 @@ export const stack: Converter = (node, ctx) => {
   const out = outputShape(node, ctx);
   const rawDim = num(args['dim'], 'dim', 0);
   const dim = rawDim < 0 ? rawDim + out.length : rawDim;
-  if (dim === 0) node.fail('stacks along the batch axis');
-  const expanded = list.map((arg) => reshapeTo(node, ctx, input(node, ctx, arg), out.map((d, i) => (i === dim ? 1 : d))));
-  const perm = expanded[0]!.layout.perm;
-  const aligned = expanded.map((v) => ctx.relayout(v, perm, node, 'stack inputs must share a layout'));
-  if (aligned.length === 1) return [aligned[0]!];
-  return [ctx.apply(tf.layers.concatenate({ axis: kerasAxis(aligned[0]!.layout, dim), name: nameFor(node, ctx) }), aligned, out, { perm })];
+  const expanded = list.map((arg, i) => (dim === 0 ? fold(node, ctx, input(node, ctx, arg), i) : reshapeTo(node, ctx, input(node, ctx, arg), out.map((d, k) => (k === dim ? 1 : d)))));
+  return [catValues(node, ctx, expanded, dim, out)];
+};
+
+/**
+ * The items of x[index]. The capture records a tuple and a list alike, so x[1, 0] and x[[1, 0]]
+ * look the same: a tuple of integers drops axes, a list of them keeps the rank.
+ */
+function indexItems(node: OpNode, ctx: BuildContext, x: KValue): GraphArg[] {
+  const index = node.node.args[1];
+  if (!index) return [];
+  if (!('list' in index)) return [index];
+  const scalars = index.list.every((item) => 'const' in item && (typeof item.const === 'number' || typeof item.const === 'boolean'));
+  return scalars && outputShape(node, ctx).length === x.torchShape.length ? [index] : [...index.list];
+}
+
+/** Indices computed from the inputs are refused; constant ones (lists, tensors, several) convert. */
+const checkGetItem: Check = (node) => {
+  const index = node.node.args[1];
+  const items = index && 'list' in index ? index.list : index ? [index] : [];
+  return items.some((item) => isValueArg(item) || ('list' in item && item.list.some(isValueArg))) ? 'indexes with a tensor computed from the inputs (only constant indices are supported: slices, integers, lists, constant tensors)' : undefined;
 };
 
 /** x[...] with slices (any positive step), integers, one constant index tensor and Ellipsis. */
@@ -231,7 +354,8 @@ export const getItem: Converter = (node, ctx) => {
   const batchAxis = x.layout.perm[0]!;
   const indexed: number[] = [];
   const index = node.node.args[1];
-  const items = index && 'list' in index ? index.list : index ? [index] : [];
+  const items = indexItems(node, ctx, x);
+  if (needsIndexMap(ctx, items, x)) return [indexByMap(node, ctx, x, items)];
   const rank = x.torchShape.length;
   const ellipsis = items.findIndex((item) => 'ellipsis' in item);
   const explicit = items.filter((item) => !('ellipsis' in item)).length;
@@ -270,12 +394,25 @@ export const getItem: Converter = (node, ctx) => {
   return [reshapeTo(node, ctx, value, out)];
 };
 
-/** expand / expand_as: size-1 axes repeated to the recorded shape (same rank, batch unchanged). */
+/**
+ * What expand reads: a computed tensor, or a parameter expanded to a computed tensor's shape
+ * (`self.bias.expand_as(features)`): a ConstantTensor repeated over that tensor's batch.
+ */
+function expandSource(node: OpNode, ctx: BuildContext, out: readonly number[]): KValue {
+  const [self, other] = node.node.args;
+  if (!isTensorConstant(self)) return ctx.plain(firstInput(node, ctx), node);
+  if (!isValueArg(other)) throw new Unsupported('expands a constant to a shape that does not come from a computed tensor');
+  const like = ctx.plain(input(node, ctx, other, 'other'), node);
+  const constant = constantValue(node, ctx, self, out.length, like.layout.perm.length === out.length ? like.layout.perm : canonicalPerm(out.length), like);
+  return { ...constant, torchShape: [like.torchShape[0]!, ...constant.torchShape.slice(1)] };
+}
+
+/** expand / expand_as / broadcast_to: size-1 axes repeated to the recorded shape (BroadcastTo when rank and batch stay). */
 export const expand: Converter = (node, ctx) => {
-  const x = ctx.plain(firstInput(node, ctx), node);
   const out = outputShape(node, ctx);
-  if (out.length !== x.torchShape.length) throw new Unsupported(`expand from rank ${x.torchShape.length} to rank ${out.length} (only same-rank expansion is supported)`);
-  if (out[0] !== x.torchShape[0]) node.fail('expands the batch axis');
+  const x = expandSource(node, ctx, out);
+  // To a higher rank or along the batch axis: a gather at static positions.
+  if (out.length !== x.torchShape.length || out[0] !== x.torchShape[0]) return [broadcastValue(node, ctx, x, out)];
   const target = kerasShapeOf(out, x.layout.perm).slice(1);
   if (samePerm(target, x.tensor.shape.slice(1) as number[])) return [x];
   return [ctx.apply(new BroadcastTo({ shape: target, name: nameFor(node, ctx) }), x, out, x.layout)];
@@ -287,16 +424,23 @@ const CAT = op(cat);
 
 export const FAMILY: OpFamily = {
   name: 'Shapes, indexing and identities',
-  layers: [BroadcastTo, Slice, StridedSlice],
+  layers: [BroadcastTo, Slice, StaticReshape, StridedSlice],
   ops: {
     ...spellings(['Identity', 'Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout', 'F.dropout', 'F.dropout2d', 'Tensor.contiguous', 'Tensor.clone', 'Tensor.detach'], op(passThrough)),
-    ...spellings(['Flatten', 'Unflatten', 'torch.flatten', 'Tensor.flatten', 'Tensor.view', 'Tensor.reshape', 'torch.reshape', 'Tensor.squeeze', 'torch.squeeze', 'Tensor.unsqueeze', 'torch.unsqueeze'], RESHAPE),
+    ...spellings(['Tensor.reshape_as', 'Tensor.view_as', 'Tensor.unflatten', 'torch.unflatten', 'Flatten', 'Unflatten', 'torch.flatten', 'Tensor.flatten', 'Tensor.view', 'Tensor.reshape', 'torch.reshape', 'Tensor.squeeze', 'torch.squeeze', 'Tensor.unsqueeze', 'torch.unsqueeze'], RESHAPE),
     ...spellings(['Tensor.transpose', 'torch.transpose'], op(transpose)),
     ...spellings(['Tensor.permute', 'torch.permute'], op(permuteOp)),
+    ...spellings(['Tensor.t', 'torch.t'], op(transpose2d)),
+    ...spellings(['torch.movedim', 'Tensor.movedim', 'torch.moveaxis', 'Tensor.moveaxis'], op(movedim)),
+    ...spellings(['Tensor.swapaxes', 'torch.swapaxes', 'Tensor.swapdims', 'torch.swapdims'], op(transpose)),
+    ...spellings(['Tensor.narrow', 'torch.narrow'], op(narrow)),
+    ...spellings(['torch.unbind', 'Tensor.unbind'], op(unbind)),
+    ...spellings(['F.pixel_shuffle', 'torch.pixel_shuffle', 'PixelShuffle'], op(pixelShuffle)),
+    ...spellings(['F.pixel_unshuffle', 'torch.pixel_unshuffle', 'PixelUnshuffle'], op(pixelUnshuffle)),
     ...spellings(['torch.cat', 'torch.concat'], CAT),
     ...spellings(['torch.split', 'Tensor.split', 'torch.chunk', 'Tensor.chunk'], SPLIT),
-    ...spellings(['Tensor.expand', 'Tensor.expand_as'], op(expand)),
-    'Tensor.__getitem__': op(getItem, checkIndexing),
+    ...spellings(['Tensor.expand', 'Tensor.expand_as', 'torch.broadcast_to', 'Tensor.broadcast_to'], op(expand)),
+    'Tensor.__getitem__': op(getItem, checkGetItem),
     'torch.stack': op(stack),
   },
 };

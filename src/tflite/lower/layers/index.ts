@@ -1,5 +1,6 @@
 // The lowerings torchport's custom Keras layer classes call from their lower() methods.
 export { compare, gather, select } from './condition.ts';
+export { reshape } from './core.ts';
 export { groupedConv2d } from './conv.ts';
 export { torchGru } from './recurrent.ts';
 export { statistic, topK, type StatisticOp } from './statistic.ts';

@@ -48,13 +48,15 @@ export function layerNormalization(ctx: LoweringContext): IrTensor {
   const epsilon = ctx.config<number>('epsilon') ?? 1e-3;
   const reduced = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const axesTensor = ctx.int32('axes', axes);
-  const mean = ctx.op('MEAN', [x, axesTensor], { shape: reduced, suffix: 'mean' }, { keepDims: true });
-  const centered = ctx.op('SUB', [x, mean], { shape: x.shape, suffix: 'centered' });
-  const squared = ctx.op('MUL', [centered, centered], { shape: x.shape, suffix: 'squared' });
-  const variance = ctx.op('MEAN', [squared, axesTensor], { shape: reduced, suffix: 'variance' }, { keepDims: true });
-  const shifted = ctx.op('ADD', [variance, ctx.constant('epsilon', Tensor.fromNumbers([], [epsilon]))], { shape: reduced, suffix: 'variance_eps' });
-  const inverse = ctx.op('RSQRT', [shifted], { shape: reduced, suffix: 'rsqrt' });
-  let y = ctx.op('MUL', [centered, inverse], { shape: x.shape, suffix: 'normalized' });
+  // The statistics stay float32 in full int8 (keepFloat): see IrOp.keepFloat and docs/quantization.md.
+  const stat = { keepFloat: true } as const;
+  const mean = ctx.op('MEAN', [x, axesTensor], { shape: reduced, suffix: 'mean', ...stat }, { keepDims: true });
+  const centered = ctx.op('SUB', [x, mean], { shape: x.shape, suffix: 'centered', ...stat });
+  const squared = ctx.op('MUL', [centered, centered], { shape: x.shape, suffix: 'squared', ...stat });
+  const variance = ctx.op('MEAN', [squared, axesTensor], { shape: reduced, suffix: 'variance', ...stat }, { keepDims: true });
+  const shifted = ctx.op('ADD', [variance, ctx.constant('epsilon', Tensor.fromNumbers([], [epsilon]))], { shape: reduced, suffix: 'variance_eps', ...stat });
+  const inverse = ctx.op('RSQRT', [shifted], { shape: reduced, suffix: 'rsqrt', ...stat });
+  let y = ctx.op('MUL', [centered, inverse], { shape: x.shape, suffix: 'normalized', ...stat });
   // gamma/beta have the normalized dims' sizes; give them the input's rank (1 elsewhere, no batch).
   const paramShape = x.shape.map((d, i) => (axes.includes(i) ? d : 1)).slice(1);
   const center = ctx.config<boolean>('center') ?? true;

@@ -334,7 +334,7 @@ class Recorder(TorchFunctionMode):
         if origin is not None and self.value_of.get(id(tensor)) in self.dynamic:
             base, index = origin
             # A view shares its base's version counter: the base too stood at version_before.
-            self.record_write("Tensor.__setitem__", (base, index, tensor), {}, base, version_before)
+            self.record_write("Tensor.__setitem__", (base, index, tensor), {"indexed_shape": list(tensor.shape)}, base, version_before)
 
     def traced_setitem(self, original):
         """Tensor.__setitem__, recorded as a node that makes a new value of the tensor assigned into (the
@@ -345,13 +345,19 @@ class Recorder(TorchFunctionMode):
 
         def __setitem__(tensor, index, value):
             version_before = tensor._version
+            # The shape of tensor[index] tells a list index (x[[0, 1]]) from a tuple (x[0, 1]), both recorded as lists.
+            recorder.suspended += 1
+            try:
+                indexed_shape = list(tensor[index].shape)
+            finally:
+                recorder.suspended -= 1
             depth[0] += 1
             try:
                 original(tensor, index, value)
             finally:
                 depth[0] -= 1
             if depth[0] == 0 and recorder.leaf_depth == 0 and recorder.suspended == 0:
-                recorder.record_write("Tensor.__setitem__", (tensor, index, value), {}, tensor, version_before)
+                recorder.record_write("Tensor.__setitem__", (tensor, index, value), {"indexed_shape": indexed_shape}, tensor, version_before)
 
         __setitem__.__qualname__ = "Tensor.__setitem__"
         return __setitem__

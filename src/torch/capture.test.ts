@@ -75,10 +75,10 @@ describe('graph capture of library-style modules', () => {
   });
 
   it('all of them convert and match torch on keras and tflite-fp32', async () => {
-    const names = ['subclass_init_only', 'subclass_forward', 'unused_head', 'empty_cache_cat', 'constant_written'];
+    const names = ['subclass_init_only', 'subclass_forward', 'unused_head', 'empty_cache_cat', 'constant_written', 'index_assign'];
     const result = await runCli(['verify', ...names.map(fixture), '--targets', 'keras,tflite-fp32', '--json', '--report', join(dir, 'reports')], { cwd: ROOT, env: { ...process.env, CI: 'false' } });
     const rows = (JSON.parse(result.out) as { results: Array<{ model: string; target: string; status: string; reason?: string }> }).results;
     expect(rows.filter((r) => r.status !== 'pass').map((r) => `${r.model} ${r.target}: ${r.reason ?? r.status}`)).toEqual([]);
-    expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(10);
+    expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(12);
   }, 600_000);
 });

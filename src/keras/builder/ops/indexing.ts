@@ -2,11 +2,13 @@
 // step, integers, None, Ellipsis, Python lists of ints or bools and constant index tensors, on any
 // axis including the batch. Advanced indices (lists, tensors, and integers next to them) broadcast
 // together; their axes go where the first one was when they are adjacent, else in front.
+// Assignment (x[...] = v) uses the same selection: a gather from x and v (and constants).
 import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { Unsupported, isTensorConstant, isValueArg, literal, type OpNode } from '../op_node.ts';
 import { outputShape } from './common.ts';
-import { flatOf, gatherByMap } from './index_map.ts';
+import { sizeOf } from '../../../tensor/index.ts';
+import { broadcastIndex, flatOf, forEachIndex, gatherByMap, unravel, type Ref } from './index_map.ts';
 import { constantInts } from './movement.ts';
 
 type Piece =
@@ -52,9 +54,68 @@ function broadcastShapes(node: OpNode, shapes: readonly (readonly number[])[]): 
   });
 }
 
+/** What `x[items]` selects: its shape, and for each of its multi-indices the multi-index of x it reads. */
+interface Selection {
+  readonly shape: readonly number[];
+  readonly source: (o: readonly number[]) => number[];
+}
+
 /** x[items] as a gather at constant positions. */
 export function indexByMap(node: OpNode, ctx: BuildContext, x: KValue, items: readonly GraphArg[]): KValue {
-  const shape = x.torchShape;
+  const { shape, source } = selection(node, ctx, x.torchShape, items, outputShape(node, ctx));
+  return gatherByMap(node, ctx, [x], shape, (o) => ({ input: 0, index: source(o) }));
+}
+
+/**
+ * `self[items] = value` (Tensor.__setitem__, also a write into an indexing view): self with the selected
+ * positions replaced by `value` broadcast to the selection's shape (`indexedShape`, recorded by the capture).
+ * self and value are each a computed tensor, a constant tensor or (value only) a number; constants join the
+ * gather as fill values. Where an index selects a position twice, the last write wins, as on PyTorch's CPU.
+ */
+export function assignByMap(node: OpNode, ctx: BuildContext, items: readonly GraphArg[], indexedShape: readonly number[]): KValue {
+  const [selfArg, , valueArg] = node.node.args;
+  const inputs: KValue[] = [];
+  const fills: number[] = [];
+  // Each operand as a function from its multi-index to a ref into the gather's sources.
+  const operand = (arg: GraphArg | undefined, what: string): { shape: readonly number[]; ref: (index: readonly number[]) => Ref } => {
+    if (isValueArg(arg)) {
+      const value = ctx.value(arg.value, node);
+      const k = inputs.push(value) - 1;
+      return { shape: value.torchShape, ref: (index) => ({ input: k, index }) };
+    }
+    if (isTensorConstant(arg)) {
+      const tensor = ctx.tensorOf(arg);
+      if (!tensor) return node.fail(`its ${what} ${JSON.stringify(arg)} is not among the model's tensors`);
+      if (tensor.dtype === 'float64' || tensor.dtype === 'int64' || !['float32', 'float16', 'int32', 'int16', 'int8', 'uint8', 'bool'].includes(tensor.dtype)) {
+        throw new Unsupported(`assigns with a constant ${what} of dtype ${tensor.dtype} (float32 and small integer constants are supported)`);
+      }
+      const base = fills.length;
+      for (const v of Array.from(tensor.data as ArrayLike<number>)) fills.push(Number(v));
+      return { shape: tensor.shape, ref: (index) => ({ fill: base + flatOf(tensor.shape, index) }) };
+    }
+    const scalar = literal(arg, what);
+    if (typeof scalar !== 'number' && typeof scalar !== 'boolean') throw new Unsupported(`assigns ${JSON.stringify(scalar)} (a tensor or a number is supported)`);
+    const k = fills.push(Number(scalar)) - 1;
+    return { shape: [], ref: () => ({ fill: k }) };
+  };
+  const self = operand(selfArg, 'target');
+  const value = operand(valueArg, 'value');
+  const { shape, source } = selection(node, ctx, self.shape, items, indexedShape);
+  if (value.shape.length > shape.length || value.shape.some((d, i) => d !== 1 && d !== shape[i + shape.length - value.shape.length])) {
+    throw new Unsupported(`assigns a value of shape [${value.shape.join(', ')}] to a selection of shape [${shape.join(', ')}] (it does not broadcast)`);
+  }
+  // For each position of self, the selection element written there (-1: not written).
+  const writer = new Int32Array(sizeOf(self.shape)).fill(-1);
+  let n = 0;
+  forEachIndex(shape, (o) => (writer[flatOf(self.shape, source(o))] = n++));
+  return gatherByMap(node, ctx, inputs, self.shape, (p) => {
+    const w = writer[flatOf(self.shape, p)]!;
+    return w < 0 ? self.ref(p) : value.ref(broadcastIndex(unravel(w, shape), value.shape));
+  }, fills);
+}
+
+/** The selection `items` make on a tensor of PyTorch shape `shape`; `expected` is the shape PyTorch gave it. */
+function selection(node: OpNode, ctx: BuildContext, shape: readonly number[], items: readonly GraphArg[], expected: readonly number[]): Selection {
   if (items.some(isValueArg)) throw new Unsupported('indexes with a computed tensor (only constant indices are supported)');
   const consumes = (item: GraphArg) => !isNone(item) && !('ellipsis' in item);
   const ellipsis = items.findIndex((item) => 'ellipsis' in item);
@@ -102,11 +163,10 @@ export function indexByMap(node: OpNode, ctx: BuildContext, x: KValue, items: re
     if (p.kind === 'slice' || p.kind === 'new') layout.push({ piece: k });
   });
   const outShape = layout.map((entry) => ('advancedAxis' in entry ? broadcast[entry.advancedAxis]! : pieces[entry.piece]!.kind === 'slice' ? (pieces[entry.piece] as Extract<Piece, { kind: 'slice' }>).size : 1));
-  const recorded = outputShape(node, ctx);
-  if (outShape.length !== recorded.length || outShape.some((d, i) => d !== recorded[i])) {
-    throw new Unsupported(`index ${JSON.stringify(items)}: the computed shape [${outShape.join(', ')}] differs from PyTorch's [${recorded.join(', ')}]`);
+  if (outShape.length !== expected.length || outShape.some((d, i) => d !== expected[i])) {
+    throw new Unsupported(`index ${JSON.stringify(items)}: the computed shape [${outShape.join(', ')}] differs from PyTorch's [${expected.join(', ')}]`);
   }
-  return gatherByMap(node, ctx, [x], outShape, (o) => {
+  const source = (o: readonly number[]): number[] => {
     const b = layout.flatMap((entry, i) => ('advancedAxis' in entry ? [o[i]!] : []));
     const index = new Array<number>(shape.length);
     layout.forEach((entry, i) => {
@@ -119,6 +179,7 @@ export function indexByMap(node: OpNode, ctx: BuildContext, x: KValue, items: re
       const local = p.shape.map((_, d) => (p.shape[d] === 1 ? 0 : b[d + broadcast.length - p.shape.length]!));
       index[p.axis] = p.data[flatOf(p.shape, local)]!;
     }
-    return { input: 0, index };
-  });
+    return index;
+  };
+  return { shape: outShape, source };
 }

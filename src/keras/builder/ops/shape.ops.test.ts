@@ -20,6 +20,9 @@ const CASES = [
   'index_list_dim1', 'index_list_batch', 'index_list_last_repeated', 'index_negative_list', 'index_two_lists', 'index_bool_constant', 'index_bool_buffer',
   'slice_step2', 'slice_offset_step2', 'slice_negative_start', 'slice_negative_stop', 'select_negative', 'slice_start_stop_step', 'slice_hw_steps',
   'select_then_unsqueeze', 'slice_batch', 'select_batch', 'copy_into_empty', 'copy_into_zeros',
+  // assignment into a tensor and writes into an indexing view of it (recorded by the capture as Tensor.__setitem__)
+  'setitem_column', 'setitem_list_rows', 'setitem_slice_tensor', 'setitem_add_into_view', 'setitem_view_mul_', 'setitem_into_zeros',
+  'setitem_step_negative', 'setitem_bool_mask_buffer', 'setitem_batch_row', 'setitem_broadcast_row',
   // the batch axis with static shapes
   'cat_batch', 'stack_batch', 'squeeze_batch', 'flatten_1d', 'reshape_minus1', 'view_batch_merge', 'permute_batch_moved', 'transpose_batch',
   'unbind_batch', 'split_batch', 'split_batch_sizes', 'chunk_batch', 'unbind_qkv_timm', 'unbind_last', 'mobilevit_unfold', 'mobilevit_fold',

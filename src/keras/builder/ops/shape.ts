@@ -13,7 +13,7 @@ import { constantValue } from './constants.ts';
 import { firstInput, input, nameFor, outputShape, passThrough, type Converter } from './common.ts';
 import { op, spellings, type Check, type OpFamily } from '../family.ts';
 import { gatherByMap } from './index_map.ts';
-import { indexByMap, needsIndexMap } from './indexing.ts';
+import { assignByMap, indexByMap, needsIndexMap } from './indexing.ts';
 import { broadcastValue } from './movement.ts';
 
 interface AxisGroup {
@@ -333,12 +333,32 @@ export const stack: Converter = (node, ctx) => {
  * look the same: a tuple of integers drops axes, a list of them keeps the rank.
  */
 function indexItems(node: OpNode, ctx: BuildContext, x: KValue): GraphArg[] {
-  const index = node.node.args[1];
+  return splitIndex(node.node.args[1], outputShape(node, ctx).length, x.torchShape.length);
+}
+
+/**
+ * The index of x[index] as one item per indexed axis. A tuple and a list are both recorded as a list:
+ * x[[0, 1]] (one advanced index, rank kept) and x[0, 1] (two integers, two axes dropped) are told apart
+ * by the rank of the result.
+ */
+function splitIndex(index: GraphArg | undefined, selectedRank: number, rank: number): GraphArg[] {
   if (!index) return [];
   if (!('list' in index)) return [index];
   const scalars = index.list.every((item) => 'const' in item && (typeof item.const === 'number' || typeof item.const === 'boolean'));
-  return scalars && outputShape(node, ctx).length === x.torchShape.length ? [index] : [...index.list];
+  return scalars && selectedRank === rank ? [index] : [...index.list];
 }
+
+/** x[index] = value (and writes into an indexing view of x): see assignByMap. */
+const setItem: Converter = (node, ctx) => {
+  const recorded = node.node.kwargs['indexed_shape'];
+  const indexedShape = recorded ? literal(recorded, 'indexed_shape') : undefined;
+  if (!Array.isArray(indexedShape) || !indexedShape.every((d) => Number.isInteger(d))) {
+    throw new Unsupported('assignment recorded without the shape of the selection (a graph captured before torchport recorded assignments): re-record the golden');
+  }
+  const target = node.node.args[0];
+  const rank = target && isValueArg(target) ? ctx.value(target.value, node).torchShape.length : outputShape(node, ctx).length;
+  return [assignByMap(node, ctx, splitIndex(node.node.args[1], indexedShape.length, rank), indexedShape as number[])];
+};
 
 /** Indices computed from the inputs are refused; constant ones (lists, tensors, several) convert. */
 const checkGetItem: Check = (node) => {
@@ -441,6 +461,7 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.split', 'Tensor.split', 'torch.chunk', 'Tensor.chunk'], SPLIT),
     ...spellings(['Tensor.expand', 'Tensor.expand_as', 'torch.broadcast_to', 'Tensor.broadcast_to'], op(expand)),
     'Tensor.__getitem__': op(getItem, checkGetItem),
+    'Tensor.__setitem__': op(setItem, checkGetItem),
     'torch.stack': op(stack),
   },
 };

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ENV, readConfig, type TfjsBackendKind, type TfjsBackendRequest } from '../../config/index.ts';
 import { TorchportError } from '../../errors.ts';
+import { patchWasmKernels } from './wasm_kernels.ts';
 
 /** The backend could not be set up (or the override names an unknown one). */
 export class TfjsBackendError extends TorchportError {
@@ -61,6 +62,7 @@ const STRATEGIES: Readonly<Record<TfjsBackendKind, BackendStrategy>> = {
       const require = createRequire(import.meta.url);
       const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
       wasm.setWasmPaths(dist);
+      patchWasmKernels();
       wasmModule = wasm;
     },
     threads: () => wasmModule?.getThreadsCount() ?? 1,

@@ -31,7 +31,14 @@ export type WeightLayout =
    * A constant broadcast against a value: PyTorch's tensor gets leading 1-axes up to `rank`
    * (numpy broadcasting), then is permuted into the value's Keras layout.
    */
-  | { readonly kind: 'aligned'; readonly rank: number; readonly axes: readonly number[] };
+  | { readonly kind: 'aligned'; readonly rank: number; readonly axes: readonly number[] }
+  /**
+   * A grouped convolution kernel held by an ungrouped Keras layer as its block-diagonal
+   * equivalent: keras = torch.permute(axes) has `groups` times fewer channels on Keras axis
+   * `narrow` than Keras's kernel; group g (the g-th slice of Keras axis `full`) fills slice g of
+   * axis `narrow`, every other entry is zero (those channel pairs are not connected in PyTorch).
+   */
+  | { readonly kind: 'blockDiagonal'; readonly axes: readonly number[]; readonly groups: number; readonly narrow: number; readonly full: number };
 
 export const IDENTITY: WeightLayout = { kind: 'identity' };
 export const permute = (...axes: number[]): WeightLayout => ({ kind: 'permute', axes });
@@ -54,6 +61,8 @@ export function describeLayout(layout: WeightLayout): string {
       return `transpose, rows reordered as the flattened input [${layout.source.join(', ')}] permuted by (${layout.perm.join(', ')})`;
     case 'aligned':
       return `broadcast to rank ${layout.rank}, then permute(${layout.axes.join(', ')})`;
+    case 'blockDiagonal':
+      return `permute(${layout.axes.join(', ')}), then ${layout.groups} groups laid block-diagonally along axes ${layout.narrow} and ${layout.full}`;
   }
 }
 
@@ -81,6 +90,11 @@ export function expectedTorchShape(layout: WeightLayout, kerasShape: Shape): str
       const torch = new Array<number>(kerasShape.length);
       layout.axes.forEach((from, to) => (torch[from] = kerasShape[to]!));
       return `${show(torch)} (leading 1-axes optional)`;
+    }
+    case 'blockDiagonal': {
+      const torch = new Array<number>(kerasShape.length);
+      layout.axes.forEach((from, to) => (torch[from] = to === layout.narrow ? kerasShape[to]! / layout.groups : kerasShape[to]!));
+      return show(torch);
     }
   }
 }
@@ -129,5 +143,29 @@ export function toKerasLayout(torch: Tensor<'float32'>, layout: WeightLayout, ke
       if (!layout.axes.every((from, to) => padded.shape[from] === kerasShape[to])) return undefined;
       return padded.permute(layout.axes);
     }
+    case 'blockDiagonal':
+      return blockDiagonal(torch, layout, kerasShape);
   }
+}
+
+function blockDiagonal(torch: Tensor<'float32'>, layout: Extract<WeightLayout, { kind: 'blockDiagonal' }>, kerasShape: Shape): Tensor<'float32'> | undefined {
+  const { axes, groups, narrow, full } = layout;
+  const perGroup = kerasShape[narrow]! / groups;
+  const fullPerGroup = kerasShape[full]! / groups;
+  if (torch.rank !== axes.length || !Number.isInteger(perGroup) || !Number.isInteger(fullPerGroup)) return undefined;
+  if (!axes.every((from, to) => torch.shape[from] === (to === narrow ? perGroup : kerasShape[to]))) return undefined;
+  const source = torch.permute(axes);
+  const strides = (shape: Shape) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const [from, to] = [strides(source.shape), strides(kerasShape)];
+  const out = new Float32Array(sizeOf(kerasShape));
+  for (let flat = 0; flat < source.size; flat++) {
+    let target = 0;
+    const group = Math.floor(Math.floor(flat / from[full]!) % kerasShape[full]! / fullPerGroup);
+    for (let axis = 0; axis < kerasShape.length; axis++) {
+      const index = Math.floor(flat / from[axis]!) % source.shape[axis]!;
+      target += (axis === narrow ? group * perGroup + index : index) * to[axis]!;
+    }
+    out[target] = source.data[flat]!;
+  }
+  return new Tensor('float32', kerasShape, out);
 }

@@ -130,6 +130,10 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   // ConvTranspose2d's weight is (in, out, kh, kw); Keras's transposed kernel is (kh, kw, out, in).
   // Both are the adjoint of a cross-correlation, so no spatial flip is needed.
   Conv2DTranspose: { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 3, 1, 0) }, bias] },
+  // Conv3d (out, in, kd, kh, kw) -> Conv3D (kd, kh, kw, in, out).
+  Conv3D: { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 3, 4, 1, 0) }, bias] },
+  // ConvTranspose3d (in, out, kd, kh, kw) -> Conv3DTranspose (kd, kh, kw, out, in), as in 2-D.
+  Conv3DTranspose: { weights: [{ keras: 'kernel', torch: 'weight', layout: permute(2, 3, 4, 1, 0) }, bias] },
   // Linear (out, in) -> Dense (in, out).
   Dense: { weights: [{ keras: 'kernel', torch: 'weight', layout: denseKernelLayout }, bias] },
   BatchNormalization: {

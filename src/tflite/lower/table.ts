@@ -6,7 +6,7 @@
 // literal translation of its layer.
 import type { LoweringContext, LoweringSettings } from './context.ts';
 import type { IrTensor } from '../ir/index.ts';
-import { conv1d, conv2d, conv2dTranspose, depthwiseConv2d } from './layers/conv.ts';
+import { conv1d, conv2d, conv2dTranspose, conv3d, conv3dTranspose, depthwiseConv2d } from './layers/conv.ts';
 import {
   activationLayer,
   dense,
@@ -25,7 +25,7 @@ import {
 } from './layers/core.ts';
 import { add, average, concatenate, maximum, minimum, multiply } from './layers/merge.ts';
 import { batchNormalization, layerNormalization } from './layers/norm.ts';
-import { globalPool, pool1d, pool2d } from './layers/pool.ts';
+import { globalPool, pool1d, pool2d, pool3d } from './layers/pool.ts';
 import { bidirectional, lstm } from './layers/recurrent.ts';
 import { cropping2d } from './layers/torchport.ts';
 
@@ -38,6 +38,8 @@ const BUILTIN: Readonly<Record<string, Lowering>> = {
   DepthwiseConv2D: depthwiseConv2d,
   Conv2DTranspose: conv2dTranspose,
   Conv1D: conv1d,
+  Conv3D: conv3d,
+  Conv3DTranspose: conv3dTranspose,
   Dense: dense,
   BatchNormalization: batchNormalization,
   LayerNormalization: layerNormalization,
@@ -53,6 +55,8 @@ const BUILTIN: Readonly<Record<string, Lowering>> = {
   AveragePooling2D: pool2d('AVERAGE_POOL_2D'),
   MaxPooling1D: pool1d('MAX_POOL_2D'),
   AveragePooling1D: pool1d('AVERAGE_POOL_2D'),
+  MaxPooling3D: pool3d('MAX_POOL_2D'),
+  AveragePooling3D: pool3d('AVERAGE_POOL_2D'),
   GlobalAveragePooling2D: globalPool('MEAN', 2),
   GlobalAveragePooling1D: globalPool('MEAN', 1),
   GlobalMaxPooling2D: globalPool('REDUCE_MAX', 2),

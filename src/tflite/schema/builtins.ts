@@ -178,6 +178,9 @@ export const BUILTINS = {
   SELECT_V2: { code: 123, options: 'SelectV2Options', version: version.one, firstRuntime: { 1: '2.2.0' }, int8: FLOAT },
   BATCH_MATMUL: { code: 126, options: 'BatchMatMulOptions', version: version.one, firstRuntime: { 1: '2.3.0' }, int8: FLOAT },
   CUMSUM: { code: 128, options: 'CumsumOptions', version: version.one, firstRuntime: { 1: '2.4.0' }, int8: FLOAT },
+  // CONV_3D / CONV_3D_TRANSPOSE have float32 kernels only (conv3d.cc, conv3d_transpose.cc): no hybrid and no int8 form.
+  CONV_3D: { code: 132, options: 'Conv3DOptions', version: version.one, firstRuntime: { 1: '2.5.0' }, int8: FLOAT },
+  CONV_3D_TRANSPOSE: { code: 141, options: 'Conv3DOptions', version: version.one, firstRuntime: { 1: '2.6.0' }, int8: FLOAT },
   BROADCAST_TO: { code: 130, options: undefined, version: version.broadcastTo, firstRuntime: { 2: '2.5.0' }, int8: FLOAT },
   GELU: { code: 150, options: 'GeluOptions', version: version.int8Input, firstRuntime: { 1: '2.9.0', 2: '2.9.0' }, int8: calibrated },
   DYNAMIC_UPDATE_SLICE: { code: 151, options: 'DynamicUpdateSliceOptions', version: version.one, firstRuntime: { 1: '2.9.0' }, int8: FLOAT },

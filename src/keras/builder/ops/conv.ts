@@ -1,11 +1,14 @@
 // Convolutions. Keras runs them channels-last; PyTorch's symmetric padding only equals Keras
 // 'same' at stride 1 with odd kernels (Keras/TF SAME pads the bottom/right first), so any other
-// padding becomes an explicit zero padding followed by a 'valid' convolution.
+// padding becomes an explicit zero padding followed by a 'valid' convolution. Grouped 3-D and
+// transposed convolutions, which neither Keras nor TFLite has, run as the ungrouped layer with the
+// block-diagonal kernel (exact: the zeros add nothing; `groups` times the multiply-adds).
 import { tf } from '../../../runtimes/tfjs/index.ts';
-import { ConstantPadding, GroupedConv2D } from '../../layers/index.ts';
+import { ConstantPadding, GroupedConv2D, Slice } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { channelsLastPerm } from '../layout.ts';
 import type { GraphArg } from '../../../torch/index.ts';
+import type { WeightLayout } from '../../transfer/layouts.ts';
 import { Unsupported, expand, literal, num, type OpNode } from '../op_node.ts';
 import { checkWeightArgs, fillWeight, layerForWeights, present, requireTensor, tensorArgShape } from './functional.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
@@ -70,6 +73,10 @@ function convolve(node: OpNode, ctx: BuildContext, spec: ConvSpec, layerOf: (mak
   if (explicit) x = zeroPad(node, ctx, x, explicit);
   const common = { strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), useBias: spec.bias, kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
   if (spec.spatial === 1 && spec.groups > 1) return [groupedConv1d(node, ctx, spec, x, mode, layerOf)];
+  if (spec.spatial === 3) {
+    const layer = layerOf((name) => tf.layers.conv3d({ ...common, filters: spec.outChannels, kernelSize: triple(spec.kernel), strides: triple(spec.stride), dilationRate: triple(spec.dilation), name }));
+    return [ctx.apply(layer, x, outputShape(node, ctx), x.layout)];
+  }
   const depthwise = spec.groups > 1 && spec.groups === spec.inChannels;
   const layer = layerOf((name): tf.layers.Layer => {
     if (spec.spatial === 1) return tf.layers.conv1d({ ...common, filters: spec.outChannels, kernelSize: spec.kernel[0]!, strides: spec.stride[0]!, dilationRate: spec.dilation[0]!, name });
@@ -96,23 +103,45 @@ function groupedConv1d(node: OpNode, ctx: BuildContext, spec: ConvSpec, x: KValu
   return ctx.apply(tf.layers.reshape({ targetShape: [out[2]!, out[1]!], name: nameFor(node, ctx, '__to_1d') }), y, out, { perm: channelsLastPerm(3) });
 }
 
-function conv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
-  return convolve(node, ctx, convSpec(node, ctx, spatial), (make) => ctx.sharedLayer(node.node.module!, make));
+const triple = (values: readonly number[]): [number, number, number] => [values[0]!, values[1]!, values[2]!];
+
+/**
+ * How PyTorch's kernel fills the Keras kernel when the Keras layer has no `groups` (Conv3D,
+ * Conv2DTranspose, Conv3DTranspose): block-diagonally (undefined: the layer's own rule).
+ * Conv3d (out, in / g, kd, kh, kw) -> (kd, kh, kw, in, out): in / g widens, grouped by out.
+ * ConvTranspose (in, out / g, k...) -> (k..., out, in): out / g widens, grouped by in.
+ */
+function groupedKernel(spatial: number, groups: number): WeightLayout | undefined {
+  if (groups === 1) return undefined;
+  const axes = [...Array.from({ length: spatial }, (_, i) => i + 2), 1, 0];
+  return { kind: 'blockDiagonal', axes, groups, narrow: spatial, full: spatial + 1 };
+}
+
+function conv(node: OpNode, ctx: BuildContext, spatial: 1 | 2 | 3): KValue[] {
+  const spec = convSpec(node, ctx, spatial);
+  return convolve(node, ctx, spec, (make) => {
+    const layer = ctx.sharedLayer(node.node.module!, make);
+    if (spatial === 3 && spec.groups > 1) ctx.fillFrom(layer.name, 'kernel', undefined, groupedKernel(3, spec.groups));
+    return layer;
+  });
 }
 
 export const conv2d = (node: OpNode, ctx: BuildContext) => conv(node, ctx, 2);
 export const conv1d = (node: OpNode, ctx: BuildContext) => conv(node, ctx, 1);
+export const conv3d = (node: OpNode, ctx: BuildContext) => conv(node, ctx, 3);
 
 const CONV_SIGNATURE = ['input', 'weight', 'bias=', 'stride=', 'padding=', 'dilation=', 'groups='];
 
 /** F.conv1d / F.conv2d(x, weight, bias, stride, padding, dilation, groups): the kernel sizes and channels come from the weight's shape. */
-function functionalSpec(node: OpNode, ctx: BuildContext, spatial: 1 | 2): { spec: ConvSpec; weight: { param: string } | { constant: string }; bias: GraphArg | undefined } {
-  const op = node.op === 'torch.conv1d' ? 'F.conv1d' : 'F.conv2d';
+const functionalName = (node: OpNode, kind: 'conv' | 'conv_transpose'): string => `F.${kind}${/\d+d$/.exec(node.op)?.[0] ?? '2d'}`;
+
+function functionalSpec(node: OpNode, ctx: BuildContext, spatial: 1 | 2 | 3): { spec: ConvSpec; weight: { param: string } | { constant: string }; bias: GraphArg | undefined } {
+  const op = functionalName(node, 'conv');
   const args = node.bind(CONV_SIGNATURE);
   checkWeightArgs(op, args, ['weight', 'bias']);
   const weight = requireTensor(op, args, 'weight', 'a convolution needs its kernel');
   const shape = tensorArgShape(node, ctx, weight);
-  if (shape.length !== spatial + 2) throw new Unsupported(`${op} with a weight of shape [${shape.join(', ')}] (expected rank ${spatial + 2}: [out, in / groups, ${spatial === 1 ? 'k' : 'kh, kw'}])`);
+  if (shape.length !== spatial + 2) throw new Unsupported(`${op} with a weight of shape [${shape.join(', ')}] (expected rank ${spatial + 2}: [out, in / groups, ${['k', 'kh, kw', 'kd, kh, kw'][spatial - 1]}])`);
   const ints = (key: string, fallback: number): number[] => {
     const value = literal(args[key], key);
     return value === undefined || value === null ? new Array<number>(spatial).fill(fallback) : expand(value, spatial, key);
@@ -134,14 +163,15 @@ function functionalSpec(node: OpNode, ctx: BuildContext, spatial: 1 | 2): { spec
 }
 
 /** F.conv1d / F.conv2d with a parameter, buffer or constant weight (timm's StdConv2d, Conv2dSame ...). */
-function functionalConv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
+function functionalConv(node: OpNode, ctx: BuildContext, spatial: 1 | 2 | 3): KValue[] {
   const { spec, weight, bias } = functionalSpec(node, ctx, spatial);
   if (spatial === 1 && spec.groups !== 1) throw new Unsupported(`grouped F.conv1d (groups = ${spec.groups}) has no Keras equivalent here`);
   const config = JSON.stringify(spec);
   return convolve(node, ctx, spec, (make) => {
     const { layer, fresh } = layerForWeights(node, ctx, [weight, bias], config, make);
     if (fresh) {
-      fillWeight(node, ctx, layer.name, spec.groups > 1 && spec.groups === spec.inChannels ? 'depthwise_kernel' : 'kernel', weight);
+      const depthwise = spatial === 2 && spec.groups > 1 && spec.groups === spec.inChannels;
+      fillWeight(node, ctx, layer.name, depthwise ? 'depthwise_kernel' : 'kernel', weight, spatial === 3 ? groupedKernel(3, spec.groups) : undefined);
       fillWeight(node, ctx, layer.name, 'bias', bias);
     }
     return layer;
@@ -150,7 +180,7 @@ function functionalConv(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue
 
 export function checkFunctionalConv(node: OpNode): string | undefined {
   const args = node.bind(CONV_SIGNATURE);
-  const op = node.op === 'torch.conv1d' ? 'F.conv1d' : 'F.conv2d';
+  const op = functionalName(node, 'conv');
   checkWeightArgs(op, args, ['weight', 'bias']);
   requireTensor(op, args, 'weight', 'a convolution needs its kernel');
   return undefined;
@@ -163,56 +193,79 @@ export function checkConv(node: OpNode): string | undefined {
 }
 
 /**
- * ConvTranspose2d: Keras's 'valid' transposed convolution computes the full output
+ * ConvTranspose2d / 3d: Keras's 'valid' transposed convolution computes the full output
  * (in - 1) * stride + kernel (at least in * stride); PyTorch's is that minus `padding` on each
- * side plus `output_padding` at the bottom/right, so the Keras result is cropped to it.
+ * side plus `output_padding` at the end, so the Keras result is cropped to it. Grouped ones use
+ * the block-diagonal kernel (groupedKernel).
  */
 interface TransposeSpec {
   readonly kernel: number[];
   readonly stride: number[];
   readonly padding: number[];
   readonly outChannels: number;
+  readonly groups: number;
   readonly bias: boolean;
 }
 
-export function convTranspose2d(node: OpNode, ctx: BuildContext): KValue[] {
+function convTranspose(node: OpNode, ctx: BuildContext, spatial: 2 | 3): KValue[] {
   const module = ctx.graph.modules[node.node.module ?? ''];
-  const spec = { kernel: node.attrInts('kernel_size', 2), stride: node.attrInts('stride', 2), padding: node.attrInts('padding', 2), outChannels: node.attrNumber('out_channels'), bias: module?.parameters.includes('bias') ?? false };
-  return transposedConvolution(node, ctx, spec, (make) => ctx.sharedLayer(node.node.module!, make));
+  const groups = node.attrNumber('groups');
+  const spec = { kernel: node.attrInts('kernel_size', spatial), stride: node.attrInts('stride', spatial), padding: node.attrInts('padding', spatial), outChannels: node.attrNumber('out_channels'), groups, bias: module?.parameters.includes('bias') ?? false };
+  return transposedConvolution(node, ctx, spec, (make) => {
+    const layer = ctx.sharedLayer(node.node.module!, make);
+    if (groups > 1) ctx.fillFrom(layer.name, 'kernel', undefined, groupedKernel(spatial, groups));
+    return layer;
+  });
 }
+
+export const convTranspose2d = (node: OpNode, ctx: BuildContext) => convTranspose(node, ctx, 2);
+export const convTranspose3d = (node: OpNode, ctx: BuildContext) => convTranspose(node, ctx, 3);
 
 function transposedConvolution(node: OpNode, ctx: BuildContext, spec: TransposeSpec, layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue[] {
   const { kernel, stride, padding } = spec;
+  const spatial = kernel.length;
+  const axes = Array.from({ length: spatial }, (_, i) => i);
   const out = outputShape(node, ctx);
-  const x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(4), node, 'convolutions run channels-last');
-  const layer = layerOf((name) => tf.layers.conv2dTranspose({ filters: spec.outChannels, kernelSize: pair(kernel), strides: pair(stride), padding: 'valid', useBias: spec.bias, kernelInitializer: 'zeros', name }));
-  const full = [0, 1].map((i) => x.torchShape[i + 2]! * stride[i]! + Math.max(kernel[i]! - stride[i]!, 0));
-  const crop = [0, 1].map((i) => [padding[i]!, full[i]! - padding[i]! - out[i + 2]!] as [number, number]);
+  const x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(spatial + 2), node, 'convolutions run channels-last');
+  const common = { filters: spec.outChannels, padding: 'valid', useBias: spec.bias, kernelInitializer: 'zeros' } as const;
+  const layer = layerOf((name) =>
+    spatial === 2
+      ? tf.layers.conv2dTranspose({ ...common, kernelSize: pair(kernel), strides: pair(stride), name })
+      : tf.layers.conv3dTranspose({ ...common, kernelSize: triple(kernel), strides: triple(stride), name }),
+  );
+  const full = axes.map((i) => x.torchShape[i + 2]! * stride[i]! + Math.max(kernel[i]! - stride[i]!, 0));
+  const crop = axes.map((i) => [padding[i]!, full[i]! - padding[i]! - out[i + 2]!] as [number, number]);
   if (crop.some(([, after]) => after < 0)) node.fail(`output_padding larger than padding + (stride - kernel) cannot be expressed by cropping`);
-  const y = ctx.apply(layer, x, [out[0]!, out[1]!, full[0]!, full[1]!], x.layout);
+  const y = ctx.apply(layer, x, [out[0]!, out[1]!, ...full], x.layout);
   if (crop.every(([a, b]) => a === 0 && b === 0)) return [y];
-  return [ctx.apply(tf.layers.cropping2D({ cropping: [crop[0]!, crop[1]!], name: nameFor(node, ctx, '__crop') }), y, out, y.layout)];
+  const name = nameFor(node, ctx, '__crop');
+  const cropping =
+    spatial === 2
+      ? tf.layers.cropping2D({ cropping: [crop[0]!, crop[1]!], name })
+      : new Slice({ begin: [...crop.map(([before]) => before), 0], size: [...out.slice(2), out[1]!], name });
+  return [ctx.apply(cropping, y, out, y.layout)];
 }
 
 const CONV_TRANSPOSE_SIGNATURE = ['input', 'weight', 'bias=', 'stride=', 'padding=', 'output_padding=', 'groups=', 'dilation='];
 
-/** F.conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation) with a parameter, buffer or constant weight (in, out, kh, kw). */
-function functionalConvTranspose2d(node: OpNode, ctx: BuildContext): KValue[] {
+/** F.conv_transpose2d / 3d(x, weight, bias, stride, padding, output_padding, groups, dilation) with a parameter, buffer or constant weight (in, out / groups, k...). */
+function functionalConvTranspose(node: OpNode, ctx: BuildContext, spatial: 2 | 3): KValue[] {
+  const op = functionalName(node, 'conv_transpose');
   const args = node.bind(CONV_TRANSPOSE_SIGNATURE);
-  const weight = requireTensor('F.conv_transpose2d', args, 'weight', 'a transposed convolution needs its kernel');
+  const weight = requireTensor(op, args, 'weight', 'a transposed convolution needs its kernel');
   const shape = tensorArgShape(node, ctx, weight);
-  if (shape.length !== 4) throw new Unsupported(`F.conv_transpose2d with a weight of shape [${shape.join(', ')}] (expected [in, out / groups, kh, kw])`);
+  if (shape.length !== spatial + 2) throw new Unsupported(`${op} with a weight of shape [${shape.join(', ')}] (expected [in, out / groups, ${spatial === 2 ? 'kh, kw' : 'kd, kh, kw'}])`);
   const ints = (key: string, fallback: number): number[] => {
     const value = literal(args[key], key);
-    return value === undefined || value === null ? [fallback, fallback] : expand(value, 2, key);
+    return value === undefined || value === null ? new Array<number>(spatial).fill(fallback) : expand(value, spatial, key);
   };
-  if (num(args['groups'], 'groups', 1) !== 1) throw new Unsupported(`grouped F.conv_transpose2d (groups = ${num(args['groups'], 'groups', 1)})`);
-  if (ints('dilation', 1).some((d) => d !== 1)) throw new Unsupported('dilated F.conv_transpose2d');
-  const spec = { kernel: shape.slice(2), stride: ints('stride', 1), padding: ints('padding', 0), outChannels: shape[1]!, bias: present(args['bias']) };
+  const groups = num(args['groups'], 'groups', 1);
+  if (ints('dilation', 1).some((d) => d !== 1)) throw new Unsupported(`dilated ${op} (TFLite's transposed convolutions have no dilation): dilate the kernel with zeros and pass dilation=1`);
+  const spec = { kernel: shape.slice(2), stride: ints('stride', 1), padding: ints('padding', 0), outChannels: shape[1]! * groups, groups, bias: present(args['bias']) };
   return transposedConvolution(node, ctx, spec, (make) => {
     const { layer, fresh } = layerForWeights(node, ctx, [weight, args['bias']], JSON.stringify(spec), make);
     if (fresh) {
-      fillWeight(node, ctx, layer.name, 'kernel', weight);
+      fillWeight(node, ctx, layer.name, 'kernel', weight, groupedKernel(spatial, groups));
       fillWeight(node, ctx, layer.name, 'bias', args['bias']);
     }
     return layer;
@@ -220,15 +273,16 @@ function functionalConvTranspose2d(node: OpNode, ctx: BuildContext): KValue[] {
 }
 
 export function checkFunctionalConvTranspose(node: OpNode): string | undefined {
+  const op = functionalName(node, 'conv_transpose');
   const args = node.bind(CONV_TRANSPOSE_SIGNATURE);
-  checkWeightArgs('F.conv_transpose2d', args, ['weight', 'bias']);
-  requireTensor('F.conv_transpose2d', args, 'weight', 'a transposed convolution needs its kernel');
+  checkWeightArgs(op, args, ['weight', 'bias']);
+  requireTensor(op, args, 'weight', 'a transposed convolution needs its kernel');
   return undefined;
 }
 
 export function checkConvTranspose(node: OpNode): string | undefined {
-  if (node.attrNumber('groups') !== 1) return `grouped ConvTranspose2d (groups = ${node.attrNumber('groups')})`;
-  if (node.attrInts('dilation', 2).some((d) => d !== 1)) return `dilated ConvTranspose2d`;
+  const spatial = node.op.endsWith('3d') ? 3 : 2;
+  if (node.attrInts('dilation', spatial).some((d) => d !== 1)) return `dilated ${node.op} (TFLite's transposed convolutions have no dilation): build it with dilation=1, or dilate the kernel with zeros yourself`;
   const mode = node.attrs['padding_mode'];
   if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}'`;
   return undefined;
@@ -236,13 +290,17 @@ export function checkConvTranspose(node: OpNode): string | undefined {
 
 export const FAMILY: OpFamily = {
   name: 'Convolutions',
-  layers: [GroupedConv2D, ConstantPadding],
+  layers: [GroupedConv2D, ConstantPadding, Slice],
   ops: {
     Conv2d: op(conv2d, checkConv),
     Conv1d: op(conv1d, checkConv),
+    Conv3d: op(conv3d, checkConv),
     ConvTranspose2d: op(convTranspose2d, checkConvTranspose),
+    ConvTranspose3d: op(convTranspose3d, checkConvTranspose),
     ...spellings(['F.conv2d', 'torch.conv2d'], op((node, ctx) => functionalConv(node, ctx, 2), checkFunctionalConv)),
-    ...spellings(['F.conv_transpose2d', 'torch.conv_transpose2d'], op(functionalConvTranspose2d, checkFunctionalConvTranspose)),
+    ...spellings(['F.conv_transpose2d', 'torch.conv_transpose2d'], op((node, ctx) => functionalConvTranspose(node, ctx, 2), checkFunctionalConvTranspose)),
+    ...spellings(['F.conv_transpose3d', 'torch.conv_transpose3d'], op((node, ctx) => functionalConvTranspose(node, ctx, 3), checkFunctionalConvTranspose)),
+    ...spellings(['F.conv3d', 'torch.conv3d'], op((node, ctx) => functionalConv(node, ctx, 3), checkFunctionalConv)),
     ...spellings(['F.conv1d', 'torch.conv1d'], op((node, ctx) => functionalConv(node, ctx, 1), checkFunctionalConv)),
   },
 };

@@ -1,4 +1,4 @@
-// Pooling. The recorded output size already includes PyTorch's ceil_mode, so each pooling is a
+// Pooling (1-D, 2-D and 3-D). The recorded output size already includes PyTorch's ceil_mode, so each pooling is a
 // Keras 'valid' pooling over an input padded by `padding` before and whatever the last window
 // needs after. Max pooling pads with the lowest float (padding never wins a max, PyTorch's
 // -inf); average pooling pads with zeros and fixes the divisor where PyTorch's differs from
@@ -52,7 +52,7 @@ function functionSpec(node: OpNode, kind: 'max' | 'avg', spatial: number): PoolS
     return value === undefined || value === null || (Array.isArray(value) && value.length === 0) ? fallback! : expand(value, spatial, key);
   };
   const kernel = list('kernel_size', undefined);
-  if (kind === 'max' && list('dilation', [1, 1].slice(0, spatial)).some((d) => d !== 1)) throw new Unsupported('dilated max pooling');
+  if (kind === 'max' && list('dilation', new Array<number>(spatial).fill(1)).some((d) => d !== 1)) throw new Unsupported('dilated max pooling');
   if (bool(args['return_indices'], 'return_indices', false)) throw new Unsupported('return_indices=True');
   const divisor = literal(args['divisor_override'], 'divisor_override');
   return {
@@ -88,8 +88,14 @@ function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec): KValue[] {
   }
   const name = nameFor(node, ctx);
   const args = { poolSize: pair(spec.kernel), strides: pair(spec.stride), padding: mode, name };
+  const triple = (values: readonly number[]): [number, number, number] => [values[0]!, values[1]!, values[2]!];
+  const volume = { poolSize: triple(spec.kernel), strides: triple(spec.stride), padding: mode, name };
   const layer =
-    spatial === 2
+    spatial === 3
+      ? spec.kind === 'max'
+        ? tf.layers.maxPooling3d(volume)
+        : tf.layers.averagePooling3d(volume)
+      : spatial === 2
       ? spec.kind === 'max'
         ? tf.layers.maxPooling2d(args)
         : tf.layers.averagePooling2d(args)
@@ -144,6 +150,10 @@ export const maxPool2d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, mo
 export const avgPool2d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, moduleSpec(node, 'avg', 2));
 export const maxPool1d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, moduleSpec(node, 'max', 1));
 export const avgPool1d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, moduleSpec(node, 'avg', 1));
+export const maxPool3d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, moduleSpec(node, 'max', 3));
+export const avgPool3d = (node: OpNode, ctx: BuildContext) => pool(node, ctx, moduleSpec(node, 'avg', 3));
+export const maxPool3dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'max', 3));
+export const avgPool3dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'avg', 3));
 export const maxPool2dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'max', 2));
 export const avgPool2dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'avg', 2));
 export const maxPool1dFunction = (node: OpNode, ctx: BuildContext) => pool(node, ctx, functionSpec(node, 'max', 1));
@@ -256,10 +266,15 @@ export const FAMILY: OpFamily = {
     MaxPool1d: op(maxPool1d),
     AvgPool2d: op(avgPool2d),
     AvgPool1d: op(avgPool1d),
+    MaxPool3d: op(maxPool3d),
+    AvgPool3d: op(avgPool3d),
     ...spellings(['AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d', 'F.adaptive_avg_pool1d', 'F.adaptive_avg_pool2d', 'F.adaptive_avg_pool3d'], op(adaptiveAvgPool)),
     ...spellings(['AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d', 'F.adaptive_max_pool1d', 'F.adaptive_max_pool2d', 'F.adaptive_max_pool3d'], op(adaptiveMaxPool)),
     'F.max_pool2d': op(maxPool2dFunction),
     'F.avg_pool2d': op(avgPool2dFunction),
+    // F.max_pool3d is a Python function calling torch.max_pool3d; F.avg_pool3d a C function.
+    ...spellings(['F.max_pool3d', 'torch.max_pool3d'], op(maxPool3dFunction)),
+    'F.avg_pool3d': op(avgPool3dFunction),
     // F.avg_pool1d is the C function torch.avg_pool1d (no divisor_override); F.max_pool1d a Python function.
     ...spellings(['F.max_pool1d', 'torch.max_pool1d'], op(maxPool1dFunction)),
     ...spellings(['F.avg_pool1d', 'torch.avg_pool1d'], op(avgPool1dFunction)),

@@ -143,3 +143,52 @@ export function groupedConv2d(ctx: LoweringContext, strategy: GroupedConvolution
   const y = ctx.op('CONCATENATION', ys, { shape, suffix: 'concat' }, { axis: 3 });
   return ctx.activation(activationName(ctx), y);
 }
+
+/** A Keras int-or-triple config value (Conv3D kernelSize, strides, dilationRate) as a triple. */
+function triple(ctx: LoweringContext, key: string, fallback: number): [number, number, number] {
+  const value = ctx.config<number | number[] | null>(key);
+  if (value === undefined || value === null) return [fallback, fallback, fallback];
+  if (typeof value === 'number') return [value, value, value];
+  if (value.length === 1) return [value[0]!, value[0]!, value[0]!];
+  return [value[0]!, value[1]!, value[2]!];
+}
+
+/** Conv3D: TFLite's CONV_3D takes Keras's (kd, kh, kw, in, out) kernel as it is (DHWIO). */
+export function conv3d(ctx: LoweringContext): IrTensor {
+  requireChannelsLast(ctx);
+  const kernel = ctx.weight('kernel'); // (kd, kh, kw, in, out)
+  const [strideD, strideH, strideW] = triple(ctx, 'strides', 1);
+  const [dilationD, dilationH, dilationW] = triple(ctx, 'dilationRate', 1);
+  const y = ctx.op('CONV_3D', [ctx.inputs[0]!, ctx.constant('kernel', kernel), biasOf(ctx, kernel.shape[4]!)], { shape: outputShape(ctx), suffix: 'conv' }, {
+    padding: tflitePadding(ctx),
+    strideD,
+    strideH,
+    strideW,
+    dilationDFactor: dilationD,
+    dilationHFactor: dilationH,
+    dilationWFactor: dilationW,
+  });
+  return ctx.activation(activationName(ctx), y);
+}
+
+/**
+ * Conv3DTranspose: CONV_3D_TRANSPOSE takes (output_shape, filter, input, bias) with Keras's
+ * (kd, kh, kw, out, in) kernel as it is.
+ */
+export function conv3dTranspose(ctx: LoweringContext): IrTensor {
+  requireChannelsLast(ctx);
+  const [dilationD, dilationH, dilationW] = triple(ctx, 'dilationRate', 1);
+  const kernel = ctx.weight('kernel'); // (kd, kh, kw, out, in)
+  const [strideD, strideH, strideW] = triple(ctx, 'strides', 1);
+  const shape = outputShape(ctx);
+  const y = ctx.op('CONV_3D_TRANSPOSE', [ctx.int32('output_shape', shape), ctx.constant('kernel', kernel), ctx.inputs[0]!, biasOf(ctx, kernel.shape[3]!)], { shape, suffix: 'conv' }, {
+    padding: tflitePadding(ctx),
+    strideD,
+    strideH,
+    strideW,
+    dilationDFactor: dilationD,
+    dilationHFactor: dilationH,
+    dilationWFactor: dilationW,
+  });
+  return ctx.activation(activationName(ctx), y);
+}

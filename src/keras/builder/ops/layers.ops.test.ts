@@ -20,6 +20,12 @@ const LAYERS = [
   'layer_instance_norm_running_stats_functional', 'layer_group_norm_functional_affine',
   'layer_conv2d_functional', 'layer_conv2d_functional_bias_depthwise', 'layer_conv2d_functional_grouped_same', 'layer_conv2d_functional_standardized_weight', 'layer_conv2d_functional_twice', 'layer_conv1d_functional', 'layer_conv_transpose2d_functional',
   'layer_conv1d_grouped_stride', 'layer_conv1d_grouped_padded', 'layer_conv1d_depthwise_same',
+  // 3-D convolutions and pooling, grouped transposed convolutions (ops/conv.ts, ops/pool.ts)
+  'layer_conv3d_k3_p1', 'layer_conv3d_stride2', 'layer_conv3d_grouped', 'layer_conv3d_depthwise', 'layer_conv3d_same_dilated_nobias', 'layer_conv3d_tuple_pad_stride', 'layer_conv3d_functional',
+  'layer_conv_transpose3d', 'layer_conv_transpose3d_k3', 'layer_conv_transpose3d_grouped_output_padding', 'layer_conv_transpose3d_functional',
+  'layer_conv_transpose2d_grouped', 'layer_conv_transpose2d_depthwise', 'layer_conv_transpose2d_functional_grouped',
+  'layer_maxpool3d', 'layer_maxpool3d_stride_pad', 'layer_maxpool3d_ceil', 'layer_max_pool3d_functional',
+  'layer_avgpool3d', 'layer_avgpool3d_pad_no_count', 'layer_avg_pool3d_functional', 'layer_adaptive_avg_pool3d_functional',
   // adaptive pooling (ops/pool.ts)
   'layer_adaptive_avgpool1d_nondividing', 'layer_adaptive_avgpool2d_larger', 'layer_adaptive_avgpool2d_nondividing', 'layer_adaptive_avgpool2d_upscale_nondividing',
   'layer_adaptive_maxpool2d_nondividing', 'layer_adaptive_avgpool3d', 'layer_adaptive_maxpool3d',
@@ -126,6 +132,12 @@ describe('layer ops of the operator suite', () => {
   it('refuses F.conv2d with a kernel computed from the inputs', { timeout: 300_000 }, async () => {
     const row = await refusalOf('suites/ops/layers/layer_conv2d_functional.py', 'F.conv2d(x, self.w,', 'F.conv2d(x, self.w * x.mean(),', 'conv2d_computed_weight');
     expect(row?.reason).toContain("function torch.conv2d at module path '(root)': F.conv2d with a weight computed from the inputs");
+  });
+
+  it('refuses a dilated ConvTranspose2d, saying what to do', { timeout: 300_000 }, async () => {
+    const row = await refusalOf('suites/ops/layers/layer_conv_transpose2d_dilated.py', 'dilation=2', 'dilation=2', 'conv_transpose2d_dilated');
+    expect(row?.pass).toBe(false);
+    expect(row?.reason).toContain("module ConvTranspose2d at module path 'm': dilated ConvTranspose2d (TFLite's transposed convolutions have no dilation): build it with dilation=1, or dilate the kernel with zeros yourself");
   });
 
   it('refuses a sequence-first GRU whose input Keras holds time first, saying what to do', { timeout: 300_000 }, async () => {

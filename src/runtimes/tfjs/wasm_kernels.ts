@@ -54,7 +54,7 @@ function conv3dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unk
                 for (let c = 0; c < inChannels; c++) {
                   let sum = 0;
                   for (let o = 0; o < outChannels; o++) sum += dyData[dyBase + o]! * filterData[filterBase + c * outChannels + o]!;
-                  dx[dxBase + c] += sum;
+                  dx[dxBase + c] = dx[dxBase + c]! + sum;
                 }
               }
             }

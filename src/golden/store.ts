@@ -59,6 +59,8 @@ export interface RecordOptions {
   readonly onnx?: boolean;
   /** Keep every intermediate value of the first seed (default true); without them a failure gets no per-layer diagnosis. */
   readonly activations?: boolean;
+  /** Run the model in float64 too (default true); without it the float64-budget rule falls back to `scaled`. */
+  readonly float64?: boolean;
 }
 
 /** The golden name a fixture file gets by default: its base name without .py. */
@@ -141,7 +143,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       float64Runs.push({ seed, inputs: tensors, outputs: produced });
       await writeTensors(staging, files, produced.map(({ name: outputName, tensor }) => [outputFile(seed, outputName), tensor]));
     }
-    const float64 = await recordFloat64(bridge, fixture, float64Runs);
+    const float64 = (options.float64 ?? true) ? await recordFloat64(bridge, fixture, float64Runs) : { record: { error: 'not recorded: recorded without float64 references' }, files: [] };
     await writeTensors(staging, files, float64.files);
     await bridge.unload(fixture);
     const weak = discriminationProblems(outputs!.map((o) => o.name), recorded);

@@ -60,9 +60,15 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         return;
       }
       if (model === undefined) throw new UsageError('convert needs a golden directory, a fixture file (.py) or --keras <model.json|model.h5>');
+      // The converter (tfjs and its backend) loads while a fixture's golden is recorded in the torch process.
+      const converter = Promise.all([import('../../convert/index.ts'), import('../../runtimes/tfjs/index.ts')]).then(async ([module, tfjs]) => {
+        await tfjs.initTfjsBackend(ctx.config.tfjsBackend);
+        return module;
+      });
+      converter.catch(() => undefined); // awaited below; a failure then is the one reported
       const { golden, cleanup } = await resolveGolden(ctx, model, resolve(ctx.cwd, flags.golden));
       try {
-        const { convertGolden, userRepresentativeData, writeArtifacts } = await import('../../convert/index.ts');
+        const { convertGolden, userRepresentativeData, writeArtifacts } = await converter;
         const representative = flags.representative
           ? userRepresentativeData(await readSamples(ctx, flags.representative, golden.manifest.inputs.map((s) => s.shape)), golden.manifest.inputs.map((s) => s.shape), flags.representative.join(', '))
           : undefined;
@@ -141,7 +147,9 @@ async function resolveGolden(ctx: CliContext, model: string, goldenRoot: string)
   if (!opened.bridge) throw new UsageError(`${model} has no golden under ${goldenRoot} and torch is unavailable to record one: ${opened.unavailable}`);
   const scratch = await mkdtemp(join(tmpdir(), 'torchport-convert-'));
   try {
-    await recordGolden(opened.bridge, path, { goldenRoot: scratch, ci: false });
+    // Only what the conversion reads: one seed, the captured graph and the weights (no ONNX export, no
+    // activations, no float64 run; `verify` records a full golden when the port is checked).
+    await recordGolden(opened.bridge, path, { goldenRoot: scratch, ci: false, seedCount: 1, onnx: false, activations: false, float64: false });
   } finally {
     await opened.bridge.close();
   }

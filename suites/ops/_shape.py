@@ -133,6 +133,10 @@ CASES = [
     c("mobilevit_unfold", "x = x.reshape(2 * 4 * 2, 2, 2, 2).transpose(1, 2); return x.reshape(2, 4, 4, 4).transpose(1, 3).reshape(2 * 4, 4, 4)", [[2, 4, 4, 4]]),
     c("mobilevit_fold", "x = x.contiguous().view(2, 4, 4, 4).transpose(1, 3).reshape(2 * 4 * 2, 2, 2, 2); return x.transpose(1, 2).reshape(2, 4, 4, 4)", [[8, 4, 4]]),
     c("gather_computed_from_constants", "x.gather(1, torch.arange(3).flip(0).view(1, 3, 1).expand(2, 3, 4))"),
+    # a constant gathered at indices computed from the inputs (RoBERTa's token type ids: a zeros buffer at the position ids)
+    c("gather_constant_at_computed_ids", "torch.gather(self.t.expand(2, -1), 1, (x * 3).long()) * x", [[2, 5]], init="self.register_buffer('t', torch.tensor([[3, 1, 4, 1, 5, 9, 2, 6, 5, 3]]))", dist={"kind": "uniform", "low": 0.0, "high": 3.3}),
+    c("gather_constant_varying_rows", "torch.gather(self.t.expand(2, 3, 4), 2, (x * 4).long()) + x", [[2, 3, 2]], init="self.register_buffer('t', torch.randn(1, 3, 4))", dist={"kind": "uniform", "low": 0.0, "high": 0.99}),
+    c("gather_roberta_token_types", "return self.e(torch.gather(self.t.expand(2, -1), 1, (x * 3).long() + 1)) + x.unsqueeze(-1)", [[2, 5]], init="self.register_buffer('t', torch.zeros(1, 12, dtype=torch.long)); self.e = nn.Embedding(2, 4)", dist={"kind": "uniform", "low": 0.0, "high": 3.3}),
     c("cat_with_batch_folded", "torch.cat([x, x.flatten().view(2, 3, 4) * 2], dim=1)"),
     c("reshape_as", "x.reshape_as(y) * y", [[2, 12], [2, 3, 4]]),
     c("view_as", "x.view_as(y) + 1", [[2, 3, 4], [2, 12]]),

@@ -2,11 +2,15 @@
 // repeat_interleave, expand / broadcast_to / broadcast_tensors to any shape, copy_, im2col
 // (F.unfold / nn.Unfold) and col2im (F.fold / nn.Fold), Tensor.unfold windows, gather /
 // take_along_dim, scatter / scatter_add / index_add / index_put at constant indices, triu / tril.
+import { tf } from '../../../runtimes/tfjs/index.ts';
+import { Tensor } from '../../../tensor/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
+import { ConstantArithmetic } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
+import { kerasShapeOf } from '../layout.ts';
 import { Unsupported, bool, expand as expandInts, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
-import { firstInput, input, outputShape, type Converter } from './common.ts';
+import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
 import { broadcastIndex, flatOf, forEachIndex, gatherByMap, unravel, type Ref } from './index_map.ts';
 import { repeatSlices } from './repeat_heads.ts';
 
@@ -181,11 +185,61 @@ const windows: Converter = (node, ctx) => {
 /** torch.gather(x, dim, index): out[o] = x[o with o[dim] = index[o]]. */
 const gather: Converter = (node, ctx) => {
   const args = node.bind(['input', 'dim', 'index', 'sparse_grad=']);
+  const table = args['input'];
+  if (isTensorConstant(table) && isValueArg(args['index'])) return [gatherFromConstant(node, ctx, table, num(args['dim'], 'dim'), input(node, ctx, args['index'], 'index'))];
   const x = firstInput(node, ctx);
   const dim = axisOf(node, num(args['dim'], 'dim'), x.torchShape.length);
   const index = constantInts(node, ctx, args['index'], 'index');
   return [gatherByMap(node, ctx, [x], outputShape(node, ctx), (o) => at(o.map((i, d) => (d === dim ? position(node, index.data[flatOf(index.shape, o)]!, x.torchShape[dim]!, 'index') : i))))];
 };
+
+/**
+ * torch.gather(C, dim, index) of a constant C at indices computed from the inputs (RoBERTa's token
+ * type ids: a zeros buffer gathered at the position ids): a lookup (Embedding, TFLite GATHER) into
+ * C's elements at index * stride(dim) + each position's constant offset along the other axes; no
+ * arithmetic when C varies along dim only. C must not vary along the batch axis.
+ */
+function gatherFromConstant(node: OpNode, ctx: BuildContext, arg: { param: string } | { constant: string }, rawDim: number, computed: KValue): KValue {
+  const tensor = ctx.tensorOf(arg);
+  if (!tensor) return node.fail(`its input ${JSON.stringify(arg)} is not among the model's tensors`);
+  const shape = tensor.shape;
+  const rank = shape.length;
+  const dim = axisOf(node, rawDim, rank);
+  const index = ctx.plain(computed, node);
+  const indexShape = index.torchShape;
+  if (indexShape.length !== rank) throw new Unsupported(`index of rank ${indexShape.length} for an input of rank ${rank} (torch.gather needs equal ranks)`);
+  if (dim === 0) throw new Unsupported('gathers a constant along the batch axis at computed indices');
+  if (index.layout.perm[0] !== 0) throw new Unsupported('index whose batch axis Keras holds elsewhere');
+  if (indexShape.some((size, d) => d > 0 && d !== dim && size > shape[d]!)) node.fail(`index of shape [${indexShape.join(', ')}] is larger than the input [${shape.join(', ')}] off dim ${dim}`);
+  const data = tensor.toArray();
+  const rowSize = shape.slice(1).reduce((a, b) => a * b, 1);
+  const row = data.slice(0, rowSize);
+  if (data.some((v, i) => v !== row[i % rowSize])) throw new Unsupported('gathers at computed indices from a constant that varies along the batch axis');
+  // Strides of C without its batch axis, per PyTorch axis (axis 0 unused).
+  const strides = shape.map((_, d) => (d === 0 ? 0 : shape.slice(d + 1).reduce((a, b) => a * b, 1)));
+  const alongDimOnly = row.every((v, p) => v === row[Math.floor(p / strides[dim]!) % shape[dim]! * strides[dim]!]);
+  const values = alongDimOnly ? Array.from({ length: shape[dim]! }, (_, j) => row[j * strides[dim]!]!) : row;
+  let flat = index;
+  if (!alongDimOnly) {
+    if (strides[dim] !== 1) flat = ctx.apply(new ConstantArithmetic({ op: 'mul', scalar: strides[dim]!, name: nameFor(node, ctx, '__stride') }), flat, indexShape, flat.layout);
+    // Keras axis k holds PyTorch axis perm[k]: the offsets in the index's Keras order.
+    const perm = index.layout.perm;
+    const kerasShape = perm.map((axis) => (axis === 0 ? 1 : indexShape[axis]!));
+    const offsets = new Float32Array(kerasShape.reduce((a, b) => a * b, 1));
+    let i = 0;
+    forEachIndex(kerasShape, (k) => {
+      offsets[i++] = k.reduce((sum, position, j) => (perm[j] === 0 || perm[j] === dim ? sum : sum + position * strides[perm[j]!]!), 0);
+    });
+    const layer = new ConstantArithmetic({ op: 'add', shape: kerasShape, name: nameFor(node, ctx, '__offsets') });
+    ctx.addTensor(layer.name, 'value', `<gather>.${layer.name}`, new Tensor('float32', kerasShape, offsets));
+    flat = ctx.apply(layer, flat, indexShape, flat.layout);
+  }
+  const lookup = tf.layers.embedding({ inputDim: values.length, outputDim: 1, embeddingsInitializer: 'zeros', name: nameFor(node, ctx, '__lookup') });
+  ctx.addTensor(lookup.name, 'embeddings', `<gather>.${lookup.name}`, new Tensor('float32', [values.length, 1], Float32Array.from(values)));
+  const looked = ctx.apply(lookup, flat, [...indexShape, 1], { perm: [...index.layout.perm, rank] });
+  const reshape = tf.layers.reshape({ targetShape: kerasShapeOf(indexShape, index.layout.perm).slice(1), name: nameFor(node, ctx, '__squeeze') });
+  return ctx.apply(reshape, looked, indexShape, index.layout);
+}
 
 /** torch.take_along_dim(x, indices, dim): gather with x and indices broadcast against each other. */
 const takeAlongDim: Converter = (node, ctx) => {

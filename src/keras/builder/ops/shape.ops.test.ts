@@ -16,6 +16,8 @@ const CASES = [
   'pixel_shuffle_f', 'pixel_shuffle_module', 'pixel_shuffle_r3', 'pixel_unshuffle_f', 'pixel_unshuffle_module', 'pixel_shuffle_roundtrip',
   'unfold_k2_s2', 'unfold_k3_p1', 'unfold_module_dilated', 'fold_k2_s2', 'fold_module_overlap', 'unfold_fold_roundtrip', 'tensor_unfold_windows', 'tensor_unfold_overlap',
   'gather_dim1', 'gather_last', 'take_along_dim', 'gather_computed_from_constants',
+  // a constant gathered at computed indices (RoBERTa's token type ids), with and without per-position offsets
+  'gather_constant_at_computed_ids', 'gather_constant_varying_rows', 'gather_roberta_token_types',
   'scatter_dim1_src', 'scatter_value', 'scatter_add', 'index_add_constant', 'index_select_dim1', 'masked_select_constant_mask',
   'index_list_dim1', 'index_list_batch', 'index_list_last_repeated', 'index_negative_list', 'index_two_lists', 'index_bool_constant', 'index_bool_buffer',
   'slice_step2', 'slice_offset_step2', 'slice_negative_start', 'slice_negative_stop', 'select_negative', 'slice_start_stop_step', 'slice_hw_steps',

@@ -75,6 +75,10 @@ CASES = [
     c("cumsum_dim0", "x.cumsum(0)"),
     c("cumsum_rank4_dim2", "x.cumsum(dim=2)", X4),
     c("cumprod_dim_neg1", "x.cumprod(dim=-1)", dist=UNIT, tol=RELATIVE),
+    c("cumprod_dim1", "torch.cumprod(x, dim=1)", dist=UNIT, tol=RELATIVE),
+    c("cumprod_dim0", "torch.cumprod(x, 0)", [[3, 2, 4]], dist=UNIT, tol=RELATIVE),
+    c("cumprod_rank4_dim_neg2", "x.cumprod(-2)", [[2, 3, 7, 4]], dist=UNIT, tol=RELATIVE),
+    c("cumprod_signed_long", "torch.cumprod(x, dim=-1)", [[2, 3, 9]]),
     c("cummax_dim1_values", "torch.cummax(x, dim=1).values"),
     # topk / sort
     c("topk_k2_last", "torch.topk(x, 2)"),

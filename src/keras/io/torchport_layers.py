@@ -612,6 +612,23 @@ class Cumsum(keras.layers.Layer):
         return {**super().get_config(), "axis": self.axis}
 
 
+@_register
+class Cumprod(keras.layers.Layer):
+    """A running product along one non-batch axis (PyTorch's cumprod)."""
+
+    def __init__(self, axis, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int) or axis < 1:
+            raise ValueError(f"Cumprod axis must be an integer >= 1 (axis 0 is the batch), got {axis!r}")
+        self.axis = int(axis)
+
+    def call(self, x):
+        return ops.cumprod(_single(x), axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
@@ -931,7 +948,7 @@ CUSTOM_OBJECTS = {
     for cls in (
         HardSigmoid, HardSwish, GeluTanh, BatchMatMul, BroadcastTo, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather,
         GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StaticReshape, StridedSlice, TorchGRU,
-        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast, Ranking,
+        AdaptivePool, Cumprod, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast, Ranking,
     )
 }
 """Every layer by the class name model.h5 uses: `keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS)`."""

@@ -20,6 +20,7 @@ afterAll(() => worker.close());
 const FIXTURES: Record<string, string> = {
   AdaptivePool: 'suites/ops/layers/layer_adaptive_avgpool2d_nondividing.py',
   Cast: 'suites/ops/elementwise/ew_cast_mask_long_output.py',
+  Cumprod: 'suites/ops/reductions/red_cumprod_rank4_dim_neg2.py',
   Cumsum: 'golden/cumsum_ops',
   Pointwise: 'suites/ops/elementwise/ew_softplus_beta_threshold.py',
   PointwiseBinary: 'suites/ops/elementwise/ew_remainder_tensor.py',
@@ -33,7 +34,7 @@ const FIXTURES: Record<string, string> = {
 const modelName = (path: string) => path.split('/').pop()!.replace(/\.py$/, '');
 
 describe.skipIf(!available)('the Python twins of the op-family layers in real Keras 3', () => {
-  it('give PyTorch\'s outputs: AdaptivePool, Cast, Cumsum, Pointwise, PointwiseBinary, Ranking, StaticReshape, Statistic, TopK, TorchNorm', async () => {
+  it('give PyTorch\'s outputs: AdaptivePool, Cast, Cumprod, Cumsum, Pointwise, PointwiseBinary, Ranking, StaticReshape, Statistic, TopK, TorchNorm', async () => {
     const work = await mkdtemp(join(tmpdir(), 'keras-py-twins-'));
     try {
       const fixtures = Object.values(FIXTURES).map((path) => join(ROOT, path));

@@ -1,7 +1,8 @@
 // Elementwise math (sqrt, rsqrt, exp, log, erf, abs, pow with a constant exponent, clamp with
-// constant bounds), running sums (cumsum) and the matrix product of two computed tensors
+// constant bounds), running sums and products (cumsum, cumprod) and the matrix product of two computed tensors
 // (matmul / bmm / @).
 import { tf } from '../../../runtimes/tfjs/index.ts';
+import { Tensor } from '../../../tensor/index.ts';
 import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';
 import { BatchMatMul, Clamp, KerasLayerConfigError, MathFunction, type MathFunctionName } from '../../layers/index.ts';
@@ -136,12 +137,53 @@ export class Cumsum extends tf.layers.Layer implements LowerableLayer {
   }
 }
 
+/**
+ * A running product along one non-batch axis (PyTorch's cumprod). TFLite has no CUMPROD: it is a
+ * log-depth scan, ceil(log2(n)) steps of y = y * (y shifted by s along the axis, 1 shifted in),
+ * s = 1, 2, 4, ... (SLICE, PADV2 with 1, MUL). A full-int8 model keeps the scan float32, as it keeps
+ * CUMSUM: a product of int8 factors compounds their rounding (cosine 0.988 on 9 factors of N(0, 1)), and the
+ * padded 1 could fall outside the calibrated range of the values.
+ */
+export class Cumprod extends tf.layers.Layer implements LowerableLayer {
+  static readonly className = 'Cumprod';
+  readonly axis: number;
+
+  constructor(args: LayerArgs & { axis: number }) {
+    super(args);
+    if (!Number.isInteger(args.axis) || args.axis < 1) throw new KerasLayerConfigError(`Cumprod axis must be an integer >= 1 (axis 0 is the batch), got ${JSON.stringify(args.axis)}`);
+    this.axis = args.axis;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.cumprod(Array.isArray(inputs) ? inputs[0]! : inputs, this.axis));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+
+  lower(ctx: LoweringContext): IrTensor {
+    const x = ctx.inputs[0]!;
+    const n = x.shape[this.axis]!;
+    const one = ctx.constant('one', Tensor.fromNumbers([], [1]));
+    let y = x;
+    for (let shift = 1; shift < n; shift *= 2) {
+      const size = x.shape.map((d, i) => (i === this.axis ? n - shift : d));
+      const head = ctx.op('SLICE', [y, ctx.int32(`begin_${shift}`, x.shape.map(() => 0)), ctx.int32(`size_${shift}`, size)], { shape: size, suffix: `head_${shift}`, keepFloat: true });
+      const paddings = ctx.int32(`paddings_${shift}`, x.shape.flatMap((_, i) => (i === this.axis ? [shift, 0] : [0, 0])), [x.shape.length, 2]);
+      const shifted = ctx.op('PADV2', [head, paddings, one], { shape: x.shape, suffix: `shifted_${shift}`, keepFloat: true });
+      y = ctx.op('MUL', [y, shifted], { shape: x.shape, suffix: `product_${shift}`, keepFloat: true });
+    }
+    return y;
+  }
+}
+
 const CUMSUM_SIGNATURE = ['input', 'dim', 'dtype='];
 
-/** The PyTorch dim of a cumsum, in [0, rank); refuses what float32 CUMSUM cannot reproduce. */
+/** The PyTorch dim of a cumsum / cumprod, in [0, rank); refuses what float32 cannot reproduce. */
 function cumsumDim(node: OpNode, rank: number): number {
   const args = node.bind(CUMSUM_SIGNATURE);
-  if (literal(args['dtype'], 'dtype') != null) throw new Unsupported('a dtype argument: the running sum is computed in float32; drop dtype= or cast afterwards');
+  if (literal(args['dtype'], 'dtype') != null) throw new Unsupported('a dtype argument: the running sum or product is computed in float32; drop dtype= or cast afterwards');
   const dim = num(args['dim'], 'dim');
   if (!Number.isInteger(dim) || dim < -rank || dim >= rank) throw new Unsupported(`dim ${dim} is out of range for a rank-${rank} tensor`);
   return dim < 0 ? dim + rank : dim;
@@ -154,22 +196,24 @@ export function checkCumsum(node: OpNode, shapes: (value: string) => readonly nu
   return undefined;
 }
 
-/** A flattened channels-last value is put back in PyTorch's feature order first: the sum runs in order. */
-const cumsum: Converter = (node, ctx) => {
-  const input = ctx.plain(firstInput(node, ctx), node);
-  const dim = cumsumDim(node, input.torchShape.length);
-  // Along dim 0 (across the batch) the sum runs on the input lifted into one sample.
-  const x = dim === 0 ? liftBatch(node, ctx, input) : input;
-  const axis = kerasAxis(x.layout, dim === 0 ? 1 : dim);
-  const summed = ctx.apply(new Cumsum({ axis, name: nameFor(node, ctx) }), x, x.torchShape, x.layout);
-  return [dim === 0 ? dropLift(node, ctx, summed) : summed];
-};
+/** cumsum / cumprod. A flattened channels-last value is put back in PyTorch's feature order first: the scan runs in order. */
+const running =
+  (Layer: typeof Cumsum | typeof Cumprod): Converter =>
+  (node, ctx) => {
+    const input = ctx.plain(firstInput(node, ctx), node);
+    const dim = cumsumDim(node, input.torchShape.length);
+    // Along dim 0 (across the batch) the scan runs on the input lifted into one sample.
+    const x = dim === 0 ? liftBatch(node, ctx, input) : input;
+    const axis = kerasAxis(x.layout, dim === 0 ? 1 : dim);
+    const scanned = ctx.apply(new Layer({ axis, name: nameFor(node, ctx) }), x, x.torchShape, x.layout);
+    return [dim === 0 ? dropLift(node, ctx, scanned) : scanned];
+  };
 
 const CLAMP = op(clamp);
 
 export const FAMILY: OpFamily = {
   name: 'Math functions and matrix products',
-  layers: [BatchMatMul, Clamp, Cumsum, MathFunction],
+  layers: [BatchMatMul, Clamp, Cumprod, Cumsum, MathFunction],
   ops: {
     ...spellings(['torch.sqrt', 'Tensor.sqrt'], op(unary('sqrt'))),
     ...spellings(['torch.rsqrt', 'Tensor.rsqrt'], op(unary('rsqrt'))),
@@ -182,6 +226,7 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.clamp', 'torch.clip', 'Tensor.clamp', 'Tensor.clip', 'Tensor.clamp_'], CLAMP),
     ...spellings(['torch.clamp_min', 'Tensor.clamp_min'], op(oneSidedClamp('min'))),
     ...spellings(['torch.clamp_max', 'Tensor.clamp_max'], op(oneSidedClamp('max'))),
-    ...spellings(['torch.cumsum', 'Tensor.cumsum'], op(cumsum, checkCumsum)),
+    ...spellings(['torch.cumsum', 'Tensor.cumsum'], op(running(Cumsum), checkCumsum)),
+    ...spellings(['torch.cumprod', 'Tensor.cumprod'], op(running(Cumprod), checkCumsum)),
   },
 };

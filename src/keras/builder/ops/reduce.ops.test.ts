@@ -19,10 +19,12 @@ const PASSING = [
   'max_all', 'min_all', 'max_dim0_batch', 'amax_all_axes', 'amin_dim0', 'prod_all', 'prod_dim0', 'std_all', 'std_all_biased',
   'var_all', 'norm_fro_all', 'vector_norm_all', 'sum_all', 'mean_all', 'sum_dim0', 'mean_dim0_keepdim', 'mean_dims023',
   'cumsum_dim0', 'argmax_all', 'argmin_all', 'argmax_dim0_batch',
+  // cumprod: a log-depth scan of SLICE, PADV2 and MUL (TFLite has no CUMPROD)
+  'cumprod_dim_neg1', 'cumprod_dim1', 'cumprod_dim0', 'cumprod_rank4_dim_neg2', 'cumprod_signed_long',
 ];
 
 const REFUSED: Readonly<Record<string, RegExp>> = {
-  cumprod_dim_neg1: /Tensor\.cumprod.*no Keras conversion is known for function Tensor\.cumprod/s,
+  cummax_dim1_values: /torch\.cummax.*no Keras conversion is known for function torch\.cummax/s,
 };
 
 describeOpCases('reductions of the operator suite', 'reductions', 'red', PASSING, REFUSED);

@@ -653,6 +653,9 @@ _POINTWISE = {
     "sin": lambda x, p: ops.sin(x),
     "cos": lambda x, p: ops.cos(x),
     "tan": lambda x, p: ops.divide(ops.sin(x), ops.cos(x)),
+    "asin": lambda x, p: ops.arcsin(x),
+    "acos": lambda x, p: ops.arccos(x),
+    "atan": lambda x, p: ops.arctan(x),
     "sinh": lambda x, p: ops.sinh(x),
     "cosh": lambda x, p: ops.cosh(x),
     "floor": lambda x, p: ops.floor(x),
@@ -715,6 +718,7 @@ _POINTWISE_BINARY = {
     "fmod": lambda a, b: ops.subtract(a, ops.multiply(_trunc(ops.divide(a, b)), b)),
     "maximum": ops.maximum,
     "minimum": ops.minimum,
+    "atan2": ops.arctan2,
 }
 
 

@@ -19,6 +19,9 @@ const CASES = [
   // composites of existing layers
   'glu_last', 'glu_dim1', 'glu_module_dim_neg2', 'softmin_last', 'logical_and', 'logical_or_not', 'addcmul', 'lerp_scalar', 'hypot',
   'xlogy_positive', 'clamp_tensor_bounds',
+  // inverse trigonometry through TFLite's ATAN2 (no ASIN / ACOS / ATAN builtins)
+  'atan', 'arctan_large', 'atan_method', 'asin', 'asin_edges', 'acos', 'arccos_method',
+  'atan2', 'atan2_broadcast', 'atan2_method_axes', 'atan2_zero_signs',
 ];
 
 describe('pointwise ops against torch', () => {

@@ -97,6 +97,7 @@ CASES = [
     c("logsumexp_large", "torch.logsumexp(x * 30, dim=-1)", tol=RELATIVE),
     # sum / mean over every axis and over the batch axis
     c("sum_all", "x.sum()"),
+    c("sum_all_scaled", "x.sum() * 2 + 1"),
     c("mean_all", "x.mean()", X4),
     c("sum_dim0", "x.sum(dim=0)"),
     c("mean_dim0_keepdim", "x.mean(dim=0, keepdim=True)"),

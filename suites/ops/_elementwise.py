@@ -150,6 +150,7 @@ CASES = [
     c("mul_parameter_channels", "x * self.w", X4, init="self.w = nn.Parameter(torch.randn(3, 1, 1))"),
     c("addcmul", "torch.addcmul(x, x, y, value=0.5)", TWO),
     c("addcdiv", "torch.addcdiv(x, x, y.abs() + 0.5, value=2)", TWO),
+    c("addcdiv_broadcast_method", "x.addcdiv(y, z.abs() + 0.5)", [[2, 3, 4], [2, 3, 4], [4]]),
     c("lerp_scalar", "torch.lerp(x, y, 0.3)", TWO),
     c("hypot", "torch.hypot(x, y)", TWO),
     c("atan2", "torch.atan2(x, y)", TWO),

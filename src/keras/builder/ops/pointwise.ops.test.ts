@@ -22,6 +22,7 @@ const CASES = [
   // inverse trigonometry through TFLite's ATAN2 (no ASIN / ACOS / ATAN builtins)
   'atan', 'arctan_large', 'atan_method', 'asin', 'asin_edges', 'acos', 'arccos_method',
   'atan2', 'atan2_broadcast', 'atan2_method_axes', 'atan2_zero_signs',
+  'addcdiv', 'addcdiv_broadcast_method',
 ];
 
 describe('pointwise ops against torch', () => {

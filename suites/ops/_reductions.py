@@ -80,6 +80,10 @@ CASES = [
     c("cumprod_rank4_dim_neg2", "x.cumprod(-2)", [[2, 3, 7, 4]], dist=UNIT, tol=RELATIVE),
     c("cumprod_signed_long", "torch.cumprod(x, dim=-1)", [[2, 3, 9]]),
     c("cummax_dim1_values", "torch.cummax(x, dim=1).values"),
+    c("cummax_last_values_method", "x.cummax(-1)[0]", [[2, 3, 11]]),
+    c("cummin_dim0_values", "torch.cummin(x, 0).values", [[5, 3, 4]]),
+    c("cummin_rank4_dim1_values", "torch.cummin(x, dim=1).values", X4),
+    c("cummax_indices", "torch.cummax(x, dim=1).indices.float()"),
     # topk / sort
     c("topk_k2_last", "torch.topk(x, 2)"),
     c("topk_k2_values", "x.topk(2, dim=-1).values"),

@@ -139,6 +139,8 @@ CASES = [
     c("where_tensor_and_int", "torch.where(x > 0, x, 0)"),
     c("where_tensors", "torch.where(x > y, x, y * 2)", TWO),
     c("where_broadcast_condition", "torch.where(y > 0, x, -x)", [[2, 3, 4], [3, 1]]),
+    c("where_mask_rank2_scalar", "torch.where(y > 0, x, 0.0)", [[2, 3, 4], [3, 4]]),
+    c("masked_fill_batch_broadcast_mask", "x.masked_fill(y > 0, -1.0)", [[2, 3, 4], [1, 3, 4]]),
     c("masked_fill_scalar", "x.masked_fill(x < -0.5, 0.5)"),
     c("nan_to_num_plain", "torch.nan_to_num(x)"),
     # broadcasting between two inputs and against parameters

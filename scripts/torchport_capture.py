@@ -31,6 +31,19 @@ from torch.overrides import TorchFunctionMode
 CONTAINERS = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict, torch.nn.ParameterList, torch.nn.ParameterDict)
 # Tensor methods/attributes that answer questions about a tensor instead of computing one.
 NON_COMPUTING = {"size", "dim", "numel", "shape", "dtype", "device", "is_contiguous", "stride", "element_size", "__len__", "item", "tolist", "data_ptr", "requires_grad", "ndim", "__format__", "__repr__", "__bool__", "__int__", "__float__", "__index__"}
+# Tensor attributes that compute a tensor from the one read (x.T, x.mT; x.H and x.mH are the same on real
+# tensors). An attribute read reaches the torch-function mode as Tensor.__get__ (the descriptor's __get__);
+# these are recorded as nodes named Tensor.<attribute>, every other attribute read (shape, dtype, device,
+# data, grad, is_leaf, requires_grad, ...) is not.
+COMPUTING_ATTRIBUTES = {"T", "mT", "H", "mH"}
+
+
+def attribute_read(func):
+    """The attribute a Tensor.__get__ call reads (x.T: "T"), or None when func is no attribute read."""
+    descriptor = getattr(func, "__self__", None)
+    if getattr(func, "__name__", None) != "__get__" or type(descriptor).__name__ != "getset_descriptor":
+        return None
+    return getattr(descriptor, "__name__", None)
 
 
 class CaptureError(Exception):
@@ -312,7 +325,9 @@ class Recorder(TorchFunctionMode):
             name = op_name(func)
             short = name.split(".")[-1]
             # Tensor.__setitem__ is recorded by traced_setitem, which every assignment goes through.
-            if short not in NON_COMPUTING and name not in ("Tensor.__get__", "Tensor.__set__", "Tensor.__setitem__"):
+            if name == "Tensor.__get__" and attribute_read(func) in COMPUTING_ATTRIBUTES and isinstance(result, torch.Tensor):
+                self.record("function", f"Tensor.{attribute_read(func)}", args[:1], {}, result)
+            elif short not in NON_COMPUTING and name not in ("Tensor.__get__", "Tensor.__set__", "Tensor.__setitem__"):
                 if name in CONCATENATIONS:
                     args = without_empty_operands(args)
                 if target is not None and result is target and is_inplace(short):

@@ -2,7 +2,8 @@
 // modules defined outside torch (recorded by what they compute, or traced into their calls; never refused for
 // their class name), models that compute more than they return (those nodes are left out) and concatenations
 // onto an empty cache (the empty operand is left out), and in-place writes (recorded as the new value of the
-// tensor written, or refused when they reach it through a view the graph cannot show). Each fixture is
+// tensor written, or refused when they reach it through a view the graph cannot show), and attribute reads
+// (x.T and x.mT are nodes, x.shape or x.dtype are not). Each fixture is
 // captured through the bridge and then verified against torch on keras and tflite-fp32.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,11 +75,16 @@ describe('graph capture of library-style modules', () => {
     await expect(capture('write_through_view')).rejects.toThrow(/2x3x4 float32, made by node 'add' \(Tensor\.add\)\) was changed by an in-place write torchport cannot follow.*write that step out of place/s);
   });
 
+  it('records the attribute reads that compute a tensor (x.mT, x.T) and no other attribute read', async () => {
+    const graph = await capture('attribute_reads');
+    expect(graph.nodes.map((n) => n.op)).toEqual(['Tensor.mT', 'Linear', 'Tensor.mT', 'Tensor.relu', 'Tensor.T']);
+  });
+
   it('all of them convert and match torch on keras and tflite-fp32', async () => {
-    const names = ['subclass_init_only', 'subclass_forward', 'unused_head', 'empty_cache_cat', 'constant_written', 'index_assign'];
+    const names = ['subclass_init_only', 'subclass_forward', 'unused_head', 'empty_cache_cat', 'constant_written', 'index_assign', 'attribute_reads'];
     const result = await runCli(['verify', ...names.map(fixture), '--targets', 'keras,tflite-fp32', '--json', '--report', join(dir, 'reports')], { cwd: ROOT, env: { ...process.env, CI: 'false' } });
     const rows = (JSON.parse(result.out) as { results: Array<{ model: string; target: string; status: string; reason?: string }> }).results;
     expect(rows.filter((r) => r.status !== 'pass').map((r) => `${r.model} ${r.target}: ${r.reason ?? r.status}`)).toEqual([]);
-    expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(12);
+    expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(14);
   }, 600_000);
 });

@@ -58,6 +58,17 @@ CASES = [
     c("einsum_ellipsis", "torch.einsum('...ij,...jk->...ik', x, y)", [[2, 3, 4], [2, 4, 5]]),
     c("einsum_channel_mix", "torch.einsum('bchw,oc->bohw', x, self.w)", [[2, 4, 3, 3]], init=W45 + "; self.w.data = self.w.data.t().contiguous()"),
     c("einsum_trace", "torch.einsum('bii->b', x)", [[2, 4, 4]]),
+    c("einsum_trace_2d", "torch.einsum('ii->', x)", [[4, 4]]),
+    c("einsum_diagonal", "torch.einsum('ii->i', x)", [[4, 4]]),
+    c("einsum_batch_diagonal", "torch.einsum('bii->bi', x)", [[2, 4, 4]]),
+    c("einsum_diagonal_weighted", "torch.einsum('bii,bi->bi', x, y)", [[2, 4, 4], [2, 4]]),
+    # diagonal / trace
+    c("diagonal_2d", "torch.diagonal(x)", [[4, 4]]),
+    c("diagonal_offset_last_two", "x.diagonal(offset=1, dim1=-2, dim2=-1)", [[2, 3, 4]]),
+    c("diagonal_negative_offset", "torch.diagonal(x, -1, 1, 2) * 2", [[2, 4, 3]]),
+    c("diagonal_dims_swapped", "torch.diagonal(x, 0, 2, 1)", [[2, 3, 4]]),
+    c("trace", "torch.trace(x) * 2", [[4, 4]]),
+    c("trace_method", "x.trace()", [[4, 4]]),
     # relatives
     c("tensordot", "torch.tensordot(x, y, dims=([2], [0]))", [[2, 3, 4], [4, 5]]),
     c("kron", "torch.kron(x, y)", [[2, 2], [2, 3]]),

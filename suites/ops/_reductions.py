@@ -75,7 +75,15 @@ CASES = [
     c("cumsum_dim0", "x.cumsum(0)"),
     c("cumsum_rank4_dim2", "x.cumsum(dim=2)", X4),
     c("cumprod_dim_neg1", "x.cumprod(dim=-1)", dist=UNIT, tol=RELATIVE),
+    c("cumprod_dim1", "torch.cumprod(x, dim=1)", dist=UNIT, tol=RELATIVE),
+    c("cumprod_dim0", "torch.cumprod(x, 0)", [[3, 2, 4]], dist=UNIT, tol=RELATIVE),
+    c("cumprod_rank4_dim_neg2", "x.cumprod(-2)", [[2, 3, 7, 4]], dist=UNIT, tol=RELATIVE),
+    c("cumprod_signed_long", "torch.cumprod(x, dim=-1)", [[2, 3, 9]]),
     c("cummax_dim1_values", "torch.cummax(x, dim=1).values"),
+    c("cummax_last_values_method", "x.cummax(-1)[0]", [[2, 3, 11]]),
+    c("cummin_dim0_values", "torch.cummin(x, 0).values", [[5, 3, 4]]),
+    c("cummin_rank4_dim1_values", "torch.cummin(x, dim=1).values", X4),
+    c("cummax_indices", "torch.cummax(x, dim=1).indices.float()"),
     # topk / sort
     c("topk_k2_last", "torch.topk(x, 2)"),
     c("topk_k2_values", "x.topk(2, dim=-1).values"),
@@ -93,6 +101,7 @@ CASES = [
     c("logsumexp_large", "torch.logsumexp(x * 30, dim=-1)", tol=RELATIVE),
     # sum / mean over every axis and over the batch axis
     c("sum_all", "x.sum()"),
+    c("sum_all_scaled", "x.sum() * 2 + 1"),
     c("mean_all", "x.mean()", X4),
     c("sum_dim0", "x.sum(dim=0)"),
     c("mean_dim0_keepdim", "x.mean(dim=0, keepdim=True)"),

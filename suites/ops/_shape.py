@@ -44,6 +44,10 @@ CASES = [
     c("t_2d", "x.t()", [[3, 4]]),
     c("t_attr", "x.T * 2", [[3, 4]]),
     c("mT", "x.mT"),
+    c("mT_rank4", "x.mT + 1", [[2, 3, 4, 5]]),
+    c("mH_real", "x.mH * 2"),
+    c("H_real_2d", "x.H - 1", [[3, 4]]),
+    c("T_rank3", "x.T", [[2, 3, 4]]),
     c("broadcast_tensors", "torch.broadcast_tensors(x, y)", [[2, 1, 4], [3, 1]]),
     c("broadcast_tensors_sum", "sum(torch.broadcast_tensors(x, y))", [[2, 1, 4], [3, 1]]),
     # pixel shuffle / unshuffle

@@ -177,7 +177,8 @@ function checkBatchAxis(node: OpNode, ctx: BuildContext, reads: readonly string[
   if (BATCH_MOVED_OPS.has(node.op)) return;
   for (const id of reads) {
     const value = ctx.values.get(id);
-    if (!value || value.layout.perm[0] === 0) continue;
+    // A 0-d value (x.sum(), a trace) has no axis 0 to move.
+    if (!value || value.torchShape.length === 0 || value.layout.perm[0] === 0) continue;
     const perm = [0, ...value.layout.perm.filter((axis) => axis !== 0)];
     ctx.values.set(id, ctx.relayout(value, perm, node, `${node.op} needs PyTorch axis 0 on Keras axis 0`));
   }

@@ -612,6 +612,43 @@ class Cumsum(keras.layers.Layer):
         return {**super().get_config(), "axis": self.axis}
 
 
+_FLOAT32_MAX = 3.4028234663852886e38
+_SCAN_FILL = {"prod": 1.0, "max": -_FLOAT32_MAX, "min": _FLOAT32_MAX}
+
+
+@_register
+class Scan(keras.layers.Layer):
+    """A running product, maximum or minimum along one non-batch axis (PyTorch's cumprod, cummax(...).values,
+    cummin(...).values); max / min as the TFLite lowering computes them: a log-depth scan."""
+
+    def __init__(self, axis, op, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int) or axis < 1:
+            raise ValueError(f"Scan axis must be an integer >= 1 (axis 0 is the batch), got {axis!r}")
+        if op not in _SCAN_FILL:
+            raise ValueError(f"Scan op must be one of {', '.join(_SCAN_FILL)}, got {op!r}")
+        self.axis = int(axis)
+        self.op = op
+
+    def call(self, x):
+        x = _single(x)
+        if self.op == "prod":
+            return ops.cumprod(x, axis=self.axis)
+        n = x.shape[self.axis]
+        combine = ops.maximum if self.op == "max" else ops.minimum
+        y = x
+        shift = 1
+        while shift < n:
+            head = ops.take(y, list(range(n - shift)), axis=self.axis)
+            pads = [[shift, 0] if i == self.axis else [0, 0] for i in range(len(x.shape))]
+            y = combine(y, ops.pad(head, pads, constant_values=_SCAN_FILL[self.op]))
+            shift *= 2
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "op": self.op}
+
+
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
@@ -636,6 +673,9 @@ _POINTWISE = {
     "sin": lambda x, p: ops.sin(x),
     "cos": lambda x, p: ops.cos(x),
     "tan": lambda x, p: ops.divide(ops.sin(x), ops.cos(x)),
+    "asin": lambda x, p: ops.arcsin(x),
+    "acos": lambda x, p: ops.arccos(x),
+    "atan": lambda x, p: ops.arctan(x),
     "sinh": lambda x, p: ops.sinh(x),
     "cosh": lambda x, p: ops.cosh(x),
     "floor": lambda x, p: ops.floor(x),
@@ -698,6 +738,7 @@ _POINTWISE_BINARY = {
     "fmod": lambda a, b: ops.subtract(a, ops.multiply(_trunc(ops.divide(a, b)), b)),
     "maximum": ops.maximum,
     "minimum": ops.minimum,
+    "atan2": ops.arctan2,
 }
 
 
@@ -931,7 +972,7 @@ CUSTOM_OBJECTS = {
     for cls in (
         HardSigmoid, HardSwish, GeluTanh, BatchMatMul, BroadcastTo, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather,
         GroupedConv2D, LogSoftmax, MathFunction, Clamp, Reduce, Resize2D, Compare, Select, Slice, StaticReshape, StridedSlice, TorchGRU,
-        AdaptivePool, Cumsum, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast, Ranking,
+        AdaptivePool, Cumsum, Scan, Pointwise, PointwiseBinary, Statistic, TopK, TorchNorm, Cast, Ranking,
     )
 }
 """Every layer by the class name model.h5 uses: `keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS)`."""

@@ -24,6 +24,8 @@ const FIXTURES: Record<string, string> = {
   Pointwise: 'suites/ops/elementwise/ew_softplus_beta_threshold.py',
   PointwiseBinary: 'suites/ops/elementwise/ew_remainder_tensor.py',
   Ranking: 'suites/ops/reductions/red_sort_descending.py',
+  Scan: 'suites/ops/reductions/red_cummax_dim1_values.py',
+  'Scan (prod)': 'suites/ops/reductions/red_cumprod_rank4_dim_neg2.py',
   StaticReshape: 'suites/ops/shape/shape_cat_batch.py',
   Statistic: 'suites/ops/reductions/red_std_dim_neg1_keepdim_biased.py',
   TopK: 'suites/ops/reductions/red_topk_k2_values.py',
@@ -33,7 +35,7 @@ const FIXTURES: Record<string, string> = {
 const modelName = (path: string) => path.split('/').pop()!.replace(/\.py$/, '');
 
 describe.skipIf(!available)('the Python twins of the op-family layers in real Keras 3', () => {
-  it('give PyTorch\'s outputs: AdaptivePool, Cast, Cumsum, Pointwise, PointwiseBinary, Ranking, StaticReshape, Statistic, TopK, TorchNorm', async () => {
+  it('give PyTorch\'s outputs: AdaptivePool, Cast, Cumsum, Pointwise, PointwiseBinary, Ranking, Scan, StaticReshape, Statistic, TopK, TorchNorm', async () => {
     const work = await mkdtemp(join(tmpdir(), 'keras-py-twins-'));
     try {
       const fixtures = Object.values(FIXTURES).map((path) => join(ROOT, path));

@@ -184,4 +184,5 @@ export const BUILTINS = {
   BROADCAST_TO: { code: 130, options: undefined, version: version.broadcastTo, firstRuntime: { 2: '2.5.0' }, int8: FLOAT },
   GELU: { code: 150, options: 'GeluOptions', version: version.int8Input, firstRuntime: { 1: '2.9.0', 2: '2.9.0' }, int8: calibrated },
   DYNAMIC_UPDATE_SLICE: { code: 151, options: 'DynamicUpdateSliceOptions', version: version.one, firstRuntime: { 1: '2.9.0' }, int8: FLOAT },
+  ATAN2: { code: 156, options: 'ATan2Options', version: version.one, firstRuntime: { 1: '2.10.0' }, int8: FLOAT },
 } as const satisfies Record<string, BuiltinRecord>;

@@ -172,6 +172,7 @@ export const OPTIONS_TABLES = {
   CumsumOptions: { unionType: 102, fields: { exclusive: bool(0), reverse: bool(1) } },
   GeluOptions: { unionType: 116, fields: { approximate: bool(0) } },
   DynamicUpdateSliceOptions: { unionType: 117, fields: EMPTY },
+  ATan2Options: { unionType: 122, fields: EMPTY },
 } as const satisfies Record<string, OptionsTable>;
 
 export type OptionsTableName = keyof typeof OPTIONS_TABLES;

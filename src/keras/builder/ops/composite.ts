@@ -1,5 +1,5 @@
 // Elementwise ops that are a few existing layers in a row: glu (halves, sigmoid, product), softmin
-// (softmax of -x), logical and / or / not / xor of bool tensors (as 1 / 0 numbers), addcmul, lerp
+// (softmax of -x), logical and / or / not / xor of bool tensors (as 1 / 0 numbers), addcmul, addcdiv, lerp
 // with a number weight, hypot, xlogy, and clamp with tensor bounds (maximum, minimum).
 import { tf } from '../../../runtimes/tfjs/index.ts';
 import { ConstantArithmetic, Gather, MathFunction, Subtract } from '../../layers/index.ts';
@@ -9,6 +9,7 @@ import { Unsupported, isValueArg, num, type OpNode } from '../op_node.ts';
 import { input, nameFor, outputShape, type Converter } from './common.ts';
 import { castValue } from './casts.ts';
 import { mergeValues } from './elementwise.ts';
+import { PointwiseBinary } from './pointwise.ts';
 import { softmaxOf } from './reduce.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 
@@ -84,6 +85,16 @@ const addcmul: Converter = (node, ctx) => {
   return [merged(node, ctx, ADD, x, term, '', out)];
 };
 
+/** torch.addcdiv(x, t1, t2, value=v) = x + v * t1 / t2 (PyTorch's order: the scaled t1 is divided). */
+const addcdiv: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'tensor1', 'tensor2', 'value=']);
+  const [x, t1, t2] = [computed(node, ctx, args['input'], 'input'), computed(node, ctx, args['tensor1'], 'tensor1'), computed(node, ctx, args['tensor2'], 'tensor2')];
+  const out = outputShape(node, ctx);
+  const numerator = scaled(node, ctx, t1, num(args['value'], 'value', 1), '__scaled');
+  const quotient = mergeValues(node, ctx, (a) => new PointwiseBinary({ fn: 'div', ...a, name: nameFor(node, ctx, '__quotient') }), numerator, t2, out);
+  return [merged(node, ctx, ADD, x, quotient, '', out)];
+};
+
 /** torch.lerp(x, y, w) with a number w = x + w * (y - x). */
 const lerp: Converter = (node, ctx) => {
   const args = node.bind(['input', 'end', 'weight']);
@@ -132,6 +143,7 @@ export const FAMILY: OpFamily = {
     ...spellings(['Tensor.__xor__', 'torch.logical_xor', 'Tensor.logical_xor'], op(logical('xor'))),
     ...spellings(['Tensor.__invert__', 'torch.logical_not', 'Tensor.logical_not', 'torch.bitwise_not', 'Tensor.bitwise_not'], op(logicalNot)),
     ...spellings(['torch.addcmul', 'Tensor.addcmul'], op(addcmul)),
+    ...spellings(['torch.addcdiv', 'Tensor.addcdiv'], op(addcdiv)),
     ...spellings(['torch.lerp', 'Tensor.lerp'], op(lerp)),
     ...spellings(['torch.hypot', 'Tensor.hypot'], op(hypot)),
     ...spellings(['torch.xlogy', 'Tensor.xlogy', 'torch.special.xlogy'], op(xlogy)),

@@ -2,12 +2,13 @@
 // comparison is a Compare layer whose bool result only Select (where, masked_fill) or a cast to
 // float reads; a constant condition (a mask buffer, a folded constant) is stored in Select's weight
 // aligned to the output's Keras layout, like ConstantArithmetic's tensor operand.
-import { COMPARISONS, Compare, ConstantTensor, Gather, Select, type Comparison } from '../../layers/index.ts';
+import { COMPARISONS, Compare, ConstantTensor, Gather, Select, StaticReshape, type Comparison } from '../../layers/index.ts';
 import { Tensor } from '../../../tensor/index.ts';
 import type { GraphArg } from '../../../torch/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
-import { kerasAxis, kerasShapeOf } from '../layout.ts';
+import { identityPerm, kerasAxis, kerasShapeOf } from '../layout.ts';
 import { Unsupported, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
+import { castValue } from './casts.ts';
 import { constantSource, constantValue } from './constants.ts';
 import { firstInput, input, nameFor, outputShape, type Converter } from './common.ts';
 import { op, spellings, type OpSpec, type OpFamily } from '../family.ts';
@@ -47,8 +48,11 @@ function select(node: OpNode, ctx: BuildContext, operands: readonly SelectOperan
   const rank = out.length;
   const computed = operands.filter((o) => isValueArg(o.arg)).map((o) => ({ ...o, value: ctx.plain(input(node, ctx, o.arg, o.role), node) }));
   if (computed.length === 0) throw new Unsupported('selects between constants only');
-  const wrongRank = computed.find((o) => o.value.torchShape.length !== rank);
-  if (wrongRank) throw new Unsupported(`its ${wrongRank.role} has rank ${wrongRank.value.torchShape.length}, the result rank ${rank} (only equal ranks are supported)`);
+  const wrongRank = computed.find((o) => o.value.torchShape.length !== rank || o.value.torchShape[0] !== out[0]);
+  if (wrongRank) {
+    if (operands.some((o) => isTensorConstant(o.arg))) throw new Unsupported(`its ${wrongRank.role} has shape [${wrongRank.value.torchShape.join(', ')}], the result [${out.join(', ')}], beside a constant tensor operand (only computed tensors and numbers broadcast across ranks or the batch axis)`);
+    return liftedSelect(node, ctx, operands, out);
+  }
   // The layout of an operand that has the result's shape, so nothing is transposed to broadcast.
   const full = computed.find((o) => o.value.torchShape.every((d, i) => d === out[i])) ?? computed[0]!;
   const perm = full.value.layout.perm;
@@ -75,6 +79,36 @@ function select(node: OpNode, ctx: BuildContext, operands: readonly SelectOperan
   const select = new Select({ name: nameFor(node, ctx), condition: layer.condition ?? null, whenTrue: layer.whenTrue ?? null, whenFalse: layer.whenFalse ?? null });
   if (layer.tensor !== undefined) ctx.fillFrom(select.name, 'condition', layer.tensor, { kind: 'aligned', rank, axes: perm });
   return ctx.apply(select, inputs.length === 1 ? inputs[0]! : inputs, out, { perm });
+}
+
+/**
+ * where() whose computed operands differ in rank or batch size (a [3, 1] mask selecting in [2, 3, 4]): every
+ * computed operand reshaped whole into one sample [1, ...1s, ...shape] (PyTorch's broadcasting adds leading
+ * 1-axes), one Select broadcasting them, reshaped back to the result's shape.
+ */
+function liftedSelect(node: OpNode, ctx: BuildContext, operands: readonly SelectOperand[], out: readonly number[]): KValue {
+  const rank = out.length;
+  const numbers: { whenTrue?: number; whenFalse?: number } = {};
+  const inputs: KValue[] = [];
+  for (const { arg, role } of operands) {
+    if (isValueArg(arg)) {
+      if ((role === 'condition') !== isBoolValue(ctx, arg)) throw new Unsupported(role === 'condition' ? 'its condition is not a bool tensor' : `its ${role} is a bool tensor`);
+      // A bool mask is reshaped as 1 / 0 numbers (the reshape computes float32) and compared with 0 again.
+      const value = role === 'condition' ? castValue(node, ctx, input(node, ctx, arg, role), 'bool', 'float') : input(node, ctx, arg, role);
+      const plain = ctx.relayout(value, identityPerm(value.torchShape.length), node, 'operands broadcast across ranks or the batch axis are read in PyTorch order');
+      const shape = [1, ...new Array<number>(rank - plain.torchShape.length).fill(1), ...plain.torchShape];
+      const lifted = ctx.apply(new StaticReshape({ shape, name: nameFor(node, ctx, `__${role}`) }), plain, shape, { perm: identityPerm(rank + 1) });
+      inputs.push(role === 'condition' ? castValue(node, ctx, lifted, 'float', 'bool') : lifted);
+    } else if (role === 'condition') {
+      throw new Unsupported('a Python bool as the condition (use the branch directly)');
+    } else {
+      const value = literal(arg, role);
+      numbers[role] = typeof value === 'boolean' ? Number(value) : num(arg, role);
+    }
+  }
+  const select = new Select({ name: nameFor(node, ctx, '__select'), condition: null, whenTrue: numbers.whenTrue ?? null, whenFalse: numbers.whenFalse ?? null });
+  const selected = ctx.apply(select, inputs.length === 1 ? inputs[0]! : inputs, [1, ...out], { perm: identityPerm(rank + 1) });
+  return ctx.apply(new StaticReshape({ shape: rank === 0 ? [1] : [...out], name: nameFor(node, ctx) }), selected, out, { perm: identityPerm(rank) });
 }
 
 /** torch.where(condition, input, other). */

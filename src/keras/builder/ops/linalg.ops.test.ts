@@ -12,11 +12,13 @@ const PASSING = [
   'matmul_4d_2d', 'matmul_4d_3d_broadcast', 'matmul_batch_broadcast_1', 'mm', 'mv', 'dot', 'outer', 'matmul_constant_left',
   'addmm_alpha_beta', 'addmm_inputs', 'baddbmm', 'baddbmm_alpha_beta', 'addbmm', 'addbmm_alpha_beta', 'addmv',
   'einsum_mm', 'einsum_outer', 'einsum_rowwise_dot', 'einsum_transpose', 'einsum_permute_nhwc', 'einsum_sum_all_but_batch', 'tensordot',
+  // a letter repeated within an operand reads its diagonal (a gather at static positions)
+  'einsum_trace', 'einsum_trace_2d', 'einsum_diagonal', 'einsum_batch_diagonal', 'einsum_diagonal_weighted',
+  'diagonal_2d', 'diagonal_offset_last_two', 'diagonal_negative_offset', 'diagonal_dims_swapped', 'trace', 'trace_method',
 ];
 
 const REFUSED: Readonly<Record<string, RegExp>> = {
   bmm_constant: /torch\.bmm.*a product of a constant of shape \[2, 4, 5\] with a computed tensor of rank 3 \(a 2-D constant matrix on the right becomes a Dense layer; use nn\.Linear\)/s,
-  einsum_trace: /torch\.einsum.*einsum 'bii->b' repeats a letter \(a diagonal or trace: write it with torch\.diagonal and sum\)/s,
   einsum_channel_mix: /torch\.einsum.*einsum 'bchw,oc->bohw' with a constant operand \(only a projection of the last axis, like 'bnd,de->bne', converts; use nn\.Linear\)/s,
 };
 

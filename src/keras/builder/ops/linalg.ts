@@ -11,6 +11,7 @@ import { identityPerm } from '../layout.ts';
 import { Unsupported, isTensorConstant, isValueArg, literal, num, type OpNode } from '../op_node.ts';
 import { input, nameFor, outputShape, type Converter } from './common.ts';
 import { constantSource, constantValue } from './constants.ts';
+import { gatherByMap } from './index_map.ts';
 import { dropLift, liftBatch } from '../batch_axis.ts';
 import { matmul as matmulOfValues } from './math.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
@@ -223,7 +224,10 @@ const einsum: Converter = (node, ctx) => {
   const [lhs, out] = equation.replace(/\s/g, '').split('->');
   if (out === undefined) throw new Unsupported(`einsum '${equation}' without an explicit '->' output`);
   const inputs = lhs!.split(',');
-  if (inputs.length === 1 && operands.length === 1 && isValueArg(operands[0]) && !equation.includes('...')) return [permuteAndSum(node, ctx, equation, input(node, ctx, operands[0]), inputs[0]!, out)];
+  if (inputs.length === 1 && operands.length === 1 && isValueArg(operands[0]) && !equation.includes('...')) {
+    const [x, spec] = diagonal(node, ctx, equation, input(node, ctx, operands[0]), inputs[0]!);
+    return [permuteAndSum(node, ctx, equation, x, spec, out)];
+  }
   if (inputs.length !== 2 || operands.length !== 2) throw new Unsupported(`einsum '${equation}' (only one- and two-operand einsums convert; write it with permute / sum / * or matmul)`);
   const [a, b] = operands;
   if (isTensorConstant(b) && isValueArg(a)) {
@@ -236,11 +240,14 @@ const einsum: Converter = (node, ctx) => {
     throw new Unsupported(`einsum '${equation}' with a constant operand (only a projection of the last axis, like 'bnd,de->bne', converts; use nn.Linear)`);
   }
   if (!isValueArg(a) || !isValueArg(b)) throw new Unsupported(`einsum '${equation}' with a constant first operand (put the computed tensor first)`);
-  const [x, y] = [input(node, ctx, a), input(node, ctx, b)];
+  const [valueA, valueB] = [input(node, ctx, a), input(node, ctx, b)];
   // '...' stands for the same leading axes on both sides: spell them with letters einsum does not use.
   const spare = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].filter((c) => !equation.includes(c));
   const expand = (spec: string, rank: number): string => (spec.includes('...') ? spec.replace('...', spare.slice(0, rank - (spec.length - 3)).join('')) : spec);
-  const [specA, specB, specOut] = [expand(inputs[0]!, x.torchShape.length), expand(inputs[1]!, y.torchShape.length), expand(out, outputShape(node, ctx).length)];
+  // A letter repeated within one operand ('ii,i->i') reads its diagonal.
+  const [x, specA] = diagonal(node, ctx, equation, valueA, expand(inputs[0]!, valueA.torchShape.length));
+  const [y, specB] = diagonal(node, ctx, equation, valueB, expand(inputs[1]!, valueB.torchShape.length));
+  const specOut = expand(out, outputShape(node, ctx).length);
   const contraction = batchedProduct(specA, specB, specOut);
   if (!contraction || !x.torchShape.slice(0, -2).every((d, i) => d === y.torchShape[i])) return [generalContraction(node, ctx, equation, [x, specA], [y, specB], specOut)];
   const plainOrder = (value: KValue): KValue => ctx.relayout(value, identityPerm(value.torchShape.length), node, 'a batched product needs the axes in PyTorch order');
@@ -248,9 +255,24 @@ const einsum: Converter = (node, ctx) => {
   return [ctx.apply(layer, [plainOrder(x), plainOrder(y)], outputShape(node, ctx), { perm: identityPerm(x.torchShape.length) })];
 };
 
+/**
+ * An einsum operand whose letters repeat ('ii', 'bii', 'iji'): its diagonal over the axes of each repeated
+ * letter, one axis per letter in the order of first appearance (torch.diagonal's), gathered at static
+ * positions. Returned with its spec, each letter once; an operand without repeats is returned as it is.
+ */
+function diagonal(node: OpNode, ctx: BuildContext, equation: string, x: KValue, spec: string): [KValue, string] {
+  if (spec.length !== x.torchShape.length) throw new Unsupported(`einsum '${equation}' names ${spec.length} axes of a rank-${x.torchShape.length} operand`);
+  const letters = [...new Set(spec)];
+  if (letters.length === spec.length) return [x, spec];
+  const size = (c: string): number => x.torchShape[spec.indexOf(c)]!;
+  const uneven = letters.find((c) => [...spec].some((d, axis) => d === c && x.torchShape[axis] !== size(c)));
+  if (uneven !== undefined) throw new Unsupported(`einsum '${equation}' repeats the letter '${uneven}' on axes of different sizes`);
+  const value = gatherByMap(node, ctx, [x], letters.map(size), (o) => ({ input: 0, index: [...spec].map((c) => o[letters.indexOf(c)]!) }));
+  return [value, letters.join('')];
+}
+
 /** A one-operand einsum without repeated letters ('bij->bji', 'bchw->bhwc', 'bij->b'): a sum, then a layout. */
 function permuteAndSum(node: OpNode, ctx: BuildContext, equation: string, x: KValue, a: string, out: string): KValue {
-  if (new Set(a).size !== a.length || a.length !== x.torchShape.length) throw new Unsupported(`einsum '${equation}' repeats a letter (a diagonal or trace: write it with torch.diagonal and sum)`);
   if ([...out].some((c) => !a.includes(c)) || new Set(out).size !== out.length) throw new Unsupported(`einsum '${equation}' has an output letter its operand does not have`);
   const plain = ctx.relayout(x, identityPerm(x.torchShape.length), node, 'an einsum operand is read in PyTorch order');
   let lifted = liftBatch(node, ctx, plain);
@@ -277,7 +299,7 @@ function generalContraction(node: OpNode, ctx: BuildContext, equation: string, [
   const refuse = (why: string): never => {
     throw new Unsupported(`einsum '${equation}' ${why} (write it with permute / sum / * or matmul)`);
   };
-  if (new Set(a).size !== a.length || new Set(b).size !== b.length || new Set(out).size !== out.length) refuse('repeats a letter within one operand (a diagonal)');
+  if (new Set(out).size !== out.length) refuse('repeats a letter in its output');
   if ([...out].some((c) => !a.includes(c) && !b.includes(c))) refuse('has an output letter that no operand has');
   if ([...a].some((c) => !b.includes(c) && !out.includes(c)) || [...b].some((c) => !a.includes(c) && !out.includes(c))) refuse('sums a letter that only one operand has');
   const batch = [...out].filter((c) => a.includes(c) && b.includes(c));
@@ -325,6 +347,38 @@ const tensordot: Converter = (node, ctx) => {
   return [generalContraction(node, ctx, `${a.join('')},${b.join('')}->${out}`, [x, a.join('')], [y, b.join('')], out)];
 };
 
+/**
+ * torch.diagonal(x, offset, dim1, dim2): the axes dim1 and dim2 dropped, their diagonal (shifted by offset)
+ * appended last, gathered at static positions.
+ */
+const diagonalOp: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'offset=', 'dim1=', 'dim2=']);
+  const x = input(node, ctx, args['input']);
+  const rank = x.torchShape.length;
+  const norm = (d: number): number => (d < 0 ? d + rank : d);
+  const [offset, dim1, dim2] = [num(args['offset'], 'offset', 0), norm(num(args['dim1'], 'dim1', 0)), norm(num(args['dim2'], 'dim2', 1))];
+  if (dim1 === dim2 || ![dim1, dim2].every((d) => d >= 0 && d < rank)) throw new Unsupported(`diagonal of dims ${dim1} and ${dim2} of a rank-${rank} tensor`);
+  const length = Math.max(0, Math.min(x.torchShape[dim1]! + Math.min(offset, 0), x.torchShape[dim2]! - Math.max(offset, 0)));
+  if (length === 0) throw new Unsupported(`diagonal with offset ${offset} is empty`);
+  const kept = identityPerm(rank).filter((d) => d !== dim1 && d !== dim2);
+  const shape = [...kept.map((d) => x.torchShape[d]!), length];
+  return [
+    gatherByMap(node, ctx, [x], shape, (o) => {
+      const index = new Array<number>(rank);
+      kept.forEach((d, i) => (index[d] = o[i]!));
+      const i = o[kept.length]!;
+      [index[dim1], index[dim2]] = [i - Math.min(offset, 0), i + Math.max(offset, 0)];
+      return { input: 0, index };
+    }),
+  ];
+};
+
+/** torch.trace(x) of a 2-D x: einsum 'ii->'. */
+const trace: Converter = (node, ctx) => {
+  const [x, spec] = diagonal(node, ctx, 'ii->', input(node, ctx, node.node.args[0]), 'ii');
+  return [permuteAndSum(node, ctx, 'ii->', x, spec, '')];
+};
+
 const MATMUL = op(matmul, checkMatmul);
 
 export const FAMILY: OpFamily = {
@@ -341,5 +395,7 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.outer', 'Tensor.outer', 'torch.ger'], op(outer)),
     'torch.einsum': op(einsum),
     'torch.tensordot': op(tensordot),
+    ...spellings(['torch.diagonal', 'Tensor.diagonal'], op(diagonalOp)),
+    ...spellings(['torch.trace', 'Tensor.trace'], op(trace)),
   },
 };

@@ -1,7 +1,8 @@
 // Elementwise math (sqrt, rsqrt, exp, log, erf, abs, pow with a constant exponent, clamp with
-// constant bounds), running sums (cumsum) and the matrix product of two computed tensors
+// constant bounds), running sums, products and extremes (cumsum, cumprod, cummax, cummin) and the matrix product of two computed tensors
 // (matmul / bmm / @).
 import { tf } from '../../../runtimes/tfjs/index.ts';
+import { Tensor } from '../../../tensor/index.ts';
 import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';
 import { BatchMatMul, Clamp, KerasLayerConfigError, MathFunction, type MathFunctionName } from '../../layers/index.ts';
@@ -14,6 +15,7 @@ import { op, spellings, type OpFamily } from '../family.ts';
 import { binaryOp } from './pointwise.ts';
 import { dropLift, liftBatch } from '../batch_axis.ts';
 import { clampByTensors } from './composite.ts';
+import { outputUsed } from './ranking.ts';
 
 /** An elementwise function keeps its input's layout (a flattened channels-last vector included). */
 export function unary(fn: Exclude<MathFunctionName, 'pow'>): Converter {
@@ -136,12 +138,75 @@ export class Cumsum extends tf.layers.Layer implements LowerableLayer {
   }
 }
 
+export type ScanOp = 'prod' | 'max' | 'min';
+const SCAN_OPS: readonly ScanOp[] = ['prod', 'max', 'min'];
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** What a scan shifts in: the identity of its operation (the float32 extremes stand for -inf / +inf, as in max pooling). */
+const SCAN_FILL: Readonly<Record<ScanOp, number>> = { prod: 1, max: -FLOAT32_MAX, min: FLOAT32_MAX };
+
+/**
+ * A running product, maximum or minimum along one non-batch axis (PyTorch's cumprod, cummax(...).values,
+ * cummin(...).values). TFLite has no CUMPROD / CUMMAX: it is a log-depth scan, ceil(log2(n)) steps of
+ * y = y (op) (y shifted by s along the axis, the identity shifted in), s = 1, 2, 4, ... (SLICE, PADV2, then
+ * MUL / MAXIMUM / MINIMUM). A full-int8 model keeps the scan float32, as it keeps CUMSUM: a product of int8
+ * factors compounds their rounding (cosine 0.988 on 9 factors of N(0, 1)), and the shifted-in identity
+ * lies outside the calibrated range of the values.
+ */
+export class Scan extends tf.layers.Layer implements LowerableLayer {
+  static readonly className = 'Scan';
+  readonly axis: number;
+  readonly op: ScanOp;
+
+  constructor(args: LayerArgs & { axis: number; op: ScanOp }) {
+    super(args);
+    if (!Number.isInteger(args.axis) || args.axis < 1) throw new KerasLayerConfigError(`Scan axis must be an integer >= 1 (axis 0 is the batch), got ${JSON.stringify(args.axis)}`);
+    if (!SCAN_OPS.includes(args.op)) throw new KerasLayerConfigError(`Scan op must be one of ${SCAN_OPS.join(', ')}, got ${JSON.stringify(args.op)}`);
+    this.axis = args.axis;
+    this.op = args.op;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      if (this.op === 'prod') return tf.cumprod(x, this.axis);
+      const n = x.shape[this.axis]!;
+      let y = x;
+      for (let shift = 1; shift < n; shift *= 2) {
+        const head = tf.slice(y, x.shape.map(() => 0), x.shape.map((d, i) => (i === this.axis ? n - shift : -1)));
+        const shifted = tf.pad(head, x.shape.map((_, i): [number, number] => (i === this.axis ? [shift, 0] : [0, 0])), SCAN_FILL[this.op]);
+        y = this.op === 'max' ? tf.maximum(y, shifted) : tf.minimum(y, shifted);
+      }
+      return y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), axis: this.axis, op: this.op };
+  }
+
+  lower(ctx: LoweringContext): IrTensor {
+    const x = ctx.inputs[0]!;
+    const n = x.shape[this.axis]!;
+    const fill = ctx.constant('fill', Tensor.fromNumbers([], [SCAN_FILL[this.op]]));
+    const combine = ({ prod: 'MUL', max: 'MAXIMUM', min: 'MINIMUM' } as const)[this.op];
+    let y = x;
+    for (let shift = 1; shift < n; shift *= 2) {
+      const size = x.shape.map((d, i) => (i === this.axis ? n - shift : d));
+      const head = ctx.op('SLICE', [y, ctx.int32(`begin_${shift}`, x.shape.map(() => 0)), ctx.int32(`size_${shift}`, size)], { shape: size, suffix: `head_${shift}`, keepFloat: true });
+      const paddings = ctx.int32(`paddings_${shift}`, x.shape.flatMap((_, i) => (i === this.axis ? [shift, 0] : [0, 0])), [x.shape.length, 2]);
+      const shifted = ctx.op('PADV2', [head, paddings, fill], { shape: x.shape, suffix: `shifted_${shift}`, keepFloat: true });
+      y = ctx.op(combine, [y, shifted], { shape: x.shape, suffix: `${this.op}_${shift}`, keepFloat: true });
+    }
+    return y;
+  }
+}
+
 const CUMSUM_SIGNATURE = ['input', 'dim', 'dtype='];
 
-/** The PyTorch dim of a cumsum, in [0, rank); refuses what float32 CUMSUM cannot reproduce. */
+/** The PyTorch dim of a cumsum / cumprod, in [0, rank); refuses what float32 cannot reproduce. */
 function cumsumDim(node: OpNode, rank: number): number {
   const args = node.bind(CUMSUM_SIGNATURE);
-  if (literal(args['dtype'], 'dtype') != null) throw new Unsupported('a dtype argument: the running sum is computed in float32; drop dtype= or cast afterwards');
+  if (literal(args['dtype'], 'dtype') != null) throw new Unsupported('a dtype argument: the running sum or product is computed in float32; drop dtype= or cast afterwards');
   const dim = num(args['dim'], 'dim');
   if (!Number.isInteger(dim) || dim < -rank || dim >= rank) throw new Unsupported(`dim ${dim} is out of range for a rank-${rank} tensor`);
   return dim < 0 ? dim + rank : dim;
@@ -154,22 +219,32 @@ export function checkCumsum(node: OpNode, shapes: (value: string) => readonly nu
   return undefined;
 }
 
-/** A flattened channels-last value is put back in PyTorch's feature order first: the sum runs in order. */
-const cumsum: Converter = (node, ctx) => {
-  const input = ctx.plain(firstInput(node, ctx), node);
-  const dim = cumsumDim(node, input.torchShape.length);
-  // Along dim 0 (across the batch) the sum runs on the input lifted into one sample.
-  const x = dim === 0 ? liftBatch(node, ctx, input) : input;
-  const axis = kerasAxis(x.layout, dim === 0 ? 1 : dim);
-  const summed = ctx.apply(new Cumsum({ axis, name: nameFor(node, ctx) }), x, x.torchShape, x.layout);
-  return [dim === 0 ? dropLift(node, ctx, summed) : summed];
-};
+/**
+ * cumsum / cumprod / cummax / cummin. A flattened channels-last value is put back in PyTorch's feature
+ * order first: the scan runs in order. cummax / cummin record (values, indices); only values convert.
+ */
+const running =
+  (op: 'sum' | ScanOp): Converter =>
+  (node, ctx) => {
+    if (op === 'max' || op === 'min') {
+      if (outputUsed(node, ctx, 1)) throw new Unsupported(`the indices of cum${op} (only .values converts)`);
+    }
+    const input = ctx.plain(firstInput(node, ctx), node);
+    const dim = cumsumDim(node, input.torchShape.length);
+    // Along dim 0 (across the batch) the scan runs on the input lifted into one sample.
+    const x = dim === 0 ? liftBatch(node, ctx, input) : input;
+    const axis = kerasAxis(x.layout, dim === 0 ? 1 : dim);
+    const name = nameFor(node, ctx);
+    const scanned = ctx.apply(op === 'sum' ? new Cumsum({ axis, name }) : new Scan({ axis, op, name }), x, x.torchShape, x.layout);
+    const values = dim === 0 ? dropLift(node, ctx, scanned) : scanned;
+    return node.node.outputs.length > 1 ? [values, values] : [values];
+  };
 
 const CLAMP = op(clamp);
 
 export const FAMILY: OpFamily = {
   name: 'Math functions and matrix products',
-  layers: [BatchMatMul, Clamp, Cumsum, MathFunction],
+  layers: [BatchMatMul, Clamp, Cumsum, MathFunction, Scan],
   ops: {
     ...spellings(['torch.sqrt', 'Tensor.sqrt'], op(unary('sqrt'))),
     ...spellings(['torch.rsqrt', 'Tensor.rsqrt'], op(unary('rsqrt'))),
@@ -182,6 +257,9 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.clamp', 'torch.clip', 'Tensor.clamp', 'Tensor.clip', 'Tensor.clamp_'], CLAMP),
     ...spellings(['torch.clamp_min', 'Tensor.clamp_min'], op(oneSidedClamp('min'))),
     ...spellings(['torch.clamp_max', 'Tensor.clamp_max'], op(oneSidedClamp('max'))),
-    ...spellings(['torch.cumsum', 'Tensor.cumsum'], op(cumsum, checkCumsum)),
+    ...spellings(['torch.cumsum', 'Tensor.cumsum'], op(running('sum'), checkCumsum)),
+    ...spellings(['torch.cumprod', 'Tensor.cumprod'], op(running('prod'), checkCumsum)),
+    ...spellings(['torch.cummax', 'Tensor.cummax'], op(running('max'), checkCumsum)),
+    ...spellings(['torch.cummin', 'Tensor.cummin'], op(running('min'), checkCumsum)),
   },
 };

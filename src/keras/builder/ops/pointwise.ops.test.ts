@@ -19,6 +19,12 @@ const CASES = [
   // composites of existing layers
   'glu_last', 'glu_dim1', 'glu_module_dim_neg2', 'softmin_last', 'logical_and', 'logical_or_not', 'addcmul', 'lerp_scalar', 'hypot',
   'xlogy_positive', 'clamp_tensor_bounds',
+  // inverse trigonometry through TFLite's ATAN2 (no ASIN / ACOS / ATAN builtins)
+  'atan', 'arctan_large', 'atan_method', 'asin', 'asin_edges', 'acos', 'arccos_method',
+  'atan2', 'atan2_broadcast', 'atan2_method_axes', 'atan2_zero_signs',
+  'addcdiv', 'addcdiv_broadcast_method',
+  // where / masked_fill with a mask of lower rank or another batch size (lifted into one sample)
+  'where_broadcast_condition', 'where_mask_rank2_scalar', 'masked_fill_batch_broadcast_mask',
 ];
 
 describe('pointwise ops against torch', () => {

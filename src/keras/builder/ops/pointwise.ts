@@ -1,5 +1,5 @@
 // Pointwise functions tfjs-layers has no layer for, each written into TFLite as builtins XNNPACK
-// and the reference kernels run: trigonometry, rounding, reciprocal, sign, softplus / mish,
+// and the reference kernels run: trigonometry (inverse functions through ATAN2), rounding, reciprocal, sign, softplus / mish,
 // log1p / log2 / log10 / expm1, and the binary ops of two computed tensors or of a tensor and a
 // number: true / floor / truncating division, remainder (Python's sign rule) and fmod (C's), pow
 // with a tensor exponent or a number base, maximum / minimum.
@@ -54,6 +54,9 @@ const UNARY: Readonly<Record<string, (x: tf.Tensor, p: Params) => tf.Tensor>> = 
   sin: tf.sin,
   cos: tf.cos,
   tan: (x) => tf.div(tf.sin(x), tf.cos(x)),
+  asin: tf.asin,
+  acos: tf.acos,
+  atan: tf.atan,
   sinh: tf.sinh,
   cosh: tf.cosh,
   floor: tf.floor,
@@ -139,6 +142,21 @@ function lowerUnary(ctx: LoweringContext, fn: string, x: IrTensor, params: Param
       return ctx.op('COS', [x], { shape: x.shape });
     case 'tan':
       return ctx.op('DIV', [ctx.op('SIN', [x], same('sin')), ctx.op('COS', [x], same('cos'))], { shape: x.shape });
+    // TFLite has no ASIN, ACOS or ATAN; ATAN2 computes them to float32 rounding: atan(x) = atan2(x, 1),
+    // asin(x) = atan2(x, sqrt((1 - x)(1 + x))), acos(x) = atan2(sqrt((1 - x)(1 + x)), x). (1 - x)(1 + x)
+    // is 1 - x^2 without its cancellation near |x| = 1; outside [-1, 1] its root is NaN, as PyTorch's answer.
+    // ATAN2 does not broadcast: the 1 of atan is broadcast to x's shape first. A full-int8 model keeps
+    // 1 - x^2 float32 (SQRT and ATAN2 are float anyway): near |x| = 1 its int8 steps would be most of it.
+    case 'atan':
+      return ctx.op('ATAN2', [x, ctx.op('BROADCAST_TO', [c('one', 1), ctx.int32('shape', x.shape)], same('ones'))], out);
+    case 'asin':
+    case 'acos': {
+      const float = (suffix: string) => ({ ...same(suffix), keepFloat: true });
+      const oneMinus = ctx.op('SUB', [c('one', 1), x], float('one_minus'));
+      const onePlus = ctx.op('ADD', [x, c('one_plus_c', 1)], float('one_plus'));
+      const cosine = ctx.op('SQRT', [ctx.op('MUL', [oneMinus, onePlus], float('one_minus_square'))], same('cosine'));
+      return ctx.op('ATAN2', fn === 'asin' ? [x, cosine] : [cosine, x], out);
+    }
     case 'sinh':
     case 'cosh': {
       const pos = exp(x, 'exp');
@@ -205,7 +223,7 @@ function lowerUnary(ctx: LoweringContext, fn: string, x: IrTensor, params: Param
   }
 }
 
-const BINARY = ['div', 'pow', 'floor_divide', 'trunc_divide', 'remainder', 'fmod', 'maximum', 'minimum'] as const;
+const BINARY = ['div', 'pow', 'floor_divide', 'trunc_divide', 'remainder', 'fmod', 'maximum', 'minimum', 'atan2'] as const;
 export type BinaryName = (typeof BINARY)[number];
 
 const truncTf = (x: tf.Tensor): tf.Tensor => tf.cast(tf.cast(x, 'int32'), 'float32');
@@ -218,6 +236,7 @@ const APPLY_BINARY: Readonly<Record<BinaryName, (a: tf.Tensor, b: tf.Tensor) => 
   fmod: (a, b) => tf.sub(a, tf.mul(truncTf(tf.div(a, b)), b)),
   maximum: tf.maximum,
   minimum: tf.minimum,
+  atan2: tf.atan2,
 };
 
 /** a (op) b of two tensors, or of the input and a number `scalar` (b, or a when `reversed`). */
@@ -268,6 +287,11 @@ export class PointwiseBinary extends tf.layers.Layer implements LowerableLayer {
         return ctx.op('MAXIMUM', [a, b], { shape });
       case 'minimum':
         return ctx.op('MINIMUM', [a, b], { shape });
+      case 'atan2': {
+        // ATAN2 does not broadcast (a [1, 1, 4] operand beside [2, 3, 4] reads past its data): both are broadcast first.
+        const full = (v: IrTensor, suffix: string) => (v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i]) ? v : ctx.op('BROADCAST_TO', [v, ctx.int32(`${suffix}_shape`, shape)], step(suffix)));
+        return ctx.op('ATAN2', [full(a, 'y'), full(b, 'x')], { shape });
+      }
       case 'floor_divide':
         return ctx.op('FLOOR', [quotient()], { shape });
       case 'trunc_divide':
@@ -414,6 +438,10 @@ export const FAMILY: OpFamily = {
     ...names('sin'),
     ...names('cos'),
     ...names('tan'),
+    ...names('asin', ['torch.arcsin', 'Tensor.arcsin']),
+    ...names('acos', ['torch.arccos', 'Tensor.arccos']),
+    ...names('atan', ['torch.arctan', 'Tensor.arctan']),
+    ...spellings(['torch.atan2', 'Tensor.atan2', 'torch.arctan2', 'Tensor.arctan2'], op(binary('atan2'))),
     ...names('sinh'),
     ...names('cosh'),
     ...names('floor'),

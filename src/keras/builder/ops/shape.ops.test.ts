@@ -13,6 +13,8 @@ const CASES = [
   'repeat_middle', 'repeat_spatial', 'repeat_batch', 'repeat_rank_up', 'tile_last', 'tile_middle', 'tile_rank_up',
   'repeat_interleave_dim1', 'repeat_interleave_last', 'repeat_interleave_tensor_repeats', 'repeat_interleave_flat',
   't_2d', 'movedim', 'swapaxes', 'narrow', 'unflatten', 'reshape_as', 'view_as',
+  // attribute reads the capture records as nodes (Tensor.T / Tensor.mT / Tensor.H / Tensor.mH)
+  't_attr', 'mT', 'mT_rank4', 'mH_real', 'H_real_2d', 'T_rank3',
   'pixel_shuffle_f', 'pixel_shuffle_module', 'pixel_shuffle_r3', 'pixel_unshuffle_f', 'pixel_unshuffle_module', 'pixel_shuffle_roundtrip',
   'unfold_k2_s2', 'unfold_k3_p1', 'unfold_module_dilated', 'fold_k2_s2', 'fold_module_overlap', 'unfold_fold_roundtrip', 'tensor_unfold_windows', 'tensor_unfold_overlap',
   'gather_dim1', 'gather_last', 'take_along_dim', 'gather_computed_from_constants',

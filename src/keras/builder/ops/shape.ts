@@ -198,6 +198,20 @@ const transpose2d: Converter = (node, ctx) => {
   return x.torchShape.length < 2 ? [x] : transposeBy(node, ctx, [1, 0]);
 };
 
+/** x.T (x.H on a real tensor): every axis reversed; 0-D and 1-D tensors are returned as they are. */
+const reverseAxes: Converter = (node, ctx) => {
+  const x = firstInput(node, ctx);
+  const rank = x.torchShape.length;
+  return rank < 2 ? [x] : transposeBy(node, ctx, identityPerm(rank).reverse());
+};
+
+/** x.mT (x.mH on a real tensor): the last two axes swapped, a transpose of each matrix of a batch. */
+const matrixTranspose: Converter = (node, ctx) => {
+  const dims = identityPerm(firstInput(node, ctx).torchShape.length);
+  dims.push(...dims.splice(-2).reverse());
+  return transposeBy(node, ctx, dims);
+};
+
 /** movedim / moveaxis(source, destination): the moved axes land at `destination`, the rest keep their order. */
 const movedim: Converter = (node, ctx) => {
   const args = node.bind(['input', 'source', 'destination']);
@@ -451,6 +465,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['Tensor.transpose', 'torch.transpose'], op(transpose)),
     ...spellings(['Tensor.permute', 'torch.permute'], op(permuteOp)),
     ...spellings(['Tensor.t', 'torch.t'], op(transpose2d)),
+    ...spellings(['Tensor.T', 'Tensor.H'], op(reverseAxes)),
+    ...spellings(['Tensor.mT', 'Tensor.mH'], op(matrixTranspose)),
     ...spellings(['torch.movedim', 'Tensor.movedim', 'torch.moveaxis', 'Tensor.moveaxis'], op(movedim)),
     ...spellings(['Tensor.swapaxes', 'torch.swapaxes', 'Tensor.swapdims', 'torch.swapdims'], op(transpose)),
     ...spellings(['Tensor.narrow', 'torch.narrow'], op(narrow)),

@@ -70,6 +70,8 @@ const FLOAT_OP_REASONS: Readonly<Record<FloatOpCause, string>> = {
   'no-int8-rule': 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE',
   loop: 'a recurrence loop: its body runs in float32 (calibration cannot observe values inside a loop), between DEQUANTIZE and QUANTIZE',
   statistics: "a normalization's per-sample statistics (mean, 1 / std): their range depends on each sample, which calibration cannot bound, so they run in float32 and the normalized values are quantized",
+  index:
+    'computes indices (it feeds, through integer arithmetic, an int32 value such as GATHER indices or a cast to int): int8 rounding would change the ids, and so which rows are read, so it runs unquantized (float32, int32 where the graph already is)',
   'non-finite': 'reads or writes values that were ±inf/NaN on the calibration data (a -inf mask fill): int8 has no infinity, so it runs in float32',
 };
 

@@ -157,6 +157,8 @@ export interface ConversionRecord {
           readonly operators: Readonly<Record<string, number>> | null;
           /** int8 with keepFloat: the module paths kept in float32 and the layers each covered. */
           readonly keptFloat?: NonNullable<ConversionResult['report']['keptFloat']>;
+          /** int8: the layers kept unquantized because they compute indices, and why. */
+          readonly keptFloatIndices?: NonNullable<ConversionResult['report']['keptFloatIndices']>;
         }
       >
     >
@@ -178,7 +180,8 @@ export async function writeArtifacts(conversion: Conversion, dir: string): Promi
     const file = tfliteFileName(variant);
     await writeFileAtomic(join(dir, file), result.bytes);
     const keptFloat = result.report?.keptFloat;
-    tflite[variant] = { file, bytes: result.bytes.byteLength, sha256: sha256(result.bytes), operators: result.report?.operatorHistogram ?? null, ...(keptFloat ? { keptFloat } : {}) };
+    const keptFloatIndices = result.report?.keptFloatIndices;
+    tflite[variant] = { file, bytes: result.bytes.byteLength, sha256: sha256(result.bytes), operators: result.report?.operatorHistogram ?? null, ...(keptFloat ? { keptFloat } : {}), ...(keptFloatIndices ? { keptFloatIndices } : {}) };
   }
   const record: ConversionRecord = {
     format: 'torchport-conversion',

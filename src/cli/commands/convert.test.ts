@@ -87,6 +87,15 @@ describe('torchport convert --keep-float', () => {
     expect(record.tflite.int8.keptFloat.map((k: { path: string }) => k.path)).toEqual(['blocks.1.attn', 'head']);
   });
 
+  it('lists the index arithmetic full int8 keeps unquantized (token ids cast to int) with its reason, in the output and conversion.json', async () => {
+    const result = await cli(['convert', 'golden/text_padding_attention', '--out', out, '--quantize', 'int8']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/int8 kept in float32: index arithmetic \(2 layers: long, embed\): computes indices .*int8 rounding would change the ids/);
+    const record = JSON.parse(await readFile(join(out, 'conversion.json'), 'utf8'));
+    expect(record.tflite.int8.keptFloatIndices.layers).toEqual(['long', 'embed']);
+    expect(record.tflite.int8.keptFloatIndices.reason).toMatch(/^computes indices/);
+  });
+
   it('is a usage error without the int8 variant, and names paths that match no layer', async () => {
     const noInt8 = await cli(['convert', 'golden/vit_tiny', '--out', out, '--quantize', 'fp32', '--keep-float', 'head']);
     expect(noInt8.code).toBe(2);

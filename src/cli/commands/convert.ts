@@ -88,6 +88,8 @@ export function registerConvert(program: Command, ctx: CliContext): void {
         ]);
         print(ctx, formatTable(['variant', 'file', 'bytes', 'ops', 'TRANSPOSE', 'converted in'], rows));
         for (const kept of conversion.tflite.get('int8')?.report?.keptFloat ?? []) print(ctx, `int8 kept in float32: ${kept.path} (${kept.layers.length} layer${kept.layers.length === 1 ? '' : 's'}: ${kept.layers.join(', ')})`);
+        const indices = conversion.tflite.get('int8')?.report?.keptFloatIndices;
+        if (indices) print(ctx, `int8 kept in float32: index arithmetic (${indices.layers.length} layer${indices.layers.length === 1 ? '' : 's'}: ${indices.layers.join(', ')}): ${indices.reason}`);
         const calibration = conversion.tflite.get('int8')?.report?.calibration;
         if (conversion.representative) print(ctx, `int8 calibration: ${conversion.representative.source}, sha256 ${conversion.representative.sha256}${calibration ? `, observer ${calibration.method}` : ''}`);
         print(ctx, `wrote ${relative(ctx.cwd, out) || '.'}/ (keras/, *.tflite, conversion.json)`);

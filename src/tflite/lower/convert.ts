@@ -70,6 +70,8 @@ const FLOAT_OP_REASONS: Readonly<Record<FloatOpCause, string>> = {
   'no-int8-rule': 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE',
   loop: 'a recurrence loop: its body runs in float32 (calibration cannot observe values inside a loop), between DEQUANTIZE and QUANTIZE',
   statistics: "a normalization's per-sample statistics (mean, 1 / std): their range depends on each sample, which calibration cannot bound, so they run in float32 and the normalized values are quantized",
+  index:
+    'computes indices (it feeds, through integer arithmetic, an int32 value such as GATHER indices or a cast to int): int8 rounding would change the ids, and so which rows are read, so it runs unquantized (float32, int32 where the graph already is)',
   'non-finite': 'reads or writes values that were ±inf/NaN on the calibration data (a -inf mask fill): int8 has no infinity, so it runs in float32',
 };
 
@@ -105,6 +107,8 @@ export interface ConversionReport {
   readonly floatOperators: ReadonlyArray<{ op: string; layer: string; reason: string }>;
   /** `int8` with keepFloat: each requested module path and the Keras layers it kept in float32. */
   readonly keptFloat?: ReadonlyArray<{ path: string; layers: readonly string[] }>;
+  /** `int8`: the Keras layers whose operators compute indices and so run unquantized, and why (src/tflite/quantize/index-values.ts). */
+  readonly keptFloatIndices?: { readonly layers: readonly string[]; readonly reason: string };
   readonly calibration?: { samples: number; sha256: string; method: Observer; requantizations: number };
   readonly timings: { lowerMs: number; calibrateMs: number; emitMs: number; totalMs: number };
 }
@@ -144,6 +148,7 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
   let tflite: TfliteModel;
   let floatOperators: Array<{ op: string; layer: string; reason: string }> = [];
   let calibration: ConversionReport['calibration'];
+  let keptFloatIndices: ConversionReport['keptFloatIndices'];
   if (quantize === 'int8') {
     const calibrationStart = performance.now();
     const exposed = emitFloat(graph, 'fp32', { exposeAll: true });
@@ -167,6 +172,8 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
       reason: FLOAT_OP_REASONS[cause],
     }));
     calibration = { samples: result.samples, sha256: result.sha256, method: result.method, requantizations: emitted.requantizations };
+    const indexLayers = [...new Set(emitted.floatOps.filter((op) => op.cause === 'index').map((op) => op.layer))];
+    if (indexLayers.length) keptFloatIndices = { layers: indexLayers, reason: FLOAT_OP_REASONS.index };
   } else {
     tflite = emitFloat(graph, quantize, { hybridDepthwise: options.hybridDepthwise ?? false }).model;
     if (quantize === 'dynamic-int8') {
@@ -209,6 +216,7 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
       debugOutputs,
       floatOperators,
       ...(keptFloat ? { keptFloat } : {}),
+      ...(keptFloatIndices ? { keptFloatIndices } : {}),
       ...(calibration ? { calibration } : {}),
       timings: { lowerMs, calibrateMs, emitMs: totalMs - lowerMs - calibrateMs, totalMs },
     },

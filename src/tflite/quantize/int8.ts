@@ -9,6 +9,7 @@ import { DEFAULT_SIGNATURE_KEY, TfliteGraphBuilder, type Quantization, type Tfli
 import type { IrGraph, IrOp } from '../ir/index.ts';
 import { QuantizationError } from './errors.ts';
 import { asymmetricInt8, int32Bias, quantizeWith, rangeOf, sameQuantization, symmetricInt8, unionRange, type Range } from './params.ts';
+import { indexOperators } from './index-values.ts';
 import { INT8_RULES, type Int8Rule } from './rules.ts';
 import { shareRanges } from './shared-ranges.ts';
 
@@ -28,7 +29,7 @@ export interface Int8EmitOptions {
 }
 
 /** Why an operator of a full-int8 model runs in float32. */
-export type FloatOpCause = 'no-int8-rule' | 'kept-float' | 'loop' | 'non-finite' | 'statistics';
+export type FloatOpCause = 'no-int8-rule' | 'kept-float' | 'loop' | 'non-finite' | 'statistics' | 'index';
 
 export interface Int8Emitted {
   readonly model: TfliteModel;
@@ -49,7 +50,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
   let requantizations = 0;
   const subgraphs: TfliteSubgraph[] = [];
 
-  const ranges = shareRanges(graph, options.ranges);
+  // Operators computing indices run unquantized (./index-values.ts).
+  const indexOps = indexOperators(graph);
+  const ranges = shareRanges(graph, options.ranges, indexOps);
   const rangeOfValue = (id: number): Range => {
     const range = ranges.get(id);
     if (!range) throw new QuantizationError(`tensor "${graph.value(id).name}" has no calibrated range; the calibration did not observe it`);
@@ -120,6 +123,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
     quantOf.set(id, q);
     if (options.int8Io) {
       quantTensor.set(id, g.input(value.name, 'int8', value.shape, q));
+    } else if (!graph.isGraphOutput(id) && graph.consumers(id).every((k) => indexOps.has(graph.ops[k]!))) {
+      // Read by index arithmetic only (token ids as float): no QUANTIZE unless an int8 reader turns up.
+      floatTensor.set(id, g.input(value.name, 'float32', value.shape));
     } else {
       const input = g.input(value.name, 'float32', value.shape);
       const quantized = g.activation(`${value.name}/quantized`, 'int8', value.shape, q);
@@ -135,8 +141,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
     const rule = INT8_RULES[op.op];
     const nonFloatOutput = op.outputs.some((id) => graph.value(id).dtype !== 'float32');
     const infinite = touchesNonFinite(op);
-    if (!rule || nonFloatOutput || keptFloat(op) || infinite || op.keepFloat) {
-      emitFloatOp(op, op.loop ? 'loop' : !rule || nonFloatOutput ? 'no-int8-rule' : infinite ? 'non-finite' : keptFloat(op) ? 'kept-float' : 'statistics');
+    const index = indexOps.has(op);
+    if (!rule || nonFloatOutput || keptFloat(op) || infinite || op.keepFloat || index) {
+      emitFloatOp(op, op.loop ? 'loop' : index ? 'index' : !rule || nonFloatOutput ? 'no-int8-rule' : infinite ? 'non-finite' : keptFloat(op) ? 'kept-float' : 'statistics');
       continue;
     }
     const output = outputQuantization(op, rule);

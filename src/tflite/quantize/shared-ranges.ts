@@ -5,12 +5,14 @@
 // through operators that pass their input's parameters on: reshapes, pooling, padding...) are
 // grouped, and each group's calibrated values get the union of the group's ranges.
 // A value whose parameters do not come from its calibrated range (a LOGISTIC output, an int32
-// value) is left out of its group: it is still re-quantized where it meets the others.
-import type { IrGraph } from '../ir/index.ts';
+// value) is left out of its group: it is still re-quantized where it meets the others. Operators
+// that run in float32 because they compute indices (`floatOps`, ./index-values.ts) join no group:
+// their values keep their own ranges.
+import type { IrGraph, IrOp } from '../ir/index.ts';
 import { rangeOf, unionRange, type Range } from './params.ts';
 import { INT8_RULES } from './rules.ts';
 
-export function shareRanges(graph: IrGraph, ranges: ReadonlyMap<number, Range>): Map<number, Range> {
+export function shareRanges(graph: IrGraph, ranges: ReadonlyMap<number, Range>, floatOps: ReadonlySet<IrOp> = new Set()): Map<number, Range> {
   const parent = new Map<number, number>();
   const find = (id: number): number => {
     let root = id;
@@ -28,7 +30,7 @@ export function shareRanges(graph: IrGraph, ranges: ReadonlyMap<number, Range>):
       if (graph.isConstant(id) || graph.value(id).dtype !== 'float32' || !ranges.has(id)) return undefined;
       const op = producerOf.get(id);
       const rule = op ? INT8_RULES[op.op] : undefined;
-      if (!op || !rule || rule.output.kind === 'calibrated' || rule.output.kind === 'shared') return id; // graph input, float operator, own range
+      if (!op || !rule || floatOps.has(op) || rule.output.kind === 'calibrated' || rule.output.kind === 'shared') return id; // graph input, float operator, own range
       if (rule.output.kind !== 'same-as-input') return undefined;
       id = op.inputs[rule.output.input]!;
     }
@@ -37,7 +39,7 @@ export function shareRanges(graph: IrGraph, ranges: ReadonlyMap<number, Range>):
   const constantRanges = new Map<number, Range>(); // group root -> range of its constant operands
   const groups: number[][] = [];
   for (const op of graph.ops) {
-    if (INT8_RULES[op.op]?.output.kind !== 'shared') continue;
+    if (INT8_RULES[op.op]?.output.kind !== 'shared' || floatOps.has(op)) continue;
     const members = [...op.inputs, op.outputs[0]!].filter((id) => id >= 0 && !graph.isConstant(id)).map(calibratedSource);
     if (members.some((id) => id === undefined)) continue; // an input with fixed parameters: leave this operator as it was
     for (const id of members) join(id!, members[0]!);

@@ -1,6 +1,7 @@
 // The operator-suite shape cases that convert, verified against real torch on every float target
 // in one verify call, and the shape family's refusals.
 import { describe, expect, it } from 'vitest';
+import { verifyOpCaseFiles } from './suite_cases.testing.ts';
 import { buildOneOp, verifySuiteCases } from './suite_testing.ts';
 
 // expand_as_shape_only: the second input is read for its shape only (the TFLite lowering crashed on it).
@@ -45,6 +46,20 @@ describe('shape ops against torch', () => {
     expect(result.failing).toEqual([]);
     expect(result.missing).toEqual([]);
     expect(result.code).toBe(0);
+  });
+});
+
+// Full int8 of gathers at computed ids: the id arithmetic (x * 4, .long(), the per-row offsets)
+// stays unquantized (src/tflite/quantize/index-values.ts). Before, gather_constant_varying_rows
+// was 138.5 output steps off: the quantized ids truncated to the neighbouring rows.
+const INT8_CASES = ['gather_constant_at_computed_ids', 'gather_constant_varying_rows', 'gather_roberta_token_types', 'gather_computed_from_constants'];
+
+describe('shape ops against torch under full int8', () => {
+  it('gathers at computed ids pass tflite-int8 (index arithmetic kept out of int8)', { timeout: 600_000 }, async () => {
+    const { code, rows } = await verifyOpCaseFiles('shape', 'shape_', INT8_CASES, ['tflite-int8']);
+    expect(rows.filter((row) => row.status !== 'pass').map((row) => `${row.model}: ${row.status} ${row.reason ?? ''}`)).toEqual([]);
+    expect(new Set(rows.map((row) => row.model))).toEqual(new Set(INT8_CASES.map((name) => `shape_${name}`)));
+    expect(code).toBe(0);
   });
 });
 

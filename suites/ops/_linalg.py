@@ -49,6 +49,15 @@ CASES = [
     c("einsum_mm", "torch.einsum('ij,jk->ik', x, y)", [[3, 4], [4, 5]]),
     c("einsum_attention_scores", "torch.einsum('bhqd,bhkd->bhqk', x, y)", [[2, 2, 3, 4], [2, 2, 5, 4]]),
     c("einsum_attention_values", "torch.einsum('bhqk,bhkd->bhqd', x, y)", [[2, 2, 3, 5], [2, 2, 5, 4]]),
+    # attention heads (LeViT): one projection viewed as heads and split into q, k, v, each permuted
+    # (k to [B, H, D, N]), then the heads merged back: the TFLite file transposes the projection
+    # once for all three (src/tflite/lower/transposes.ts) and once for the merge
+    c("attention_head_split",
+      "B, N, C = x.shape\n"
+      "q, k, v = self.qkv(x).view(B, N, 2, -1).split([4, 4, 6], dim=3)\n"
+      "q, k, v = q.permute(0, 2, 1, 3), k.permute(0, 2, 3, 1), v.permute(0, 2, 1, 3)\n"
+      "return ((q @ k * 0.5).softmax(dim=-1) @ v).transpose(1, 2).reshape(B, N, 12)",
+      [[2, 5, 16]], init="self.qkv = nn.Linear(16, 28)"),
     c("einsum_rowwise_dot", "torch.einsum('bi,bi->b', x, y)", [[2, 4], [2, 4]]),
     c("einsum_transpose", "torch.einsum('bij->bji', x)", [[2, 3, 4]]),
     c("einsum_permute_nhwc", "torch.einsum('bchw->bhwc', x)", [[2, 3, 4, 4]]),

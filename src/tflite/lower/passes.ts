@@ -6,13 +6,16 @@
 //   that field;
 // - merge padding: an explicit zero PAD equal to what SAME would add becomes SAME;
 // - reshape sinking and cancelling: the (N, W, C) <-> (N, 1, W, C) reshapes around 1D layers move
-//   past per-channel elementwise operators and cancel, so Conv1D + BatchNorm + ReLU folds too.
+//   past per-channel elementwise operators and cancel, so Conv1D + BatchNorm + ReLU folds too;
+// - transposes (./transposes.ts): composed, folded into BATCH_MATMUL's adj flags, hoisted above
+//   the slices of an attention's head split (exact: data moves, no arithmetic changes).
 // Each rewrite is recorded (which layer went into which) for the conversion report.
 import { Tensor } from '../../tensor/index.ts';
 import type { IrGraph, IrOp } from '../ir/index.ts';
+import { TRANSPOSE_PASSES, type TransposeRewrite } from './transposes.ts';
 
 export interface Rewrite {
-  readonly kind: 'fold' | 'fuse-activation' | 'merge-padding' | 'sink-reshape' | 'cancel-reshape';
+  readonly kind: 'fold' | 'fuse-activation' | 'merge-padding' | 'sink-reshape' | 'cancel-reshape' | TransposeRewrite['kind'];
   /** The Keras layer whose operator disappeared. */
   readonly layer: string;
   /** The Keras layer whose operator absorbed it. */
@@ -39,7 +42,7 @@ const UNARY_PER_ELEMENT = new Set(['RELU', 'RELU6', 'RELU_N1_TO_1', 'TANH', 'LOG
 
 export function optimize(graph: IrGraph, options: PassOptions): Rewrite[] {
   const rewrites: Rewrite[] = [];
-  const passes = [sinkReshape, cancelReshape, foldAffine, (g: IrGraph) => fuseActivation(g, options), mergePadding];
+  const passes = [sinkReshape, cancelReshape, foldAffine, (g: IrGraph) => fuseActivation(g, options), mergePadding, ...TRANSPOSE_PASSES];
   let changed = true;
   while (changed) {
     changed = false;

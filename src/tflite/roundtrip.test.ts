@@ -186,6 +186,36 @@ describe('file layout', () => {
     expect(file.minRuntimeVersion).toBe('2.9.0');
   });
 
+  // TRANSPOSE's version depends on the rank (op_version.cc: above 4-D version 4, above 5-D version 6), and
+  // runtimes before 2.12.0 register no version 6 (runtime_version.cc): a rank-6 TRANSPOSE (pixel_shuffle's)
+  // labelled version 1 would load in an old runtime that cannot run it.
+  it.each([
+    { rank: 4, version: 1, runtime: '1.6.0' },
+    { rank: 5, version: 4, runtime: '2.3.0' },
+    { rank: 6, version: 6, runtime: '2.12.0' },
+  ])('gives a rank-$rank TRANSPOSE version $version and minimum runtime $runtime; LiteRT runs it', async ({ rank, version, runtime }) => {
+    const g = new TfliteGraphBuilder();
+    const shape = Array.from({ length: rank }, (_, i) => i + 1);
+    const perm = Array.from({ length: rank }, (_, i) => rank - 1 - i);
+    const x = g.input('x', 'float32', shape);
+    const y = g.activation('y', 'float32', [...shape].reverse());
+    g.op('TRANSPOSE', [x, g.constant('perm', new Tensor('int32', [rank], Int32Array.from(perm)))], [y], {});
+    g.output(y);
+    const bytes = writeTflite(g.build());
+    const file = readTflite(bytes);
+    expect(file.operatorCodes.find((code) => code.name === 'TRANSPOSE')?.version).toBe(version);
+    expect(file.minRuntimeVersion).toBe(runtime);
+    const input = new Tensor('float32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i));
+    const runner = await createTfliteRunner(bytes, { name: `transpose rank ${rank}` });
+    try {
+      const [out] = await runner.run([input]);
+      expect(out!.shape).toEqual([...shape].reverse());
+      expect(Array.from(out!.data as Float32Array)).toEqual(Array.from(input.permute(perm).data as Float32Array));
+    } finally {
+      await runner.dispose();
+    }
+  });
+
   it('aligns constant data to 16 bytes', () => {
     const bytes = writeTflite(sampleModel());
     const file = readTflite(bytes);

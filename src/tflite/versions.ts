@@ -23,6 +23,7 @@ export function operatorVersion(model: TfliteGraph, operator: KnownOperator): nu
     output: typeOf(model, operator.outputs[0]),
     perChannelWeights: isPerChannel(model, operator.inputs[1]),
     inputs: operator.inputs,
+    inputRank: operator.inputs[0] !== undefined && operator.inputs[0] >= 0 ? model.tensors[operator.inputs[0]]?.shape.length : undefined,
     options: operator.options ?? {},
   });
 }

@@ -18,6 +18,8 @@ export interface VersionQuery {
   readonly perChannelWeights: boolean;
   /** Tensor indices of the inputs (-1 marks an omitted optional input). */
   readonly inputs: readonly number[];
+  /** Rank of input 0 (undefined when absent). */
+  readonly inputRank?: number | undefined;
   readonly options: Readonly<Record<string, unknown>>;
 }
 
@@ -93,6 +95,15 @@ const version = {
   quantize: (q: VersionQuery) => (q.output === 'int8' ? 2 : 1),
   // Input 0 is the axis; the data is input 1.
   split: (q: VersionQuery) => (q.weights === 'int8' ? 2 : 1),
+  // Rank above 4 needs version 4, above 5 version 6; int16 is 5, bool 3 (op_version.cc's order).
+  transpose: (q: VersionQuery) => {
+    const rank = q.inputRank ?? 0;
+    if (rank > 5) return 6;
+    if (q.input === 'int16') return 5;
+    if (rank > 4) return 4;
+    if (q.input === 'bool') return 3;
+    return q.input === 'int8' ? 2 : 1;
+  },
   // Version 1 was the Flex (TensorFlow) kernel; the builtin starts at 2 and LiteRT registers no version 1.
   broadcastTo: () => 2,
 };
@@ -126,7 +137,7 @@ export const BUILTINS = {
   TANH: { code: 28, options: undefined, version: version.int8Input, firstRuntime: { 1: '1.14.0', 2: '1.14.0' }, int8: fixed(1 / 128, 0) },
   PAD: { code: 34, options: 'PadOptions', version: version.int8Input, firstRuntime: { 1: '1.5.0', 2: '1.14.0' }, int8: sameAsInput() },
   GATHER: { code: 36, options: 'GatherOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: sameAsInput(0) },
-  TRANSPOSE: { code: 39, options: 'TransposeOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: sameAsInput() },
+  TRANSPOSE: { code: 39, options: 'TransposeOptions', version: version.transpose, firstRuntime: { 1: '1.6.0', 2: '1.14.0', 3: '1.15.0', 4: '2.3.0', 5: '2.4.0', 6: '2.12.0' }, int8: sameAsInput() },
   MEAN: { code: 40, options: 'ReducerOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: calibrated },
   SUB: { code: 41, options: 'SubOptions', version: version.int8Input, firstRuntime: { 1: '1.6.0', 2: '1.14.0' }, int8: calibrated },
   DIV: { code: 42, options: 'DivOptions', version: version.one, firstRuntime: { 1: '1.6.0' }, int8: FLOAT },

@@ -2,7 +2,7 @@
 // runs) against the TypeScript sources through tsx (what the bin ran before dist/ existed), the two
 // interleaved so machine load hits both alike. The model is a ResNet18 (torchvision's layout:
 // BasicBlock [2, 2, 2, 2], 64-512 channels, 1000 classes, 11.7 M parameters) at 1x3x64x64, recorded
-// once into a temporary golden (needs torch). Median of --runs.
+// once into a temporary golden (needs torch), and from its fixture file (recording included). Median of --runs.
 //   npm run build && npx tsx scripts/bench-startup.ts [--runs 5] [--convert-runs 3] [--quantize fp32,fp16,dynamic-int8,int8]
 import { execa } from 'execa';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -99,6 +99,16 @@ try {
   await writeFile(fixture, RESNET18_FIXTURE.replace('FIXTURES_DIR', JSON.stringify(join(root, 'suites/fixtures'))));
   const goldens = join(work, 'golden');
   await execa('node', [join(root, 'bin/torchport.mjs'), 'golden', 'add', fixture, '--golden', goldens, '--seeds', '1'], { cwd: root, stdout: 'ignore' });
+  // From the fixture: the user's whole command (record a scratch golden in torch, then convert), the number
+  // to hold against another converter's PyTorch-to-TFLite process.
+  await compare(`convert resnet18.py (${values.quantize})`, Number(values['convert-runs']), (way, run) => [
+    'convert',
+    fixture,
+    '--out',
+    join(work, `fixture-out-${run}-${way.split(' ')[0]}`),
+    '--quantize',
+    values.quantize!,
+  ]);
   await compare(`convert resnet18 (${values.quantize})`, Number(values['convert-runs']), (way, run) => [
     'convert',
     join(goldens, 'resnet18'),

@@ -17,6 +17,9 @@ const PASSING = [
   'einsum_trace', 'einsum_trace_2d', 'einsum_diagonal', 'einsum_batch_diagonal', 'einsum_diagonal_weighted',
   // a constant with the batch axes (bmm), a 2-D constant projecting a non-last axis (a Dense on the channels)
   'bmm_constant', 'einsum_channel_mix',
+  // vector products as composites (./vector.ts)
+  'kron', 'kron_3d', 'cross_product', 'cross_dim1', 'cosine_similarity', 'cosine_similarity_channels', 'pairwise_cdist', 'cdist_p1', 'cdist_large_mm',
+  'bilinear_module', 'bilinear_module_no_bias', 'bilinear_functional_3d',
   'diagonal_2d', 'diagonal_offset_last_two', 'diagonal_negative_offset', 'diagonal_dims_swapped', 'trace', 'trace_method',
 ];
 

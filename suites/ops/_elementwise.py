@@ -143,6 +143,8 @@ CASES = [
     c("masked_fill_batch_broadcast_mask", "x.masked_fill(y > 0, -1.0)", [[2, 3, 4], [1, 3, 4]]),
     c("masked_fill_scalar", "x.masked_fill(x < -0.5, 0.5)"),
     c("nan_to_num_plain", "torch.nan_to_num(x)"),
+    c("nan_to_num_log", "torch.nan_to_num(torch.log(x), nan=0.5)"),
+    c("nan_to_num_infinities", "torch.nan_to_num(x / (x.abs() > 1).float(), posinf=2.0, neginf=-3.0)"),
     # broadcasting between two inputs and against parameters
     c("add_broadcast_last", "x + y", [[2, 3, 4], [4]]),
     c("mul_broadcast_middle", "x * y", [[2, 3, 4], [1, 3, 1]]),

@@ -85,4 +85,11 @@ CASES = [
     c("cosine_similarity", "F.cosine_similarity(x, y, dim=-1)", [[2, 3, 4], [2, 3, 4]]),
     c("pairwise_cdist", "torch.cdist(x, y)", [[2, 3, 4], [2, 5, 4]]),
     c("bilinear_module", "self.m(x, y)", [[2, 4], [2, 3]], init="self.m = nn.Bilinear(4, 3, 5)"),
+    c("bilinear_functional_3d", "F.bilinear(x, y, self.w, self.b)", [[2, 3, 4], [2, 3, 3]], init="self.w = nn.Parameter(torch.randn(5, 4, 3)); self.b = nn.Parameter(torch.randn(5))"),
+    c("bilinear_module_no_bias", "self.m(x, y)", [[2, 4], [2, 3]], init="self.m = nn.Bilinear(4, 3, 5, bias=False)"),
+    c("kron_3d", "torch.kron(x, y)", [[2, 1, 3], [1, 2, 2]]),
+    c("cross_dim1", "torch.cross(x, y, dim=1)", [[2, 3, 4], [2, 3, 4]]),
+    c("cosine_similarity_channels", "F.cosine_similarity(x, y)", [[2, 4, 3, 3], [2, 4, 3, 3]]),
+    c("cdist_p1", "torch.cdist(x, y, p=1.0)", [[2, 3, 4], [2, 5, 4]]),
+    c("cdist_large_mm", "torch.cdist(x, y)", [[1, 30, 4], [1, 27, 4]]),
 ]

@@ -26,6 +26,7 @@ import * as reduce from './ops/reduce.ts';
 import * as reorder from './ops/reorder.ts';
 import * as resize from './ops/resize.ts';
 import * as shape from './ops/shape.ts';
+import * as vector from './ops/vector.ts';
 
 export const FAMILIES: readonly OpFamily[] = [
   conv.FAMILY,
@@ -38,6 +39,7 @@ export const FAMILIES: readonly OpFamily[] = [
   elementwise.FAMILY,
   math.FAMILY,
   linalg.FAMILY,
+  vector.FAMILY,
   pointwise.FAMILY,
   condition.FAMILY,
   shape.FAMILY,

@@ -19,7 +19,7 @@ const node = (name: string, kind: 'module' | 'function', op: string, scope: stri
   ...extra,
 });
 
-// A model a user could write: a reflect-padded conv, an LSTM with projections (proj_size) over the flattened map, a kron in
+// A model a user could write: a reflect-padded conv, an LSTM with projections (proj_size) over the flattened map, a determinant in
 // the head, with supported ops in between and after them.
 const graphJson = JSON.stringify({
   format: 'torchport-graph',
@@ -39,7 +39,7 @@ const graphJson = JSON.stringify({
     node('features.relu', 'function', 'F.relu', 'features', 'v1', 'v2'),
     node('flatten', 'function', 'torch.flatten', '', 'v2', 'v3', { args: [{ value: 'v2' }, { const: 2 }] }),
     node('rnn', 'module', 'LSTM', 'rnn', 'v3', 'v4'),
-    node('head.kron', 'function', 'torch.kron', 'head', 'v4', 'v5', { args: [{ value: 'v4' }, { value: 'v4' }] }),
+    node('head.det', 'function', 'torch.linalg.det', 'head', 'v4', 'v5', { args: [{ value: 'v4' }] }),
     node('head.relu', 'function', 'F.relu', 'head', 'v5', 'v6'),
   ],
   constants: {},
@@ -61,12 +61,12 @@ describe('unsupported ops', () => {
     expect(unsupported.ops.map(({ node, op, kind, modulePath }) => ({ node, op, kind, modulePath }))).toEqual([
       { node: 'features.0', op: 'Conv2d', kind: 'module', modulePath: 'features.0' },
       { node: 'rnn', op: 'LSTM', kind: 'module', modulePath: 'rnn' },
-      { node: 'head.kron', op: 'torch.kron', kind: 'function', modulePath: 'head' },
+      { node: 'head.det', op: 'torch.linalg.det', kind: 'function', modulePath: 'head' },
     ]);
     expect(unsupported.message).toMatch(/3 unsupported operation/);
     expect(unsupported.message).toMatch(/node 'features\.0': module Conv2d at module path 'features\.0': padding_mode 'reflect'/);
     expect(unsupported.message).toMatch(/node 'rnn': module LSTM at module path 'rnn': proj_size \(an LSTM with projections\) has no Keras equivalent/);
-    expect(unsupported.message).toMatch(/node 'head\.kron': function torch\.kron at module path 'head'/);
+    expect(unsupported.message).toMatch(/node 'head\.det': function torch\.linalg\.det at module path 'head'/);
   });
 });
 

@@ -38,7 +38,18 @@ export type WeightLayout =
    * `narrow` than Keras's kernel; group g (the g-th slice of Keras axis `full`) fills slice g of
    * axis `narrow`, every other entry is zero (those channel pairs are not connected in PyTorch).
    */
-  | { readonly kind: 'blockDiagonal'; readonly axes: readonly number[]; readonly groups: number; readonly narrow: number; readonly full: number };
+  | { readonly kind: 'blockDiagonal'; readonly axes: readonly number[]; readonly groups: number; readonly narrow: number; readonly full: number }
+  /**
+   * A PyTorch tensor of shape `torch` permuted, then reshaped to Keras's shape (nn.Bilinear's weight
+   * (out, in1, in2) as a Dense kernel (in1, out * in2): permute(1, 0, 2), then merge the last two).
+   */
+  | { readonly kind: 'permuteReshape'; readonly torch: readonly number[]; readonly axes: readonly number[] }
+  /**
+   * A convolution kernel dilated with zeros, then permuted: PyTorch's (a, b, k1, k2, ...) with
+   * dilation d becomes (a, b, (k1 - 1) * d1 + 1, ...), tap t at position t * d, zeros between (a
+   * dilated transposed convolution as an ordinary one), then permute(axes).
+   */
+  | { readonly kind: 'dilated'; readonly dilation: readonly number[]; readonly axes: readonly number[] };
 
 export const IDENTITY: WeightLayout = { kind: 'identity' };
 export const permute = (...axes: number[]): WeightLayout => ({ kind: 'permute', axes });
@@ -63,6 +74,10 @@ export function describeLayout(layout: WeightLayout): string {
       return `broadcast to rank ${layout.rank}, then permute(${layout.axes.join(', ')})`;
     case 'blockDiagonal':
       return `permute(${layout.axes.join(', ')}), then ${layout.groups} groups laid block-diagonally along axes ${layout.narrow} and ${layout.full}`;
+    case 'permuteReshape':
+      return `permute(${layout.axes.join(', ')}) of [${layout.torch.join(', ')}], then reshaped`;
+    case 'dilated':
+      return `spatial taps spread by dilation (${layout.dilation.join(', ')}) with zeros between, then permute(${layout.axes.join(', ')})`;
   }
 }
 
@@ -95,6 +110,13 @@ export function expectedTorchShape(layout: WeightLayout, kerasShape: Shape): str
       const torch = new Array<number>(kerasShape.length);
       layout.axes.forEach((from, to) => (torch[from] = to === layout.narrow ? kerasShape[to]! / layout.groups : kerasShape[to]!));
       return show(torch);
+    }
+    case 'permuteReshape':
+      return show(layout.torch);
+    case 'dilated': {
+      const torch = new Array<number>(kerasShape.length);
+      layout.axes.forEach((from, to) => (torch[from] = kerasShape[to]!));
+      return show(torch.map((d, i) => (i >= 2 ? (d - 1) / layout.dilation[i - 2]! + 1 : d)));
     }
   }
 }
@@ -145,7 +167,35 @@ export function toKerasLayout(torch: Tensor<'float32'>, layout: WeightLayout, ke
     }
     case 'blockDiagonal':
       return blockDiagonal(torch, layout, kerasShape);
+    case 'permuteReshape':
+      if (!same(torch.shape, layout.torch) || torch.size !== sizeOf(kerasShape)) return undefined;
+      return torch.permute(layout.axes).reshape(kerasShape);
+    case 'dilated': {
+      const spread = dilate(torch, layout.dilation);
+      if (spread === undefined || !layout.axes.every((from, to) => spread.shape[from] === kerasShape[to])) return undefined;
+      return spread.permute(layout.axes);
+    }
   }
+}
+
+/** A kernel (a, b, k1, k2, ...) with its spatial taps spread `dilation` apart, zeros between. */
+function dilate(torch: Tensor<'float32'>, dilation: readonly number[]): Tensor<'float32'> | undefined {
+  if (torch.rank !== dilation.length + 2) return undefined;
+  const shape = torch.shape.map((d, i) => (i >= 2 ? (d - 1) * dilation[i - 2]! + 1 : d));
+  const out = new Float32Array(sizeOf(shape));
+  const index = new Array<number>(torch.rank).fill(0);
+  for (let flat = 0; flat < torch.size; flat++) {
+    let rest = flat;
+    for (let axis = torch.rank - 1; axis >= 0; axis--) {
+      const size = torch.shape[axis]!;
+      index[axis] = rest % size;
+      rest = Math.floor(rest / size);
+    }
+    let target = 0;
+    for (let axis = 0; axis < torch.rank; axis++) target = target * shape[axis]! + index[axis]! * (axis >= 2 ? dilation[axis - 2]! : 1);
+    out[target] = torch.data[flat]!;
+  }
+  return new Tensor('float32', shape, out);
 }
 
 function blockDiagonal(torch: Tensor<'float32'>, layout: Extract<WeightLayout, { kind: 'blockDiagonal' }>, kerasShape: Shape): Tensor<'float32'> | undefined {

@@ -1,8 +1,9 @@
 // Elementwise ops that are a few existing layers in a row: glu (halves, sigmoid, product), softmin
 // (softmax of -x), logical and / or / not / xor of bool tensors (as 1 / 0 numbers), addcmul, addcdiv, lerp
-// with a number weight, hypot, xlogy, and clamp with tensor bounds (maximum, minimum).
+// with a number weight, hypot, xlogy, clamp with tensor bounds (maximum, minimum), and nan_to_num
+// (comparisons and selects).
 import { tf } from '../../../runtimes/tfjs/index.ts';
-import { ConstantArithmetic, Gather, MathFunction, Subtract } from '../../layers/index.ts';
+import { Compare, ConstantArithmetic, Gather, MathFunction, Select, Subtract } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import { kerasAxis } from '../layout.ts';
 import { Unsupported, isValueArg, num, type OpNode } from '../op_node.ts';
@@ -132,6 +133,29 @@ export const clampByTensors: Converter = (node, ctx) => {
   return [x];
 };
 
+/** The largest finite float32 (torch.nan_to_num's default for +inf, negated for -inf). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * torch.nan_to_num(x, nan=0, posinf=None, neginf=None): where |x| >= 0 fails (NaN) `nan`, where
+ * x > FLOAT32_MAX (+inf) `posinf`, where x < -FLOAT32_MAX (-inf) `neginf`; comparisons and selects,
+ * each comparison reading x once (a layer fed one tensor twice loses it to tfjs's disposal).
+ */
+const nanToNum: Converter = (node, ctx) => {
+  const args = node.bind(['input', 'nan=', 'posinf=', 'neginf=', 'out=']);
+  const x = computed(node, ctx, args['input'], 'input');
+  const [nan, posinf, neginf] = [num(args['nan'], 'nan', 0), num(args['posinf'], 'posinf', FLOAT32_MAX), num(args['neginf'], 'neginf', -FLOAT32_MAX)];
+  if (![nan, posinf, neginf].every(Number.isFinite)) throw new Unsupported('nan_to_num with a replacement that is not a finite number');
+  const test = (of: KValue, op: 'greaterEqual' | 'greater' | 'less', scalar: number, suffix: string): KValue =>
+    ctx.apply(new Compare({ op, scalar, name: nameFor(node, ctx, suffix) }), of, of.torchShape, of.layout);
+  const select = (condition: KValue, value: KValue, fill: number, keep: boolean, suffix: string): KValue =>
+    ctx.apply(new Select({ condition: null, whenTrue: keep ? null : fill, whenFalse: keep ? fill : null, name: nameFor(node, ctx, suffix) }), [condition, value], x.torchShape, x.layout);
+  const magnitude = ctx.apply(new MathFunction({ fn: 'abs', name: nameFor(node, ctx, '__abs') }), x, x.torchShape, x.layout);
+  const noNan = select(test(magnitude, 'greaterEqual', 0, '__ordered'), x, nan, true, '__nan');
+  const noPosinf = select(test(x, 'greater', FLOAT32_MAX, '__is_posinf'), noNan, posinf, false, '__posinf');
+  return [select(test(x, 'less', -FLOAT32_MAX, '__is_neginf'), noPosinf, neginf, false, '')];
+};
+
 export const FAMILY: OpFamily = {
   name: 'Composite elementwise ops',
   layers: [],
@@ -146,6 +170,7 @@ export const FAMILY: OpFamily = {
     ...spellings(['torch.addcdiv', 'Tensor.addcdiv'], op(addcdiv)),
     ...spellings(['torch.lerp', 'Tensor.lerp'], op(lerp)),
     ...spellings(['torch.hypot', 'Tensor.hypot'], op(hypot)),
+    ...spellings(['torch.nan_to_num', 'Tensor.nan_to_num'], op(nanToNum)),
     ...spellings(['torch.xlogy', 'Tensor.xlogy', 'torch.special.xlogy'], op(xlogy)),
   },
 };

@@ -210,12 +210,27 @@ interface TransposeSpec {
 function convTranspose(node: OpNode, ctx: BuildContext, spatial: 2 | 3): KValue[] {
   const module = ctx.graph.modules[node.node.module ?? ''];
   const groups = node.attrNumber('groups');
-  const spec = { kernel: node.attrInts('kernel_size', spatial), stride: node.attrInts('stride', spatial), padding: node.attrInts('padding', spatial), outChannels: node.attrNumber('out_channels'), groups, bias: module?.parameters.includes('bias') ?? false };
+  const dilation = node.attrInts('dilation', spatial);
+  const spec = { kernel: dilatedKernel(node.attrInts('kernel_size', spatial), dilation), stride: node.attrInts('stride', spatial), padding: node.attrInts('padding', spatial), outChannels: node.attrNumber('out_channels'), groups, bias: module?.parameters.includes('bias') ?? false };
   return transposedConvolution(node, ctx, spec, (make) => {
     const layer = ctx.sharedLayer(node.node.module!, make);
-    if (groups > 1) ctx.fillFrom(layer.name, 'kernel', undefined, groupedKernel(spatial, groups));
+    const layout = kernelLayout(spatial, groups, dilation);
+    if (layout !== undefined) ctx.fillFrom(layer.name, 'kernel', undefined, layout);
     return layer;
   });
+}
+
+/**
+ * A dilated transposed convolution is an ordinary one whose kernel has d - 1 zeros between taps
+ * (TFLite's TRANSPOSE_CONV has no dilation): the kernel size (k - 1) * d + 1, zeros filled in at
+ * the weight transfer.
+ */
+const dilatedKernel = (kernel: readonly number[], dilation: readonly number[]): number[] => kernel.map((k, i) => (k - 1) * (dilation[i] ?? 1) + 1);
+
+/** How a ConvTranspose kernel (in, out / g, k...) fills Keras's (k..., out, in): grouped, dilated, or the layer's own rule (undefined). */
+function kernelLayout(spatial: number, groups: number, dilation: readonly number[]): WeightLayout | undefined {
+  if (dilation.every((d) => d === 1)) return groupedKernel(spatial, groups);
+  return { kind: 'dilated', dilation, axes: [...Array.from({ length: spatial }, (_, i) => i + 2), 1, 0] };
 }
 
 export const convTranspose2d = (node: OpNode, ctx: BuildContext) => convTranspose(node, ctx, 2);
@@ -260,12 +275,13 @@ function functionalConvTranspose(node: OpNode, ctx: BuildContext, spatial: 2 | 3
     return value === undefined || value === null ? new Array<number>(spatial).fill(fallback) : expand(value, spatial, key);
   };
   const groups = num(args['groups'], 'groups', 1);
-  if (ints('dilation', 1).some((d) => d !== 1)) throw new Unsupported(`dilated ${op} (TFLite's transposed convolutions have no dilation): dilate the kernel with zeros and pass dilation=1`);
-  const spec = { kernel: shape.slice(2), stride: ints('stride', 1), padding: ints('padding', 0), outChannels: shape[1]! * groups, groups, bias: present(args['bias']) };
+  const dilation = ints('dilation', 1);
+  if (groups > 1 && dilation.some((d) => d !== 1)) throw new Unsupported(`a grouped and dilated ${op} (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): dilate the kernel with zeros and pass dilation=1`);
+  const spec = { kernel: dilatedKernel(shape.slice(2), dilation), stride: ints('stride', 1), padding: ints('padding', 0), outChannels: shape[1]! * groups, groups, bias: present(args['bias']) };
   return transposedConvolution(node, ctx, spec, (make) => {
     const { layer, fresh } = layerForWeights(node, ctx, [weight, args['bias']], JSON.stringify(spec), make);
     if (fresh) {
-      fillWeight(node, ctx, layer.name, 'kernel', weight, groupedKernel(spatial, groups));
+      fillWeight(node, ctx, layer.name, 'kernel', weight, kernelLayout(spatial, groups, dilation));
       fillWeight(node, ctx, layer.name, 'bias', args['bias']);
     }
     return layer;
@@ -282,7 +298,7 @@ export function checkFunctionalConvTranspose(node: OpNode): string | undefined {
 
 export function checkConvTranspose(node: OpNode): string | undefined {
   const spatial = node.op.endsWith('3d') ? 3 : 2;
-  if (node.attrInts('dilation', spatial).some((d) => d !== 1)) return `dilated ${node.op} (TFLite's transposed convolutions have no dilation): build it with dilation=1, or dilate the kernel with zeros yourself`;
+  if (node.attrNumber('groups') > 1 && node.attrInts('dilation', spatial).some((d) => d !== 1)) return `a grouped and dilated ${node.op} (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself`;
   const mode = node.attrs['padding_mode'];
   if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}'`;
   return undefined;

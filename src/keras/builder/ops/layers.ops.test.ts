@@ -24,6 +24,8 @@ const LAYERS = [
   'layer_conv3d_k3_p1', 'layer_conv3d_stride2', 'layer_conv3d_grouped', 'layer_conv3d_depthwise', 'layer_conv3d_same_dilated_nobias', 'layer_conv3d_tuple_pad_stride', 'layer_conv3d_functional',
   'layer_conv_transpose3d', 'layer_conv_transpose3d_k3', 'layer_conv_transpose3d_grouped_output_padding', 'layer_conv_transpose3d_functional',
   'layer_conv_transpose2d_grouped', 'layer_conv_transpose2d_depthwise', 'layer_conv_transpose2d_functional_grouped',
+  // dilated transposed convolutions: the kernel dilated with zeros at transfer (TFLite's TRANSPOSE_CONV has no dilation)
+  'layer_conv_transpose2d_dilated', 'layer_conv_transpose2d_dilated_strided', 'layer_conv_transpose3d_dilated', 'layer_conv_transpose2d_functional_dilated',
   'layer_maxpool3d', 'layer_maxpool3d_stride_pad', 'layer_maxpool3d_ceil', 'layer_max_pool3d_functional',
   'layer_avgpool3d', 'layer_avgpool3d_pad_no_count', 'layer_avg_pool3d_functional', 'layer_adaptive_avg_pool3d_functional',
   // adaptive pooling (ops/pool.ts)
@@ -134,10 +136,10 @@ describe('layer ops of the operator suite', () => {
     expect(row?.reason).toContain("function torch.conv2d at module path '(root)': F.conv2d with a weight computed from the inputs");
   });
 
-  it('refuses a dilated ConvTranspose2d, saying what to do', { timeout: 300_000 }, async () => {
-    const row = await refusalOf('suites/ops/layers/layer_conv_transpose2d_dilated.py', 'dilation=2', 'dilation=2', 'conv_transpose2d_dilated');
+  it('refuses a grouped and dilated ConvTranspose2d, saying what to do', { timeout: 300_000 }, async () => {
+    const row = await refusalOf('suites/ops/layers/layer_conv_transpose2d_dilated.py', 'dilation=2)', 'dilation=2, groups=2)', 'conv_transpose2d_grouped_dilated');
     expect(row?.pass).toBe(false);
-    expect(row?.reason).toContain("module ConvTranspose2d at module path 'm': dilated ConvTranspose2d (TFLite's transposed convolutions have no dilation): build it with dilation=1, or dilate the kernel with zeros yourself");
+    expect(row?.reason).toContain("module ConvTranspose2d at module path 'm': a grouped and dilated ConvTranspose2d (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself");
   });
 
   it('refuses a sequence-first GRU whose input Keras holds time first, saying what to do', { timeout: 300_000 }, async () => {

@@ -15,13 +15,15 @@ const PASSING = [
   'einsum_mm', 'einsum_outer', 'einsum_rowwise_dot', 'einsum_transpose', 'einsum_permute_nhwc', 'einsum_sum_all_but_batch', 'tensordot',
   // a letter repeated within an operand reads its diagonal (a gather at static positions)
   'einsum_trace', 'einsum_trace_2d', 'einsum_diagonal', 'einsum_batch_diagonal', 'einsum_diagonal_weighted',
+  // a constant with the batch axes (bmm), a 2-D constant projecting a non-last axis (a Dense on the channels)
+  'bmm_constant', 'einsum_channel_mix',
+  // vector products as composites (./vector.ts)
+  'kron', 'kron_3d', 'cross_product', 'cross_dim1', 'cosine_similarity', 'cosine_similarity_channels', 'pairwise_cdist', 'cdist_p1', 'cdist_large_mm',
+  'bilinear_module', 'bilinear_module_no_bias', 'bilinear_functional_3d',
   'diagonal_2d', 'diagonal_offset_last_two', 'diagonal_negative_offset', 'diagonal_dims_swapped', 'trace', 'trace_method',
 ];
 
-const REFUSED: Readonly<Record<string, RegExp>> = {
-  bmm_constant: /torch\.bmm.*a product of a constant of shape \[2, 4, 5\] with a computed tensor of rank 3 \(a 2-D constant matrix on the right becomes a Dense layer; use nn\.Linear\)/s,
-  einsum_channel_mix: /torch\.einsum.*einsum 'bchw,oc->bohw' with a constant operand \(only a projection of the last axis, like 'bnd,de->bne', converts; use nn\.Linear\)/s,
-};
+const REFUSED: Readonly<Record<string, RegExp>> = {};
 
 // LeViT's attention: q, k and v sliced from one projection are transposed once together, not once
 // each (3 + the head merge = 4 before src/tflite/lower/transposes.ts).

@@ -47,6 +47,24 @@ function project(node: OpNode, ctx: BuildContext, { x: xArg, weight, outIn, bias
   return [ctx.apply(layer, x, outputShape(node, ctx), x.layout)];
 }
 
+/**
+ * An einsum projecting one axis (letter `contracted`) of a computed tensor by a constant 2-D matrix
+ * ('bchw,oc->bohw'): the axis is brought last in Keras (already there for channels of an NHWC value),
+ * one Dense layer replaces it by `fresh`, and the result is laid out in the output's letter order.
+ */
+function projectAxis(node: OpNode, ctx: BuildContext, xArg: GraphArg, weight: { param: string } | { constant: string }, spec: string, contracted: string, fresh: string, out: string, outIn: boolean): KValue {
+  const source = constantSource(node, ctx, weight);
+  if (source.shape.length !== 2) throw new Unsupported(`einsum with a constant of rank ${source.shape.length}`);
+  const units = outIn ? source.shape[0]! : source.shape[1]!;
+  const x = ctx.plain(input(node, ctx, xArg), node);
+  const axis = spec.indexOf(contracted);
+  const moved = ctx.relayout(x, [...x.layout.perm.filter((p) => p !== axis), axis], node, 'a projection acts on the last Keras axis');
+  const layer = tf.layers.dense({ units, useBias: false, kernelInitializer: 'zeros', name: nameFor(node, ctx) });
+  ctx.fillFrom(layer.name, 'kernel', source.tensor, outIn ? permute(1, 0) : IDENTITY);
+  const kerasLetters = [...moved.layout.perm.slice(0, -1).map((p) => spec[p]!), fresh];
+  return ctx.apply(layer, moved, outputShape(node, ctx), { perm: kerasLetters.map((c) => out.indexOf(c)) });
+}
+
 /** PyTorch's broadcast of two batch shapes (both already checked broadcastable by the capture). */
 const broadcastShapes = (a: readonly number[], b: readonly number[]): number[] => {
   const rank = Math.max(a.length, b.length);
@@ -96,6 +114,23 @@ function constantOperand(node: OpNode, ctx: BuildContext, arg: { param: string }
   return constantValue(node, ctx, arg, rank, identityPerm(rank), other);
 }
 
+/**
+ * x @ W with a constant W that has x's batch axes ([B, k, n] for bmm): both lifted into one sample
+ * ([1, B, m, k], the constant [1, B, k, n]), one BATCH_MATMUL, the result's lift dropped.
+ */
+function batchedConstantProduct(node: OpNode, ctx: BuildContext, x: KValue, weight: { param: string } | { constant: string }): KValue {
+  const { shape } = constantSource(node, ctx, weight);
+  const rank = x.torchShape.length;
+  if (x.torchShape.slice(0, -2).some((d, i) => shape[i] !== d && shape[i] !== 1)) {
+    throw new Unsupported(`a product of a computed tensor [${x.torchShape.join(', ')}] with a constant of shape [${shape.join(', ')}] whose batch axes differ`);
+  }
+  const lifted = liftBatch(node, ctx, ctx.relayout(x, identityPerm(rank), node, 'a batched product reads its operands in PyTorch order'));
+  const constant = constantValue(node, ctx, weight, rank + 1, identityPerm(rank + 1), lifted);
+  const out = outputShape(node, ctx);
+  const prod = ctx.apply(new BatchMatMul({ name: nameFor(node, ctx, '__product') }), [lifted, constant], [1, ...out], { perm: identityPerm(rank + 1) });
+  return dropLift(node, ctx, prod);
+}
+
 /** The product of two values: one BATCH_MATMUL when their batch axes match, else the lifted product. */
 function product(node: OpNode, ctx: BuildContext, x: KValue, y: KValue, out: readonly number[]): KValue {
   const rank = x.torchShape.length;
@@ -112,6 +147,8 @@ const matmul: Converter = (node, ctx) => {
   if (isTensorConstant(b) && isValueArg(a)) {
     const shape = constantSource(node, ctx, b).shape;
     if (shape.length === 2) return project(node, ctx, { x: a, weight: b, outIn: false });
+    const x = input(node, ctx, a);
+    if (shape.length === x.torchShape.length && shape.length >= 3 && shape[0] !== 1) return [batchedConstantProduct(node, ctx, x, b)];
     return [product(node, ctx, input(node, ctx, a), constantOperand(node, ctx, b, input(node, ctx, a)), outputShape(node, ctx))];
   }
   if (isTensorConstant(a) && isValueArg(b)) return [product(node, ctx, constantOperand(node, ctx, a, input(node, ctx, b)), input(node, ctx, b), outputShape(node, ctx))];
@@ -237,7 +274,14 @@ const einsum: Converter = (node, ctx) => {
     if (right.length === 2 && right.includes(contracted) && !kept.includes(right.replace(contracted, '')) && out === kept + right.replace(contracted, '')) {
       return project(node, ctx, { x: a, weight: b, outIn: right[0] !== contracted });
     }
-    throw new Unsupported(`einsum '${equation}' with a constant operand (only a projection of the last axis, like 'bnd,de->bne', converts; use nn.Linear)`);
+    const mixed = right.length === 2 ? [...left].find((c) => right.includes(c)) : undefined;
+    if (mixed !== undefined && isValueArg(a)) {
+      const fresh = right.replace(mixed, '');
+      if (fresh !== mixed && !left.includes(fresh) && new Set(left).size === left.length && left[0] !== mixed && out[0] === left[0] && out.length === left.length && [...left].every((c) => c === mixed || out.includes(c)) && out.includes(fresh)) {
+        return [projectAxis(node, ctx, a, b, left, mixed, fresh, out, right[0] !== mixed)];
+      }
+    }
+    throw new Unsupported(`einsum '${equation}' with a constant operand (only a projection of one non-batch axis by a 2-D constant, like 'bnd,de->bne' or 'bchw,oc->bohw', converts; use nn.Linear)`);
   }
   if (!isValueArg(a) || !isValueArg(b)) throw new Unsupported(`einsum '${equation}' with a constant first operand (put the computed tensor first)`);
   const [valueA, valueB] = [input(node, ctx, a), input(node, ctx, b)];

@@ -18,7 +18,7 @@ const CASES = [
   'max_binary',
   // composites of existing layers
   'glu_last', 'glu_dim1', 'glu_module_dim_neg2', 'softmin_last', 'logical_and', 'logical_or_not', 'addcmul', 'lerp_scalar', 'hypot',
-  'xlogy_positive', 'clamp_tensor_bounds',
+  'xlogy_positive', 'clamp_tensor_bounds', 'nan_to_num_plain', 'nan_to_num_log', 'nan_to_num_infinities',
   // inverse trigonometry through TFLite's ATAN2 (no ASIN / ACOS / ATAN builtins)
   'atan', 'arctan_large', 'atan_method', 'asin', 'asin_edges', 'acos', 'arccos_method',
   'atan2', 'atan2_broadcast', 'atan2_method_axes', 'atan2_zero_signs',

@@ -4,6 +4,7 @@ import { TfliteFormatError, TfliteGraphBuilder, writeTflite } from '../../tflite
 import { TfWorker, TfWorkerRequestError, TfWorkerUnavailableError } from '../tf-worker/index.ts';
 import { workerHas } from '../tf-worker/testing.ts';
 import { createTfliteNativeRunner } from './index.ts';
+import { unpreparableReshape } from '../../../test/support/tflite-models.ts';
 
 // A worker of this file's own; under CI (after `npm run setup`) the native interpreter must be there.
 const worker = new TfWorker();
@@ -45,13 +46,7 @@ describe.skipIf(!available)('createTfliteNativeRunner (ai-edge-litert)', () => {
   });
 
   it('reports a model the interpreter cannot prepare as a request error, and the worker keeps serving', async () => {
-    const g = new TfliteGraphBuilder();
-    const x = g.input('x', 'float32', [1, 4]);
-    const shape = g.int32Constant('shape', [1, 5]);
-    const y = g.activation('y', 'float32', [1, 5]);
-    g.op('RESHAPE', [x, shape], [y]);
-    g.output(y);
-    const failure = await createTfliteNativeRunner(writeTflite(g.build()), { worker })
+    const failure = await createTfliteNativeRunner(unpreparableReshape(), { worker })
       .then((runner) => runner.run([Tensor.fromNumbers([1, 4], [1, 2, 3, 4])]))
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TfWorkerRequestError);

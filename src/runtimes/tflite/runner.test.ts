@@ -4,6 +4,7 @@ import { TfliteFormatError, TfliteGraphBuilder, writeTflite } from '../../tflite
 import type { Runner } from '../runner.ts';
 import { LiteRtLoadError, TfliteInputError, TfliteRuntimeError, createTfliteRunner } from './index.ts';
 import { loadLiteRtOnce } from './litert-node.ts';
+import { unpreparableReshape } from '../../../test/support/tflite-models.ts';
 
 const opened: Runner[] = [];
 async function open(bytes: Uint8Array, name?: string): Promise<Runner> {
@@ -44,15 +45,8 @@ describe('createTfliteRunner', () => {
   });
 
   it('treats an error LiteRT only logs (XNNPACK refusing a node) as a failure of the model', async () => {
-    // RESHAPE [1, 4] -> [1, 5]: LiteRT compiles it, then logs "failed to prepare" and would
-    // hand back zeros from run().
-    const g = new TfliteGraphBuilder();
-    const x = g.input('x', 'float32', [1, 4]);
-    const shape = g.int32Constant('shape', [1, 5]);
-    const y = g.activation('y', 'float32', [1, 5]);
-    g.op('RESHAPE', [x, shape], [y]);
-    g.output(y);
-    const runner = await open(writeTflite(g.build()), 'bad-reshape.tflite');
+    // LiteRT compiles it, then logs "failed to prepare" and would hand back zeros from run().
+    const runner = await open(unpreparableReshape(), 'bad-reshape.tflite');
     const failure = await runner.run([Tensor.fromNumbers([1, 4], [1, 2, 3, 4])]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TfliteRuntimeError);
     expect((failure as TfliteRuntimeError).exitCode).toBe(1);

@@ -40,6 +40,8 @@ const LAYERS = [
   'layer_interpolate_size_from_own_shape', 'layer_interpolate_size_tuple_nonint',
   // 1-D resizing (ops/resize.ts)
   'layer_interpolate_1d_linear', 'layer_interpolate_1d_nearest_scale', 'layer_interpolate_1d_linear_align_down', 'layer_upsample_1d_nearest_module',
+  // issue 14: Softmax2d (ops/reduce.ts)
+  'layer_softmax2d',
 ].map((name) => `suites/ops/layers/${name}.py`);
 const MODELS = ['convnext_layernorm2d_stage', 'groupnorm_block', 'transformer_encoder_stack', 'alexnet_adaptive_pool', 'prelu_shared_channels', 'seg_head_interpolate'].map((name) => `suites/fixtures-models/${name}.py`);
 

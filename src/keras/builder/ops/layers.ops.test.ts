@@ -41,7 +41,7 @@ const LAYERS = [
   // 1-D resizing (ops/resize.ts)
   'layer_interpolate_1d_linear', 'layer_interpolate_1d_nearest_scale', 'layer_interpolate_1d_linear_align_down', 'layer_upsample_1d_nearest_module',
   // issue 14: Softmax2d (ops/reduce.ts)
-  'layer_softmax2d',
+  'layer_softmax2d', 'layer_rrelu_eval',
 ].map((name) => `suites/ops/layers/${name}.py`);
 const MODELS = ['convnext_layernorm2d_stage', 'groupnorm_block', 'transformer_encoder_stack', 'alexnet_adaptive_pool', 'prelu_shared_channels', 'seg_head_interpolate'].map((name) => `suites/fixtures-models/${name}.py`);
 
@@ -142,6 +142,12 @@ describe('layer ops of the operator suite', () => {
     const row = await refusalOf('suites/ops/layers/layer_conv_transpose2d_dilated.py', 'dilation=2)', 'dilation=2, groups=2)', 'conv_transpose2d_grouped_dilated');
     expect(row?.pass).toBe(false);
     expect(row?.reason).toContain("module ConvTranspose2d at module path 'm': a grouped and dilated ConvTranspose2d (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself");
+  });
+
+  it('refuses an RReLU left in training mode (a random slope per element), saying what to do', { timeout: 300_000 }, async () => {
+    const row = await refusalOf('suites/ops/layers/layer_rrelu_eval.py', 'return self.m(x)', 'self.m.training = True\n        return self.m(x)', 'rrelu_training');
+    expect(row?.pass).toBe(false);
+    expect(row?.reason).toContain("module RReLU at module path 'm': RReLU in training mode draws a random slope per element: call model.eval() (or .eval() on the module) before converting");
   });
 
   it('refuses a sequence-first GRU whose input Keras holds time first, saying what to do', { timeout: 300_000 }, async () => {

@@ -12,6 +12,7 @@ import type { WeightLayout } from '../../transfer/layouts.ts';
 import { Unsupported, expand, literal, num, type OpNode } from '../op_node.ts';
 import { checkWeightArgs, fillWeight, layerForWeights, present, requireTensor, tensorArgShape } from './functional.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
+import { padByMap, type Mode } from './pad.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 
 interface ConvSpec {
@@ -24,11 +25,15 @@ interface ConvSpec {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly bias: boolean;
+  /** Conv1d / 2d / 3d padding_mode other than 'zeros': the input is padded so first (padByMap), then convolved unpadded. */
+  readonly padMode?: 'reflect' | 'replicate' | 'circular';
 }
+
+const PAD_MODES = ['reflect', 'replicate', 'circular'] as const;
 
 function convSpec(node: OpNode, ctx: BuildContext, spatial: number): ConvSpec {
   const mode = node.attrs['padding_mode'];
-  if (mode !== undefined && mode !== 'zeros') throw new Unsupported(`padding_mode '${String(mode)}' (only 'zeros' is supported)`);
+  if (mode !== undefined && mode !== 'zeros' && !PAD_MODES.includes(mode as never)) throw new Unsupported(`padding_mode '${String(mode)}' (one of zeros, ${PAD_MODES.join(', ')})`);
   const rawPadding = node.attrs['padding'];
   const padding = rawPadding === 'same' ? 'same' : rawPadding === 'valid' ? new Array<number>(spatial).fill(0) : node.attrInts('padding', spatial);
   const module = ctx.graph.modules[node.node.module ?? ''];
@@ -42,7 +47,26 @@ function convSpec(node: OpNode, ctx: BuildContext, spatial: number): ConvSpec {
     inChannels: node.attrNumber('in_channels'),
     outChannels: node.attrNumber('out_channels'),
     bias: module?.parameters.includes('bias') ?? false,
+    ...(mode !== undefined && mode !== 'zeros' ? { padMode: mode as (typeof PAD_MODES)[number] } : {}),
   };
+}
+
+/**
+ * PyTorch's padding_mode other than 'zeros': F.pad(x, padding, mode) then the convolution with no
+ * padding. 'same' pads total // 2 before and the rest after, as PyTorch does.
+ */
+function padFirst(node: OpNode, ctx: BuildContext, spec: ConvSpec & { padMode: Mode }): { x: KValue; spec: ConvSpec } {
+  const x = firstInput(node, ctx);
+  const spatialPads = spec.kernel.map((k, i): [number, number] => {
+    if (spec.padding !== 'same') return [spec.padding[i]!, spec.padding[i]!];
+    const total = spec.dilation[i]! * (k - 1);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  });
+  const perAxis: [number, number][] = [[0, 0], [0, 0], ...spatialPads];
+  const shape = x.torchShape.map((dim, axis) => dim + perAxis[axis]![0] + perAxis[axis]![1]);
+  const padded = padByMap(node, ctx, x, spec.padMode, 0, perAxis, shape);
+  const { padMode: _, ...rest } = spec;
+  return { x: padded, spec: { ...rest, padding: new Array<number>(spec.spatial).fill(0) } };
 }
 
 /** Keras padding mode plus the explicit padding to apply first (undefined: none needed). */
@@ -66,9 +90,10 @@ function zeroPad(node: OpNode, ctx: BuildContext, x: KValue, pads: readonly numb
 }
 
 /** Builds the convolution of `spec` on the node's input, with `layerOf` giving (or reusing) its Keras layer. */
-function convolve(node: OpNode, ctx: BuildContext, spec: ConvSpec, layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue[] {
-  const rank = spec.spatial + 2;
-  let x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(rank), node, 'convolutions run channels-last');
+function convolve(node: OpNode, ctx: BuildContext, given: ConvSpec, layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue[] {
+  const rank = given.spatial + 2;
+  const { x: input, spec } = given.padMode !== undefined ? padFirst(node, ctx, { ...given, padMode: given.padMode }) : { x: firstInput(node, ctx), spec: given };
+  let x = ctx.relayout(input, channelsLastPerm(rank), node, 'convolutions run channels-last');
   const { mode, explicit } = kerasPadding(spec);
   if (explicit) x = zeroPad(node, ctx, x, explicit);
   const common = { strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), useBias: spec.bias, kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
@@ -188,7 +213,7 @@ export function checkFunctionalConv(node: OpNode): string | undefined {
 
 export function checkConv(node: OpNode): string | undefined {
   const mode = node.attrs['padding_mode'];
-  if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}' (only 'zeros' is supported)`;
+  if (mode !== undefined && mode !== 'zeros' && !PAD_MODES.includes(mode as never)) return `padding_mode '${String(mode)}' (one of zeros, ${PAD_MODES.join(', ')})`;
   return undefined;
 }
 

@@ -11,7 +11,8 @@ import { ConstantArithmetic, ConstantPadding, KerasLayerConfigError } from '../.
 import type { BuildContext, KValue } from '../context.ts';
 import type { LowerableLayer } from '../family.ts';
 import { channelsLastPerm } from '../layout.ts';
-import { Unsupported, bool, expand, literal, type OpNode } from '../op_node.ts';
+import { Unsupported, bool, expand, literal, num, type OpNode } from '../op_node.ts';
+import { Pointwise, PointwiseBinary } from './pointwise.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 
@@ -65,10 +66,10 @@ function functionSpec(node: OpNode, kind: 'max' | 'avg', spatial: number): PoolS
   };
 }
 
-function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec): KValue[] {
+function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec, input: KValue = firstInput(node, ctx)): KValue[] {
   const spatial = spec.kernel.length;
   const out = outputShape(node, ctx);
-  let x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(spatial + 2), node, 'pooling runs channels-last');
+  let x = ctx.relayout(input, channelsLastPerm(spatial + 2), node, 'pooling runs channels-last');
   const sizes = x.torchShape.slice(2);
   const before = spec.padding;
   const after = sizes.map((size, i) => Math.max(0, (out[i + 2]! - 1) * spec.stride[i]! + spec.kernel[i]! - size - before[i]!));
@@ -258,6 +259,37 @@ function adaptive(node: OpNode, ctx: BuildContext, kind: 'max' | 'avg'): KValue[
 export const adaptiveAvgPool = (node: OpNode, ctx: BuildContext) => adaptive(node, ctx, 'avg');
 export const adaptiveMaxPool = (node: OpNode, ctx: BuildContext) => adaptive(node, ctx, 'max');
 
+/**
+ * LPPool1d / 2d, F.lp_pool1d / 2d: PyTorch computes avg_pool(x^p) (ceil_mode's clipped windows
+ * divided by their own size), then sign(a) * relu(|a|) (= a) times the kernel area, to the power
+ * 1 / p. The same here: x^p (a square for p = 2), the average pooling, a constant multiply and a
+ * POW. p = +-inf (a max pooling of |x|) is refused.
+ */
+function lpPool(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
+  let norm: number;
+  let kernel: number[];
+  let stride: number[] | null;
+  if (node.node.kind === 'module') {
+    norm = node.attrNumber('norm_type');
+    kernel = node.attrInts('kernel_size', spatial);
+    stride = node.attrs['stride'] === null || node.attrs['stride'] === undefined ? null : node.attrInts('stride', spatial);
+  } else {
+    const args = node.bind(['input', 'norm_type', 'kernel_size', 'stride=', 'ceil_mode=']);
+    norm = num(args['norm_type'], 'norm_type');
+    kernel = expand(literal(args['kernel_size'], 'kernel_size'), spatial, 'kernel_size');
+    const rawStride = literal(args['stride'], 'stride');
+    stride = rawStride === undefined || rawStride === null || (Array.isArray(rawStride) && rawStride.length === 0) ? null : expand(rawStride, spatial, 'stride');
+  }
+  if (!Number.isFinite(norm) || norm === 0) throw new Unsupported(`LPPool with norm_type ${norm} (a finite, non-zero power is supported)`);
+  const x = firstInput(node, ctx);
+  const powered = ctx.apply(norm === 2 ? new Pointwise({ fn: 'square', name: nameFor(node, ctx, '__power') }) : new PointwiseBinary({ fn: 'pow', scalar: norm, name: nameFor(node, ctx, '__power') }), x, x.torchShape, x.layout);
+  const spec: PoolSpec = { kind: 'avg', kernel, stride: stride ?? kernel, padding: new Array<number>(spatial).fill(0), countIncludePad: true, divisorOverride: null };
+  const [mean] = pool(node, ctx, spec, powered) as [KValue];
+  const area = kernel.reduce((a, b) => a * b, 1);
+  const summed = ctx.apply(new ConstantArithmetic({ op: 'mul', scalar: area, name: nameFor(node, ctx, '__area') }), mean, mean.torchShape, mean.layout);
+  return [ctx.apply(new PointwiseBinary({ fn: 'pow', scalar: 1 / norm, name: nameFor(node, ctx, '__root') }), summed, summed.torchShape, summed.layout)];
+}
+
 export const FAMILY: OpFamily = {
   name: 'Pooling',
   layers: [AdaptivePool, ConstantArithmetic, ConstantPadding],
@@ -272,6 +304,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d', 'F.adaptive_max_pool1d', 'F.adaptive_max_pool2d', 'F.adaptive_max_pool3d'], op(adaptiveMaxPool)),
     'F.max_pool2d': op(maxPool2dFunction),
     'F.avg_pool2d': op(avgPool2dFunction),
+    ...spellings(['LPPool2d', 'F.lp_pool2d'], op((node, ctx) => lpPool(node, ctx, 2))),
+    ...spellings(['LPPool1d', 'F.lp_pool1d'], op((node, ctx) => lpPool(node, ctx, 1))),
     // F.max_pool3d is a Python function calling torch.max_pool3d; F.avg_pool3d a C function.
     ...spellings(['F.max_pool3d', 'torch.max_pool3d'], op(maxPool3dFunction)),
     'F.avg_pool3d': op(avgPool3dFunction),

@@ -40,9 +40,9 @@ const LAYERS = [
   'layer_interpolate_size_from_own_shape', 'layer_interpolate_size_tuple_nonint',
   // 1-D resizing (ops/resize.ts)
   'layer_interpolate_1d_linear', 'layer_interpolate_1d_nearest_scale', 'layer_interpolate_1d_linear_align_down', 'layer_upsample_1d_nearest_module',
-  // issue 14: Softmax2d (ops/reduce.ts), RReLU in eval mode (ops/activation.ts), ConvTranspose1d and padding_mode reflect / replicate / circular (ops/conv.ts), LPPool (ops/pool.ts)
+  // issue 14: Softmax2d (ops/reduce.ts), RReLU in eval mode (ops/activation.ts), ConvTranspose1d and padding_mode reflect / replicate / circular (ops/conv.ts), LPPool and dilated max pooling (ops/pool.ts)
   'layer_softmax2d', 'layer_rrelu_eval',
-  'layer_conv_transpose1d', 'layer_conv2d_reflect_padding', 'layer_lppool2d',
+  'layer_conv_transpose1d', 'layer_conv2d_reflect_padding', 'layer_lppool2d', 'layer_maxpool2d_dilation',
 ].map((name) => `suites/ops/layers/${name}.py`);
 const MODELS = ['convnext_layernorm2d_stage', 'groupnorm_block', 'transformer_encoder_stack', 'alexnet_adaptive_pool', 'prelu_shared_channels', 'seg_head_interpolate'].map((name) => `suites/fixtures-models/${name}.py`);
 

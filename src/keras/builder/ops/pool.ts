@@ -7,7 +7,7 @@ import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../../tensor/index.ts';
 import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';
-import { ConstantArithmetic, ConstantPadding, KerasLayerConfigError } from '../../layers/index.ts';
+import { ConstantArithmetic, ConstantPadding, KerasLayerConfigError, StridedSlice } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import type { LowerableLayer } from '../family.ts';
 import { channelsLastPerm } from '../layout.ts';
@@ -25,16 +25,19 @@ interface PoolSpec {
   readonly padding: number[];
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
+  /** Max pooling only; a dilation other than 1 runs as dilatedMaxPool. */
+  readonly dilation?: number[];
 }
 
 function moduleSpec(node: OpNode, kind: 'max' | 'avg', spatial: number): PoolSpec {
   const kernel = node.attrInts('kernel_size', spatial);
   const stride = node.attrs['stride'] === null || node.attrs['stride'] === undefined ? kernel : node.attrInts('stride', spatial);
-  if (kind === 'max' && node.attrInts('dilation', spatial).some((d) => d !== 1)) throw new Unsupported('dilated max pooling');
+  const dilation = kind === 'max' ? node.attrInts('dilation', spatial) : undefined;
   if (node.attrs['return_indices'] === true) throw new Unsupported('return_indices=True');
   const divisor = node.attrs['divisor_override'];
   return {
     kind,
+    ...(dilation?.some((d) => d !== 1) ? { dilation } : {}),
     kernel,
     stride,
     padding: node.attrInts('padding', spatial),
@@ -53,11 +56,12 @@ function functionSpec(node: OpNode, kind: 'max' | 'avg', spatial: number): PoolS
     return value === undefined || value === null || (Array.isArray(value) && value.length === 0) ? fallback! : expand(value, spatial, key);
   };
   const kernel = list('kernel_size', undefined);
-  if (kind === 'max' && list('dilation', new Array<number>(spatial).fill(1)).some((d) => d !== 1)) throw new Unsupported('dilated max pooling');
+  const dilation = kind === 'max' ? list('dilation', new Array<number>(spatial).fill(1)) : undefined;
   if (bool(args['return_indices'], 'return_indices', false)) throw new Unsupported('return_indices=True');
   const divisor = literal(args['divisor_override'], 'divisor_override');
   return {
     kind,
+    ...(dilation?.some((d) => d !== 1) ? { dilation } : {}),
     kernel,
     stride: list('stride', kernel),
     padding: list('padding', new Array<number>(spatial).fill(0)),
@@ -70,6 +74,7 @@ function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec, input: KValue = f
   const spatial = spec.kernel.length;
   const out = outputShape(node, ctx);
   let x = ctx.relayout(input, channelsLastPerm(spatial + 2), node, 'pooling runs channels-last');
+  if (spec.dilation !== undefined) return [dilatedMaxPool(node, ctx, spec, spec.dilation, x, out)];
   const sizes = x.torchShape.slice(2);
   const before = spec.padding;
   const after = sizes.map((size, i) => Math.max(0, (out[i + 2]! - 1) * spec.stride[i]! + spec.kernel[i]! - size - before[i]!));
@@ -106,6 +111,40 @@ function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec, input: KValue = f
   const y = ctx.apply(layer, x, out, x.layout);
   if (spec.kind === 'max') return [y];
   return [divisorFix(node, ctx, y, spec, sizes, out.slice(2))];
+}
+
+/**
+ * Dilated max pooling (no Keras or TFLite pooling dilates): the input padded with the lowest
+ * float (PyTorch's -inf) by `padding` before and whatever the last window needs after, then the
+ * elementwise MAXIMUM of one strided slice per kernel tap (tap t of an axis starts at t * dilation
+ * and steps by the stride).
+ */
+function dilatedMaxPool(node: OpNode, ctx: BuildContext, spec: PoolSpec, dilation: readonly number[], input: KValue, out: readonly number[]): KValue {
+  const spatial = spec.kernel.length;
+  let x = input;
+  const sizes = x.torchShape.slice(2);
+  const outSizes = out.slice(2);
+  const before = spec.padding;
+  const after = sizes.map((size, i) => Math.max(0, (outSizes[i]! - 1) * spec.stride[i]! + (spec.kernel[i]! - 1) * dilation[i]! + 1 - size - before[i]!));
+  if (before.some((p) => p > 0) || after.some((p) => p > 0)) {
+    const shape = x.torchShape.map((dim, axis) => (axis >= 2 ? dim + before[axis - 2]! + after[axis - 2]! : dim));
+    const layer = new ConstantPadding({ padding: before.map((b, i) => [b, after[i]!] as [number, number]), value: LOWEST_FLOAT32, name: nameFor(node, ctx, '__pad') });
+    x = ctx.apply(layer, x, shape, x.layout);
+  }
+  const channels = x.torchShape[1]!;
+  const taps: number[][] = [[]];
+  for (let axis = 0; axis < spatial; axis++) {
+    const next: number[][] = [];
+    for (const tap of taps) for (let t = 0; t < spec.kernel[axis]!; t++) next.push([...tap, t]);
+    taps.splice(0, taps.length, ...next);
+  }
+  const slices = taps.map((tap, n) => {
+    const begin = tap.map((t, i) => t * dilation[i]!);
+    const layer = new StridedSlice({ begin: [...begin, 0], end: [...begin.map((b, i) => b + (outSizes[i]! - 1) * spec.stride[i]! + 1), channels], strides: [...spec.stride, 1], name: nameFor(node, ctx, `__tap${n}`) });
+    return ctx.apply(layer, x, out, x.layout);
+  });
+  if (slices.length === 1) return slices[0]!;
+  return ctx.apply(tf.layers.maximum({ name: nameFor(node, ctx) }), slices, out, x.layout);
 }
 
 /**

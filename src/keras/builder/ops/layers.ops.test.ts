@@ -43,6 +43,8 @@ const LAYERS = [
   // issue 14: Softmax2d (ops/reduce.ts), RReLU in eval mode (ops/activation.ts), ConvTranspose1d and padding_mode reflect / replicate / circular (ops/conv.ts), LPPool and dilated max pooling (ops/pool.ts)
   'layer_softmax2d', 'layer_rrelu_eval',
   'layer_conv_transpose1d', 'layer_conv2d_reflect_padding', 'layer_lppool2d', 'layer_maxpool2d_dilation',
+  'layer_rrelu_functional', 'layer_conv_transpose1d_padded', 'layer_conv_transpose1d_functional', 'layer_conv2d_replicate_padding_same', 'layer_conv1d_circular_padding_strided',
+  'layer_lppool1d_ceil', 'layer_lp_pool2d_functional_p3', 'layer_maxpool2d_dilation_padded_ceil', 'layer_max_pool1d_functional_dilated',
 ].map((name) => `suites/ops/layers/${name}.py`);
 const MODELS = ['convnext_layernorm2d_stage', 'groupnorm_block', 'transformer_encoder_stack', 'alexnet_adaptive_pool', 'prelu_shared_channels', 'seg_head_interpolate'].map((name) => `suites/fixtures-models/${name}.py`);
 

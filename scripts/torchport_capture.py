@@ -151,7 +151,13 @@ def json_attribute(value):
 def module_attributes(module):
     attributes = {}
     for key, value in vars(module).items():
-        if key.startswith("_") or key == "training":
+        if key.startswith("_"):
+            continue
+        if key == "training":
+            # Recorded only when True (a module left in training mode although the model is in eval mode),
+            # so that the converters whose op is random in training (RReLU) can refuse it.
+            if value is True:
+                attributes["training"] = True
             continue
         encoded, ok = json_attribute(value)
         if ok:

@@ -69,7 +69,7 @@ export interface BuiltKerasModel {
   readonly report: BuildReport;
 }
 
-const CHANNEL_CONSUMERS = new Set(['Conv1d', 'BatchNorm1d', 'MaxPool1d', 'AvgPool1d', 'AdaptiveAvgPool1d']);
+const CHANNEL_CONSUMERS = new Set(['Conv1d', 'ConvTranspose1d', 'torch.conv_transpose1d', 'BatchNorm1d', 'MaxPool1d', 'AvgPool1d', 'LPPool1d', 'AdaptiveAvgPool1d']);
 
 export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, options: BuildOptions = {}): BuiltKerasModel {
   const started = performance.now();

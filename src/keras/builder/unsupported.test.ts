@@ -19,7 +19,7 @@ const node = (name: string, kind: 'module' | 'function', op: string, scope: stri
   ...extra,
 });
 
-// A model a user could write: a reflect-padded conv, an LSTM with projections (proj_size) over the flattened map, a determinant in
+// A model a user could write: an RReLU left in training mode (a random slope), an LSTM with projections (proj_size) over the flattened map, a determinant in
 // the head, with supported ops in between and after them.
 const graphJson = JSON.stringify({
   format: 'torchport-graph',
@@ -27,15 +27,15 @@ const graphJson = JSON.stringify({
   inputs: [{ name: 'input_0', value: 'v0' }],
   outputs: [{ name: 'output_0', value: 'v6' }],
   values: Object.fromEntries(
-    [[1, 3, 8, 8], [1, 4, 8, 8], [1, 4, 8, 8], [1, 4, 64], [1, 4, 16], [1, 4, 16], [1, 4, 16]].map((shape, i) => [`v${i}`, { shape, dtype: 'float32' }]),
+    [[1, 4, 8, 8], [1, 4, 8, 8], [1, 4, 8, 8], [1, 4, 64], [1, 4, 16], [1, 4, 16], [1, 4, 16]].map((shape, i) => [`v${i}`, { shape, dtype: 'float32' }]),
   ),
   modules: {
     '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] },
-    'features.0': module('Conv2d', { in_channels: 3, out_channels: 4, kernel_size: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, padding_mode: 'reflect' }, ['weight']),
+    'features.0': module('RReLU', { lower: 0.125, upper: 0.3333333333333333, inplace: false, training: true }),
     rnn: module('LSTM', { input_size: 64, hidden_size: 16, num_layers: 1, bias: true, batch_first: true, bidirectional: false, proj_size: 8 }),
   },
   nodes: [
-    node('features.0', 'module', 'Conv2d', 'features.0', 'v0', 'v1'),
+    node('features.0', 'module', 'RReLU', 'features.0', 'v0', 'v1'),
     node('features.relu', 'function', 'F.relu', 'features', 'v1', 'v2'),
     node('flatten', 'function', 'torch.flatten', '', 'v2', 'v3', { args: [{ value: 'v2' }, { const: 2 }] }),
     node('rnn', 'module', 'LSTM', 'rnn', 'v3', 'v4'),
@@ -48,7 +48,7 @@ const graphJson = JSON.stringify({
 describe('unsupported ops', () => {
   it('are all listed in one error, with node, module path and type', () => {
     const graph = parseCapturedGraph(graphJson, 'synthetic graph');
-    const weights = new Map([['features.0.weight', Tensor.zeros('float32', [4, 3, 3, 3])]]);
+    const weights = new Map<string, Tensor<'float32'>>();
     let error: unknown;
     try {
       buildKerasModel(graph, { weights, constants: new Map() });
@@ -59,12 +59,12 @@ describe('unsupported ops', () => {
     const unsupported = error as UnsupportedOpsError;
     expect(unsupported.code).toBe('E_UNSUPPORTED_OPS');
     expect(unsupported.ops.map(({ node, op, kind, modulePath }) => ({ node, op, kind, modulePath }))).toEqual([
-      { node: 'features.0', op: 'Conv2d', kind: 'module', modulePath: 'features.0' },
+      { node: 'features.0', op: 'RReLU', kind: 'module', modulePath: 'features.0' },
       { node: 'rnn', op: 'LSTM', kind: 'module', modulePath: 'rnn' },
       { node: 'head.det', op: 'torch.linalg.det', kind: 'function', modulePath: 'head' },
     ]);
     expect(unsupported.message).toMatch(/3 unsupported operation/);
-    expect(unsupported.message).toMatch(/node 'features\.0': module Conv2d at module path 'features\.0': padding_mode 'reflect'/);
+    expect(unsupported.message).toMatch(/node 'features\.0': module RReLU at module path 'features\.0': RReLU in training mode draws a random slope per element: call model\.eval\(\)/);
     expect(unsupported.message).toMatch(/node 'rnn': module LSTM at module path 'rnn': proj_size \(an LSTM with projections\) has no Keras equivalent/);
     expect(unsupported.message).toMatch(/node 'head\.det': function torch\.linalg\.det at module path 'head'/);
   });

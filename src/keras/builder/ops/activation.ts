@@ -3,9 +3,9 @@
 import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Clamp, GeluTanh, HardSigmoid, HardSwish } from '../../layers/index.ts';
 import { Pointwise } from './pointwise.ts';
-import { Unsupported, num, str, type OpNode } from '../op_node.ts';
+import { Unsupported, bool, num, str, type OpNode } from '../op_node.ts';
 import { firstInput, nameFor, type Converter } from './common.ts';
-import { op, spellings, type OpFamily } from '../family.ts';
+import { op, spellings, type Check, type OpFamily } from '../family.ts';
 
 type Make = (name: string) => tf.layers.Layer;
 
@@ -38,6 +38,15 @@ export const geluFunction = elementwise((node) => geluMode(str(node.bind(['input
 
 const leaky = (slope: number): Make => (name) => tf.layers.leakyReLU({ alpha: slope, name });
 export const leakyReluModule = elementwise((node) => leaky(node.attrNumber('negative_slope')));
+/** RReLU in eval mode is a leaky ReLU of slope (lower + upper) / 2 (in training the slope is random: refused). */
+export const rreluModule = elementwise((node) => leaky((node.attrNumber('lower') + node.attrNumber('upper')) / 2));
+const rreluModuleCheck: Check = (node) => (node.attrs['training'] === true ? 'RReLU in training mode draws a random slope per element: call model.eval() (or .eval() on the module) before converting' : undefined);
+const RRELU_SIGNATURE = ['input', 'lower=', 'upper=', 'training=', 'inplace='];
+export const rreluFunction = elementwise((node) => {
+  const args = node.bind(RRELU_SIGNATURE);
+  return leaky((num(args['lower'], 'lower', 1 / 8) + num(args['upper'], 'upper', 1 / 3)) / 2);
+});
+const rreluFunctionCheck: Check = (node) => (bool(node.bind(RRELU_SIGNATURE)['training'], 'training', false) ? 'F.rrelu with training=True draws a random slope per element: pass training=False (the slope is then (lower + upper) / 2)' : undefined);
 export const leakyReluFunction = elementwise((node) => {
   const args = node.bind(['input', 'negative_slope=', 'inplace=']);
   return leaky(num(args['negative_slope'], 'negative_slope', 0.01));
@@ -93,6 +102,7 @@ export const FAMILY: OpFamily = {
     Hardsigmoid: HARDSIGMOID,
     GELU: op(geluModule),
     LeakyReLU: op(leakyReluModule),
+    RReLU: op(rreluModule, rreluModuleCheck),
     ELU: op(eluModule),
     Hardtanh: op(hardtanhModule),
     Softplus: op(softplusModule),
@@ -106,6 +116,7 @@ export const FAMILY: OpFamily = {
     'F.hardsigmoid': HARDSIGMOID,
     'F.gelu': op(geluFunction),
     'F.leaky_relu': op(leakyReluFunction),
+    ...spellings(['F.rrelu', 'F.rrelu_', 'torch.rrelu', 'torch.rrelu_'], op(rreluFunction, rreluFunctionCheck)),
     'F.elu': op(eluFunction),
   },
 };

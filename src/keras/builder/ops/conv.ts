@@ -12,6 +12,7 @@ import type { WeightLayout } from '../../transfer/layouts.ts';
 import { Unsupported, expand, literal, num, type OpNode } from '../op_node.ts';
 import { checkWeightArgs, fillWeight, layerForWeights, present, requireTensor, tensorArgShape } from './functional.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
+import { padByMap, type Mode } from './pad.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 
 interface ConvSpec {
@@ -24,11 +25,15 @@ interface ConvSpec {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly bias: boolean;
+  /** Conv1d / 2d / 3d padding_mode other than 'zeros': the input is padded so first (padByMap), then convolved unpadded. */
+  readonly padMode?: 'reflect' | 'replicate' | 'circular';
 }
+
+const PAD_MODES = ['reflect', 'replicate', 'circular'] as const;
 
 function convSpec(node: OpNode, ctx: BuildContext, spatial: number): ConvSpec {
   const mode = node.attrs['padding_mode'];
-  if (mode !== undefined && mode !== 'zeros') throw new Unsupported(`padding_mode '${String(mode)}' (only 'zeros' is supported)`);
+  if (mode !== undefined && mode !== 'zeros' && !PAD_MODES.includes(mode as never)) throw new Unsupported(`padding_mode '${String(mode)}' (one of zeros, ${PAD_MODES.join(', ')})`);
   const rawPadding = node.attrs['padding'];
   const padding = rawPadding === 'same' ? 'same' : rawPadding === 'valid' ? new Array<number>(spatial).fill(0) : node.attrInts('padding', spatial);
   const module = ctx.graph.modules[node.node.module ?? ''];
@@ -42,7 +47,26 @@ function convSpec(node: OpNode, ctx: BuildContext, spatial: number): ConvSpec {
     inChannels: node.attrNumber('in_channels'),
     outChannels: node.attrNumber('out_channels'),
     bias: module?.parameters.includes('bias') ?? false,
+    ...(mode !== undefined && mode !== 'zeros' ? { padMode: mode as (typeof PAD_MODES)[number] } : {}),
   };
+}
+
+/**
+ * PyTorch's padding_mode other than 'zeros': F.pad(x, padding, mode) then the convolution with no
+ * padding. 'same' pads total // 2 before and the rest after, as PyTorch does.
+ */
+function padFirst(node: OpNode, ctx: BuildContext, spec: ConvSpec & { padMode: Mode }): { x: KValue; spec: ConvSpec } {
+  const x = firstInput(node, ctx);
+  const spatialPads = spec.kernel.map((k, i): [number, number] => {
+    if (spec.padding !== 'same') return [spec.padding[i]!, spec.padding[i]!];
+    const total = spec.dilation[i]! * (k - 1);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  });
+  const perAxis: [number, number][] = [[0, 0], [0, 0], ...spatialPads];
+  const shape = x.torchShape.map((dim, axis) => dim + perAxis[axis]![0] + perAxis[axis]![1]);
+  const padded = padByMap(node, ctx, x, spec.padMode, 0, perAxis, shape);
+  const { padMode: _, ...rest } = spec;
+  return { x: padded, spec: { ...rest, padding: new Array<number>(spec.spatial).fill(0) } };
 }
 
 /** Keras padding mode plus the explicit padding to apply first (undefined: none needed). */
@@ -66,9 +90,10 @@ function zeroPad(node: OpNode, ctx: BuildContext, x: KValue, pads: readonly numb
 }
 
 /** Builds the convolution of `spec` on the node's input, with `layerOf` giving (or reusing) its Keras layer. */
-function convolve(node: OpNode, ctx: BuildContext, spec: ConvSpec, layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue[] {
-  const rank = spec.spatial + 2;
-  let x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(rank), node, 'convolutions run channels-last');
+function convolve(node: OpNode, ctx: BuildContext, given: ConvSpec, layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue[] {
+  const rank = given.spatial + 2;
+  const { x: input, spec } = given.padMode !== undefined ? padFirst(node, ctx, { ...given, padMode: given.padMode }) : { x: firstInput(node, ctx), spec: given };
+  let x = ctx.relayout(input, channelsLastPerm(rank), node, 'convolutions run channels-last');
   const { mode, explicit } = kerasPadding(spec);
   if (explicit) x = zeroPad(node, ctx, x, explicit);
   const common = { strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), useBias: spec.bias, kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
@@ -188,7 +213,7 @@ export function checkFunctionalConv(node: OpNode): string | undefined {
 
 export function checkConv(node: OpNode): string | undefined {
   const mode = node.attrs['padding_mode'];
-  if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}' (only 'zeros' is supported)`;
+  if (mode !== undefined && mode !== 'zeros' && !PAD_MODES.includes(mode as never)) return `padding_mode '${String(mode)}' (one of zeros, ${PAD_MODES.join(', ')})`;
   return undefined;
 }
 
@@ -207,7 +232,7 @@ interface TransposeSpec {
   readonly bias: boolean;
 }
 
-function convTranspose(node: OpNode, ctx: BuildContext, spatial: 2 | 3): KValue[] {
+function convTranspose(node: OpNode, ctx: BuildContext, spatial: 1 | 2 | 3): KValue[] {
   const module = ctx.graph.modules[node.node.module ?? ''];
   const groups = node.attrNumber('groups');
   const dilation = node.attrInts('dilation', spatial);
@@ -229,19 +254,35 @@ const dilatedKernel = (kernel: readonly number[], dilation: readonly number[]): 
 
 /** How a ConvTranspose kernel (in, out / g, k...) fills Keras's (k..., out, in): grouped, dilated, or the layer's own rule (undefined). */
 function kernelLayout(spatial: number, groups: number, dilation: readonly number[]): WeightLayout | undefined {
+  // 1-D: (in, out, k) with a leading unit axis, permuted, is Conv2DTranspose's (1, k, out, in) (grouped and dilated refused).
+  if (spatial === 1) return { kind: 'aligned', rank: 4, axes: [0, 3, 2, 1] };
   if (dilation.every((d) => d === 1)) return groupedKernel(spatial, groups);
   return { kind: 'dilated', dilation, axes: [...Array.from({ length: spatial }, (_, i) => i + 2), 1, 0] };
 }
 
+export const convTranspose1d = (node: OpNode, ctx: BuildContext) => convTranspose(node, ctx, 1);
 export const convTranspose2d = (node: OpNode, ctx: BuildContext) => convTranspose(node, ctx, 2);
 export const convTranspose3d = (node: OpNode, ctx: BuildContext) => convTranspose(node, ctx, 3);
 
 function transposedConvolution(node: OpNode, ctx: BuildContext, spec: TransposeSpec, layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue[] {
+  const spatial = spec.kernel.length;
+  const x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(spatial + 2), node, 'convolutions run channels-last');
+  if (spatial !== 1) return [transposedOn(node, ctx, spec, x, outputShape(node, ctx), layerOf)];
+  // ConvTranspose1d: the signal [N, C, L] as the image [N, C, 1, L] (Keras [N, 1, L, C]: a reshape)
+  // through a Conv2DTranspose with a 1 x k kernel, reshaped back (as groupedConv1d does for Conv1d).
+  const [batch, channels, length] = x.torchShape as [number, number, number];
+  const out = outputShape(node, ctx);
+  const image = ctx.apply(tf.layers.reshape({ targetShape: [1, length, channels], name: nameFor(node, ctx, '__to_2d') }), x, [batch, channels, 1, length], { perm: channelsLastPerm(4) });
+  const spec2 = { ...spec, kernel: [1, spec.kernel[0]!], stride: [1, spec.stride[0]!], padding: [0, spec.padding[0]!] };
+  const y = transposedOn(node, ctx, spec2, image, [batch, out[1]!, 1, out[2]!], layerOf);
+  return [ctx.apply(tf.layers.reshape({ targetShape: [out[2]!, out[1]!], name: nameFor(node, ctx, '__to_1d') }), y, out, { perm: channelsLastPerm(3) })];
+}
+
+/** The transposed convolution of the channels-last `x` to PyTorch shape `out` (2-D or 3-D), cropped to PyTorch's padding. */
+function transposedOn(node: OpNode, ctx: BuildContext, spec: TransposeSpec, x: KValue, out: readonly number[], layerOf: (make: (name: string) => tf.layers.Layer) => tf.layers.Layer): KValue {
   const { kernel, stride, padding } = spec;
   const spatial = kernel.length;
   const axes = Array.from({ length: spatial }, (_, i) => i);
-  const out = outputShape(node, ctx);
-  const x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(spatial + 2), node, 'convolutions run channels-last');
   const common = { filters: spec.outChannels, padding: 'valid', useBias: spec.bias, kernelInitializer: 'zeros' } as const;
   const layer = layerOf((name) =>
     spatial === 2
@@ -252,24 +293,24 @@ function transposedConvolution(node: OpNode, ctx: BuildContext, spec: TransposeS
   const crop = axes.map((i) => [padding[i]!, full[i]! - padding[i]! - out[i + 2]!] as [number, number]);
   if (crop.some(([, after]) => after < 0)) node.fail(`output_padding larger than padding + (stride - kernel) cannot be expressed by cropping`);
   const y = ctx.apply(layer, x, [out[0]!, out[1]!, ...full], x.layout);
-  if (crop.every(([a, b]) => a === 0 && b === 0)) return [y];
+  if (crop.every(([a, b]) => a === 0 && b === 0)) return y;
   const name = nameFor(node, ctx, '__crop');
   const cropping =
     spatial === 2
       ? tf.layers.cropping2D({ cropping: [crop[0]!, crop[1]!], name })
       : new Slice({ begin: [...crop.map(([before]) => before), 0], size: [...out.slice(2), out[1]!], name });
-  return [ctx.apply(cropping, y, out, y.layout)];
+  return ctx.apply(cropping, y, [...out], y.layout);
 }
 
 const CONV_TRANSPOSE_SIGNATURE = ['input', 'weight', 'bias=', 'stride=', 'padding=', 'output_padding=', 'groups=', 'dilation='];
 
 /** F.conv_transpose2d / 3d(x, weight, bias, stride, padding, output_padding, groups, dilation) with a parameter, buffer or constant weight (in, out / groups, k...). */
-function functionalConvTranspose(node: OpNode, ctx: BuildContext, spatial: 2 | 3): KValue[] {
+function functionalConvTranspose(node: OpNode, ctx: BuildContext, spatial: 1 | 2 | 3): KValue[] {
   const op = functionalName(node, 'conv_transpose');
   const args = node.bind(CONV_TRANSPOSE_SIGNATURE);
   const weight = requireTensor(op, args, 'weight', 'a transposed convolution needs its kernel');
   const shape = tensorArgShape(node, ctx, weight);
-  if (shape.length !== spatial + 2) throw new Unsupported(`${op} with a weight of shape [${shape.join(', ')}] (expected [in, out / groups, ${spatial === 2 ? 'kh, kw' : 'kd, kh, kw'}])`);
+  if (shape.length !== spatial + 2) throw new Unsupported(`${op} with a weight of shape [${shape.join(', ')}] (expected [in, out / groups, ${['k', 'kh, kw', 'kd, kh, kw'][spatial - 1]}])`);
   const ints = (key: string, fallback: number): number[] => {
     const value = literal(args[key], key);
     return value === undefined || value === null ? new Array<number>(spatial).fill(fallback) : expand(value, spatial, key);
@@ -277,6 +318,7 @@ function functionalConvTranspose(node: OpNode, ctx: BuildContext, spatial: 2 | 3
   const groups = num(args['groups'], 'groups', 1);
   const dilation = ints('dilation', 1);
   if (groups > 1 && dilation.some((d) => d !== 1)) throw new Unsupported(`a grouped and dilated ${op} (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): dilate the kernel with zeros and pass dilation=1`);
+  if (spatial === 1 && (groups > 1 || dilation[0] !== 1)) throw new Unsupported(ONE_D_TRANSPOSE(op));
   const spec = { kernel: dilatedKernel(shape.slice(2), dilation), stride: ints('stride', 1), padding: ints('padding', 0), outChannels: shape[1]! * groups, groups, bias: present(args['bias']) };
   return transposedConvolution(node, ctx, spec, (make) => {
     const { layer, fresh } = layerForWeights(node, ctx, [weight, args['bias']], JSON.stringify(spec), make);
@@ -296,8 +338,11 @@ export function checkFunctionalConvTranspose(node: OpNode): string | undefined {
   return undefined;
 }
 
+const ONE_D_TRANSPOSE = (op: string): string => `a grouped or dilated ${op} (the 1-D transposed convolution runs as a 2-D one whose kernel is not grouped or dilated at transfer): build it with groups=1 and dilation=1`;
+
 export function checkConvTranspose(node: OpNode): string | undefined {
-  const spatial = node.op.endsWith('3d') ? 3 : 2;
+  const spatial = node.op.endsWith('3d') ? 3 : node.op.endsWith('1d') ? 1 : 2;
+  if (spatial === 1 && (node.attrNumber('groups') > 1 || node.attrInts('dilation', 1)[0] !== 1)) return ONE_D_TRANSPOSE(node.op);
   if (node.attrNumber('groups') > 1 && node.attrInts('dilation', spatial).some((d) => d !== 1)) return `a grouped and dilated ${node.op} (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself`;
   const mode = node.attrs['padding_mode'];
   if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}'`;
@@ -311,9 +356,11 @@ export const FAMILY: OpFamily = {
     Conv2d: op(conv2d, checkConv),
     Conv1d: op(conv1d, checkConv),
     Conv3d: op(conv3d, checkConv),
+    ConvTranspose1d: op(convTranspose1d, checkConvTranspose),
     ConvTranspose2d: op(convTranspose2d, checkConvTranspose),
     ConvTranspose3d: op(convTranspose3d, checkConvTranspose),
     ...spellings(['F.conv2d', 'torch.conv2d'], op((node, ctx) => functionalConv(node, ctx, 2), checkFunctionalConv)),
+    ...spellings(['F.conv_transpose1d', 'torch.conv_transpose1d'], op((node, ctx) => functionalConvTranspose(node, ctx, 1), checkFunctionalConvTranspose)),
     ...spellings(['F.conv_transpose2d', 'torch.conv_transpose2d'], op((node, ctx) => functionalConvTranspose(node, ctx, 2), checkFunctionalConvTranspose)),
     ...spellings(['F.conv_transpose3d', 'torch.conv_transpose3d'], op((node, ctx) => functionalConvTranspose(node, ctx, 3), checkFunctionalConvTranspose)),
     ...spellings(['F.conv3d', 'torch.conv3d'], op((node, ctx) => functionalConv(node, ctx, 3), checkFunctionalConv)),

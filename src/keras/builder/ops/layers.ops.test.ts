@@ -40,6 +40,11 @@ const LAYERS = [
   'layer_interpolate_size_from_own_shape', 'layer_interpolate_size_tuple_nonint',
   // 1-D resizing (ops/resize.ts)
   'layer_interpolate_1d_linear', 'layer_interpolate_1d_nearest_scale', 'layer_interpolate_1d_linear_align_down', 'layer_upsample_1d_nearest_module',
+  // issue 14: Softmax2d (ops/reduce.ts), RReLU in eval mode (ops/activation.ts), ConvTranspose1d and padding_mode reflect / replicate / circular (ops/conv.ts), LPPool and dilated max pooling (ops/pool.ts)
+  'layer_softmax2d', 'layer_rrelu_eval',
+  'layer_conv_transpose1d', 'layer_conv2d_reflect_padding', 'layer_lppool2d', 'layer_maxpool2d_dilation',
+  'layer_rrelu_functional', 'layer_conv_transpose1d_padded', 'layer_conv_transpose1d_functional', 'layer_conv2d_replicate_padding_same', 'layer_conv1d_circular_padding_strided',
+  'layer_lppool1d_ceil', 'layer_lp_pool2d_functional_p3', 'layer_maxpool2d_dilation_padded_ceil', 'layer_max_pool1d_functional_dilated',
 ].map((name) => `suites/ops/layers/${name}.py`);
 const MODELS = ['convnext_layernorm2d_stage', 'groupnorm_block', 'transformer_encoder_stack', 'alexnet_adaptive_pool', 'prelu_shared_channels', 'seg_head_interpolate'].map((name) => `suites/fixtures-models/${name}.py`);
 
@@ -140,6 +145,12 @@ describe('layer ops of the operator suite', () => {
     const row = await refusalOf('suites/ops/layers/layer_conv_transpose2d_dilated.py', 'dilation=2)', 'dilation=2, groups=2)', 'conv_transpose2d_grouped_dilated');
     expect(row?.pass).toBe(false);
     expect(row?.reason).toContain("module ConvTranspose2d at module path 'm': a grouped and dilated ConvTranspose2d (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself");
+  });
+
+  it('refuses an RReLU left in training mode (a random slope per element), saying what to do', { timeout: 300_000 }, async () => {
+    const row = await refusalOf('suites/ops/layers/layer_rrelu_eval.py', 'return self.m(x)', 'self.m.training = True\n        return self.m(x)', 'rrelu_training');
+    expect(row?.pass).toBe(false);
+    expect(row?.reason).toContain("module RReLU at module path 'm': RReLU in training mode draws a random slope per element: call model.eval() (or .eval() on the module) before converting");
   });
 
   it('refuses a sequence-first GRU whose input Keras holds time first, saying what to do', { timeout: 300_000 }, async () => {

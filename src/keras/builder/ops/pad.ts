@@ -10,7 +10,7 @@ import { firstInput, nameFor, outputShape } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 import { gatherByMap } from './index_map.ts';
 
-type Mode = 'constant' | 'reflect' | 'replicate' | 'circular';
+export type Mode = 'constant' | 'reflect' | 'replicate' | 'circular';
 const MODES: readonly Mode[] = ['constant', 'reflect', 'replicate', 'circular'];
 
 /** Where output position o of a padded axis reads (before: the leading pad), or -1 for the fill value. */
@@ -23,13 +23,17 @@ function source(mode: Mode, o: number, before: number, size: number): number {
   return i < 0 ? -i : 2 * (size - 1) - i;
 }
 
-/** Any mode on any axis, batch included: one gather at static positions (./index_map.ts). */
-function padByMap(node: OpNode, ctx: BuildContext, x: KValue, mode: Mode, value: number, perAxis: readonly (readonly [number, number])[]): KValue {
+/**
+ * Any mode on any axis, batch included: one gather at static positions (./index_map.ts).
+ * `perAxis`: [before, after] per PyTorch axis; the padded shape is `outShape` (default: the node's output).
+ */
+export function padByMap(node: OpNode, ctx: BuildContext, x: KValue, mode: Mode, value: number, perAxis: readonly (readonly [number, number])[], outShape: readonly number[] = outputShape(node, ctx)): KValue {
   perAxis.forEach(([b, a], axis) => {
     const size = x.torchShape[axis]!;
     if (mode === 'reflect' && (b >= size || a >= size)) throw new Unsupported(`reflect padding of ${Math.max(b, a)} on an axis of size ${size} (PyTorch needs padding < size)`);
+    if (mode === 'circular' && (b > size || a > size)) throw new Unsupported(`circular padding of ${Math.max(b, a)} on an axis of size ${size} (PyTorch needs padding <= size)`);
   });
-  return gatherByMap(node, ctx, [x], outputShape(node, ctx), (o) => {
+  return gatherByMap(node, ctx, [x], outShape, (o) => {
     const index = o.map((i, axis) => source(mode, i, perAxis[axis]![0], x.torchShape[axis]!));
     return index.includes(-1) ? { fill: 0 } : { input: 0, index };
   }, [value]);

@@ -7,11 +7,12 @@ import { tf } from '../../../runtimes/tfjs/index.ts';
 import { Tensor } from '../../../tensor/index.ts';
 import type { IrTensor } from '../../../tflite/ir/index.ts';
 import type { LoweringContext } from '../../../tflite/lower/index.ts';
-import { ConstantArithmetic, ConstantPadding, KerasLayerConfigError } from '../../layers/index.ts';
+import { ConstantArithmetic, ConstantPadding, KerasLayerConfigError, StridedSlice } from '../../layers/index.ts';
 import type { BuildContext, KValue } from '../context.ts';
 import type { LowerableLayer } from '../family.ts';
 import { channelsLastPerm } from '../layout.ts';
-import { Unsupported, bool, expand, literal, type OpNode } from '../op_node.ts';
+import { Unsupported, bool, expand, literal, num, type OpNode } from '../op_node.ts';
+import { Pointwise, PointwiseBinary } from './pointwise.ts';
 import { firstInput, nameFor, outputShape, pair } from './common.ts';
 import { op, spellings, type OpFamily } from '../family.ts';
 
@@ -24,16 +25,19 @@ interface PoolSpec {
   readonly padding: number[];
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
+  /** Max pooling only; a dilation other than 1 runs as dilatedMaxPool. */
+  readonly dilation?: number[];
 }
 
 function moduleSpec(node: OpNode, kind: 'max' | 'avg', spatial: number): PoolSpec {
   const kernel = node.attrInts('kernel_size', spatial);
   const stride = node.attrs['stride'] === null || node.attrs['stride'] === undefined ? kernel : node.attrInts('stride', spatial);
-  if (kind === 'max' && node.attrInts('dilation', spatial).some((d) => d !== 1)) throw new Unsupported('dilated max pooling');
+  const dilation = kind === 'max' ? node.attrInts('dilation', spatial) : undefined;
   if (node.attrs['return_indices'] === true) throw new Unsupported('return_indices=True');
   const divisor = node.attrs['divisor_override'];
   return {
     kind,
+    ...(dilation?.some((d) => d !== 1) ? { dilation } : {}),
     kernel,
     stride,
     padding: node.attrInts('padding', spatial),
@@ -52,11 +56,12 @@ function functionSpec(node: OpNode, kind: 'max' | 'avg', spatial: number): PoolS
     return value === undefined || value === null || (Array.isArray(value) && value.length === 0) ? fallback! : expand(value, spatial, key);
   };
   const kernel = list('kernel_size', undefined);
-  if (kind === 'max' && list('dilation', new Array<number>(spatial).fill(1)).some((d) => d !== 1)) throw new Unsupported('dilated max pooling');
+  const dilation = kind === 'max' ? list('dilation', new Array<number>(spatial).fill(1)) : undefined;
   if (bool(args['return_indices'], 'return_indices', false)) throw new Unsupported('return_indices=True');
   const divisor = literal(args['divisor_override'], 'divisor_override');
   return {
     kind,
+    ...(dilation?.some((d) => d !== 1) ? { dilation } : {}),
     kernel,
     stride: list('stride', kernel),
     padding: list('padding', new Array<number>(spatial).fill(0)),
@@ -65,10 +70,11 @@ function functionSpec(node: OpNode, kind: 'max' | 'avg', spatial: number): PoolS
   };
 }
 
-function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec): KValue[] {
+function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec, input: KValue = firstInput(node, ctx)): KValue[] {
   const spatial = spec.kernel.length;
   const out = outputShape(node, ctx);
-  let x = ctx.relayout(firstInput(node, ctx), channelsLastPerm(spatial + 2), node, 'pooling runs channels-last');
+  let x = ctx.relayout(input, channelsLastPerm(spatial + 2), node, 'pooling runs channels-last');
+  if (spec.dilation !== undefined) return [dilatedMaxPool(node, ctx, spec, spec.dilation, x, out)];
   const sizes = x.torchShape.slice(2);
   const before = spec.padding;
   const after = sizes.map((size, i) => Math.max(0, (out[i + 2]! - 1) * spec.stride[i]! + spec.kernel[i]! - size - before[i]!));
@@ -105,6 +111,40 @@ function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec): KValue[] {
   const y = ctx.apply(layer, x, out, x.layout);
   if (spec.kind === 'max') return [y];
   return [divisorFix(node, ctx, y, spec, sizes, out.slice(2))];
+}
+
+/**
+ * Dilated max pooling (no Keras or TFLite pooling dilates): the input padded with the lowest
+ * float (PyTorch's -inf) by `padding` before and whatever the last window needs after, then the
+ * elementwise MAXIMUM of one strided slice per kernel tap (tap t of an axis starts at t * dilation
+ * and steps by the stride).
+ */
+function dilatedMaxPool(node: OpNode, ctx: BuildContext, spec: PoolSpec, dilation: readonly number[], input: KValue, out: readonly number[]): KValue {
+  const spatial = spec.kernel.length;
+  let x = input;
+  const sizes = x.torchShape.slice(2);
+  const outSizes = out.slice(2);
+  const before = spec.padding;
+  const after = sizes.map((size, i) => Math.max(0, (outSizes[i]! - 1) * spec.stride[i]! + (spec.kernel[i]! - 1) * dilation[i]! + 1 - size - before[i]!));
+  if (before.some((p) => p > 0) || after.some((p) => p > 0)) {
+    const shape = x.torchShape.map((dim, axis) => (axis >= 2 ? dim + before[axis - 2]! + after[axis - 2]! : dim));
+    const layer = new ConstantPadding({ padding: before.map((b, i) => [b, after[i]!] as [number, number]), value: LOWEST_FLOAT32, name: nameFor(node, ctx, '__pad') });
+    x = ctx.apply(layer, x, shape, x.layout);
+  }
+  const channels = x.torchShape[1]!;
+  const taps: number[][] = [[]];
+  for (let axis = 0; axis < spatial; axis++) {
+    const next: number[][] = [];
+    for (const tap of taps) for (let t = 0; t < spec.kernel[axis]!; t++) next.push([...tap, t]);
+    taps.splice(0, taps.length, ...next);
+  }
+  const slices = taps.map((tap, n) => {
+    const begin = tap.map((t, i) => t * dilation[i]!);
+    const layer = new StridedSlice({ begin: [...begin, 0], end: [...begin.map((b, i) => b + (outSizes[i]! - 1) * spec.stride[i]! + 1), channels], strides: [...spec.stride, 1], name: nameFor(node, ctx, `__tap${n}`) });
+    return ctx.apply(layer, x, out, x.layout);
+  });
+  if (slices.length === 1) return slices[0]!;
+  return ctx.apply(tf.layers.maximum({ name: nameFor(node, ctx) }), slices, out, x.layout);
 }
 
 /**
@@ -258,6 +298,37 @@ function adaptive(node: OpNode, ctx: BuildContext, kind: 'max' | 'avg'): KValue[
 export const adaptiveAvgPool = (node: OpNode, ctx: BuildContext) => adaptive(node, ctx, 'avg');
 export const adaptiveMaxPool = (node: OpNode, ctx: BuildContext) => adaptive(node, ctx, 'max');
 
+/**
+ * LPPool1d / 2d, F.lp_pool1d / 2d: PyTorch computes avg_pool(x^p) (ceil_mode's clipped windows
+ * divided by their own size), then sign(a) * relu(|a|) (= a) times the kernel area, to the power
+ * 1 / p. The same here: x^p (a square for p = 2), the average pooling, a constant multiply and a
+ * POW. p = +-inf (a max pooling of |x|) is refused.
+ */
+function lpPool(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
+  let norm: number;
+  let kernel: number[];
+  let stride: number[] | null;
+  if (node.node.kind === 'module') {
+    norm = node.attrNumber('norm_type');
+    kernel = node.attrInts('kernel_size', spatial);
+    stride = node.attrs['stride'] === null || node.attrs['stride'] === undefined ? null : node.attrInts('stride', spatial);
+  } else {
+    const args = node.bind(['input', 'norm_type', 'kernel_size', 'stride=', 'ceil_mode=']);
+    norm = num(args['norm_type'], 'norm_type');
+    kernel = expand(literal(args['kernel_size'], 'kernel_size'), spatial, 'kernel_size');
+    const rawStride = literal(args['stride'], 'stride');
+    stride = rawStride === undefined || rawStride === null || (Array.isArray(rawStride) && rawStride.length === 0) ? null : expand(rawStride, spatial, 'stride');
+  }
+  if (!Number.isFinite(norm) || norm === 0) throw new Unsupported(`LPPool with norm_type ${norm} (a finite, non-zero power is supported)`);
+  const x = firstInput(node, ctx);
+  const powered = ctx.apply(norm === 2 ? new Pointwise({ fn: 'square', name: nameFor(node, ctx, '__power') }) : new PointwiseBinary({ fn: 'pow', scalar: norm, name: nameFor(node, ctx, '__power') }), x, x.torchShape, x.layout);
+  const spec: PoolSpec = { kind: 'avg', kernel, stride: stride ?? kernel, padding: new Array<number>(spatial).fill(0), countIncludePad: true, divisorOverride: null };
+  const [mean] = pool(node, ctx, spec, powered) as [KValue];
+  const area = kernel.reduce((a, b) => a * b, 1);
+  const summed = ctx.apply(new ConstantArithmetic({ op: 'mul', scalar: area, name: nameFor(node, ctx, '__area') }), mean, mean.torchShape, mean.layout);
+  return [ctx.apply(new PointwiseBinary({ fn: 'pow', scalar: 1 / norm, name: nameFor(node, ctx, '__root') }), summed, summed.torchShape, summed.layout)];
+}
+
 export const FAMILY: OpFamily = {
   name: 'Pooling',
   layers: [AdaptivePool, ConstantArithmetic, ConstantPadding],
@@ -272,6 +343,8 @@ export const FAMILY: OpFamily = {
     ...spellings(['AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d', 'F.adaptive_max_pool1d', 'F.adaptive_max_pool2d', 'F.adaptive_max_pool3d'], op(adaptiveMaxPool)),
     'F.max_pool2d': op(maxPool2dFunction),
     'F.avg_pool2d': op(avgPool2dFunction),
+    ...spellings(['LPPool2d', 'F.lp_pool2d'], op((node, ctx) => lpPool(node, ctx, 2))),
+    ...spellings(['LPPool1d', 'F.lp_pool1d'], op((node, ctx) => lpPool(node, ctx, 1))),
     // F.max_pool3d is a Python function calling torch.max_pool3d; F.avg_pool3d a C function.
     ...spellings(['F.max_pool3d', 'torch.max_pool3d'], op(maxPool3dFunction)),
     'F.avg_pool3d': op(avgPool3dFunction),

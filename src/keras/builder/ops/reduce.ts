@@ -167,6 +167,13 @@ function reduceLayer(node: OpNode, ctx: BuildContext, x: KValue, op: ReduceOp, a
 export const softmax: Converter = (node, ctx) => softmaxLike(node, ctx, (name) => tf.layers.softmax({ axis: -1, name }));
 export const logSoftmax: Converter = (node, ctx) => softmaxLike(node, ctx, (name) => new LogSoftmax({ name }));
 
+/** nn.Softmax2d: softmax over the channels, dim -3 of a (N, C, H, W) or (C, H, W) input. */
+export const softmax2d: Converter = (node, ctx) => {
+  const x = firstInput(node, ctx);
+  if (x.torchShape.length !== 3 && x.torchShape.length !== 4) throw new Unsupported(`Softmax2d of a rank-${x.torchShape.length} input (PyTorch takes (N, C, H, W) or (C, H, W))`);
+  return [softmaxOf(node, ctx, x, -3)];
+};
+
 function softmaxLike(node: OpNode, ctx: BuildContext, make: (name: string) => tf.layers.Layer): KValue[] {
   const dimArg = node.node.module !== undefined ? node.attrs['dim'] : ints(node.bind(['input', 'dim=', '_stacklevel=', 'dtype='])['dim'], 'dim')?.[0];
   if (typeof dimArg !== 'number') throw new Unsupported('softmax without an explicit dim');
@@ -196,6 +203,7 @@ export const FAMILY: OpFamily = {
   ops: {
     Softmax: SOFTMAX,
     LogSoftmax: LOG_SOFTMAX,
+    Softmax2d: op(softmax2d),
     ...spellings(['F.softmax', 'torch.softmax', 'Tensor.softmax'], SOFTMAX),
     ...spellings(['F.log_softmax', 'torch.log_softmax', 'Tensor.log_softmax'], LOG_SOFTMAX),
     ...spellings(['Tensor.mean', 'torch.mean'], op(reduction('mean'))),

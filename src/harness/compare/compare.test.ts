@@ -102,7 +102,18 @@ describe('relative and quant-steps rules', () => {
     expect(within.needed.value).toBeCloseTo(Math.fround(0.05000001) / 0.03, 4);
     expect(compareTensors(t([1.1, 2, 3]), t([1, 2, 3]), rule, { outputScale: 0.03 }).reason).toMatch(/3\.\d\d output steps/);
     expect((compareTensors(t([1.1, 2, 3]), t([1, 2, 3]), rule) as { needed: unknown }).needed).toEqual({ parameter: 'maxRelError', value: expect.closeTo(0.1 / 3, 6) });
-    expect(compareTensors(t([-1, 2, 3]), t([1, 2, 3]), parseTolerance({ rule: 'quant-steps', steps: 100, minCosine: 0.99 }), { outputScale: 1 }).reason).toMatch(/cosine similarity/);
+    expect(compareTensors(t([-1, 2, 3]), t([1, 2, 3]), parseTolerance({ rule: 'quant-steps', steps: 100, minCosine: 0.99 }), { outputScale: 0.02 }).reason).toMatch(/cosine similarity/);
+  });
+
+  // Seen on a dilated max pool padded with -FLT_MAX: full int8 calibrated its range to ~1e38, every value
+  // quantized to zero, and 2e-36 "output steps" of error passed an all-zero output.
+  it('quant-steps: a scale too coarse to resolve the reference is judged by the relative bound instead', () => {
+    const rule = parseTolerance({ rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 });
+    const zeros = compareTensors(t([0, 0, 0]), t([2.9, -1, 0.5]), rule, { outputScale: 1.3e36 });
+    expect(zeros.pass).toBe(false);
+    expect(zeros.reason).toMatch(/relative error 1\.000e\+0 > 0\.05 \(the output scale 1\.300e\+36 is too coarse to resolve the reference: 4 steps cover max\|ref\| 2\.900e\+0\)/);
+    // A coarse grid that a close output still satisfies by the relative bound passes.
+    expect(compareTensors(t([2.95, -1, 0.5]), t([2.9, -1, 0.5]), rule, { outputScale: 1 }).pass).toBe(true);
   });
 });
 

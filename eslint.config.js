@@ -54,10 +54,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            ENGINE_PATTERN,
-            { group: ['**/lower/**', '**/lower'], message: 'src/tflite/ir and src/tflite/quantize sit below src/tflite/lower: share what both need through src/tflite/ir.' },
-          ],
+          patterns: [ENGINE_PATTERN, { group: ['**/lower/**', '**/lower'], message: 'src/tflite/ir and src/tflite/quantize sit below src/tflite/lower: share what both need through src/tflite/ir.' }],
         },
       ],
     },
@@ -67,13 +64,24 @@ export default tseslint.config(
     files: ['src/golden/**/*.ts'],
     ignores: ['src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [ENGINE_PATTERN, { group: ['**/harness/**', '**/harness', '**/convert/**', '**/convert', '**/cli/**'], message: 'src/golden/ sits below convert/ and harness/: it must not import them.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ENGINE_PATTERN,
+            { group: ['**/harness/**', '**/harness', '**/convert/**', '**/convert', '**/cli/**'], message: 'src/golden/ sits below convert/ and harness/: it must not import them.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/tflite/ir/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [ENGINE_PATTERN, { group: ['**/lower/**', '**/lower', '**/quantize/**', '**/quantize'], message: 'src/tflite/ir imports neither lowering nor quantization.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [ENGINE_PATTERN, { group: ['**/lower/**', '**/lower', '**/quantize/**', '**/quantize'], message: 'src/tflite/ir imports neither lowering nor quantization.' }] },
+      ],
     },
   },
 );

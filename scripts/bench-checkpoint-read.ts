@@ -78,14 +78,16 @@ try {
   console.log(`median of ${runs} runs after one warm-up, file in page cache, ${process.version}`);
   for (const verify of [true, false]) {
     const { seconds, checkpoint } = timeRead(path, verify);
-    console.log(
-      `torchport readCheckpointFile (CRC-32 ${verify ? 'checked' : 'skipped'}): ${(seconds * 1000).toFixed(0)} ms, ${(mb / seconds).toFixed(0)} MiB/s (${checkpoint.tensors.size} tensors)`,
-    );
+    console.log(`torchport readCheckpointFile (CRC-32 ${verify ? 'checked' : 'skipped'}): ${(seconds * 1000).toFixed(0)} ms, ${(mb / seconds).toFixed(0)} MiB/s (${checkpoint.tensors.size} tensors)`);
   }
-  const lines = execFileSync(python, ['-c', LOAD, path, String(runs)], { encoding: 'utf8' }).trim().split('\n');
+  const lines = execFileSync(python, ['-c', LOAD, path, String(runs)], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   for (const line of lines) {
     const [weightsOnly, seconds] = line.split(' ');
-    console.log(`torch ${execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()} torch.load(weights_only=${weightsOnly}): ${(Number(seconds) * 1000).toFixed(0)} ms, ${(mb / Number(seconds)).toFixed(0)} MiB/s`);
+    console.log(
+      `torch ${execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()} torch.load(weights_only=${weightsOnly}): ${(Number(seconds) * 1000).toFixed(0)} ms, ${(mb / Number(seconds)).toFixed(0)} MiB/s`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -141,7 +141,15 @@ function build(variant: Variant, weights: Layer[], ranges?: Ranges, exposeAll = 
     if (variant === 'dynamic-int8') fb = g.constant('fc.bias', new Tensor('float32', [FC_OUT], fcBias));
     else {
       const bs = Math.fround(q('pool')!.scale[0]! * s);
-      fb = g.constant('fc.bias', new Tensor('int32', [FC_OUT], Int32Array.from(fcBias, (v) => Math.round(v / bs))), { scale: [bs], zeroPoint: [0], quantizedDimension: 0 });
+      fb = g.constant(
+        'fc.bias',
+        new Tensor(
+          'int32',
+          [FC_OUT],
+          Int32Array.from(fcBias, (v) => Math.round(v / bs)),
+        ),
+        { scale: [bs], zeroPoint: [0], quantizedDimension: 0 },
+      );
     }
   }
   const logits = g.activation('logits', activationType, [1, FC_OUT], q('logits'));

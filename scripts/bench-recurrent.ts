@@ -62,7 +62,9 @@ async function measure(name: string, make: () => tf.layers.Layer, steps: number,
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
-  return [name, steps, recurrence, report.operatorCount, (bytes.byteLength / 1024).toFixed(1), at(0.5).toFixed(4), at(0.9).toFixed(4), mean.toFixed(4), ((at(0.5) * 1000) / steps).toFixed(2)].join('\t');
+  return [name, steps, recurrence, report.operatorCount, (bytes.byteLength / 1024).toFixed(1), at(0.5).toFixed(4), at(0.9).toFixed(4), mean.toFixed(4), ((at(0.5) * 1000) / steps).toFixed(2)].join(
+    '\t',
+  );
 }
 
 for (const [name, make] of Object.entries(cells)) {

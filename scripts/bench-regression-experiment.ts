@@ -27,7 +27,12 @@ const flag = (name: string, fallback: string): string => {
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
 const time = flag('--time', '1000');
-const targets = flag('--targets', availableTargetNames().filter((t) => t !== 'torch').join(','));
+const targets = flag(
+  '--targets',
+  availableTargetNames()
+    .filter((t) => t !== 'torch')
+    .join(','),
+);
 const SLOWDOWN = 0.25;
 const THRESHOLD = 0.1;
 
@@ -62,12 +67,19 @@ try {
     {
       name: `planted +${SLOWDOWN * 100}%`,
       expectFlag: true,
-      ...(await bench(['--baseline', baselineFile], { TORCHPORT_BENCH_INJECT_SLOWDOWN: targets.split(',').map((t) => `${t}:${SLOWDOWN}`).join(',') })),
+      ...(await bench(['--baseline', baselineFile], {
+        TORCHPORT_BENCH_INJECT_SLOWDOWN: targets
+          .split(',')
+          .map((t) => `${t}:${SLOWDOWN}`)
+          .join(','),
+      })),
     },
   ];
   for (const run of runs) {
     const latency = run.report.latency!;
-    console.log(`\n== ${run.name}: exit ${run.code}, ${run.seconds.toFixed(0)} s, calibration ${latency.calibration.medianMs.toFixed(3)} ms (baseline ${latency.baseline!.calibrationMs.toFixed(3)} ms)`);
+    console.log(
+      `\n== ${run.name}: exit ${run.code}, ${run.seconds.toFixed(0)} s, calibration ${latency.calibration.medianMs.toFixed(3)} ms (baseline ${latency.baseline!.calibrationMs.toFixed(3)} ms)`,
+    );
     console.log(`${pad('model', 32)}${pad('target', 14)}${pad('base p50', 10)}${pad('p50 ms', 10)}normalised ratio [95% CI], p(slower): verdict`);
     for (const e of gated(run.report)) {
       console.log(`${pad(e.model, 32)}${pad(e.target, 14)}${pad(e.gate!.baselineP50Ms.toPrecision(3), 10)}${pad(e.stats!.p50.toPrecision(3), 10)}${describeComparison(e.gate!)}`);

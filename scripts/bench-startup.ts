@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from '../src/bench/index.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'convert-runs': { type: 'string', default: '3' }, quantize: { type: 'string', default: 'fp32,fp16,dynamic-int8,int8' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, 'convert-runs': { type: 'string', default: '3' }, quantize: { type: 'string', default: 'fp32,fp16,dynamic-int8,int8' } },
+});
 const root = new URL('..', import.meta.url).pathname;
 // The bin falls back to tsx when any source is newer than dist/: that would time tsx twice.
 const newestSource = (dir: string): number =>
@@ -86,7 +88,9 @@ async function compare(label: string, runs: number, args: (way: string, run: num
   }
   for (const [way, ms] of samples) {
     const sorted = [...ms].sort((a, b) => a - b);
-    console.log(`${label.padEnd(34)} ${way.padEnd(30)} median ${(median(sorted) / 1000).toFixed(2)} s  (min ${(sorted[0]! / 1000).toFixed(2)}, max ${(sorted.at(-1)! / 1000).toFixed(2)}, n ${ms.length})`);
+    console.log(
+      `${label.padEnd(34)} ${way.padEnd(30)} median ${(median(sorted) / 1000).toFixed(2)} s  (min ${(sorted[0]! / 1000).toFixed(2)}, max ${(sorted.at(-1)! / 1000).toFixed(2)}, n ${ms.length})`,
+    );
   }
 }
 

@@ -78,7 +78,13 @@ function mobilenetV2(): tf.LayersModel {
   let x = convBn(input, 32, 3, 2, 'relu6');
   let channels = 32;
   const settings: Array<[number, number, number, number]> = [
-    [1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1],
+    [1, 16, 1, 1],
+    [6, 24, 2, 2],
+    [6, 32, 3, 2],
+    [6, 64, 4, 2],
+    [6, 96, 3, 1],
+    [6, 160, 3, 2],
+    [6, 320, 1, 1],
   ];
   for (const [t, c, n, s] of settings) {
     for (let i = 0; i < n; i++) {
@@ -150,7 +156,9 @@ for (const build of [resnet18, mobilenetV2]) {
       fp32Median = median;
     }
     const rel = relativeError(output!, reference!).relative;
-    const histogram = Object.entries(report.operatorHistogram).map(([op, n]) => `${op}:${n}`).join(' ');
+    const histogram = Object.entries(report.operatorHistogram)
+      .map(([op, n]) => `${op}:${n}`)
+      .join(' ');
     console.log(
       `${label.padEnd(14)} ${`${convertMs.toFixed(0)} ms`.padStart(8)}  ${kib(bytes.byteLength).padStart(9)}  ${String(report.operatorCount).padStart(4)}  ${histogram.padEnd(58).slice(0, 58)}  ${median.toFixed(2).padStart(6)} ms ${mean.toFixed(2).padStart(6)} ms  ${rel.toFixed(4)}  (x${(fp32Median / median).toFixed(2)} vs fp32)`,
     );

@@ -73,9 +73,13 @@ if (args.aa) {
       gated += rows.length;
       flagged += rows.filter((e) => e.gate!.verdict === 'regression').length;
       worst.push(...rows.map((e) => e.gate!.ratio));
-      console.log(`A/A run ${run + 1}/${runs}: ${rows.filter((e) => e.gate!.verdict === 'regression').length}/${rows.length} flagged; ratios ${Math.min(...rows.map((e) => e.gate!.ratio)).toFixed(3)}-${Math.max(...rows.map((e) => e.gate!.ratio)).toFixed(3)}; fp16/fp32 checks failed: ${latency.summary.regressions - rows.filter((e) => e.gate!.verdict === 'regression').length}`);
+      console.log(
+        `A/A run ${run + 1}/${runs}: ${rows.filter((e) => e.gate!.verdict === 'regression').length}/${rows.length} flagged; ratios ${Math.min(...rows.map((e) => e.gate!.ratio)).toFixed(3)}-${Math.max(...rows.map((e) => e.gate!.ratio)).toFixed(3)}; fp16/fp32 checks failed: ${latency.summary.regressions - rows.filter((e) => e.gate!.verdict === 'regression').length}`,
+      );
     }
-    console.log(`A/A under load (2 busy threads on ${dirs.length} goldens x ${targets.length} targets, ${runs} runs): ${flagged}/${gated} false alarms; ratio range ${Math.min(...worst).toFixed(3)}-${Math.max(...worst).toFixed(3)}`);
+    console.log(
+      `A/A under load (2 busy threads on ${dirs.length} goldens x ${targets.length} targets, ${runs} runs): ${flagged}/${gated} false alarms; ratio range ${Math.min(...worst).toFixed(3)}-${Math.max(...worst).toFixed(3)}`,
+    );
   } finally {
     await Promise.all(load.map((w) => w.terminate()));
     await rm(scratch, { recursive: true, force: true });
@@ -133,7 +137,20 @@ async function latencyRatio(key: string, golden: Golden, io: Awaited<ReturnType<
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
-const header = ['model', 'variant', 'bytes', 'old bytes', 'ops', 'old ops', 'requant', 'rel err', 'old rel err', 'new/old latency', 'fp16/fp32 latency', ...(args['skip-observers'] ? [] : OBSERVERS.map((o) => `int8 ${o}`))];
+const header = [
+  'model',
+  'variant',
+  'bytes',
+  'old bytes',
+  'ops',
+  'old ops',
+  'requant',
+  'rel err',
+  'old rel err',
+  'new/old latency',
+  'fp16/fp32 latency',
+  ...(args['skip-observers'] ? [] : OBSERVERS.map((o) => `int8 ${o}`)),
+];
 const widths = [30, 13, 8, 9, 5, 7, 7, 9, 11, 18, 18, ...OBSERVERS.map(() => 16)];
 console.log(header.map((h, i) => pad(h, widths[i]!)).join(' '));
 const totals = new Map<Observer, Array<{ max: number; rms: number }>>(OBSERVERS.map((o) => [o, []]));
@@ -175,7 +192,9 @@ for (const dir of goldenDirs) {
       oldBytes ? (await errorOf(golden, keras.io, oldBytes)).toExponential(2) : '-',
       oldBytes && !args['skip-latency'] ? await latencyRatio(`new/old ${variant}`, golden, keras.io, result.bytes, oldBytes) : '-',
       variant === 'fp16' && !args['skip-latency'] ? await latencyRatio('fp16/fp32', golden, keras.io, result.bytes, bytesOf.get('fp32')!) : '-',
-      ...(args['skip-observers'] ? [] : OBSERVERS.map((o) => (variant === 'int8' ? `${observerErrors.get(o)!.max.toExponential(1)}/${observerErrors.get(o)!.rms.toExponential(1)}${o === DEFAULT_OBSERVER ? '*' : ''}` : ''))),
+      ...(args['skip-observers']
+        ? []
+        : OBSERVERS.map((o) => (variant === 'int8' ? `${observerErrors.get(o)!.max.toExponential(1)}/${observerErrors.get(o)!.rms.toExponential(1)}${o === DEFAULT_OBSERVER ? '*' : ''}` : ''))),
     ];
     console.log(cells.map((c, i) => pad(c, widths[i]!)).join(' '));
   }
@@ -193,7 +212,9 @@ if (!args['skip-observers']) {
     for (const [observer, all] of totals) {
       const errors = all.map((e) => e[metric]);
       const wins = errors.filter((e, i) => OBSERVERS.every((o) => e <= totals.get(o)![i]![metric])).length;
-      console.log(`  ${metric} ${pad(observer, 11)} geomean ${geomean(errors).toExponential(2)}  median ${median(errors).toExponential(2)}  worst ${Math.max(...errors).toExponential(2)}  best on ${wins}`);
+      console.log(
+        `  ${metric} ${pad(observer, 11)} geomean ${geomean(errors).toExponential(2)}  median ${median(errors).toExponential(2)}  worst ${Math.max(...errors).toExponential(2)}  best on ${wins}`,
+      );
     }
   }
 }

@@ -39,10 +39,16 @@ for (const name of names) {
   await saveKerasH5(keras.model, join(out, 'model.h5'));
   await saveKeras3(keras.model, join(out, 'model.keras'));
   const inputs = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), keras.io.inputs);
-  const paths = await Promise.all(inputs.map(async (t, i) => { const p = join(out, `input_${i}.npy`); await writeFile(p, encodeNpy(t)); return p; }));
+  const paths = await Promise.all(
+    inputs.map(async (t, i) => {
+      const p = join(out, `input_${i}.npy`);
+      await writeFile(p, encodeNpy(t));
+      return p;
+    }),
+  );
   keras.model.dispose();
   const run = await execa(python, ['-c', CHECK, out, ...paths], { reject: false, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
-  const diff = run.exitCode === 0 ? String(run.stdout).trim().split('\n').pop() : `FAILED: ${String(run.stderr).trim().split("\n").slice(-4).join(" ").slice(0, 1500)}`;
+  const diff = run.exitCode === 0 ? String(run.stdout).trim().split('\n').pop() : `FAILED: ${String(run.stderr).trim().split('\n').slice(-4).join(' ').slice(0, 1500)}`;
   if (diff !== '0.0') failures++;
   console.log(`${name}\t${diff}`);
 }

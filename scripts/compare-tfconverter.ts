@@ -15,11 +15,16 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name: string) => {
   const at = args.indexOf(name);
-  return at >= 0 ? args.splice(at, at + 1 < args.length && !args[at + 1]!.startsWith('--') ? 2 : 1)[1] ?? '' : undefined;
+  return at >= 0 ? (args.splice(at, at + 1 < args.length && !args[at + 1]!.startsWith('--') ? 2 : 1)[1] ?? '') : undefined;
 };
 const json = flag('--json') !== undefined;
 const variants = (flag('--variants') ?? 'fp32,dynamic-int8,int8').split(',');
-const names = args.length > 0 ? args : readdirSync(join(ROOT, 'golden')).filter((n) => !n.startsWith('.')).sort();
+const names =
+  args.length > 0
+    ? args
+    : readdirSync(join(ROOT, 'golden'))
+        .filter((n) => !n.startsWith('.'))
+        .sort();
 
 interface Measured {
   readonly error?: number;
@@ -77,7 +82,9 @@ for (const name of names) {
 }
 
 const cell = (m: Measured) =>
-  m.failure ? [`FAILED: ${m.failure}`, '', '', ''] : [m.error!.toExponential(1), `${((m.bytes ?? 0) / 1024).toFixed(1)} KiB`, String(m.ops ?? '-'), m.p50Ms === undefined ? '-' : m.p50Ms.toPrecision(2)];
+  m.failure
+    ? [`FAILED: ${m.failure}`, '', '', '']
+    : [m.error!.toExponential(1), `${((m.bytes ?? 0) / 1024).toFixed(1)} KiB`, String(m.ops ?? '-'), m.p50Ms === undefined ? '-' : m.p50Ms.toPrecision(2)];
 if (json) console.log(JSON.stringify(rows, null, 1));
 else {
   console.log('| model | variant | writer error | writer size | writer ops | writer p50 ms | TF error | TF size | TF ops | TF p50 ms |');

@@ -15,7 +15,16 @@ import { TorchBridge } from '../src/torch/index.ts';
 import { resolveFixtures } from '../src/cli/environment.ts';
 
 const root = new URL('../', import.meta.url).pathname;
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { seeds: { type: 'string', default: '10' }, targets: { type: 'string' }, suite: { type: 'string', default: join(root, 'suites', 'default.json') }, reports: { type: 'string' }, out: { type: 'string', default: join(root, 'reports', 'false-alarms.json') } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    seeds: { type: 'string', default: '10' },
+    targets: { type: 'string' },
+    suite: { type: 'string', default: join(root, 'suites', 'default.json') },
+    reports: { type: 'string' },
+    out: { type: 'string', default: join(root, 'reports', 'false-alarms.json') },
+  },
+});
 const seedCount = Number(values.seeds);
 const suite = await loadSuite(values.suite!);
 const targets = values.targets ? values.targets.split(',') : suite.targets.filter((t) => availableTargetNames().includes(t));
@@ -56,7 +65,10 @@ try {
       rows: report.results.length,
       judged: report.summary.judged,
       falseAlarms: failing.length + checks.length,
-      failing: [...failing.map((r) => `${r.target} seed ${r.seed} ${r.output}: ${r.status} ${(r.reason ?? '').split('\n')[0]!.slice(0, 160)}`), ...checks.map((c) => `${c.check} ${c.target ?? ''}: ${c.problems.join('; ').slice(0, 160)}`)],
+      failing: [
+        ...failing.map((r) => `${r.target} seed ${r.seed} ${r.output}: ${r.status} ${(r.reason ?? '').split('\n')[0]!.slice(0, 160)}`),
+        ...checks.map((c) => `${c.check} ${c.target ?? ''}: ${c.problems.join('; ').slice(0, 160)}`),
+      ],
     };
     results.push(entry);
     console.log(`${name.padEnd(32)} ${String(entry.judged).padStart(4)} rows judged  ${entry.falseAlarms} false alarm(s)  ${((Date.now() - started) / 1000).toFixed(0)}s`);

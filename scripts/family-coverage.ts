@@ -69,13 +69,17 @@ async function runOne(fixture: string): Promise<Run> {
     TORCHPORT_BRIDGE_TIMEOUT_MS: String(Number(args['timeout-min']) * 60_000),
     ...(PYTHON ? { TORCHPORT_PYTHON: PYTHON } : {}),
   };
-  const cli = await execa(process.execPath, [join(ROOT, 'bin', 'torchport.mjs'), 'verify', suitePath, resolve(ROOT, fixture), '--targets', TARGETS.join(','), '--json', '--report', join(outDir, 'reports')], {
-    cwd: ROOT,
-    env,
-    reject: false,
-    timeout: Number(args['timeout-min']) * 60_000,
-    maxBuffer: 1 << 30,
-  });
+  const cli = await execa(
+    process.execPath,
+    [join(ROOT, 'bin', 'torchport.mjs'), 'verify', suitePath, resolve(ROOT, fixture), '--targets', TARGETS.join(','), '--json', '--report', join(outDir, 'reports')],
+    {
+      cwd: ROOT,
+      env,
+      reject: false,
+      timeout: Number(args['timeout-min']) * 60_000,
+      maxBuffer: 1 << 30,
+    },
+  );
   const seconds = Math.round((Date.now() - started) / 1000);
   try {
     const report = JSON.parse(cli.stdout) as { results: Row[]; checks: { check: string; pass: boolean; problems: string[] }[] };
@@ -84,7 +88,11 @@ async function runOne(fixture: string): Promise<Run> {
     const failed = report.checks.filter((c) => !c.pass).map((c) => `${c.check}: ${c.problems.join('; ')}`);
     return { fixture, seconds, rows, ...(rows.length === 0 && failed.length ? { died: failed.join('\n') } : {}) };
   } catch {
-    const tail = (cli.stderr || cli.stdout || `exit ${cli.exitCode}`).split('\n').filter((l) => !/^\[\d|npm warn/.test(l)).slice(-12).join('\n');
+    const tail = (cli.stderr || cli.stdout || `exit ${cli.exitCode}`)
+      .split('\n')
+      .filter((l) => !/^\[\d|npm warn/.test(l))
+      .slice(-12)
+      .join('\n');
     return { fixture, seconds, rows: [], died: (cli.timedOut ? 'timed out; ' : '') + tail };
   }
 }
@@ -118,7 +126,8 @@ const num = (x: number | null): string => (x === null ? '' : x === 0 ? '0' : x.t
 
 /** Refusal or crash: a refusal is torchport's own message naming what is unsupported. */
 const REFUSAL = /no Keras conversion is known|unsupported|not supported|refused|refuses|cannot be converted|which Keras keeps apart|Rewrite those parts/i;
-const CRASH = /Cannot read propert|is not a function|is not iterable|Cannot use 'in' operator|TypeError|RangeError|ReferenceError|Traceback|RuntimeError|non-finite|timed out|out of memory|Maximum call stack|cannot load it/i;
+const CRASH =
+  /Cannot read propert|is not a function|is not iterable|Cannot use 'in' operator|TypeError|RangeError|ReferenceError|Traceback|RuntimeError|non-finite|timed out|out of memory|Maximum call stack|cannot load it/i;
 const isRefusal = (s: TargetSummary): boolean => s.status === 'error' && REFUSAL.test(s.message) && !CRASH.test(s.message);
 
 function cell(s: TargetSummary): string {
@@ -159,7 +168,9 @@ function groups(runs: readonly Run[], kind: 'refused' | 'crashed'): { key: strin
 }
 
 function groupTable(title: string, gs: ReturnType<typeof groups>): string {
-  const lines = gs.map((g) => `| ${g.families.size} | ${g.key.replaceAll('|', '\\|').slice(0, 400)} | ${[...g.targets].map((t) => t.replace('tflite-', '')).join(', ')} | ${[...g.families].join(', ')} |`);
+  const lines = gs.map(
+    (g) => `| ${g.families.size} | ${g.key.replaceAll('|', '\\|').slice(0, 400)} | ${[...g.targets].map((t) => t.replace('tflite-', '')).join(', ')} | ${[...g.families].join(', ')} |`,
+  );
   return `### ${title} (${gs.length} distinct)\n\n| families | message | targets | families |\n| --- | --- | --- | --- |\n${lines.join('\n')}`;
 }
 

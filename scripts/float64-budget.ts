@@ -15,7 +15,21 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mkdtemp } from 'node:fs/promises';
-import { FLOAT64_BUDGET, FLOAT64_DIR, MANIFEST_FILE, createTargets, listGoldenDirs, loadGolden, loadSuite, recordFloat64, runIdFor, serializeManifest, verifyModels, type ResultRow, type RunReport } from '../src/harness/index.ts';
+import {
+  FLOAT64_BUDGET,
+  FLOAT64_DIR,
+  MANIFEST_FILE,
+  createTargets,
+  listGoldenDirs,
+  loadGolden,
+  loadSuite,
+  recordFloat64,
+  runIdFor,
+  serializeManifest,
+  verifyModels,
+  type ResultRow,
+  type RunReport,
+} from '../src/harness/index.ts';
 import { encodeNpy } from '../src/tensor/index.ts';
 import { TorchBridge } from '../src/torch/index.ts';
 import { listFilesRecursive, sha256, writeFileAtomic } from '../src/util/index.ts';
@@ -175,7 +189,8 @@ function tabulate(reports: RunReport[]): void {
         const scaledPasses = (r.maxAbsDiff ?? Infinity) <= scaledLimit;
         if (!budgetPasses && scaledPasses) versus.onlyBudgetFails++;
         if (budgetPasses && !scaledPasses) versus.onlyScaledFails++;
-        for (const k of KS) if (scaledPasses && r.float64.maxAbsDiff > Math.max(k * r.float64.torchMaxAbsDiff, FLOAT64_BUDGET.floor * scale)) failing.get(target)!.set(k, failing.get(target)!.get(k)! + 1);
+        for (const k of KS)
+          if (scaledPasses && r.float64.maxAbsDiff > Math.max(k * r.float64.torchMaxAbsDiff, FLOAT64_BUDGET.floor * scale)) failing.get(target)!.set(k, failing.get(target)!.get(k)! + 1);
         if (scaledPasses && (r.float64.ratio === null || r.float64.ratio > FLOAT64_BUDGET.k)) floorNeeded.set(target, Math.max(floorNeeded.get(target)!, r.float64.maxAbsDiff / scale));
       }
       cells.push(fmt(error), ratioText(worst.float64.ratio));
@@ -183,7 +198,13 @@ function tabulate(reports: RunReport[]): void {
     lines.push(cells);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const print = (cells: string[]): void => console.log(cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  const print = (cells: string[]): void =>
+    console.log(
+      cells
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
   print(header);
   print(widths.map((w) => '-'.repeat(w)));
   for (const line of lines) print(line);

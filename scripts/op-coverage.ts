@@ -69,7 +69,8 @@ interface BatchRecord {
 // Things going wrong inside: JavaScript errors, raw tfjs errors, weight transfer tripping over what
 // the builder made, a TFLite model whose inputs do not have PyTorch's shapes, LiteRT computing NaN,
 // a Python traceback while recording ...
-const CRASH = /Cannot read propert|is not a function|is not iterable|Cannot use 'in' operator|TypeError|RangeError|ReferenceError|Traceback|RuntimeError|is incompatible with layer|Error when checking|Operands could not be broadcast|weight transfer failed|must have shape \[|non-finite value|Invalid TF_Status|Aborted\(|Maximum call stack|out of memory|timed out|ENOENT/i;
+const CRASH =
+  /Cannot read propert|is not a function|is not iterable|Cannot use 'in' operator|TypeError|RangeError|ReferenceError|Traceback|RuntimeError|is incompatible with layer|Error when checking|Operands could not be broadcast|weight transfer failed|must have shape \[|non-finite value|Invalid TF_Status|Aborted\(|Maximum call stack|out of memory|timed out|ENOENT/i;
 // ... versus torchport's own refusals: messages that name the node and say what is not supported.
 const REFUSAL = /no Keras conversion is known|unsupported|supported|refused|refuses|cannot be converted|batch axis|which Keras|build the module with|use nn\.|Rewrite those parts/i;
 
@@ -116,7 +117,13 @@ async function runBatch(fixtures: string[]): Promise<BatchRecord[]> {
     rows = null;
   }
   if (rows) return [{ fixtures, rows }];
-  const message = (cli.timedOut ? 'timed out; ' : '') + (cli.stderr || cli.stdout || `exit ${cli.exitCode}`).split('\n').filter((l) => !/^\[\d|npm warn/.test(l)).slice(-12).join('\n');
+  const message =
+    (cli.timedOut ? 'timed out; ' : '') +
+    (cli.stderr || cli.stdout || `exit ${cli.exitCode}`)
+      .split('\n')
+      .filter((l) => !/^\[\d|npm warn/.test(l))
+      .slice(-12)
+      .join('\n');
   if (fixtures.length === 1) return [{ fixtures, rows: [], died: { fixture: fixtures[0]!, message } }];
   const half = Math.ceil(fixtures.length / 2);
   console.error(`  batch of ${fixtures.length} died without a report; splitting (${message.split('\n').pop()})`);
@@ -208,7 +215,12 @@ function groupMessages(results: readonly CaseResult[], outcome: Outcome): Group[
 /** The operator a refusal names, without its namespace: Tensor.max, torch.max and F.max are one "max". */
 function operatorOf(key: string): string {
   const named = /^(?:function|module) ([\w.]+)/.exec(key)?.[1] ?? /^node '[^']*' \(([\w.]+)\)/.exec(key)?.[1];
-  return named ? named.split('.').pop()!.replace(/^_+|_+$/g, '') : '(other)';
+  return named
+    ? named
+        .split('.')
+        .pop()!
+        .replace(/^_+|_+$/g, '')
+    : '(other)';
 }
 
 function byOperator(groups: readonly Group[]): Group[] {
@@ -229,9 +241,25 @@ function table(results: readonly CaseResult[]): string {
   const row = (label: string, rs: readonly CaseResult[]) => {
     const count = (o: Outcome) => rs.filter((r) => caseOutcome(r) === o).length;
     const pct = (n: number) => `${n} (${rs.length ? Math.round((100 * n) / rs.length) : 0}%)`;
-    return [label, String(rs.length), pct(count('pass')), ...TARGETS.map((t) => String(rs.filter((r) => r.targets[t]?.outcome === 'pass').length)), String(count('refused')), String(count('wrong')), String(count('crashed'))];
+    return [
+      label,
+      String(rs.length),
+      pct(count('pass')),
+      ...TARGETS.map((t) => String(rs.filter((r) => r.targets[t]?.outcome === 'pass').length)),
+      String(count('refused')),
+      String(count('wrong')),
+      String(count('crashed')),
+    ];
   };
-  const lines = [...families.map((f) => row(f, results.filter((r) => r.family === f))), row('**all**', results)];
+  const lines = [
+    ...families.map((f) =>
+      row(
+        f,
+        results.filter((r) => r.family === f),
+      ),
+    ),
+    row('**all**', results),
+  ];
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
 }
 

@@ -57,9 +57,21 @@ async function ensureVenv(): Promise<void> {
   await run(PROJECT_VENV_PYTHON, ['-m', 'pip', 'install', '--quiet', '-r', REQUIREMENTS]);
   writeFileSync(STAMP, `${stamp}\n`);
   const versions = await execa(PROJECT_VENV_PYTHON, ['-m', 'pip', 'list', '--format=freeze'], { reject: false });
-  const normalize = (line: string) => line.split('==')[0]!.trim().toLowerCase().replace(/[-_.]+/g, '-');
-  const pinned = new Set(requirements.split('\n').filter((line) => line.includes('==')).map(normalize));
-  const installed = String(versions.stdout).split('\n').filter((line) => pinned.has(normalize(line)));
+  const normalize = (line: string) =>
+    line
+      .split('==')[0]!
+      .trim()
+      .toLowerCase()
+      .replace(/[-_.]+/g, '-');
+  const pinned = new Set(
+    requirements
+      .split('\n')
+      .filter((line) => line.includes('=='))
+      .map(normalize),
+  );
+  const installed = String(versions.stdout)
+    .split('\n')
+    .filter((line) => pinned.has(normalize(line)));
   console.log(`setup: .venv made in ${seconds(since)} with ${installed.join(', ')}`);
 }
 

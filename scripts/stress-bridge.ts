@@ -43,7 +43,10 @@ process.on('unhandledRejection', (reason) => {
   const message = `unhandled: ${String((reason as Error)?.message ?? reason).replace(/\/[^ ']+/g, '<path>')}`;
   failures.set(message, (failures.get(message) ?? 0) + 1);
 });
-const input = Tensor.fromNumbers([64, 64], Array.from({ length: 64 * 64 }, (_, i) => i % 7));
+const input = Tensor.fromNumbers(
+  [64, 64],
+  Array.from({ length: 64 * 64 }, (_, i) => i % 7),
+);
 const started = performance.now();
 let ok = 0;
 try {

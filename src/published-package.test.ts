@@ -72,7 +72,8 @@ describe('the published package', () => {
     // dist/ under other tests that run its bin.
     const source = join(work, 'source');
     await mkdir(source);
-    for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'bin', 'scripts']) await cp(join(repo, entry), join(source, entry), { recursive: true });
+    for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'bin', 'scripts'])
+      await cp(join(repo, entry), join(source, entry), { recursive: true });
     await symlink(join(repo, 'node_modules'), join(source, 'node_modules'));
     const packed = await execa('npm', ['pack', '--json', '--pack-destination', work], { cwd: source, env, timeout: 240_000 });
     const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string }];
@@ -84,7 +85,7 @@ describe('the published package', () => {
 
   afterAll(() => (work ? rm(work, { recursive: true, force: true }) : undefined));
 
-  it('converts a model through the API and the Keras model it writes loads in the project\'s own tfjs', async () => {
+  it("converts a model through the API and the Keras model it writes loads in the project's own tfjs", async () => {
     await writeFile(join(project, 'consumer.mjs'), CONSUMER);
     const run = await execa('node', ['consumer.mjs', golden, join(project, 'out')], { cwd: project, env, timeout: 300_000 });
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { layers: string[]; usedCustomLayers: string[]; maxAbsDiff: number; shapes: number[][]; tfliteIdentifier: string };
@@ -98,7 +99,27 @@ describe('the published package', () => {
   it('ships types a TypeScript consumer resolves', async () => {
     await writeFile(join(project, 'typed.ts'), TYPED_CONSUMER);
     const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-    const result = await execa('node', [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', join(repo, 'node_modules/@types'), 'typed.ts'], { cwd: project, reject: false, timeout: 120_000 });
+    const result = await execa(
+      'node',
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(repo, 'node_modules/@types'),
+        'typed.ts',
+      ],
+      { cwd: project, reject: false, timeout: 120_000 },
+    );
     expect(result.stdout + result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
   }, 120_000);
@@ -124,7 +145,28 @@ describe('the published package', () => {
       if (standalone) runnable.push(name.replace(/\.ts$/, '.js'));
     }
     const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-    const compiled = await execa('node', [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', join(repo, 'node_modules/@types'), '--outDir', 'compiled', ...files], { cwd: project, reject: false, timeout: 120_000 });
+    const compiled = await execa(
+      'node',
+      [
+        tsc,
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(repo, 'node_modules/@types'),
+        '--outDir',
+        'compiled',
+        ...files,
+      ],
+      { cwd: project, reject: false, timeout: 120_000 },
+    );
     expect(compiled.stdout + compiled.stderr).toBe('');
     expect(runnable.length).toBeGreaterThanOrEqual(3);
     for (const file of runnable) {

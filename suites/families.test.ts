@@ -74,7 +74,10 @@ describe.skipIf(SKIP)('family environment (timm and transformers beside torch)',
     ].join('\n');
     const result = await execa(python, ['-W', 'ignore', '-c', script], { env, reject: false });
     expect(result.exitCode, result.stderr).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((l) => /^(\w+) (\([\d, ]+\)) (\S+)$/.exec(l)!);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => /^(\w+) (\([\d, ]+\)) (\S+)$/.exec(l)!);
     expect(lines.map((m) => [m[1], m[2]])).toEqual([
       ['timm_vit', '(1, 10)'],
       ['hf_llama', '(1, 8, 100)'],
@@ -90,7 +93,10 @@ describe.skipIf(SKIP)('family environment (timm and transformers beside torch)',
     const reports = await mkdtemp(join(tmpdir(), 'families-verify-'));
     try {
       const files = names.map((name) => join(FAMILIES, `${name}.py`));
-      const result = await runCli(['verify', join(ROOT, 'suites', 'families.json'), ...files, '--targets', targets.join(','), '--json', '--report', reports], { cwd: ROOT, env: { ...env, CI: 'false' } });
+      const result = await runCli(['verify', join(ROOT, 'suites', 'families.json'), ...files, '--targets', targets.join(','), '--json', '--report', reports], {
+        cwd: ROOT,
+        env: { ...env, CI: 'false' },
+      });
       const rows = (JSON.parse(result.out) as { results: Array<{ model: string; target: string; status: string; reason?: string }> }).results;
       expect(new Set(rows.map((r) => `${r.model} ${r.target}`)).size).toBe(names.length * targets.length);
       expect(rows.filter((r) => r.status !== 'pass').map((r) => `${r.model} ${r.target}: ${r.status} ${r.reason ?? ''}`)).toEqual([]);

@@ -49,9 +49,7 @@ describe('latency baselines', () => {
     };
     await expect(loadBaseline(await write('bad.json', '{'))).rejects.toBeInstanceOf(BaselineError);
     await expect(loadBaseline(await write('report.json', { format: 'torchport-report' }))).rejects.toThrow(/not a torchport latency baseline/);
-    await expect(loadBaseline(await write('kernel.json', { ...baseline, calibration: { kernel: 'other@0', medianMs: 1 } }))).rejects.toThrow(
-      /calibration kernel other@0.*record a new baseline/,
-    );
+    await expect(loadBaseline(await write('kernel.json', { ...baseline, calibration: { kernel: 'other@0', medianMs: 1 } }))).rejects.toThrow(/calibration kernel other@0.*record a new baseline/);
     const broken = { ...baseline, entries: [{ model: 'm', target: 'onnx', p50Ms: 1, samples: [1, -2] }] };
     await expect(loadBaseline(await write('samples.json', broken))).rejects.toThrow(/entries\[0\]/);
   });

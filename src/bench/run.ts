@@ -203,9 +203,7 @@ function describeMeasurement(
 function targetRatios(model: string, ok: ReadonlyArray<{ target: string; timedIn: string; samples: number[] }>, options: BenchOptions): LatencyRatio[] {
   const reference = ok.find((o) => o.target === options.ratioReference) ?? ok.find((o) => o.timedIn === 'node') ?? ok[0];
   if (!reference) return [];
-  return ok
-    .filter((o) => o !== reference)
-    .map((o) => ({ model, target: o.target, reference: reference.target, comparison: compareSamples(o.samples, reference.samples, options.gate) }));
+  return ok.filter((o) => o !== reference).map((o) => ({ model, target: o.target, reference: reference.target, comparison: compareSamples(o.samples, reference.samples, options.gate) }));
 }
 
 /**

@@ -13,7 +13,10 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 }
 
 export function median(values: readonly number[]): number {
-  return quantileSorted([...values].sort((a, b) => a - b), 0.5);
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function summarize(samples: readonly number[]): LatencyStats {

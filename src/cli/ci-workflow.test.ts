@@ -63,13 +63,15 @@ describe('the GitHub Actions example', () => {
     expect(await readFile(join(pieces, 'merged', 'junit.xml'), 'utf8')).toBe(renderJunit(one));
 
     const markdown = await readFile(summary, 'utf8');
-    expect(markdown.split('\n')[0]).toMatch(/^### ✅ torchport default: PASS: \d+ passed, 0 failed, 0 errors, 0 skipped of \d+ rows \(seed x output\) on 10 model x target lines, 5 models; 0 failed checks/);
+    expect(markdown.split('\n')[0]).toMatch(
+      /^### ✅ torchport default: PASS: \d+ passed, 0 failed, 0 errors, 0 skipped of \d+ rows \(seed x output\) on 10 model x target lines, 5 models; 0 failed checks/,
+    );
     expect(markdown).toContain('<details><summary>All ');
     expect(markdown).toMatch(/\| two_inputs_two_outputs \| keras \| 3\/3 \|/);
     expect(markdown).toBe(await readFile(join(pieces, 'merged', 'report.md'), 'utf8'));
   });
 
-  it('keeps a failing shard\'s report and its exit code; the merge fails too', async () => {
+  it("keeps a failing shard's report and its exit code; the merge fails too", async () => {
     const pieces = join(work, 'failing');
     const suite = join(work, 'strict.json');
     await writeFile(suite, JSON.stringify({ name: 'strict', tolerances: { fixtures: { resnet_basic_block: { onnx: { atol: 1e-12 } } } } }));

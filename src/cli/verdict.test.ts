@@ -66,7 +66,16 @@ describe('a green run means the model was checked', () => {
     // The output goes through numpy, so graph capture cannot follow it: the golden records why.
     await writeFile(
       join(project, 'numpy_detour.py'),
-      ['import torch', 'INPUT_SHAPES = [[2, 3]]', 'class M(torch.nn.Module):', '    def forward(self, x):', '        return torch.from_numpy(x.numpy() * 2.0)', 'def build():', '    return M()', ''].join('\n'),
+      [
+        'import torch',
+        'INPUT_SHAPES = [[2, 3]]',
+        'class M(torch.nn.Module):',
+        '    def forward(self, x):',
+        '        return torch.from_numpy(x.numpy() * 2.0)',
+        'def build():',
+        '    return M()',
+        '',
+      ].join('\n'),
     );
     const result = await cli(['verify', 'numpy_detour.py', '--targets', 'torch,keras,tflite-fp32']);
     expect(result.code).toBe(1);
@@ -104,7 +113,9 @@ describe('a green run means the model was checked', () => {
     await writeFile(join(project, 'other', 'tiny.py'), 'INPUT_SHAPES = [[2, 3], [2, 3]]\n\ndef build():\n    raise ValueError("this copy is broken")\n');
     const result = await cli(['verify', 'other/tiny.py', '--targets', 'onnx']);
     expect(result.code).toBe(2);
-    expect(result.err).toContain(`${join(project, 'other', 'tiny.py')}: golden ${join(project, 'golden', 'tiny')} was recorded from ${join(project, 'suites', 'fixtures', 'tiny.py')}, a different file`);
+    expect(result.err).toContain(
+      `${join(project, 'other', 'tiny.py')}: golden ${join(project, 'golden', 'tiny')} was recorded from ${join(project, 'suites', 'fixtures', 'tiny.py')}, a different file`,
+    );
     const run = await cli(['run', 'other/tiny.py', '--targets', 'onnx']);
     expect(run.code).toBe(2);
   });

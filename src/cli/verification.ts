@@ -3,7 +3,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { DEFAULT_TARGETS, MANIFEST_FILE, allowSkips, fileTargets, goldenNameOf, loadGolden, loadSuite, resolveDefaultSuite, runIdFor, verifyModels, type ModelFile, type ModelSource, type Suite, type Target } from '../harness/index.ts';
+import {
+  DEFAULT_TARGETS,
+  MANIFEST_FILE,
+  allowSkips,
+  fileTargets,
+  goldenNameOf,
+  loadGolden,
+  loadSuite,
+  resolveDefaultSuite,
+  runIdFor,
+  verifyModels,
+  type ModelFile,
+  type ModelSource,
+  type Suite,
+  type Target,
+} from '../harness/index.ts';
 import { summaryTable, writeReports } from '../report/index.ts';
 import { cleanupOnInterrupt } from '../util/index.ts';
 import { print, printError, type CliContext } from './context.ts';
@@ -11,7 +26,6 @@ import { DEFAULT_FIXTURES_DIR, openBridge, resolveFixtures, type OpenedBridge } 
 import { createProgress } from './progress.ts';
 import { shardOf, type Shard } from './shard.ts';
 import { availableTargetNames, createTargets, parseTargetList } from './targets.ts';
-
 
 export interface VerificationRequest {
   /** Golden directories, fixture files (.py) and/or one suite file (.json). Empty: the default suite. */
@@ -129,11 +143,15 @@ export async function targetsOfFiles(files: readonly ModelFile[], models: number
 
 /** A comma-separated list of file target names, with or without their variant (`file-tflite-native`). */
 function pickFileTargets(list: string, targets: readonly Target[], option: string): Target[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const engineOf = (name: string) => name.replace(/-(fp32|fp16|dynamic-int8|int8)$/, '');
   const matching = (name: string) => targets.filter((t) => t.name === name || engineOf(t.name) === name);
   const unknown = names.filter((name) => matching(name).length === 0);
-  if (names.length === 0 || unknown.length) throw new UsageError(`${option}: ${unknown.join(', ') || '(none given)'} is not a target of the given file(s); they run on: ${targets.map((t) => t.name).join(', ')}`);
+  if (names.length === 0 || unknown.length)
+    throw new UsageError(`${option}: ${unknown.join(', ') || '(none given)'} is not a target of the given file(s); they run on: ${targets.map((t) => t.name).join(', ')}`);
   return targets.filter((t) => names.some((name) => matching(name).includes(t)));
 }
 
@@ -153,7 +171,9 @@ async function refuseMismatchedFixtures(fixtures: readonly string[], goldenRoot:
       continue; // an unreadable golden is reported by the run itself
     }
     if (canonical(recordedFrom) !== canonical(fixture)) {
-      problems.push(`${fixture}: golden ${dir} was recorded from ${recordedFrom}, a different file; verify that golden's own fixture, or record this file under another name (\`npx torchport golden add ${fixture} --name <name>\`)`);
+      problems.push(
+        `${fixture}: golden ${dir} was recorded from ${recordedFrom}, a different file; verify that golden's own fixture, or record this file under another name (\`npx torchport golden add ${fixture} --name <name>\`)`,
+      );
     }
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
@@ -204,7 +224,6 @@ export async function resolveInputs(ctx: CliContext, inputs: readonly string[]):
 }
 
 async function suiteFixtures(ctx: CliContext, suite: Suite): Promise<string[]> {
-  
   const out: string[] = [];
   for (const entry of suite.fixtures) {
     if (entry === '*') out.push(...(await resolveFixtures(ctx, [])));

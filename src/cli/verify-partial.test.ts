@@ -11,10 +11,10 @@ describe('torchport verify with a fixture that cannot be recorded', () => {
   it('still verifies the others and writes a report that shows the failure, exit 1', async () => {
     const work = await mkdtemp(join(tmpdir(), 'verify-partial-'));
     try {
-      const { code } = await runCli(
-        ['verify', fixture('raising.py'), fixture('two_outputs_noisy.py'), '--targets', 'torch', '--golden', join(work, 'golden'), '--report', join(work, 'reports')],
-        { cwd: work, env: { ...process.env, CI: 'false' } },
-      );
+      const { code } = await runCli(['verify', fixture('raising.py'), fixture('two_outputs_noisy.py'), '--targets', 'torch', '--golden', join(work, 'golden'), '--report', join(work, 'reports')], {
+        cwd: work,
+        env: { ...process.env, CI: 'false' },
+      });
       // Before: the first fixture's error ended the run (exit 2), nothing was verified and no report written.
       expect(code).toBe(1);
       const report = JSON.parse(await readFile(join(work, 'reports', 'latest', 'report.json'), 'utf8')) as RunReport;

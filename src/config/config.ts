@@ -94,7 +94,8 @@ function parseTimeout(value: string | undefined): number {
   const text = nonEmpty(value);
   if (text === undefined) return DEFAULT_BRIDGE_TIMEOUT_MS;
   const ms = Number(text);
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new ConfigError(`${ENV.bridgeTimeoutMs}=${JSON.stringify(value)} is not a positive whole number of milliseconds (default ${DEFAULT_BRIDGE_TIMEOUT_MS})`);
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new ConfigError(`${ENV.bridgeTimeoutMs}=${JSON.stringify(value)} is not a positive whole number of milliseconds (default ${DEFAULT_BRIDGE_TIMEOUT_MS})`);
   return ms;
 }
 
@@ -119,7 +120,10 @@ export function parseSlowdownHook(value: string | undefined): SlowdownPlan {
   const plan = new Map<string, number>();
   if (!text) return plan;
   const problems: string[] = [];
-  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z0-9_.-]+):([0-9]*\.?[0-9]+)$/.exec(entry);
     const fraction = match ? Number(match[2]) : NaN;
     if (!match || !(fraction > 0 && fraction <= 10)) problems.push(`"${entry}" is not <target>:<fraction> with 0 < fraction <= 10`);

@@ -59,4 +59,3 @@ export async function checkArtifactFiles(dir: string, files: unknown): Promise<R
 export function requireListed(dir: string, files: Readonly<Record<string, string>>, path: string, field: string): void {
   if (!(relative(dir, resolve(dir, path)).split(sep).join('/') in files)) throw new ArtifactsError(`${join(dir, CONVERSION_FILE)}: "${field}" (${path}) has no SHA-256 in "files"`);
 }
-

@@ -89,7 +89,10 @@ export async function buildKeras(golden: Golden): Promise<KerasConversion> {
 
 /** The default representative dataset of a golden: seeded samples of its input distribution. */
 export function defaultRepresentative(golden: Golden): RepresentativeData {
-  return seededRepresentativeData(golden.manifest.inputs.map((s) => s.shape), golden.manifest.inputDistribution);
+  return seededRepresentativeData(
+    golden.manifest.inputs.map((s) => s.shape),
+    golden.manifest.inputDistribution,
+  );
 }
 
 /**
@@ -107,7 +110,12 @@ export async function lowerToTflite(keras: KerasConversion, golden: Golden, vari
     inputNames: keras.io.inputs.map((record) => record.name),
     outputNames: keras.io.outputs.map((record) => record.name),
     ...(representative
-      ? { representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)), executeModel: executeTflite, int8Io: options.int8Io ?? false, ...(options.observer ? { observer: options.observer } : {}) }
+      ? {
+          representativeData: representative.samples.map((sample) => toKerasLayout(sample, keras.io.inputs)),
+          executeModel: executeTflite,
+          int8Io: options.int8Io ?? false,
+          ...(options.observer ? { observer: options.observer } : {}),
+        }
       : {}),
     ...(variant === 'int8' && options.keepFloat?.length ? { keepFloat: options.keepFloat } : {}),
     ...(options.recurrence ? { recurrence: options.recurrence } : {}),
@@ -181,7 +189,14 @@ export async function writeArtifacts(conversion: Conversion, dir: string): Promi
     await writeFileAtomic(join(dir, file), result.bytes);
     const keptFloat = result.report?.keptFloat;
     const keptFloatIndices = result.report?.keptFloatIndices;
-    tflite[variant] = { file, bytes: result.bytes.byteLength, sha256: sha256(result.bytes), operators: result.report?.operatorHistogram ?? null, ...(keptFloat ? { keptFloat } : {}), ...(keptFloatIndices ? { keptFloatIndices } : {}) };
+    tflite[variant] = {
+      file,
+      bytes: result.bytes.byteLength,
+      sha256: sha256(result.bytes),
+      operators: result.report?.operatorHistogram ?? null,
+      ...(keptFloat ? { keptFloat } : {}),
+      ...(keptFloatIndices ? { keptFloatIndices } : {}),
+    };
   }
   const record: ConversionRecord = {
     format: 'torchport-conversion',
@@ -221,7 +236,8 @@ export async function loadArtifacts(dir: string): Promise<Conversion & { readonl
     throw new ArtifactsError(`${path}: not valid JSON (${(error as Error).message})`);
   }
   if (typeof record !== 'object' || record === null || record.format !== 'torchport-conversion') throw new ArtifactsError(`${path}: not a torchport conversion record`);
-  if (record.version !== CONVERSION_RECORD_VERSION) throw new ArtifactsError(`${path}: conversion record version ${JSON.stringify(record.version)}; this torchport verifies version ${CONVERSION_RECORD_VERSION} (convert again)`);
+  if (record.version !== CONVERSION_RECORD_VERSION)
+    throw new ArtifactsError(`${path}: conversion record version ${JSON.stringify(record.version)}; this torchport verifies version ${CONVERSION_RECORD_VERSION} (convert again)`);
   if (typeof record.model !== 'string' || typeof record.keras !== 'object' || record.keras === null || typeof record.tflite !== 'object' || record.tflite === null) {
     throw new ArtifactsError(`${path}: "model", "keras" and "tflite" must be present`);
   }

@@ -94,7 +94,9 @@ describe('vit_tiny full int8 with attention and head kept in float32', () => {
   it('LiteRT runs it and the output error against PyTorch drops on every seed', async () => {
     const before = await outputErrors(keras, plain);
     const after = await outputErrors(keras, rescued);
-    console.info(`vit_tiny int8 max |TFLite - PyTorch| per seed: full int8 ${before.map((e) => e.toFixed(5)).join(', ')}; keepFloat [${KEEP_FLOAT.join(', ')}] ${after.map((e) => e.toFixed(5)).join(', ')}`);
+    console.info(
+      `vit_tiny int8 max |TFLite - PyTorch| per seed: full int8 ${before.map((e) => e.toFixed(5)).join(', ')}; keepFloat [${KEEP_FLOAT.join(', ')}] ${after.map((e) => e.toFixed(5)).join(', ')}`,
+    );
     after.forEach((error, seed) => expect(error, `seed ${seed}`).toBeLessThan(before[seed]!));
     expect(Math.max(...after)).toBeLessThan(Math.max(...before));
   });

@@ -60,7 +60,9 @@ function staticInputShapes(model: tf.LayersModel, batch: number, where: string):
   return model.inputs.map((input, i) => {
     const shape = input.shape.map((dim, axis) => (dim === null || dim < 0 ? (axis === 0 ? batch : null) : dim));
     if (shape.some((d) => d === null)) {
-      throw new KerasFileConversionError(`${where}: input ${model.inputNames[i]} has shape [${input.shape.map((d) => d ?? '?').join(', ')}]; TFLite needs every dimension but the batch fixed: give the Keras Input a full shape`);
+      throw new KerasFileConversionError(
+        `${where}: input ${model.inputNames[i]} has shape [${input.shape.map((d) => d ?? '?').join(', ')}]; TFLite needs every dimension but the batch fixed: give the Keras Input a full shape`,
+      );
     }
     return shape as number[];
   });
@@ -88,7 +90,9 @@ export async function convertKerasFile(path: string, options: KerasFileConversio
         await convertKerasToTflite(model, {
           quantize: variant,
           batchSize: batch,
-          ...(variant === 'int8' && calibration ? { representativeData: calibration.samples, executeModel: executeTflite, int8Io: options.int8Io ?? false, ...(options.observer ? { observer: options.observer } : {}) } : {}),
+          ...(variant === 'int8' && calibration
+            ? { representativeData: calibration.samples, executeModel: executeTflite, int8Io: options.int8Io ?? false, ...(options.observer ? { observer: options.observer } : {}) }
+            : {}),
           ...(variant === 'int8' && options.keepFloat?.length ? { keepFloat: options.keepFloat } : {}),
           ...(options.recurrence ? { recurrence: options.recurrence } : {}),
         }),
@@ -99,7 +103,9 @@ export async function convertKerasFile(path: string, options: KerasFileConversio
       model,
       inputShapes: shapes,
       tflite,
-      representative: calibration ? { source: calibration.source, sha256: calibration.sha256, count: calibration.samples.length, seeded: calibration.seeded, observer: options.observer ?? DEFAULT_OBSERVER } : null,
+      representative: calibration
+        ? { source: calibration.source, sha256: calibration.sha256, count: calibration.samples.length, seeded: calibration.seeded, observer: options.observer ?? DEFAULT_OBSERVER }
+        : null,
       milliseconds: { load, tflite: milliseconds },
     };
   } catch (error) {

@@ -177,7 +177,7 @@ describe('verify --artifacts on planted faults', () => {
     'keras BatchNorm variance dropped': { target: 'keras', plant: kerasFault({ weights: (layer, values) => layer === 'bn' && values[3]!.fill(1) }) },
     'keras BatchNorm epsilon 1e-3': {
       target: 'keras',
-      plant: kerasFault({ config: (json) => (json.modelTopology.model_config ?? json.modelTopology).config.layers.find((l: any) => l.config.name === 'bn').config.epsilon = 1e-3 }),
+      plant: kerasFault({ config: (json) => ((json.modelTopology.model_config ?? json.modelTopology).config.layers.find((l: any) => l.config.name === 'bn').config.epsilon = 1e-3) }),
     },
     'keras Dense rows in flatten order reversed': {
       target: 'keras',
@@ -224,7 +224,8 @@ describe('verify --artifacts on planted faults', () => {
         const tensor = model.tensors[reshape.outputs[0]!]!;
         tensor.quantization = { ...tensor.quantization!, zeroPoint: tensor.quantization!.zeroPoint.map((z) => z + 1) };
       }),
-      check: /CHECK FAILED faulty_net tflite-int8 structure:\n\s+- int8 parameters: RESHAPE \(operator \d+\) reads ".*" with scale \S+, zero point -?\d+ but writes ".*" with scale \S+, zero point -?\d+: its int8 kernel copies values without rescaling them \(every value it copies from ".*" is read 1 quantization step lower in ".*"\)/,
+      check:
+        /CHECK FAILED faulty_net tflite-int8 structure:\n\s+- int8 parameters: RESHAPE \(operator \d+\) reads ".*" with scale \S+, zero point -?\d+ but writes ".*" with scale \S+, zero point -?\d+: its int8 kernel copies values without rescaling them \(every value it copies from ".*" is read 1 quantization step lower in ".*"\)/,
     },
   };
 

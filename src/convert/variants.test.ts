@@ -40,22 +40,25 @@ describe('fp16 variant', () => {
 });
 
 describe('full int8: shared scales across concatenation inputs', () => {
-  it.each(['squeezenet_fire', 'inception_branches', 'densenet_dense_block', 'unet_decoder', 'shufflenet_channel_shuffle'])('%s: no int8 re-quantization, every concatenation input on its output scale', async (name) => {
-    const golden = await open(name);
-    const result = await lowerToTflite(await buildKeras(golden), golden, 'int8');
-    expect(result.report.calibration!.requantizations).toBe(0);
-    const inspection = inspectTflite(result.bytes);
-    const concatenations = inspection.operators.filter((op) => op.name === 'CONCATENATION');
-    expect(concatenations.length).toBeGreaterThan(0);
-    for (const op of concatenations) {
-      const output = inspection.tensors[op.outputs[0]!]!.quantization;
-      for (const input of op.inputs) {
-        expect(inspection.tensors[input]!.quantization?.scale).toEqual(output?.scale);
-        expect(inspection.tensors[input]!.quantization?.zeroPoint).toEqual(output?.zeroPoint);
-        expect(producer(inspection, input)?.name).not.toBe('QUANTIZE');
+  it.each(['squeezenet_fire', 'inception_branches', 'densenet_dense_block', 'unet_decoder', 'shufflenet_channel_shuffle'])(
+    '%s: no int8 re-quantization, every concatenation input on its output scale',
+    async (name) => {
+      const golden = await open(name);
+      const result = await lowerToTflite(await buildKeras(golden), golden, 'int8');
+      expect(result.report.calibration!.requantizations).toBe(0);
+      const inspection = inspectTflite(result.bytes);
+      const concatenations = inspection.operators.filter((op) => op.name === 'CONCATENATION');
+      expect(concatenations.length).toBeGreaterThan(0);
+      for (const op of concatenations) {
+        const output = inspection.tensors[op.outputs[0]!]!.quantization;
+        for (const input of op.inputs) {
+          expect(inspection.tensors[input]!.quantization?.scale).toEqual(output?.scale);
+          expect(inspection.tensors[input]!.quantization?.zeroPoint).toEqual(output?.zeroPoint);
+          expect(producer(inspection, input)?.name).not.toBe('QUANTIZE');
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('int8 calibration through the injected executeModel', () => {
@@ -65,7 +68,9 @@ describe('int8 calibration through the injected executeModel', () => {
   ] as const)('%s runs the calibration model over the samples %i time(s), and the observer is recorded', async (observer, passes) => {
     const golden = await open('seed_single_conv');
     const keras = await buildKeras(golden);
-    const samples = defaultRepresentative(golden).samples.slice(0, 4).map((sample) => toKerasLayout(sample, keras.io.inputs));
+    const samples = defaultRepresentative(golden)
+      .samples.slice(0, 4)
+      .map((sample) => toKerasLayout(sample, keras.io.inputs));
     const calls: number[] = [];
     const executeModel = (bytes: Uint8Array, inputs: readonly (readonly Tensor[])[]) => {
       calls.push(inputs.length);
@@ -79,8 +84,12 @@ describe('int8 calibration through the injected executeModel', () => {
   it('is required for int8, and the observer must be known', async () => {
     const golden = await open('seed_single_conv');
     const keras = await buildKeras(golden);
-    const samples = defaultRepresentative(golden).samples.slice(0, 1).map((sample) => toKerasLayout(sample, keras.io.inputs));
+    const samples = defaultRepresentative(golden)
+      .samples.slice(0, 1)
+      .map((sample) => toKerasLayout(sample, keras.io.inputs));
     await expect(convertKerasToTflite(keras.model, { quantize: 'int8', representativeData: samples })).rejects.toThrow(/needs executeModel/);
-    await expect(convertKerasToTflite(keras.model, { quantize: 'int8', representativeData: samples, executeModel: executeTflite, observer: 'median' as never })).rejects.toThrow(/observer must be one of min-max, percentile, mse, entropy/);
+    await expect(convertKerasToTflite(keras.model, { quantize: 'int8', representativeData: samples, executeModel: executeTflite, observer: 'median' as never })).rejects.toThrow(
+      /observer must be one of min-max, percentile, mse, entropy/,
+    );
   });
 });

@@ -30,7 +30,6 @@ export interface MatrixCell {
 
 export type Float64Cell = { readonly maxAbsDiff: number; readonly torchMaxAbsDiff: number; readonly ratio: number | null } | { readonly unavailable: string };
 
-
 function limitOf(row: ResultRow): number | undefined {
   const t = row.tolerance;
   switch (t.rule) {
@@ -111,7 +110,10 @@ export function formatRatio(cell: Float64Cell | undefined): string {
  * a number or a name, with trailing ":" / "," dropped and "…" appended.
  */
 export function shortenReason(reason: string, max: number): { text: string; shortened: boolean } {
-  const flat = reason.replace(/\s*\n\s*/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = reason
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (flat.length <= max) return { text: flat, shortened: false };
   const cut = flat.slice(0, max - 1);
   const space = cut.lastIndexOf(' ');

@@ -53,7 +53,11 @@ describe('report.html', () => {
     const layers = report.targets.find((t) => t.divergence)!.divergence!.layers;
     const withInfinity: RunReport = {
       ...report,
-      targets: report.targets.map((t) => (t.divergence ? { ...t, divergence: { ...t.divergence, layers: [...layers, { module: 'mask', op: 'Tensor.masked_fill', convertedName: 'mask', maxAbsDiff: Infinity, maxAbsReference: 1 }] } } : t)),
+      targets: report.targets.map((t) =>
+        t.divergence
+          ? { ...t, divergence: { ...t.divergence, layers: [...layers, { module: 'mask', op: 'Tensor.masked_fill', convertedName: 'mask', maxAbsDiff: Infinity, maxAbsReference: 1 }] } }
+          : t,
+      ),
     };
     const html = renderHtml(withInfinity);
     expect(html).toContain('>mask<');
@@ -67,8 +71,19 @@ describe('report.html', () => {
     await writeFile(page, renderHtml(report));
     await execa(
       CHROMIUM,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-        `--user-data-dir=${join(work, 'profile')}`, '--window-size=1000,1100', `--screenshot=${shot}`, `file://${page}`],
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        `--user-data-dir=${join(work, 'profile')}`,
+        '--window-size=1000,1100',
+        `--screenshot=${shot}`,
+        `file://${page}`,
+      ],
       { timeout: 60_000, reject: true },
     );
     const png = decodePng(new Uint8Array(await readFile(shot)));

@@ -39,10 +39,17 @@ function divergencePlot(target: TargetSummary): string {
   const points = values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   const firstIndex = divergence.first ? divergence.layers.findIndex((l) => l.module === divergence.first!.module) : -1;
   const ticks = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k)
-    .map((e) => `<text x="${pad.left - 6}" y="${y(10 ** e) + 4}" text-anchor="end" font-size="10">1e${e}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#eee"/>`)
+    .map(
+      (e) =>
+        `<text x="${pad.left - 6}" y="${y(10 ** e) + 4}" text-anchor="end" font-size="10">1e${e}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#eee"/>`,
+    )
     .join('');
   const labels = divergence.layers
-    .map((l, i) => (values.length <= 16 || i === firstIndex ? `<text x="${x(i)}" y="${height - pad.bottom + 12}" font-size="9" transform="rotate(30 ${x(i)} ${height - pad.bottom + 12})">${html(l.module)}</text>` : ''))
+    .map((l, i) =>
+      values.length <= 16 || i === firstIndex
+        ? `<text x="${x(i)}" y="${height - pad.bottom + 12}" font-size="9" transform="rotate(30 ${x(i)} ${height - pad.bottom + 12})">${html(l.module)}</text>`
+        : '',
+    )
     .join('');
   return `<figure><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="per-layer error">
 ${ticks}<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(divergence.tolerance)}" y2="${y(divergence.tolerance)}" stroke="#e0433a" stroke-dasharray="4 3"/>
@@ -75,7 +82,10 @@ ${models
   .join('\n')}</tbody></table>`;
   const failures = cells.filter((c) => c.status !== 'pass' && c.status !== 'skip');
   const failedChecks = report.checks.filter((c) => !c.pass);
-  const plots = report.targets.filter((t) => t.divergence).map(divergencePlot).join('\n');
+  const plots = report.targets
+    .filter((t) => t.divergence)
+    .map(divergencePlot)
+    .join('\n');
   const env = report.environment;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>torchport report ${html(report.runId)}</title>

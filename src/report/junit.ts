@@ -2,7 +2,12 @@ import type { LatencyEntry, RunReport } from '../harness/index.ts';
 import { formatNumber, matrixCells } from './format.ts';
 
 function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 }
 
 /** A latency testcase: a gate failure fails it; without a baseline it passes with its numbers as output. */
@@ -39,7 +44,9 @@ export function renderJunit(report: RunReport): string {
       cases.push(`    <testcase classname="torchport.${xml(model)}" name="${xml(`${model} check ${check.check}${check.target ? ` ${check.target}` : ''}`)}">${body}</testcase>`);
     }
     for (const entry of report.latency?.entries.filter((e) => e.model === model) ?? []) {
-      cases.push(`    <testcase classname="torchport.${xml(model)}" name="${xml(`${model} latency ${entry.target}`)}"${entry.stats ? ` time="${(entry.stats.p50 / 1000).toFixed(6)}"` : ''}>${latencyCaseBody(entry)}</testcase>`);
+      cases.push(
+        `    <testcase classname="torchport.${xml(model)}" name="${xml(`${model} latency ${entry.target}`)}"${entry.stats ? ` time="${(entry.stats.p50 / 1000).toFixed(6)}"` : ''}>${latencyCaseBody(entry)}</testcase>`,
+      );
     }
     const failures = cases.filter((c) => c.includes('<failure')).length;
     const errors = cases.filter((c) => c.includes('<error')).length;

@@ -51,7 +51,19 @@ export function latencyTable(section: LatencySection): string {
   const rows = section.entries.map((e) =>
     e.status !== 'ok'
       ? [e.model, e.target, e.status.toUpperCase(), '', '', '', '', '', '', (e.reason ?? '').split('\n')[0]!.slice(0, 100), '']
-      : [e.model, e.target, `${e.stats!.n}/${e.warmupRuns ?? 0}`, ms(e.stats!.p50), ms(e.stats!.p90), ms(e.stats!.p99), ms(e.stats!.mean), ms(e.stats!.sd), engineText(e), ratioFor(section, e), gateText(e)],
+      : [
+          e.model,
+          e.target,
+          `${e.stats!.n}/${e.warmupRuns ?? 0}`,
+          ms(e.stats!.p50),
+          ms(e.stats!.p90),
+          ms(e.stats!.p99),
+          ms(e.stats!.mean),
+          ms(e.stats!.sd),
+          engineText(e),
+          ratioFor(section, e),
+          gateText(e),
+        ],
   );
   const table = formatTable(['model', 'target', 'n/warm-up', 'p50 ms', 'p90', 'p99', 'mean', 'sd', 'engine', 'ratio [95% CI]', 'vs baseline (normalised)'], rows);
   const injected = Object.entries(section.injectedSlowdown);
@@ -141,6 +153,14 @@ export function latencyHtml(section: LatencySection): string {
 ${rows}
 </tbody></table>
 ${summary.length ? `<ul>${summary.map((s) => `<li>${html(s)}</li>`).join('')}</ul>` : ''}
-${models.map((m) => modelChart(m, section.entries.filter((e) => e.model === m), section)).join('\n')}
+${models
+  .map((m) =>
+    modelChart(
+      m,
+      section.entries.filter((e) => e.model === m),
+      section,
+    ),
+  )
+  .join('\n')}
 <style>.latency td,.latency th{border-bottom:1px solid #eee;padding:3px 8px;text-align:right;font:12px ui-monospace,monospace}.latency td:nth-child(-n+2),.latency th:nth-child(-n+2){text-align:left}.latency tr.regression td{background:#fde2e0}</style>`;
 }

@@ -39,13 +39,17 @@ describe('report.md and the terminal table', () => {
   it('puts the verdict first, then the failure with its reason, then every line folded in <details>', () => {
     const md = renderMarkdown(report);
     const rows = report.summary.rows;
-    expect(md.split('\n')[0]).toBe(`### ❌ torchport ${report.suite}: FAIL: ${report.summary.passed} passed, ${report.summary.failed} failed, 0 errors, 0 skipped of ${rows} rows (seed x output) on 2 model x target lines, 2 models; 0 failed checks`);
+    expect(md.split('\n')[0]).toBe(
+      `### ❌ torchport ${report.suite}: FAIL: ${report.summary.passed} passed, ${report.summary.failed} failed, 0 errors, 0 skipped of ${rows} rows (seed x output) on 2 model x target lines, 2 models; 0 failed checks`,
+    );
     const failures = md.indexOf('**Failures and regressions (1)**');
     const details = md.indexOf('<details><summary>All ');
     expect(failures).toBeGreaterThan(0);
     expect(details).toBeGreaterThan(failures);
     const failureRow = md.split('\n').find((l) => l.startsWith('| ❌ fail |'))!;
-    expect(failureRow).toMatch(/^\| ❌ fail \| resnet_basic_block \/ onnx \| max\\\|diff\\\| [\d.e+-]+ \(relative to max\\\|ref\\\| [\d.e+-]+: [\d.e+-]+\) > 1e-12 x max\(1, max\\\|ref\\\|\) = [\d.e+-]+; worst at \[0, \d\]: .* vs reference .* \| - \|$/);
+    expect(failureRow).toMatch(
+      /^\| ❌ fail \| resnet_basic_block \/ onnx \| max\\\|diff\\\| [\d.e+-]+ \(relative to max\\\|ref\\\| [\d.e+-]+: [\d.e+-]+\) > 1e-12 x max\(1, max\\\|ref\\\|\) = [\d.e+-]+; worst at \[0, \d\]: .* vs reference .* \| - \|$/,
+    );
     expect(md.slice(0, details)).not.toContain('seed_single_conv'); // passing lines only in the folded table
     expect(md.slice(details)).toMatch(/\| seed_single_conv \| onnx \| 3\/3 \|/);
     expect(md.trimEnd().endsWith('</details>')).toBe(true);
@@ -58,7 +62,9 @@ describe('report.md and the terminal table', () => {
       ...report,
       targets: report.targets.map((t) => (t.model === 'resnet_basic_block' ? { ...t, divergence: { tolerance: 1e-9, first: layer, layers: [layer] } } : t)),
     };
-    const row = renderMarkdown(diagnosed).split('\n').find((l) => l.startsWith('| ❌ fail | resnet_basic_block / onnx |'))!;
+    const row = renderMarkdown(diagnosed)
+      .split('\n')
+      .find((l) => l.startsWith('| ❌ fail | resnet_basic_block / onnx |'))!;
     expect(row.endsWith('| `layer1.0.conv1` (Conv2d, max abs diff 2.00e-7) |')).toBe(true);
   });
 

@@ -28,14 +28,16 @@ function problemLines(report: RunReport): string[] {
   }
   for (const entry of report.latency?.entries.filter((e) => e.gate?.verdict === 'regression') ?? []) {
     const gate = entry.gate!;
-    lines.push(`| 🐢 latency regression | ${escape(entry.model)} / ${escape(entry.target)} | ${gate.ratio.toFixed(2)}x the baseline (normalised median, 95% CI [${gate.low.toFixed(2)}, ${gate.high.toFixed(2)}]) | - |`);
+    lines.push(
+      `| 🐢 latency regression | ${escape(entry.model)} / ${escape(entry.target)} | ${gate.ratio.toFixed(2)}x the baseline (normalised median, 95% CI [${gate.low.toFixed(2)}, ${gate.high.toFixed(2)}]) | - |`,
+    );
   }
   return lines;
 }
 
 function fullTable(report: RunReport): string[] {
   return [
-    '| model | target | seeds | max abs diff | rel err | vs float64 (PyTorch fp32\'s) | rounding cost | rule (limit) | needed | status |',
+    "| model | target | seeds | max abs diff | rel err | vs float64 (PyTorch fp32's) | rounding cost | rule (limit) | needed | status |",
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...matrixCells(report).map(
       (c) =>
@@ -65,7 +67,15 @@ export function renderMarkdown(report: RunReport): string {
     '',
     `torch ${env.torch ?? 'n/a'} · node ${env.node} · commit ${env.gitCommit?.slice(0, 8) ?? 'n/a'} · run ${report.runId}`,
   ];
-  if (problems.length) lines.push('', `**Failures and regressions (${problems.length})**${problems.some((l) => l.includes('…')) ? ' (… = shortened; full text in report.json and report.html)' : ''}`, '', '| what | model / target | reason | first divergent layer |', '| --- | --- | --- | --- |', ...problems);
+  if (problems.length)
+    lines.push(
+      '',
+      `**Failures and regressions (${problems.length})**${problems.some((l) => l.includes('…')) ? ' (… = shortened; full text in report.json and report.html)' : ''}`,
+      '',
+      '| what | model / target | reason | first divergent layer |',
+      '| --- | --- | --- | --- |',
+      ...problems,
+    );
   if (parity) lines.push('', `<details><summary>All ${countsLine(report)}</summary>`, '', ...fullTable(report), '', '</details>');
   return `${lines.join('\n')}\n${report.latency ? latencyMarkdown(report.latency) : ''}`;
 }

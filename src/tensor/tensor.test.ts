@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, TensorShapeError, channelsFirstAxes, channelsLastAxes, unravelIndex } from './index.ts';
 
-const iota = (shape: number[]) => Tensor.fromNumbers(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i));
+const iota = (shape: number[]) =>
+  Tensor.fromNumbers(
+    shape,
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
+  );
 
 describe('Tensor', () => {
   it('refuses data whose length does not match the shape', () => {
@@ -13,9 +17,7 @@ describe('Tensor', () => {
     const t = iota([2, 3, 4]);
     const p = t.permute([2, 0, 1]);
     expect(p.shape).toEqual([4, 2, 3]);
-    for (let i = 0; i < 4; i++)
-      for (let j = 0; j < 2; j++)
-        for (let k = 0; k < 3; k++) expect(p.data[i * 6 + j * 3 + k]).toBe(t.data[j * 12 + k * 4 + i]);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 3; k++) expect(p.data[i * 6 + j * 3 + k]).toBe(t.data[j * 12 + k * 4 + i]);
   });
 
   it('NCHW -> NHWC -> NCHW is the identity and moves channels last', () => {

@@ -129,9 +129,7 @@ function describeTensor(tensor: InspectedTensor): string {
   if (q) {
     const scales = q.scale.slice(0, MAX_LISTED_SCALES).map((s) => s.toPrecision(4));
     const more = q.scale.length > MAX_LISTED_SCALES ? `, ... ${q.scale.length} total` : '';
-    text += q.perChannel
-      ? ` q: per-channel dim ${q.quantizedDimension}, scale [${scales.join(', ')}${more}]`
-      : ` q: scale ${scales[0]} zero point ${q.zeroPoint[0]}`;
+    text += q.perChannel ? ` q: per-channel dim ${q.quantizedDimension}, scale [${scales.join(', ')}${more}]` : ` q: scale ${scales[0]} zero point ${q.zeroPoint[0]}`;
   }
   return text;
 }
@@ -149,7 +147,9 @@ export function formatTfliteInspection(report: TfliteInspection): string {
   lines.push(`TFLite model: ${formatBytes(report.fileBytes)}, schema v${report.schemaVersion}, ${report.subgraphCount} subgraph(s)`);
   if (report.description) lines.push(`description: ${report.description}`);
   if (report.minRuntimeVersion) lines.push(`min runtime version: ${report.minRuntimeVersion}`);
-  lines.push(`buffers: ${report.buffers.count} (${formatBytes(report.buffers.totalBytes)}); constant tensors: ${formatBytes(constantBytes)}; structure: ${formatBytes(report.fileBytes - report.buffers.totalBytes)}`);
+  lines.push(
+    `buffers: ${report.buffers.count} (${formatBytes(report.buffers.totalBytes)}); constant tensors: ${formatBytes(constantBytes)}; structure: ${formatBytes(report.fileBytes - report.buffers.totalBytes)}`,
+  );
   lines.push('');
   const where = report.subgraphs.length > 0 ? `, ${report.operators.length} in the main graph, the rest in ${report.subgraphs.length} loop subgraphs` : '';
   lines.push(`operators (${report.operatorCount}${where}):`);

@@ -220,8 +220,14 @@ describe('file size', () => {
     let weightBytes = 0;
     for (let layer = 0; layer < 4; layer++) {
       // Distinct values per layer so deduplication does not merge the filters.
-      const filter = Tensor.fromNumbers([32, 3, 3, 32], Array.from({ length: 32 * 9 * 32 }, (_, i) => Math.sin(i + layer * 1e4)));
-      const bias = Tensor.fromNumbers([32], Array.from({ length: 32 }, (_, i) => layer + i / 32));
+      const filter = Tensor.fromNumbers(
+        [32, 3, 3, 32],
+        Array.from({ length: 32 * 9 * 32 }, (_, i) => Math.sin(i + layer * 1e4)),
+      );
+      const bias = Tensor.fromNumbers(
+        [32],
+        Array.from({ length: 32 }, (_, i) => layer + i / 32),
+      );
       weightBytes += filter.byteLength + bias.byteLength;
       const y = g.activation(`conv${layer}`, 'float32', [1, 16, 16, 32]);
       g.op('CONV_2D', [x, g.constant(`conv${layer}.weight`, filter), g.constant(`conv${layer}.bias`, bias)], [y], { padding: 'SAME', strideW: 1, strideH: 1, fusedActivationFunction: 'RELU' });

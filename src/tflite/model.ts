@@ -197,7 +197,8 @@ export function validateModel(model: TfliteModel): void {
   graphs.forEach((graph, index) => validateGraph(graph, index === 0 ? '' : `subgraph ${index} "${(graph as TfliteSubgraph).name}": `, graphs, problems));
   if (model.signature) {
     for (const entry of [...model.signature.inputs, ...model.signature.outputs]) {
-      if (!Number.isInteger(entry.tensor) || entry.tensor < 0 || entry.tensor >= model.tensors.length) problems.push(`signature entry "${entry.name}" points at tensor ${entry.tensor}, which does not exist`);
+      if (!Number.isInteger(entry.tensor) || entry.tensor < 0 || entry.tensor >= model.tensors.length)
+        problems.push(`signature entry "${entry.name}" points at tensor ${entry.tensor}, which does not exist`);
     }
   }
   if (problems.length > 0) throw new TfliteModelError(`invalid TFLite model (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
@@ -223,7 +224,8 @@ function validateGraph(model: TfliteGraph, where: string, graphs: readonly Tflit
     if (tensor.isVariable && tensor.data) problems.push(`${tensorName(i)} is a variable tensor with constant data`);
     const q = tensor.quantization;
     if (q) {
-      if (q.scale.length === 0 || q.scale.length !== q.zeroPoint.length) problems.push(`${tensorName(i)}: quantization needs as many zero points as scales (got ${q.scale.length} scales, ${q.zeroPoint.length} zero points)`);
+      if (q.scale.length === 0 || q.scale.length !== q.zeroPoint.length)
+        problems.push(`${tensorName(i)}: quantization needs as many zero points as scales (got ${q.scale.length} scales, ${q.zeroPoint.length} zero points)`);
       if (!q.scale.every((s) => Number.isFinite(s) && s > 0)) problems.push(`${tensorName(i)}: quantization scales must be finite and positive`);
       if (!q.zeroPoint.every((z) => Number.isSafeInteger(z))) problems.push(`${tensorName(i)}: zero points must be integers`);
       if (q.scale.length > 1) {
@@ -274,7 +276,13 @@ function validateGraph(model: TfliteGraph, where: string, graphs: readonly Tflit
  * runs `bodySubgraphIndex`, whose outputs become the next loop values: both take exactly the
  * operator's inputs, and the body gives back as many values as it took.
  */
-function checkWhile(inputCount: number, outputCount: number, options: { condSubgraphIndex?: number; bodySubgraphIndex?: number } | undefined, graphs: readonly TfliteGraph[], problem: (text: string) => void): void {
+function checkWhile(
+  inputCount: number,
+  outputCount: number,
+  options: { condSubgraphIndex?: number; bodySubgraphIndex?: number } | undefined,
+  graphs: readonly TfliteGraph[],
+  problem: (text: string) => void,
+): void {
   if (outputCount !== inputCount) problem(`has ${inputCount} loop inputs but ${outputCount} outputs`);
   const subgraph = (role: string, index: number | undefined): TfliteGraph | undefined => {
     if (index === undefined || !Number.isInteger(index) || index < 1 || index >= graphs.length) {
@@ -287,7 +295,8 @@ function checkWhile(inputCount: number, outputCount: number, options: { condSubg
   const body = subgraph('body', options?.bodySubgraphIndex);
   if (cond && cond.inputs.length !== inputCount) problem(`its condition subgraph takes ${cond.inputs.length} inputs, the loop has ${inputCount}`);
   if (cond && cond.outputs.length !== 1) problem(`its condition subgraph must give one bool, it gives ${cond.outputs.length} outputs`);
-  if (body && (body.inputs.length !== inputCount || body.outputs.length !== inputCount)) problem(`its body subgraph takes ${body.inputs.length} and gives ${body.outputs.length} values, the loop carries ${inputCount}`);
+  if (body && (body.inputs.length !== inputCount || body.outputs.length !== inputCount))
+    problem(`its body subgraph takes ${body.inputs.length} and gives ${body.outputs.length} values, the loop carries ${inputCount}`);
 }
 
 /** A tensor's elements as little-endian bytes (TFLite buffers are little-endian), copied so the model does not alias the caller's tensor. */

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { Tensor } from '../tensor/index.ts';
 import { TfliteFormatError, TfliteGraphBuilder, inspectTflite, readTflite, writeTflite } from './index.ts';
 
-
 function validFile(): Uint8Array {
   const g = new TfliteGraphBuilder();
   const x = g.input('x', 'float32', [1, 4, 4, 2]);

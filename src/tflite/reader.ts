@@ -182,7 +182,7 @@ function readSubgraph(file: FlatbufferView, subgraph: TableView, codes: readonly
     tensorBuffers.push(buffer);
     const tensor: TfliteTensor = { name, type, shape };
     const signature = table.int32s(T.shapeSignature, 'shape_signature');
-    if (signature && signature.some((d, k) => d !== shape[k]) ) tensor.shapeSignature = signature;
+    if (signature && signature.some((d, k) => d !== shape[k])) tensor.shapeSignature = signature;
     const data = buffers[buffer]!;
     if (data.byteLength > 0) {
       if (shape.some((d) => d < 0)) file.fail(`${label} is a constant with a negative dimension in [${shape.join(', ')}]`);

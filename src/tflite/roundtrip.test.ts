@@ -1,16 +1,7 @@
 // Writer -> reader round trips, and the layout rules the official converter follows.
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../tensor/index.ts';
-import {
-  TfliteGraphBuilder,
-  TfliteModelError,
-  optionsWithDefaults,
-  readTflite,
-  validateModel,
-  writeTflite,
-  type KnownOperator,
-  type TfliteModel,
-} from './index.ts';
+import { TfliteGraphBuilder, TfliteModelError, optionsWithDefaults, readTflite, validateModel, writeTflite, type KnownOperator, type TfliteModel } from './index.ts';
 import { createTfliteRunner } from '../runtimes/tflite/index.ts';
 import { fusedLstmModel } from './testing/fused-lstm.ts';
 import { runningSumModel } from './testing/while-loop.ts';
@@ -18,7 +9,10 @@ import { runningSumModel } from './testing/while-loop.ts';
 function sampleModel(): TfliteModel {
   const g = new TfliteGraphBuilder();
   const x = g.input('image', 'float32', [1, 8, 8, 3]);
-  const filter = Tensor.fromNumbers([4, 3, 3, 3], Array.from({ length: 108 }, (_, i) => i / 100 - 0.5));
+  const filter = Tensor.fromNumbers(
+    [4, 3, 3, 3],
+    Array.from({ length: 108 }, (_, i) => i / 100 - 0.5),
+  );
   const w = g.constant('conv.weight', filter);
   const b = g.constant('conv.bias', Tensor.fromNumbers([4], [0.1, 0.2, 0.3, 0.4]));
   const c = g.activation('conv', 'float32', [1, 8, 8, 4]);
@@ -205,7 +199,11 @@ describe('file layout', () => {
     const file = readTflite(bytes);
     expect(file.operatorCodes.find((code) => code.name === 'TRANSPOSE')?.version).toBe(version);
     expect(file.minRuntimeVersion).toBe(runtime);
-    const input = new Tensor('float32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i));
+    const input = new Tensor(
+      'float32',
+      shape,
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
+    );
     const runner = await createTfliteRunner(bytes, { name: `transpose rank ${rank}` });
     try {
       const [out] = await runner.run([input]);
@@ -288,7 +286,10 @@ describe('loop subgraphs (WHILE)', () => {
     const steps = 5;
     const runner = await createTfliteRunner(writeTflite(runningSumModel(steps)), { name: 'running sum' });
     try {
-      const x = Tensor.fromNumbers([1, steps, 3], Array.from({ length: steps * 3 }, (_, i) => (i % 7) - 2.5));
+      const x = Tensor.fromNumbers(
+        [1, steps, 3],
+        Array.from({ length: steps * 3 }, (_, i) => (i % 7) - 2.5),
+      );
       const expected = new Float32Array(steps * 3);
       for (let t = 0; t < steps; t++) for (let c = 0; c < 3; c++) expected[t * 3 + c] = (t > 0 ? expected[(t - 1) * 3 + c]! : 0) + (x.data as Float32Array)[t * 3 + c]!;
       for (let run = 0; run < 2; run++) {

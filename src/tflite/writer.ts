@@ -7,16 +7,7 @@ import { createHash } from 'node:crypto';
 import { Builder } from 'flatbuffers';
 import { TorchportError } from '../errors.ts';
 import { defaultSignature, modelGraphs, validateModel, TfliteModelError, type TfliteGraph, type TfliteModel, type TfliteOperator, type TfliteSubgraph } from './model.ts';
-import {
-  OPERATORS,
-  OPTIONS_TABLES,
-  PLACEHOLDER_FOR_GREATER_OP_CODES,
-  TENSOR_TYPES,
-  optionsTableOf,
-  slots,
-  type OptionValues,
-  type OptionsTableName,
-} from './schema/index.ts';
+import { OPERATORS, OPTIONS_TABLES, PLACEHOLDER_FOR_GREATER_OP_CODES, TENSOR_TYPES, optionsTableOf, slots, type OptionValues, type OptionsTableName } from './schema/index.ts';
 import { minimumRuntimeVersion, operatorVersion } from './versions.ts';
 
 export class TfliteWriteError extends TorchportError {
@@ -43,32 +34,36 @@ export function writeTflite(model: TfliteModel): Uint8Array {
   // Constant buffers, deduplicated by content. Buffer 0 is the empty sentinel.
   const bufferData: Uint8Array[] = [new Uint8Array(0)];
   const bufferIndexByDigest = new Map<string, number>();
-  const tensorBuffers = graphs.map(({ graph }) => graph.tensors.map((tensor) => {
-    if (!tensor.data) return 0;
-    const digest = createHash('sha256').update(tensor.data).digest('hex');
-    let index = bufferIndexByDigest.get(digest);
-    if (index === undefined) {
-      index = bufferData.length;
-      bufferData.push(tensor.data);
-      bufferIndexByDigest.set(digest, index);
-    }
-    return index;
-  }));
+  const tensorBuffers = graphs.map(({ graph }) =>
+    graph.tensors.map((tensor) => {
+      if (!tensor.data) return 0;
+      const digest = createHash('sha256').update(tensor.data).digest('hex');
+      let index = bufferIndexByDigest.get(digest);
+      if (index === undefined) {
+        index = bufferData.length;
+        bufferData.push(tensor.data);
+        bufferIndexByDigest.set(digest, index);
+      }
+      return index;
+    }),
+  );
 
   // Operator codes, deduplicated by (code, version, custom code) in first-use order.
   const codes: Array<{ name: string; builtinCode: number; customCode?: string; version: number }> = [];
   const codeIndex = new Map<string, number>();
-  const opcodesOf = graphs.map(({ graph }) => graph.operators.map((operator) => {
-    const entry = operatorCode(graph, operator);
-    const key = `${entry.builtinCode}/${entry.version}/${entry.customCode ?? ''}`;
-    let index = codeIndex.get(key);
-    if (index === undefined) {
-      index = codes.length;
-      codes.push(entry);
-      codeIndex.set(key, index);
-    }
-    return index;
-  }));
+  const opcodesOf = graphs.map(({ graph }) =>
+    graph.operators.map((operator) => {
+      const entry = operatorCode(graph, operator);
+      const key = `${entry.builtinCode}/${entry.version}/${entry.customCode ?? ''}`;
+      let index = codeIndex.get(key);
+      if (index === undefined) {
+        index = codes.length;
+        codes.push(entry);
+        codeIndex.set(key, index);
+      }
+      return index;
+    }),
+  );
 
   const runtimeVersion = new Uint8Array(MIN_RUNTIME_VERSION_BYTES);
   runtimeVersion.set(new TextEncoder().encode(minimumRuntimeVersion(codes)).subarray(0, MIN_RUNTIME_VERSION_BYTES - 1));

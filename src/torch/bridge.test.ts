@@ -23,7 +23,10 @@ describe('TorchBridge with real torch', () => {
 
   it('loads a fixture, exports its state_dict with original dtypes and runs it on given inputs', async () => {
     const handle = await bridge.loadFixture(fixture('two_outputs_noisy.py'));
-    expect(handle.inputShapes).toEqual([[2, 3], [2, 3]]);
+    expect(handle.inputShapes).toEqual([
+      [2, 3],
+      [2, 3],
+    ]);
     expect(handle.seed).toBe(5);
     expect(handle.inputDistribution).toEqual({ kind: 'uniform', low: -2, high: 2 });
     expect(handle.tolerance).toEqual({ atol: 1e-6 });

@@ -155,11 +155,7 @@ export class TorchBridge {
    * writes graph.json, the constant tensors and, when `activationsPath` is given, every
    * intermediate value (safetensors keyed by value id).
    */
-  async captureGraph(
-    fixture: FixtureHandle,
-    inputs: readonly Tensor[],
-    paths: { graphPath: string; constantsPath: string; activationsPath?: string },
-  ): Promise<{ nodes: number; constants: number }> {
+  async captureGraph(fixture: FixtureHandle, inputs: readonly Tensor[], paths: { graphPath: string; constantsPath: string; activationsPath?: string }): Promise<{ nodes: number; constants: number }> {
     this.checkHandle(fixture);
     const dir = await mkdtemp(join(await this.scratchDir(), 'capture-'));
     try {
@@ -408,7 +404,10 @@ export class TorchBridge {
         untrack();
         if (!ready) {
           settle({
-            problem: exitCode === EXIT_NO_TORCH ? 'runs, but has no torch module' : describeProbeFailure({ exitCode: exitCode ?? undefined, stderr: stderr.text, ...(spawnError?.code ? { code: spawnError.code } : {}) }),
+            problem:
+              exitCode === EXIT_NO_TORCH
+                ? 'runs, but has no torch module'
+                : describeProbeFailure({ exitCode: exitCode ?? undefined, stderr: stderr.text, ...(spawnError?.code ? { code: spawnError.code } : {}) }),
           });
           return;
         }

@@ -37,7 +37,11 @@ describe('graph capture of library-style modules', () => {
   async function capture(name: string): Promise<Graph> {
     const handle = await bridge.loadFixture(fixture(name));
     const graphPath = join(dir, `${name}.json`);
-    await bridge.captureGraph(handle, handle.inputShapes.map((shape) => Tensor.zeros('float32', shape)), { graphPath, constantsPath: join(dir, `${name}.safetensors`) });
+    await bridge.captureGraph(
+      handle,
+      handle.inputShapes.map((shape) => Tensor.zeros('float32', shape)),
+      { graphPath, constantsPath: join(dir, `${name}.safetensors`) },
+    );
     return JSON.parse(await readFile(graphPath, 'utf8')) as Graph;
   }
 
@@ -68,11 +72,22 @@ describe('graph capture of library-style modules', () => {
 
   it('records an assignment into a tensor, and a write into an indexing view of it, as nodes making its new value', async () => {
     const graph = await capture('index_assign');
-    expect(graph.nodes.map((n) => n.op)).toEqual(['Tensor.mul', 'Tensor.__setitem__', 'Tensor.__getitem__', 'Tensor.__getitem__', 'Tensor.add_', 'Tensor.__setitem__', 'Tensor.__setitem__', 'Tensor.add']);
+    expect(graph.nodes.map((n) => n.op)).toEqual([
+      'Tensor.mul',
+      'Tensor.__setitem__',
+      'Tensor.__getitem__',
+      'Tensor.__getitem__',
+      'Tensor.add_',
+      'Tensor.__setitem__',
+      'Tensor.__setitem__',
+      'Tensor.add',
+    ]);
   });
 
   it('refuses a tensor written through a view it cannot follow, naming the tensor, its producer and the fix', async () => {
-    await expect(capture('write_through_view')).rejects.toThrow(/2x3x4 float32, made by node 'add' \(Tensor\.add\)\) was changed by an in-place write torchport cannot follow.*write that step out of place/s);
+    await expect(capture('write_through_view')).rejects.toThrow(
+      /2x3x4 float32, made by node 'add' \(Tensor\.add\)\) was changed by an in-place write torchport cannot follow.*write that step out of place/s,
+    );
   });
 
   it('records the attribute reads that compute a tensor (x.mT, x.T) and no other attribute read', async () => {

@@ -20,7 +20,7 @@ describe('readFixtureLiteral', () => {
       'TOLERANCE = {"atol": 1}',
       'at column 0 inside a string."""',
       'import os  # TOLERANCE in a comment',
-      "TOLERANCE = {  # the per-target map",
+      'TOLERANCE = {  # the per-target map',
       "    'tflite-int8': {'rule': 'quant-steps', 'steps': 6, 'minCosine': .99},",
       "    '*': {'atol': 2E-5, 'rtol': 1_0e-6,},",
       '}',

@@ -102,7 +102,7 @@ function tokenize(source: string, where: string): Token[] {
           line++;
           lineStart = j + 2;
         }
-        value += raw ? ch + next : ({ n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '\n': '' } as Record<string, string>)[next] ?? ch + next;
+        value += raw ? ch + next : (({ n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '\n': '' } as Record<string, string>)[next] ?? ch + next);
         j += 2;
         continue;
       }

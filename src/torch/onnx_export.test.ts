@@ -29,7 +29,11 @@ describe('ONNX export on torch 2.x', () => {
   async function exportOnnx(path: string): Promise<{ opset: number; files: string[] }> {
     const handle = await bridge.loadFixture(path);
     const out = await mkdtemp(join(dir, 'export-'));
-    const { opset } = await bridge.exportOnnx(handle, handle.inputShapes.map((shape) => Tensor.zeros('float32', shape)), join(out, 'model.onnx'));
+    const { opset } = await bridge.exportOnnx(
+      handle,
+      handle.inputShapes.map((shape) => Tensor.zeros('float32', shape)),
+      join(out, 'model.onnx'),
+    );
     return { opset, files: await readdir(out) };
   }
 

@@ -63,7 +63,4 @@ export interface BridgeErrorPayload {
   readonly traceback: string;
 }
 
-export type BridgeMessage =
-  | ({ readonly event: 'ready' } & BridgeVersions)
-  | { readonly id: number; readonly result: unknown }
-  | { readonly id: number | null; readonly error: BridgeErrorPayload };
+export type BridgeMessage = ({ readonly event: 'ready' } & BridgeVersions) | { readonly id: number; readonly result: unknown } | { readonly id: number | null; readonly error: BridgeErrorPayload };

@@ -24,9 +24,7 @@ describe('pythonCandidates', () => {
   });
 });
 
-const debianTorch = existsSync(DEBIAN_PYTHON)
-  ? String((await execa(DEBIAN_PYTHON, ['-c', 'import torch; print(torch.__version__)'], { reject: false })).stdout ?? '').trim()
-  : '';
+const debianTorch = existsSync(DEBIAN_PYTHON) ? String((await execa(DEBIAN_PYTHON, ['-c', 'import torch; print(torch.__version__)'], { reject: false })).stdout ?? '').trim() : '';
 
 describe.skipIf(!debianTorch.startsWith('1.'))(`Debian's torch ${debianTorch} as the reference`, () => {
   it('re-runs a golden recorded on it through the bridge and matches (TORCHPORT_PYTHON=/usr/bin/python3)', async () => {

@@ -23,9 +23,7 @@ export const TORCH_INSTALL_HINT =
 export class TorchUnavailableError extends TorchportError {
   readonly code = 'E_TORCH_UNAVAILABLE';
   constructor(readonly attempts: readonly PythonAttempt[]) {
-    super(
-      `no Python interpreter with torch was found. Tried:\n${attempts.map((a) => `  - ${a.executable}: ${a.problem}`).join('\n')}\n${TORCH_INSTALL_HINT}`,
-    );
+    super(`no Python interpreter with torch was found. Tried:\n${attempts.map((a) => `  - ${a.executable}: ${a.problem}`).join('\n')}\n${TORCH_INSTALL_HINT}`);
   }
 }
 

@@ -36,8 +36,24 @@ describe('reading safetensors', () => {
   const f32 = new Uint8Array(new Float32Array([1, 2]).buffer);
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ['a file shorter than the length field', new Uint8Array(5), /too short/],
-    ['a header length of terabytes', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 2n ** 40n, true); return b; })(), /exceeds the/],
-    ['a header longer than the file', (() => { const b = rawFile({}); new DataView(b.buffer).setBigUint64(0, 1000n, true); return b; })(), /truncated/],
+    [
+      'a header length of terabytes',
+      (() => {
+        const b = new Uint8Array(16);
+        new DataView(b.buffer).setBigUint64(0, 2n ** 40n, true);
+        return b;
+      })(),
+      /exceeds the/,
+    ],
+    [
+      'a header longer than the file',
+      (() => {
+        const b = rawFile({});
+        new DataView(b.buffer).setBigUint64(0, 1000n, true);
+        return b;
+      })(),
+      /truncated/,
+    ],
     ['a header that is not JSON', rawFile(null, undefined, '{nope'), /not valid UTF-8 JSON/],
     ['a header that does not open with {', rawFile(null, undefined, '[1, 2]'), /does not start with/],
     ['an unknown dtype', rawFile({ w: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)), /unsupported dtype "F8_E4M3"/],

@@ -52,7 +52,9 @@ describe.shuffle('torchport bench', () => {
     expect(md).toMatch(/^### ✅ torchport default: MEASURED: latency of 1 model x target lines, not gated \(no baseline\)/);
     expect(md).not.toMatch(/0 passed|\| model \| target \| seeds \|/);
     // JUnit without a baseline: the measured line is a passing testcase carrying its numbers.
-    expect(await readFile(join(latest, 'junit.xml'), 'utf8')).toMatch(/<testcase [^>]*name="seed_single_conv latency onnx" time="[\d.]+"><system-out>p50 [\d.]+ ms, p90 [\d.]+ ms, n \d+; not gated \(no baseline\)<\/system-out>/);
+    expect(await readFile(join(latest, 'junit.xml'), 'utf8')).toMatch(
+      /<testcase [^>]*name="seed_single_conv latency onnx" time="[\d.]+"><system-out>p50 [\d.]+ ms, p90 [\d.]+ ms, n \d+; not gated \(no baseline\)<\/system-out>/,
+    );
     const html = await readFile(join(latest, 'report.html'), 'utf8');
     expect(html).toMatch(/<h2>Latency<\/h2>/);
     expect(html).toMatch(/<svg[^>]*aria-label="latency of seed_single_conv"/);

@@ -58,7 +58,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--rounds <n>', 'interleaved rounds per model', String(DEFAULT_PLAN.rounds))
     .option('--warmup <ms>', 'warm-up time per target per model (never measured)', String(DEFAULT_PLAN.warmupMs))
     .option('--ratio-reference <target>', 'ratios are given relative to this target when it ran', 'onnx')
-    .option('--tflite <files...>', 'time these .tflite files (from any converter) instead of torchport\'s conversion, in LiteRT.js and the native interpreter; one golden')
+    .option('--tflite <files...>', "time these .tflite files (from any converter) instead of torchport's conversion, in LiteRT.js and the native interpreter; one golden")
     .option('--keras <files...>', 'time this Keras model (.h5, .keras or model.json, from any converter) in TF.js and/or Keras 3; one golden')
     .addOption(layoutOption())
     .action(async (inputs: string[], options: BenchCliOptions) => runBench(ctx, inputs, options));
@@ -97,7 +97,8 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
   }
   if (missing.length) throw new UsageError(missing.join('\n'));
   const files = modelFilesOf(ctx, options);
-  if (files.length && (baseline || againstDir || options.saveBaseline)) throw new UsageError('--tflite / --keras time a file once; --baseline, --against and --save-baseline apply to torchport\'s own conversion');
+  if (files.length && (baseline || againstDir || options.saveBaseline))
+    throw new UsageError("--tflite / --keras time a file once; --baseline, --against and --save-baseline apply to torchport's own conversion");
   const fileTargets = files.length ? await targetsOfFiles(files, goldens.length, options.targets) : null;
   const names = fileTargets ? fileTargets.map((t) => t.name) : options.targets ? parseTargetList(options.targets) : suite.targets.filter((t) => availableTargetNames().includes(t));
   const unknownSlowdown = [...slowdown.keys()].filter((t) => !names.includes(t) || t === REFERENCE_TARGET);
@@ -109,7 +110,12 @@ async function runBench(ctx: CliContext, inputs: string[], options: BenchCliOpti
   const progress = createProgress(ctx, { total: goldens.length });
   try {
     const result = await benchModels(goldens, {
-      targets: fileTargets ?? createTargets(names.filter((n) => n !== REFERENCE_TARGET), { bridge: opened.bridge, torchUnavailable: opened.unavailable }),
+      targets:
+        fileTargets ??
+        createTargets(
+          names.filter((n) => n !== REFERENCE_TARGET),
+          { bridge: opened.bridge, torchUnavailable: opened.unavailable },
+        ),
       reference: wantsReference ? torchReference(opened.bridge, opened.unavailable ? { unavailable: opened.unavailable } : {}) : null,
       plan,
       gate: { threshold, alpha: 0.05, confidence: 0.95 },

@@ -33,7 +33,16 @@ describe.shuffle('torchport convert, then verify --artifacts on the exact bytes'
   });
 
   it('verify --artifacts runs the written files against the golden and passes', async () => {
-    const result = await cli(['verify', 'golden/conv_dw_bn_relu6_linear', '--artifacts', out, '--targets', 'keras,tflite-fp32,tflite-fp16,tflite-dynamic-int8,tflite-int8', '--report', `${out}-reports`]);
+    const result = await cli([
+      'verify',
+      'golden/conv_dw_bn_relu6_linear',
+      '--artifacts',
+      out,
+      '--targets',
+      'keras,tflite-fp32,tflite-fp16,tflite-dynamic-int8,tflite-int8',
+      '--report',
+      `${out}-reports`,
+    ]);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/conv_dw_bn_relu6_linear\s+tflite-int8\s+3\/3/);
   });

@@ -25,9 +25,9 @@ export function registerGolden(program: Command, ctx: CliContext): void {
     .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
     .option('--seeds <count>', 'number of seeds to record', String(DEFAULT_SEED_COUNT))
     .option('--update', 're-record an existing golden deliberately', false)
-    .option('--targets <list>', 'targets whose error levels are accepted after recording (default: the suite\'s)')
+    .option('--targets <list>', "targets whose error levels are accepted after recording (default: the suite's)")
     .option('--no-onnx', 'do not export model.onnx (as large as the weights; the onnx target then skips this model)')
-    .option('--no-activations', 'do not keep the first seed\'s intermediate values (grow with the input size; a failure then gets no per-layer diagnosis)')
+    .option('--no-activations', "do not keep the first seed's intermediate values (grow with the input size; a failure then gets no per-layer diagnosis)")
     .action(async (fixture: string, options: GoldenOptions & { name?: string; seeds: string; update: boolean; onnx: boolean; targets?: string; activations: boolean }) => {
       const seedCount = Number(options.seeds);
       if (!Number.isSafeInteger(seedCount) || seedCount < 1) throw new UsageError(`--seeds must be a positive integer, got ${options.seeds}`);

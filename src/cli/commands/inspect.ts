@@ -45,8 +45,7 @@ export interface FileInspector {
 const pytorchInspector: FileInspector = {
   format: 'pytorch',
   description: 'PyTorch checkpoint (torch.save, .pt/.pth)',
-  recognizes: (head, extension) =>
-    (head[0] === 0x50 && head[1] === 0x4b) || head[0] === 0x80 || ['.pt', '.pth', '.ckpt', '.bin', '.tar'].includes(extension),
+  recognizes: (head, extension) => (head[0] === 0x50 && head[1] === 0x4b) || head[0] === 0x80 || ['.pt', '.pth', '.ckpt', '.bin', '.tar'].includes(extension),
   inspect(path, options) {
     const checkpoint = readCheckpointFile(path, { key: options.key });
     return { file: path, format: this.format, tensors: describeTensors(checkpoint.tensors), metadata: checkpoint.metadata, selectedKey: checkpoint.selectedKey };
@@ -80,7 +79,9 @@ export function inspectFile(path: string, options: InspectOptions = {}): Inspect
 export function registerInspect(program: Command, ctx: CliContext): void {
   program
     .command('inspect')
-    .description('List every tensor of a weights file (name, dtype, shape, bytes, SHA-256 of its C-order little-endian bytes), or describe a .tflite model (op histogram, tensors with quantization, buffers, inputs/outputs, signature).')
+    .description(
+      'List every tensor of a weights file (name, dtype, shape, bytes, SHA-256 of its C-order little-endian bytes), or describe a .tflite model (op histogram, tensors with quantization, buffers, inputs/outputs, signature).',
+    )
     .argument('<file>', `a .tflite model or a weights file: ${INSPECTORS.map((i) => i.description).join(', ')}`)
     .option('--json', 'print a JSON report (tensors with fields name, dtype, shape, bytes, sha256)')
     .option('--key <key>', 'checkpoint entry holding the weights ("state_dict", "model/ema", "." for all); default: see the selection rule')
@@ -113,7 +114,13 @@ function formatReport(report: InspectReport): string {
   // A loop, not Math.max(...rows): spreading 100k+ rows into one call overflows the stack.
   const widths = header.map((h) => h.length);
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
-  for (const row of [header, ...rows]) lines.push(row.map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  for (const row of [header, ...rows])
+    lines.push(
+      row
+        .map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    );
   const metadata = Object.entries(report.metadata);
   if (metadata.length > 0) {
     lines.push('metadata:');

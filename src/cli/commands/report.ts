@@ -10,7 +10,7 @@ import { availableTargetNames } from '../targets.ts';
 export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command('report')
-    .description('Re-judge a recorded run (run.json and its outputs) with a suite\'s tolerances without running anything again, or merge report pieces (sharded parity tests).')
+    .description("Re-judge a recorded run (run.json and its outputs) with a suite's tolerances without running anything again, or merge report pieces (sharded parity tests).")
     .option('--from <run.json>', 'the run record written beside a report (reports/<run id>/run.json)')
     .option('--merge <dir>', 'merge every report JSON in a directory (e.g. reports/vitest from sharded parity tests) into one report')
     .option('--suite <suite.json>', 'tolerances to judge by (default: suites/default.json, else the built-in defaults)')
@@ -19,7 +19,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .option('--markdown', 'print report.md (verdict, failures, the full table folded) instead of the table: for $GITHUB_STEP_SUMMARY or a PR comment', false)
     .action(async (options: { from?: string; merge?: string; suite?: string; out?: string; json: boolean; markdown: boolean }) => {
       if (options.json && options.markdown) throw new UsageError('give at most one of --json and --markdown');
-      const show = (report: RunReport, footer = ''): void => print(ctx, options.json ? JSON.stringify(report, null, 2) : options.markdown ? renderMarkdown(report) : `${summaryTable(report)}${footer}`);
+      const show = (report: RunReport, footer = ''): void =>
+        print(ctx, options.json ? JSON.stringify(report, null, 2) : options.markdown ? renderMarkdown(report) : `${summaryTable(report)}${footer}`);
       if (Boolean(options.from) === Boolean(options.merge)) throw new UsageError('give exactly one of --from <run.json> or --merge <dir>');
       if (options.merge) {
         const dir = resolve(ctx.cwd, options.merge);

@@ -13,10 +13,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
         '(never under CI), verifies them, runs every target against the PyTorch reference, prints a summary and writes ' +
         'reports/latest/ (report.json, report.md, report.html, junit.xml).',
     )
-    .argument('[fixtures...]', 'fixture files (default: the suite\'s fixtures, every suites/fixtures/*.py)')
+    .argument('[fixtures...]', "fixture files (default: the suite's fixtures, every suites/fixtures/*.py)")
     .option('--golden <dir>', 'golden root directory', DEFAULT_GOLDEN_DIR)
     .option('--report <dir>', 'reports root directory', DEFAULT_REPORTS_DIR)
-    .option('--targets <list>', 'comma-separated targets (default: the suite\'s)')
+    .option('--targets <list>', "comma-separated targets (default: the suite's)")
     .option('--allow-skip <list>', 'comma-separated targets whose skipped rows are accepted; otherwise a skipped target, or a run that judged nothing, fails (see docs/verdict.md)')
     .option('--json', 'print the report as JSON instead of the table', false)
     .action(async (fixtures: string[], options: { golden: string; report: string; targets?: string; allowSkip?: string; json: boolean }) => {

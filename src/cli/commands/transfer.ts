@@ -55,9 +55,11 @@ function collect(value: string, previous: string[]): string[] {
 async function readModuleNames(ctx: CliContext, value: string): Promise<Record<string, string>> {
   const inline = value.trimStart().startsWith('{');
   const where = inline ? '--module-names' : path.resolve(ctx.cwd, value);
-  const text = inline ? value : await readFile(where, 'utf8').catch((error: Error) => {
-    throw new InputFileError(where, `cannot be read (${error.message}); --module-names takes inline JSON or a .json file`, { cause: error });
-  });
+  const text = inline
+    ? value
+    : await readFile(where, 'utf8').catch((error: Error) => {
+        throw new InputFileError(where, `cannot be read (${error.message}); --module-names takes inline JSON or a .json file`, { cause: error });
+      });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -109,13 +111,19 @@ async function runTransfer(ctx: CliContext, flags: TransferFlags): Promise<0 | 1
   const stateDict = await loadStateDict(weightsPath, flags.key);
   const model = await loadKerasModel(kerasPath);
   try {
-    const moduleNames = moduleNameMap(model.layers.map((l) => l.name), flags.renamePrefix, explicitNames);
-    const report = transferWithHint(() => transferWeights(stateDict, model, {
-      strict: flags.strict,
-      ...(Object.keys(moduleNames).length > 0 && { moduleNames }),
-      ...(flags.torchEpsilon !== undefined && { torchEpsilon: flags.torchEpsilon }),
-      ...(flags.torchPrefix !== undefined && { torchPrefix: flags.torchPrefix }),
-    }));
+    const moduleNames = moduleNameMap(
+      model.layers.map((l) => l.name),
+      flags.renamePrefix,
+      explicitNames,
+    );
+    const report = transferWithHint(() =>
+      transferWeights(stateDict, model, {
+        strict: flags.strict,
+        ...(Object.keys(moduleNames).length > 0 && { moduleNames }),
+        ...(flags.torchEpsilon !== undefined && { torchEpsilon: flags.torchEpsilon }),
+        ...(flags.torchPrefix !== undefined && { torchPrefix: flags.torchPrefix }),
+      }),
+    );
     await mkdir(outDir, { recursive: true });
     const saved = await saveTfjsLayersModel(model, outDir);
     const h5Path = path.join(outDir, H5_NAME);

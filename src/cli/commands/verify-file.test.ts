@@ -100,7 +100,10 @@ describe('Keras files in TF.js', () => {
 
 describe('bench on a file', () => {
   it('times the file under its file target name', async () => {
-    const result = await runCli(['bench', GOLDEN, '--tflite', join(dir, 'torchport', 'model.tflite'), '--targets', 'file-tflite', '--time', '100', '--rounds', '2', '--warmup', '20', '--report', join(dir, 'reports'), '--json'], { cwd: ROOT, env: { ...process.env, CI: 'false' } });
+    const result = await runCli(
+      ['bench', GOLDEN, '--tflite', join(dir, 'torchport', 'model.tflite'), '--targets', 'file-tflite', '--time', '100', '--rounds', '2', '--warmup', '20', '--report', join(dir, 'reports'), '--json'],
+      { cwd: ROOT, env: { ...process.env, CI: 'false' } },
+    );
     expect(result.code, result.err).toBe(0);
     expect(() => JSON.parse(result.out) as unknown).not.toThrow();
     expect(result.out).toContain('"file-tflite-fp32"');
@@ -109,10 +112,15 @@ describe('bench on a file', () => {
 
 describe('files that do not fit, and hostile files', () => {
   it('a file for another model fails with an error naming both sides', async () => {
-    const result = await runCli(['verify', join(ROOT, 'golden', 'two_inputs_two_outputs'), '--tflite', join(dir, 'torchport', 'model.tflite'), '--targets', 'file-tflite', '--report', join(dir, 'reports'), '--json'], { cwd: ROOT, env: { ...process.env, CI: 'false' } });
+    const result = await runCli(
+      ['verify', join(ROOT, 'golden', 'two_inputs_two_outputs'), '--tflite', join(dir, 'torchport', 'model.tflite'), '--targets', 'file-tflite', '--report', join(dir, 'reports'), '--json'],
+      { cwd: ROOT, env: { ...process.env, CI: 'false' } },
+    );
     expect(result.code).toBe(1);
     const report = JSON.parse(result.out) as Report;
-    expect(report.results[0]!.reason).toMatch(/model\.tflite has 1 input\(s\) but golden two_inputs_two_outputs has 2: golden inputs \(PyTorch layout\): input_0 .*; model\.tflite inputs: input_0 \[1, 32, 32, 3\]/);
+    expect(report.results[0]!.reason).toMatch(
+      /model\.tflite has 1 input\(s\) but golden two_inputs_two_outputs has 2: golden inputs \(PyTorch layout\): input_0 .*; model\.tflite inputs: input_0 \[1, 32, 32, 3\]/,
+    );
   });
 
   it('garbage, truncated, unknown and missing files are refused with the path and what is wrong', async () => {

@@ -7,9 +7,7 @@ import type { Float64Outputs } from '../../golden/index.ts';
  * float32's own error against it and their ratio (the rounding cost), or why there is no float64
  * answer (the judging then falls back to the scale-aware rule).
  */
-export type Float64Column =
-  | { readonly maxAbsDiff: number; readonly torchMaxAbsDiff: number; readonly ratio: number | null }
-  | { readonly unavailable: string };
+export type Float64Column = { readonly maxAbsDiff: number; readonly torchMaxAbsDiff: number; readonly ratio: number | null } | { readonly unavailable: string };
 
 const FLOAT_DTYPES = new Set(['float32', 'float64', 'float16', 'bfloat16']);
 

@@ -90,11 +90,17 @@ export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tol
       if (scale && scale > 0) {
         const steps = metrics.maxAbsDiff / scale;
         const pass = steps <= tolerance.steps && cosineOk;
-        const why = steps > tolerance.steps ? `error of ${steps.toFixed(2)} output steps (scale ${fmt(scale)}) > ${tolerance.steps};${where}` : `cosine similarity ${metrics.cosineSimilarity.toFixed(5)} < ${tolerance.minCosine}`;
+        const why =
+          steps > tolerance.steps
+            ? `error of ${steps.toFixed(2)} output steps (scale ${fmt(scale)}) > ${tolerance.steps};${where}`
+            : `cosine similarity ${metrics.cosineSimilarity.toFixed(5)} < ${tolerance.minCosine}`;
         return judged(pass, { parameter: 'steps', value: steps }, why);
       }
       const pass = relError <= tolerance.fallbackRelError && cosineOk;
-      const why = relError > tolerance.fallbackRelError ? `relative error ${fmt(relError)} > ${tolerance.fallbackRelError} (no output scale known);${where}` : `cosine similarity ${metrics.cosineSimilarity.toFixed(5)} < ${tolerance.minCosine}`;
+      const why =
+        relError > tolerance.fallbackRelError
+          ? `relative error ${fmt(relError)} > ${tolerance.fallbackRelError} (no output scale known);${where}`
+          : `cosine similarity ${metrics.cosineSimilarity.toFixed(5)} < ${tolerance.minCosine}`;
       return judged(pass, { parameter: 'maxRelError', value: relError }, why);
     }
   }

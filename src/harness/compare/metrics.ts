@@ -19,10 +19,7 @@ export interface ErrorMetrics {
 }
 
 /** Why two tensors cannot be compared element-wise at all. */
-export type Incomparable =
-  | { readonly kind: 'shape'; readonly detail: string }
-  | { readonly kind: 'dtype'; readonly detail: string }
-  | { readonly kind: 'non-finite'; readonly detail: string };
+export type Incomparable = { readonly kind: 'shape'; readonly detail: string } | { readonly kind: 'dtype'; readonly detail: string } | { readonly kind: 'non-finite'; readonly detail: string };
 
 export interface AllcloseVerdict {
   readonly pass: boolean;
@@ -49,7 +46,10 @@ export function findIncomparability(actual: Tensor, reference: Tensor): Incompar
   if (kindOf(actual.dtype) !== kindOf(reference.dtype)) {
     return { kind: 'dtype', detail: `dtype ${actual.dtype} cannot be compared with the reference's ${reference.dtype}` };
   }
-  for (const [side, tensor] of [['output', actual], ['reference', reference]] as const) {
+  for (const [side, tensor] of [
+    ['output', actual],
+    ['reference', reference],
+  ] as const) {
     const values = tensor.toFloat32().data;
     let nan = 0;
     let inf = 0;

@@ -33,7 +33,17 @@ export async function judgeRun(record: RunRecord, runDir: string, suite: Suite):
     }
     for (const target of model.targets) {
       const rows = await judgeTarget(golden, policy, model, target, runDir, suite).catch((error: unknown): ResultRow[] => [
-        { model: model.model, target: target.target, seed: null, output: null, status: 'error', pass: false, reason: `cannot judge: ${describeError(error)}`, rule: 'allclose', tolerance: FP32_TOLERANCE },
+        {
+          model: model.model,
+          target: target.target,
+          seed: null,
+          output: null,
+          status: 'error',
+          pass: false,
+          reason: `cannot judge: ${describeError(error)}`,
+          rule: 'allclose',
+          tolerance: FP32_TOLERANCE,
+        },
       ]);
       results.push(...rows);
       targets.push(summarizeTarget(model.model, target, rows));
@@ -259,5 +269,3 @@ function structureChecks(golden: Golden, model: string, target: TargetRecord, su
   }
   return [{ model, target: target.target, check: 'structure', pass: problems.length === 0, problems }];
 }
-
-

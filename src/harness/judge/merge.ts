@@ -14,7 +14,10 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
     ...first,
     runId: [...new Set(reports.map((r) => r.runId))].length === 1 ? first.runId : `${first.runId}+${reports.length - 1}`,
     startedAt: reports.map((r) => r.startedAt).sort()[0]!,
-    finishedAt: reports.map((r) => r.finishedAt).sort().at(-1)!,
+    finishedAt: reports
+      .map((r) => r.finishedAt)
+      .sort()
+      .at(-1)!,
     summary: summarize(results, checks),
     models: reports.flatMap((r) => r.models),
     targets: reports.flatMap((r) => r.targets),

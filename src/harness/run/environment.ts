@@ -8,7 +8,10 @@ import { RUN_RECORD_FORMAT, type RunEnvironment, type RunRecord } from './record
 
 /** Sortable and unique: 2026-11-27T20-41-05Z-1a2b. */
 export function runIdFor(date: Date): string {
-  return `${date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}-${randomBytes(2).toString('hex')}`;
+  return `${date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-')}-${randomBytes(2).toString('hex')}`;
 }
 
 export async function describeEnvironment(options: { torch: BridgeVersions | null; torchUnavailable: string | null; ci: boolean; cwd: string }): Promise<RunEnvironment> {

@@ -27,7 +27,14 @@ export interface ExecuteOptions {
    * Whether a target's first-seed outputs fail their reference, so its per-layer diagnosis (often a
    * second conversion) is worth running. Without it, targets are never diagnosed.
    */
-  readonly needsDiagnosis?: (golden: Golden, target: string, outputs: readonly Tensor[], references: readonly Tensor[], outputScales: ReadonlyArray<number | null> | undefined, seed: number) => boolean | Promise<boolean>;
+  readonly needsDiagnosis?: (
+    golden: Golden,
+    target: string,
+    outputs: readonly Tensor[],
+    references: readonly Tensor[],
+    outputScales: ReadonlyArray<number | null> | undefined,
+    seed: number,
+  ) => boolean | Promise<boolean>;
   /** Restrict to these seeds (default: every seed of the golden). */
   readonly seeds?: readonly number[];
   readonly onProgress?: (message: string) => void;
@@ -97,7 +104,11 @@ async function checkSeededInputs(golden: Golden): Promise<CheckResult> {
   const { manifest } = golden;
   const problems: string[] = [];
   for (const seed of manifest.seeds) {
-    const regenerated = seededInputs(manifest.inputs.map((spec) => spec.shape), manifest.inputDistribution, seed);
+    const regenerated = seededInputs(
+      manifest.inputs.map((spec) => spec.shape),
+      manifest.inputDistribution,
+      seed,
+    );
     const recorded = await golden.inputs(seed);
     regenerated.forEach((tensor, i) => {
       if (!sameBytes(encodeNpy(tensor), encodeNpy(recorded[i]!))) {

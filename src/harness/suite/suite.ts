@@ -228,7 +228,19 @@ function optionalCount(value: unknown, where: string): number | null {
 }
 
 /** Targets whose outputs are float32 computations: a fixture's plain TOLERANCE applies to them. */
-const FLOAT32_TARGETS = new Set(['torch', 'onnx', 'keras', 'tflite-fp32', 'keras-py', 'tflite-native-fp32', 'tflite-tfconverter-fp32', 'file-keras', 'file-keras-py', 'file-tflite-fp32', 'file-tflite-native-fp32']);
+const FLOAT32_TARGETS = new Set([
+  'torch',
+  'onnx',
+  'keras',
+  'tflite-fp32',
+  'keras-py',
+  'tflite-native-fp32',
+  'tflite-tfconverter-fp32',
+  'file-keras',
+  'file-keras-py',
+  'file-tflite-fp32',
+  'file-tflite-native-fp32',
+]);
 
 /**
  * The tolerance for one output of one model on one target. Layers, later ones winning:

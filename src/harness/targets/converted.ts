@@ -161,10 +161,7 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
       requireGraph(golden);
       const conversion = await source.keras(golden);
       const bytes = await source.tflite(golden, variant);
-      const [{ toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([
-        import('../../convert/index.ts'),
-        import('../../tflite/index.ts'),
-      ]);
+      const [{ toKerasLayout, toTorchLayout }, { inspectTflite }] = await Promise.all([import('../../convert/index.ts'), import('../../tflite/index.ts')]);
       const runner = await engine.open(bytes, `${golden.manifest.name} (${variant})`);
       const inspection = inspectTflite(bytes);
       const modelInputs = (inputs: readonly Tensor[]) => toKerasLayout(inputs, conversion.io.inputs).map((t, i) => quantizeInputIfNeeded(t, inspection.inputs[i]));
@@ -183,14 +180,16 @@ export function tfliteTarget(variant: QuantizeVariant, source: ConversionSource,
         ...(engine.selfTimed ? { selfTimed: (inputs: readonly Tensor[]) => engine.selfTimed!(bytes, golden.manifest.name, `${engine.prefix}-${variant}`, modelInputs(inputs)) } : {}),
         run: async (inputs: readonly Tensor[]) => {
           const outputs = await runner.run(modelInputs(inputs));
-          return toTorchLayout(outputs.map((t, i) => dequantizeIfNeeded(t, inspection.outputs[i])), conversion.io.outputs);
+          return toTorchLayout(
+            outputs.map((t, i) => dequantizeIfNeeded(t, inspection.outputs[i])),
+            conversion.io.outputs,
+          );
         },
         close: () => runner.dispose(),
       };
     },
   };
 }
-
 
 /** Operator histogram, size and custom / Flex ops of a TFLite model, for the structural checks. */
 export async function tfliteStructure(inspection: TfliteInspection, bytes: Uint8Array): Promise<ModelStructure> {

@@ -40,7 +40,13 @@ export async function kerasLayerErrors(golden: Golden, conversion: KerasConversi
     const actual = results[probe.output]!.toFloat32().permute(inversePermutation(probe.perm));
     if (actual.size !== reference.size) continue;
     const metrics = layerErrorMetrics(actual.reshape(reference.shape), reference);
-    layers.push({ module: probe.node.module ?? probe.node.name, op: probe.node.op, convertedName: build.valueLayers[probe.value]!.layer, maxAbsDiff: metrics.maxAbsDiff, maxAbsReference: metrics.maxAbsReference });
+    layers.push({
+      module: probe.node.module ?? probe.node.name,
+      op: probe.node.op,
+      convertedName: build.valueLayers[probe.value]!.layer,
+      maxAbsDiff: metrics.maxAbsDiff,
+      maxAbsReference: metrics.maxAbsReference,
+    });
   }
   return divergenceOf(layers);
 }
@@ -61,4 +67,3 @@ export function divergenceOf(layers: DivergentLayer[]): Divergence {
   const first = layers.find((l) => !(l.maxAbsDiff <= ABS + REL * l.maxAbsReference)) ?? null;
   return { first, layers, tolerance: ABS };
 }
-

@@ -123,7 +123,11 @@ function tflitePorts(inspection: TfliteInspection, runner: Runner) {
       return tensor;
     });
   const tensors = { inputs: byName(runner.inputNames, 'inputs'), outputs: byName(runner.outputNames, 'outputs') };
-  const port = (tensor: (typeof tensors.inputs)[number], portName: string): ModelPort => ({ name: portName, shape: (tensor.shapeSignature ?? tensor.shape).map((d) => (d < 0 ? null : d)), dtype: tensor.type });
+  const port = (tensor: (typeof tensors.inputs)[number], portName: string): ModelPort => ({
+    name: portName,
+    shape: (tensor.shapeSignature ?? tensor.shape).map((d) => (d < 0 ? null : d)),
+    dtype: tensor.type,
+  });
   return {
     tensors,
     inputs: tensors.inputs.map((t, i) => port(t, runner.inputNames[i]!)),
@@ -164,7 +168,10 @@ function kerasFileTarget(file: ModelFile, engine: KerasEngineName): Target {
         if (error instanceof TorchportError) throw error;
         throw new ModelFileError(`--keras ${file.path}: TF.js cannot read it as a ${format} (${describeError(error)})`, { cause: error });
       });
-      const ports = { inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i]!, shape: t.shape, dtype: t.dtype })), outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i]!, shape: t.shape, dtype: t.dtype })) };
+      const ports = {
+        inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i]!, shape: t.shape, dtype: t.dtype })),
+        outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i]!, shape: t.shape, dtype: t.dtype })),
+      };
       const runner = await createKerasRunner(model);
       const open = await kerasOpenTarget(golden, file, runner, ports);
       return { ...open, diagnose: () => namedLayerErrors(golden, model, open.binding, label) };
@@ -209,7 +216,11 @@ async function namedLayerErrors(golden: Golden, model: tf.LayersModel, binding: 
   }
   if (probes.length === 0) throw new TargetUnavailableError(`${label}: no layer is named like a module of ${golden.manifest.name}'s PyTorch graph, so no first divergence can be located`);
   const inputs = toModelInputs(binding, await golden.inputs(golden.manifest.seeds[0]!)).map((t) => t.toFloat32());
-  const results = await probeLayerOutputs(model, probes.map((p) => ({ layer: p.layer, call: 0 })), inputs);
+  const results = await probeLayerOutputs(
+    model,
+    probes.map((p) => ({ layer: p.layer, call: 0 })),
+    inputs,
+  );
   const layers: DivergentLayer[] = [];
   probes.forEach((probe, i) => {
     const reference = activations.get(probe.value)!.toFloat32();

@@ -58,7 +58,11 @@ export interface MatchOptions {
 }
 
 /** Pairs the model's inputs and outputs with the golden's; throws IoMatchError naming both sides when it cannot. */
-export function matchIo(golden: { inputs: readonly GoldenPort[]; outputs: readonly GoldenPort[] }, model: { inputs: readonly ModelPort[]; outputs: readonly ModelPort[] }, options: MatchOptions): IoBinding {
+export function matchIo(
+  golden: { inputs: readonly GoldenPort[]; outputs: readonly GoldenPort[] },
+  model: { inputs: readonly ModelPort[]; outputs: readonly ModelPort[] },
+  options: MatchOptions,
+): IoBinding {
   const inputs = matchSide('input', golden.inputs, model.inputs, options);
   const outputs = matchSide('output', golden.outputs, model.outputs, options);
   const byModel = [...inputs.pairs].sort((a, b) => a.model - b.model);
@@ -95,7 +99,10 @@ function fits(shape: readonly number[], modelShape: ReadonlyArray<number | null>
 
 /** Converter decorations around a name: `serving_default_x:0`, `StatefulPartitionedCall:0`... */
 export function normalizeName(name: string): string {
-  return name.replace(/:\d+$/, '').replace(/^serving_default_/, '').toLowerCase();
+  return name
+    .replace(/:\d+$/, '')
+    .replace(/^serving_default_/, '')
+    .toLowerCase();
 }
 
 function matchSide(role: 'input' | 'output', golden: readonly GoldenPort[], model: readonly ModelPort[], options: MatchOptions): { pairs: PortPair[]; by: PairedBy } {
@@ -122,7 +129,9 @@ function matchSide(role: 'input' | 'output', golden: readonly GoldenPort[], mode
       } else if (layouts.length === 0) {
         local.push(`${golden[g]!.name} [${golden[g]!.shape.join(', ')}] fits ${model[m]!.name} [${showShape(model[m]!.shape)}] in neither layout`);
       } else {
-        local.push(`${golden[g]!.name} [${golden[g]!.shape.join(', ')}] fits ${model[m]!.name} [${showShape(model[m]!.shape)}] both channels-first and channels-last; say which with --layout channels-first|channels-last`);
+        local.push(
+          `${golden[g]!.name} [${golden[g]!.shape.join(', ')}] fits ${model[m]!.name} [${showShape(model[m]!.shape)}] both channels-first and channels-last; say which with --layout channels-first|channels-last`,
+        );
       }
     });
     if (local.length === 0) return { pairs, by };

@@ -26,12 +26,15 @@ describe('tolerances of targets that run the same model elsewhere', () => {
 });
 
 describe.skipIf(!available)('keras-py and TensorFlow-converter targets', () => {
-  it('verify a golden in real Keras 3 and through TensorFlow\'s TFLiteConverter in the native interpreter', async () => {
+  it("verify a golden in real Keras 3 and through TensorFlow's TFLiteConverter in the native interpreter", async () => {
     const reports = await mkdtemp(join(tmpdir(), 'python-side-'));
     try {
       const targets = 'keras-py,tflite-tfconverter-fp32,tflite-tfconverter-dynamic-int8,tflite-tfconverter-int8';
       const result = await runCli(['verify', 'golden/seed_single_conv', '--targets', targets, '--report', reports], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-      const report = JSON.parse(await readFile(join(reports, 'latest', 'report.json'), 'utf8')) as { results: Array<{ target: string; status: string }>; targets: Array<{ target: string; info?: { engine: string } }> };
+      const report = JSON.parse(await readFile(join(reports, 'latest', 'report.json'), 'utf8')) as {
+        results: Array<{ target: string; status: string }>;
+        targets: Array<{ target: string; info?: { engine: string } }>;
+      };
       expect(result.code, result.out).toBe(0);
       for (const target of targets.split(',')) expect(report.results.filter((r) => r.target === target).every((r) => r.status === 'pass')).toBe(true);
       expect(report.targets.find((t) => t.target === 'keras-py')?.info?.engine).toBe('keras');

@@ -77,7 +77,9 @@ export async function tfliteLayerErrors(golden: Golden, keras: KerasConversion, 
     import('../../tflite/lower/index.ts'),
   ]);
   if (!inspectTflite(bytes).description.includes(DEBUG_DESCRIPTION)) {
-    throw new TfliteDivergenceError(`${golden.manifest.name} (${variant}): the TFLite model is not a debug conversion, so it exposes no layer outputs; convert it with debug: true (see convertForDivergence)`);
+    throw new TfliteDivergenceError(
+      `${golden.manifest.name} (${variant}): the TFLite model is not a debug conversion, so it exposes no layer outputs; convert it with debug: true (see convertForDivergence)`,
+    );
   }
   const { graph } = await golden.graph();
   const activations = await golden.activations();
@@ -149,4 +151,3 @@ function kerasOutputShape(keras: KerasConversion, layer: string, call: number, b
   if (Array.isArray(output)) return undefined;
   return output.shape.map((d) => d ?? batch);
 }
-

@@ -102,7 +102,9 @@ describe('verifyModels with real torch and ONNX Runtime', () => {
     await writeFile(join(golden, 'manifest.json'), serializeManifest({ ...manifest, files }));
     const { report } = await verifyModels([{ golden }], options(dir, { targets: [torchTarget(bridge)] }));
     expect(report.checks.filter((c) => !c.pass)).toEqual([]);
-    expect(report.results).toEqual([expect.objectContaining({ target: 'torch', status: 'error', reason: expect.stringMatching(/weights build\(\) produces today differ from golden tiny's \(offset\)/) })]);
+    expect(report.results).toEqual([
+      expect.objectContaining({ target: 'torch', status: 'error', reason: expect.stringMatching(/weights build\(\) produces today differ from golden tiny's \(offset\)/) }),
+    ]);
   });
 
   it('drift ratchet: --update accepts the error levels; a later run whose error grows past the factor fails while under tolerance', async () => {

@@ -77,7 +77,11 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
   // first verification is its accepted level; nothing is recorded under CI).
   const accept = options.update ? report.models : report.models.filter((m) => m.recorded && !options.ci);
   if (accept.length > 0) {
-    await acceptReport(report, accept.map((m) => m.model), options.ci);
+    await acceptReport(
+      report,
+      accept.map((m) => m.model),
+      options.ci,
+    );
     report = await judgeRun(record, options.runDir, options.suite);
   }
   return { record, report };
@@ -109,4 +113,3 @@ async function acceptReport(report: RunReport, models: readonly string[], ci: bo
     if (Object.keys(levels).length > 0) await acceptLevels(model.golden, levels, ci);
   }
 }
-

@@ -32,9 +32,7 @@ export function toMatchReference(received: Tensor, reference: Tensor, tolerance:
       }
       const first = context.divergence?.first;
       if (first) {
-        lines.push(
-          `  first divergent layer: ${first.module} (${first.op}) -> ${first.convertedName}: max|diff| ${number(first.maxAbsDiff)} over max|ref| ${number(first.maxAbsReference)}`,
-        );
+        lines.push(`  first divergent layer: ${first.module} (${first.op}) -> ${first.convertedName}: max|diff| ${number(first.maxAbsDiff)} over max|ref| ${number(first.maxAbsReference)}`);
       }
       return lines.join('\n');
     },

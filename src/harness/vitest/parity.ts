@@ -90,7 +90,8 @@ export function parityTests(model: string): void {
         const record = outcome.record.models[0]!.targets.find((t) => t.target === target)!;
         if (record.skipped) {
           // A skip is green only where the suite declares it acceptable, with its reason.
-          if (skipAllowance(suite, model, target) === null) throw new Error(`${model} / ${target} was skipped and the suite does not allow it (add it to "allowSkip" with the reason): ${record.skipped}`);
+          if (skipAllowance(suite, model, target) === null)
+            throw new Error(`${model} / ${target} was skipped and the suite does not allow it (add it to "allowSkip" with the reason): ${record.skipped}`);
           return ctx.skip(record.skipped);
         }
         if (record.error) throw new Error(`${model} / ${target}: ${record.error}`);
@@ -105,9 +106,12 @@ export function parityTests(model: string): void {
           for (const [i, output] of seed.outputs.entries()) {
             const actual = decodeNpy(await readFile(join(work, 'run', output.file)));
             const row = rows.find((r) => r.seed === seed.seed && r.output === output.name)!;
-            expect
-              .soft(actual)
-              .toMatchReference(references[i]!, row.tolerance, { outputScale: record.outputScales?.[i] ?? null, float64: float64Answer(float64, output.name), label: `${model} / ${target} / seed ${seed.seed} / ${output.name}`, ...(divergence ? { divergence } : {}) });
+            expect.soft(actual).toMatchReference(references[i]!, row.tolerance, {
+              outputScale: record.outputScales?.[i] ?? null,
+              float64: float64Answer(float64, output.name),
+              label: `${model} / ${target} / seed ${seed.seed} / ${output.name}`,
+              ...(divergence ? { divergence } : {}),
+            });
           }
         }
         const failedChecks = outcome.report.checks.filter((c) => c.target === target && !c.pass);

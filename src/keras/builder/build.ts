@@ -164,12 +164,38 @@ export function buildKerasModel(graph: CapturedGraph, tensors: BuildTensors, opt
  * op assumes Keras axis 0 holds PyTorch axis 0, so the values it reads are moved back first.
  */
 const BATCH_MOVED_OPS = new Set([
-  'Tensor.transpose', 'torch.transpose', 'Tensor.permute', 'torch.permute', 'MultiheadAttention', 'Tensor.contiguous', 'Dropout', 'Identity', 'F.dropout',
+  'Tensor.transpose',
+  'torch.transpose',
+  'Tensor.permute',
+  'torch.permute',
+  'MultiheadAttention',
+  'Tensor.contiguous',
+  'Dropout',
+  'Identity',
+  'F.dropout',
   // Indexing, squeezing and splitting away other axes (h_n[-1], h_n.squeeze(0), qkv.unbind(0)): ./ops/shape.ts.
-  'Tensor.__getitem__', 'Tensor.squeeze', 'torch.squeeze', 'torch.unbind', 'Tensor.unbind', 'torch.split', 'Tensor.split', 'torch.chunk', 'Tensor.chunk',
-  'Tensor.t', 'torch.t', 'torch.movedim', 'Tensor.movedim', 'torch.moveaxis', 'Tensor.moveaxis', 'Tensor.swapaxes', 'torch.swapaxes', 'Tensor.swapdims', 'torch.swapdims',
+  'Tensor.__getitem__',
+  'Tensor.squeeze',
+  'torch.squeeze',
+  'torch.unbind',
+  'Tensor.unbind',
+  'torch.split',
+  'Tensor.split',
+  'torch.chunk',
+  'Tensor.chunk',
+  'Tensor.t',
+  'torch.t',
+  'torch.movedim',
+  'Tensor.movedim',
+  'torch.moveaxis',
+  'Tensor.moveaxis',
+  'Tensor.swapaxes',
+  'torch.swapaxes',
+  'Tensor.swapdims',
+  'torch.swapdims',
   // batch_first=False reads (steps, batch, features); ./ops/recurrent.ts checks where the batch is.
-  'LSTM', 'GRU',
+  'LSTM',
+  'GRU',
 ]);
 
 /** Values read by `node` whose Keras axis 0 holds another PyTorch axis are re-laid out with PyTorch axis 0 there. */

@@ -142,7 +142,9 @@ export class BuildContext {
     const previous = this.overrides[layer]?.[weight];
     const next: WeightOverride = { ...(tensor !== undefined ? { tensor } : {}), ...(layout !== undefined ? { layout } : {}), ...(plus !== undefined ? { plus } : {}) };
     if (previous && JSON.stringify(previous) !== JSON.stringify(next)) {
-      throw new KerasBuildError(`Keras layer '${layer}' is shared by calls that need different '${weight}' layouts (${JSON.stringify(previous)} vs ${JSON.stringify(next)}); call the module on inputs of one layout`);
+      throw new KerasBuildError(
+        `Keras layer '${layer}' is shared by calls that need different '${weight}' layouts (${JSON.stringify(previous)} vs ${JSON.stringify(next)}); call the module on inputs of one layout`,
+      );
     }
     (this.overrides[layer] ??= {})[weight] = next;
   }
@@ -194,7 +196,12 @@ export class BuildContext {
     // back to PyTorch's order, flatten again.
     const unflat = tf.layers.reshape({ targetShape: kerasShapeOf(source, perm).slice(1), name: this.layerName(`${node.name}__unflatten`) });
     const unflattened = this.apply(unflat, value, source, { perm });
-    const restored = this.relayout(unflattened, source.map((_, i) => i), node, 'a flattened channels-last value is used by an op that needs PyTorch feature order');
+    const restored = this.relayout(
+      unflattened,
+      source.map((_, i) => i),
+      node,
+      'a flattened channels-last value is used by an op that needs PyTorch feature order',
+    );
     const flat = tf.layers.reshape({ targetShape: value.torchShape.slice(1) as number[], name: this.layerName(`${node.name}__flatten`) });
     return this.apply(flat, restored, value.torchShape, { perm: value.torchShape.map((_, i) => i) });
   }

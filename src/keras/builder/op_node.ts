@@ -83,8 +83,7 @@ export function expand(value: unknown, count: number, what: string): number[] {
 // -- argument decoders -------------------------------------------------------------------------
 
 export const isValueArg = (arg: GraphArg | undefined): arg is { value: string } => arg !== undefined && 'value' in arg;
-export const isTensorConstant = (arg: GraphArg | undefined): arg is { param: string } | { constant: string } =>
-  arg !== undefined && ('param' in arg || 'constant' in arg);
+export const isTensorConstant = (arg: GraphArg | undefined): arg is { param: string } | { constant: string } => arg !== undefined && ('param' in arg || 'constant' in arg);
 
 /** A plain Python value (number, bool, string, None, nested lists of them); undefined when absent. */
 export function literal(arg: GraphArg | undefined, what: string): unknown {

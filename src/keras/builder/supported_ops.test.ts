@@ -40,7 +40,10 @@ describe('docs/supported-ops.md', () => {
       const [, , builtins, float] = row.split(' | ');
       const names = [...builtins!.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]!);
       const expected = names.filter((name) => (BUILTINS as Record<string, { int8: unknown }>)[name]!.int8 === 'float');
-      expect([...float!.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]), row).toEqual(expected);
+      expect(
+        [...float!.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]),
+        row,
+      ).toEqual(expected);
     }
   });
 });

@@ -57,14 +57,7 @@ export function supportedOpsMarkdown(families: readonly OpFamily[], lowering: Ob
   const total = families.reduce((n, family) => n + Object.keys(family.ops).length, 0);
   lines.push('', `${total} captured call names in ${families.length} families.`, '');
 
-  lines.push(
-    '## Per call',
-    '',
-    'Calls no committed golden uses are listed after the table.',
-    '',
-    '| Call | Family | TFLite builtins | Float under full int8 |',
-    '| --- | --- | --- | --- |',
-  );
+  lines.push('## Per call', '', 'Calls no committed golden uses are listed after the table.', '', '| Call | Family | TFLite builtins | Float under full int8 |', '| --- | --- | --- | --- |');
   const unobserved: string[] = [];
   for (const family of families) {
     for (const name of Object.keys(family.ops).sort()) {

@@ -27,7 +27,15 @@ const graphJson = JSON.stringify({
   inputs: [{ name: 'input_0', value: 'v0' }],
   outputs: [{ name: 'output_0', value: 'v6' }],
   values: Object.fromEntries(
-    [[1, 4, 8, 8], [1, 4, 8, 8], [1, 4, 8, 8], [1, 4, 64], [1, 4, 16], [1, 4, 16], [1, 4, 16]].map((shape, i) => [`v${i}`, { shape, dtype: 'float32' }]),
+    [
+      [1, 4, 8, 8],
+      [1, 4, 8, 8],
+      [1, 4, 8, 8],
+      [1, 4, 64],
+      [1, 4, 16],
+      [1, 4, 16],
+      [1, 4, 16],
+    ].map((shape, i) => [`v${i}`, { shape, dtype: 'float32' }]),
   ),
   modules: {
     '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] },
@@ -89,7 +97,9 @@ describe('conditions and gathers the builder refuses', () => {
       [
         node('ids', 'function', 'Tensor.long', '', 'v0', 'v1'),
         node('pick', 'function', 'torch.index_select', '', 'v0', 'v2', { args: [{ value: 'v0' }, { const: 2 }, { value: 'v1' }] }),
-        node('both', 'function', 'Tensor.__getitem__', '', 'v2', 'v3', { args: [{ value: 'v2' }, { list: [{ slice: [{ const: null }, { const: null }, { const: null }] }, { constant: 'c0' }, { constant: 'c0' }] }] }),
+        node('both', 'function', 'Tensor.__getitem__', '', 'v2', 'v3', {
+          args: [{ value: 'v2' }, { list: [{ slice: [{ const: null }, { const: null }, { const: null }] }, { constant: 'c0' }, { constant: 'c0' }] }],
+        }),
         node('nonzero', 'function', 'torch.where', '', 'v3', 'v4', { args: [{ value: 'v3' }] }),
       ],
       { v1: { shape: [1, 4, 6], dtype: 'int64' }, v2: { shape: [1, 4, 6], dtype: 'float32' }, v3: { shape: [1, 2], dtype: 'float32' }, v4: { shape: [2], dtype: 'int64' } },
@@ -142,13 +152,26 @@ describe('cumsum the builder refuses', () => {
 
 describe('recurrent final states', () => {
   it("names c_n when it is read (h_n converts; an LSTM's final cell state does not)", () => {
-    const lstm = { type: 'LSTM', class: 'torch.nn.LSTM', leaf: true, attributes: { input_size: 6, hidden_size: 3, num_layers: 1, bias: true, batch_first: true, bidirectional: false, proj_size: 0 }, parameters: ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'], buffers: [] };
+    const lstm = {
+      type: 'LSTM',
+      class: 'torch.nn.LSTM',
+      leaf: true,
+      attributes: { input_size: 6, hidden_size: 3, num_layers: 1, bias: true, batch_first: true, bidirectional: false, proj_size: 0 },
+      parameters: ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'],
+      buffers: [],
+    };
     const json = JSON.stringify({
       format: 'torchport-graph',
       version: 1,
       inputs: [{ name: 'input_0', value: 'v0' }],
       outputs: [{ name: 'output_0', value: 'v4' }],
-      values: { v0: { shape: [1, 4, 6], dtype: 'float32' }, v1: { shape: [1, 4, 3], dtype: 'float32' }, v2: { shape: [1, 1, 3], dtype: 'float32' }, v3: { shape: [1, 1, 3], dtype: 'float32' }, v4: { shape: [1, 1, 3], dtype: 'float32' } },
+      values: {
+        v0: { shape: [1, 4, 6], dtype: 'float32' },
+        v1: { shape: [1, 4, 3], dtype: 'float32' },
+        v2: { shape: [1, 1, 3], dtype: 'float32' },
+        v3: { shape: [1, 1, 3], dtype: 'float32' },
+        v4: { shape: [1, 1, 3], dtype: 'float32' },
+      },
       modules: { '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] }, rnn: lstm },
       nodes: [
         { ...node('rnn', 'module', 'LSTM', 'rnn', 'v0', 'v1'), outputs: ['v1', 'v2', 'v3'], structure: ['tensor', ['tensor', 'tensor']] },
@@ -162,7 +185,9 @@ describe('recurrent final states', () => {
       ['rnn.bias_ih_l0', Tensor.zeros('float32', [12])],
       ['rnn.bias_hh_l0', Tensor.zeros('float32', [12])],
     ]);
-    expect(() => buildKerasModel(parseCapturedGraph(json, 'synthetic graph'), { weights, constants: new Map() })).toThrow(/node 'rnn'.*the final cell state c_n is read; only the output sequence and h_n are supported/);
+    expect(() => buildKerasModel(parseCapturedGraph(json, 'synthetic graph'), { weights, constants: new Map() })).toThrow(
+      /node 'rnn'.*the final cell state c_n is read; only the output sequence and h_n are supported/,
+    );
   });
 });
 
@@ -176,7 +201,14 @@ describe('recurrent initial states', () => {
       values: { v0: { shape: [1, 4, 6], dtype: 'float32' }, v1: { shape: [1, 4, 3], dtype: 'float32' }, v2: { shape: [1, 1, 3], dtype: 'float32' } },
       modules: {
         '': { type: 'Net', class: 'user.Net', leaf: false, attributes: {}, parameters: [], buffers: [] },
-        rnn: { type: 'GRU', class: 'torch.nn.GRU', leaf: true, attributes: { input_size: 6, hidden_size: 3, num_layers: 1, bias: true, batch_first: true, bidirectional: false }, parameters: ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'], buffers: [] },
+        rnn: {
+          type: 'GRU',
+          class: 'torch.nn.GRU',
+          leaf: true,
+          attributes: { input_size: 6, hidden_size: 3, num_layers: 1, bias: true, batch_first: true, bidirectional: false },
+          parameters: ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'],
+          buffers: [],
+        },
       },
       nodes: [{ ...node('rnn', 'module', 'GRU', 'rnn', 'v0', 'v1'), args: [{ value: 'v0' }, hx], outputs: ['v1', 'v2'], structure: ['tensor', 'tensor'] }],
       constants: { c0: { shape: [1, 1, 3], dtype: 'float32' } },
@@ -187,7 +219,8 @@ describe('recurrent initial states', () => {
     ['rnn.bias_ih_l0', Tensor.zeros('float32', [9])],
     ['rnn.bias_hh_l0', Tensor.zeros('float32', [9])],
   ]);
-  const build = (hx: Record<string, unknown>, h0: number[]) => buildKerasModel(parseCapturedGraph(graphWithInitialState(hx), 'synthetic graph'), { weights, constants: new Map([['c0', Tensor.fromNumbers([1, 1, 3], h0)]]) });
+  const build = (hx: Record<string, unknown>, h0: number[]) =>
+    buildKerasModel(parseCapturedGraph(graphWithInitialState(hx), 'synthetic graph'), { weights, constants: new Map([['c0', Tensor.fromNumbers([1, 1, 3], h0)]]) });
 
   it('accepts a constant all-zero h_0 (the same as none)', () => {
     expect(build({ constant: 'c0' }, [0, 0, 0]).model.layers.map((l) => l.getClassName())).toContain('TorchGRU');

@@ -78,7 +78,11 @@ async function writeH5(model: tf.LayersModel, filePath: string): Promise<void> {
       addWrappedLayerModules(modelConfig);
       file.create_attribute('model_config', JSON.stringify(modelConfig));
       const weightsGroup = file.create_group('model_weights');
-      writeNameList(weightsGroup, 'layer_names', layers.map((l) => l.name));
+      writeNameList(
+        weightsGroup,
+        'layer_names',
+        layers.map((l) => l.name),
+      );
       weightsGroup.create_attribute('backend', backend);
       weightsGroup.create_attribute('keras_version', kerasVersion);
       for (const layer of [...layers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {

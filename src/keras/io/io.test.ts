@@ -212,7 +212,9 @@ with h5py.File(path, 'w') as f:
     const { model } = await transferred('seed_conv');
     const config = JSON.stringify({ class_name: 'Functional', config: (model.toJSON(null, false) as { config: object }).config });
     const wrongShape = path.join(dir, 'wrong-shape.h5');
-    execFileSync(PYTHON, ['-c', `
+    execFileSync(PYTHON, [
+      '-c',
+      `
 import sys, h5py, numpy as np
 with h5py.File(sys.argv[1], 'w') as f:
   f.attrs['model_config'] = sys.argv[2].encode('utf8')
@@ -221,7 +223,10 @@ with h5py.File(sys.argv[1], 'w') as f:
   g = mw.create_group('conv')
   g.attrs['weight_names'] = np.array([b'conv/kernel:0'])
   g.create_dataset('conv/kernel:0', data=np.zeros((5, 5, 3, 1), dtype='<f4'))
-`, wrongShape, config]);
+`,
+      wrongShape,
+      config,
+    ]);
     await expect(loadKerasH5(wrongShape)).rejects.toThrow(/model_weights\/conv\/conv\/kernel:0 is \[5, 5, 3, 1\] but layer 'conv' needs \[3, 3, 3, 1\]/);
 
     const weightsOnly = path.join(dir, 'weights-only.h5');

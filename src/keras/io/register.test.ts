@@ -29,7 +29,7 @@ describe('registerLayers (torchport/layers)', () => {
           "import { readFileSync } from 'node:fs';",
           `const dir = ${JSON.stringify(dir)};`,
           "const json = JSON.parse(readFileSync(`${dir}/model.json`, 'utf8'));",
-          "const weights = readFileSync(`${dir}/${json.weightsManifest[0].paths[0]}`);",
+          'const weights = readFileSync(`${dir}/${json.weightsManifest[0].paths[0]}`);',
           'const load = () => tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }));',
           "const before = await load().then(() => 'loaded', (e) => String(e.message));",
           `const { registerLayers } = await import(${JSON.stringify(join(ROOT, 'src/layers.ts'))});`,

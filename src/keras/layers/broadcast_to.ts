@@ -19,7 +19,8 @@ export class BroadcastTo extends tf.layers.Layer {
 
   constructor(args: BroadcastToArgs) {
     super(args);
-    if (!Array.isArray(args.shape) || args.shape.some((d) => !Number.isInteger(d) || d < 1)) throw new KerasLayerConfigError(`BroadcastTo shape must be positive integers, got ${JSON.stringify(args.shape)}`);
+    if (!Array.isArray(args.shape) || args.shape.some((d) => !Number.isInteger(d) || d < 1))
+      throw new KerasLayerConfigError(`BroadcastTo shape must be positive integers, got ${JSON.stringify(args.shape)}`);
     this.shape = [...args.shape];
   }
 

@@ -42,7 +42,8 @@ export class ConstantArithmetic extends tf.layers.Layer {
     const scalar = args.scalar ?? null;
     const shape = args.shape ?? null;
     if ((scalar === null) === (shape === null)) throw new KerasLayerConfigError(`ConstantArithmetic needs exactly one of scalar and shape`);
-    if (shape !== null && (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 1))) throw new KerasLayerConfigError(`ConstantArithmetic shape must be positive integers, got ${JSON.stringify(shape)}`);
+    if (shape !== null && (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 1)))
+      throw new KerasLayerConfigError(`ConstantArithmetic shape must be positive integers, got ${JSON.stringify(shape)}`);
     this.op = args.op;
     this.reversed = Boolean(args.reversed);
     this.scalar = scalar;
@@ -57,7 +58,8 @@ export class ConstantArithmetic extends tf.layers.Layer {
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     if (this.shape === null) return shape;
-    if (this.shape.length !== shape.length) throw new KerasLayerConfigError(`ConstantArithmetic '${this.name}': constant of shape [${this.shape.join(', ')}] needs an input of rank ${this.shape.length}, got rank ${shape.length}`);
+    if (this.shape.length !== shape.length)
+      throw new KerasLayerConfigError(`ConstantArithmetic '${this.name}': constant of shape [${this.shape.join(', ')}] needs an input of rank ${this.shape.length}, got rank ${shape.length}`);
     return shape.map((dim, i) => (i === 0 ? dim : dim === 1 || dim === null ? (this.shape![i] === 1 ? dim : this.shape![i]!) : dim));
   }
 

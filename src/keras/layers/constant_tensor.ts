@@ -25,7 +25,8 @@ export class ConstantTensor extends tf.layers.Layer {
 
   constructor(args: ConstantTensorArgs) {
     super(args);
-    if (!Array.isArray(args.shape) || args.shape.some((d) => !Number.isInteger(d) || d < 1)) throw new KerasLayerConfigError(`ConstantTensor shape must be positive integers, got ${JSON.stringify(args.shape)}`);
+    if (!Array.isArray(args.shape) || args.shape.some((d) => !Number.isInteger(d) || d < 1))
+      throw new KerasLayerConfigError(`ConstantTensor shape must be positive integers, got ${JSON.stringify(args.shape)}`);
     this.shape = [...args.shape];
   }
 

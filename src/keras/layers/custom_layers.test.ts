@@ -4,23 +4,7 @@ import { tf } from '../../runtimes/tfjs/index.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTfjsBackend } from '../../runtimes/tfjs/index.ts';
 import { registerCustomLayers } from '../builder/index.ts';
-import {
-  BroadcastTo,
-  Compare,
-  ConstantArithmetic,
-  ConstantPadding,
-  ConstantTensor,
-  Gather,
-  GeluTanh,
-  HardSigmoid,
-  HardSwish,
-  LogSoftmax,
-  Reduce,
-  Resize2D,
-  Select,
-  Slice,
-  Subtract,
-} from './index.ts';
+import { BroadcastTo, Compare, ConstantArithmetic, ConstantPadding, ConstantTensor, Gather, GeluTanh, HardSigmoid, HardSwish, LogSoftmax, Reduce, Resize2D, Select, Slice, Subtract } from './index.ts';
 
 beforeAll(async () => {
   await initTfjsBackend('wasm');
@@ -32,7 +16,17 @@ function modelWithEveryCustomLayer(): tf.LayersModel {
   const a = apply(new HardSwish({ name: 'hardswish' }), input);
   const b = apply(new HardSigmoid({ name: 'hardsigmoid' }), a);
   const c = apply(new GeluTanh({ name: 'gelu_tanh' }), b);
-  const padded = apply(new ConstantPadding({ padding: [[1, 0], [0, 2]], value: -3.4028234663852886e38, name: 'pad' }), c);
+  const padded = apply(
+    new ConstantPadding({
+      padding: [
+        [1, 0],
+        [0, 2],
+      ],
+      value: -3.4028234663852886e38,
+      name: 'pad',
+    }),
+    c,
+  );
   const pooled = apply(tf.layers.maxPooling2d({ poolSize: 2, strides: 1, name: 'pool' }), padded);
   const sliced = apply(new Slice({ begin: [0, 0, 1], size: [-1, 5, 2], name: 'slice' }), pooled);
   const resized = apply(new Resize2D({ size: [9, 7], method: 'bilinear', alignCorners: false, halfPixelCenters: true, name: 'resize' }), sliced);
@@ -60,16 +54,21 @@ describe('custom layers', () => {
     model.getLayer('constant').setWeights([tf.randomNormal([1, 9, 7, 2], 0, 1, 'float32', 3)]);
     model.getLayer('constant_mask').setWeights([tf.tensor2d([[1, 0, 1]])]);
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (saved) => {
-      artifacts = saved;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (saved) => {
+        artifacts = saved;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     registerCustomLayers();
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
     expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
     const x = tf.randomNormal([2, 6, 6, 4], 0, 2, 'float32', 7);
     const [y0, y1] = [model.predict(x) as tf.Tensor[], loaded.predict(x) as tf.Tensor[]];
-    expect(y0.map((y) => y.shape)).toEqual([[2, 2], [2, 3]]);
+    expect(y0.map((y) => y.shape)).toEqual([
+      [2, 2],
+      [2, 3],
+    ]);
     y0.forEach((y, k) => expect(Array.from(y1[k]!.dataSync())).toEqual(Array.from(y.dataSync())));
     // Of two log-probabilities one is above log(1/2) = -0.6931 and one below: both the -inf fill
     // and a kept value occur in each row, and the constant mask's 0.25.

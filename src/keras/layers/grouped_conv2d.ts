@@ -66,9 +66,11 @@ export class GroupedConv2D extends tf.layers.Layer {
     if (!Number.isInteger(args.filters) || args.filters < 1) throw new KerasLayerConfigError(`GroupedConv2D filters must be a positive integer, got ${args.filters}`);
     if (!Number.isInteger(args.groups) || args.groups < 1) throw new KerasLayerConfigError(`GroupedConv2D groups must be a positive integer, got ${args.groups}`);
     if (args.filters % args.groups !== 0) throw new KerasLayerConfigError(`GroupedConv2D filters (${args.filters}) must be divisible by groups (${args.groups})`);
-    if (args.padding !== undefined && args.padding !== 'valid' && args.padding !== 'same') throw new KerasLayerConfigError(`GroupedConv2D padding must be 'valid' or 'same', got ${JSON.stringify(args.padding)}`);
+    if (args.padding !== undefined && args.padding !== 'valid' && args.padding !== 'same')
+      throw new KerasLayerConfigError(`GroupedConv2D padding must be 'valid' or 'same', got ${JSON.stringify(args.padding)}`);
     // Keras Conv2D configs carry these; anything but the defaults would be silently dropped.
-    if (args.activation !== undefined && args.activation !== 'linear') throw new KerasLayerConfigError(`GroupedConv2D has no fused activation (got ${JSON.stringify(args.activation)}): follow it with an Activation layer`);
+    if (args.activation !== undefined && args.activation !== 'linear')
+      throw new KerasLayerConfigError(`GroupedConv2D has no fused activation (got ${JSON.stringify(args.activation)}): follow it with an Activation layer`);
     if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new KerasLayerConfigError(`GroupedConv2D is channels-last only (got dataFormat ${JSON.stringify(args.dataFormat)})`);
     this.filters = args.filters;
     this.groups = args.groups;
@@ -130,7 +132,6 @@ export class GroupedConv2D extends tf.layers.Layer {
     return lowerGroupedConv2d(ctx, settings.groupedConvolution);
   }
 }
-
 
 export function groupedConv2d(args: GroupedConv2DArgs): GroupedConv2D {
   return new GroupedConv2D(args);

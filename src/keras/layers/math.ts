@@ -42,7 +42,8 @@ export class MathFunction extends tf.layers.Layer {
     super(args);
     if (!(MATH_FUNCTIONS as readonly string[]).includes(args.fn)) throw new KerasLayerConfigError(`MathFunction fn must be one of ${MATH_FUNCTIONS.join(', ')}, got ${JSON.stringify(args.fn)}`);
     const exponent = args.exponent ?? null;
-    if ((args.fn === 'pow') !== (typeof exponent === 'number' && Number.isFinite(exponent))) throw new KerasLayerConfigError(`MathFunction: a finite exponent is needed for 'pow' and only for it, got ${JSON.stringify(exponent)}`);
+    if ((args.fn === 'pow') !== (typeof exponent === 'number' && Number.isFinite(exponent)))
+      throw new KerasLayerConfigError(`MathFunction: a finite exponent is needed for 'pow' and only for it, got ${JSON.stringify(exponent)}`);
     this.fn = args.fn;
     this.exponent = exponent;
   }

@@ -29,7 +29,8 @@ export class Reduce extends tf.layers.Layer {
   constructor(args: ReduceArgs) {
     super(args);
     if (!(REDUCE_OPS as readonly string[]).includes(args.op)) throw new KerasLayerConfigError(`Reduce op must be one of ${REDUCE_OPS.join(', ')}, got ${JSON.stringify(args.op)}`);
-    if (!Array.isArray(args.axes) || args.axes.length === 0 || args.axes.some((a) => !Number.isInteger(a) || a < 1)) throw new KerasLayerConfigError(`Reduce axes must be non-batch axes (integers >= 1), got ${JSON.stringify(args.axes)}`);
+    if (!Array.isArray(args.axes) || args.axes.length === 0 || args.axes.some((a) => !Number.isInteger(a) || a < 1))
+      throw new KerasLayerConfigError(`Reduce axes must be non-batch axes (integers >= 1), got ${JSON.stringify(args.axes)}`);
     this.op = args.op;
     this.axes = [...args.axes].sort((a, b) => a - b);
     this.keepDims = Boolean(args.keepDims);

@@ -78,7 +78,8 @@ export class Compare extends tf.layers.Layer {
 
 /** A number in a layer config; JSON has no Infinity/NaN, so those are kept as 'inf', '-inf', 'nan'. */
 type ConfigNumber = number | 'inf' | '-inf' | 'nan';
-const decodeNumber = (value: ConfigNumber | null | undefined): number | null => (value === null || value === undefined ? null : typeof value === 'number' ? value : ({ inf: Infinity, '-inf': -Infinity, nan: NaN } as const)[value]);
+const decodeNumber = (value: ConfigNumber | null | undefined): number | null =>
+  value === null || value === undefined ? null : typeof value === 'number' ? value : ({ inf: Infinity, '-inf': -Infinity, nan: NaN } as const)[value];
 const encodeNumber = (value: number | null): ConfigNumber | null => (value === null || Number.isFinite(value) ? value : Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf');
 
 export interface SelectArgs extends NonNullable<LayerArgs> {
@@ -117,9 +118,14 @@ export class Select extends tf.layers.Layer {
   constructor(args: SelectArgs) {
     super(args);
     const condition = args.condition ?? null;
-    if (condition !== null && (!Array.isArray(condition) || condition.some((d) => !Number.isInteger(d) || d < 1))) throw new KerasLayerConfigError(`Select condition shape must be positive integers, got ${JSON.stringify(condition)}`);
-    for (const [key, value] of [['whenTrue', args.whenTrue], ['whenFalse', args.whenFalse]] as const) {
-      if (value !== undefined && value !== null && typeof value !== 'number' && !['inf', '-inf', 'nan'].includes(value)) throw new KerasLayerConfigError(`Select ${key} must be a number, 'inf', '-inf', 'nan' or null, got ${JSON.stringify(value)}`);
+    if (condition !== null && (!Array.isArray(condition) || condition.some((d) => !Number.isInteger(d) || d < 1)))
+      throw new KerasLayerConfigError(`Select condition shape must be positive integers, got ${JSON.stringify(condition)}`);
+    for (const [key, value] of [
+      ['whenTrue', args.whenTrue],
+      ['whenFalse', args.whenFalse],
+    ] as const) {
+      if (value !== undefined && value !== null && typeof value !== 'number' && !['inf', '-inf', 'nan'].includes(value))
+        throw new KerasLayerConfigError(`Select ${key} must be a number, 'inf', '-inf', 'nan' or null, got ${JSON.stringify(value)}`);
     }
     this.condition = condition === null ? null : [...condition];
     this.whenTrue = decodeNumber(args.whenTrue);

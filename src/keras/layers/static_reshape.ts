@@ -52,7 +52,10 @@ export class StaticReshape extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       const size = this.shape.reduce((a, b) => a * b, 1);
-      if (x.size !== size) throw new KerasLayerConfigError(`StaticReshape '${this.name}' was built for ${size} elements ([${this.shape.join(', ')}]) but got [${x.shape.join(', ')}]: run the model at the batch size it was converted for`);
+      if (x.size !== size)
+        throw new KerasLayerConfigError(
+          `StaticReshape '${this.name}' was built for ${size} elements ([${this.shape.join(', ')}]) but got [${x.shape.join(', ')}]: run the model at the batch size it was converted for`,
+        );
       return tf.reshape(x, this.shape);
     });
   }

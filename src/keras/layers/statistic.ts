@@ -37,7 +37,8 @@ export class Statistic extends tf.layers.Layer {
   constructor(args: StatisticArgs) {
     super(args);
     if (!STATISTIC_OPS.includes(args.op)) throw new KerasLayerConfigError(`Statistic op must be one of ${STATISTIC_OPS.join(', ')}, got ${JSON.stringify(args.op)}`);
-    if (!Array.isArray(args.axes) || args.axes.length === 0 || args.axes.some((a) => !Number.isInteger(a) || a < 1)) throw new KerasLayerConfigError(`Statistic axes must be non-batch axes (integers >= 1), got ${JSON.stringify(args.axes)}`);
+    if (!Array.isArray(args.axes) || args.axes.length === 0 || args.axes.some((a) => !Number.isInteger(a) || a < 1))
+      throw new KerasLayerConfigError(`Statistic axes must be non-batch axes (integers >= 1), got ${JSON.stringify(args.axes)}`);
     this.op = args.op;
     this.axes = [...args.axes].sort((a, b) => a - b);
     this.keepDims = args.op === 'normalize' || Boolean(args.keepDims);

@@ -26,7 +26,9 @@ export class StridedSlice extends tf.layers.Layer {
     const ints = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 0);
     const n = args.begin?.length;
     if (!ints(args.begin) || !ints(args.end) || !ints(args.strides) || args.end.length !== n || args.strides.length !== n || args.strides.some((s) => s < 1)) {
-      throw new KerasLayerConfigError(`StridedSlice needs non-negative integer lists begin, end and strides (>= 1) of equal length, got ${JSON.stringify({ begin: args.begin, end: args.end, strides: args.strides })}`);
+      throw new KerasLayerConfigError(
+        `StridedSlice needs non-negative integer lists begin, end and strides (>= 1) of equal length, got ${JSON.stringify({ begin: args.begin, end: args.end, strides: args.strides })}`,
+      );
     }
     this.begin = [...args.begin];
     this.end = [...args.end];

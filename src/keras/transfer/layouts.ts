@@ -210,7 +210,7 @@ function blockDiagonal(torch: Tensor<'float32'>, layout: Extract<WeightLayout, {
   const out = new Float32Array(sizeOf(kerasShape));
   for (let flat = 0; flat < source.size; flat++) {
     let target = 0;
-    const group = Math.floor(Math.floor(flat / from[full]!) % kerasShape[full]! / fullPerGroup);
+    const group = Math.floor((Math.floor(flat / from[full]!) % kerasShape[full]!) / fullPerGroup);
     for (let axis = 0; axis < kerasShape.length; axis++) {
       const index = Math.floor(flat / from[axis]!) % source.shape[axis]!;
       target += (axis === narrow ? group * perGroup + index : index) * to[axis]!;

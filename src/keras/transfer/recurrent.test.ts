@@ -9,7 +9,11 @@ import { WeightTransferError, transferWeights } from './index.ts';
 
 const H = 2;
 const IN = 3;
-const counting = (shape: number[], offset: number) => Tensor.fromNumbers(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => offset + i / 100));
+const counting = (shape: number[], offset: number) =>
+  Tensor.fromNumbers(
+    shape,
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => offset + i / 100),
+  );
 
 function lstmStateDict(directions: string[]): Map<string, Tensor> {
   const dict = new Map<string, Tensor>();
@@ -55,7 +59,8 @@ describe('recurrent transfer rules', () => {
     const hard = () => transferWeights(lstmStateDict(['']), model(lstm({ recurrentActivation: 'hardSigmoid' })));
     expect(hard).toThrow(WeightTransferError);
     expect(hard).toThrow(/recurrentActivation: 'sigmoid'/);
-    const summed = () => transferWeights(lstmStateDict(['', '_reverse']), model(tf.layers.bidirectional({ layer: lstm({ name: 'inner' }) as unknown as tf.layers.RNN, mergeMode: 'sum', name: 'lstm' })));
+    const summed = () =>
+      transferWeights(lstmStateDict(['', '_reverse']), model(tf.layers.bidirectional({ layer: lstm({ name: 'inner' }) as unknown as tf.layers.RNN, mergeMode: 'sum', name: 'lstm' })));
     expect(summed).toThrow(/mergeMode: 'concat'/);
   });
 });

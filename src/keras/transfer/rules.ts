@@ -110,7 +110,8 @@ const lstmWeights = (suffix: string, prefix = ''): WeightRule[] => [
 
 // tfjs's LSTM defaults to hard_sigmoid gates; PyTorch's are sigmoid.
 const lstmActivations = (config: Record<string, unknown>): string | undefined => {
-  if (config['recurrentActivation'] !== 'sigmoid') return `has recurrentActivation '${String(config['recurrentActivation'])}' but PyTorch's LSTM gates use sigmoid: create it with recurrentActivation: 'sigmoid'`;
+  if (config['recurrentActivation'] !== 'sigmoid')
+    return `has recurrentActivation '${String(config['recurrentActivation'])}' but PyTorch's LSTM gates use sigmoid: create it with recurrentActivation: 'sigmoid'`;
   if (config['activation'] !== 'tanh') return `has activation '${String(config['activation'])}' but PyTorch's LSTM uses tanh`;
   return undefined;
 };
@@ -137,11 +138,7 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   // Linear (out, in) -> Dense (in, out).
   Dense: { weights: [{ keras: 'kernel', torch: 'weight', layout: denseKernelLayout }, bias] },
   BatchNormalization: {
-    weights: [
-      ...batchNormWeights,
-      { keras: 'moving_mean', torch: 'running_mean', layout: IDENTITY },
-      { keras: 'moving_variance', torch: 'running_var', layout: IDENTITY },
-    ],
+    weights: [...batchNormWeights, { keras: 'moving_mean', torch: 'running_mean', layout: IDENTITY }, { keras: 'moving_variance', torch: 'running_var', layout: IDENTITY }],
     // A training-time counter; momentum is irrelevant at inference too, so it is not compared.
     ignored: ['num_batches_tracked'],
     checks: [epsilonMatches('BatchNorm')],

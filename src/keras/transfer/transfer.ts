@@ -167,12 +167,21 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
       if (plusName !== undefined) {
         const plus = stateDict.get(plusName);
         if (!plus || !isFloatDType(plus.dtype) || plus.shape.join() !== torch.shape.join()) {
-          problems.push({ code: 'E_TRANSFER_MISSING', layer: layer.name, tensor: plusName, message: `${where}: needs PyTorch tensor '${plusName}' [${torch.shape.join(', ')}] to add to '${tensorName}'${plus ? ` but it is ${plus.dtype} [${plus.shape.join(', ')}]` : ', which does not exist'}` });
+          problems.push({
+            code: 'E_TRANSFER_MISSING',
+            layer: layer.name,
+            tensor: plusName,
+            message: `${where}: needs PyTorch tensor '${plusName}' [${torch.shape.join(', ')}] to add to '${tensorName}'${plus ? ` but it is ${plus.dtype} [${plus.shape.join(', ')}]` : ', which does not exist'}`,
+          });
           continue;
         }
         if (!take(plusName, `'${layer.name}/${weight}'`, layer.name)) continue;
         const [a, b] = [torch.toFloat32().data, plus.toFloat32().data];
-        torch = new FloatTensor('float32', torch.shape, a.map((v, i) => v + b[i]!));
+        torch = new FloatTensor(
+          'float32',
+          torch.shape,
+          a.map((v, i) => v + b[i]!),
+        );
       }
       const layout = override?.layout ?? (typeof weightRule.layout === 'function' ? weightRule.layout(layer) : weightRule.layout);
       const value = toKerasLayout(torch.toFloat32(), layout, kerasShape);
@@ -189,7 +198,15 @@ export function transferWeights(stateDict: ReadonlyMap<string, Tensor>, model: t
         continue;
       }
       pending.push({ variable, value });
-      assignments.push({ layer: layer.name, layerClass, weight, tensor: plusName !== undefined ? `${tensorName} + ${plusName}` : tensorName, torchShape: torch.shape, kerasShape, layout: describeLayout(layout) });
+      assignments.push({
+        layer: layer.name,
+        layerClass,
+        weight,
+        tensor: plusName !== undefined ? `${tensorName} + ${plusName}` : tensorName,
+        torchShape: torch.shape,
+        kerasShape,
+        layout: describeLayout(layout),
+      });
     }
 
     // Parameters PyTorch has but the Keras layer was built without (useBias: false, scale: false...).
@@ -274,15 +291,7 @@ function epsilonFor(option: TransferOptions['torchEpsilon'], modulePath: string)
   return option?.[modulePath] ?? TORCH_DEFAULT_EPSILON;
 }
 
-function missingProblem(
-  where: string,
-  layer: string,
-  tensorName: string,
-  modulePath: string,
-  moduleTensors: readonly string[],
-  weightRule: WeightRule,
-  allNames: readonly string[],
-): TransferProblem {
+function missingProblem(where: string, layer: string, tensorName: string, modulePath: string, moduleTensors: readonly string[], weightRule: WeightRule, allNames: readonly string[]): TransferProblem {
   if (moduleTensors.length > 0 && weightRule.flag) {
     return {
       code: 'E_TRANSFER_HYPERPARAM',

@@ -35,7 +35,7 @@ const FIXTURES: Record<string, string> = {
 const modelName = (path: string) => path.split('/').pop()!.replace(/\.py$/, '');
 
 describe.skipIf(!available)('the Python twins of the op-family layers in real Keras 3', () => {
-  it('give PyTorch\'s outputs: AdaptivePool, Cast, Cumsum, Pointwise, PointwiseBinary, Ranking, Scan, StaticReshape, Statistic, TopK, TorchNorm', async () => {
+  it("give PyTorch's outputs: AdaptivePool, Cast, Cumsum, Pointwise, PointwiseBinary, Ranking, Scan, StaticReshape, Statistic, TopK, TorchNorm", async () => {
     const work = await mkdtemp(join(tmpdir(), 'keras-py-twins-'));
     try {
       const fixtures = Object.values(FIXTURES).map((path) => join(ROOT, path));
@@ -48,7 +48,10 @@ describe.skipIf(!available)('the Python twins of the op-family layers in real Ke
       for (const path of Object.values(FIXTURES)) {
         const rows = report.results.filter((r) => r.model === modelName(path) && r.target === 'keras-py');
         expect(rows.length, `keras-py rows of ${path}`).toBeGreaterThan(0);
-        expect(rows.every((r) => r.pass), path).toBe(true);
+        expect(
+          rows.every((r) => r.pass),
+          path,
+        ).toBe(true);
       }
     } finally {
       await rm(work, { recursive: true, force: true });

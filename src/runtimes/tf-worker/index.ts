@@ -1,11 +1,1 @@
-export {
-  TfWorker,
-  TfWorkerRequestError,
-  TfWorkerUnavailableError,
-  benchWorkerModel,
-  sharedTfWorker,
-  workerModelRunner,
-  type BenchPlan,
-  type IoSpec,
-  type LoadedModel,
-} from './worker.ts';
+export { TfWorker, TfWorkerRequestError, TfWorkerUnavailableError, benchWorkerModel, sharedTfWorker, workerModelRunner, type BenchPlan, type IoSpec, type LoadedModel } from './worker.ts';

@@ -222,7 +222,11 @@ export class TfWorker {
       );
       child.on('exit', (code, signal) => {
         const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        fail(live ? new TfWorkerCrashedError(`the TensorFlow worker ${why}${this.tail()}`) : new TfWorkerUnavailableError(`the TensorFlow worker (${executable}) ${why} before it was ready${this.tail()}`));
+        fail(
+          live
+            ? new TfWorkerCrashedError(`the TensorFlow worker ${why}${this.tail()}`)
+            : new TfWorkerUnavailableError(`the TensorFlow worker (${executable}) ${why} before it was ready${this.tail()}`),
+        );
       });
       createInterface({ input: child.stderr! }).on('line', (line) => {
         this.stderrTail = (this.stderrTail + line + '\n').slice(-STDERR_TAIL_CHARS);

@@ -19,11 +19,7 @@ export class LiteRtLoadError extends TorchportError {
 
 type LiteRtPackage = typeof import('@litertjs/core');
 type LiteRtWasm = ReturnType<LiteRtPackage['getGlobalLiteRt']>['liteRtWasm'];
-type LiteRtEnvironmentHandle = ReturnType<LiteRtPackage['getGlobalLiteRt']>['getDefaultEnvironment'] extends () => infer E
-  ? E extends { liteRtEnvironment: infer L }
-    ? L
-    : never
-  : never;
+type LiteRtEnvironmentHandle = ReturnType<LiteRtPackage['getGlobalLiteRt']>['getDefaultEnvironment'] extends () => infer E ? (E extends { liteRtEnvironment: infer L } ? L : never) : never;
 
 export interface LiteRtRuntime {
   readonly wasm: LiteRtWasm;
@@ -117,9 +113,7 @@ async function load(threads: number): Promise<LiteRtRuntime> {
   const litert = (await import('@litertjs/core')) as LiteRtPackage;
   const relaxedSimd = await litert.supportsFeature('relaxedSimd');
   if (threads > 1 && !relaxedSimd) {
-    throw new LiteRtLoadError(
-      `LiteRT with ${threads} threads needs its threaded build, which needs WebAssembly relaxed SIMD: run node with --experimental-wasm-relaxed-simd (or use 1 thread)`,
-    );
+    throw new LiteRtLoadError(`LiteRT with ${threads} threads needs its threaded build, which needs WebAssembly relaxed SIMD: run node with --experimental-wasm-relaxed-simd (or use 1 thread)`);
   }
   const threadedScript = threads > 1 ? prepareThreadedBuild(wasmDir, version) : undefined;
 

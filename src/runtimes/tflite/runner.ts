@@ -167,12 +167,13 @@ export async function createTfliteRunner(bytes: Uint8Array, options: TfliteRunne
       if ('error' in result) throw new TfliteRuntimeError(`${label}: LiteRT failed to run the model (${describe(result.error)})`, lines(result.log), { cause: result.error });
       const runErrors = errorLines(result.log);
       if (runErrors.length > 0) throw new TfliteRuntimeError(`${label}: LiteRT reported errors while running the model`, runErrors);
-      if (!options.allowNonFinite) result.value.forEach((tensor, k) => {
-        const bad = firstNonFinite(tensor);
-        if (bad !== undefined) {
-          throw new TfliteRuntimeError(`${label}: output ${k} "${outputs[k]!.name}" holds a non-finite value (${bad.value} at flat index ${bad.index}); LiteRT likely fell off a supported kernel`);
-        }
-      });
+      if (!options.allowNonFinite)
+        result.value.forEach((tensor, k) => {
+          const bad = firstNonFinite(tensor);
+          if (bad !== undefined) {
+            throw new TfliteRuntimeError(`${label}: output ${k} "${outputs[k]!.name}" holds a non-finite value (${bad.value} at flat index ${bad.index}); LiteRT likely fell off a supported kernel`);
+          }
+        });
       return result.value;
     },
 
@@ -196,7 +197,12 @@ function refuseUnwrittenOutputs(model: TfliteModel, label: string): void {
   throw new TfliteRuntimeError(`${label}: output(s) ${names.join(', ')} are never written by any operator; LiteRT would return stale memory for them. Give each output an operator that produces it`);
 }
 
-function describeIo(label: string, role: string, names: string[], typeOf: (i: number) => { elementType(): { value: number }; layout(): { dimensions(): { size(): number; get(i: number): number; delete(): void } ; delete(): void }; delete(): void }): IoSpec[] {
+function describeIo(
+  label: string,
+  role: string,
+  names: string[],
+  typeOf: (i: number) => { elementType(): { value: number }; layout(): { dimensions(): { size(): number; get(i: number): number; delete(): void }; delete(): void }; delete(): void },
+): IoSpec[] {
   return names.map((name, i) => {
     const tensorType = typeOf(i);
     try {

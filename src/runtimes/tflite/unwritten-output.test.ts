@@ -34,4 +34,3 @@ describe('outputs no operator writes', () => {
     model.dispose();
   });
 });
-

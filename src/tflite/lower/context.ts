@@ -105,7 +105,13 @@ export class LayerLoweringContext implements LoweringContext {
   }
 
   opMulti<Op extends OperatorName>(op: Op, inputs: readonly (IrTensor | null)[], outputs: readonly OutputSpec[], options?: OptionsForOperator<Op>): IrTensor[] {
-    const produced = this.graph.appendOp(op, this.layer.name, inputs, outputs.map((spec) => ({ name: this.uniqueName(spec.suffix), shape: spec.shape, dtype: spec.dtype ?? 'float32' })), options);
+    const produced = this.graph.appendOp(
+      op,
+      this.layer.name,
+      inputs,
+      outputs.map((spec) => ({ name: this.uniqueName(spec.suffix), shape: spec.shape, dtype: spec.dtype ?? 'float32' })),
+      options,
+    );
     if (outputs.some((spec) => spec.keepFloat)) this.graph.ops[this.graph.ops.length - 1]!.keepFloat = true;
     return produced;
   }

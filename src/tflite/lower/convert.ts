@@ -69,7 +69,8 @@ const FLOAT_OP_REASONS: Readonly<Record<FloatOpCause, string>> = {
   'kept-float': 'kept in float32 (keepFloat): runs between DEQUANTIZE and QUANTIZE',
   'no-int8-rule': 'no int8 rule for this operator: runs in float32 between DEQUANTIZE and QUANTIZE',
   loop: 'a recurrence loop: its body runs in float32 (calibration cannot observe values inside a loop), between DEQUANTIZE and QUANTIZE',
-  statistics: "a normalization's per-sample statistics (mean, 1 / std): their range depends on each sample, which calibration cannot bound, so they run in float32 and the normalized values are quantized",
+  statistics:
+    "a normalization's per-sample statistics (mean, 1 / std): their range depends on each sample, which calibration cannot bound, so they run in float32 and the normalized values are quantized",
   index:
     'computes indices (it feeds, through integer arithmetic, an int32 value such as GATHER indices or a cast to int): int8 rounding would change the ids, and so which rows are read, so it runs unquantized (float32, int32 where the graph already is)',
   'non-finite': 'reads or writes values that were ±inf/NaN on the calibration data (a -inf mask fill): int8 has no infinity, so it runs in float32',
@@ -125,15 +126,23 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
   if (options.int8Io && quantize !== 'int8') throw new ConversionOptionsError(`int8Io applies to quantize 'int8' only (got '${quantize}')`);
   if (quantize === 'int8' && !options.representativeData?.length) throw new ConversionOptionsError(`quantize 'int8' needs representativeData (calibration samples, NHWC, one tensor per model input)`);
   if (quantize === 'int8' && !options.executeModel) throw new ConversionOptionsError(`quantize 'int8' needs executeModel (runs the calibration model; pass executeTflite from src/runtimes/tflite)`);
-  if (options.observer !== undefined && !(OBSERVERS as readonly string[]).includes(options.observer)) throw new ConversionOptionsError(`observer must be one of ${OBSERVERS.join(', ')}, got ${JSON.stringify(options.observer)}`);
+  if (options.observer !== undefined && !(OBSERVERS as readonly string[]).includes(options.observer))
+    throw new ConversionOptionsError(`observer must be one of ${OBSERVERS.join(', ')}, got ${JSON.stringify(options.observer)}`);
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConversionOptionsError(`batchSize must be a positive integer, got ${batchSize}`);
-  if (options.keepFloat?.length && quantize !== 'int8') throw new ConversionOptionsError(`keepFloat applies to quantize 'int8' only (got '${quantize}'); the other variants keep float activations anyway`);
+  if (options.keepFloat?.length && quantize !== 'int8')
+    throw new ConversionOptionsError(`keepFloat applies to quantize 'int8' only (got '${quantize}'); the other variants keep float activations anyway`);
   checkIoNames('inputNames', options.inputNames, model.inputs.length);
   checkIoNames('outputNames', options.outputNames, model.outputs.length);
-  const keptFloat = options.keepFloat?.length ? resolveKeepFloat(options.keepFloat, model.layers.map((layer) => layer.name)) : undefined;
+  const keptFloat = options.keepFloat?.length
+    ? resolveKeepFloat(
+        options.keepFloat,
+        model.layers.map((layer) => layer.name),
+      )
+    : undefined;
 
-  if (options.recurrence !== undefined && !(RECURRENCE_STRATEGIES as readonly string[]).includes(options.recurrence)) throw new ConversionOptionsError(`recurrence must be one of ${RECURRENCE_STRATEGIES.join(', ')}, got ${JSON.stringify(options.recurrence)}`);
+  if (options.recurrence !== undefined && !(RECURRENCE_STRATEGIES as readonly string[]).includes(options.recurrence))
+    throw new ConversionOptionsError(`recurrence must be one of ${RECURRENCE_STRATEGIES.join(', ')}, got ${JSON.stringify(options.recurrence)}`);
   const lowered = lowerKerasModel(model, batchSize, { groupedConvolution: options.groupedConvolution ?? 'grouped-filter', recurrence: options.recurrence ?? 'loop' });
   const { graph } = lowered;
   const ioNames = nameGraphIo(graph, options.inputNames, options.outputNames);
@@ -179,7 +188,11 @@ export async function convertKerasToTflite(model: tf.LayersModel, options: Conve
     if (quantize === 'dynamic-int8') {
       floatOperators = graph.ops
         .filter((op) => (op.op === 'DEPTHWISE_CONV_2D' && !options.hybridDepthwise) || op.op === 'TRANSPOSE_CONV')
-        .map((op) => ({ op: op.op, layer: op.layer, reason: op.op === 'DEPTHWISE_CONV_2D' ? 'hybrid depthwise is several times slower than float in LiteRT: weights kept float32' : 'no hybrid XNNPACK kernel: weights kept float32' }));
+        .map((op) => ({
+          op: op.op,
+          layer: op.layer,
+          reason: op.op === 'DEPTHWISE_CONV_2D' ? 'hybrid depthwise is several times slower than float in LiteRT: weights kept float32' : 'no hybrid XNNPACK kernel: weights kept float32',
+        }));
     }
   }
   // A debug model keeps its outputs' tensor names: the divergence report finds each layer's int8
@@ -250,7 +263,10 @@ function resolveKeepFloat(paths: readonly string[], layers: readonly string[]): 
   const unmatched = resolved.filter((r) => r.layers.length === 0).map((r) => r.path);
   if (unmatched.length) {
     throw new ConversionOptionsError(
-      `keepFloat: ${unmatched.map((p) => `'${p}'`).join(', ')} match${unmatched.length === 1 ? 'es' : ''} no Keras layer (layer names are PyTorch module paths, e.g. ${layers.slice(1, 4).map((l) => `'${l}'`).join(', ')})`,
+      `keepFloat: ${unmatched.map((p) => `'${p}'`).join(', ')} match${unmatched.length === 1 ? 'es' : ''} no Keras layer (layer names are PyTorch module paths, e.g. ${layers
+        .slice(1, 4)
+        .map((l) => `'${l}'`)
+        .join(', ')})`,
     );
   }
   return resolved;

@@ -57,7 +57,13 @@ export class LoopGraphBuilder implements OpSink {
   }
 
   opMulti<Op extends OperatorName>(op: Op, inputs: readonly (IrTensor | null)[], outputs: readonly OutputSpec[], options?: OptionsForOperator<Op>): IrTensor[] {
-    return this.graph.appendOp(op, this.prefix, inputs, outputs.map((spec) => ({ name: this.name(spec.suffix), shape: spec.shape, dtype: spec.dtype ?? 'float32' })), options);
+    return this.graph.appendOp(
+      op,
+      this.prefix,
+      inputs,
+      outputs.map((spec) => ({ name: this.name(spec.suffix), shape: spec.shape, dtype: spec.dtype ?? 'float32' })),
+      options,
+    );
   }
 
   output(...values: IrTensor[]): void {
@@ -135,7 +141,11 @@ function loop(ctx: LoweringContext, options: ScanOptions): IrTensor {
     ctx.op('BROADCAST_TO', [ctx.constant(`${tag}zero`, Tensor.zeros('float32', [])), ctx.int32(`${tag}out_shape`, outShape)], { shape: outShape, suffix: `${tag}out0` }),
     ...Array.from({ length: stateCount }, (_, k) => ctx.constant(`${tag}state${k}_0`, Tensor.zeros('float32', stateShape))),
   ];
-  const results = ctx.loop(initial, loopValues.map((v) => ({ shape: v.shape, dtype: v.dtype, suffix: `${tag}while_${v.suffix}` })), { name: prefix, cond: cond.graph, body: body.graph });
+  const results = ctx.loop(
+    initial,
+    loopValues.map((v) => ({ shape: v.shape, dtype: v.dtype, suffix: `${tag}while_${v.suffix}` })),
+    { name: prefix, cond: cond.graph, body: body.graph },
+  );
   return results[2]!;
 }
 
@@ -143,7 +153,15 @@ function unrolled(ctx: LoweringContext, options: ScanOptions): IrTensor {
   const { inputs, units, stateCount, backwards, tag } = options;
   const [batch, steps, features] = inputs.shape as [number, number, number];
   const stateShape = [batch, 1, units];
-  const xs = steps === 1 ? [inputs] : ctx.opMulti('SPLIT', [ctx.int32(`${tag}steps_axis`, [1], []), inputs], Array.from({ length: steps }, (_, t) => ({ shape: [batch, 1, features], suffix: `${tag}x${t}` })), { numSplits: steps });
+  const xs =
+    steps === 1
+      ? [inputs]
+      : ctx.opMulti(
+          'SPLIT',
+          [ctx.int32(`${tag}steps_axis`, [1], []), inputs],
+          Array.from({ length: steps }, (_, t) => ({ shape: [batch, 1, features], suffix: `${tag}x${t}` })),
+          { numSplits: steps },
+        );
   let state = Array.from({ length: stateCount }, (_, k) => ctx.constant(`${tag}state${k}_0`, Tensor.zeros('float32', stateShape)));
   const outputs = new Array<IrTensor>(steps);
   const constants = new Map<string, IrTensor>();

@@ -23,17 +23,7 @@ import { Tensor, seededInput, STANDARD_NORMAL } from '../../tensor/index.ts';
 import { TfliteGraphBuilder, inspectTflite, writeTflite } from '../index.ts';
 import { errorMetrics } from '../../harness/compare/index.ts';
 import { ConversionOptionsError, KerasLoweringError, QUANTIZE_VARIANTS, convertKerasToTflite, type LoweringContext, type QuantizeVariant } from './index.ts';
-import {
-  LOWERING_FIXTURES,
-  convertFixture,
-  loadFixtureModel,
-  loadLoweringFixture,
-  outputSteps,
-  relativeError,
-  representativeSamples,
-  runConverted,
-  torchLayout,
-} from './testing.ts';
+import { LOWERING_FIXTURES, convertFixture, loadFixtureModel, loadLoweringFixture, outputSteps, relativeError, representativeSamples, runConverted, torchLayout } from './testing.ts';
 
 const FP32_TOLERANCE = 1e-5;
 const FP16_RELATIVE = 1e-3;
@@ -225,7 +215,12 @@ describe('graph quality', () => {
       const g = new TfliteGraphBuilder();
       const x = g.input('x', 'float32', [1, 4, 4, 2]);
       const y = g.activation('y', 'float32', [1, 4, 4, 2]);
-      g.op('CONV_2D', [x, g.constant('w', Tensor.fromNumbers([2, 1, 1, 2], [3, 0, 0, 3])), g.constant('b', Tensor.fromNumbers([2], [0, 0]))], [y], { padding: 'SAME', strideH: 1, strideW: 1, fusedActivationFunction: activation });
+      g.op('CONV_2D', [x, g.constant('w', Tensor.fromNumbers([2, 1, 1, 2], [3, 0, 0, 3])), g.constant('b', Tensor.fromNumbers([2], [0, 0]))], [y], {
+        padding: 'SAME',
+        strideH: 1,
+        strideW: 1,
+        fusedActivationFunction: activation,
+      });
       g.output(y);
       return writeTflite(g.build());
     };
@@ -313,10 +308,18 @@ describe('full int8 details', () => {
     const inQ = inspection.inputs[0]!.quantization!;
     const outQ = inspection.outputs[0]!.quantization!;
     const x = loaded.input.data as Float32Array;
-    const xq = new Tensor('int8', loaded.input.shape, Int8Array.from(x, (v) => Math.max(-128, Math.min(127, Math.round(v / inQ.scale[0]!) + inQ.zeroPoint[0]!))));
+    const xq = new Tensor(
+      'int8',
+      loaded.input.shape,
+      Int8Array.from(x, (v) => Math.max(-128, Math.min(127, Math.round(v / inQ.scale[0]!) + inQ.zeroPoint[0]!))),
+    );
     const [yq] = await runConverted(loaded, int8Io.bytes, xq);
     expect(yq!.dtype).toBe('int8');
-    const y = new Tensor('float32', yq!.shape, Float32Array.from(yq!.data as Int8Array, (q) => (q - outQ.zeroPoint[0]!) * outQ.scale[0]!));
+    const y = new Tensor(
+      'float32',
+      yq!.shape,
+      Float32Array.from(yq!.data as Int8Array, (q) => (q - outQ.zeroPoint[0]!) * outQ.scale[0]!),
+    );
     checkParity('int8', torchLayout(loaded, y), loaded.fixture.torchOutput);
     const [yFloatIo] = await runConverted(loaded, floatIo.bytes);
     expect(relativeError(y, yFloatIo!).maxAbsDiff).toBeLessThanOrEqual(outQ.scale[0]! * 1.0001);

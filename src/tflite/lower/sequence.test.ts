@@ -51,7 +51,11 @@ function causalFill(): Select {
 }
 
 describe('sequence lowerings match their Keras layers in LiteRT', () => {
-  for (const [transposeA, transposeB] of [[false, false], [false, true], [true, false]] as const) {
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+  ] as const) {
     it(`BatchMatMul (transposeA ${transposeA}, transposeB ${transposeB}) is one BATCH_MATMUL`, async () => {
       const a = transposeA ? [1, 2, 5, 3] : [1, 2, 3, 5];
       const b = transposeB ? [1, 2, 4, 5] : [1, 2, 5, 4];
@@ -90,10 +94,16 @@ describe('sequence lowerings match their Keras layers in LiteRT', () => {
   });
 
   it('Compare against a number and between tensors, feeding SELECT_V2', async () => {
-    const ops = await compare(([x, y]) => {
-      const larger = new Select({}).apply([new Compare({ op: 'greater' }).apply([x!, y!]) as tf.SymbolicTensor, x!, y!]) as tf.SymbolicTensor;
-      return new Select({ whenTrue: 0.5 }).apply([new Compare({ op: 'lessEqual', scalar: -0.25 }).apply(larger) as tf.SymbolicTensor, larger]) as tf.SymbolicTensor;
-    }, [[2, 3, 5], [2, 3, 5]]);
+    const ops = await compare(
+      ([x, y]) => {
+        const larger = new Select({}).apply([new Compare({ op: 'greater' }).apply([x!, y!]) as tf.SymbolicTensor, x!, y!]) as tf.SymbolicTensor;
+        return new Select({ whenTrue: 0.5 }).apply([new Compare({ op: 'lessEqual', scalar: -0.25 }).apply(larger) as tf.SymbolicTensor, larger]) as tf.SymbolicTensor;
+      },
+      [
+        [2, 3, 5],
+        [2, 3, 5],
+      ],
+    );
     expect(ops).toEqual({ GREATER: 1, LESS_EQUAL: 1, SELECT_V2: 2 });
   });
 
@@ -119,7 +129,14 @@ describe('batch size', () => {
     const runner = await createTfliteRunner(bytes, { name: 'trap_batch2' });
     try {
       const [input] = await golden.inputs(golden.manifest.seeds[0]!);
-      const one = new Tensor('float32', [1, ...report.inputs[0]!.kerasShape.slice(1)], input!.toFloat32().permute(report.inputs[0]!.toKeras).data.slice(0, input!.size / batch));
+      const one = new Tensor(
+        'float32',
+        [1, ...report.inputs[0]!.kerasShape.slice(1)],
+        input!
+          .toFloat32()
+          .permute(report.inputs[0]!.toKeras)
+          .data.slice(0, input!.size / batch),
+      );
       const error = await runner.run([one]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TfliteInputError);
       expect((error as TfliteInputError).message).toMatch(/must have shape \[2, 8, 8, 3\], got \[1, 8, 8, 3\]/);

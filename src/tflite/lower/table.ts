@@ -7,22 +7,7 @@
 import type { LoweringContext, LoweringSettings } from './context.ts';
 import type { IrTensor } from '../ir/index.ts';
 import { conv1d, conv2d, conv2dTranspose, conv3d, conv3dTranspose, depthwiseConv2d } from './layers/conv.ts';
-import {
-  activationLayer,
-  dense,
-  elu,
-  embedding,
-  identity,
-  leakyRelu,
-  permute,
-  prelu,
-  relu,
-  reshape,
-  softmax,
-  upSampling2d,
-  zeroPadding1d,
-  zeroPadding2d,
-} from './layers/core.ts';
+import { activationLayer, dense, elu, embedding, identity, leakyRelu, permute, prelu, relu, reshape, softmax, upSampling2d, zeroPadding1d, zeroPadding2d } from './layers/core.ts';
 import { add, average, concatenate, maximum, minimum, multiply } from './layers/merge.ts';
 import { batchNormalization, layerNormalization } from './layers/norm.ts';
 import { globalPool, pool1d, pool2d, pool3d } from './layers/pool.ts';
@@ -31,7 +16,6 @@ import { cropping2d } from './layers/torchport.ts';
 
 /** Lowers one call of a Keras layer; returns its output value(s) in Keras output order. */
 export type Lowering = (ctx: LoweringContext, settings: LoweringSettings) => IrTensor | IrTensor[];
-
 
 const BUILTIN: Readonly<Record<string, Lowering>> = {
   Conv2D: conv2d,

@@ -38,9 +38,15 @@ export async function loadFixtureModel(name: KerasFixtureName): Promise<LoadedFi
 export function representativeSamples(loaded: LoadedFixture, count = 32): Tensor[][] {
   return Array.from({ length: count }, (_, s) => {
     if (loaded.input.dtype === 'int32') {
-      const vocab = (loaded.model.layers.find((l) => l.getClassName() === 'Embedding')!.getConfig()['inputDim'] as number);
+      const vocab = loaded.model.layers.find((l) => l.getClassName() === 'Embedding')!.getConfig()['inputDim'] as number;
       const u = seededInput(loaded.input.shape, { kind: 'uniform', low: 0, high: vocab }, 1000 + s);
-      return [new Tensor('int32', u.shape, Int32Array.from(u.data as Float32Array, (v) => Math.min(vocab - 1, Math.floor(v))))];
+      return [
+        new Tensor(
+          'int32',
+          u.shape,
+          Int32Array.from(u.data as Float32Array, (v) => Math.min(vocab - 1, Math.floor(v))),
+        ),
+      ];
     }
     return [seededInput(loaded.input.shape, STANDARD_NORMAL, 1000 + s)];
   });

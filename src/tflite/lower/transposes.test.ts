@@ -28,11 +28,19 @@ class Draft {
   }
 
   transpose(x: IrTensor, perm: number[]): IrTensor {
-    return this.op('TRANSPOSE', [x, this.ints(perm)], perm.map((axis) => x.shape[axis]!));
+    return this.op(
+      'TRANSPOSE',
+      [x, this.ints(perm)],
+      perm.map((axis) => x.shape[axis]!),
+    );
   }
 
   slice(x: IrTensor, begin: number[], size: number[]): IrTensor {
-    return this.op('SLICE', [x, this.ints(begin), this.ints(size)], size.map((s, i) => (s === -1 ? x.shape[i]! - begin[i]! : s)));
+    return this.op(
+      'SLICE',
+      [x, this.ints(begin), this.ints(size)],
+      size.map((s, i) => (s === -1 ? x.shape[i]! - begin[i]! : s)),
+    );
   }
 
   product(a: IrTensor, b: IrTensor, shape: number[], adjX = false, adjY = false): IrTensor {
@@ -78,7 +86,14 @@ function headSplit(strided: boolean): IrGraph {
   const part = (from: number, width: number): IrTensor =>
     strided
       ? // begin 4 on axis 1 is masked out (bit 1 of beginMask): the mask must move with its axis.
-        d.op('STRIDED_SLICE', [x, d.ints([0, 4, 0, from]), d.ints([0, 5, 3, from + width]), d.ints([1, 1, 1, 1])], [2, 5, 3, width], { beginMask: 2, endMask: 1, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0, offset: false })
+        d.op('STRIDED_SLICE', [x, d.ints([0, 4, 0, from]), d.ints([0, 5, 3, from + width]), d.ints([1, 1, 1, 1])], [2, 5, 3, width], {
+          beginMask: 2,
+          endMask: 1,
+          ellipsisMask: 0,
+          newAxisMask: 0,
+          shrinkAxisMask: 0,
+          offset: false,
+        })
       : d.slice(x, [0, 0, 0, from], [-1, -1, -1, width]);
   const q = d.transpose(part(0, 4), [0, 2, 1, 3]);
   const k = d.transpose(part(4, 4), [0, 2, 3, 1]);
@@ -113,7 +128,13 @@ describe('transpose passes (exact: LiteRT outputs equal bit for bit before and a
     const make = (second: number[]) => () => {
       const d = new Draft();
       const x = d.input([1, 3, 4, 5]);
-      return d.output(d.op('RELU', [d.transpose(d.transpose(x, [0, 2, 3, 1]), second)], second.map((axis) => [1, 4, 5, 3][axis]!)));
+      return d.output(
+        d.op(
+          'RELU',
+          [d.transpose(d.transpose(x, [0, 2, 3, 1]), second)],
+          second.map((axis) => [1, 4, 5, 3][axis]!),
+        ),
+      );
     };
     expect((await beforeAndAfter(make([0, 2, 3, 1]))).after).toEqual({ TRANSPOSE: 1, RELU: 1 });
     expect((await beforeAndAfter(make([0, 3, 1, 2]))).after).toEqual({ RELU: 1 });

@@ -144,7 +144,12 @@ function hoistAboveSlices(graph: IrGraph): TransposeRewrite | undefined {
     const group = candidates.filter((c) => c.options.some((option) => option.join() === best));
     const first = group[0]!;
     const sourceValue = graph.value(source);
-    const hoisted = graph.addValue({ name: `${sourceValue.name}/transposed`, shape: permuted(sourceValue.shape, perm), dtype: sourceValue.dtype, ...(first.transpose.layer ? { layer: first.transpose.layer } : {}) });
+    const hoisted = graph.addValue({
+      name: `${sourceValue.name}/transposed`,
+      shape: permuted(sourceValue.shape, perm),
+      dtype: sourceValue.dtype,
+      ...(first.transpose.layer ? { layer: first.transpose.layer } : {}),
+    });
     const transpose: IrOp = { op: 'TRANSPOSE', inputs: [source, int32Constant(graph, `${hoisted.name}/perm`, perm)], outputs: [hoisted.id], options: {}, layer: first.transpose.layer };
     for (const { slice, transpose: old, perm: own } of group) {
       const parameters = slice.inputs.slice(1).map((id, i) => {
@@ -152,14 +157,20 @@ function hoistAboveSlices(graph: IrGraph): TransposeRewrite | undefined {
         return int32Constant(graph, `${graph.value(id).name}/transposed_${i}`, permuted(values, perm));
       });
       slice.inputs = [hoisted.id, ...parameters];
-      if (slice.op === 'STRIDED_SLICE') slice.options = { ...slice.options, beginMask: permuteMask(Number(slice.options['beginMask'] ?? 0), perm), endMask: permuteMask(Number(slice.options['endMask'] ?? 0), perm) };
+      if (slice.op === 'STRIDED_SLICE')
+        slice.options = { ...slice.options, beginMask: permuteMask(Number(slice.options['beginMask'] ?? 0), perm), endMask: permuteMask(Number(slice.options['endMask'] ?? 0), perm) };
       const result = old.outputs[0]!;
       if (own.join() === best) {
         slice.outputs = [result];
       } else {
         // This slice joined with its last two axes swapped: its products read it transposed.
         const resultValue = graph.value(result);
-        const swapped = graph.addValue({ name: `${resultValue.name}/swapped`, shape: swapLastTwo(resultValue.shape), dtype: resultValue.dtype, ...(resultValue.layer ? { layer: resultValue.layer } : {}) });
+        const swapped = graph.addValue({
+          name: `${resultValue.name}/swapped`,
+          shape: swapLastTwo(resultValue.shape),
+          dtype: resultValue.dtype,
+          ...(resultValue.layer ? { layer: resultValue.layer } : {}),
+        });
         slice.outputs = [swapped.id];
         readTransposed(graph, result, swapped.id);
       }

@@ -67,10 +67,15 @@ describe('indexOperators', () => {
     expect(indexOperators(g).size).toBe(0);
 
     // top-k ids of the scores gather rows: the scores are not index arithmetic (int8 keeps their order).
-    const [, topIds] = g.appendOp('TOPK_V2', 'topk', [y!, constant(g, 'k', new Tensor('int32', [1], new Int32Array([2])))], [
-      { name: 'topk/values', ...f32([1, 2]) },
-      { name: 'topk/ids', ...i32([1, 2]) },
-    ]);
+    const [, topIds] = g.appendOp(
+      'TOPK_V2',
+      'topk',
+      [y!, constant(g, 'k', new Tensor('int32', [1], new Int32Array([2])))],
+      [
+        { name: 'topk/values', ...f32([1, 2]) },
+        { name: 'topk/ids', ...i32([1, 2]) },
+      ],
+    );
     const [picked] = g.appendOp('GATHER', 'pick', [constant(g, 'rows', new Tensor('float32', [8, 4], new Float32Array(32))), topIds!], [{ name: 'pick', ...f32([1, 2, 4]) }], { axis: 0 });
     g.outputs.push({ id: picked!.id, name: 'output_0' });
     expect(layersOf(g)).toEqual([]);
@@ -88,7 +93,9 @@ describe('indexOperators', () => {
     const [masked] = g.appendOp('MUL', 'masked', [running!, maskFloat!], [{ name: 'masked', ...f32([1, 8]) }]);
     const [shifted] = g.appendOp('ADD', 'plus_pad', [masked!, constant(g, 'padf', new Tensor('float32', [], new Float32Array([1])))], [{ name: 'plus_pad', ...f32([1, 8]) }]);
     const [positions] = g.appendOp('CAST', 'positions', [shifted!], [{ name: 'positions', ...i32([1, 8]) }]);
-    const [embedded] = g.appendOp('GATHER', 'position_embeddings', [constant(g, 'table', new Tensor('float32', [16, 4], new Float32Array(64))), positions!], [{ name: 'pe', ...f32([1, 8, 4]) }], { axis: 0 });
+    const [embedded] = g.appendOp('GATHER', 'position_embeddings', [constant(g, 'table', new Tensor('float32', [16, 4], new Float32Array(64))), positions!], [{ name: 'pe', ...f32([1, 8, 4]) }], {
+      axis: 0,
+    });
     const [normed] = g.appendOp('MUL', 'scale', [embedded!, maskFloat!], [{ name: 'scale', ...f32([1, 8, 4]) }]);
     g.outputs.push({ id: normed!.id, name: 'output_0' });
 

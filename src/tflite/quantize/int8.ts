@@ -227,7 +227,9 @@ export function emitInt8(graph: IrGraph, options: Int8EmitOptions): Int8Emitted 
       }
       case 'shared': {
         // Constant operands count too: a concatenated constant outside the activations' range would clip.
-        const operands = op.inputs.filter((id) => id >= 0 && graph.value(id).dtype === 'float32').map((id) => (graph.isConstant(id) ? rangeOf(graph.value(id).data!.toFloat32().data) : rangeOfValue(id)));
+        const operands = op.inputs
+          .filter((id) => id >= 0 && graph.value(id).dtype === 'float32')
+          .map((id) => (graph.isConstant(id) ? rangeOf(graph.value(id).data!.toFloat32().data) : rangeOfValue(id)));
         return asymmetricInt8(unionRange([...operands, rangeOfValue(out)]));
       }
     }

@@ -87,7 +87,11 @@ export function quantizeWith(values: Tensor, quantization: Quantization): Tensor
   const data = values.toFloat32().data;
   const scale = quantization.scale[0]!;
   const zeroPoint = quantization.zeroPoint[0]!;
-  return new Tensor('int8', values.shape, Int8Array.from(data, (v) => clamp(Math.round(v / scale) + zeroPoint, -128, 127)));
+  return new Tensor(
+    'int8',
+    values.shape,
+    Int8Array.from(data, (v) => clamp(Math.round(v / scale) + zeroPoint, -128, 127)),
+  );
 }
 
 export function sameQuantization(a: Quantization, b: Quantization): boolean {

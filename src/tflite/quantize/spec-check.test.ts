@@ -51,7 +51,9 @@ describe('int8ParameterProblems', () => {
     g.op('LOGISTIC', [joined], [squashed]);
     g.output(squashed);
     expect(int8ParameterProblems(g.build())).toEqual([
-      expect.stringMatching(/^CONCATENATION \(operator 0\) reads "b" with scale 5\.0000e-2, zero point 1 but writes "joined" .* zero point 0: .*every value it copies from "b" is read 1 quantization step higher in "joined"/),
+      expect.stringMatching(
+        /^CONCATENATION \(operator 0\) reads "b" with scale 5\.0000e-2, zero point 1 but writes "joined" .* zero point 0: .*every value it copies from "b" is read 1 quantization step higher in "joined"/,
+      ),
       'LOGISTIC (operator 1) writes "squashed" with scale 3.9063e-3, zero point -127; its int8 kernel always writes scale 3.9063e-3, zero point -128, so every value is read with the wrong parameters',
     ]);
   });

@@ -16,13 +16,19 @@ export function int8ParameterProblems(model: TfliteModel): string[] {
       if (op.op === 'OPAQUE') return;
       const rule = INT8_RULES[op.op]?.output;
       if (!rule || rule.kind === 'calibrated') return;
-      const int8 = (ids: readonly number[]) => ids.filter((id) => id >= 0).map((id) => graph.tensors[id]!).filter((t) => t.type === 'int8' && t.quantization);
+      const int8 = (ids: readonly number[]) =>
+        ids
+          .filter((id) => id >= 0)
+          .map((id) => graph.tensors[id]!)
+          .filter((t) => t.type === 'int8' && t.quantization);
       const outputs = int8(op.outputs);
       const where = `${op.op} (operator ${index}${g > 0 ? ` of subgraph ${g}` : ''})`;
       if (rule.kind === 'fixed') {
         for (const out of outputs) {
           if (!sameQuantization(out.quantization!, rule.quantization)) {
-            problems.push(`${where} writes "${out.name}" with ${describe(out.quantization!)}; its int8 kernel always writes ${describe(rule.quantization)}, so every value is read with the wrong parameters`);
+            problems.push(
+              `${where} writes "${out.name}" with ${describe(out.quantization!)}; its int8 kernel always writes ${describe(rule.quantization)}, so every value is read with the wrong parameters`,
+            );
           }
         }
         return;
@@ -60,5 +66,7 @@ function offsetInSteps(input: TfliteTensor, output: TfliteTensor): string {
   const [a, b] = [input.quantization!, output.quantization!];
   if (a.scale.length !== 1 || b.scale.length !== 1 || Math.abs(a.scale[0]! - b.scale[0]!) > 1e-6 * a.scale[0]!) return '';
   const steps = a.zeroPoint[0]! - b.zeroPoint[0]!;
-  return steps === 0 ? '' : ` (every value it copies from "${input.name}" is read ${Math.abs(steps)} quantization step${Math.abs(steps) === 1 ? '' : 's'} ${steps > 0 ? 'higher' : 'lower'} in "${output.name}")`;
+  return steps === 0
+    ? ''
+    : ` (every value it copies from "${input.name}" is read ${Math.abs(steps)} quantization step${Math.abs(steps) === 1 ? '' : 's'} ${steps > 0 ? 'higher' : 'lower'} in "${output.name}")`;
 }

@@ -9,9 +9,7 @@ export const OPERATORS = BUILTINS;
 export type OperatorName = keyof typeof OPERATORS;
 
 /** The options an operator takes in memory (`undefined` for operators without options). */
-export type OptionsForOperator<Op extends OperatorName> = (typeof OPERATORS)[Op] extends { options: infer T extends OptionsTableName }
-  ? OptionsOf<T>
-  : undefined;
+export type OptionsForOperator<Op extends OperatorName> = (typeof OPERATORS)[Op] extends { options: infer T extends OptionsTableName } ? OptionsOf<T> : undefined;
 
 const OPERATOR_BY_CODE = new Map<number, OperatorName>(Object.entries(OPERATORS).map(([name, entry]) => [entry.code, name as OperatorName]));
 

@@ -33,12 +33,10 @@ export function fusedLstmModel({ state, steps = 5, features = 3, units = 4 }: Fu
   const cellState = stateTensor('cell_state');
   const y = g.activation('y', 'float32', [1, steps, units]);
   const none = -1;
-  g.op(
-    'UNIDIRECTIONAL_SEQUENCE_LSTM',
-    [x, ...inputWeights, ...recurrentWeights, none, none, none, ...biases, none, none, outputState, cellState, none, none, none, none],
-    [y],
-    { fusedActivationFunction: 'TANH', timeMajor: false },
-  );
+  g.op('UNIDIRECTIONAL_SEQUENCE_LSTM', [x, ...inputWeights, ...recurrentWeights, none, none, none, ...biases, none, none, outputState, cellState, none, none, none, none], [y], {
+    fusedActivationFunction: 'TANH',
+    timeMajor: false,
+  });
   g.output(y);
   return g.build(`fused LSTM, ${state} state`);
 }

@@ -63,9 +63,9 @@ describe('refused globals', () => {
   // Each is a pickle that would run a command under pickle.load.
   const attacks: Array<[string, Uint8Array, string]> = [
     ['GLOBAL os.system', pkl('\x80\x02cos\nsystem\nX\x02\x00\x00\x00idR.'), 'os.system'],
-    ['GLOBAL posix.system via REDUCE', pkl('cposix\nsystem\n(S\'id\'\ntR.'), 'posix.system'],
+    ['GLOBAL posix.system via REDUCE', pkl("cposix\nsystem\n(S'id'\ntR."), 'posix.system'],
     ['STACK_GLOBAL builtins.eval', pkl('\x80\x04\x8c\x08builtins\x8c\x04eval\x93\x8c\x021+\x85R.'), 'builtins.eval'],
-    ['INST subprocess.Popen', pkl('(S\'id\'\nisubprocess\nPopen\n.'), 'subprocess.Popen'],
+    ['INST subprocess.Popen', pkl("(S'id'\nisubprocess\nPopen\n."), 'subprocess.Popen'],
     ['NEWOBJ of an unknown class', pkl('\x80\x02cevil\nThing\n)\x81.'), 'evil.Thing'],
     ['builtins.getattr chain', pkl('\x80\x02cbuiltins\ngetattr\n.'), 'builtins.getattr'],
     ['a torch global that is not allow-listed', pkl('\x80\x02ctorch\nload\n.'), 'torch.load'],
@@ -144,7 +144,7 @@ describe('pickle bombs', () => {
   // A scalar float32 tensor entry 'x' (a storage from persistentLoad, rebuilt by
   // _rebuild_tensor_v2), so the walk gets past weight selection to the metadata next to it.
   const withTensor: UnpickleOptions = { ...options, persistentLoad: () => new StorageRef('0', 'float32', 1, 'cpu') };
-  const tensorEntry = "X\x01\x00\x00\x00xctorch._utils\n_rebuild_tensor_v2\n(NQK\x00))\x89}tRs";
+  const tensorEntry = 'X\x01\x00\x00\x00xctorch._utils\n_rebuild_tensor_v2\n(NQK\x00))\x89}tRs';
 
   it('bounds deep nesting when the data is walked', () => {
     // {'x': tensor, 'deep': [[[[...]]]]} nested 10,000 deep: built without recursion, refused when walked.

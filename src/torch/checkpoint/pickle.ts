@@ -428,7 +428,10 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
       case 0x84: {
         // EXT4: a global named through copyreg's extension registry; never allow-listed.
         const code = op === 0x82 ? u8() : op === 0x83 ? u16() : i32();
-        throw new PickleGlobalError(`extension code ${code}`, `${options.where}: refers to a global through copyreg extension code ${code}, which torchport refuses to resolve (opcode at byte ${opAt})`);
+        throw new PickleGlobalError(
+          `extension code ${code}`,
+          `${options.where}: refers to a global through copyreg extension code ${code}, which torchport refuses to resolve (opcode at byte ${opAt})`,
+        );
       }
       case 0x52: {
         // REDUCE

@@ -3,20 +3,7 @@
 // list -> array); Python types with no faithful JavaScript twin get a small class.
 import type { DType } from '../../tensor/index.ts';
 
-export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PyValue[]
-  | PyTuple
-  | PyDict
-  | PySet
-  | PyGlobal
-  | StorageRef
-  | TensorRef;
+export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | PySet | PyGlobal | StorageRef | TensorRef;
 
 /** A tuple: immutable, so APPEND on it is refused like Python refuses it. */
 export class PyTuple {

@@ -117,7 +117,12 @@ function readCheckpointFrom(source: ByteSource, options: ReadCheckpointOptions):
       let storage = data.get(ref.storage.key);
       if (!storage) {
         const entry = storageEntry(ref);
-        storage = new StorageData(entry.name, allocating(() => read(entry), `${where}: storage ${entry.name} (${entry.size} bytes)`), byteOrder, viewable);
+        storage = new StorageData(
+          entry.name,
+          allocating(() => read(entry), `${where}: storage ${entry.name} (${entry.size} bytes)`),
+          byteOrder,
+          viewable,
+        );
         data.set(ref.storage.key, storage);
       }
       const tensorWhere = `${where}: tensor "${name}"`;
@@ -202,7 +207,9 @@ function findLayout(zip: ZipArchive, where: string): Layout {
   for (const name of zip.entries.keys()) {
     const inner = name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
     if (inner === undefined || !KNOWN_RECORD.test(inner)) {
-      throw new CheckpointFormatError(`${where}: unexpected entry "${name}" in a torch.save archive (expected only ${prefix}data.pkl, ${prefix}data/<key>, ${prefix}version, ${prefix}byteorder and dot-named metadata): corrupt or not written by torch.save`);
+      throw new CheckpointFormatError(
+        `${where}: unexpected entry "${name}" in a torch.save archive (expected only ${prefix}data.pkl, ${prefix}data/<key>, ${prefix}version, ${prefix}byteorder and dot-named metadata): corrupt or not written by torch.save`,
+      );
     }
   }
   return { prefix, dataPkl: zip.entries.get(roots[0]!)!, version: zip.entries.get(`${prefix}version`) ?? zip.entries.get(`${prefix}.data/version`), byteorder: zip.entries.get(`${prefix}byteorder`) };
@@ -241,7 +248,8 @@ function loadStorage(pid: PyValue, storages: Map<string, StorageRef>, zip: ZipAr
   const fail = (problem: string): never => {
     throw new CheckpointFormatError(`${where}: ${problem}`);
   };
-  if (!(pid instanceof PyTuple) || pid.items.length !== 5) return fail(`a persistent id is a ${pythonTypeName(pid)}${pid instanceof PyTuple ? ` of ${pid.items.length}` : ''}, not a ('storage', type, key, location, numel) tuple`);
+  if (!(pid instanceof PyTuple) || pid.items.length !== 5)
+    return fail(`a persistent id is a ${pythonTypeName(pid)}${pid instanceof PyTuple ? ` of ${pid.items.length}` : ''}, not a ('storage', type, key, location, numel) tuple`);
   const [typename, storageType, key, location, numel] = pid.items.map((item) => (item instanceof Uint8Array && item.length <= 64 ? String.fromCharCode(...item) : item));
   if (typename !== 'storage') fail(`unknown persistent id kind ${pythonRepr(typename!)} (torch writes only "storage")`);
   if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) return fail(`storage key ${pythonRepr(key!)} is not a record name`);
@@ -249,7 +257,9 @@ function loadStorage(pid: PyValue, storages: Map<string, StorageRef>, zip: ZipAr
   const kind = storageKindOf(storageType!);
   if (!kind) return fail(`storage ${key} has type ${pythonTypeName(storageType!)}, not a torch storage class`);
   if (!kind.supported) {
-    throw new CheckpointDTypeError(`${where}: storage ${key} holds ${kind.elementType} elements, which torchport does not support (supported: float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool)`);
+    throw new CheckpointDTypeError(
+      `${where}: storage ${key} holds ${kind.elementType} elements, which torchport does not support (supported: float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool)`,
+    );
   }
   const entry = zip.entries.get(`${prefix}data/${key}`);
   if (!entry) throw new CheckpointStorageError(`${where}: refers to storage record ${prefix}data/${key}, which the archive does not contain (truncated or corrupt file)`);
@@ -262,5 +272,3 @@ function loadStorage(pid: PyValue, storages: Map<string, StorageRef>, zip: ZipAr
   storages.set(key, ref);
   return ref;
 }
-
-

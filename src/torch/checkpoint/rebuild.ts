@@ -67,7 +67,9 @@ export function materializeTensor(ref: TensorRef, storage: StorageData, options:
   }
   const needed = numel * width;
   if (storage.bytes.byteLength < needed) {
-    throw new CheckpointStorageError(`${options.where}: storage record ${storage.name} holds ${storage.bytes.byteLength} bytes but is declared as ${numel} ${dtype} elements (${needed} bytes): the file is truncated or corrupt`);
+    throw new CheckpointStorageError(
+      `${options.where}: storage record ${storage.name} holds ${storage.bytes.byteLength} bytes but is declared as ${numel} ${dtype} elements (${needed} bytes): the file is truncated or corrupt`,
+    );
   }
   if (size === 0) return Tensor.zeros(dtype, shape);
   // The last element the view touches must lie inside the storage.

@@ -171,9 +171,7 @@ class Walker {
     };
     const size = count(value, 0);
     if (size > left) {
-      throw new PickleLimitError(
-        `${this.where}: walking the data would take more than ${this.limits.maxVisits} steps (shared references unfolding exponentially: a pickle bomb?)`,
-      );
+      throw new PickleLimitError(`${this.where}: walking the data would take more than ${this.limits.maxVisits} steps (shared references unfolding exponentially: a pickle bomb?)`);
     }
   }
 
@@ -213,6 +211,7 @@ class Walker {
 
   private visit(depth: number): void {
     if (depth > this.limits.maxDepth) throw new PickleLimitError(`${this.where}: data nested more than ${this.limits.maxDepth} levels deep (pickle bomb?)`);
-    if (++this.visits > this.limits.maxVisits) throw new PickleLimitError(`${this.where}: walking the data took more than ${this.limits.maxVisits} steps (shared references unfolding exponentially: a pickle bomb?)`);
+    if (++this.visits > this.limits.maxVisits)
+      throw new PickleLimitError(`${this.where}: walking the data took more than ${this.limits.maxVisits} steps (shared references unfolding exponentially: a pickle bomb?)`);
   }
 }

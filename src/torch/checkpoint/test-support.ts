@@ -31,6 +31,8 @@ export function describeTensors(tensors: ReadonlyMap<string, Tensor>): ExpectedT
     dtype: t.dtype,
     shape: [...t.shape],
     bytes: t.byteLength,
-    sha256: createHash('sha256').update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)).digest('hex'),
+    sha256: createHash('sha256')
+      .update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
+      .digest('hex'),
   }));
 }

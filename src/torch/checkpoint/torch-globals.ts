@@ -38,8 +38,26 @@ const TENSOR_TYPES = new Set(['torch._tensor.Tensor', 'torch.Tensor', 'torch.nn.
 
 /** torch dtype objects (torch.float32, ...) may appear as plain values in configs. */
 const TORCH_DTYPE_NAMES = new Set([
-  'float32', 'float', 'float64', 'double', 'float16', 'half', 'bfloat16', 'int64', 'long', 'int32', 'int', 'int16', 'short',
-  'int8', 'uint8', 'bool', 'complex64', 'complex128', 'cfloat', 'cdouble',
+  'float32',
+  'float',
+  'float64',
+  'double',
+  'float16',
+  'half',
+  'bfloat16',
+  'int64',
+  'long',
+  'int32',
+  'int',
+  'int16',
+  'short',
+  'int8',
+  'uint8',
+  'bool',
+  'complex64',
+  'complex128',
+  'cfloat',
+  'cdouble',
 ]);
 
 export type StorageKind = { supported: true; dtype: DType } | { supported: false; elementType: string };

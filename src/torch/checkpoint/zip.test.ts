@@ -34,35 +34,35 @@ function makeZip(entries: RawEntry[], options: { zip64?: boolean; comment?: stri
   for (const e of entries) {
     offsets.push(out.length);
     const name = enc.encode(e.localName ?? e.name);
-    u32(0x04034b50), u16(20), u16(e.flags ?? 0), u16(e.method ?? 0), u16(0), u16(0);
-    u32(e.crc ?? crc32(e.data)), u32(e.data.length), u32(e.data.length), u16(name.length), u16(0);
-    bytes(name), bytes(e.data);
+    (u32(0x04034b50), u16(20), u16(e.flags ?? 0), u16(e.method ?? 0), u16(0), u16(0));
+    (u32(e.crc ?? crc32(e.data)), u32(e.data.length), u32(e.data.length), u16(name.length), u16(0));
+    (bytes(name), bytes(e.data));
   }
   const cdOffset = out.length;
   entries.forEach((e, i) => {
     const name = enc.encode(e.name);
     const size = e.declaredSize ?? e.data.length;
     const offset = e.offsetOverride ?? offsets[i]!;
-    u32(0x02014b50), u16(20), u16(20), u16(e.flags ?? 0), u16(e.method ?? 0), u16(0), u16(0), u32(e.crc ?? crc32(e.data));
+    (u32(0x02014b50), u16(20), u16(20), u16(e.flags ?? 0), u16(e.method ?? 0), u16(0), u16(0), u32(e.crc ?? crc32(e.data)));
     if (options.zip64) {
-      u32(0xffffffff), u32(0xffffffff), u16(name.length), u16(28), u16(0), u16(0), u16(0), u32(0), u32(0xffffffff);
-      bytes(name), u16(0x0001), u16(24), u64(size), u64(size), u64(offset);
+      (u32(0xffffffff), u32(0xffffffff), u16(name.length), u16(28), u16(0), u16(0), u16(0), u32(0), u32(0xffffffff));
+      (bytes(name), u16(0x0001), u16(24), u64(size), u64(size), u64(offset));
     } else {
-      u32(size), u32(size), u16(name.length), u16(0), u16(0), u16(0), u16(0), u32(0), u32(offset);
+      (u32(size), u32(size), u16(name.length), u16(0), u16(0), u16(0), u16(0), u32(0), u32(offset));
       bytes(name);
     }
   });
   const cdSize = out.length - cdOffset;
   if (options.zip64) {
     const recordAt = out.length;
-    u32(0x06064b50), u64(44), u16(45), u16(45), u32(0), u32(0), u64(entries.length), u64(entries.length), u64(cdSize), u64(cdOffset);
-    u32(0x07064b50), u32(0), u64(recordAt), u32(1);
+    (u32(0x06064b50), u64(44), u16(45), u16(45), u32(0), u32(0), u64(entries.length), u64(entries.length), u64(cdSize), u64(cdOffset));
+    (u32(0x07064b50), u32(0), u64(recordAt), u32(1));
   }
   const comment = enc.encode(options.comment ?? '');
-  u32(0x06054b50), u16(0), u16(0);
-  if (options.zip64) u16(0xffff), u16(0xffff), u32(0xffffffff), u32(0xffffffff);
-  else u16(entries.length), u16(entries.length), u32(cdSize), u32(cdOffset);
-  u16(comment.length), bytes(comment);
+  (u32(0x06054b50), u16(0), u16(0));
+  if (options.zip64) (u16(0xffff), u16(0xffff), u32(0xffffffff), u32(0xffffffff));
+  else (u16(entries.length), u16(entries.length), u32(cdSize), u32(cdOffset));
+  (u16(comment.length), bytes(comment));
   return Uint8Array.from(out);
 }
 
@@ -80,7 +80,15 @@ describe('reading zip archives', () => {
   });
 
   it('reads zip64 records and a trailing comment', () => {
-    const zip = open(makeZip([{ name: 'a/x', data: text('hello') }, { name: 'a/y', data: text('') }], { zip64: true, comment: 'made by hand' }));
+    const zip = open(
+      makeZip(
+        [
+          { name: 'a/x', data: text('hello') },
+          { name: 'a/y', data: text('') },
+        ],
+        { zip64: true, comment: 'made by hand' },
+      ),
+    );
     expect(new TextDecoder().decode(zip.read(zip.entries.get('a/x')!))).toBe('hello');
     expect(zip.read(zip.entries.get('a/y')!).length).toBe(0);
   });
@@ -107,8 +115,22 @@ describe('reading zip archives', () => {
   });
 
   it('refuses overlapping and duplicate entries', () => {
-    expect(() => open(makeZip([{ name: 'a/x', data: text('hello') }, { name: 'a/y', data: text('hello'), offsetOverride: 0 }]))).toThrow(/overlap/);
-    expect(() => open(makeZip([{ name: 'a/x', data: text('1') }, { name: 'a/x', data: text('2') }]))).toThrow(/appears twice/);
+    expect(() =>
+      open(
+        makeZip([
+          { name: 'a/x', data: text('hello') },
+          { name: 'a/y', data: text('hello'), offsetOverride: 0 },
+        ]),
+      ),
+    ).toThrow(/overlap/);
+    expect(() =>
+      open(
+        makeZip([
+          { name: 'a/x', data: text('1') },
+          { name: 'a/x', data: text('2') },
+        ]),
+      ),
+    ).toThrow(/appears twice/);
   });
 
   it('refuses encrypted entries, and compressed ones when they are read', () => {
@@ -147,24 +169,48 @@ describe('zip archives that are not checkpoints', () => {
 
   it('names what is missing', () => {
     expect(() => readCheckpoint(makeZip([{ name: 'stuff/readme.txt', data: text('hi') }]))).toThrow(/without <archive>\/data\.pkl/);
-    expect(() => readCheckpoint(makeZip([{ name: 'a/data.pkl', data: pickleOf('N') }, { name: 'b/data.pkl', data: pickleOf('N') }]))).toThrow(/several data\.pkl/);
+    expect(() =>
+      readCheckpoint(
+        makeZip([
+          { name: 'a/data.pkl', data: pickleOf('N') },
+          { name: 'b/data.pkl', data: pickleOf('N') },
+        ]),
+      ),
+    ).toThrow(/several data\.pkl/);
   });
 
   it('refuses persistent ids that are not torch storages', () => {
-    const pid = (items: string) => readCheckpoint(makeZip([{ name: 'a/data.pkl', data: pickleOf(`(${items}tQ`) }, { name: 'a/data/0', data: new Uint8Array(4) }]));
-    expect(() => pid("X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01")).toThrow(/holds a storage, not a dict/);
-    expect(() => pid("X\x06\x00\x00\x00modulectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01")).toThrow(/unknown persistent id kind/);
-    expect(() => pid("X\x07\x00\x00\x00storagectorch\nFooStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01")).toThrow(expect.objectContaining({ code: 'E_PICKLE_GLOBAL', global: 'torch.FooStorage' }));
-    expect(() => pid("X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x06\x00\x00\x00../../X\x03\x00\x00\x00cpuK\x01")).toThrow(/not a record name/);
-    expect(() => pid("X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x009X\x03\x00\x00\x00cpuK\x01")).toThrow(expect.objectContaining({ code: 'E_CHECKPOINT_STORAGE' }));
+    const pid = (items: string) =>
+      readCheckpoint(
+        makeZip([
+          { name: 'a/data.pkl', data: pickleOf(`(${items}tQ`) },
+          { name: 'a/data/0', data: new Uint8Array(4) },
+        ]),
+      );
+    expect(() => pid('X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01')).toThrow(/holds a storage, not a dict/);
+    expect(() => pid('X\x06\x00\x00\x00modulectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01')).toThrow(/unknown persistent id kind/);
+    expect(() => pid('X\x07\x00\x00\x00storagectorch\nFooStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01')).toThrow(
+      expect.objectContaining({ code: 'E_PICKLE_GLOBAL', global: 'torch.FooStorage' }),
+    );
+    expect(() => pid('X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x06\x00\x00\x00../../X\x03\x00\x00\x00cpuK\x01')).toThrow(/not a record name/);
+    expect(() => pid('X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x009X\x03\x00\x00\x00cpuK\x01')).toThrow(expect.objectContaining({ code: 'E_CHECKPOINT_STORAGE' }));
     // Found by fuzzing: a kind that is a big integer once broke the message itself.
-    expect(() => pid("\x8a\x09\x01\x01\x01\x01\x01\x01\x01\x01\x01ctorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01")).toThrow(/unknown persistent id kind 18519084246547628289/);
+    expect(() => pid('\x8a\x09\x01\x01\x01\x01\x01\x01\x01\x01\x01ctorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01')).toThrow(/unknown persistent id kind 18519084246547628289/);
   });
 
   it('refuses a view that reaches past its storage', () => {
     // {'w': _rebuild_tensor_v2(storage of 1 float, offset 0, size (4,), stride (1,), False, {})}
-    const pkl = pickleOf("}X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01tQK\x00K\x04\x85K\x01\x85\x89}tRs");
-    expect(() => readCheckpoint(makeZip([{ name: 'a/data.pkl', data: pkl }, { name: 'a/data/0', data: new Uint8Array(4) }]))).toThrow(/reaches element 3 of storage a\/data\/0, which holds 1/);
+    const pkl = pickleOf(
+      '}X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01tQK\x00K\x04\x85K\x01\x85\x89}tRs',
+    );
+    expect(() =>
+      readCheckpoint(
+        makeZip([
+          { name: 'a/data.pkl', data: pkl },
+          { name: 'a/data/0', data: new Uint8Array(4) },
+        ]),
+      ),
+    ).toThrow(/reaches element 3 of storage a\/data\/0, which holds 1/);
   });
 
   it('refuses entries a torch.save archive never has (found by fuzzing: a damaged "byteorder" name)', () => {
@@ -175,7 +221,10 @@ describe('zip archives that are not checkpoints', () => {
   });
 
   it('refuses a byteorder record that is neither little nor big', () => {
-    const zip = makeZip([{ name: 'a/data.pkl', data: pickleOf('}') }, { name: 'a/byteorder', data: text('middle') }]);
+    const zip = makeZip([
+      { name: 'a/data.pkl', data: pickleOf('}') },
+      { name: 'a/byteorder', data: text('middle') },
+    ]);
     expect(() => readCheckpoint(zip)).toThrow(/expected "little" or "big"/);
   });
 });

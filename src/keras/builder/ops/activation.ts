@@ -16,7 +16,10 @@ function elementwise(make: (node: OpNode) => Make): Converter {
   };
 }
 
-const activation = (name: string): Make => (layerName) => tf.layers.activation({ activation: name as never, name: layerName });
+const activation =
+  (name: string): Make =>
+  (layerName) =>
+    tf.layers.activation({ activation: name as never, name: layerName });
 
 export const relu = elementwise(() => activation('relu'));
 export const relu6 = elementwise(() => activation('relu6'));
@@ -36,17 +39,24 @@ function geluMode(approximate: string): Make {
 export const geluModule = elementwise((node) => geluMode(String(node.attrs['approximate'] ?? 'none')));
 export const geluFunction = elementwise((node) => geluMode(str(node.bind(['input', 'approximate='])['approximate'], 'approximate', 'none')));
 
-const leaky = (slope: number): Make => (name) => tf.layers.leakyReLU({ alpha: slope, name });
+const leaky =
+  (slope: number): Make =>
+  (name) =>
+    tf.layers.leakyReLU({ alpha: slope, name });
 export const leakyReluModule = elementwise((node) => leaky(node.attrNumber('negative_slope')));
 /** RReLU in eval mode is a leaky ReLU of slope (lower + upper) / 2 (in training the slope is random: refused). */
 export const rreluModule = elementwise((node) => leaky((node.attrNumber('lower') + node.attrNumber('upper')) / 2));
-const rreluModuleCheck: Check = (node) => (node.attrs['training'] === true ? 'RReLU in training mode draws a random slope per element: call model.eval() (or .eval() on the module) before converting' : undefined);
+const rreluModuleCheck: Check = (node) =>
+  node.attrs['training'] === true ? 'RReLU in training mode draws a random slope per element: call model.eval() (or .eval() on the module) before converting' : undefined;
 const RRELU_SIGNATURE = ['input', 'lower=', 'upper=', 'training=', 'inplace='];
 export const rreluFunction = elementwise((node) => {
   const args = node.bind(RRELU_SIGNATURE);
   return leaky((num(args['lower'], 'lower', 1 / 8) + num(args['upper'], 'upper', 1 / 3)) / 2);
 });
-const rreluFunctionCheck: Check = (node) => (bool(node.bind(RRELU_SIGNATURE)['training'], 'training', false) ? 'F.rrelu with training=True draws a random slope per element: pass training=False (the slope is then (lower + upper) / 2)' : undefined);
+const rreluFunctionCheck: Check = (node) =>
+  bool(node.bind(RRELU_SIGNATURE)['training'], 'training', false)
+    ? 'F.rrelu with training=True draws a random slope per element: pass training=False (the slope is then (lower + upper) / 2)'
+    : undefined;
 export const leakyReluFunction = elementwise((node) => {
   const args = node.bind(['input', 'negative_slope=', 'inplace=']);
   return leaky(num(args['negative_slope'], 'negative_slope', 0.01));

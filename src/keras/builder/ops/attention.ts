@@ -60,7 +60,11 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
     const x = ctx.plain(ctx.value((args[role] as { value: string }).value, node), node);
     if (x.torchShape.length !== 3) throw new Unsupported(`attention over a rank-${x.torchShape.length} ${role} (${batchFirst ? 'batch, tokens' : 'tokens, batch'}, features expected)`);
     if (x.layout.perm[0] !== outerPerm[0]) {
-      throw new Unsupported(batchFirst ? `the batch-first ${role} has its batch on another axis` : 'batch_first=False needs the sequence-first input made by a transpose of a batch-first value (x.transpose(0, 1)): Keras keeps the batch on its first axis');
+      throw new Unsupported(
+        batchFirst
+          ? `the batch-first ${role} has its batch on another axis`
+          : 'batch_first=False needs the sequence-first input made by a transpose of a batch-first value (x.transpose(0, 1)): Keras keeps the batch on its first axis',
+      );
     }
     return ctx.relayout(x, outerPerm, node, 'attention projects the last axis');
   };
@@ -86,7 +90,8 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
     ctx.fillFrom(inProj.name, 'kernel', `${module}.in_proj_weight`, permute(1, 0));
     if (useBias) ctx.fillFrom(inProj.name, 'bias', `${module}.in_proj_bias`);
     const packed = ctx.apply(inProj, x, [batch, tokens, 3 * embed], { perm: flat });
-    const slice = (part: number, name: string) => ctx.apply(new Slice({ begin: [0, part * embed], size: [-1, embed], name: nameFor(node, ctx, `__${name}`) }), packed, [batch, tokens, embed], { perm: flat });
+    const slice = (part: number, name: string) =>
+      ctx.apply(new Slice({ begin: [0, part * embed], size: [-1, embed], name: nameFor(node, ctx, `__${name}`) }), packed, [batch, tokens, embed], { perm: flat });
     [q, k, v] = (['q', 'k', 'v'] as const).map((name, part) => toHeads(slice(part, name), name)) as [KValue, KValue, KValue];
   } else {
     // Cross-attention: each of query, key and value gets its own Dense over its rows of
@@ -143,7 +148,8 @@ export function multiheadAttention(node: OpNode, ctx: BuildContext): KValue[] {
  */
 function addComputedPadding(node: OpNode, ctx: BuildContext, arg: { value: string }, scores: KValue, batch: number, tokens: number): KValue {
   const padding = ctx.plain(ctx.value(arg.value, node), node);
-  if (padding.torchShape.join() !== [batch, tokens].join() || padding.layout.perm[0] !== 0) throw new Unsupported(`key_padding_mask of shape [${padding.torchShape.join(', ')}]; [${batch}, ${tokens}] (batch first) expected`);
+  if (padding.torchShape.join() !== [batch, tokens].join() || padding.layout.perm[0] !== 0)
+    throw new Unsupported(`key_padding_mask of shape [${padding.torchShape.join(', ')}]; [${batch}, ${tokens}] (batch first) expected`);
   const isBool = ctx.graph.values[arg.value]?.dtype === 'bool';
   const additive = isBool ? ctx.apply(new Select({ whenTrue: MASKED, whenFalse: 0, name: nameFor(node, ctx, '__padding') }), padding, padding.torchShape, padding.layout) : padding;
   const perKey = ctx.apply(tf.layers.reshape({ targetShape: [1, 1, tokens], name: nameFor(node, ctx, '__padding_keys') }), additive, [batch, 1, 1, tokens], { perm: identityPerm(4) });
@@ -186,13 +192,16 @@ function additiveMask(node: OpNode, ctx: BuildContext, args: Record<string, Grap
   const out = new Float32Array(tokens * keyTokens);
   const entry = (m: { values: Float32Array | Uint8Array; bool: boolean }, i: number): number => (m.bool ? (m.values[i] ? MASKED : 0) : m.values[i]!);
   if (attn) {
-    if (attn.shape.length !== 2 || attn.shape[0] !== tokens || attn.shape[1] !== keyTokens) throw new Unsupported(`attn_mask of shape [${attn.shape.join(', ')}]; only [${tokens}, ${keyTokens}] (the same for every batch row and head) is supported`);
+    if (attn.shape.length !== 2 || attn.shape[0] !== tokens || attn.shape[1] !== keyTokens)
+      throw new Unsupported(`attn_mask of shape [${attn.shape.join(', ')}]; only [${tokens}, ${keyTokens}] (the same for every batch row and head) is supported`);
     for (let i = 0; i < out.length; i++) out[i] = entry(attn, i);
   }
   if (padding) {
-    if (padding.shape.length !== 2 || padding.shape[0] !== batch || padding.shape[1] !== keyTokens) throw new Unsupported(`key_padding_mask of shape [${padding.shape.join(', ')}]; [${batch}, ${keyTokens}] expected`);
+    if (padding.shape.length !== 2 || padding.shape[0] !== batch || padding.shape[1] !== keyTokens)
+      throw new Unsupported(`key_padding_mask of shape [${padding.shape.join(', ')}]; [${batch}, ${keyTokens}] expected`);
     for (let b = 1; b < batch; b++) {
-      for (let s = 0; s < keyTokens; s++) if (entry(padding, b * keyTokens + s) !== entry(padding, s)) throw new Unsupported('a key_padding_mask that differs between batch rows (the converted mask is one constant for all rows)');
+      for (let s = 0; s < keyTokens; s++)
+        if (entry(padding, b * keyTokens + s) !== entry(padding, s)) throw new Unsupported('a key_padding_mask that differs between batch rows (the converted mask is one constant for all rows)');
     }
     for (let t = 0; t < tokens; t++) for (let s = 0; s < keyTokens; s++) out[t * keyTokens + s] = out[t * keyTokens + s]! + entry(padding, s);
   }

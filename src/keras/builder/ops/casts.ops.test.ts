@@ -6,10 +6,24 @@ import { buildKerasModel } from '../index.ts';
 import { describeOpCases } from './suite_cases.testing.ts';
 
 const PASSING = [
-  'cast_roberta_position_ids', 'cast_to_like_tensor', 'cast_type_as_float', 'cast_to_dtype_kwarg', 'cast_bool_of_rounded',
-  'cast_bool_output', 'cast_mask_long_output', 'cast_long_plus_int64_buffer', 'cast_arange_float', 'cast_long_ids_embedding',
-  'cast_float_noop', 'add_int64_buffer', 'mul_int64_buffer', 'gt_int64_buffer', 'int_arange_offset', 'where_int_scalars',
-  'ne_int_after_floor', 'gt_zero_float',
+  'cast_roberta_position_ids',
+  'cast_to_like_tensor',
+  'cast_type_as_float',
+  'cast_to_dtype_kwarg',
+  'cast_bool_of_rounded',
+  'cast_bool_output',
+  'cast_mask_long_output',
+  'cast_long_plus_int64_buffer',
+  'cast_arange_float',
+  'cast_long_ids_embedding',
+  'cast_float_noop',
+  'add_int64_buffer',
+  'mul_int64_buffer',
+  'gt_int64_buffer',
+  'int_arange_offset',
+  'where_int_scalars',
+  'ne_int_after_floor',
+  'gt_zero_float',
 ];
 
 describeOpCases('dtype casts of the operator suite', 'elementwise', 'ew', PASSING, {});

@@ -78,7 +78,10 @@ const isKerasBool = (value: KValue): boolean => value.tensor.dtype === 'bool';
 
 /** `value`, holding a tensor of PyTorch kind `from`, as kind `to` (see the module comment). */
 export function castValue(node: OpNode, ctx: BuildContext, value: KValue, from: DTypeKind, to: DTypeKind): KValue {
-  if (to === 'half') throw new Unsupported('a cast to float16 / bfloat16 rounds every value to half precision, which the float32 port does not reproduce: keep the model float32 (the tflite-fp16 target stores half-precision weights)');
+  if (to === 'half')
+    throw new Unsupported(
+      'a cast to float16 / bfloat16 rounds every value to half precision, which the float32 port does not reproduce: keep the model float32 (the tflite-fp16 target stores half-precision weights)',
+    );
   if (from === 'half') throw new Unsupported('its input is a float16 / bfloat16 tensor (the port computes in float32: keep the model float32)');
   const name = (suffix = '') => nameFor(node, ctx, suffix);
   if (to === 'bool') {
@@ -131,8 +134,19 @@ export const FAMILY: OpFamily = {
   layers: [Cast],
   ops: spellings(
     [
-      'Tensor.to', 'Tensor.type', 'Tensor.type_as', 'Tensor.float', 'Tensor.double', 'Tensor.half', 'Tensor.bfloat16',
-      'Tensor.long', 'Tensor.int', 'Tensor.short', 'Tensor.char', 'Tensor.byte', 'Tensor.bool',
+      'Tensor.to',
+      'Tensor.type',
+      'Tensor.type_as',
+      'Tensor.float',
+      'Tensor.double',
+      'Tensor.half',
+      'Tensor.bfloat16',
+      'Tensor.long',
+      'Tensor.int',
+      'Tensor.short',
+      'Tensor.char',
+      'Tensor.byte',
+      'Tensor.bool',
     ],
     CAST,
   ),

@@ -50,7 +50,10 @@ function select(node: OpNode, ctx: BuildContext, operands: readonly SelectOperan
   if (computed.length === 0) throw new Unsupported('selects between constants only');
   const wrongRank = computed.find((o) => o.value.torchShape.length !== rank || o.value.torchShape[0] !== out[0]);
   if (wrongRank) {
-    if (operands.some((o) => isTensorConstant(o.arg))) throw new Unsupported(`its ${wrongRank.role} has shape [${wrongRank.value.torchShape.join(', ')}], the result [${out.join(', ')}], beside a constant tensor operand (only computed tensors and numbers broadcast across ranks or the batch axis)`);
+    if (operands.some((o) => isTensorConstant(o.arg)))
+      throw new Unsupported(
+        `its ${wrongRank.role} has shape [${wrongRank.value.torchShape.join(', ')}], the result [${out.join(', ')}], beside a constant tensor operand (only computed tensors and numbers broadcast across ranks or the batch axis)`,
+      );
     return liftedSelect(node, ctx, operands, out);
   }
   // The layout of an operand that has the result's shape, so nothing is transposed to broadcast.
@@ -114,13 +117,25 @@ function liftedSelect(node: OpNode, ctx: BuildContext, operands: readonly Select
 /** torch.where(condition, input, other). */
 export const where: Converter = (node, ctx) => {
   const args = node.bind(['condition', 'input', 'other']);
-  return [select(node, ctx, [{ arg: args['condition'], role: 'condition' }, { arg: args['input'], role: 'whenTrue' }, { arg: args['other'], role: 'whenFalse' }])];
+  return [
+    select(node, ctx, [
+      { arg: args['condition'], role: 'condition' },
+      { arg: args['input'], role: 'whenTrue' },
+      { arg: args['other'], role: 'whenFalse' },
+    ]),
+  ];
 };
 
 /** x.masked_fill(mask, value) = where(mask, value, x). */
 export const maskedFill: Converter = (node, ctx) => {
   const args = node.bind(['input', 'mask', 'value']);
-  return [select(node, ctx, [{ arg: args['mask'], role: 'condition' }, { arg: args['value'], role: 'whenTrue' }, { arg: args['input'], role: 'whenFalse' }])];
+  return [
+    select(node, ctx, [
+      { arg: args['mask'], role: 'condition' },
+      { arg: args['value'], role: 'whenTrue' },
+      { arg: args['input'], role: 'whenFalse' },
+    ]),
+  ];
 };
 
 export function checkWhere(node: OpNode): string | undefined {
@@ -142,7 +157,9 @@ export function checkIndexing(node: OpNode): string | undefined {
 /** zeros_like / ones_like / full_like of a computed tensor: a constant of its shape (its values are never read). */
 export function fillLike(kind: 'zeros' | 'ones' | 'full'): Converter {
   return (node, ctx) => {
-    const args = node.bind(kind === 'full' ? ['input', 'fill_value', 'dtype=', 'layout=', 'device=', 'requires_grad=', 'memory_format='] : ['input', 'dtype=', 'layout=', 'device=', 'requires_grad=', 'memory_format=']);
+    const args = node.bind(
+      kind === 'full' ? ['input', 'fill_value', 'dtype=', 'layout=', 'device=', 'requires_grad=', 'memory_format='] : ['input', 'dtype=', 'layout=', 'device=', 'requires_grad=', 'memory_format='],
+    );
     const x = ctx.plain(firstInput(node, ctx), node);
     const dtype = args['dtype'] && 'dtype' in args['dtype'] ? args['dtype'].dtype : undefined;
     if (dtype !== undefined && dtype !== 'float32') throw new Unsupported(`${kind}_like with dtype ${dtype} (float32 only)`);
@@ -160,7 +177,8 @@ function constantIndices(node: OpNode, ctx: BuildContext, arg: GraphArg | undefi
   const tensor = ctx.tensorOf(arg);
   if (!tensor) node.fail(`its index tensor ${JSON.stringify(arg)} is not among the model's tensors`);
   if (tensor.shape.length !== 1) throw new Unsupported(`an index tensor of shape [${tensor.shape.join(', ')}] (1-D only)`);
-  if (!['int64', 'int32', 'int16', 'int8', 'uint8'].includes(tensor.dtype)) throw new Unsupported(`an index tensor of dtype ${tensor.dtype} (integer indices only; a bool mask selects a data-dependent count)`);
+  if (!['int64', 'int32', 'int16', 'int8', 'uint8'].includes(tensor.dtype))
+    throw new Unsupported(`an index tensor of dtype ${tensor.dtype} (integer indices only; a bool mask selects a data-dependent count)`);
   return tensor.toArray().map((i) => {
     if (i < -size || i >= size) node.fail(`index ${i} is out of range for an axis of size ${size}`);
     return i < 0 ? i + size : i;
@@ -193,7 +211,11 @@ const COMPARISON_SPELLINGS: Record<Comparison, readonly string[]> = {
   notEqual: ['ne', 'not_equal', '__ne__'],
 };
 const comparisonOps = (): Record<string, OpSpec> =>
-  Object.fromEntries(COMPARISONS.flatMap((comparison) => COMPARISON_SPELLINGS[comparison].flatMap((name) => (name.startsWith('__') ? [`Tensor.${name}`] : [`Tensor.${name}`, `torch.${name}`]).map((call) => [call, op(compare(comparison))]))));
+  Object.fromEntries(
+    COMPARISONS.flatMap((comparison) =>
+      COMPARISON_SPELLINGS[comparison].flatMap((name) => (name.startsWith('__') ? [`Tensor.${name}`] : [`Tensor.${name}`, `torch.${name}`]).map((call) => [call, op(compare(comparison))])),
+    ),
+  );
 
 export const FAMILY: OpFamily = {
   name: 'Comparisons, conditions and gathers',

@@ -40,7 +40,9 @@ function asFloat(node: OpNode, ctx: BuildContext, arg: { param: string } | { con
   const values = tensor.toFloat32().data;
   const original = 'param' in arg ? arg.param : arg.constant;
   if (tensor.dtype !== 'bool' && values.some((v) => Math.abs(v) > FLOAT32_EXACT)) {
-    throw new Unsupported(`its ${tensor.dtype} constant '${original}' holds integers beyond 2^24, which float32 cannot hold exactly (the converted model computes in float32): keep such ids outside the model`);
+    throw new Unsupported(
+      `its ${tensor.dtype} constant '${original}' holds integers beyond 2^24, which float32 cannot hold exactly (the converted model computes in float32): keep such ids outside the model`,
+    );
   }
   // The transfer reads the float copy only (it refuses integer tensors).
   if ('param' in arg) ctx.tensorOf(arg);

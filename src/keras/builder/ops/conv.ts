@@ -84,7 +84,13 @@ function zeroPad(node: OpNode, ctx: BuildContext, x: KValue, pads: readonly numb
   const name = nameFor(node, ctx, suffix);
   const layer =
     pads.length === 2
-      ? tf.layers.zeroPadding2d({ padding: [[pads[0]!, pads[0]!], [pads[1]!, pads[1]!]], name })
+      ? tf.layers.zeroPadding2d({
+          padding: [
+            [pads[0]!, pads[0]!],
+            [pads[1]!, pads[1]!],
+          ],
+          name,
+        })
       : new ConstantPadding({ padding: pads.map((p) => [p, p] as [number, number]), value: 0, name });
   return ctx.apply(layer, x, shape, x.layout);
 }
@@ -99,14 +105,26 @@ function convolve(node: OpNode, ctx: BuildContext, given: ConvSpec, layerOf: (ma
   const common = { strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), useBias: spec.bias, kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
   if (spec.spatial === 1 && spec.groups > 1) return [groupedConv1d(node, ctx, spec, x, mode, layerOf)];
   if (spec.spatial === 3) {
-    const layer = layerOf((name) => tf.layers.conv3d({ ...common, filters: spec.outChannels, kernelSize: triple(spec.kernel), strides: triple(spec.stride), dilationRate: triple(spec.dilation), name }));
+    const layer = layerOf((name) =>
+      tf.layers.conv3d({ ...common, filters: spec.outChannels, kernelSize: triple(spec.kernel), strides: triple(spec.stride), dilationRate: triple(spec.dilation), name }),
+    );
     return [ctx.apply(layer, x, outputShape(node, ctx), x.layout)];
   }
   const depthwise = spec.groups > 1 && spec.groups === spec.inChannels;
   const layer = layerOf((name): tf.layers.Layer => {
     if (spec.spatial === 1) return tf.layers.conv1d({ ...common, filters: spec.outChannels, kernelSize: spec.kernel[0]!, strides: spec.stride[0]!, dilationRate: spec.dilation[0]!, name });
     if (depthwise) return tf.layers.depthwiseConv2d({ ...common, kernelSize: pair(spec.kernel), depthMultiplier: spec.outChannels / spec.inChannels, depthwiseInitializer: 'zeros', name });
-    if (spec.groups > 1) return new GroupedConv2D({ filters: spec.outChannels, kernelSize: pair(spec.kernel), strides: pair(spec.stride), padding: mode, dilationRate: pair(spec.dilation), groups: spec.groups, useBias: spec.bias, name });
+    if (spec.groups > 1)
+      return new GroupedConv2D({
+        filters: spec.outChannels,
+        kernelSize: pair(spec.kernel),
+        strides: pair(spec.stride),
+        padding: mode,
+        dilationRate: pair(spec.dilation),
+        groups: spec.groups,
+        useBias: spec.bias,
+        name,
+      });
     return tf.layers.conv2d({ ...common, filters: spec.outChannels, kernelSize: pair(spec.kernel), name });
   });
   return [ctx.apply(layer, x, outputShape(node, ctx), x.layout)];
@@ -122,7 +140,19 @@ function groupedConv1d(node: OpNode, ctx: BuildContext, spec: ConvSpec, x: KValu
   const [batch, channels, length] = x.torchShape as [number, number, number];
   const out = outputShape(node, ctx);
   const image = ctx.apply(tf.layers.reshape({ targetShape: [1, length, channels], name: nameFor(node, ctx, '__to_2d') }), x, [batch, channels, 1, length], { perm: channelsLastPerm(4) });
-  const layer = layerOf((name) => new GroupedConv2D({ filters: spec.outChannels, kernelSize: [1, spec.kernel[0]!], strides: [1, spec.stride[0]!], padding: mode, dilationRate: [1, spec.dilation[0]!], groups: spec.groups, useBias: spec.bias, name }));
+  const layer = layerOf(
+    (name) =>
+      new GroupedConv2D({
+        filters: spec.outChannels,
+        kernelSize: [1, spec.kernel[0]!],
+        strides: [1, spec.stride[0]!],
+        padding: mode,
+        dilationRate: [1, spec.dilation[0]!],
+        groups: spec.groups,
+        useBias: spec.bias,
+        name,
+      }),
+  );
   ctx.fillFrom(layer.name, 'kernel', undefined, { kind: 'aligned', rank: 4, axes: [0, 3, 2, 1] });
   const y = ctx.apply(layer, image, [batch, out[1]!, 1, out[2]!], image.layout);
   return ctx.apply(tf.layers.reshape({ targetShape: [out[2]!, out[1]!], name: nameFor(node, ctx, '__to_1d') }), y, out, { perm: channelsLastPerm(3) });
@@ -166,7 +196,8 @@ function functionalSpec(node: OpNode, ctx: BuildContext, spatial: 1 | 2 | 3): { 
   checkWeightArgs(op, args, ['weight', 'bias']);
   const weight = requireTensor(op, args, 'weight', 'a convolution needs its kernel');
   const shape = tensorArgShape(node, ctx, weight);
-  if (shape.length !== spatial + 2) throw new Unsupported(`${op} with a weight of shape [${shape.join(', ')}] (expected rank ${spatial + 2}: [out, in / groups, ${['k', 'kh, kw', 'kd, kh, kw'][spatial - 1]}])`);
+  if (shape.length !== spatial + 2)
+    throw new Unsupported(`${op} with a weight of shape [${shape.join(', ')}] (expected rank ${spatial + 2}: [out, in / groups, ${['k', 'kh, kw', 'kd, kh, kw'][spatial - 1]}])`);
   const ints = (key: string, fallback: number): number[] => {
     const value = literal(args[key], key);
     return value === undefined || value === null ? new Array<number>(spatial).fill(fallback) : expand(value, spatial, key);
@@ -236,7 +267,14 @@ function convTranspose(node: OpNode, ctx: BuildContext, spatial: 1 | 2 | 3): KVa
   const module = ctx.graph.modules[node.node.module ?? ''];
   const groups = node.attrNumber('groups');
   const dilation = node.attrInts('dilation', spatial);
-  const spec = { kernel: dilatedKernel(node.attrInts('kernel_size', spatial), dilation), stride: node.attrInts('stride', spatial), padding: node.attrInts('padding', spatial), outChannels: node.attrNumber('out_channels'), groups, bias: module?.parameters.includes('bias') ?? false };
+  const spec = {
+    kernel: dilatedKernel(node.attrInts('kernel_size', spatial), dilation),
+    stride: node.attrInts('stride', spatial),
+    padding: node.attrInts('padding', spatial),
+    outChannels: node.attrNumber('out_channels'),
+    groups,
+    bias: module?.parameters.includes('bias') ?? false,
+  };
   return transposedConvolution(node, ctx, spec, (make) => {
     const layer = ctx.sharedLayer(node.node.module!, make);
     const layout = kernelLayout(spatial, groups, dilation);
@@ -296,9 +334,7 @@ function transposedOn(node: OpNode, ctx: BuildContext, spec: TransposeSpec, x: K
   if (crop.every(([a, b]) => a === 0 && b === 0)) return y;
   const name = nameFor(node, ctx, '__crop');
   const cropping =
-    spatial === 2
-      ? tf.layers.cropping2D({ cropping: [crop[0]!, crop[1]!], name })
-      : new Slice({ begin: [...crop.map(([before]) => before), 0], size: [...out.slice(2), out[1]!], name });
+    spatial === 2 ? tf.layers.cropping2D({ cropping: [crop[0]!, crop[1]!], name }) : new Slice({ begin: [...crop.map(([before]) => before), 0], size: [...out.slice(2), out[1]!], name });
   return ctx.apply(cropping, y, [...out], y.layout);
 }
 
@@ -317,7 +353,10 @@ function functionalConvTranspose(node: OpNode, ctx: BuildContext, spatial: 1 | 2
   };
   const groups = num(args['groups'], 'groups', 1);
   const dilation = ints('dilation', 1);
-  if (groups > 1 && dilation.some((d) => d !== 1)) throw new Unsupported(`a grouped and dilated ${op} (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): dilate the kernel with zeros and pass dilation=1`);
+  if (groups > 1 && dilation.some((d) => d !== 1))
+    throw new Unsupported(
+      `a grouped and dilated ${op} (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): dilate the kernel with zeros and pass dilation=1`,
+    );
   if (spatial === 1 && (groups > 1 || dilation[0] !== 1)) throw new Unsupported(ONE_D_TRANSPOSE(op));
   const spec = { kernel: dilatedKernel(shape.slice(2), dilation), stride: ints('stride', 1), padding: ints('padding', 0), outChannels: shape[1]! * groups, groups, bias: present(args['bias']) };
   return transposedConvolution(node, ctx, spec, (make) => {
@@ -338,12 +377,14 @@ export function checkFunctionalConvTranspose(node: OpNode): string | undefined {
   return undefined;
 }
 
-const ONE_D_TRANSPOSE = (op: string): string => `a grouped or dilated ${op} (the 1-D transposed convolution runs as a 2-D one whose kernel is not grouped or dilated at transfer): build it with groups=1 and dilation=1`;
+const ONE_D_TRANSPOSE = (op: string): string =>
+  `a grouped or dilated ${op} (the 1-D transposed convolution runs as a 2-D one whose kernel is not grouped or dilated at transfer): build it with groups=1 and dilation=1`;
 
 export function checkConvTranspose(node: OpNode): string | undefined {
   const spatial = node.op.endsWith('3d') ? 3 : node.op.endsWith('1d') ? 1 : 2;
   if (spatial === 1 && (node.attrNumber('groups') > 1 || node.attrInts('dilation', 1)[0] !== 1)) return ONE_D_TRANSPOSE(node.op);
-  if (node.attrNumber('groups') > 1 && node.attrInts('dilation', spatial).some((d) => d !== 1)) return `a grouped and dilated ${node.op} (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself`;
+  if (node.attrNumber('groups') > 1 && node.attrInts('dilation', spatial).some((d) => d !== 1))
+    return `a grouped and dilated ${node.op} (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself`;
   const mode = node.attrs['padding_mode'];
   if (mode !== undefined && mode !== 'zeros') return `padding_mode '${String(mode)}'`;
   return undefined;
@@ -359,11 +400,29 @@ export const FAMILY: OpFamily = {
     ConvTranspose1d: op(convTranspose1d, checkConvTranspose),
     ConvTranspose2d: op(convTranspose2d, checkConvTranspose),
     ConvTranspose3d: op(convTranspose3d, checkConvTranspose),
-    ...spellings(['F.conv2d', 'torch.conv2d'], op((node, ctx) => functionalConv(node, ctx, 2), checkFunctionalConv)),
-    ...spellings(['F.conv_transpose1d', 'torch.conv_transpose1d'], op((node, ctx) => functionalConvTranspose(node, ctx, 1), checkFunctionalConvTranspose)),
-    ...spellings(['F.conv_transpose2d', 'torch.conv_transpose2d'], op((node, ctx) => functionalConvTranspose(node, ctx, 2), checkFunctionalConvTranspose)),
-    ...spellings(['F.conv_transpose3d', 'torch.conv_transpose3d'], op((node, ctx) => functionalConvTranspose(node, ctx, 3), checkFunctionalConvTranspose)),
-    ...spellings(['F.conv3d', 'torch.conv3d'], op((node, ctx) => functionalConv(node, ctx, 3), checkFunctionalConv)),
-    ...spellings(['F.conv1d', 'torch.conv1d'], op((node, ctx) => functionalConv(node, ctx, 1), checkFunctionalConv)),
+    ...spellings(
+      ['F.conv2d', 'torch.conv2d'],
+      op((node, ctx) => functionalConv(node, ctx, 2), checkFunctionalConv),
+    ),
+    ...spellings(
+      ['F.conv_transpose1d', 'torch.conv_transpose1d'],
+      op((node, ctx) => functionalConvTranspose(node, ctx, 1), checkFunctionalConvTranspose),
+    ),
+    ...spellings(
+      ['F.conv_transpose2d', 'torch.conv_transpose2d'],
+      op((node, ctx) => functionalConvTranspose(node, ctx, 2), checkFunctionalConvTranspose),
+    ),
+    ...spellings(
+      ['F.conv_transpose3d', 'torch.conv_transpose3d'],
+      op((node, ctx) => functionalConvTranspose(node, ctx, 3), checkFunctionalConvTranspose),
+    ),
+    ...spellings(
+      ['F.conv3d', 'torch.conv3d'],
+      op((node, ctx) => functionalConv(node, ctx, 3), checkFunctionalConv),
+    ),
+    ...spellings(
+      ['F.conv1d', 'torch.conv1d'],
+      op((node, ctx) => functionalConv(node, ctx, 1), checkFunctionalConv),
+    ),
   },
 };

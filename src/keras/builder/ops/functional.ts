@@ -19,7 +19,8 @@ export const present = (arg: GraphArg | undefined): boolean => arg !== undefined
 /** Refuses weight arguments computed from the inputs (they would have to be a Keras weight). */
 export function checkWeightArgs(op: string, args: Readonly<Record<string, GraphArg | undefined>>, keys: readonly string[]): void {
   for (const key of keys) {
-    if (isValueArg(args[key])) throw new Unsupported(`${op} with a ${key} computed from the inputs (only a parameter, a buffer or a constant tensor can be a Keras weight): make it an nn.Parameter or a buffer`);
+    if (isValueArg(args[key]))
+      throw new Unsupported(`${op} with a ${key} computed from the inputs (only a parameter, a buffer or a constant tensor can be a Keras weight): make it an nn.Parameter or a buffer`);
   }
 }
 
@@ -39,13 +40,20 @@ const layersByWeights = new WeakMap<BuildContext, Map<string, { layer: tf.layers
  * layer was built for (its input shape and hyperparameters): a second call with the same weights
  * but another config cannot share the layer and is refused.
  */
-export function layerForWeights<T extends tf.layers.Layer>(node: OpNode, ctx: BuildContext, weights: readonly (GraphArg | undefined)[], config: string, make: (name: string) => T): { layer: T; fresh: boolean } {
+export function layerForWeights<T extends tf.layers.Layer>(
+  node: OpNode,
+  ctx: BuildContext,
+  weights: readonly (GraphArg | undefined)[],
+  config: string,
+  make: (name: string) => T,
+): { layer: T; fresh: boolean } {
   const key = `${node.op} ${JSON.stringify(weights.filter(isTensorConstant))}`;
   const layers = layersByWeights.get(ctx) ?? new Map<string, { layer: tf.layers.Layer; config: string }>();
   layersByWeights.set(ctx, layers);
   const known = layers.get(key);
   if (known) {
-    if (known.config !== config) throw new Unsupported(`${node.op} called twice with the same weights but on inputs of other shapes or with other settings (${known.config} vs ${config}): one Keras layer cannot serve both`);
+    if (known.config !== config)
+      throw new Unsupported(`${node.op} called twice with the same weights but on inputs of other shapes or with other settings (${known.config} vs ${config}): one Keras layer cannot serve both`);
     return { layer: known.layer as T, fresh: false };
   }
   const layer = make(nameFor(node, ctx));

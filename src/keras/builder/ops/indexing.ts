@@ -108,10 +108,17 @@ export function assignByMap(node: OpNode, ctx: BuildContext, items: readonly Gra
   const writer = new Int32Array(sizeOf(self.shape)).fill(-1);
   let n = 0;
   forEachIndex(shape, (o) => (writer[flatOf(self.shape, source(o))] = n++));
-  return gatherByMap(node, ctx, inputs, self.shape, (p) => {
-    const w = writer[flatOf(self.shape, p)]!;
-    return w < 0 ? self.ref(p) : value.ref(broadcastIndex(unravel(w, shape), value.shape));
-  }, fills);
+  return gatherByMap(
+    node,
+    ctx,
+    inputs,
+    self.shape,
+    (p) => {
+      const w = writer[flatOf(self.shape, p)]!;
+      return w < 0 ? self.ref(p) : value.ref(broadcastIndex(unravel(w, shape), value.shape));
+    },
+    fills,
+  );
 }
 
 /** The selection `items` make on a tensor of PyTorch shape `shape`; `expected` is the shape PyTorch gave it. */
@@ -122,7 +129,10 @@ function selection(node: OpNode, ctx: BuildContext, shape: readonly number[], it
   const used = items.filter(consumes).length;
   if (used > shape.length) throw new Unsupported(`indexes ${used} axes of a rank-${shape.length} tensor`);
   const full: GraphArg = { slice: [{ const: null }, { const: null }, { const: null }] };
-  const expanded = ellipsis < 0 ? [...items, ...new Array<GraphArg>(shape.length - used).fill(full)] : [...items.slice(0, ellipsis), ...new Array<GraphArg>(shape.length - used).fill(full), ...items.slice(ellipsis + 1)];
+  const expanded =
+    ellipsis < 0
+      ? [...items, ...new Array<GraphArg>(shape.length - used).fill(full)]
+      : [...items.slice(0, ellipsis), ...new Array<GraphArg>(shape.length - used).fill(full), ...items.slice(ellipsis + 1)];
   const anyAdvanced = expanded.some(isAdvanced);
   const pieces: Piece[] = [];
   let axis = 0;
@@ -152,7 +162,10 @@ function selection(node: OpNode, ctx: BuildContext, shape: readonly number[], it
   // Without lists or tensors, integers drop their axes (no broadcasting, no moving).
   const advanced = pieces.flatMap((p, k) => (p.kind === 'advanced' && (anyAdvanced || p.shape.length > 0) ? [k] : []));
   const dropped = pieces.flatMap((p, k) => (p.kind === 'advanced' && !advanced.includes(k) ? [k] : []));
-  const broadcast = broadcastShapes(node, advanced.map((k) => (pieces[k] as Extract<Piece, { kind: 'advanced' }>).shape));
+  const broadcast = broadcastShapes(
+    node,
+    advanced.map((k) => (pieces[k] as Extract<Piece, { kind: 'advanced' }>).shape),
+  );
   const adjacent = advanced.every((k, i) => i === 0 || k === advanced[i - 1]! + 1);
   // Output axes: each slice or None gives one; the broadcast advanced axes go at `insertAt`.
   const layout: Array<{ piece: number } | { advancedAxis: number }> = [];
@@ -162,7 +175,9 @@ function selection(node: OpNode, ctx: BuildContext, shape: readonly number[], it
     if (adjacent && k === advanced[0]) pushBroadcast();
     if (p.kind === 'slice' || p.kind === 'new') layout.push({ piece: k });
   });
-  const outShape = layout.map((entry) => ('advancedAxis' in entry ? broadcast[entry.advancedAxis]! : pieces[entry.piece]!.kind === 'slice' ? (pieces[entry.piece] as Extract<Piece, { kind: 'slice' }>).size : 1));
+  const outShape = layout.map((entry) =>
+    'advancedAxis' in entry ? broadcast[entry.advancedAxis]! : pieces[entry.piece]!.kind === 'slice' ? (pieces[entry.piece] as Extract<Piece, { kind: 'slice' }>).size : 1,
+  );
   if (outShape.length !== expected.length || outShape.some((d, i) => d !== expected[i])) {
     throw new Unsupported(`index ${JSON.stringify(items)}: the computed shape [${outShape.join(', ')}] differs from PyTorch's [${expected.join(', ')}]`);
   }

@@ -11,42 +11,120 @@ const FLOAT_TARGETS = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-in
 
 const LAYERS = [
   // normalization (ops/norm.ts)
-  'layer_layer_norm_channels_first', 'layer_layer_norm_functional_affine', 'layer_layernorm_chw', 'layer_layernorm_last_two', 'layer_layernorm_module_permuted',
-  'layer_group_norm_functional', 'layer_groupnorm_1d_input', 'layer_groupnorm_1group', 'layer_groupnorm_2groups', 'layer_groupnorm_3d_input', 'layer_groupnorm_no_affine', 'layer_groupnorm_per_channel',
-  'layer_instance_norm_functional', 'layer_instancenorm1d', 'layer_instancenorm1d_affine', 'layer_instancenorm2d', 'layer_instancenorm2d_affine', 'layer_instancenorm2d_running_stats',
+  'layer_layer_norm_channels_first',
+  'layer_layer_norm_functional_affine',
+  'layer_layernorm_chw',
+  'layer_layernorm_last_two',
+  'layer_layernorm_module_permuted',
+  'layer_group_norm_functional',
+  'layer_groupnorm_1d_input',
+  'layer_groupnorm_1group',
+  'layer_groupnorm_2groups',
+  'layer_groupnorm_3d_input',
+  'layer_groupnorm_no_affine',
+  'layer_groupnorm_per_channel',
+  'layer_instance_norm_functional',
+  'layer_instancenorm1d',
+  'layer_instancenorm1d_affine',
+  'layer_instancenorm2d',
+  'layer_instancenorm2d_affine',
+  'layer_instancenorm2d_running_stats',
   'layer_batchnorm3d',
   // functional forms with weights from the call's arguments (ops/functional.ts)
-  'layer_batch_norm_functional', 'layer_batch_norm_functional_no_affine', 'layer_batch_norm_functional_features', 'layer_batch_norm_subclass_act',
-  'layer_instance_norm_running_stats_functional', 'layer_group_norm_functional_affine',
-  'layer_conv2d_functional', 'layer_conv2d_functional_bias_depthwise', 'layer_conv2d_functional_grouped_same', 'layer_conv2d_functional_standardized_weight', 'layer_conv2d_functional_twice', 'layer_conv1d_functional', 'layer_conv_transpose2d_functional',
-  'layer_conv1d_grouped_stride', 'layer_conv1d_grouped_padded', 'layer_conv1d_depthwise_same',
+  'layer_batch_norm_functional',
+  'layer_batch_norm_functional_no_affine',
+  'layer_batch_norm_functional_features',
+  'layer_batch_norm_subclass_act',
+  'layer_instance_norm_running_stats_functional',
+  'layer_group_norm_functional_affine',
+  'layer_conv2d_functional',
+  'layer_conv2d_functional_bias_depthwise',
+  'layer_conv2d_functional_grouped_same',
+  'layer_conv2d_functional_standardized_weight',
+  'layer_conv2d_functional_twice',
+  'layer_conv1d_functional',
+  'layer_conv_transpose2d_functional',
+  'layer_conv1d_grouped_stride',
+  'layer_conv1d_grouped_padded',
+  'layer_conv1d_depthwise_same',
   // 3-D convolutions and pooling, grouped transposed convolutions (ops/conv.ts, ops/pool.ts)
-  'layer_conv3d_k3_p1', 'layer_conv3d_stride2', 'layer_conv3d_grouped', 'layer_conv3d_depthwise', 'layer_conv3d_same_dilated_nobias', 'layer_conv3d_tuple_pad_stride', 'layer_conv3d_functional',
-  'layer_conv_transpose3d', 'layer_conv_transpose3d_k3', 'layer_conv_transpose3d_grouped_output_padding', 'layer_conv_transpose3d_functional',
-  'layer_conv_transpose2d_grouped', 'layer_conv_transpose2d_depthwise', 'layer_conv_transpose2d_functional_grouped',
+  'layer_conv3d_k3_p1',
+  'layer_conv3d_stride2',
+  'layer_conv3d_grouped',
+  'layer_conv3d_depthwise',
+  'layer_conv3d_same_dilated_nobias',
+  'layer_conv3d_tuple_pad_stride',
+  'layer_conv3d_functional',
+  'layer_conv_transpose3d',
+  'layer_conv_transpose3d_k3',
+  'layer_conv_transpose3d_grouped_output_padding',
+  'layer_conv_transpose3d_functional',
+  'layer_conv_transpose2d_grouped',
+  'layer_conv_transpose2d_depthwise',
+  'layer_conv_transpose2d_functional_grouped',
   // dilated transposed convolutions: the kernel dilated with zeros at transfer (TFLite's TRANSPOSE_CONV has no dilation)
-  'layer_conv_transpose2d_dilated', 'layer_conv_transpose2d_dilated_strided', 'layer_conv_transpose3d_dilated', 'layer_conv_transpose2d_functional_dilated',
-  'layer_maxpool3d', 'layer_maxpool3d_stride_pad', 'layer_maxpool3d_ceil', 'layer_max_pool3d_functional',
-  'layer_avgpool3d', 'layer_avgpool3d_pad_no_count', 'layer_avg_pool3d_functional', 'layer_adaptive_avg_pool3d_functional',
+  'layer_conv_transpose2d_dilated',
+  'layer_conv_transpose2d_dilated_strided',
+  'layer_conv_transpose3d_dilated',
+  'layer_conv_transpose2d_functional_dilated',
+  'layer_maxpool3d',
+  'layer_maxpool3d_stride_pad',
+  'layer_maxpool3d_ceil',
+  'layer_max_pool3d_functional',
+  'layer_avgpool3d',
+  'layer_avgpool3d_pad_no_count',
+  'layer_avg_pool3d_functional',
+  'layer_adaptive_avg_pool3d_functional',
   // adaptive pooling (ops/pool.ts)
-  'layer_adaptive_avgpool1d_nondividing', 'layer_adaptive_avgpool2d_larger', 'layer_adaptive_avgpool2d_nondividing', 'layer_adaptive_avgpool2d_upscale_nondividing',
-  'layer_adaptive_maxpool2d_nondividing', 'layer_adaptive_avgpool3d', 'layer_adaptive_maxpool3d',
-  'layer_avg_pool1d_functional', 'layer_max_pool1d_functional_ceil',
+  'layer_adaptive_avgpool1d_nondividing',
+  'layer_adaptive_avgpool2d_larger',
+  'layer_adaptive_avgpool2d_nondividing',
+  'layer_adaptive_avgpool2d_upscale_nondividing',
+  'layer_adaptive_maxpool2d_nondividing',
+  'layer_adaptive_avgpool3d',
+  'layer_adaptive_maxpool3d',
+  'layer_avg_pool1d_functional',
+  'layer_max_pool1d_functional_ceil',
   // sequence-first LSTM / GRU (ops/recurrent.ts)
-  'layer_lstm_seq_first', 'layer_lstm_seq_first_bidirectional', 'layer_lstm_seq_first_two_layers_hn', 'layer_gru_seq_first', 'layer_gru_seq_first_bidirectional_hn', 'layer_lstm_seq_first_after_transpose',
+  'layer_lstm_seq_first',
+  'layer_lstm_seq_first_bidirectional',
+  'layer_lstm_seq_first_two_layers_hn',
+  'layer_gru_seq_first',
+  'layer_gru_seq_first_bidirectional_hn',
+  'layer_lstm_seq_first_after_transpose',
   // PReLU (ops/prelu.ts)
-  'layer_prelu_functional', 'layer_prelu_shared_two_widths', 'layer_prelu_shared', 'layer_prelu_per_channel',
+  'layer_prelu_functional',
+  'layer_prelu_shared_two_widths',
+  'layer_prelu_shared',
+  'layer_prelu_per_channel',
   // F.interpolate(size=x.shape[-2:]) (capture of torch.Size arguments)
-  'layer_interpolate_size_from_own_shape', 'layer_interpolate_size_tuple_nonint',
+  'layer_interpolate_size_from_own_shape',
+  'layer_interpolate_size_tuple_nonint',
   // 1-D resizing (ops/resize.ts)
-  'layer_interpolate_1d_linear', 'layer_interpolate_1d_nearest_scale', 'layer_interpolate_1d_linear_align_down', 'layer_upsample_1d_nearest_module',
+  'layer_interpolate_1d_linear',
+  'layer_interpolate_1d_nearest_scale',
+  'layer_interpolate_1d_linear_align_down',
+  'layer_upsample_1d_nearest_module',
   // issue 14: Softmax2d (ops/reduce.ts), RReLU in eval mode (ops/activation.ts), ConvTranspose1d and padding_mode reflect / replicate / circular (ops/conv.ts), LPPool and dilated max pooling (ops/pool.ts)
-  'layer_softmax2d', 'layer_rrelu_eval',
-  'layer_conv_transpose1d', 'layer_conv2d_reflect_padding', 'layer_lppool2d', 'layer_maxpool2d_dilation',
-  'layer_rrelu_functional', 'layer_conv_transpose1d_padded', 'layer_conv_transpose1d_functional', 'layer_conv2d_replicate_padding_same', 'layer_conv1d_circular_padding_strided',
-  'layer_lppool1d_ceil', 'layer_lp_pool2d_functional_p3', 'layer_maxpool2d_dilation_padded_ceil', 'layer_max_pool1d_functional_dilated',
+  'layer_softmax2d',
+  'layer_rrelu_eval',
+  'layer_conv_transpose1d',
+  'layer_conv2d_reflect_padding',
+  'layer_lppool2d',
+  'layer_maxpool2d_dilation',
+  'layer_rrelu_functional',
+  'layer_conv_transpose1d_padded',
+  'layer_conv_transpose1d_functional',
+  'layer_conv2d_replicate_padding_same',
+  'layer_conv1d_circular_padding_strided',
+  'layer_lppool1d_ceil',
+  'layer_lp_pool2d_functional_p3',
+  'layer_maxpool2d_dilation_padded_ceil',
+  'layer_max_pool1d_functional_dilated',
 ].map((name) => `suites/ops/layers/${name}.py`);
-const MODELS = ['convnext_layernorm2d_stage', 'groupnorm_block', 'transformer_encoder_stack', 'alexnet_adaptive_pool', 'prelu_shared_channels', 'seg_head_interpolate'].map((name) => `suites/fixtures-models/${name}.py`);
+const MODELS = ['convnext_layernorm2d_stage', 'groupnorm_block', 'transformer_encoder_stack', 'alexnet_adaptive_pool', 'prelu_shared_channels', 'seg_head_interpolate'].map(
+  (name) => `suites/fixtures-models/${name}.py`,
+);
 
 interface Row {
   readonly model: string;
@@ -71,7 +149,11 @@ afterAll(async () => {
 async function verify(fixtures: readonly string[], targets: readonly string[], tag: string): Promise<Row[]> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const report = join(work, `${tag}-${attempt}`);
-    const cli = await execa(process.execPath, [join(ROOT, 'bin', 'torchport.mjs'), 'verify', 'suites/ops.json', ...fixtures, '--targets', targets.join(','), '--report', report, '--json'], { cwd: ROOT, reject: false, env: { ...process.env, CI: 'false' } });
+    const cli = await execa(process.execPath, [join(ROOT, 'bin', 'torchport.mjs'), 'verify', 'suites/ops.json', ...fixtures, '--targets', targets.join(','), '--report', report, '--json'], {
+      cwd: ROOT,
+      reject: false,
+      env: { ...process.env, CI: 'false' },
+    });
     const json = cli.stdout.slice(cli.stdout.indexOf('{'));
     if (json.startsWith('{')) return (JSON.parse(json) as { results: Row[] }).results;
     if (!/ENOENT: no such file or directory, open '.*output_\d+\.npy'/.test(cli.stderr)) throw new Error(`torchport verify died: ${cli.stderr.slice(-2000)}`);
@@ -99,15 +181,33 @@ describe('layer ops of the operator suite', () => {
 
   it('calibrates full int8 for a layer applied twice (its calibration outputs get unique names)', { timeout: 600_000 }, async () => {
     // Both apply one Keras layer twice; the calibration model exposed both outputs under the layer's name and LiteRT refused it.
-    const rows = await verify(['layer_conv2d_functional_twice', 'layer_batch_norm_subclass_act'].map((name) => `suites/ops/layers/${name}.py`), ['tflite-int8'], 'int8-shared');
+    const rows = await verify(
+      ['layer_conv2d_functional_twice', 'layer_batch_norm_subclass_act'].map((name) => `suites/ops/layers/${name}.py`),
+      ['tflite-int8'],
+      'int8-shared',
+    );
     expect(rows.map((row) => `${row.model}: ${row.reason ?? 'ran'}`).filter((line) => /calibration model/.test(line))).toEqual([]);
     expect(rows.length).toBeGreaterThanOrEqual(2);
   });
 
   it('meets the full-int8 tolerance on LayerNorm / GroupNorm / InstanceNorm (statistics kept float32)', { timeout: 900_000 }, async () => {
     // Before: 4.7-20 output steps where 4 are allowed (the row mean and 1 / std clipped to their calibrated int8 ranges).
-    const cases = ['layer_layernorm_last', 'layer_layernorm_chw', 'layer_layernorm_rank4_last', 'layer_layer_norm_functional_affine', 'layer_layer_norm_channels_first', 'layer_layernorm_module_permuted', 'layer_groupnorm_2groups', 'layer_instancenorm2d_affine', 'layer_transformer_encoder_layer'];
-    const rows = await verify(cases.map((name) => `suites/ops/layers/${name}.py`), ['tflite-int8'], 'int8-norm');
+    const cases = [
+      'layer_layernorm_last',
+      'layer_layernorm_chw',
+      'layer_layernorm_rank4_last',
+      'layer_layer_norm_functional_affine',
+      'layer_layer_norm_channels_first',
+      'layer_layernorm_module_permuted',
+      'layer_groupnorm_2groups',
+      'layer_instancenorm2d_affine',
+      'layer_transformer_encoder_layer',
+    ];
+    const rows = await verify(
+      cases.map((name) => `suites/ops/layers/${name}.py`),
+      ['tflite-int8'],
+      'int8-norm',
+    );
     expect(rows.filter((row) => !row.pass).map((row) => `${row.model}: ${row.reason ?? 'failed'}`)).toEqual([]);
     expect(new Set(rows.map((row) => row.model)).size).toBe(cases.length);
   });
@@ -131,9 +231,13 @@ describe('layer ops of the operator suite', () => {
     const source = 'suites/ops/layers/layer_batch_norm_functional.py';
     const call = 'F.batch_norm(x, self.rm, self.rv, self.w, self.b, False, 0.1, 1e-3)';
     const training = await refusalOf(source, call, call.replace('False', 'True'), 'batch_norm_training');
-    expect(training?.reason).toContain("function F.batch_norm at module path '(root)': F.batch_norm with training=True normalizes with the batch's own statistics: call model.eval() before converting");
+    expect(training?.reason).toContain(
+      "function F.batch_norm at module path '(root)': F.batch_norm with training=True normalizes with the batch's own statistics: call model.eval() before converting",
+    );
     const computed = await refusalOf(source, call, call.replace('self.w,', 'self.w * x.mean(),'), 'batch_norm_computed_weight');
-    expect(computed?.reason).toContain('F.batch_norm with a weight computed from the inputs (only a parameter, a buffer or a constant tensor can be a Keras weight): make it an nn.Parameter or a buffer');
+    expect(computed?.reason).toContain(
+      'F.batch_norm with a weight computed from the inputs (only a parameter, a buffer or a constant tensor can be a Keras weight): make it an nn.Parameter or a buffer',
+    );
   });
 
   it('refuses F.conv2d with a kernel computed from the inputs', { timeout: 300_000 }, async () => {
@@ -144,7 +248,9 @@ describe('layer ops of the operator suite', () => {
   it('refuses a grouped and dilated ConvTranspose2d, saying what to do', { timeout: 300_000 }, async () => {
     const row = await refusalOf('suites/ops/layers/layer_conv_transpose2d_dilated.py', 'dilation=2)', 'dilation=2, groups=2)', 'conv_transpose2d_grouped_dilated');
     expect(row?.pass).toBe(false);
-    expect(row?.reason).toContain("module ConvTranspose2d at module path 'm': a grouped and dilated ConvTranspose2d (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself");
+    expect(row?.reason).toContain(
+      "module ConvTranspose2d at module path 'm': a grouped and dilated ConvTranspose2d (TFLite's transposed convolutions have no dilation, and a grouped kernel is not dilated at transfer): build it with dilation=1, or dilate the kernel with zeros yourself",
+    );
   });
 
   it('refuses an RReLU left in training mode (a random slope per element), saying what to do', { timeout: 300_000 }, async () => {
@@ -155,6 +261,8 @@ describe('layer ops of the operator suite', () => {
 
   it('refuses a sequence-first GRU whose input Keras holds time first, saying what to do', { timeout: 300_000 }, async () => {
     const row = await refusalOf('suites/ops/layers/layer_gru_seq_first.py', 'self.m(x)[0]', 'self.m(x * 2)[0]', 'gru_time_first_value');
-    expect(row?.reason).toContain("module GRU at module path 'm': batch_first=False on a value held time-first in Keras (layout [0, 1, 2]), whose batch axis Keras cannot move: feed the module a model input directly or x.transpose(0, 1) of a batch-first value, or build it with batch_first=True");
+    expect(row?.reason).toContain(
+      "module GRU at module path 'm': batch_first=False on a value held time-first in Keras (layout [0, 1, 2]), whose batch axis Keras cannot move: feed the module a model input directly or x.transpose(0, 1) of a batch-first value, or build it with batch_first=True",
+    );
   });
 });

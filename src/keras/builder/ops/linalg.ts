@@ -52,7 +52,17 @@ function project(node: OpNode, ctx: BuildContext, { x: xArg, weight, outIn, bias
  * ('bchw,oc->bohw'): the axis is brought last in Keras (already there for channels of an NHWC value),
  * one Dense layer replaces it by `fresh`, and the result is laid out in the output's letter order.
  */
-function projectAxis(node: OpNode, ctx: BuildContext, xArg: GraphArg, weight: { param: string } | { constant: string }, spec: string, contracted: string, fresh: string, out: string, outIn: boolean): KValue {
+function projectAxis(
+  node: OpNode,
+  ctx: BuildContext,
+  xArg: GraphArg,
+  weight: { param: string } | { constant: string },
+  spec: string,
+  contracted: string,
+  fresh: string,
+  out: string,
+  outIn: boolean,
+): KValue {
   const source = constantSource(node, ctx, weight);
   if (source.shape.length !== 2) throw new Unsupported(`einsum with a constant of rank ${source.shape.length}`);
   const units = outIn ? source.shape[0]! : source.shape[1]!;
@@ -184,7 +194,8 @@ function scaledSum(kind: 'addmm' | 'baddbmm' | 'addbmm' | 'addmv'): Converter {
   return (node, ctx) => {
     const args = node.bind(['input', kind === 'addmv' ? 'mat' : 'batch1', kind === 'addmv' ? 'vec' : 'batch2', 'beta=', 'alpha=']);
     const [first, second] = kind === 'addmv' ? [args['mat'], args['vec']] : [args['batch1'], args['batch2']];
-    if (!isValueArg(args['input']) || !isValueArg(first) || !isValueArg(second)) throw new Unsupported(`${kind} with constant operands other than addmm(bias, x, W) (write beta * input + alpha * (a @ b))`);
+    if (!isValueArg(args['input']) || !isValueArg(first) || !isValueArg(second))
+      throw new Unsupported(`${kind} with constant operands other than addmm(bias, x, W) (write beta * input + alpha * (a @ b))`);
     const [beta, alpha] = [num(args['beta'], 'beta', 1), num(args['alpha'], 'alpha', 1)];
     const out = outputShape(node, ctx);
     let prod = liftedProduct(node, ctx, input(node, ctx, first), input(node, ctx, second));
@@ -196,7 +207,9 @@ function scaledSum(kind: 'addmm' | 'baddbmm' | 'addbmm' | 'addmv'): Converter {
     const plainBias = ctx.relayout(bias, identityPerm(bias.torchShape.length), node, 'the added input is read in PyTorch order');
     const biasShape = [1, ...new Array<number>(out.length - bias.torchShape.length).fill(1), ...bias.torchShape];
     const liftedBias = ctx.apply(new StaticReshape({ shape: biasShape, name: nameFor(node, ctx, '__input') }), plainBias, biasShape, { perm: identityPerm(biasShape.length) });
-    const sum = ctx.apply(tf.layers.add({ name: nameFor(node, ctx, '__sum_terms') }), [scale(liftedBias, beta, '__beta'), scale(prod, alpha, '__alpha')], [1, ...out], { perm: identityPerm(out.length + 1) });
+    const sum = ctx.apply(tf.layers.add({ name: nameFor(node, ctx, '__sum_terms') }), [scale(liftedBias, beta, '__beta'), scale(prod, alpha, '__alpha')], [1, ...out], {
+      perm: identityPerm(out.length + 1),
+    });
     return [unlift(node, ctx, sum, out)];
   };
 }
@@ -277,7 +290,16 @@ const einsum: Converter = (node, ctx) => {
     const mixed = right.length === 2 ? [...left].find((c) => right.includes(c)) : undefined;
     if (mixed !== undefined && isValueArg(a)) {
       const fresh = right.replace(mixed, '');
-      if (fresh !== mixed && !left.includes(fresh) && new Set(left).size === left.length && left[0] !== mixed && out[0] === left[0] && out.length === left.length && [...left].every((c) => c === mixed || out.includes(c)) && out.includes(fresh)) {
+      if (
+        fresh !== mixed &&
+        !left.includes(fresh) &&
+        new Set(left).size === left.length &&
+        left[0] !== mixed &&
+        out[0] === left[0] &&
+        out.length === left.length &&
+        [...left].every((c) => c === mixed || out.includes(c)) &&
+        out.includes(fresh)
+      ) {
         return [projectAxis(node, ctx, a, b, left, mixed, fresh, out, right[0] !== mixed)];
       }
     }
@@ -379,8 +401,13 @@ const tensordot: Converter = (node, ctx) => {
   const [ra, rb] = [x.torchShape.length, y.torchShape.length];
   const raw = literal(args['dims'], 'dims') ?? 2;
   const pairs: [number[], number[]] | undefined =
-    typeof raw === 'number' ? [Array.from({ length: raw }, (_, i) => ra - raw + i), Array.from({ length: raw }, (_, i) => i)] : Array.isArray(raw) && raw.length === 2 ? [[raw[0]].flat() as number[], [raw[1]].flat() as number[]] : undefined;
-  if (!pairs || pairs[0].length !== pairs[1].length || [...pairs[0], ...pairs[1]].some((d) => !Number.isInteger(d))) throw new Unsupported(`tensordot dims ${JSON.stringify(raw)} (an int or two lists of axes)`);
+    typeof raw === 'number'
+      ? [Array.from({ length: raw }, (_, i) => ra - raw + i), Array.from({ length: raw }, (_, i) => i)]
+      : Array.isArray(raw) && raw.length === 2
+        ? [[raw[0]].flat() as number[], [raw[1]].flat() as number[]]
+        : undefined;
+  if (!pairs || pairs[0].length !== pairs[1].length || [...pairs[0], ...pairs[1]].some((d) => !Number.isInteger(d)))
+    throw new Unsupported(`tensordot dims ${JSON.stringify(raw)} (an int or two lists of axes)`);
   const letters = [...'abcdefghijklmnopqrstuvwxyz'];
   const a = letters.slice(0, ra);
   const b = letters.slice(ra, ra + rb);

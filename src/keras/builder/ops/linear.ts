@@ -29,7 +29,9 @@ export function linear(node: OpNode, ctx: BuildContext): KValue[] {
 /** Embedding: a table lookup of token ids (the Keras layer casts its float input to int32). */
 export function embedding(node: OpNode, ctx: BuildContext): KValue[] {
   const x = ctx.plain(firstInput(node, ctx), node);
-  const layer = ctx.sharedLayer(node.node.module!, (name) => tf.layers.embedding({ inputDim: node.attrNumber('num_embeddings'), outputDim: node.attrNumber('embedding_dim'), embeddingsInitializer: 'zeros', name }));
+  const layer = ctx.sharedLayer(node.node.module!, (name) =>
+    tf.layers.embedding({ inputDim: node.attrNumber('num_embeddings'), outputDim: node.attrNumber('embedding_dim'), embeddingsInitializer: 'zeros', name }),
+  );
   const out = outputShape(node, ctx);
   return [ctx.apply(layer, x, out, { perm: [...x.layout.perm, out.length - 1] })];
 }

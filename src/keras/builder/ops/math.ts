@@ -55,11 +55,7 @@ function clampTo(node: OpNode, ctx: BuildContext, min: number | null, max: numbe
   const x = firstInput(node, ctx);
   const name = nameFor(node, ctx);
   const layer =
-    min === 0 && max === null
-      ? tf.layers.activation({ activation: 'relu', name })
-      : min === 0 && max === 6
-        ? tf.layers.activation({ activation: 'relu6', name })
-        : new Clamp({ min, max, name });
+    min === 0 && max === null ? tf.layers.activation({ activation: 'relu', name }) : min === 0 && max === 6 ? tf.layers.activation({ activation: 'relu6', name }) : new Clamp({ min, max, name });
   return [ctx.apply(layer, x, x.torchShape, x.layout)];
 }
 
@@ -172,8 +168,16 @@ export class Scan extends tf.layers.Layer implements LowerableLayer {
       const n = x.shape[this.axis]!;
       let y = x;
       for (let shift = 1; shift < n; shift *= 2) {
-        const head = tf.slice(y, x.shape.map(() => 0), x.shape.map((d, i) => (i === this.axis ? n - shift : -1)));
-        const shifted = tf.pad(head, x.shape.map((_, i): [number, number] => (i === this.axis ? [shift, 0] : [0, 0])), SCAN_FILL[this.op]);
+        const head = tf.slice(
+          y,
+          x.shape.map(() => 0),
+          x.shape.map((d, i) => (i === this.axis ? n - shift : -1)),
+        );
+        const shifted = tf.pad(
+          head,
+          x.shape.map((_, i): [number, number] => (i === this.axis ? [shift, 0] : [0, 0])),
+          SCAN_FILL[this.op],
+        );
         y = this.op === 'max' ? tf.maximum(y, shifted) : tf.minimum(y, shifted);
       }
       return y;
@@ -192,8 +196,23 @@ export class Scan extends tf.layers.Layer implements LowerableLayer {
     let y = x;
     for (let shift = 1; shift < n; shift *= 2) {
       const size = x.shape.map((d, i) => (i === this.axis ? n - shift : d));
-      const head = ctx.op('SLICE', [y, ctx.int32(`begin_${shift}`, x.shape.map(() => 0)), ctx.int32(`size_${shift}`, size)], { shape: size, suffix: `head_${shift}`, keepFloat: true });
-      const paddings = ctx.int32(`paddings_${shift}`, x.shape.flatMap((_, i) => (i === this.axis ? [shift, 0] : [0, 0])), [x.shape.length, 2]);
+      const head = ctx.op(
+        'SLICE',
+        [
+          y,
+          ctx.int32(
+            `begin_${shift}`,
+            x.shape.map(() => 0),
+          ),
+          ctx.int32(`size_${shift}`, size),
+        ],
+        { shape: size, suffix: `head_${shift}`, keepFloat: true },
+      );
+      const paddings = ctx.int32(
+        `paddings_${shift}`,
+        x.shape.flatMap((_, i) => (i === this.axis ? [shift, 0] : [0, 0])),
+        [x.shape.length, 2],
+      );
       const shifted = ctx.op('PADV2', [head, paddings, fill], { shape: x.shape, suffix: `shifted_${shift}`, keepFloat: true });
       y = ctx.op(combine, [y, shifted], { shape: x.shape, suffix: `${this.op}_${shift}`, keepFloat: true });
     }

@@ -133,14 +133,21 @@ const im2col: Converter = (node, ctx) => {
   const cols = blocks(W, w, 1);
   const [kh, kw] = [w.kernel[0]!, w.kernel[1]!];
   return [
-    gatherByMap(node, ctx, [x], outputShape(node, ctx), (o) => {
-      const [ch, l] = [o[o.length - 2]!, o[o.length - 1]!];
-      const [c, ki, kj] = [Math.floor(ch / (kh * kw)), Math.floor(ch / kw) % kh, ch % kw];
-      const y = Math.floor(l / cols) * w.stride[0]! - w.padding[0]! + ki * w.dilation[0]!;
-      const xx = (l % cols) * w.stride[1]! - w.padding[1]! + kj * w.dilation[1]!;
-      if (y < 0 || y >= H || xx < 0 || xx >= W) return { fill: 0 };
-      return at([...o.slice(0, o.length - 2), c, y, xx]);
-    }, [0]),
+    gatherByMap(
+      node,
+      ctx,
+      [x],
+      outputShape(node, ctx),
+      (o) => {
+        const [ch, l] = [o[o.length - 2]!, o[o.length - 1]!];
+        const [c, ki, kj] = [Math.floor(ch / (kh * kw)), Math.floor(ch / kw) % kh, ch % kw];
+        const y = Math.floor(l / cols) * w.stride[0]! - w.padding[0]! + ki * w.dilation[0]!;
+        const xx = (l % cols) * w.stride[1]! - w.padding[1]! + kj * w.dilation[1]!;
+        if (y < 0 || y >= H || xx < 0 || xx >= W) return { fill: 0 };
+        return at([...o.slice(0, o.length - 2), c, y, xx]);
+      },
+      [0],
+    ),
   ];
 };
 
@@ -217,7 +224,7 @@ function gatherFromConstant(node: OpNode, ctx: BuildContext, arg: { param: strin
   if (data.some((v, i) => v !== row[i % rowSize])) throw new Unsupported('gathers at computed indices from a constant that varies along the batch axis');
   // Strides of C without its batch axis, per PyTorch axis (axis 0 unused).
   const strides = shape.map((_, d) => (d === 0 ? 0 : shape.slice(d + 1).reduce((a, b) => a * b, 1)));
-  const alongDimOnly = row.every((v, p) => v === row[Math.floor(p / strides[dim]!) % shape[dim]! * strides[dim]!]);
+  const alongDimOnly = row.every((v, p) => v === row[(Math.floor(p / strides[dim]!) % shape[dim]!) * strides[dim]!]);
   const values = alongDimOnly ? Array.from({ length: shape[dim]! }, (_, j) => row[j * strides[dim]!]!) : row;
   let flat = index;
   if (!alongDimOnly) {
@@ -289,10 +296,18 @@ const scatter =
     const index = constantInts(node, ctx, args['index'], 'index');
     const source = scatterSource(node, ctx, args['src'] ?? args['value'], 'src');
     return [
-      writeMap(node, ctx, x, (put) => forEachIndex(index.shape, (p) => {
-        const q = p.map((i, d) => (d === dim ? position(node, index.data[flatOf(index.shape, p)]!, x.torchShape[dim]!, 'index') : i));
-        put(q, source.ref(p), add);
-      }), source.inputs, source.fills),
+      writeMap(
+        node,
+        ctx,
+        x,
+        (put) =>
+          forEachIndex(index.shape, (p) => {
+            const q = p.map((i, d) => (d === dim ? position(node, index.data[flatOf(index.shape, p)]!, x.torchShape[dim]!, 'index') : i));
+            put(q, source.ref(p), add);
+          }),
+        source.inputs,
+        source.fills,
+      ),
     ];
   };
 
@@ -306,9 +321,21 @@ const indexAdd: Converter = (node, ctx) => {
   if (!isValueArg(args['source'])) throw new Unsupported('index_add of a constant source');
   const src = input(node, ctx, args['source'], 'source');
   return [
-    writeMap(node, ctx, x, (put) => forEachIndex(src.torchShape, (p) => {
-      put(p.map((i, d) => (d === dim ? position(node, index.data[i]!, x.torchShape[dim]!, 'index') : i)), { input: 1, index: [...p] }, true);
-    }), [src], []),
+    writeMap(
+      node,
+      ctx,
+      x,
+      (put) =>
+        forEachIndex(src.torchShape, (p) => {
+          put(
+            p.map((i, d) => (d === dim ? position(node, index.data[i]!, x.torchShape[dim]!, 'index') : i)),
+            { input: 1, index: [...p] },
+            true,
+          );
+        }),
+      [src],
+      [],
+    ),
   ];
 };
 
@@ -325,12 +352,19 @@ const indexPut: Converter = (node, ctx) => {
   const rest = x.torchShape.slice(list.length);
   const source = scatterSource(node, ctx, args['values'], 'values');
   return [
-    writeMap(node, ctx, x, (put) => {
-      for (let i = 0; i < count; i++) {
-        const lead = indices.map((t, d) => position(node, t.data[i]!, x.torchShape[d]!, 'index'));
-        forEachIndex(rest, (r) => put([...lead, ...r], source.ref([i, ...r]), accumulate));
-      }
-    }, source.inputs, source.fills),
+    writeMap(
+      node,
+      ctx,
+      x,
+      (put) => {
+        for (let i = 0; i < count; i++) {
+          const lead = indices.map((t, d) => position(node, t.data[i]!, x.torchShape[d]!, 'index'));
+          forEachIndex(rest, (r) => put([...lead, ...r], source.ref([i, ...r]), accumulate));
+        }
+      },
+      source.inputs,
+      source.fills,
+    ),
   ];
 };
 
@@ -344,10 +378,17 @@ const triangle =
     const n = x.torchShape.length;
     if (n < 2) throw new Unsupported(`${upper ? 'triu' : 'tril'} of a rank-${n} tensor (needs at least 2 axes)`);
     return [
-      gatherByMap(node, ctx, [x], x.torchShape, (o) => {
-        const offset = o[n - 1]! - o[n - 2]!;
-        return (upper ? offset >= diagonal : offset <= diagonal) ? at(o) : { fill: 0 };
-      }, [0]),
+      gatherByMap(
+        node,
+        ctx,
+        [x],
+        x.torchShape,
+        (o) => {
+          const offset = o[n - 1]! - o[n - 2]!;
+          return (upper ? offset >= diagonal : offset <= diagonal) ? at(o) : { fill: 0 };
+        },
+        [0],
+      ),
     ];
   };
 

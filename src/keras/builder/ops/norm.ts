@@ -60,7 +60,8 @@ const BATCH_NORM_SIGNATURE = ['input', 'running_mean', 'running_var', 'weight=',
 
 export function checkFunctionalBatchNorm(node: OpNode): string | undefined {
   const args = node.bind(BATCH_NORM_SIGNATURE);
-  if (bool(args['training'], 'training', false)) return "F.batch_norm with training=True normalizes with the batch's own statistics: call model.eval() before converting (the running statistics are used at inference)";
+  if (bool(args['training'], 'training', false))
+    return "F.batch_norm with training=True normalizes with the batch's own statistics: call model.eval() before converting (the running statistics are used at inference)";
   for (const key of ['running_mean', 'running_var']) requireTensor('F.batch_norm', args, key, 'inference needs the running statistics (a buffer or a constant tensor)');
   checkWeightArgs('F.batch_norm', args, ['weight', 'bias']);
   return undefined;
@@ -194,7 +195,8 @@ export function functionalInstanceNorm(node: OpNode, ctx: BuildContext): KValue[
   const args = node.bind(INSTANCE_NORM_SIGNATURE);
   checkWeightArgs('F.instance_norm', args, ['weight', 'bias']);
   if (!bool(args['use_input_stats'], 'use_input_stats', true)) {
-    for (const key of ['running_mean', 'running_var']) requireTensor('F.instance_norm(use_input_stats=False)', args, key, 'normalizing with running statistics needs them (a buffer or a constant tensor)');
+    for (const key of ['running_mean', 'running_var'])
+      requireTensor('F.instance_norm(use_input_stats=False)', args, key, 'normalizing with running statistics needs them (a buffer or a constant tensor)');
     return functionalBatchNorm(node, ctx, args);
   }
   const channels = outputShape(node, ctx)[1] ?? 1;

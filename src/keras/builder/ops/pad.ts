@@ -27,16 +27,31 @@ function source(mode: Mode, o: number, before: number, size: number): number {
  * Any mode on any axis, batch included: one gather at static positions (./index_map.ts).
  * `perAxis`: [before, after] per PyTorch axis; the padded shape is `outShape` (default: the node's output).
  */
-export function padByMap(node: OpNode, ctx: BuildContext, x: KValue, mode: Mode, value: number, perAxis: readonly (readonly [number, number])[], outShape: readonly number[] = outputShape(node, ctx)): KValue {
+export function padByMap(
+  node: OpNode,
+  ctx: BuildContext,
+  x: KValue,
+  mode: Mode,
+  value: number,
+  perAxis: readonly (readonly [number, number])[],
+  outShape: readonly number[] = outputShape(node, ctx),
+): KValue {
   perAxis.forEach(([b, a], axis) => {
     const size = x.torchShape[axis]!;
     if (mode === 'reflect' && (b >= size || a >= size)) throw new Unsupported(`reflect padding of ${Math.max(b, a)} on an axis of size ${size} (PyTorch needs padding < size)`);
     if (mode === 'circular' && (b > size || a > size)) throw new Unsupported(`circular padding of ${Math.max(b, a)} on an axis of size ${size} (PyTorch needs padding <= size)`);
   });
-  return gatherByMap(node, ctx, [x], outShape, (o) => {
-    const index = o.map((i, axis) => source(mode, i, perAxis[axis]![0], x.torchShape[axis]!));
-    return index.includes(-1) ? { fill: 0 } : { input: 0, index };
-  }, [value]);
+  return gatherByMap(
+    node,
+    ctx,
+    [x],
+    outShape,
+    (o) => {
+      const index = o.map((i, axis) => source(mode, i, perAxis[axis]![0], x.torchShape[axis]!));
+      return index.includes(-1) ? { fill: 0 } : { input: 0, index };
+    },
+    [value],
+  );
 }
 
 /** The pad arguments of F.pad, or of a padding module (ReflectionPad2d, ZeroPad2d, ConstantPad1d, ...). */

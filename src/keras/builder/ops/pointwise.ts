@@ -289,7 +289,8 @@ export class PointwiseBinary extends tf.layers.Layer implements LowerableLayer {
         return ctx.op('MINIMUM', [a, b], { shape });
       case 'atan2': {
         // ATAN2 does not broadcast (a [1, 1, 4] operand beside [2, 3, 4] reads past its data): both are broadcast first.
-        const full = (v: IrTensor, suffix: string) => (v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i]) ? v : ctx.op('BROADCAST_TO', [v, ctx.int32(`${suffix}_shape`, shape)], step(suffix)));
+        const full = (v: IrTensor, suffix: string) =>
+          v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i]) ? v : ctx.op('BROADCAST_TO', [v, ctx.int32(`${suffix}_shape`, shape)], step(suffix));
         return ctx.op('ATAN2', [full(a, 'y'), full(b, 'x')], { shape });
       }
       case 'floor_divide':
@@ -377,7 +378,8 @@ export function binaryOp(fn: BinaryName, a: Parameters<typeof isValueArg>[0], b:
     return mergeValues(node, ctx, (args) => new PointwiseBinary({ fn, ...args }), reversed ? c : x, reversed ? x : c, out);
   }
   const constant = literal(reversed ? a : b, 'operand');
-  if (typeof constant !== 'number') throw new Unsupported(`${fn} with operand ${JSON.stringify(constant)} (a number or a computed tensor is supported; a constant tensor is not: compute it in forward as a number)`);
+  if (typeof constant !== 'number')
+    throw new Unsupported(`${fn} with operand ${JSON.stringify(constant)} (a number or a computed tensor is supported; a constant tensor is not: compute it in forward as a number)`);
   return ctx.apply(new PointwiseBinary({ fn, scalar: constant, reversed, name }), value, out, value.layout);
 }
 

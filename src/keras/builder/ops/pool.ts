@@ -102,12 +102,12 @@ function pool(node: OpNode, ctx: BuildContext, spec: PoolSpec, input: KValue = f
         ? tf.layers.maxPooling3d(volume)
         : tf.layers.averagePooling3d(volume)
       : spatial === 2
-      ? spec.kind === 'max'
-        ? tf.layers.maxPooling2d(args)
-        : tf.layers.averagePooling2d(args)
-      : spec.kind === 'max'
-        ? tf.layers.maxPooling1d({ ...args, poolSize: spec.kernel[0]!, strides: spec.stride[0]! })
-        : tf.layers.averagePooling1d({ ...args, poolSize: spec.kernel[0]!, strides: spec.stride[0]! });
+        ? spec.kind === 'max'
+          ? tf.layers.maxPooling2d(args)
+          : tf.layers.averagePooling2d(args)
+        : spec.kind === 'max'
+          ? tf.layers.maxPooling1d({ ...args, poolSize: spec.kernel[0]!, strides: spec.stride[0]! })
+          : tf.layers.averagePooling1d({ ...args, poolSize: spec.kernel[0]!, strides: spec.stride[0]! });
   const y = ctx.apply(layer, x, out, x.layout);
   if (spec.kind === 'max') return [y];
   return [divisorFix(node, ctx, y, spec, sizes, out.slice(2))];
@@ -140,7 +140,12 @@ function dilatedMaxPool(node: OpNode, ctx: BuildContext, spec: PoolSpec, dilatio
   }
   const slices = taps.map((tap, n) => {
     const begin = tap.map((t, i) => t * dilation[i]!);
-    const layer = new StridedSlice({ begin: [...begin, 0], end: [...begin.map((b, i) => b + (outSizes[i]! - 1) * spec.stride[i]! + 1), channels], strides: [...spec.stride, 1], name: nameFor(node, ctx, `__tap${n}`) });
+    const layer = new StridedSlice({
+      begin: [...begin, 0],
+      end: [...begin.map((b, i) => b + (outSizes[i]! - 1) * spec.stride[i]! + 1), channels],
+      strides: [...spec.stride, 1],
+      name: nameFor(node, ctx, `__tap${n}`),
+    });
     return ctx.apply(layer, x, out, x.layout);
   });
   if (slices.length === 1) return slices[0]!;
@@ -219,7 +224,8 @@ export class AdaptivePool extends tf.layers.Layer implements LowerableLayer {
   constructor(args: LayerArgs & { kind: 'max' | 'avg'; outputSize: number[] }) {
     super(args);
     if (args.kind !== 'max' && args.kind !== 'avg') throw new KerasLayerConfigError(`AdaptivePool kind must be 'max' or 'avg', got ${JSON.stringify(args.kind)}`);
-    if (!Array.isArray(args.outputSize) || args.outputSize.some((d) => !Number.isInteger(d) || d < 1)) throw new KerasLayerConfigError(`AdaptivePool outputSize must be positive integers, got ${JSON.stringify(args.outputSize)}`);
+    if (!Array.isArray(args.outputSize) || args.outputSize.some((d) => !Number.isInteger(d) || d < 1))
+      throw new KerasLayerConfigError(`AdaptivePool outputSize must be positive integers, got ${JSON.stringify(args.outputSize)}`);
     this.kind = args.kind;
     this.outputSize = [...args.outputSize];
   }
@@ -261,7 +267,18 @@ export class AdaptivePool extends tf.layers.Layer implements LowerableLayer {
       const source = x;
       const parts = bins(size, out).map(([start, end], b) => {
         const extent = source.shape.map((d, a) => (a === axis ? end - start : d));
-        const slice = ctx.op('SLICE', [source, ctx.int32(`a${axis}_${b}_begin`, source.shape.map((_, a) => (a === axis ? start : 0))), ctx.int32(`a${axis}_${b}_size`, extent)], { shape: extent, suffix: `a${axis}_${b}_slice` });
+        const slice = ctx.op(
+          'SLICE',
+          [
+            source,
+            ctx.int32(
+              `a${axis}_${b}_begin`,
+              source.shape.map((_, a) => (a === axis ? start : 0)),
+            ),
+            ctx.int32(`a${axis}_${b}_size`, extent),
+          ],
+          { shape: extent, suffix: `a${axis}_${b}_slice` },
+        );
         if (end - start === 1) return slice;
         const reduced = extent.map((d, a) => (a === axis ? 1 : d));
         return ctx.op(this.kind === 'max' ? 'REDUCE_MAX' : 'MEAN', [slice, ctx.int32(`a${axis}_${b}_axis`, [axis])], { shape: reduced, suffix: `a${axis}_${b}_reduce` }, { keepDims: true });
@@ -321,7 +338,12 @@ function lpPool(node: OpNode, ctx: BuildContext, spatial: 1 | 2): KValue[] {
   }
   if (!Number.isFinite(norm) || norm === 0) throw new Unsupported(`LPPool with norm_type ${norm} (a finite, non-zero power is supported)`);
   const x = firstInput(node, ctx);
-  const powered = ctx.apply(norm === 2 ? new Pointwise({ fn: 'square', name: nameFor(node, ctx, '__power') }) : new PointwiseBinary({ fn: 'pow', scalar: norm, name: nameFor(node, ctx, '__power') }), x, x.torchShape, x.layout);
+  const powered = ctx.apply(
+    norm === 2 ? new Pointwise({ fn: 'square', name: nameFor(node, ctx, '__power') }) : new PointwiseBinary({ fn: 'pow', scalar: norm, name: nameFor(node, ctx, '__power') }),
+    x,
+    x.torchShape,
+    x.layout,
+  );
   const spec: PoolSpec = { kind: 'avg', kernel, stride: stride ?? kernel, padding: new Array<number>(spatial).fill(0), countIncludePad: true, divisorOverride: null };
   const [mean] = pool(node, ctx, spec, powered) as [KValue];
   const area = kernel.reduce((a, b) => a * b, 1);
@@ -343,8 +365,14 @@ export const FAMILY: OpFamily = {
     ...spellings(['AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'AdaptiveMaxPool3d', 'F.adaptive_max_pool1d', 'F.adaptive_max_pool2d', 'F.adaptive_max_pool3d'], op(adaptiveMaxPool)),
     'F.max_pool2d': op(maxPool2dFunction),
     'F.avg_pool2d': op(avgPool2dFunction),
-    ...spellings(['LPPool2d', 'F.lp_pool2d'], op((node, ctx) => lpPool(node, ctx, 2))),
-    ...spellings(['LPPool1d', 'F.lp_pool1d'], op((node, ctx) => lpPool(node, ctx, 1))),
+    ...spellings(
+      ['LPPool2d', 'F.lp_pool2d'],
+      op((node, ctx) => lpPool(node, ctx, 2)),
+    ),
+    ...spellings(
+      ['LPPool1d', 'F.lp_pool1d'],
+      op((node, ctx) => lpPool(node, ctx, 1)),
+    ),
     // F.max_pool3d is a Python function calling torch.max_pool3d; F.avg_pool3d a C function.
     ...spellings(['F.max_pool3d', 'torch.max_pool3d'], op(maxPool3dFunction)),
     'F.avg_pool3d': op(avgPool3dFunction),

@@ -36,7 +36,8 @@ export class Ranking extends tf.layers.Layer implements LowerableLayer {
   constructor(args: RankingArgs) {
     super(args);
     if (!Number.isInteger(args.k) || args.k < 1) throw new KerasLayerConfigError(`Ranking k must be a positive integer, got ${JSON.stringify(args.k)}`);
-    if (!(RANKING_OUTPUTS as readonly string[]).includes(args.returns)) throw new KerasLayerConfigError(`Ranking returns must be one of ${RANKING_OUTPUTS.join(', ')}, got ${JSON.stringify(args.returns)}`);
+    if (!(RANKING_OUTPUTS as readonly string[]).includes(args.returns))
+      throw new KerasLayerConfigError(`Ranking returns must be one of ${RANKING_OUTPUTS.join(', ')}, got ${JSON.stringify(args.returns)}`);
     this.k = args.k;
     this.largest = args.largest !== false;
     this.returns = args.returns;
@@ -64,7 +65,14 @@ export class Ranking extends tf.layers.Layer implements LowerableLayer {
     const x = ctx.inputs[0]!;
     const shape = [...x.shape.slice(0, -1), this.k];
     const ranked = this.largest ? x : ctx.op('NEG', [x], { shape: x.shape, suffix: 'negated' });
-    const [values, indices] = ctx.opMulti('TOPK_V2', [ranked, ctx.int32('k', [this.k], [])], [{ shape, suffix: 'values' }, { shape, dtype: 'int32', suffix: 'indices' }]);
+    const [values, indices] = ctx.opMulti(
+      'TOPK_V2',
+      [ranked, ctx.int32('k', [this.k], [])],
+      [
+        { shape, suffix: 'values' },
+        { shape, dtype: 'int32', suffix: 'indices' },
+      ],
+    );
     if (this.returns === 'indices') return ctx.op('CAST', [indices!], { shape }, { inDataType: 'int32', outDataType: 'float32' });
     return this.largest ? values! : ctx.op('NEG', [values!], { shape });
   }
@@ -122,7 +130,10 @@ function rank(node: OpNode, ctx: BuildContext, request: RankRequest, output: Ran
   const size = x.torchShape[dim]!;
   if (!Number.isInteger(request.k) || request.k < 1 || request.k > size) throw new Unsupported(`k=${request.k} for a dim of size ${size}`);
   const shape = x.torchShape.map((d, i) => (i === dim ? request.k : d));
-  const layer = !request.largest || output === 'indices' ? new Ranking({ k: request.k, largest: request.largest, returns: output, name: nameFor(node, ctx, suffix) }) : new TopK({ k: request.k, name: nameFor(node, ctx, suffix) });
+  const layer =
+    !request.largest || output === 'indices'
+      ? new Ranking({ k: request.k, largest: request.largest, returns: output, name: nameFor(node, ctx, suffix) })
+      : new TopK({ k: request.k, name: nameFor(node, ctx, suffix) });
   const ranked = ctx.apply(layer, x, shape, x.layout);
   if (request.keepDim) return lifted ? dropLift(node, ctx, ranked) : ranked;
   const kept = x.layout.perm.filter((axis) => axis !== dim).map((axis) => (axis > dim ? axis - 1 : axis));

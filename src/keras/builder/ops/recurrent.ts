@@ -24,7 +24,8 @@ export function checkRecurrent(node: OpNode): string | undefined {
   if ((node.attrs['proj_size'] ?? 0) !== 0) return 'proj_size (an LSTM with projections) has no Keras equivalent';
   if (node.attrs['bias'] !== true) return 'bias=False is not supported (Keras recurrent layers here are built with biases)';
   const initial = node.node.args[1] ?? node.node.kwargs['hx'];
-  if (initial !== undefined && !initialStateArgs(initial).every(isTensorConstant)) return 'an initial state (h_0 / c_0) computed from the inputs is not supported; the converted layers start from zeros';
+  if (initial !== undefined && !initialStateArgs(initial).every(isTensorConstant))
+    return 'an initial state (h_0 / c_0) computed from the inputs is not supported; the converted layers start from zeros';
   return undefined;
 }
 
@@ -50,13 +51,16 @@ export function recurrent(node: OpNode, ctx: BuildContext): KValue[] {
   const kind = node.node.op as 'LSTM' | 'GRU';
   checkZeroInitialState(node, ctx);
   const [sequence, finalHidden, finalCell] = node.node.outputs;
-  const isRead = (value: string | undefined) => value !== undefined && (ctx.graph.nodes.some((n) => n.args.some((a) => 'value' in a && a.value === value)) || ctx.graph.outputs.some((o) => o.value === value));
+  const isRead = (value: string | undefined) =>
+    value !== undefined && (ctx.graph.nodes.some((n) => n.args.some((a) => 'value' in a && a.value === value)) || ctx.graph.outputs.some((o) => o.value === value));
   if (isRead(finalCell)) throw new Unsupported(`the final cell state c_n is read; only the output sequence and h_n are supported`);
   const hidden = node.attrNumber('hidden_size');
   const layers = node.attrNumber('num_layers');
   const bidirectional = node.attrs['bidirectional'] === true;
   const batchFirst = node.attrs['batch_first'] === true;
-  let x = batchFirst ? ctx.relayout(ctx.plain(firstInput(node, ctx), node), identityPerm(3), node, 'a recurrent layer reads (batch, steps, features)') : batchFirstView(node, ctx, firstInput(node, ctx));
+  let x = batchFirst
+    ? ctx.relayout(ctx.plain(firstInput(node, ctx), node), identityPerm(3), node, 'a recurrent layer reads (batch, steps, features)')
+    : batchFirstView(node, ctx, firstInput(node, ctx));
   const [batch, steps] = [x.torchShape[0]!, x.torchShape[1]!];
   const width = hidden * (bidirectional ? 2 : 1);
   const sequences: KValue[] = [];
@@ -85,7 +89,9 @@ function batchFirstView(node: OpNode, ctx: BuildContext, input: KValue): KValue 
   const x = ctx.plain(input, node);
   const [steps, batch, features] = x.torchShape as [number, number, number];
   if (!samePerm(x.layout.perm, [1, 0, 2])) {
-    throw new Unsupported(`batch_first=False on a value held time-first in Keras (layout ${describePerm(x.layout.perm)}), whose batch axis Keras cannot move: feed the module a model input directly or x.transpose(0, 1) of a batch-first value, or build it with batch_first=True`);
+    throw new Unsupported(
+      `batch_first=False on a value held time-first in Keras (layout ${describePerm(x.layout.perm)}), whose batch axis Keras cannot move: feed the module a model input directly or x.transpose(0, 1) of a batch-first value, or build it with batch_first=True`,
+    );
   }
   return { ...x, torchShape: [batch, steps, features], layout: { perm: identityPerm(3) } };
 }
@@ -121,7 +127,15 @@ function redirect(ctx: BuildContext, layer: string, prefix: string, module: stri
 
 function lstmLayer(ctx: BuildContext, module: string, k: number, name: string | undefined, hidden: number, bidirectional: boolean, x: KValue): KValue {
   const make = (layerName: string) => {
-    const cell = tf.layers.lstm({ units: hidden, returnSequences: true, recurrentActivation: 'sigmoid', activation: 'tanh', kernelInitializer: 'zeros', recurrentInitializer: 'zeros', name: bidirectional ? `lstm_l${k}` : layerName });
+    const cell = tf.layers.lstm({
+      units: hidden,
+      returnSequences: true,
+      recurrentActivation: 'sigmoid',
+      activation: 'tanh',
+      kernelInitializer: 'zeros',
+      recurrentInitializer: 'zeros',
+      name: bidirectional ? `lstm_l${k}` : layerName,
+    });
     return bidirectional ? tf.layers.bidirectional({ layer: cell as unknown as tf.layers.RNN, mergeMode: 'concat', name: layerName }) : cell;
   };
   const layer = name === undefined ? ctx.sharedLayer(module, make) : make(name);

@@ -67,14 +67,16 @@ function flipDims(node: OpNode, fixed?: number): number[] {
 }
 
 /** torch.flip(x, dims); fliplr flips dim 1, flipud dim 0. */
-const flip = (fixed?: number): Converter => (node, ctx) => {
-  const x = firstInput(node, ctx);
-  const rank = x.torchShape.length;
-  const dims = flipDims(node, fixed);
-  if (dims.length === 0) return [x];
-  const steps = dims.map((d) => ({ dim: axisIn('flip', d, rank), positions: (size: number) => Array.from({ length: size }, (_, j) => size - 1 - j) }));
-  return [gatherEach(node, ctx, x, steps)];
-};
+const flip =
+  (fixed?: number): Converter =>
+  (node, ctx) => {
+    const x = firstInput(node, ctx);
+    const rank = x.torchShape.length;
+    const dims = flipDims(node, fixed);
+    if (dims.length === 0) return [x];
+    const steps = dims.map((d) => ({ dim: axisIn('flip', d, rank), positions: (size: number) => Array.from({ length: size }, (_, j) => size - 1 - j) }));
+    return [gatherEach(node, ctx, x, steps)];
+  };
 
 export const FAMILY: OpFamily = {
   name: 'Reordering along axes',

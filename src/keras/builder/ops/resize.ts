@@ -57,7 +57,8 @@ function checkScale(node: OpNode, ctx: BuildContext, scale: unknown): void {
   const x = firstInput(node, ctx);
   const spatial = out.length - 2;
   const scales = Array.isArray(scale) ? scale : new Array<unknown>(spatial).fill(scale);
-  if (scales.length !== spatial || scales.some((s, i) => typeof s !== 'number' || x.torchShape[i + 2]! * s !== out[i + 2])) throw new Unsupported(`scale_factor ${JSON.stringify(scale)} does not give a whole output size`);
+  if (scales.length !== spatial || scales.some((s, i) => typeof s !== 'number' || x.torchShape[i + 2]! * s !== out[i + 2]))
+    throw new Unsupported(`scale_factor ${JSON.stringify(scale)} does not give a whole output size`);
 }
 
 export function upsampleModule(node: OpNode, ctx: BuildContext): KValue[] {

@@ -25,10 +25,22 @@ const PASSING: Readonly<Record<string, Case>> = {
   rank3: { shapes: '[[2, 5, 8], [2, 6, 8], [2, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q * 2, k, v)' },
   causal_scale: { shapes: '[[1, 2, 6, 8], [1, 2, 6, 8], [1, 2, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.3)' },
   causal_more_keys: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, is_causal=True)' },
-  bool_mask_per_head: { shapes: QKV, init: "self.register_buffer('m', torch.rand(2, 5, 6, generator=torch.Generator().manual_seed(1)) > 0.3)", forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m)' },
+  bool_mask_per_head: {
+    shapes: QKV,
+    init: "self.register_buffer('m', torch.rand(2, 5, 6, generator=torch.Generator().manual_seed(1)) > 0.3)",
+    forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m)',
+  },
   // A row that masks every key keeps finfo.min: PyTorch spreads its weight evenly there.
-  float_mask_row_fully_masked: { shapes: QKV, init: "m = torch.zeros(5, 6); m[1] = torch.finfo(torch.float32).min; m[2, 3:] = torch.finfo(torch.float32).min; self.register_buffer('m', m)", forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m)' },
-  float_mask: { shapes: QKV, init: "self.register_buffer('m', torch.randn(5, 6, generator=torch.Generator().manual_seed(1)))", forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m, dropout_p=0.0)' },
+  float_mask_row_fully_masked: {
+    shapes: QKV,
+    init: "m = torch.zeros(5, 6); m[1] = torch.finfo(torch.float32).min; m[2, 3:] = torch.finfo(torch.float32).min; self.register_buffer('m', m)",
+    forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m)',
+  },
+  float_mask: {
+    shapes: QKV,
+    init: "self.register_buffer('m', torch.randn(5, 6, generator=torch.Generator().manual_seed(1)))",
+    forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m, dropout_p=0.0)',
+  },
   // A folded causal mask the way transformers builds it: torch.arange comparisons, finfo.min where masked.
   float_mask_folded: {
     shapes: '[[1, 2, 6, 8], [1, 2, 6, 8], [1, 2, 6, 4]]',
@@ -37,7 +49,11 @@ const PASSING: Readonly<Record<string, Case>> = {
   computed_bool_mask: { shapes: QKV, forward: 'm = k.sum(-1, keepdim=True).transpose(-1, -2) > -0.5; return F.scaled_dot_product_attention(q, k, v, attn_mask=m)' },
   computed_float_mask: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=v.mean(-1, keepdim=True).transpose(-1, -2))' },
   gqa: { shapes: '[[1, 4, 5, 8], [1, 2, 5, 8], [1, 2, 5, 8]]', forward: 'return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)' },
-  gqa_float_mask: { shapes: '[[1, 6, 5, 8], [1, 2, 5, 8], [1, 2, 5, 4]]', init: "self.register_buffer('m', torch.randn(1, 6, 5, 5, generator=torch.Generator().manual_seed(1)))", forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m, enable_gqa=True, scale=0.5)' },
+  gqa_float_mask: {
+    shapes: '[[1, 6, 5, 8], [1, 2, 5, 8], [1, 2, 5, 4]]',
+    init: "self.register_buffer('m', torch.randn(1, 6, 5, 5, generator=torch.Generator().manual_seed(1)))",
+    forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=self.m, enable_gqa=True, scale=0.5)',
+  },
   // Llama's rotary position embedding: cos/sin tables folded from arange (constants, each used for q and k),
   // rotate_half as a cat of the negated upper half and the lower half, then causal attention.
   rotary: {
@@ -47,19 +63,37 @@ const PASSING: Readonly<Record<string, Case>> = {
       'half = lambda x: torch.cat((-x[..., 4:], x[..., :4]), dim=-1); q = q * cos + half(q) * sin; k = k * cos + half(k) * sin; return F.scaled_dot_product_attention(q, k, v, is_causal=True)',
   },
   // Key/value heads repeated for their query heads before the attention (transformers without enable_gqa).
-  gqa_repeat_interleave: { shapes: '[[1, 4, 5, 8], [1, 2, 5, 8], [1, 2, 5, 8]]', forward: 'return F.scaled_dot_product_attention(q, k.repeat_interleave(2, dim=1), torch.repeat_interleave(v, 2, dim=-3), is_causal=True)' },
+  gqa_repeat_interleave: {
+    shapes: '[[1, 4, 5, 8], [1, 2, 5, 8], [1, 2, 5, 8]]',
+    forward: 'return F.scaled_dot_product_attention(q, k.repeat_interleave(2, dim=1), torch.repeat_interleave(v, 2, dim=-3), is_causal=True)',
+  },
   repeat_interleave_features: { shapes: '[[1, 2, 5, 4], [1, 2, 6, 8], [1, 2, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q.repeat_interleave(2, dim=3), k, v)' },
   // Along the batch axis and with per-slice counts: the general gather at static positions (ops/movement.ts).
   repeat_interleave_batch: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v).repeat_interleave(2, dim=0)' },
   repeat_interleave_counts: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v).repeat_interleave(torch.tensor([1, 2]), dim=1)' },
   // Heads split from [B, T, E] tokens and merged back, as every transformer block does.
-  heads: { shapes: '[[1, 5, 16], [1, 6, 16], [1, 6, 16]]', forward: 'q, k, v = (t.view(1, t.shape[1], 2, 8).transpose(1, 2) for t in (q, k, v)); return F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(1, 5, 16)' },
+  heads: {
+    shapes: '[[1, 5, 16], [1, 6, 16], [1, 6, 16]]',
+    forward: 'q, k, v = (t.view(1, t.shape[1], 2, 8).transpose(1, 2) for t in (q, k, v)); return F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(1, 5, 16)',
+  },
 };
 
 const REFUSED: Readonly<Record<string, Case & { readonly message: RegExp }>> = {
-  dropout: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, dropout_p=0.1)', message: /F\.scaled_dot_product_attention.*dropout_p=0\.1 drops random attention weights on every call; pass dropout_p=0 at inference/s },
-  broadcast_batch: { shapes: '[[1, 2, 5, 8], [1, 1, 6, 8], [1, 1, 6, 4]]', forward: 'return F.scaled_dot_product_attention(q, k, v)', message: /query leading axes \[1, 2\] and key\/value leading axes \[1, 1\] differ; equal ones are supported \(for fewer key\/value heads pass enable_gqa=True\)/ },
-  low_rank_computed_mask: { shapes: QKV, forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=q[:, 0] @ k[:, 0].transpose(-1, -2) > 0)', message: /attn_mask computed from the inputs has rank 3, the scores rank 4: unsqueeze it/ },
+  dropout: {
+    shapes: QKV,
+    forward: 'return F.scaled_dot_product_attention(q, k, v, dropout_p=0.1)',
+    message: /F\.scaled_dot_product_attention.*dropout_p=0\.1 drops random attention weights on every call; pass dropout_p=0 at inference/s,
+  },
+  broadcast_batch: {
+    shapes: '[[1, 2, 5, 8], [1, 1, 6, 8], [1, 1, 6, 4]]',
+    forward: 'return F.scaled_dot_product_attention(q, k, v)',
+    message: /query leading axes \[1, 2\] and key\/value leading axes \[1, 1\] differ; equal ones are supported \(for fewer key\/value heads pass enable_gqa=True\)/,
+  },
+  low_rank_computed_mask: {
+    shapes: QKV,
+    forward: 'return F.scaled_dot_product_attention(q, k, v, attn_mask=q[:, 0] @ k[:, 0].transpose(-1, -2) > 0)',
+    message: /attn_mask computed from the inputs has rank 3, the scores rank 4: unsqueeze it/,
+  },
 };
 
 function fixture(c: Case): string {

@@ -75,7 +75,7 @@ export function checkScaledDotProductAttention(node: OpNode, shapes: (value: str
     if (dropout !== 0) return `dropout_p=${dropout} drops random attention weights on every call; pass dropout_p=0 at inference (e.g. dropout_p=self.p if self.training else 0.0)`;
     const causal = bool(args['is_causal'], 'is_causal', false);
     const mask = args['attn_mask'];
-    const hasMask = mask !== undefined && !(('const' in mask) && mask.const === null);
+    const hasMask = mask !== undefined && !('const' in mask && mask.const === null);
     if (hasMask && !isValueArg(mask) && !isTensorConstant(mask)) return `attn_mask must be a tensor or None, got ${JSON.stringify(literal(mask, 'attn_mask'))}`;
     if (hasMask && causal) return 'attn_mask together with is_causal=True (PyTorch refuses it too): pass one of them';
     const scale = literal(args['scale'], 'scale');
@@ -112,7 +112,12 @@ export function scaledDotProductAttention(node: OpNode, ctx: BuildContext): KVal
   scores = addMask(node, ctx, args, scores);
   const weights = ctx.apply(tf.layers.softmax({ axis: -1, name: nameFor(node, ctx, '__softmax') }), scores, scores.torchShape, scores.layout);
   const value = matrixOperand(node, ctx, v!);
-  const context = ctx.apply(new BatchMatMul({ transposeB: value.transposed, name: nameFor(node, ctx, '__context') }), [fold(weights, [...grouped, groups * L, S], '__fold_weight_groups'), value.value], [...grouped, groups * L, Ev], { perm: plain });
+  const context = ctx.apply(
+    new BatchMatMul({ transposeB: value.transposed, name: nameFor(node, ctx, '__context') }),
+    [fold(weights, [...grouped, groups * L, S], '__fold_weight_groups'), value.value],
+    [...grouped, groups * L, Ev],
+    { perm: plain },
+  );
   return [fold(context, [...lead, L, Ev], '__unfold_output_groups')];
 }
 
@@ -167,7 +172,9 @@ export function additiveConstant(mask: Tensor, scores: readonly number[]): Tenso
   const values = mask.dtype === 'bool' ? Float32Array.from(mask.data as Uint8Array, (b) => (b ? 0 : MASKED)) : asInfinite(mask.toFloat32().data, aligned[rank - 1]!);
   const row = values.length / aligned[0]!;
   for (let b = 1; b < aligned[0]!; b++) {
-    for (let i = 0; i < row; i++) if (!Object.is(values[b * row + i], values[i])) throw new Unsupported('a constant attn_mask that differs between batch rows (the converted mask is one constant for every row): compute it from the inputs, or make it the same for each row');
+    for (let i = 0; i < row; i++)
+      if (!Object.is(values[b * row + i], values[i]))
+        throw new Unsupported('a constant attn_mask that differs between batch rows (the converted mask is one constant for every row): compute it from the inputs, or make it the same for each row');
   }
   return new Tensor('float32', [1, ...aligned.slice(1)], values.slice(0, row));
 }
@@ -197,11 +204,17 @@ function addComputedMask(node: OpNode, ctx: BuildContext, arg: { value: string }
   const shape = scores.torchShape;
   const rank = shape.length;
   const mask = ctx.plain(ctx.value(arg.value, node), node);
-  if (mask.torchShape.length !== rank) throw new Unsupported(`attn_mask computed from the inputs has rank ${mask.torchShape.length}, the scores rank ${rank}: unsqueeze it to the scores' rank (its first axis must be the batch)`);
-  if (mask.torchShape[0] !== shape[0] || mask.torchShape.some((d, i) => d !== 1 && d !== shape[i])) throw new Unsupported(`attn_mask of shape [${mask.torchShape.join(', ')}] does not broadcast to the scores [${shape.join(', ')}] along its non-batch axes`);
+  if (mask.torchShape.length !== rank)
+    throw new Unsupported(`attn_mask computed from the inputs has rank ${mask.torchShape.length}, the scores rank ${rank}: unsqueeze it to the scores' rank (its first axis must be the batch)`);
+  if (mask.torchShape[0] !== shape[0] || mask.torchShape.some((d, i) => d !== 1 && d !== shape[i]))
+    throw new Unsupported(`attn_mask of shape [${mask.torchShape.join(', ')}] does not broadcast to the scores [${shape.join(', ')}] along its non-batch axes`);
   // Filled before any relayout: Keras's Reshape and Permute would hand a bool tensor on as float32.
-  const filled = ctx.graph.values[arg.value]?.dtype === 'bool' ? ctx.apply(new Select({ whenTrue: 0, whenFalse: MASKED, name: nameFor(node, ctx, '__mask_fill') }), mask, mask.torchShape, mask.layout) : mask;
+  const filled =
+    ctx.graph.values[arg.value]?.dtype === 'bool' ? ctx.apply(new Select({ whenTrue: 0, whenFalse: MASKED, name: nameFor(node, ctx, '__mask_fill') }), mask, mask.torchShape, mask.layout) : mask;
   const additive = ctx.relayout(filled, identityPerm(rank), node, 'the mask is added to the [.., tokens, keys] scores');
-  const full = additive.torchShape.join() === shape.join() ? additive : ctx.apply(new BroadcastTo({ shape: shape.slice(1) as number[], name: nameFor(node, ctx, '__mask_broadcast') }), additive, shape, scores.layout);
+  const full =
+    additive.torchShape.join() === shape.join()
+      ? additive
+      : ctx.apply(new BroadcastTo({ shape: shape.slice(1) as number[], name: nameFor(node, ctx, '__mask_broadcast') }), additive, shape, scores.layout);
   return ctx.apply(tf.layers.add({ name: nameFor(node, ctx, '__mask') }), [scores, full], shape, scores.layout);
 }

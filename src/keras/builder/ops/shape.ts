@@ -48,7 +48,13 @@ function reshapeGroups(inShape: readonly number[], outShape: readonly number[]):
 function placeUnitAxes(dataOrder: readonly number[], shape: readonly number[]): number[] {
   const rank = shape.length;
   for (const candidate of [canonicalPerm(rank), identityPerm(rank)]) {
-    if (samePerm(candidate.filter((axis) => axis > 0 && shape[axis] !== 1), dataOrder)) return candidate;
+    if (
+      samePerm(
+        candidate.filter((axis) => axis > 0 && shape[axis] !== 1),
+        dataOrder,
+      )
+    )
+      return candidate;
   }
   return [0, ...dataOrder, ...identityPerm(rank).filter((axis) => axis > 0 && shape[axis] === 1)];
 }
@@ -133,7 +139,8 @@ export const reshape: Converter = (node, ctx) => {
   const out = outputShape(node, ctx);
   if (x.layout.perm[0] === 0) return [reshapeTo(node, ctx, x, out)];
   // The batch is another PyTorch axis (h_n): only squeezing keeps it where Keras has it.
-  if (!node.op.endsWith('squeeze')) throw new Unsupported(`reshapes [${x.torchShape.join(', ')}] -> [${out.join(', ')}] while the batch is PyTorch axis ${x.layout.perm[0]}; only squeezing unit axes is supported there`);
+  if (!node.op.endsWith('squeeze'))
+    throw new Unsupported(`reshapes [${x.torchShape.join(', ')}] -> [${out.join(', ')}] while the batch is PyTorch axis ${x.layout.perm[0]}; only squeezing unit axes is supported there`);
   return [dropUnitAxes(node, ctx, ctx.plain(x, node), squeezedAxes(node, x.torchShape), out)];
 };
 
@@ -338,7 +345,16 @@ export const stack: Converter = (node, ctx) => {
   const out = outputShape(node, ctx);
   const rawDim = num(args['dim'], 'dim', 0);
   const dim = rawDim < 0 ? rawDim + out.length : rawDim;
-  const expanded = list.map((arg, i) => (dim === 0 ? fold(node, ctx, input(node, ctx, arg), i) : reshapeTo(node, ctx, input(node, ctx, arg), out.map((d, k) => (k === dim ? 1 : d)))));
+  const expanded = list.map((arg, i) =>
+    dim === 0
+      ? fold(node, ctx, input(node, ctx, arg), i)
+      : reshapeTo(
+          node,
+          ctx,
+          input(node, ctx, arg),
+          out.map((d, k) => (k === dim ? 1 : d)),
+        ),
+  );
   return [catValues(node, ctx, expanded, dim, out)];
 };
 
@@ -378,7 +394,9 @@ const setItem: Converter = (node, ctx) => {
 const checkGetItem: Check = (node) => {
   const index = node.node.args[1];
   const items = index && 'list' in index ? index.list : index ? [index] : [];
-  return items.some((item) => isValueArg(item) || ('list' in item && item.list.some(isValueArg))) ? 'indexes with a tensor computed from the inputs (only constant indices are supported: slices, integers, lists, constant tensors)' : undefined;
+  return items.some((item) => isValueArg(item) || ('list' in item && item.list.some(isValueArg)))
+    ? 'indexes with a tensor computed from the inputs (only constant indices are supported: slices, integers, lists, constant tensors)'
+    : undefined;
 };
 
 /** x[...] with slices (any positive step), integers, one constant index tensor and Ellipsis. */
@@ -461,7 +479,26 @@ export const FAMILY: OpFamily = {
   layers: [BroadcastTo, Slice, StaticReshape, StridedSlice],
   ops: {
     ...spellings(['Identity', 'Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout', 'F.dropout', 'F.dropout2d', 'Tensor.contiguous', 'Tensor.clone', 'Tensor.detach'], op(passThrough)),
-    ...spellings(['Tensor.reshape_as', 'Tensor.view_as', 'Tensor.unflatten', 'torch.unflatten', 'Flatten', 'Unflatten', 'torch.flatten', 'Tensor.flatten', 'Tensor.view', 'Tensor.reshape', 'torch.reshape', 'Tensor.squeeze', 'torch.squeeze', 'Tensor.unsqueeze', 'torch.unsqueeze'], RESHAPE),
+    ...spellings(
+      [
+        'Tensor.reshape_as',
+        'Tensor.view_as',
+        'Tensor.unflatten',
+        'torch.unflatten',
+        'Flatten',
+        'Unflatten',
+        'torch.flatten',
+        'Tensor.flatten',
+        'Tensor.view',
+        'Tensor.reshape',
+        'torch.reshape',
+        'Tensor.squeeze',
+        'torch.squeeze',
+        'Tensor.unsqueeze',
+        'torch.unsqueeze',
+      ],
+      RESHAPE,
+    ),
     ...spellings(['Tensor.transpose', 'torch.transpose'], op(transpose)),
     ...spellings(['Tensor.permute', 'torch.permute'], op(permuteOp)),
     ...spellings(['Tensor.t', 'torch.t'], op(transpose2d)),

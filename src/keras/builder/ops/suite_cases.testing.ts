@@ -63,7 +63,14 @@ const targetsOf = (rows: readonly CaseRow[]): string[] => [...new Set(rows.map((
  * module path, and each case of `transposes` (passing ones) must have exactly that many TRANSPOSE
  * operators in every TFLite file.
  */
-export function describeOpCases(title: string, family: string, prefix: string, passing: readonly string[], refused: Readonly<Record<string, RegExp>>, transposes: Readonly<Record<string, number>> = {}): void {
+export function describeOpCases(
+  title: string,
+  family: string,
+  prefix: string,
+  passing: readonly string[],
+  refused: Readonly<Record<string, RegExp>>,
+  transposes: Readonly<Record<string, number>> = {},
+): void {
   describe(title, () => {
     let byCase: Map<string, CaseRow[]>;
     let records: Map<string, TargetRecord[]>;

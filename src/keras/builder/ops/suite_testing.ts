@@ -16,7 +16,9 @@ export interface SuiteVerification {
 export async function verifySuiteCases(family: string, prefix: string, names: readonly string[]): Promise<SuiteVerification> {
   const { code, rows } = await verifyOpCaseFiles(family, prefix, names, FLOAT_TARGETS);
   const failing = [...new Set(rows.filter((row) => row.status !== 'pass').map((row) => `${row.model} on ${row.target}`))];
-  const missing = names.flatMap((name) => FLOAT_TARGETS.filter((target) => !rows.some((row) => row.model === `${prefix}${name}` && row.target === target)).map((target) => `${prefix}${name} on ${target}`));
+  const missing = names.flatMap((name) =>
+    FLOAT_TARGETS.filter((target) => !rows.some((row) => row.model === `${prefix}${name}` && row.target === target)).map((target) => `${prefix}${name} on ${target}`),
+  );
   return { code, failing, missing };
 }
 

@@ -125,10 +125,27 @@ const kron: Converter = (node, ctx) => {
   const padded = (v: KValue): number[] => [...new Array<number>(rank - v.torchShape.length).fill(1), ...v.torchShape];
   const [a, b] = [padded(x), padded(y)];
   // Axis pairs (a_i, 1), (1, b_i); a pair of two 1s is dropped (a rank-7 product came out wrong on tfjs's wasm backend).
-  const pairs = a.flatMap((d, i): [number, number][] => [[d, 1], [1, b[i]!]]).filter(([p, q]) => p !== 1 || q !== 1);
+  const pairs = a
+    .flatMap((d, i): [number, number][] => [
+      [d, 1],
+      [1, b[i]!],
+    ])
+    .filter(([p, q]) => p !== 1 || q !== 1);
   if (pairs.length === 0) pairs.push([1, 1]);
-  const left = lifted(node, ctx, x, pairs.map(([p]) => p), '__left');
-  const right = lifted(node, ctx, y, pairs.map(([, q]) => q), '__right');
+  const left = lifted(
+    node,
+    ctx,
+    x,
+    pairs.map(([p]) => p),
+    '__left',
+  );
+  const right = lifted(
+    node,
+    ctx,
+    y,
+    pairs.map(([, q]) => q),
+    '__right',
+  );
   const shape = [1, ...pairs.map(([p, q]) => p * q)];
   const product = ctx.apply(MULTIPLY(nameFor(node, ctx, '__product')), [left, right], shape, { perm: identityPerm(shape.length) });
   return [unlifted(node, ctx, product)];

@@ -38,7 +38,14 @@ export function select(ctx: LoweringContext, layer: { readonly condition: readon
   let condition: IrTensor;
   if (layer.condition) {
     const mask = ctx.weight('condition').toFloat32();
-    condition = ctx.constant('condition', new Tensor('bool', mask.shape, Uint8Array.from(mask.data, (v) => (v !== 0 ? 1 : 0))));
+    condition = ctx.constant(
+      'condition',
+      new Tensor(
+        'bool',
+        mask.shape,
+        Uint8Array.from(mask.data, (v) => (v !== 0 ? 1 : 0)),
+      ),
+    );
   } else condition = inputs.shift() ?? ctx.fail('has no condition input');
   const operand = (key: 'whenTrue' | 'whenFalse'): IrTensor => {
     const value = layer[key];

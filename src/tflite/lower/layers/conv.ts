@@ -20,13 +20,18 @@ export function conv2d(ctx: LoweringContext): IrTensor {
   const [strideH, strideW] = pair(ctx, 'strides', 1);
   const [dilationH, dilationW] = pair(ctx, 'dilationRate', 1);
   const filter = ctx.constant('kernel', kernel.permute([3, 0, 1, 2]));
-  const y = ctx.op('CONV_2D', [ctx.inputs[0]!, filter, biasOf(ctx, kernel.shape[3]!)], { shape: outputShape(ctx), suffix: 'conv' }, {
-    padding: tflitePadding(ctx),
-    strideH,
-    strideW,
-    dilationHFactor: dilationH,
-    dilationWFactor: dilationW,
-  });
+  const y = ctx.op(
+    'CONV_2D',
+    [ctx.inputs[0]!, filter, biasOf(ctx, kernel.shape[3]!)],
+    { shape: outputShape(ctx), suffix: 'conv' },
+    {
+      padding: tflitePadding(ctx),
+      strideH,
+      strideW,
+      dilationHFactor: dilationH,
+      dilationWFactor: dilationW,
+    },
+  );
   return ctx.activation(activationName(ctx), y);
 }
 
@@ -38,14 +43,19 @@ export function depthwiseConv2d(ctx: LoweringContext): IrTensor {
   const [dilationH, dilationW] = pair(ctx, 'dilationRate', 1);
   // Output channel c * multiplier + m in both Keras and TFLite: a plain reshape, no permutation.
   const filter = ctx.constant('depthwise_kernel', kernel.reshape([1, kh, kw, channels * multiplier]));
-  const y = ctx.op('DEPTHWISE_CONV_2D', [ctx.inputs[0]!, filter, biasOf(ctx, channels * multiplier)], { shape: outputShape(ctx), suffix: 'conv' }, {
-    padding: tflitePadding(ctx),
-    strideH,
-    strideW,
-    depthMultiplier: multiplier,
-    dilationHFactor: dilationH,
-    dilationWFactor: dilationW,
-  });
+  const y = ctx.op(
+    'DEPTHWISE_CONV_2D',
+    [ctx.inputs[0]!, filter, biasOf(ctx, channels * multiplier)],
+    { shape: outputShape(ctx), suffix: 'conv' },
+    {
+      padding: tflitePadding(ctx),
+      strideH,
+      strideW,
+      depthMultiplier: multiplier,
+      dilationHFactor: dilationH,
+      dilationWFactor: dilationW,
+    },
+  );
   return ctx.activation(activationName(ctx), y);
 }
 
@@ -59,11 +69,16 @@ export function conv2dTranspose(ctx: LoweringContext): IrTensor {
   const outputShapeTensor = ctx.int32('output_shape', shape);
   const filter = ctx.constant('kernel', kernel.permute([2, 0, 1, 3]));
   // Input order is (output_shape, filter, input, bias): the data input is third.
-  const y = ctx.op('TRANSPOSE_CONV', [outputShapeTensor, filter, ctx.inputs[0]!, biasOf(ctx, kernel.shape[2]!)], { shape, suffix: 'conv' }, {
-    padding: tflitePadding(ctx),
-    strideH,
-    strideW,
-  });
+  const y = ctx.op(
+    'TRANSPOSE_CONV',
+    [outputShapeTensor, filter, ctx.inputs[0]!, biasOf(ctx, kernel.shape[2]!)],
+    { shape, suffix: 'conv' },
+    {
+      padding: tflitePadding(ctx),
+      strideH,
+      strideW,
+    },
+  );
   return ctx.activation(activationName(ctx), y);
 }
 
@@ -91,13 +106,18 @@ export function conv1d(ctx: LoweringContext): IrTensor {
   }
   const shape = outputShape(ctx);
   const filter = ctx.constant('kernel', kernel.permute([2, 0, 1]).reshape([out, 1, k, kernel.shape[1]!]));
-  const y = ctx.op('CONV_2D', [input, filter, biasOf(ctx, out)], { shape: [batch, 1, shape[1]!, out], suffix: 'conv' }, {
-    padding: padding === 'same' ? 'SAME' : 'VALID',
-    strideH: 1,
-    strideW: stride,
-    dilationHFactor: 1,
-    dilationWFactor: dilation,
-  });
+  const y = ctx.op(
+    'CONV_2D',
+    [input, filter, biasOf(ctx, out)],
+    { shape: [batch, 1, shape[1]!, out], suffix: 'conv' },
+    {
+      padding: padding === 'same' ? 'SAME' : 'VALID',
+      strideH: 1,
+      strideW: stride,
+      dilationHFactor: 1,
+      dilationWFactor: dilation,
+    },
+  );
   const back = ctx.op('RESHAPE', [y, ctx.int32('to_1d', shape)], { shape, suffix: 'to_1d' }, { newShape: [...shape] });
   return ctx.activation(activationName(ctx), back);
 }
@@ -159,15 +179,20 @@ export function conv3d(ctx: LoweringContext): IrTensor {
   const kernel = ctx.weight('kernel'); // (kd, kh, kw, in, out)
   const [strideD, strideH, strideW] = triple(ctx, 'strides', 1);
   const [dilationD, dilationH, dilationW] = triple(ctx, 'dilationRate', 1);
-  const y = ctx.op('CONV_3D', [ctx.inputs[0]!, ctx.constant('kernel', kernel), biasOf(ctx, kernel.shape[4]!)], { shape: outputShape(ctx), suffix: 'conv' }, {
-    padding: tflitePadding(ctx),
-    strideD,
-    strideH,
-    strideW,
-    dilationDFactor: dilationD,
-    dilationHFactor: dilationH,
-    dilationWFactor: dilationW,
-  });
+  const y = ctx.op(
+    'CONV_3D',
+    [ctx.inputs[0]!, ctx.constant('kernel', kernel), biasOf(ctx, kernel.shape[4]!)],
+    { shape: outputShape(ctx), suffix: 'conv' },
+    {
+      padding: tflitePadding(ctx),
+      strideD,
+      strideH,
+      strideW,
+      dilationDFactor: dilationD,
+      dilationHFactor: dilationH,
+      dilationWFactor: dilationW,
+    },
+  );
   return ctx.activation(activationName(ctx), y);
 }
 
@@ -181,14 +206,19 @@ export function conv3dTranspose(ctx: LoweringContext): IrTensor {
   const kernel = ctx.weight('kernel'); // (kd, kh, kw, out, in)
   const [strideD, strideH, strideW] = triple(ctx, 'strides', 1);
   const shape = outputShape(ctx);
-  const y = ctx.op('CONV_3D_TRANSPOSE', [ctx.int32('output_shape', shape), ctx.constant('kernel', kernel), ctx.inputs[0]!, biasOf(ctx, kernel.shape[3]!)], { shape, suffix: 'conv' }, {
-    padding: tflitePadding(ctx),
-    strideD,
-    strideH,
-    strideW,
-    dilationDFactor: dilationD,
-    dilationHFactor: dilationH,
-    dilationWFactor: dilationW,
-  });
+  const y = ctx.op(
+    'CONV_3D_TRANSPOSE',
+    [ctx.int32('output_shape', shape), ctx.constant('kernel', kernel), ctx.inputs[0]!, biasOf(ctx, kernel.shape[3]!)],
+    { shape, suffix: 'conv' },
+    {
+      padding: tflitePadding(ctx),
+      strideD,
+      strideH,
+      strideW,
+      dilationDFactor: dilationD,
+      dilationHFactor: dilationH,
+      dilationWFactor: dilationW,
+    },
+  );
   return ctx.activation(activationName(ctx), y);
 }

@@ -82,7 +82,18 @@ export function embedding(ctx: LoweringContext): IrTensor {
 
 export function zeroPadding2d(ctx: LoweringContext): IrTensor {
   const raw = ctx.config<number | number[] | number[][]>('padding') ?? 1;
-  const [[top, bottom], [left, right]] = typeof raw === 'number' ? [[raw, raw], [raw, raw]] : Array.isArray(raw[0]) ? (raw as [number[], number[]]) : [[raw[0] as number, raw[0] as number], [raw[1] as number, raw[1] as number]];
+  const [[top, bottom], [left, right]] =
+    typeof raw === 'number'
+      ? [
+          [raw, raw],
+          [raw, raw],
+        ]
+      : Array.isArray(raw[0])
+        ? (raw as [number[], number[]])
+        : [
+            [raw[0] as number, raw[0] as number],
+            [raw[1] as number, raw[1] as number],
+          ];
   const paddings = ctx.int32('paddings', [0, 0, top!, bottom!, left!, right!, 0, 0], [4, 2]);
   return ctx.op('PAD', [ctx.inputs[0]!, paddings], { shape: outputShape(ctx) });
 }

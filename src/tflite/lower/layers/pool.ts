@@ -55,12 +55,22 @@ export function pool3d(kind: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D') {
     let y = x;
     if (size[1] !== 1 || size[2] !== 1 || stride[1] !== 1 || stride[2] !== 1) {
       const images = reshape(y, [batch * depth, height, width, channels], 'to_hw');
-      const pooled = ctx.op(kind, [images], { shape: [batch * depth, outHeight, outWidth, channels], suffix: 'pool_hw' }, { padding, strideH: stride[1], strideW: stride[2], filterHeight: size[1], filterWidth: size[2] });
+      const pooled = ctx.op(
+        kind,
+        [images],
+        { shape: [batch * depth, outHeight, outWidth, channels], suffix: 'pool_hw' },
+        { padding, strideH: stride[1], strideW: stride[2], filterHeight: size[1], filterWidth: size[2] },
+      );
       y = reshape(pooled, [batch, depth, outHeight, outWidth, channels], 'from_hw');
     }
     if (size[0] !== 1 || stride[0] !== 1) {
       const columns = reshape(y, [batch, depth, outHeight * outWidth, channels], 'to_d');
-      const pooled = ctx.op(kind, [columns], { shape: [batch, outDepth, outHeight * outWidth, channels], suffix: 'pool_d' }, { padding, strideH: stride[0], strideW: 1, filterHeight: size[0], filterWidth: 1 });
+      const pooled = ctx.op(
+        kind,
+        [columns],
+        { shape: [batch, outDepth, outHeight * outWidth, channels], suffix: 'pool_d' },
+        { padding, strideH: stride[0], strideW: 1, filterHeight: size[0], filterWidth: 1 },
+      );
       y = reshape(pooled, [...shape], 'from_d');
     }
     return y;

@@ -27,12 +27,22 @@ interface Direction {
 function projectSteps(ctx: LoweringContext, x: IrTensor, kernel: Tensor, bias: Tensor, tag: string): IrTensor {
   const [batch, steps] = [x.shape[0]!, x.shape[1]!];
   const units = kernel.shape[1]!;
-  return ctx.op('FULLY_CONNECTED', [x, ctx.constant(`${tag}kernel`, kernel.permute([1, 0])), ctx.constant(`${tag}bias`, bias)], { shape: [batch, steps, units], suffix: `${tag}input_fc` }, { keepNumDims: true });
+  return ctx.op(
+    'FULLY_CONNECTED',
+    [x, ctx.constant(`${tag}kernel`, kernel.permute([1, 0])), ctx.constant(`${tag}bias`, bias)],
+    { shape: [batch, steps, units], suffix: `${tag}input_fc` },
+    { keepNumDims: true },
+  );
 }
 
 /** (batch, 1, parts x n) -> parts tensors of (batch, 1, n). */
 const split = (sink: OpSink, x: IrTensor, parts: number, name: string): IrTensor[] =>
-  sink.opMulti('SPLIT', [sink.int32(`${name}_axis`, [2], []), x], Array.from({ length: parts }, (_, k) => ({ shape: [x.shape[0]!, 1, x.shape[2]! / parts], suffix: `${name}_${k}` })), { numSplits: parts });
+  sink.opMulti(
+    'SPLIT',
+    [sink.int32(`${name}_axis`, [2], []), x],
+    Array.from({ length: parts }, (_, k) => ({ shape: [x.shape[0]!, 1, x.shape[2]! / parts], suffix: `${name}_${k}` })),
+    { numSplits: parts },
+  );
 
 /** One LSTM direction (Keras gate order i, f, c, o; sigmoid gates, tanh cell), returning every step's h. */
 function lstmDirection(ctx: LoweringContext, x: IrTensor, { prefix, backwards, outputOrder, tag }: Direction, strategy: RecurrenceStrategy): IrTensor {
@@ -42,30 +52,35 @@ function lstmDirection(ctx: LoweringContext, x: IrTensor, { prefix, backwards, o
   const recurrentKernel = ctx.weight(`${prefix}recurrent_kernel`).permute([1, 0]);
   const batch = x.shape[0]!;
   const shape = [batch, 1, units];
-  return scanSequence(ctx, {
-    inputs: projectSteps(ctx, x, kernel, bias, tag),
-    units,
-    stateCount: 2,
-    backwards,
-    outputOrder,
-    tag,
-    step: (body, input, [h, c]) => {
-      const recurrent = body.op('FULLY_CONNECTED', [h!, body.constant('recurrent_kernel', recurrentKernel), null], { shape: [batch, 1, 4 * units], suffix: 'recurrent_fc' }, { keepNumDims: true });
-      const gates = body.op('ADD', [input, recurrent], { shape: [batch, 1, 4 * units], suffix: 'gates' });
-      const [i, f, g, o] = split(body, gates, 4, 'gate');
-      const inputGate = body.op('LOGISTIC', [i!], { shape, suffix: 'i' });
-      const forget = body.op('LOGISTIC', [f!], { shape, suffix: 'f' });
-      const cell = body.op('TANH', [g!], { shape, suffix: 'g' });
-      const output = body.op('LOGISTIC', [o!], { shape, suffix: 'o' });
-      const nextC = body.op('ADD', [body.op('MUL', [forget, c!], { shape, suffix: 'f_c' }), body.op('MUL', [inputGate, cell], { shape, suffix: 'i_g' })], { shape, suffix: 'c' });
-      const nextH = body.op('MUL', [output, body.op('TANH', [nextC], { shape, suffix: 'tanh_c' })], { shape, suffix: 'h' });
-      return { state: [nextH, nextC], output: nextH };
+  return scanSequence(
+    ctx,
+    {
+      inputs: projectSteps(ctx, x, kernel, bias, tag),
+      units,
+      stateCount: 2,
+      backwards,
+      outputOrder,
+      tag,
+      step: (body, input, [h, c]) => {
+        const recurrent = body.op('FULLY_CONNECTED', [h!, body.constant('recurrent_kernel', recurrentKernel), null], { shape: [batch, 1, 4 * units], suffix: 'recurrent_fc' }, { keepNumDims: true });
+        const gates = body.op('ADD', [input, recurrent], { shape: [batch, 1, 4 * units], suffix: 'gates' });
+        const [i, f, g, o] = split(body, gates, 4, 'gate');
+        const inputGate = body.op('LOGISTIC', [i!], { shape, suffix: 'i' });
+        const forget = body.op('LOGISTIC', [f!], { shape, suffix: 'f' });
+        const cell = body.op('TANH', [g!], { shape, suffix: 'g' });
+        const output = body.op('LOGISTIC', [o!], { shape, suffix: 'o' });
+        const nextC = body.op('ADD', [body.op('MUL', [forget, c!], { shape, suffix: 'f_c' }), body.op('MUL', [inputGate, cell], { shape, suffix: 'i_g' })], { shape, suffix: 'c' });
+        const nextH = body.op('MUL', [output, body.op('TANH', [nextC], { shape, suffix: 'tanh_c' })], { shape, suffix: 'h' });
+        return { state: [nextH, nextC], output: nextH };
+      },
     },
-  }, strategy);
+    strategy,
+  );
 }
 
 function requireLstmConfig(ctx: LoweringContext, config: Readonly<Record<string, unknown>>): void {
-  if (config['recurrentActivation'] !== 'sigmoid' || config['activation'] !== 'tanh') ctx.fail(`only activation 'tanh' with recurrentActivation 'sigmoid' is lowered (got ${String(config['activation'])} / ${String(config['recurrentActivation'])})`);
+  if (config['recurrentActivation'] !== 'sigmoid' || config['activation'] !== 'tanh')
+    ctx.fail(`only activation 'tanh' with recurrentActivation 'sigmoid' is lowered (got ${String(config['activation'])} / ${String(config['recurrentActivation'])})`);
   if (config['returnSequences'] !== true) ctx.fail('returnSequences: false is not lowered (the graph builder always returns sequences)');
   if (config['stateful'] === true || config['unroll'] === true) ctx.fail('stateful or unroll LSTM configs are not lowered');
 }
@@ -104,23 +119,32 @@ export function torchGru(ctx: LoweringContext, settings: LoweringSettings, layer
   const recurrentBias = ctx.weight('recurrent_bias');
   const batch = x.shape[0]!;
   const shape = [batch, 1, units];
-  return scanSequence(ctx, {
-    inputs: projectSteps(ctx, x, kernel, ctx.weight('bias'), ''),
-    units,
-    stateCount: 1,
-    backwards: layer.goBackwards,
-    outputOrder: 'time',
-    tag: '',
-    step: (body, input, [h]) => {
-      const [xr, xz, xn] = split(body, input, 3, 'x');
-      const projected = body.op('FULLY_CONNECTED', [h!, body.constant('recurrent_kernel', recurrentKernel), body.constant('recurrent_bias', recurrentBias)], { shape: [batch, 1, 3 * units], suffix: 'recurrent_fc' }, { keepNumDims: true });
-      const [hr, hz, hn] = split(body, projected, 3, 'h');
-      const r = body.op('LOGISTIC', [body.op('ADD', [xr!, hr!], { shape, suffix: 'r_in' })], { shape, suffix: 'r' });
-      const z = body.op('LOGISTIC', [body.op('ADD', [xz!, hz!], { shape, suffix: 'z_in' })], { shape, suffix: 'z' });
-      const n = body.op('TANH', [body.op('ADD', [xn!, body.op('MUL', [r, hn!], { shape, suffix: 'r_hn' })], { shape, suffix: 'n_in' })], { shape, suffix: 'n' });
-      // h' = (1 - z) n + z h = n + z (h - n)
-      const nextH = body.op('ADD', [n, body.op('MUL', [z, body.op('SUB', [h!, n], { shape, suffix: 'h_n' })], { shape, suffix: 'z_hn' })], { shape, suffix: 'h' });
-      return { state: [nextH], output: nextH };
+  return scanSequence(
+    ctx,
+    {
+      inputs: projectSteps(ctx, x, kernel, ctx.weight('bias'), ''),
+      units,
+      stateCount: 1,
+      backwards: layer.goBackwards,
+      outputOrder: 'time',
+      tag: '',
+      step: (body, input, [h]) => {
+        const [xr, xz, xn] = split(body, input, 3, 'x');
+        const projected = body.op(
+          'FULLY_CONNECTED',
+          [h!, body.constant('recurrent_kernel', recurrentKernel), body.constant('recurrent_bias', recurrentBias)],
+          { shape: [batch, 1, 3 * units], suffix: 'recurrent_fc' },
+          { keepNumDims: true },
+        );
+        const [hr, hz, hn] = split(body, projected, 3, 'h');
+        const r = body.op('LOGISTIC', [body.op('ADD', [xr!, hr!], { shape, suffix: 'r_in' })], { shape, suffix: 'r' });
+        const z = body.op('LOGISTIC', [body.op('ADD', [xz!, hz!], { shape, suffix: 'z_in' })], { shape, suffix: 'z' });
+        const n = body.op('TANH', [body.op('ADD', [xn!, body.op('MUL', [r, hn!], { shape, suffix: 'r_hn' })], { shape, suffix: 'n_in' })], { shape, suffix: 'n' });
+        // h' = (1 - z) n + z h = n + z (h - n)
+        const nextH = body.op('ADD', [n, body.op('MUL', [z, body.op('SUB', [h!, n], { shape, suffix: 'h_n' })], { shape, suffix: 'z_hn' })], { shape, suffix: 'h' });
+        return { state: [nextH], output: nextH };
+      },
     },
-  }, strategy);
+    strategy,
+  );
 }

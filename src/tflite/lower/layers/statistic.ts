@@ -76,6 +76,13 @@ export function statistic(ctx: LoweringContext, layer: StatisticSpec): IrTensor 
 export function topK(ctx: LoweringContext, layer: { readonly k: number }): IrTensor {
   const x = ctx.inputs[0]!;
   const shape = outputShape(ctx);
-  const [values] = ctx.opMulti('TOPK_V2', [x, ctx.int32('k', [layer.k], [])], [{ shape, suffix: 'values' }, { shape, dtype: 'int32', suffix: 'indices' }]);
+  const [values] = ctx.opMulti(
+    'TOPK_V2',
+    [x, ctx.int32('k', [layer.k], [])],
+    [
+      { shape, suffix: 'values' },
+      { shape, dtype: 'int32', suffix: 'indices' },
+    ],
+  );
   return values!;
 }

@@ -53,7 +53,10 @@ function compactConstant(value: Tensor): Tensor {
  * float32 ulp from PyTorch's division, it folds into a preceding convolution and has an int8
  * kernel, which DIV has not); c / x stays DIV.
  */
-export function constantArithmetic(ctx: LoweringContext, { op, reversed, scalar }: { readonly op: 'add' | 'sub' | 'mul' | 'div'; readonly reversed: boolean; readonly scalar: number | null }): IrTensor {
+export function constantArithmetic(
+  ctx: LoweringContext,
+  { op, reversed, scalar }: { readonly op: 'add' | 'sub' | 'mul' | 'div'; readonly reversed: boolean; readonly scalar: number | null },
+): IrTensor {
   const x = ctx.inputs[0]!;
   const shape = outputShape(ctx);
   let constant: Tensor;
@@ -75,7 +78,11 @@ export function constantArithmetic(ctx: LoweringContext, { op, reversed, scalar 
       if (reversed) return ctx.op('DIV', [ctx.constant('value', constant), x], { shape });
       const values = constant.toFloat32().data;
       if (values.some((v) => v === 0)) ctx.fail('divides by a constant that contains 0');
-      const reciprocal = new Tensor('float32', constant.shape, Float32Array.from(values, (v) => 1 / v));
+      const reciprocal = new Tensor(
+        'float32',
+        constant.shape,
+        Float32Array.from(values, (v) => 1 / v),
+      );
       return ctx.op('MUL', [x, ctx.constant('reciprocal', reciprocal)], { shape });
     }
   }

@@ -75,17 +75,17 @@ export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tol
     case 'quant-steps': {
       const scale = context.outputScale;
       const cosineOk = !(metrics.cosineSimilarity < tolerance.minCosine); // NaN (an all-zero side) fails only via the error bound
-      // A grid so coarse that `steps` of it cover the whole reference would pass an all-zero output
-      // (a calibrated range blown up by a padding of -FLT_MAX, say): steps cannot judge there, the
-      // relative bound does.
-      const resolves = !!scale && scale > 0 && tolerance.steps * scale < metrics.maxAbsReference;
-      if (scale && scale > 0 && !resolves && metrics.maxAbsReference > 0) {
-        const pass = relError <= tolerance.fallbackRelError && cosineOk;
-        const why =
-          relError > tolerance.fallbackRelError
-            ? `relative error ${fmt(relError)} > ${tolerance.fallbackRelError} (the output scale ${fmt(scale)} is too coarse to resolve the reference: ${tolerance.steps} steps cover max|ref| ${fmt(metrics.maxAbsReference)});${where}`
-            : `cosine similarity ${metrics.cosineSimilarity.toFixed(5)} < ${tolerance.minCosine}`;
-        return judged(pass, { parameter: 'maxRelError', value: relError }, why);
+      // A grid so coarse that `steps` of it cover the whole reference cannot tell a right output from an
+      // all-zero one by the step bound (a calibrated range blown up by a -FLT_MAX padding, say): there the
+      // cosine check must hold with a defined cosine (an all-zero output has none).
+      const coarse = !!scale && scale > 0 && tolerance.steps * scale >= metrics.maxAbsReference && metrics.maxAbsReference > 0;
+      if (coarse && !(metrics.cosineSimilarity >= tolerance.minCosine)) {
+        const cosine = Number.isNaN(metrics.cosineSimilarity) ? 'undefined (the output is all zero)' : metrics.cosineSimilarity.toFixed(5);
+        return judged(
+          false,
+          { parameter: 'steps', value: metrics.maxAbsDiff / scale },
+          `cosine similarity ${cosine} < ${tolerance.minCosine}, and the output scale ${fmt(scale)} is too coarse for the step bound to judge (${tolerance.steps} steps cover max|ref| ${fmt(metrics.maxAbsReference)});${where}`,
+        );
       }
       if (scale && scale > 0) {
         const steps = metrics.maxAbsDiff / scale;

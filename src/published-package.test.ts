@@ -85,6 +85,28 @@ describe('the published package', () => {
 
   afterAll(() => (work ? rm(work, { recursive: true, force: true }) : undefined));
 
+  /** tsc as a consumer project runs it: strict, Node's ESM resolution, the installed package's types. */
+  const consumerTsc = (args: readonly string[]) =>
+    execa(
+      'node',
+      [
+        join(repo, 'node_modules/typescript/bin/tsc'),
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(repo, 'node_modules/@types'),
+        ...args,
+      ],
+      { cwd: project, reject: false, timeout: 120_000 },
+    );
   it("converts a model through the API and the Keras model it writes loads in the project's own tfjs", async () => {
     await writeFile(join(project, 'consumer.mjs'), CONSUMER);
     const run = await execa('node', ['consumer.mjs', golden, join(project, 'out')], { cwd: project, env, timeout: 300_000 });
@@ -98,28 +120,7 @@ describe('the published package', () => {
 
   it('ships types a TypeScript consumer resolves', async () => {
     await writeFile(join(project, 'typed.ts'), TYPED_CONSUMER);
-    const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-    const result = await execa(
-      'node',
-      [
-        tsc,
-        '--noEmit',
-        '--strict',
-        '--module',
-        'nodenext',
-        '--moduleResolution',
-        'nodenext',
-        '--target',
-        'es2022',
-        '--skipLibCheck',
-        '--types',
-        'node',
-        '--typeRoots',
-        join(repo, 'node_modules/@types'),
-        'typed.ts',
-      ],
-      { cwd: project, reject: false, timeout: 120_000 },
-    );
+    const result = await consumerTsc(['--noEmit', 'typed.ts']);
     expect(result.stdout + result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
   }, 120_000);
@@ -144,29 +145,7 @@ describe('the published package', () => {
       files.push(name);
       if (standalone) runnable.push(name.replace(/\.ts$/, '.js'));
     }
-    const tsc = join(repo, 'node_modules/typescript/bin/tsc');
-    const compiled = await execa(
-      'node',
-      [
-        tsc,
-        '--strict',
-        '--module',
-        'nodenext',
-        '--moduleResolution',
-        'nodenext',
-        '--target',
-        'es2022',
-        '--skipLibCheck',
-        '--types',
-        'node',
-        '--typeRoots',
-        join(repo, 'node_modules/@types'),
-        '--outDir',
-        'compiled',
-        ...files,
-      ],
-      { cwd: project, reject: false, timeout: 120_000 },
-    );
+    const compiled = await consumerTsc(['--outDir', 'compiled', ...files]);
     expect(compiled.stdout + compiled.stderr).toBe('');
     expect(runnable.length).toBeGreaterThanOrEqual(3);
     for (const file of runnable) {

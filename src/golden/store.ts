@@ -143,7 +143,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       float64Runs.push({ seed, inputs: tensors, outputs: produced });
       await writeTensors(staging, files, produced.map(({ name: outputName, tensor }) => [outputFile(seed, outputName), tensor]));
     }
-    const float64 = (options.float64 ?? true) ? await recordFloat64(bridge, fixture, float64Runs) : { record: { error: 'not recorded: recorded without float64 references' }, files: [] };
+    const float64 = (options.float64 ?? true) ? await recordFloat64(bridge, fixture, float64Runs) : { record: { error: 'no float64 run: recorded with float64 off (a scratch golden for convert)' }, files: [] };
     await writeTensors(staging, files, float64.files);
     await bridge.unload(fixture);
     const weak = discriminationProblems(outputs!.map((o) => o.name), recorded);

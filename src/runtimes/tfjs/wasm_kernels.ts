@@ -17,6 +17,43 @@ interface WasmBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
+/** The 3-D window geometry both kernels read (tfjs's Conv3DInfo and its pooling counterpart). */
+interface Window3D {
+  readonly inDepth: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly strideDepth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly filterDepth: number;
+  readonly filterHeight: number;
+  readonly filterWidth: number;
+  readonly padInfo: { readonly front: number; readonly top: number; readonly left: number };
+}
+
+/**
+ * Calls `visit` for each tap of the window at output position (yd, yh, yw) that falls inside the input
+ * (padding contributes nothing): the input position flattened over depth, height and width of one sample,
+ * and the tap's index in the filter's (depth, height, width) order.
+ */
+function forEachTap(info: Window3D, yd: number, yh: number, yw: number, visit: (position: number, tap: number) => void): void {
+  const { inDepth, inHeight, inWidth, strideDepth, strideHeight, strideWidth, filterDepth, filterHeight, filterWidth } = info;
+  const { front, top, left } = info.padInfo;
+  for (let fd = 0; fd < filterDepth; fd++) {
+    const xd = yd * strideDepth - front + fd;
+    if (xd < 0 || xd >= inDepth) continue;
+    for (let fh = 0; fh < filterHeight; fh++) {
+      const xh = yh * strideHeight - top + fh;
+      if (xh < 0 || xh >= inHeight) continue;
+      for (let fw = 0; fw < filterWidth; fw++) {
+        const xw = yw * strideWidth - left + fw;
+        if (xw < 0 || xw >= inWidth) continue;
+        visit((xd * inHeight + xh) * inWidth + xw, (fd * filterHeight + fh) * filterWidth + fw);
+      }
+    }
+  }
+}
+
 interface Conv3DBackpropInputAttrs {
   readonly pad: 'valid' | 'same';
   readonly strides: [number, number, number] | number;
@@ -33,32 +70,22 @@ function conv3dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unk
   const out = backend.makeOutput([...info.inShape], 'float32');
   const dx = backend.typedArrayFromHeap(out);
   dx.fill(0);
-  const { batchSize, inDepth, inHeight, inWidth, inChannels, outDepth, outHeight, outWidth, outChannels, strideDepth, strideHeight, strideWidth, filterDepth, filterHeight, filterWidth } = info;
-  const { front, top, left } = info.padInfo;
+  const { batchSize, inDepth, inHeight, inWidth, inChannels, outDepth, outHeight, outWidth, outChannels } = info;
+  const sampleSize = inDepth * inHeight * inWidth;
   for (let b = 0; b < batchSize; b++)
     for (let yd = 0; yd < outDepth; yd++)
       for (let yh = 0; yh < outHeight; yh++)
         for (let yw = 0; yw < outWidth; yw++) {
           const dyBase = (((b * outDepth + yd) * outHeight + yh) * outWidth + yw) * outChannels;
-          for (let fd = 0; fd < filterDepth; fd++) {
-            const xd = yd * strideDepth - front + fd;
-            if (xd < 0 || xd >= inDepth) continue;
-            for (let fh = 0; fh < filterHeight; fh++) {
-              const xh = yh * strideHeight - top + fh;
-              if (xh < 0 || xh >= inHeight) continue;
-              for (let fw = 0; fw < filterWidth; fw++) {
-                const xw = yw * strideWidth - left + fw;
-                if (xw < 0 || xw >= inWidth) continue;
-                const dxBase = (((b * inDepth + xd) * inHeight + xh) * inWidth + xw) * inChannels;
-                const filterBase = ((fd * filterHeight + fh) * filterWidth + fw) * inChannels * outChannels;
-                for (let c = 0; c < inChannels; c++) {
-                  let sum = 0;
-                  for (let o = 0; o < outChannels; o++) sum += dyData[dyBase + o]! * filterData[filterBase + c * outChannels + o]!;
-                  dx[dxBase + c] = dx[dxBase + c]! + sum;
-                }
-              }
+          forEachTap(info, yd, yh, yw, (position, tap) => {
+            const dxBase = (b * sampleSize + position) * inChannels;
+            const filterBase = tap * inChannels * outChannels;
+            for (let c = 0; c < inChannels; c++) {
+              let sum = 0;
+              for (let o = 0; o < outChannels; o++) sum += dyData[dyBase + o]! * filterData[filterBase + c * outChannels + o]!;
+              dx[dxBase + c] = dx[dxBase + c]! + sum;
             }
-          }
+          });
         }
   return out;
 }
@@ -78,30 +105,20 @@ function maxPool3d(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attr
   const xData = backend.readSync(x.dataId);
   const out = backend.makeOutput([...info.outShape], 'float32');
   const y = backend.typedArrayFromHeap(out);
-  const { batchSize, inDepth, inHeight, inWidth, inChannels, outDepth, outHeight, outWidth, strideDepth, strideHeight, strideWidth, filterDepth, filterHeight, filterWidth } = info;
-  const { front, top, left } = info.padInfo;
+  const { batchSize, inDepth, inHeight, inWidth, inChannels, outDepth, outHeight, outWidth } = info;
+  const sampleSize = inDepth * inHeight * inWidth;
   let o = 0;
   for (let b = 0; b < batchSize; b++)
     for (let yd = 0; yd < outDepth; yd++)
       for (let yh = 0; yh < outHeight; yh++)
-        for (let yw = 0; yw < outWidth; yw++)
-          for (let c = 0; c < inChannels; c++) {
-            let max = -Infinity;
-            for (let fd = 0; fd < filterDepth; fd++) {
-              const xd = yd * strideDepth - front + fd;
-              if (xd < 0 || xd >= inDepth) continue;
-              for (let fh = 0; fh < filterHeight; fh++) {
-                const xh = yh * strideHeight - top + fh;
-                if (xh < 0 || xh >= inHeight) continue;
-                for (let fw = 0; fw < filterWidth; fw++) {
-                  const xw = yw * strideWidth - left + fw;
-                  if (xw < 0 || xw >= inWidth) continue;
-                  max = Math.max(max, xData[(((b * inDepth + xd) * inHeight + xh) * inWidth + xw) * inChannels + c]!);
-                }
-              }
-            }
-            y[o++] = max;
-          }
+        for (let yw = 0; yw < outWidth; yw++) {
+          y.fill(-Infinity, o, o + inChannels);
+          forEachTap(info, yd, yh, yw, (position) => {
+            const xBase = (b * sampleSize + position) * inChannels;
+            for (let c = 0; c < inChannels; c++) y[o + c] = Math.max(y[o + c]!, xData[xBase + c]!);
+          });
+          o += inChannels;
+        }
   return out;
 }
 

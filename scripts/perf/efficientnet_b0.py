@@ -1,0 +1,6 @@
+"""torchvision's efficientnet_b0 (random weights, BatchNorm statistics re-estimated), 1x3x64x64."""
+from _torchvision import INPUT_SHAPES, SEED, build_torchvision  # noqa: F401
+
+
+def build():
+    return build_torchvision("efficientnet_b0")

@@ -75,4 +75,15 @@ describe('calibration observers', () => {
     histogram.add([0, 0, Infinity, NaN]);
     for (const observer of OBSERVERS) expect(chooseRange(observer, histogram)).toEqual([0, 0]);
   });
+
+  it("leaves float32's lowest (a max pool's padding) out of the range, so real values keep their resolution", () => {
+    const lowest = -3.4028234663852886e38;
+    const padded = Float32Array.from([...DATA['normal']!.subarray(0, 1000), lowest, lowest]);
+    expect(rangeOf(padded)).toEqual(rangeOf(DATA['normal']!.subarray(0, 1000)));
+    expect(rangeOf([lowest, lowest])).toEqual([0, 0]);
+    for (const observer of OBSERVERS) {
+      const [a] = pick(observer, padded);
+      expect(a).toBeGreaterThan(-10);
+    }
+  });
 });

@@ -8,7 +8,7 @@
 //   criterion applied to both ends of an asymmetric range).
 // The search of mse and entropy narrows the range one end at a time, taking whichever end lowers
 // the cost more (PyTorch's HistogramObserver searches the same way), and keeps the best range seen.
-import type { Range } from './params.ts';
+import { isRangeSentinel, type Range } from './params.ts';
 
 export const OBSERVERS = ['min-max', 'percentile', 'mse', 'entropy'] as const;
 export type Observer = (typeof OBSERVERS)[number];
@@ -29,7 +29,7 @@ export class Histogram {
     const scale = hi > lo ? HISTOGRAM_BINS / (hi - lo) : 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      if (!Number.isFinite(v)) continue;
+      if (!Number.isFinite(v) || isRangeSentinel(v)) continue;
       this.counts[Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((v - lo) * scale)))]! += 1;
     }
   }

@@ -35,15 +35,28 @@ export function unionRange(ranges: readonly Range[]): Range {
   return [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))];
 }
 
+/**
+ * float32's extremes (|v| >= 2^127, about 1.7e38: -FLT_MAX, finfo.min) stand for "no value" (the
+ * padding of a max pool, a mask fill), not for data. In a calibrated range one of them makes the
+ * step about 1e36 and every real value 0; left out, int8 clamps it to the end of the range, which
+ * keeps its meaning where it is used (below every real value, so MAXIMUM and max pooling never
+ * pick it while a window holds data).
+ */
+export function isRangeSentinel(value: number): boolean {
+  return Math.abs(value) >= 2 ** 127;
+}
+
+/** min and max of the values, float32's extremes left out (isRangeSentinel); [0, 0] when none is left. */
 export function rangeOf(values: ArrayLike<number>): Range {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
+    if (isRangeSentinel(v)) continue;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return values.length === 0 ? [0, 0] : [lo, hi];
+  return lo > hi ? [0, 0] : [lo, hi];
 }
 
 /**

@@ -141,7 +141,14 @@ CASES = [
     layer("gru_seq_first", "nn.GRU(8, 6)", [[5, 2, 8]], forward="self.m(x)[0]"),
     layer("gru_seq_first_bidirectional_hn", "nn.GRU(8, 4, bidirectional=True)", [[5, 2, 8]], forward="self.m(x)[1]"),
     layer("lstm_seq_first_after_transpose", "nn.LSTM(8, 6)", [[2, 5, 8]], forward="self.m(x.transpose(0, 1))[0].transpose(0, 1)"),
+    # nn.RNN (tfjs's SimpleRNN, Bidirectional when bidirectional)
     layer("rnn_tanh_batch_first", "nn.RNN(8, 6, batch_first=True)", [[2, 5, 8]], forward="self.m(x)[0]"),
+    layer("rnn_relu_batch_first", "nn.RNN(8, 6, nonlinearity='relu', batch_first=True)", [[2, 5, 8]], forward="self.m(x)[0]"),
+    layer("rnn_seq_first", "nn.RNN(8, 6)", [[5, 2, 8]], forward="self.m(x)[0]"),
+    layer("rnn_relu_seq_first_hn", "nn.RNN(8, 6, nonlinearity='relu')", [[5, 2, 8]], forward="self.m(x)[1]"),
+    layer("rnn_bidirectional_two_layers", "nn.RNN(8, 4, num_layers=2, bidirectional=True, batch_first=True)", [[2, 5, 8]], forward="self.m(x)[0]"),
+    layer("rnn_seq_first_bidirectional_two_layers_hn", "nn.RNN(8, 4, num_layers=2, bidirectional=True)", [[5, 2, 8]], forward="self.m(x)[1]"),
+    layer("rnn_zero_initial_state", "nn.RNN(8, 6, batch_first=True)", [[2, 5, 8]], forward="self.m(x, torch.zeros(1, 2, 6))[0]"),
     layer("lstm_cell", "nn.LSTMCell(8, 6)", [[2, 8]], forward="self.m(x)[0]"),
     layer("gru_cell", "nn.GRUCell(8, 6)", [[2, 8]]),
     # Transformer layers (composite torch.nn modules)

@@ -9,6 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 const FLOAT_TARGETS = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8'];
 
+const RNN_CASES = [
+  'layer_rnn_tanh_batch_first',
+  'layer_rnn_relu_batch_first',
+  'layer_rnn_seq_first',
+  'layer_rnn_relu_seq_first_hn',
+  'layer_rnn_bidirectional_two_layers',
+  'layer_rnn_seq_first_bidirectional_two_layers_hn',
+  'layer_rnn_zero_initial_state',
+];
+
 const LAYERS = [
   // normalization (ops/norm.ts)
   'layer_layer_norm_channels_first',
@@ -92,6 +102,8 @@ const LAYERS = [
   'layer_gru_seq_first',
   'layer_gru_seq_first_bidirectional_hn',
   'layer_lstm_seq_first_after_transpose',
+  // nn.RNN: tfjs's SimpleRNN, Bidirectional when bidirectional (ops/recurrent.ts)
+  ...RNN_CASES,
   // PReLU (ops/prelu.ts)
   'layer_prelu_functional',
   'layer_prelu_shared_two_widths',
@@ -210,6 +222,16 @@ describe('layer ops of the operator suite', () => {
     );
     expect(rows.filter((row) => !row.pass).map((row) => `${row.model}: ${row.reason ?? 'failed'}`)).toEqual([]);
     expect(new Set(rows.map((row) => row.model)).size).toBe(cases.length);
+  });
+
+  it('meets the full-int8 tolerance on nn.RNN (its recurrence loop kept float32)', { timeout: 600_000 }, async () => {
+    const rows = await verify(
+      RNN_CASES.map((name) => `suites/ops/layers/${name}.py`),
+      ['tflite-int8'],
+      'int8-recurrent',
+    );
+    expect(rows.filter((row) => !row.pass).map((row) => `${row.model}: ${row.reason ?? 'failed'}`)).toEqual([]);
+    expect(new Set(rows.map((row) => row.model)).size).toBe(RNN_CASES.length);
   });
 
   /** Writes a copy of a suite fixture with `from` replaced by `to` and verifies it on keras. */

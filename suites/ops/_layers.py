@@ -153,6 +153,7 @@ CASES = [
     layer("lstm_cell", "nn.LSTMCell(8, 6)", [[2, 8]], forward="self.m(x)[0]"),
     layer("lstm_cell_c", "nn.LSTMCell(8, 6)", [[2, 8]], forward="self.m(x)[1]"),
     layer("lstm_cell_hx", "nn.LSTMCell(8, 6)", [[2, 8], [2, 6], [2, 6]], forward="torch.cat(self.m(x, (y, z)), dim=1)"),
+    layer("lstm_cell_zero_h", "nn.LSTMCell(8, 6)", [[2, 8], [2, 6]], forward="torch.cat(self.m(x, (torch.zeros(2, 6), y)), dim=1)"),
     layer("lstm_cell_twice", "nn.LSTMCell(8, 6)", [[2, 3, 8]], forward="torch.cat(self.m(x[:, 1], self.m(x[:, 0])), dim=1)"),
     layer("gru_cell", "nn.GRUCell(8, 6)", [[2, 8]]),
     layer("gru_cell_hx", "nn.GRUCell(8, 6)", [[2, 8], [2, 6]], forward="self.m(x, y)"),

@@ -59,8 +59,8 @@ function projections(node: OpNode, ctx: BuildContext, gates: number, hidden: num
   ctx.fillFrom(inputLayer.name, 'bias', parameter(module, 'bias_ih'), undefined, gru ? undefined : parameter(module, 'bias_hh'));
   const fromInput = ctx.apply(inputLayer, x, shape, PLAIN);
   if (h === undefined) {
-    // A zero state multiplies weight_hh by zero: when no call of the module has a state, no layer reads it.
-    if (!ctx.graph.nodes.some((n) => n.module === module && stateArgs(n).some(isValueArg))) ctx.consumed.add(parameter(module, 'weight_hh'));
+    // A zero h multiplies weight_hh by zero: when no call of the module has a computed h, no layer reads it.
+    if (!ctx.graph.nodes.some((n) => n.module === module && isValueArg(stateArgs(n)[0]))) ctx.consumed.add(parameter(module, 'weight_hh'));
     if (!gru) return { fromInput, fromState: undefined };
     const bias = new ConstantTensor({ shape: [gates * hidden], name: nameFor(node, ctx, '__recurrent_bias') });
     ctx.fillFrom(bias.name, 'value', parameter(module, 'bias_hh'), { kind: 'aligned', rank: 2, axes: [0, 1] });

@@ -19,7 +19,7 @@ const RNN_CASES = [
   'layer_rnn_zero_initial_state',
 ];
 
-const CELL_CASES = ['layer_lstm_cell', 'layer_lstm_cell_c', 'layer_lstm_cell_hx', 'layer_lstm_cell_twice', 'layer_gru_cell', 'layer_gru_cell_hx', 'layer_gru_cell_twice'];
+const CELL_CASES = ['layer_lstm_cell', 'layer_lstm_cell_c', 'layer_lstm_cell_hx', 'layer_lstm_cell_zero_h', 'layer_lstm_cell_twice', 'layer_gru_cell', 'layer_gru_cell_hx', 'layer_gru_cell_twice'];
 
 const LAYERS = [
   // normalization (ops/norm.ts)

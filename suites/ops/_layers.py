@@ -141,9 +141,23 @@ CASES = [
     layer("gru_seq_first", "nn.GRU(8, 6)", [[5, 2, 8]], forward="self.m(x)[0]"),
     layer("gru_seq_first_bidirectional_hn", "nn.GRU(8, 4, bidirectional=True)", [[5, 2, 8]], forward="self.m(x)[1]"),
     layer("lstm_seq_first_after_transpose", "nn.LSTM(8, 6)", [[2, 5, 8]], forward="self.m(x.transpose(0, 1))[0].transpose(0, 1)"),
+    # nn.RNN (tfjs's SimpleRNN, Bidirectional when bidirectional)
     layer("rnn_tanh_batch_first", "nn.RNN(8, 6, batch_first=True)", [[2, 5, 8]], forward="self.m(x)[0]"),
+    layer("rnn_relu_batch_first", "nn.RNN(8, 6, nonlinearity='relu', batch_first=True)", [[2, 5, 8]], forward="self.m(x)[0]"),
+    layer("rnn_seq_first", "nn.RNN(8, 6)", [[5, 2, 8]], forward="self.m(x)[0]"),
+    layer("rnn_relu_seq_first_hn", "nn.RNN(8, 6, nonlinearity='relu')", [[5, 2, 8]], forward="self.m(x)[1]"),
+    layer("rnn_bidirectional_two_layers", "nn.RNN(8, 4, num_layers=2, bidirectional=True, batch_first=True)", [[2, 5, 8]], forward="self.m(x)[0]"),
+    layer("rnn_seq_first_bidirectional_two_layers_hn", "nn.RNN(8, 4, num_layers=2, bidirectional=True)", [[5, 2, 8]], forward="self.m(x)[1]"),
+    layer("rnn_zero_initial_state", "nn.RNN(8, 6, batch_first=True)", [[2, 5, 8]], forward="self.m(x, torch.zeros(1, 2, 6))[0]"),
+    # nn.LSTMCell / nn.GRUCell (one step, decomposed into Dense projections and pointwise layers)
     layer("lstm_cell", "nn.LSTMCell(8, 6)", [[2, 8]], forward="self.m(x)[0]"),
+    layer("lstm_cell_c", "nn.LSTMCell(8, 6)", [[2, 8]], forward="self.m(x)[1]"),
+    layer("lstm_cell_hx", "nn.LSTMCell(8, 6)", [[2, 8], [2, 6], [2, 6]], forward="torch.cat(self.m(x, (y, z)), dim=1)"),
+    layer("lstm_cell_zero_h", "nn.LSTMCell(8, 6)", [[2, 8], [2, 6]], forward="torch.cat(self.m(x, (torch.zeros(2, 6), y)), dim=1)"),
+    layer("lstm_cell_twice", "nn.LSTMCell(8, 6)", [[2, 3, 8]], forward="torch.cat(self.m(x[:, 1], self.m(x[:, 0])), dim=1)"),
     layer("gru_cell", "nn.GRUCell(8, 6)", [[2, 8]]),
+    layer("gru_cell_hx", "nn.GRUCell(8, 6)", [[2, 8], [2, 6]], forward="self.m(x, y)"),
+    layer("gru_cell_twice", "nn.GRUCell(8, 6)", [[2, 3, 8]], forward="self.m(x[:, 1], self.m(x[:, 0]))"),
     # Transformer layers (composite torch.nn modules)
     layer("transformer_encoder_layer", TEL + ", batch_first=True)", [[2, 5, 8]]),
     layer("transformer_encoder_layer_seq_first", TEL + ")", [[5, 2, 8]]),

@@ -196,6 +196,7 @@ const BATCH_MOVED_OPS = new Set([
   // batch_first=False reads (steps, batch, features); ./ops/recurrent.ts checks where the batch is.
   'LSTM',
   'GRU',
+  'RNN',
 ]);
 
 /** Values read by `node` whose Keras axis 0 holds another PyTorch axis are re-laid out with PyTorch axis 0 there. */
@@ -277,8 +278,8 @@ function defaultInputPerm(graph: CapturedGraph, value: string, rank: number): nu
   if (rank !== 3) return identityPerm(rank);
   const readers = graph.nodes.filter((node) => valuesRead(node.args).includes(value));
   if (readers.some((node) => CHANNEL_CONSUMERS.has(node.op))) return channelsLastPerm(3);
-  // A sequence-first (steps, batch, features) input of nn.LSTM / nn.GRU(batch_first=False) is held batch first.
-  const sequenceFirst = (node: GraphNode) => (node.op === 'LSTM' || node.op === 'GRU') && graph.modules[node.module ?? '']?.attributes['batch_first'] === false;
+  // A sequence-first (steps, batch, features) input of nn.LSTM / nn.GRU / nn.RNN(batch_first=False) is held batch first.
+  const sequenceFirst = (node: GraphNode) => ['LSTM', 'GRU', 'RNN'].includes(node.op) && graph.modules[node.module ?? '']?.attributes['batch_first'] === false;
   return readers.length > 0 && readers.every(sequenceFirst) ? [1, 0, 2] : identityPerm(3);
 }
 

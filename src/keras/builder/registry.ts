@@ -7,6 +7,7 @@ import type { CustomLayerClass, OpFamily, OpSpec } from './family.ts';
 import * as activation from './ops/activation.ts';
 import * as attention from './ops/attention.ts';
 import * as casts from './ops/casts.ts';
+import * as cells from './ops/cells.ts';
 import * as composite from './ops/composite.ts';
 import * as condition from './ops/condition.ts';
 import * as conv from './ops/conv.ts';
@@ -48,6 +49,7 @@ export const FAMILIES: readonly OpFamily[] = [
   resize.FAMILY,
   attention.FAMILY,
   recurrent.FAMILY,
+  cells.FAMILY,
   movement.FAMILY,
   casts.FAMILY,
   ranking.FAMILY,

@@ -55,6 +55,30 @@ describe('recurrent transfer rules', () => {
     expect(report.assignments.find((a) => a.weight === 'backward_inner/bias')?.tensor).toBe('lstm.bias_ih_l0_reverse + lstm.bias_hh_l0_reverse');
   });
 
+  it('a SimpleRNN (alone and in Bidirectional) takes the transposed weights and the summed biases', () => {
+    const dict = new Map<string, Tensor>();
+    for (const [d, suffix] of ['', '_reverse'].entries()) {
+      dict.set(`rnn.weight_ih_l0${suffix}`, counting([H, IN], 10 * d + 1));
+      dict.set(`rnn.weight_hh_l0${suffix}`, counting([H, H], 10 * d + 2));
+      dict.set(`rnn.bias_ih_l0${suffix}`, counting([H], 10 * d + 3));
+      dict.set(`rnn.bias_hh_l0${suffix}`, counting([H], 10 * d + 4));
+    }
+    const forwardOnly = new Map([...dict].filter(([name]) => !name.endsWith('_reverse')));
+    const single = model(tf.layers.simpleRNN({ units: H, returnSequences: true, activation: 'relu', name: 'rnn' }));
+    expect(transferWeights(forwardOnly, single).unused).toEqual([]);
+    const [kernel, , bias] = single.getLayer('rnn').getWeights();
+    // bias_ih + bias_hh: (3 + u / 100) + (4 + u / 100).
+    Array.from(bias!.dataSync()).forEach((v, u) => expect(v).toBeCloseTo(7 + (2 * u) / 100, 5));
+    // Keras kernel (in, H) = weight_ih^T: element (j, u) is weight_ih[u, j].
+    expect(kernel!.dataSync()[2 * H + 1]).toBeCloseTo(1 + (1 * IN + 2) / 100, 5);
+    const both = model(tf.layers.bidirectional({ layer: tf.layers.simpleRNN({ units: H, returnSequences: true, name: 'inner' }) as unknown as tf.layers.RNN, mergeMode: 'concat', name: 'rnn' }));
+    const report = transferWeights(dict, both);
+    expect(report.unused).toEqual([]);
+    expect(report.assignments.find((a) => a.weight === 'backward_inner/bias')?.tensor).toBe('rnn.bias_ih_l0_reverse + rnn.bias_hh_l0_reverse');
+    const elu = () => transferWeights(forwardOnly, model(tf.layers.simpleRNN({ units: H, returnSequences: true, activation: 'elu', name: 'rnn' })));
+    expect(elu).toThrow(/PyTorch's RNN uses tanh or relu/);
+  });
+
   it("refuses tfjs's hard_sigmoid gates and a merge other than concat, naming the fix", () => {
     const hard = () => transferWeights(lstmStateDict(['']), model(lstm({ recurrentActivation: 'hardSigmoid' })));
     expect(hard).toThrow(WeightTransferError);

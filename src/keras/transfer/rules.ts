@@ -100,9 +100,9 @@ const batchNormWeights: readonly WeightRule[] = [
 ];
 
 // Recurrent layers. PyTorch's gate blocks (rows of weight_ih / weight_hh) are i, f, g, o for the
-// LSTM, the order of Keras's i, f, c, o columns: transposing is enough. Keras's LSTM has one bias,
-// PyTorch two that are always added: Keras's is their sum.
-const lstmWeights = (suffix: string, prefix = ''): WeightRule[] => [
+// LSTM, the order of Keras's i, f, c, o columns: transposing is enough. Keras's LSTM and SimpleRNN
+// have one bias, PyTorch two that are always added: Keras's is their sum.
+const recurrentWeights = (suffix: string, prefix = ''): WeightRule[] => [
   { keras: `${prefix}kernel`, torch: `weight_ih_l0${suffix}`, layout: permute(1, 0) },
   { keras: `${prefix}recurrent_kernel`, torch: `weight_hh_l0${suffix}`, layout: permute(1, 0) },
   { keras: `${prefix}bias`, torch: `bias_ih_l0${suffix}`, plus: `bias_hh_l0${suffix}`, layout: IDENTITY, flag: 'useBias' },
@@ -115,6 +115,10 @@ const lstmActivations = (config: Record<string, unknown>): string | undefined =>
   if (config['activation'] !== 'tanh') return `has activation '${String(config['activation'])}' but PyTorch's LSTM uses tanh`;
   return undefined;
 };
+
+// PyTorch's RNN has nonlinearity 'tanh' or 'relu'; which one is the module's, not the tensors'.
+const simpleRnnActivation = (config: Record<string, unknown>): string | undefined =>
+  config['activation'] === 'tanh' || config['activation'] === 'relu' ? undefined : `has activation '${String(config['activation'])}' but PyTorch's RNN uses tanh or relu`;
 
 /** Bidirectional weights are named `forward_<inner>/kernel`; the rules know them as `forward/kernel`. */
 export function ruleWeightName(layerClass: string, weight: string): string {
@@ -147,14 +151,16 @@ export const LAYER_RULES: Readonly<Record<string, LayerRule>> = {
   Embedding: { weights: [{ keras: 'embeddings', torch: 'weight', layout: IDENTITY }] },
   PReLU: { weights: [{ keras: 'alpha', torch: 'weight', layout: CHANNEL_BROADCAST }] },
   // Layer 0 of the module; the graph builder redirects the layers above it (weight_ih_l1...) with overrides.
-  LSTM: { weights: lstmWeights(''), checks: [(layer) => lstmActivations(layer.getConfig())] },
+  LSTM: { weights: recurrentWeights(''), checks: [(layer) => lstmActivations(layer.getConfig())] },
+  SimpleRNN: { weights: recurrentWeights(''), checks: [(layer) => simpleRnnActivation(layer.getConfig())] },
   Bidirectional: {
-    weights: [...lstmWeights('', 'forward/'), ...lstmWeights('_reverse', 'backward/')],
+    weights: [...recurrentWeights('', 'forward/'), ...recurrentWeights('_reverse', 'backward/')],
     checks: [
       (layer) => {
         const config = layer.getConfig() as { mergeMode?: unknown; layer?: { className?: unknown; config?: Record<string, unknown> } };
         if (config.mergeMode !== 'concat') return `has mergeMode '${String(config.mergeMode)}' but PyTorch concatenates the two directions: use mergeMode: 'concat'`;
-        if (config.layer?.className !== 'LSTM') return `wraps a ${String(config.layer?.className)}; only a wrapped LSTM has a PyTorch mapping`;
+        if (config.layer?.className === 'SimpleRNN') return simpleRnnActivation(config.layer.config ?? {});
+        if (config.layer?.className !== 'LSTM') return `wraps a ${String(config.layer?.className)}; only a wrapped LSTM or SimpleRNN has a PyTorch mapping`;
         return lstmActivations(config.layer.config ?? {});
       },
     ],

@@ -1,5 +1,5 @@
 // The recurrent lowerings (./layers/recurrent.ts, ./loop.ts) in LiteRT against the Keras layers
-// they lower (tfjs), on seeded weights and inputs: every direction and both cells, at batch 2, as
+// they lower (tfjs), on seeded weights and inputs: every direction and the three cells, at batch 2, as
 // loops (two sequence lengths that must give the same operator count, state that starts from
 // zero on every run) and unrolled.
 import { tf } from '../../runtimes/tfjs/index.ts';
@@ -26,6 +26,9 @@ const LAYERS: Record<string, LayerFactory> = {
   'LSTM forward': () => tf.layers.lstm({ units: UNITS, recurrentActivation: 'sigmoid', returnSequences: true }),
   'LSTM backwards': () => tf.layers.lstm({ units: UNITS, recurrentActivation: 'sigmoid', returnSequences: true, goBackwards: true }),
   'Bidirectional LSTM': () => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: UNITS, recurrentActivation: 'sigmoid', returnSequences: true }) as never, mergeMode: 'concat' }),
+  'SimpleRNN tanh': () => tf.layers.simpleRNN({ units: UNITS, returnSequences: true }),
+  'SimpleRNN relu backwards': () => tf.layers.simpleRNN({ units: UNITS, activation: 'relu', returnSequences: true, goBackwards: true }),
+  'Bidirectional SimpleRNN': () => tf.layers.bidirectional({ layer: tf.layers.simpleRNN({ units: UNITS, returnSequences: true }) as never, mergeMode: 'concat' }),
   'TorchGRU forward': () => new TorchGRU({ units: UNITS }),
   'TorchGRU backwards': () => new TorchGRU({ units: UNITS, goBackwards: true }),
 };

@@ -11,7 +11,7 @@ import { activationLayer, dense, elu, embedding, identity, leakyRelu, permute, p
 import { add, average, concatenate, maximum, minimum, multiply } from './layers/merge.ts';
 import { batchNormalization, layerNormalization } from './layers/norm.ts';
 import { globalPool, pool1d, pool2d, pool3d } from './layers/pool.ts';
-import { bidirectional, lstm } from './layers/recurrent.ts';
+import { bidirectional, lstm, simpleRnn } from './layers/recurrent.ts';
 import { cropping2d } from './layers/torchport.ts';
 
 /** Lowers one call of a Keras layer; returns its output value(s) in Keras output order. */
@@ -58,6 +58,7 @@ const BUILTIN: Readonly<Record<string, Lowering>> = {
   Embedding: embedding,
   Cropping2D: cropping2d,
   LSTM: lstm,
+  SimpleRNN: simpleRnn,
   Bidirectional: bidirectional,
   // Inference-time identities.
   Dropout: identity,

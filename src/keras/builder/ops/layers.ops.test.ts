@@ -9,6 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 const FLOAT_TARGETS = ['keras', 'tflite-fp32', 'tflite-fp16', 'tflite-dynamic-int8'];
 
+const RNN_CASES = [
+  'layer_rnn_tanh_batch_first',
+  'layer_rnn_relu_batch_first',
+  'layer_rnn_seq_first',
+  'layer_rnn_relu_seq_first_hn',
+  'layer_rnn_bidirectional_two_layers',
+  'layer_rnn_seq_first_bidirectional_two_layers_hn',
+  'layer_rnn_zero_initial_state',
+];
+
+const CELL_CASES = ['layer_lstm_cell', 'layer_lstm_cell_c', 'layer_lstm_cell_hx', 'layer_lstm_cell_zero_h', 'layer_lstm_cell_twice', 'layer_gru_cell', 'layer_gru_cell_hx', 'layer_gru_cell_twice'];
+
 const LAYERS = [
   // normalization (ops/norm.ts)
   'layer_layer_norm_channels_first',
@@ -92,6 +104,10 @@ const LAYERS = [
   'layer_gru_seq_first',
   'layer_gru_seq_first_bidirectional_hn',
   'layer_lstm_seq_first_after_transpose',
+  // nn.RNN: tfjs's SimpleRNN, Bidirectional when bidirectional (ops/recurrent.ts)
+  ...RNN_CASES,
+  // nn.LSTMCell / nn.GRUCell: Dense projections and pointwise layers (ops/cells.ts)
+  ...CELL_CASES,
   // PReLU (ops/prelu.ts)
   'layer_prelu_functional',
   'layer_prelu_shared_two_widths',
@@ -223,6 +239,17 @@ describe('layer ops of the operator suite', () => {
     expect(new Set(rows.map((row) => row.model)).size).toBe(cases.length);
   }
 
+  it('meets the full-int8 tolerance on nn.RNN (its recurrence loop kept float32) and on LSTMCell / GRUCell (all int8)', { timeout: 600_000 }, async () => {
+    const cases = [...RNN_CASES, ...CELL_CASES];
+    const rows = await verify(
+      cases.map((name) => `suites/ops/layers/${name}.py`),
+      ['tflite-int8'],
+      'int8-recurrent',
+    );
+    expect(rows.filter((row) => !row.pass).map((row) => `${row.model}: ${row.reason ?? 'failed'}`)).toEqual([]);
+    expect(new Set(rows.map((row) => row.model)).size).toBe(cases.length);
+  });
+
   /** Writes a copy of a suite fixture with `from` replaced by `to` and verifies it on keras. */
   async function refusalOf(source: string, from: string, to: string, tag: string): Promise<Row | undefined> {
     const fixture = join(work, `${tag}.py`);
@@ -268,6 +295,15 @@ describe('layer ops of the operator suite', () => {
     const row = await refusalOf('suites/ops/layers/layer_rrelu_eval.py', 'return self.m(x)', 'self.m.training = True\n        return self.m(x)', 'rrelu_training');
     expect(row?.pass).toBe(false);
     expect(row?.reason).toContain("module RReLU at module path 'm': RReLU in training mode draws a random slope per element: call model.eval() (or .eval() on the module) before converting");
+  });
+
+  it('refuses an RNN whose initial state is computed from the inputs, and an unbatched GRUCell input, saying what to do', { timeout: 300_000 }, async () => {
+    const computed = await refusalOf('suites/ops/layers/layer_rnn_zero_initial_state.py', 'torch.zeros(1, 2, 6)', 'torch.zeros(1, 2, 6) + x.mean()', 'rnn_computed_state');
+    expect(computed?.pass).toBe(false);
+    expect(computed?.reason).toContain("module RNN at module path 'm': an initial state (h_0 / c_0) computed from the inputs is not supported; the converted layers start from zeros");
+    const unbatched = await refusalOf('suites/ops/layers/layer_gru_cell.py', 'return self.m(x)', 'return self.m(x[0])', 'gru_cell_unbatched');
+    expect(unbatched?.pass).toBe(false);
+    expect(unbatched?.reason).toContain("module GRUCell at module path 'm': an input of shape [8]; the converted cell reads a batch (batch, 8) (give an unbatched input a batch axis)");
   });
 
   it('refuses a sequence-first GRU whose input Keras holds time first, saying what to do', { timeout: 300_000 }, async () => {

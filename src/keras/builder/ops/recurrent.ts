@@ -1,8 +1,10 @@
-// nn.LSTM and nn.GRU -> Keras recurrent layers, one per PyTorch layer (batch_first=False: the same
-// layers on the batch-first Keras tensor of a value held in layout [1, 0, 2]):
+// nn.LSTM, nn.GRU and nn.RNN -> Keras recurrent layers, one per PyTorch layer (batch_first=False:
+// the same layers on the batch-first Keras tensor of a value held in layout [1, 0, 2]):
 // - LSTM: tfjs's LSTM (recurrentActivation sigmoid, PyTorch's; tfjs defaults to hard_sigmoid),
 //   wrapped in Bidirectional (mergeMode concat: forward features first, like PyTorch) when the
 //   module is bidirectional; every layer returns its whole sequence so the next can read it.
+// - RNN: tfjs's SimpleRNN (activation tanh or relu, PyTorch's nonlinearity; its one bias is
+//   bias_ih + bias_hh), wrapped in Bidirectional like the LSTM.
 // - GRU: torchport's TorchGRU (tfjs's GRU refuses reset_after=True, which is PyTorch's form); a
 //   bidirectional GRU is two TorchGRU layers (one going backwards) and a Concatenate.
 // Layer 0 of module `m` is the Keras layer `m` (the transfer rules read weight_ih_l0...); layer k
@@ -21,6 +23,8 @@ import { firstInput, outputShape } from './common.ts';
 import { op, type OpFamily } from '../family.ts';
 
 export function checkRecurrent(node: OpNode): string | undefined {
+  const nonlinearity = node.attrs['nonlinearity'];
+  if (node.op === 'RNN' && nonlinearity !== 'tanh' && nonlinearity !== 'relu') return `nonlinearity '${String(nonlinearity)}' (PyTorch's RNN has 'tanh' or 'relu')`;
   if ((node.attrs['proj_size'] ?? 0) !== 0) return 'proj_size (an LSTM with projections) has no Keras equivalent';
   if (node.attrs['bias'] !== true) return 'bias=False is not supported (Keras recurrent layers here are built with biases)';
   const initial = node.node.args[1] ?? node.node.kwargs['hx'];
@@ -48,7 +52,7 @@ function checkZeroInitialState(node: OpNode, ctx: BuildContext): void {
 
 export function recurrent(node: OpNode, ctx: BuildContext): KValue[] {
   const module = node.node.module!;
-  const kind = node.node.op as 'LSTM' | 'GRU';
+  const kind = node.node.op as 'LSTM' | 'GRU' | 'RNN';
   checkZeroInitialState(node, ctx);
   const [sequence, finalHidden, finalCell] = node.node.outputs;
   const isRead = (value: string | undefined) =>
@@ -67,7 +71,7 @@ export function recurrent(node: OpNode, ctx: BuildContext): KValue[] {
   for (let k = 0; k < layers; k++) {
     const name = k === 0 ? undefined : ctx.layerName(`${module}__l${k}`);
     if (name !== undefined) ctx.moduleNames[name] = module;
-    x = kind === 'LSTM' ? lstmLayer(ctx, module, k, name, hidden, bidirectional, x) : gruLayer(ctx, node, module, k, name, hidden, bidirectional, x);
+    x = kind === 'GRU' ? gruLayer(ctx, node, module, k, name, hidden, bidirectional, x) : kerasRecurrentLayer(ctx, node, k, name, hidden, bidirectional, x);
     if (x.torchShape.join() !== [batch, steps, width].join()) throw new Unsupported(`layer ${k} built shape [${x.torchShape.join(', ')}], expected [${batch}, ${steps}, ${width}]`);
     sequences.push(x);
   }
@@ -125,24 +129,23 @@ function redirect(ctx: BuildContext, layer: string, prefix: string, module: stri
   ctx.fillFrom(layer, `${prefix}bias`, tensor('bias_ih'), undefined, tensor('bias_hh'));
 }
 
-function lstmLayer(ctx: BuildContext, module: string, k: number, name: string | undefined, hidden: number, bidirectional: boolean, x: KValue): KValue {
+/** Layer k of an LSTM or RNN module: tfjs's LSTM or SimpleRNN, in Bidirectional when the module is bidirectional. */
+function kerasRecurrentLayer(ctx: BuildContext, node: OpNode, k: number, name: string | undefined, hidden: number, bidirectional: boolean, x: KValue): KValue {
+  const module = node.node.module!;
+  const inner = node.op === 'LSTM' ? `lstm_l${k}` : `rnn_l${k}`;
   const make = (layerName: string) => {
-    const cell = tf.layers.lstm({
-      units: hidden,
-      returnSequences: true,
-      recurrentActivation: 'sigmoid',
-      activation: 'tanh',
-      kernelInitializer: 'zeros',
-      recurrentInitializer: 'zeros',
-      name: bidirectional ? `lstm_l${k}` : layerName,
-    });
+    const common = { units: hidden, returnSequences: true, kernelInitializer: 'zeros', recurrentInitializer: 'zeros', name: bidirectional ? inner : layerName } as const;
+    const cell =
+      node.op === 'LSTM'
+        ? tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', activation: 'tanh' })
+        : tf.layers.simpleRNN({ ...common, activation: node.attrs['nonlinearity'] === 'relu' ? 'relu' : 'tanh' });
     return bidirectional ? tf.layers.bidirectional({ layer: cell as unknown as tf.layers.RNN, mergeMode: 'concat', name: layerName }) : cell;
   };
   const layer = name === undefined ? ctx.sharedLayer(module, make) : make(name);
   if (name !== undefined) {
     if (bidirectional) {
-      redirect(ctx, layer.name, `forward_lstm_l${k}/`, module, k, '');
-      redirect(ctx, layer.name, `backward_lstm_l${k}/`, module, k, '_reverse');
+      redirect(ctx, layer.name, `forward_${inner}/`, module, k, '');
+      redirect(ctx, layer.name, `backward_${inner}/`, module, k, '_reverse');
     } else redirect(ctx, layer.name, '', module, k, '');
   }
   const [batch, steps] = [x.torchShape[0]!, x.torchShape[1]!];
@@ -179,5 +182,6 @@ export const FAMILY: OpFamily = {
   ops: {
     LSTM: op(recurrent, checkRecurrent),
     GRU: op(recurrent, checkRecurrent),
+    RNN: op(recurrent, checkRecurrent),
   },
 };

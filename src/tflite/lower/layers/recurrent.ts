@@ -1,7 +1,8 @@
-// Lowerings of the recurrent layers the graph builder makes for nn.LSTM / nn.GRU: tfjs's LSTM,
-// Bidirectional(LSTM, concat) and torchport's TorchGRU. One FULLY_CONNECTED projects the inputs of
-// every step at once; the recurrence itself repeats a cell step (FULLY_CONNECTED on the previous
-// state, ADD, SPLIT into gates, LOGISTIC / TANH and MUL / ADD), by default as one WHILE per
+// Lowerings of the recurrent layers the graph builder makes for nn.LSTM / nn.GRU / nn.RNN: tfjs's
+// LSTM and SimpleRNN, Bidirectional(LSTM or SimpleRNN, concat) and torchport's TorchGRU. One
+// FULLY_CONNECTED projects the inputs of every step at once; the recurrence itself repeats a cell
+// step (FULLY_CONNECTED on the previous state, ADD, SPLIT into gates, LOGISTIC / TANH and MUL / ADD;
+// a simple RNN's step is FULLY_CONNECTED, ADD and TANH or RELU), by default as one WHILE per
 // direction so the operator count does not grow with the sequence length, or unrolled
 // (settings.recurrence; ../loop.ts weighs the two).
 // TFLite's fused UNIDIRECTIONAL_SEQUENCE_LSTM (one op per direction) is not used: its kernel
@@ -78,11 +79,49 @@ function lstmDirection(ctx: LoweringContext, x: IrTensor, { prefix, backwards, o
   );
 }
 
+/** One SimpleRNN direction, h' = activation(x W + b + h U), returning every step's h. */
+function simpleRnnDirection(ctx: LoweringContext, x: IrTensor, { prefix, backwards, outputOrder, tag }: Direction, activation: 'TANH' | 'RELU', strategy: RecurrenceStrategy): IrTensor {
+  const kernel = ctx.weight(`${prefix}kernel`);
+  const units = kernel.shape[1]!;
+  const bias = ctx.hasWeight(`${prefix}bias`) ? ctx.weight(`${prefix}bias`) : Tensor.zeros('float32', [units]);
+  const recurrentKernel = ctx.weight(`${prefix}recurrent_kernel`).permute([1, 0]);
+  const shape = [x.shape[0]!, 1, units];
+  return scanSequence(
+    ctx,
+    {
+      inputs: projectSteps(ctx, x, kernel, bias, tag),
+      units,
+      stateCount: 1,
+      backwards,
+      outputOrder,
+      tag,
+      step: (body, input, [h]) => {
+        const recurrent = body.op('FULLY_CONNECTED', [h!, body.constant('recurrent_kernel', recurrentKernel), null], { shape, suffix: 'recurrent_fc' }, { keepNumDims: true });
+        const nextH = body.op(activation, [body.op('ADD', [input, recurrent], { shape, suffix: 'pre' })], { shape, suffix: 'h' });
+        return { state: [nextH], output: nextH };
+      },
+    },
+    strategy,
+  );
+}
+
+function requireSequenceConfig(ctx: LoweringContext, config: Readonly<Record<string, unknown>>): void {
+  if (config['returnSequences'] !== true) ctx.fail('returnSequences: false is not lowered (the graph builder always returns sequences)');
+  if (config['stateful'] === true || config['unroll'] === true) ctx.fail('stateful or unroll recurrent configs are not lowered');
+}
+
 function requireLstmConfig(ctx: LoweringContext, config: Readonly<Record<string, unknown>>): void {
   if (config['recurrentActivation'] !== 'sigmoid' || config['activation'] !== 'tanh')
     ctx.fail(`only activation 'tanh' with recurrentActivation 'sigmoid' is lowered (got ${String(config['activation'])} / ${String(config['recurrentActivation'])})`);
-  if (config['returnSequences'] !== true) ctx.fail('returnSequences: false is not lowered (the graph builder always returns sequences)');
-  if (config['stateful'] === true || config['unroll'] === true) ctx.fail('stateful or unroll LSTM configs are not lowered');
+  requireSequenceConfig(ctx, config);
+}
+
+/** A SimpleRNN config's activation as the TFLite op, once its other options are checked. */
+function simpleRnnActivation(ctx: LoweringContext, config: Readonly<Record<string, unknown>>): 'TANH' | 'RELU' {
+  requireSequenceConfig(ctx, config);
+  if (config['activation'] === 'tanh') return 'TANH';
+  if (config['activation'] === 'relu') return 'RELU';
+  return ctx.fail(`only activation 'tanh' or 'relu' is lowered (got ${String(config['activation'])})`);
 }
 
 function sequenceInput(ctx: LoweringContext): IrTensor {
@@ -96,15 +135,28 @@ export function lstm(ctx: LoweringContext, settings: LoweringSettings): IrTensor
   return lstmDirection(ctx, sequenceInput(ctx), { prefix: '', backwards: ctx.config<boolean>('goBackwards') === true, outputOrder: 'processing', tag: '' }, settings.recurrence);
 }
 
+export function simpleRnn(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
+  const activation = simpleRnnActivation(ctx, ctx.layer.config);
+  const direction: Direction = { prefix: '', backwards: ctx.config<boolean>('goBackwards') === true, outputOrder: 'processing', tag: '' };
+  return simpleRnnDirection(ctx, sequenceInput(ctx), direction, activation, settings.recurrence);
+}
+
 export function bidirectional(ctx: LoweringContext, settings: LoweringSettings): IrTensor {
   const inner = ctx.config<{ className?: string; config?: Record<string, unknown> }>('layer');
-  if (inner?.className !== 'LSTM' || !inner.config) ctx.fail(`only a wrapped LSTM is lowered (got ${String(inner?.className)})`);
+  if ((inner?.className !== 'LSTM' && inner?.className !== 'SimpleRNN') || !inner.config) ctx.fail(`only a wrapped LSTM or SimpleRNN is lowered (got ${String(inner?.className)})`);
   if (ctx.config<string>('mergeMode') !== 'concat') ctx.fail(`mergeMode '${String(ctx.config('mergeMode'))}' is not lowered (concat is)`);
-  requireLstmConfig(ctx, inner.config);
+  let lowerDirection: (x: IrTensor, direction: Direction) => IrTensor;
+  if (inner.className === 'LSTM') {
+    requireLstmConfig(ctx, inner.config);
+    lowerDirection = (x, direction) => lstmDirection(ctx, x, direction, settings.recurrence);
+  } else {
+    const activation = simpleRnnActivation(ctx, inner.config);
+    lowerDirection = (x, direction) => simpleRnnDirection(ctx, x, direction, activation, settings.recurrence);
+  }
   const name = String(inner.config['name']);
   const x = sequenceInput(ctx);
-  const forward = lstmDirection(ctx, x, { prefix: `forward_${name}/`, backwards: false, outputOrder: 'time', tag: 'fw_' }, settings.recurrence);
-  const backward = lstmDirection(ctx, x, { prefix: `backward_${name}/`, backwards: true, outputOrder: 'time', tag: 'bw_' }, settings.recurrence);
+  const forward = lowerDirection(x, { prefix: `forward_${name}/`, backwards: false, outputOrder: 'time', tag: 'fw_' });
+  const backward = lowerDirection(x, { prefix: `backward_${name}/`, backwards: true, outputOrder: 'time', tag: 'bw_' });
   return ctx.op('CONCATENATION', [forward, backward], { shape: [x.shape[0]!, x.shape[1]!, forward.shape[2]! * 2] }, { axis: 2 });
 }
 

@@ -240,14 +240,7 @@ describe('layer ops of the operator suite', () => {
   }
 
   it('meets the full-int8 tolerance on nn.RNN (its recurrence loop kept float32) and on LSTMCell / GRUCell (all int8)', { timeout: 600_000 }, async () => {
-    const cases = [...RNN_CASES, ...CELL_CASES];
-    const rows = await verify(
-      cases.map((name) => `suites/ops/layers/${name}.py`),
-      ['tflite-int8'],
-      'int8-recurrent',
-    );
-    expect(rows.filter((row) => !row.pass).map((row) => `${row.model}: ${row.reason ?? 'failed'}`)).toEqual([]);
-    expect(new Set(rows.map((row) => row.model)).size).toBe(cases.length);
+    await expectInt8Passes([...RNN_CASES, ...CELL_CASES], 'int8-recurrent');
   });
 
   /** Writes a copy of a suite fixture with `from` replaced by `to` and verifies it on keras. */

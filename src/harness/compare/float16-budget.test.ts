@@ -22,15 +22,17 @@ describe('the float16-budget rule', () => {
     expect(compareTensors(port(0.07), torch, { rule: 'relative', maxRelError: 1e-3 }).pass).toBe(false);
     const beyond = compareTensors(port(0.09), torch, tolerance, { float64: answer, float16Weights: weights });
     expect(beyond).toMatchObject({ pass: false, needed: { parameter: 'k', value: error(0.09) / weights } });
-    expect(beyond.reason).toMatch(/^error vs float64 9\.000e-2 is 4\.50x what float16 weights cost in float64 \(2\.000e-2\); limit max\(4 x 2\.000e-2, 0\.001 x max\|float64\| 7\.250e\+0\) = 8\.000e-2; worst at \[2\]/);
-    expect(compareTensors(port(0.09), torch, { ...tolerance, k: 5 }, { float64: answer, float16Weights: weights }).pass).toBe(true);
+    expect(beyond.reason).toMatch(
+      /^error vs float64 9\.000e-2 is 4\.50x what float16 weights cost in float64 \(2\.000e-2\); limit max\(4 x 2\.000e-2, 0\.001 x max\|float64\| 7\.250e\+0\) = 8\.000e-2; worst at \[2\]/,
+    );
+    expect(compareTensors(port(0.09), torch, parseTolerance({ rule: 'float16-budget', k: 5 }), { float64: answer, float16Weights: weights }).pass).toBe(true);
   });
 
   it('is never stricter than maxRelError x max|float64|, also where float16 weights cost nothing', () => {
     const tolerance = parseTolerance({ rule: 'float16-budget', maxRelError: 1e-3 });
     expect(compareTensors(port(7e-3), torch, tolerance, { float64: answer, float16Weights: 0 })).toMatchObject({ pass: true, needed: { parameter: 'k', value: 0 } });
     expect(compareTensors(port(8e-3), torch, tolerance, { float64: answer, float16Weights: 0 })).toMatchObject({ pass: false, needed: { parameter: 'k', value: Infinity } });
-    expect(compareTensors(port(7e-3), torch, { ...tolerance, maxRelError: 1e-4 }, { float64: answer, float16Weights: 1e-4 }).pass).toBe(false);
+    expect(compareTensors(port(7e-3), torch, parseTolerance({ rule: 'float16-budget', maxRelError: 1e-4 }), { float64: answer, float16Weights: 1e-4 }).pass).toBe(false);
   });
 
   it('falls back to the relative rule with maxRelError without a float64 answer or a float16-weights budget', () => {

@@ -5,11 +5,14 @@
 //
 //   npx tsx scripts/float64-budget.ts [--targets onnx,keras,tflite-fp32] [golden dirs...]   # verify goldens (default: golden/*) and tabulate
 //   npx tsx scripts/float64-budget.ts --from <report.json or folder of them>...             # tabulate existing reports (e.g. reports/op-coverage/batches)
-//   npx tsx scripts/float64-budget.ts --record [--force] [golden dirs...]                     # add float64 answers to goldens that lack them
+//   npx tsx scripts/float64-budget.ts --record [--force] [golden dirs...]                     # add float64 answers (and the float16-weights budget) to goldens that lack them
 //
 // --record runs each golden's fixture in float64 (its recorded weights, its recorded inputs) and adds
-// float64/seed-N/<output>.npy and the manifest's "float64" record, leaving every recorded field as it
-// was. It prints the bytes each golden grew by.
+// float64/seed-N/<output>.npy and the manifest's "float64" record, then the same float64 model with
+// its weights rounded to float16 and the manifest's "float16Weights" record (what float16 weights
+// cost, for the float16-budget rule), leaving every other recorded field as it was. A golden that
+// has float64 answers already gets only the float16-weights record. It prints the bytes each golden
+// grew by.
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,14 +26,19 @@ import {
   listGoldenDirs,
   loadGolden,
   loadSuite,
+  loadFloat64Outputs,
+  recordFloat16Weights,
   recordFloat64,
+  float64File,
   runIdFor,
   serializeManifest,
   verifyModels,
+  type Float16WeightsRecord,
+  type Float64Record,
   type ResultRow,
   type RunReport,
 } from '../src/harness/index.ts';
-import { encodeNpy } from '../src/tensor/index.ts';
+import { encodeNpy, type Tensor } from '../src/tensor/index.ts';
 import { TorchBridge } from '../src/torch/index.ts';
 import { listFilesRecursive, sha256, writeFileAtomic } from '../src/util/index.ts';
 
@@ -73,11 +81,11 @@ async function recordAll(dirs: string[]): Promise<void> {
   console.log(`${dirs.length} goldens: ${before} -> ${after} bytes (+${after - before}, +${(((after - before) / before) * 100).toFixed(1)}%)`);
 }
 
-/** Adds the float64 answers to one golden as it is (same weights, same inputs); only float64/ and the manifest change. */
+/** Adds the float64 answers and the float16-weights budget to one golden as it is (same weights, same inputs); only float64/ and the manifest change. */
 async function addFloat64(bridge: TorchBridge, dir: string): Promise<string> {
   const golden = await loadGolden(dir);
   const { manifest } = golden;
-  if (manifest.float64 && !values.force) return 'has float64 already (--force re-records)';
+  if (manifest.float64 && manifest.float16Weights && !values.force) return 'has float64 and float16Weights already (--force re-records)';
   const fixture = await bridge.loadFixture(golden.fixturePath);
   await bridge.loadWeights(fixture, golden.weightsPath);
   const seeds = [];
@@ -85,7 +93,15 @@ async function addFloat64(bridge: TorchBridge, dir: string): Promise<string> {
     const outputs = await golden.outputs(seed);
     seeds.push({ seed, inputs: await golden.inputs(seed), outputs: manifest.outputs.map((spec, i) => ({ name: spec.name, tensor: outputs[i]! })) });
   }
+  if (manifest.float64 && !values.force) {
+    const float64 = { record: manifest.float64, files: await recordedFloat64Files(dir, manifest.float64, manifest.seeds) };
+    const float16Weights = await recordFloat16Weights(bridge, fixture, seeds, float64);
+    await bridge.unload(fixture);
+    await writeFileAtomic(join(dir, MANIFEST_FILE), serializeManifest({ ...manifest, float16Weights }));
+    return describeFloat16Weights(float16Weights);
+  }
   const { record, files } = await recordFloat64(bridge, fixture, seeds);
+  const float16Weights = await recordFloat16Weights(bridge, fixture, seeds, { record, files });
   await bridge.unload(fixture);
   await rm(join(dir, FLOAT64_DIR), { recursive: true, force: true });
   const hashes = Object.fromEntries(Object.entries(manifest.files).filter(([path]) => !path.startsWith(`${FLOAT64_DIR}/`)));
@@ -95,8 +111,25 @@ async function addFloat64(bridge: TorchBridge, dir: string): Promise<string> {
     await writeFileAtomic(join(dir, path), bytes);
     hashes[path] = sha256(bytes);
   }
-  await writeFileAtomic(join(dir, MANIFEST_FILE), serializeManifest({ ...manifest, files: hashes, float64: record }));
-  return 'outputs' in record ? `float64 for ${record.outputs.join(', ')}` : `no float64: ${record.error.slice(0, 50)}`;
+  await writeFileAtomic(join(dir, MANIFEST_FILE), serializeManifest({ ...manifest, files: hashes, float64: record, float16Weights }));
+  return 'outputs' in record ? `float64 for ${record.outputs.join(', ')}; ${describeFloat16Weights(float16Weights)}` : `no float64: ${record.error.slice(0, 50)}`;
+}
+
+/** The float64 answers a golden holds already, as recordFloat64 returns them. */
+async function recordedFloat64Files(dir: string, record: Float64Record, seeds: readonly number[]): Promise<Array<[string, Tensor]>> {
+  const files: Array<[string, Tensor]> = [];
+  for (const seed of seeds) {
+    const loaded = await loadFloat64Outputs(dir, record, seed);
+    if ('unavailable' in loaded) return [];
+    for (const [name, tensor] of loaded.outputs) files.push([float64File(seed, name), tensor]);
+  }
+  return files;
+}
+
+function describeFloat16Weights(record: Float16WeightsRecord): string {
+  if ('error' in record) return `no float16Weights: ${record.error.slice(0, 50)}`;
+  const worst = Math.max(...Object.values(record.maxAbsDiff).flatMap((bySeed) => Object.values(bySeed)));
+  return `float16 weights cost up to ${worst.toExponential(1)}`;
 }
 
 async function directoryBytes(dir: string): Promise<number> {

@@ -438,7 +438,8 @@ def method_load_weights(params):
             "WeightsError",
             f"{params['path']} does not fit the fixture's model: missing {list(missing)}, unexpected {list(unexpected)}",
         )
-    fixture.pop("double", None)  # the float64 copy was made from the old weights
+    fixture.pop("double", None)  # the float64 copies were made from the old weights
+    fixture.pop("half_double", None)
     return {"tensors": len(state)}
 
 
@@ -452,17 +453,33 @@ def double_model(fixture):
     return fixture["double"]
 
 
+def half_double_model(fixture):
+    """The float64 copy with every floating parameter and buffer first rounded to float16: what storing
+    the weights in float16 costs on this model, in exact arithmetic (the float16-budget rule's yardstick)."""
+    if "half_double" not in fixture:
+        import copy
+
+        model = copy.deepcopy(fixture["module"]).eval()
+        with torch.no_grad():
+            for tensor in list(model.parameters()) + list(model.buffers()):
+                if tensor.is_floating_point():
+                    tensor.data = tensor.data.half().double()
+        fixture["half_double"] = model.double()
+    return fixture["half_double"]
+
+
 def method_run(params):
     fixture = fixture_for(params)
     inputs = [read_npy(path) for path in params["inputs"]]
     expected = fixture["shapes"]
     if len(inputs) != len(expected):
         raise BridgeRequestError("InputError", f"the model takes {len(expected)} inputs, got {len(inputs)}")
-    float64 = bool(params.get("float64"))
+    float16_weights = bool(params.get("float16Weights"))
+    float64 = bool(params.get("float64")) or float16_weights
     module = fixture["module"]
     if float64:
         # Integer inputs (token ids) stay integer; only floating-point inputs are widened.
-        module = double_model(fixture)
+        module = half_double_model(fixture) if float16_weights else double_model(fixture)
         inputs = [x.double() if x.is_floating_point() else x for x in inputs]
     # In float64 the tensors forward() creates without a dtype (torch.zeros(n)) are float64 as well.
     default_dtype = torch.get_default_dtype()

@@ -47,7 +47,7 @@ def build():
 
 const BUILT_IN = {
   '*': { rule: 'float64-budget' }, // the float32 default (suite.ts BUILT_IN_TARGET_TOLERANCES)
-  'tflite-fp16': { rule: 'relative', maxRelError: 0.001 },
+  'tflite-fp16': { rule: 'float16-budget' },
   'tflite-dynamic-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
   'tflite-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
 };

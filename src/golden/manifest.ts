@@ -3,6 +3,7 @@
 import { TorchportError } from '../errors.ts';
 import { isDType, parseInputDistribution, type DType, type InputDistribution } from '../tensor/index.ts';
 import { sha256 } from '../util/index.ts';
+import { parseFloat16WeightsRecord, type Float16WeightsRecord } from './float16-weights-record.ts';
 import { parseFloat64Record, type Float64Record } from './float64-record.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -59,6 +60,8 @@ export interface GoldenManifest {
   readonly waiver: string | null;
   /** PyTorch's float64 outputs (files under float64/), or why the model cannot run in float64; absent in older goldens. */
   readonly float64?: Float64Record;
+  /** What float16 weights cost on the model in float64 (max|r16w - r64| by seed and output), or why it is unknown; absent in older goldens. */
+  readonly float16Weights?: Float16WeightsRecord;
 }
 
 export interface AcceptedLevel {
@@ -184,6 +187,7 @@ export function parseManifest(text: string, where: string): GoldenManifest {
   }
   const waiver = m['waiver'] ?? null;
   const float64 = parseFloat64Record(m['float64'], fail);
+  const float16Weights = parseFloat16WeightsRecord(m['float16Weights'], fail);
   if (waiver !== null && (typeof waiver !== 'string' || waiver.trim() === '')) fail('"waiver" must be null or the written reason');
   return {
     format: MANIFEST_FORMAT,
@@ -203,6 +207,7 @@ export function parseManifest(text: string, where: string): GoldenManifest {
     dependencies: dependencies as Record<string, string>,
     waiver: waiver as string | null,
     ...(float64 ? { float64 } : {}),
+    ...(float16Weights ? { float16Weights } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { decodeNpy, encodeNpy, isDType, parseInputDistribution, seededInputs, ty
 import { BridgeRequestError, FixtureLiteralError, decodeSafetensors, readFixtureLiteral, parseCapturedGraph, type CapturedGraph, type FixtureHandle, type TorchBridge } from '../torch/index.ts';
 import { cleanupOnInterrupt, listFilesRecursive, processAlive, publishDirectory, replaceDirectory, sha256, sha256File, temporaryOwner, temporarySibling, writeFileAtomic } from '../util/index.ts';
 import { recordFloat64, type RecordedSeed } from './float64-record.ts';
+import { recordFloat16Weights } from './float16-weights-record.ts';
 import { DISCRIMINATION_FIX, discriminationProblems } from './discrimination.ts';
 import {
   ACTIVATIONS_FILE,
@@ -144,6 +145,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       await writeTensors(staging, files, produced.map(({ name: outputName, tensor }) => [outputFile(seed, outputName), tensor]));
     }
     const float64 = (options.float64 ?? true) ? await recordFloat64(bridge, fixture, float64Runs) : { record: { error: 'no float64 run: recorded with float64 off (a scratch golden for convert)' }, files: [] };
+    const float16Weights = await recordFloat16Weights(bridge, fixture, float64Runs, float64);
     await writeTensors(staging, files, float64.files);
     await bridge.unload(fixture);
     const weak = discriminationProblems(outputs!.map((o) => o.name), recorded);
@@ -169,6 +171,7 @@ export async function recordGolden(bridge: TorchBridge, fixturePath: string, opt
       dependencies: await hashDependencies(fixture.dependencies ?? [], target),
       waiver: fixture.discriminationWaiver ?? null,
       float64: float64.record,
+      float16Weights,
     };
     await writeFile(join(staging, MANIFEST_FILE), serializeManifest(manifest));
     if (options.update) await replaceDirectory(staging, target);

@@ -42,6 +42,8 @@ function limitOf(row: ResultRow): number | undefined {
       return row.needed?.parameter === 'steps' ? t.steps : t.fallbackRelError;
     case 'float64-budget':
       return row.needed?.parameter === 'atol' ? t.fallbackAtol : t.k;
+    case 'float16-budget':
+      return row.needed?.parameter === 'maxRelError' ? t.maxRelError : t.k;
   }
 }
 

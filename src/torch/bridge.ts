@@ -135,14 +135,19 @@ export class TorchBridge {
   /**
    * Runs the model on `inputs` (in PyTorch's layout) and returns its outputs, named. With `float64`
    * a float64 copy of the model runs on the inputs widened to float64 (integer inputs stay integer);
-   * a model that cannot (no double kernel, a cast to float32 inside forward) fails the request.
+   * a model that cannot (no double kernel, a cast to float32 inside forward) fails the request. With
+   * `float16Weights` that float64 copy first has every floating parameter and buffer rounded to float16.
    */
-  async run(fixture: FixtureHandle, inputs: readonly Tensor[], options: { float64?: boolean } = {}): Promise<Array<{ name: string; tensor: Tensor }>> {
+  async run(fixture: FixtureHandle, inputs: readonly Tensor[], options: { float64?: boolean; float16Weights?: boolean } = {}): Promise<Array<{ name: string; tensor: Tensor }>> {
     this.checkHandle(fixture);
     const dir = await mkdtemp(join(await this.scratchDir(), 'run-'));
     try {
       const paths = await this.writeInputs(dir, inputs);
-      const { outputs } = await this.request('run', { handle: fixture.handle, inputs: paths, outputDir: dir, ...(options.float64 ? { float64: true } : {}) }, fixture.path);
+      const { outputs } = await this.request(
+        'run',
+        { handle: fixture.handle, inputs: paths, outputDir: dir, ...(options.float64 ? { float64: true } : {}), ...(options.float16Weights ? { float16Weights: true } : {}) },
+        fixture.path,
+      );
       // Awaited here, inside the try: the folder is removed only after every output was read.
       return await Promise.all(outputs.map(async (out) => ({ name: out.name, tensor: decodeNpy(await readFile(out.path), out.path) })));
     } finally {

@@ -42,8 +42,11 @@ export interface BridgeMethods {
   load_fixture: { params: { path: string }; result: LoadFixtureResult };
   state_dict: { params: { handle: string; path: string }; result: { path: string; tensors: StateDictEntry[] } };
   load_weights: { params: { handle: string; path: string }; result: { tensors: number } };
-  /** `float64`: run a float64 copy of the model on the inputs widened to float64 (integer inputs stay integer). */
-  run: { params: { handle: string; inputs: string[]; outputDir: string; float64?: boolean }; result: { outputs: RunOutput[] } };
+  /**
+   * `float64`: run a float64 copy of the model on the inputs widened to float64 (integer inputs stay integer).
+   * `float16Weights`: the same, with every floating parameter and buffer rounded to float16 first (implies `float64`).
+   */
+  run: { params: { handle: string; inputs: string[]; outputDir: string; float64?: boolean; float16Weights?: boolean }; result: { outputs: RunOutput[] } };
   capture_graph: {
     params: { handle: string; inputs: string[]; graphPath: string; constantsPath: string; activationsPath?: string };
     result: { nodes: number; constants: number };

@@ -12,7 +12,7 @@ import { loadGolden, recordGolden, verifyGolden } from '../../golden/index.ts';
 import { parseSuite } from '../suite/index.ts';
 import { torchTarget } from '../targets/index.ts';
 import { verifyModels } from '../verify/index.ts';
-import { float64File, loadFloat64Outputs } from '../../golden/index.ts';
+import { float16WeightsError, float64File, loadFloat64Outputs } from '../../golden/index.ts';
 
 // Token ids as a float input cast inside forward (as the project's text fixtures do), a float
 // path with a reduction deep enough for float32 to round visibly, and two outputs.
@@ -80,6 +80,30 @@ for i, y in enumerate(ys if isinstance(ys, tuple) else (ys,)):
     numpy.save(f"{out}/output_{i}.npy", y.numpy())
 `;
 
+// What float16 weights cost, independently of the bridge: the float64 model as above and a copy with
+// every floating parameter and buffer rounded to float16 first; max|r16w - r64| per output as JSON.
+const FLOAT16_WEIGHTS_RUN = `
+import copy, importlib.util, json, sys, numpy, torch
+path, *inputs = sys.argv[1:]
+spec = importlib.util.spec_from_file_location("fixture", path)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+torch.manual_seed(module.SEED)
+model = module.build().eval()
+rounded = copy.deepcopy(model)
+with torch.no_grad():
+    for t in list(rounded.parameters()) + list(rounded.buffers()):
+        if t.is_floating_point():
+            t.data = t.data.half().double()
+model, rounded = model.double(), rounded.double()
+torch.set_default_dtype(torch.float64)
+xs = [torch.from_numpy(numpy.load(p)) for p in inputs]
+xs = [x.double() if x.is_floating_point() else x for x in xs]
+with torch.no_grad():
+    exact, cost = model(*xs), rounded(*xs)
+print(json.dumps({f"output_{i}": (a - b).abs().max().item() for i, (a, b) in enumerate(zip(cost, exact))}))
+`;
+
 describe('float64 answers recorded with real torch', () => {
   let bridge: TorchBridge;
   let work: string;
@@ -142,5 +166,34 @@ describe('float64 answers recorded with real torch', () => {
       expect(row).toMatchObject({ status: 'pass', rule: 'float64-budget', float64: { unavailable: manifest.float64 && 'error' in manifest.float64 ? manifest.float64.error : '' } });
       expect(row.needed?.parameter).toBe('atol'); // judged by the scaled fallback
     }
+  }, 180_000);
+
+  it('golden add records what float16 weights cost (max|r16w - r64|, equal to an independent run), hashed by the manifest', async () => {
+    const manifest = await recordGolden(bridge, join(work, 'budget_net.py'), { goldenRoot: join(work, 'golden16'), ci: false, onnx: false, activations: false });
+    const dir = join(work, 'golden16', 'budget_net');
+    expect(await verifyGolden(dir)).toMatchObject({ ok: true, problems: [] });
+    const python = (await findTorchPython()).executable;
+    for (const seed of manifest.seeds) {
+      const inputs = manifest.inputs.map((spec) => join(dir, `seed-${seed}`, `${spec.name}.npy`));
+      const expected = JSON.parse((await execa(python, ['-c', FLOAT16_WEIGHTS_RUN, join(work, 'budget_net.py'), ...inputs])).stdout) as Record<string, number>;
+      for (const name of ['output_0', 'output_1']) {
+        expect(expected[name]).toBeGreaterThan(0); // float16 weights cost something on this model
+        expect(float16WeightsError(manifest.float16Weights, seed, name)).toBe(expected[name]);
+      }
+    }
+    // A hand edit of the recorded cost (a looser budget) is caught and named.
+    const path = join(dir, 'manifest.json');
+    const raw = JSON.parse(await readFile(path, 'utf8'));
+    raw.float16Weights.maxAbsDiff[String(manifest.seeds[0])].output_0 *= 10;
+    await writeFile(path, JSON.stringify(raw, null, 2));
+    const tampered = await verifyGolden(dir);
+    expect(tampered.ok).toBe(false);
+    expect(tampered.problems.join('\n')).toMatch(/manifest\.json: "float16Weights" was edited by hand since the golden was recorded/);
+  }, 180_000);
+
+  it('a model that cannot run in float64 has no float16-weights budget either, and says why', async () => {
+    const manifest = await recordGolden(bridge, join(work, 'no_float64.py'), { goldenRoot: join(work, 'golden16'), ci: false, onnx: false, activations: false });
+    expect(manifest.float16Weights).toEqual({ error: expect.stringMatching(/^no float64 answer to measure against: the model cannot run in float64/) });
+    expect(float16WeightsError(manifest.float16Weights, manifest.seeds[0]!, 'output_0')).toBeNull();
   }, 180_000);
 });

@@ -1,6 +1,7 @@
 import type { Tensor } from '../../tensor/index.ts';
 import { allclose, errorMetrics, findIncomparability, type ErrorMetrics, type Incomparable } from './metrics.ts';
 import { float64Error, judgeFloat64Budget } from './float64-budget.ts';
+import { judgeFloat16Budget } from './float16-budget.ts';
 import type { Tolerance } from './tolerance.ts';
 
 /** What the rule measured and what value of its own parameter would have passed. */
@@ -32,6 +33,8 @@ export interface CompareContext {
   readonly outputScale?: number | null;
   /** PyTorch's float64 answer for this output (float64-budget rule); without it that rule falls back to the scaled rule. */
   readonly float64?: Tensor | null;
+  /** max|r16w - r64|: what float16 weights cost on this output in float64 (float16-budget rule); without it that rule falls back to the relative rule. */
+  readonly float16Weights?: number | null;
 }
 
 export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tolerance, context: CompareContext = {}): Comparison {
@@ -51,6 +54,17 @@ export function compareTensors(actual: Tensor, reference: Tensor, tolerance: Tol
         return fallback.pass ? fallback : { ...fallback, reason: `no float64 answer, judged by the scaled fallback: ${fallback.reason}` };
       }
       const verdict = judgeFloat64Budget(error, tolerance);
+      return judged(verdict.pass, { parameter: 'k', value: verdict.neededK }, `${verdict.reason};${where}`);
+    }
+    case 'float16-budget': {
+      const weights = context.float16Weights;
+      const error = context.float64 && typeof weights === 'number' ? float64Error(actual, reference, context.float64) : null;
+      if (error === null || typeof weights !== 'number') {
+        const why = context.float64 ? 'no float16-weights budget' : 'no float64 answer';
+        const fallback = compareTensors(actual, reference, { rule: 'relative', maxRelError: tolerance.maxRelError }, context);
+        return fallback.pass ? fallback : { ...fallback, reason: `${why}, judged by the relative fallback: ${fallback.reason}` };
+      }
+      const verdict = judgeFloat16Budget(error, weights, tolerance);
       return judged(verdict.pass, { parameter: 'k', value: verdict.neededK }, `${verdict.reason};${where}`);
     }
     case 'scaled': {

@@ -1,4 +1,5 @@
 import { TorchportError } from '../../errors.ts';
+import type { Float16BudgetTolerance } from './float16-budget.ts';
 import type { Float64BudgetTolerance } from './float64-budget.ts';
 
 /** numpy.allclose: |a - r| <= atol + rtol * |r| element-wise. The float32 rule. */
@@ -20,8 +21,8 @@ export interface ScaledTolerance {
 }
 
 /**
- * max|a - r| / max|r| <= maxRelError: error relative to the output's range. The rule for float16,
- * whose precision is relative (10 mantissa bits: ~4.9e-4 per rounding).
+ * max|a - r| / max|r| <= maxRelError: error relative to the output's range. The float16-budget
+ * rule's floor and fallback (float16's precision is relative: 10 mantissa bits, ~4.9e-4 per rounding).
  */
 export interface RelativeTolerance {
   readonly rule: 'relative';
@@ -40,7 +41,7 @@ export interface QuantStepsTolerance {
   readonly fallbackRelError: number;
 }
 
-export type Tolerance = ScaledTolerance | AllcloseTolerance | RelativeTolerance | QuantStepsTolerance | Float64BudgetTolerance;
+export type Tolerance = ScaledTolerance | AllcloseTolerance | RelativeTolerance | QuantStepsTolerance | Float64BudgetTolerance | Float16BudgetTolerance;
 export type ToleranceRule = Tolerance['rule'];
 
 /** The float32 default: max-abs-diff <= 1e-5 x max(1, max|reference|) against PyTorch. */
@@ -48,6 +49,9 @@ export const FP32_TOLERANCE: ScaledTolerance = Object.freeze({ rule: 'scaled', a
 
 /** The float64 budget's measured defaults (docs/tolerances.md, scripts/float64-budget.ts). */
 export const FLOAT64_BUDGET: Float64BudgetTolerance = Object.freeze({ rule: 'float64-budget', k: 4, floor: 1e-6, fallbackAtol: 1e-5 });
+
+/** The float16 budget's defaults: k as for float64, the relative rule's 1e-3 as the floor (docs/tolerances.md). */
+export const FLOAT16_BUDGET: Float16BudgetTolerance = Object.freeze({ rule: 'float16-budget', k: 4, maxRelError: 1e-3 });
 
 export class ToleranceError extends TorchportError {
   readonly code = 'E_TOLERANCE';
@@ -59,6 +63,7 @@ const FIELDS: Record<ToleranceRule, readonly string[]> = {
   relative: ['maxRelError'],
   'quant-steps': ['steps', 'minCosine', 'fallbackRelError'],
   'float64-budget': ['k', 'floor', 'fallbackAtol'],
+  'float16-budget': ['k', 'maxRelError'],
 };
 
 /**
@@ -73,7 +78,8 @@ export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE,
   }
   const spec = value as Record<string, unknown>;
   // Without a rule the base's rule applies, except that an rtol asks for allclose (numpy's rule).
-  const rule = spec['rule'] ?? (base.rule === 'scaled' && 'rtol' in spec ? 'allclose' : base.rule === 'float64-budget' ? absoluteRuleOf(spec) : base.rule);
+  const rule =
+    spec['rule'] ?? (base.rule === 'scaled' && 'rtol' in spec ? 'allclose' : base.rule === 'float64-budget' ? absoluteRuleOf(spec) : base.rule === 'float16-budget' ? relativeRuleOf(spec) : base.rule);
   if (typeof rule !== 'string' || !(rule in FIELDS)) throw new ToleranceError(`${where}: unknown rule ${JSON.stringify(rule)} (known: ${Object.keys(FIELDS).join(', ')})`);
   const fields = FIELDS[rule as ToleranceRule];
   const unknown = Object.keys(spec).filter((key) => key !== 'rule' && !fields.includes(key));
@@ -95,12 +101,19 @@ export function parseTolerance(value: unknown, base: Tolerance = FP32_TOLERANCE,
       return { rule: 'quant-steps', steps: read('steps'), minCosine: read('minCosine', 0), fallbackRelError: read('fallbackRelError', 0.05) };
     case 'float64-budget':
       return { rule: 'float64-budget', k: read('k', FLOAT64_BUDGET.k), floor: read('floor', FLOAT64_BUDGET.floor), fallbackAtol: read('fallbackAtol', FP32_TOLERANCE.atol) };
+    case 'float16-budget':
+      return { rule: 'float16-budget', k: read('k', FLOAT16_BUDGET.k), maxRelError: read('maxRelError', FLOAT16_BUDGET.maxRelError) };
   }
 }
 
 /** Over a float64-budget base, an {atol} or {atol, rtol} without a rule asks for the scaled or the allclose rule (a fixture's TOLERANCE). */
 function absoluteRuleOf(spec: Record<string, unknown>): ToleranceRule {
   return 'rtol' in spec ? 'allclose' : 'atol' in spec ? 'scaled' : 'float64-budget';
+}
+
+/** Over a float16-budget base, a {maxRelError} without a rule or k still asks for the relative rule it meant before the budget existed. */
+function relativeRuleOf(spec: Record<string, unknown>): ToleranceRule {
+  return 'maxRelError' in spec && !('k' in spec) ? 'relative' : 'float16-budget';
 }
 
 export function describeTolerance(tolerance: Tolerance): string {
@@ -115,5 +128,7 @@ export function describeTolerance(tolerance: Tolerance): string {
       return `|diff| <= ${tolerance.steps} x output scale, cosine >= ${tolerance.minCosine}`;
     case 'float64-budget':
       return `|diff vs float64| <= max(${tolerance.k} x PyTorch float32's, ${tolerance.floor} x max(1, max|ref|))`;
+    case 'float16-budget':
+      return `|diff vs float64| <= max(${tolerance.k} x float16 weights' cost in float64, ${tolerance.maxRelError} x max|float64|)`;
   }
 }

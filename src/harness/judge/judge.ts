@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeNpy, type Tensor } from '../../tensor/index.ts';
 import { describeError } from '../../errors.ts';
-import { float64Answer, float64Column, loadFloat64Outputs } from '../budget/index.ts';
+import { float16WeightsError, float64Answer, float64Column, loadFloat64Outputs } from '../budget/index.ts';
 import { FP32_TOLERANCE, compareTensors, type Tolerance } from '../compare/index.ts';
 import { loadGolden, type Golden } from '../../golden/index.ts';
 import type { ModelRecord, RunRecord, TargetRecord } from '../run/index.ts';
@@ -99,7 +99,11 @@ async function judgeTarget(golden: Golden, policy: unknown, model: ModelRecord, 
       const { name, file } = seed.outputs[i]!;
       const actual = decodeNpy(await readFile(join(runDir, file)), join(runDir, file));
       const tolerance = toleranceOf(name);
-      const comparison = compareTensors(actual, reference, tolerance, { outputScale: target.outputScales?.[i] ?? null, float64: float64Answer(float64, name) });
+      const comparison = compareTensors(actual, reference, tolerance, {
+        outputScale: target.outputScales?.[i] ?? null,
+        float64: float64Answer(float64, name),
+        float16Weights: float16WeightsError(golden.manifest.float16Weights, seed.seed, name),
+      });
       const row = { ...base, seed: seed.seed, output: name, rule: tolerance.rule, tolerance };
       if (!('metrics' in comparison)) {
         rows.push({ ...row, status: 'fail', pass: false, reason: comparison.reason });

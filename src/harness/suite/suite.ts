@@ -272,7 +272,8 @@ export function resolveTolerance(suite: Suite, fixtureTolerance: unknown, model:
 const BUILT_IN_TARGET_TOLERANCES = {
   // Float32 targets: the float64 error budget (docs/tolerances.md); a golden without float64 answers falls back to the scaled rule.
   '*': { rule: 'float64-budget' },
-  'tflite-fp16': { rule: 'relative', maxRelError: 0.001 },
+  // Float16 weights: the float16 error budget; a golden without the float16-weights record falls back to the relative rule.
+  'tflite-fp16': { rule: 'float16-budget' },
   'tflite-dynamic-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
   'tflite-int8': { rule: 'quant-steps', steps: 4, minCosine: 0.99, fallbackRelError: 0.05 },
 };

@@ -7,7 +7,7 @@ import { judgeRun, type RunReport } from '../judge/index.ts';
 import { describeEnvironment, executeModel, type ExecuteOptions, type ModelRecord, type ModelSource, type RunRecord } from '../run/index.ts';
 import { fixtureTolerance, resolveTolerance, type Suite } from '../suite/index.ts';
 import { compareTensors } from '../compare/index.ts';
-import { float64Answer, loadFloat64Outputs } from '../budget/index.ts';
+import { float16WeightsError, float64Answer, loadFloat64Outputs } from '../budget/index.ts';
 import type { Target } from '../targets/index.ts';
 
 export const RUN_RECORD_FILE = 'run.json';
@@ -55,7 +55,14 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
             const output = golden.manifest.outputs[i]?.name ?? `output_${i}`;
             const tolerance = resolveTolerance(options.suite, policies.get(golden.fixturePath), golden.manifest.name, target, output);
             const actual = outputs[i];
-            return !actual || !compareTensors(actual, reference, tolerance, { outputScale: outputScales?.[i] ?? null, float64: float64Answer(float64, output) }).pass;
+            return (
+              !actual ||
+              !compareTensors(actual, reference, tolerance, {
+                outputScale: outputScales?.[i] ?? null,
+                float64: float64Answer(float64, output),
+                float16Weights: float16WeightsError(golden.manifest.float16Weights, seed, output),
+              }).pass
+            );
           });
         },
       }),

@@ -19,10 +19,11 @@ import { tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PLAN, benchModels, compareSamples, measureInterleaved, type Workload } from '../src/bench/index.ts';
+import { DEFAULT_PLAN, benchModels } from '../src/bench/index.ts';
 import { buildKeras, convertGolden, loadArtifacts, lowerToTflite, toKerasLayout, toTorchLayout, writeArtifacts } from '../src/convert/index.ts';
 import { createTargets, errorMetrics, listGoldenDirs, loadGolden, type Golden } from '../src/harness/index.ts';
 import { createTfliteRunner } from '../src/runtimes/tflite/index.ts';
+import { interleavedRatio } from './lib/interleaved-ratio.ts';
 import { QUANTIZE_VARIANTS, type QuantizeVariant } from '../src/tflite/lower/index.ts';
 import { DEFAULT_OBSERVER, OBSERVERS, type Observer } from '../src/tflite/quantize/index.ts';
 import { inspectTflite } from '../src/tflite/index.ts';
@@ -121,19 +122,9 @@ const ratios = new Map<string, number[]>(); // 'new/old <variant>' or 'fp16/fp32
 
 async function latencyRatio(key: string, golden: Golden, io: Awaited<ReturnType<typeof buildKeras>>['io'], a: Uint8Array, b: Uint8Array): Promise<string> {
   const input = toKerasLayout(await golden.inputs(golden.manifest.seeds[0]!), io.inputs);
-  // The decoy takes the slot of the first model opened, which ran up to 20% slower than later ones (src/bench/run.ts).
-  const decoy = await createTfliteRunner(a);
-  const runners = [await createTfliteRunner(a), await createTfliteRunner(b)];
-  try {
-    const workloads: Workload[] = runners.map((runner, i) => ({ name: String(i), kind: 'timed', run: () => runner.run(input) }));
-    const [x, y] = await measureInterleaved(workloads, plan);
-    if (x!.error || y!.error) return `error: ${x!.error ?? y!.error}`;
-    const c = compareSamples(x!.rounds.flat(), y!.rounds.flat(), { threshold: 0.1 });
-    ratios.set(key, [...(ratios.get(key) ?? []), c.ratio]);
-    return `${c.ratio.toFixed(2)} [${c.low.toFixed(2)},${c.high.toFixed(2)}]`;
-  } finally {
-    for (const runner of [...runners, decoy]) await runner.dispose();
-  }
+  const { text, ratio } = await interleavedRatio(a, b, [input, input], plan);
+  if (ratio !== undefined) ratios.set(key, [...(ratios.get(key) ?? []), ratio]);
+  return text;
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);

@@ -20,10 +20,10 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PLAN, compareSamples, measureInterleaved, type Workload } from '../src/bench/index.ts';
+import { DEFAULT_PLAN } from '../src/bench/index.ts';
 import { buildKeras, defaultRepresentative, loadArtifacts, lowerToTflite } from '../src/convert/index.ts';
 import { errorMetrics, fileTargets, loadGolden, type Golden } from '../src/harness/index.ts';
-import { createTfliteRunner } from '../src/runtimes/tflite/index.ts';
+import { interleavedRatio } from './lib/interleaved-ratio.ts';
 import { Tensor, channelsLastAxes, encodeNpy } from '../src/tensor/index.ts';
 import { inspectTflite, type TfliteInspection } from '../src/tflite/index.ts';
 import { QUANTIZE_VARIANTS, type QuantizeVariant } from '../src/tflite/lower/index.ts';
@@ -220,17 +220,5 @@ function nativeInputs(inspection: TfliteInspection, torchInputs: readonly Tensor
 
 async function latencyRatio(golden: Golden, a: Uint8Array, b: Uint8Array): Promise<string> {
   const torchInputs = await golden.inputs(golden.manifest.seeds[0]!);
-  // The decoy takes the slot of the first model opened, which ran up to 20% slower than later ones (src/bench/run.ts).
-  const decoy = await createTfliteRunner(a);
-  const runners = [await createTfliteRunner(a), await createTfliteRunner(b)];
-  try {
-    const inputs = [a, b].map((bytes) => nativeInputs(inspectTflite(bytes), torchInputs));
-    const workloads: Workload[] = runners.map((runner, i) => ({ name: String(i), kind: 'timed', run: () => runner.run(inputs[i]!) }));
-    const [x, y] = await measureInterleaved(workloads, plan);
-    if (x!.error || y!.error) return `error: ${x!.error ?? y!.error}`;
-    const c = compareSamples(x!.rounds.flat(), y!.rounds.flat(), { threshold: 0.1 });
-    return `${c.ratio.toFixed(3)} [${c.low.toFixed(3)}, ${c.high.toFixed(3)}]`;
-  } finally {
-    for (const runner of [...runners, decoy]) await runner.dispose();
-  }
+  return (await interleavedRatio(a, b, [nativeInputs(inspectTflite(a), torchInputs), nativeInputs(inspectTflite(b), torchInputs)], plan, 3)).text;
 }

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../tensor/index.ts';
 import { float64Error } from '../compare/index.ts';
-import type { Float64Outputs } from '../../golden/index.ts';
+import { float16WeightsError, type Float64Outputs, type GoldenManifest } from '../../golden/index.ts';
 
 /**
  * A report row's float64 column: the output's error against PyTorch's float64 answer, PyTorch
@@ -22,7 +22,10 @@ export function float64Column(actual: Tensor, reference: Tensor, float64: Float6
   return { maxAbsDiff: error.maxAbsDiff, torchMaxAbsDiff: error.torchMaxAbsDiff, ratio: error.ratio };
 }
 
-/** The float64 answer for `output` to hand the comparator, when there is one. */
-export function float64Answer(float64: Float64Outputs, output: string): Tensor | null {
-  return 'outputs' in float64 ? (float64.outputs.get(output) ?? null) : null;
+/**
+ * What the budget rules need to judge `output` of `seed`: PyTorch's float64 answer (float64-budget,
+ * float16-budget) and what float16 weights cost on it (float16-budget); null where the golden has none.
+ */
+export function budgetAnswers(float64: Float64Outputs, manifest: GoldenManifest, seed: number, output: string): { float64: Tensor | null; float16Weights: number | null } {
+  return { float64: 'outputs' in float64 ? (float64.outputs.get(output) ?? null) : null, float16Weights: float16WeightsError(manifest.float16Weights, seed, output) };
 }

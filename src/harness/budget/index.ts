@@ -1,2 +1,2 @@
-export { FLOAT64_DIR, float16WeightsError, loadFloat64Outputs } from '../../golden/index.ts';
-export { float64Answer, float64Column, type Float64Column } from './column.ts';
+export { FLOAT64_DIR, loadFloat64Outputs } from '../../golden/index.ts';
+export { budgetAnswers, float64Column, type Float64Column } from './column.ts';

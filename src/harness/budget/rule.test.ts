@@ -13,7 +13,7 @@ import { loadGolden } from '../../golden/index.ts';
 import { parseSuite } from '../suite/index.ts';
 import { createTargets } from '../targets/index.ts';
 import { verifyModels } from '../verify/index.ts';
-import { float64Answer, loadFloat64Outputs } from './index.ts';
+import { budgetAnswers, loadFloat64Outputs } from './index.ts';
 
 const goldenPath = (name: string): string => new URL(`../../../golden/${name}`, import.meta.url).pathname;
 
@@ -56,7 +56,7 @@ describe('the float64-budget rule', () => {
     const judge = async (seed: number) => {
       const [output] = toTorchLayout(await runner.run(toKerasLayout(await golden.inputs(seed), keras.io.inputs)), keras.io.outputs);
       const [reference] = await golden.outputs(seed);
-      const float64 = float64Answer(await loadFloat64Outputs(golden.dir, golden.manifest.float64, seed), 'output_0');
+      const { float64 } = budgetAnswers(await loadFloat64Outputs(golden.dir, golden.manifest.float64, seed), golden.manifest, seed, 'output_0');
       expect(float64).not.toBeNull();
       return compareTensors(output!, reference!, FLOAT64_BUDGET, { float64 });
     };

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeNpy, type Tensor } from '../../tensor/index.ts';
 import { describeError } from '../../errors.ts';
-import { float16WeightsError, float64Answer, float64Column, loadFloat64Outputs } from '../budget/index.ts';
+import { budgetAnswers, float64Column, loadFloat64Outputs } from '../budget/index.ts';
 import { FP32_TOLERANCE, compareTensors, type Tolerance } from '../compare/index.ts';
 import { loadGolden, type Golden } from '../../golden/index.ts';
 import type { ModelRecord, RunRecord, TargetRecord } from '../run/index.ts';
@@ -101,8 +101,7 @@ async function judgeTarget(golden: Golden, policy: unknown, model: ModelRecord, 
       const tolerance = toleranceOf(name);
       const comparison = compareTensors(actual, reference, tolerance, {
         outputScale: target.outputScales?.[i] ?? null,
-        float64: float64Answer(float64, name),
-        float16Weights: float16WeightsError(golden.manifest.float16Weights, seed.seed, name),
+        ...budgetAnswers(float64, golden.manifest, seed.seed, name),
       });
       const row = { ...base, seed: seed.seed, output: name, rule: tolerance.rule, tolerance };
       if (!('metrics' in comparison)) {

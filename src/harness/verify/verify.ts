@@ -7,7 +7,7 @@ import { judgeRun, type RunReport } from '../judge/index.ts';
 import { describeEnvironment, executeModel, type ExecuteOptions, type ModelRecord, type ModelSource, type RunRecord } from '../run/index.ts';
 import { fixtureTolerance, resolveTolerance, type Suite } from '../suite/index.ts';
 import { compareTensors } from '../compare/index.ts';
-import { float16WeightsError, float64Answer, loadFloat64Outputs } from '../budget/index.ts';
+import { budgetAnswers, loadFloat64Outputs } from '../budget/index.ts';
 import type { Target } from '../targets/index.ts';
 
 export const RUN_RECORD_FILE = 'run.json';
@@ -59,8 +59,7 @@ export async function verifyModels(sources: readonly ModelSource[], options: Ver
               !actual ||
               !compareTensors(actual, reference, tolerance, {
                 outputScale: outputScales?.[i] ?? null,
-                float64: float64Answer(float64, output),
-                float16Weights: float16WeightsError(golden.manifest.float16Weights, seed, output),
+                ...budgetAnswers(float64, golden.manifest, seed, output),
               }).pass
             );
           });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../config/index.ts';
 import { decodeNpy } from '../../tensor/index.ts';
 import { TorchBridge, TorchUnavailableError, type BridgeVersions } from '../../torch/index.ts';
-import { float16WeightsError, float64Answer, loadFloat64Outputs } from '../budget/index.ts';
+import { budgetAnswers, loadFloat64Outputs } from '../budget/index.ts';
 import { MANIFEST_FILE, loadGolden, recordCommand } from '../../golden/index.ts';
 import type { RunReport } from '../judge/index.ts';
 import type { RunRecord } from '../run/index.ts';
@@ -108,8 +108,7 @@ export function parityTests(model: string): void {
             const row = rows.find((r) => r.seed === seed.seed && r.output === output.name)!;
             expect.soft(actual).toMatchReference(references[i]!, row.tolerance, {
               outputScale: record.outputScales?.[i] ?? null,
-              float64: float64Answer(float64, output.name),
-              float16Weights: float16WeightsError(golden.manifest.float16Weights, seed.seed, output.name),
+              ...budgetAnswers(float64, golden.manifest, seed.seed, output.name),
               label: `${model} / ${target} / seed ${seed.seed} / ${output.name}`,
               ...(divergence ? { divergence } : {}),
             });
